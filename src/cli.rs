@@ -1,12 +1,51 @@
-//! Command-line arguments (stage one: as parsed by clap) and the dispatch to
-//! subcommands.
+//! Command-line arguments and dispatch. Stage one is what clap parses
+//! ([`Cli`]); stage two is what the program needs ([`RunOptions`], a loaded
+//! [`Inventory`]). Errors are printed once, here, and mapped to the
+//! documented exit codes.
 
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::inventory::{self, HostKeyPolicy, Inventory, LoadOptions};
+use crate::observe::RunOptions;
+use crate::ssh::SshOptions;
+use crate::ui::{Mode, Reporter};
+
+/// Exit code: everything worked / the cluster conforms.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: some node failed, or `verify` found a delta.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: nothing could be done or checked (bad inventory, bad usage,
+/// no manager reachable).
+pub const EXIT_UNUSABLE: u8 = 2;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success (verify: the cluster conforms to the inventory)
+  1  a node failed, or verify found a delta
+  2  nothing could be done: bad arguments or inventory, no manager reachable
+
+Examples:
+  swarmadm lab up                                   # six local nodes for a try-out
+  swarmadm status -i /var/tmp/swarmadm-lab/lab/inventory.toml
+  swarmadm up -i inventories/vagrant.ini -F ssh.config --dry-run
+  swarmadm up -i config/vagrant.toml
+  swarmadm verify -i config/vagrant.toml --junit verify.xml";
 
 #[derive(Debug, Parser)]
-#[command(name = "swarmadm", version, about)]
+#[command(
+    name = "swarmadm",
+    version,
+    about = "Bootstrap, converge and verify a highly available Docker Swarm over SSH",
+    long_about = "Bootstrap, converge and verify a highly available Docker Swarm over SSH.\n\n\
+        swarmadm opens one SSH connection per node, tunnels the node's Docker socket through it \
+        and drives the Docker Engine API directly. Nodes need nothing but sshd and the Docker Engine.",
+    after_help = AFTER_HELP
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -14,21 +53,251 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a local lab of real nodes (Linux, root).
+    /// Show every node: engine, swarm state, NodeID, role, availability.
+    #[command(after_help = "Example:\n  swarmadm status -i inventories/vagrant.ini -F ssh.config --output json")]
+    Status(NodeArgs),
+    /// Converge the nodes to the inventory: init, join, drain, label (alias: swarm-up).
+    #[command(after_help = "Examples:\n  swarmadm up -i config/vagrant.toml --dry-run\n  swarmadm up -i inventories/vagrant.ini -F ssh.config --parallel 8")]
+    Up(UpArgs),
+    /// Check the cluster against the inventory, read-only (alias: swarm-verify).
+    #[command(after_help = "Exit codes: 0 conforms, 1 a delta was found, 2 the cluster could not be checked.\n\n\
+        Example:\n  swarmadm verify -i config/vagrant.toml --junit verify.xml")]
+    Verify(VerifyArgs),
+    /// Run a local lab of real nodes in network namespaces (Linux, root).
     Lab(crate::lab::LabArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  swarmadm completions bash > /etc/bash_completion.d/swarmadm")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
-/// Entry point of the binary: parse arguments, run, return the exit code.
-pub fn run() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Lab(args) => crate::lab::run(args).map_err(color_eyre::Report::from),
-    };
-    match result {
-        Ok(code) => code,
-        Err(report) => {
-            eprintln!("error: {report:?}");
-            ExitCode::from(2)
+/// Options of every command that talks to the nodes of an inventory.
+#[derive(Debug, clap::Args)]
+pub struct NodeArgs {
+    /// The inventory: a swarmadm TOML file (`*.toml`) or an Ansible INI inventory.
+    #[arg(short, long, env = "SWARMADM_INVENTORY", value_name = "PATH")]
+    pub inventory: PathBuf,
+    /// OpenSSH client config to read (default: the inventory's `ssh_config`, else ~/.ssh/config).
+    #[arg(short = 'F', long, value_name = "FILE")]
+    pub ssh_config: Option<PathBuf>,
+    /// Host key checking; overrides the ssh config's StrictHostKeyChecking.
+    /// `off` accepts any key and prints a warning.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub host_key_checking: Option<HostKeyPolicy>,
+    /// Seconds to connect and authenticate to a node.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub connect_timeout: u64,
+    /// Seconds for one Docker API request.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub timeout: u64,
+    /// How many nodes to work on at once.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub parallel: usize,
+    /// Output format of the result.
+    #[arg(short, long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    /// Plain progress lines instead of progress bars, and debug logging.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Go on with the other nodes when a node is in a different swarm
+    /// (that node is still never taken out of its swarm).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Also write the checks as JUnit XML, one test case per check per node.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+impl NodeArgs {
+    fn run_options(&self) -> RunOptions {
+        RunOptions {
+            ssh: SshOptions {
+                host_key_policy: self.host_key_checking,
+                connect_timeout: Duration::from_secs(self.connect_timeout.max(1)),
+            },
+            request_timeout: Duration::from_secs(self.timeout.max(1)),
+            parallel: self.parallel.max(1),
         }
     }
+
+    fn load(&self) -> Result<Inventory, inventory::InventoryError> {
+        inventory::load(
+            &self.inventory,
+            &LoadOptions {
+                ssh_config: self.ssh_config.clone(),
+            },
+        )
+    }
+}
+
+/// Entry point of `swarmadm`: `swarm-up` and `swarm-verify` are the same
+/// program under another name.
+pub fn run() -> ExitCode {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    let invoked_as = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or("swarmadm")
+        .to_owned();
+    match invoked_as.as_str() {
+        "swarm-up" => args.insert(1, "up".into()),
+        "swarm-verify" => args.insert(1, "verify".into()),
+        _ => {}
+    }
+    run_with(args)
+}
+
+/// Runs as `swarmadm <alias>` (for the `swarm-up` and `swarm-verify` binaries).
+pub fn run_alias(subcommand: &str) -> ExitCode {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    args.insert(1.min(args.len()), subcommand.into());
+    run_with(args)
+}
+
+pub fn run_with(args: Vec<OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_UNUSABLE } else { EXIT_OK });
+        }
+    };
+    let _ = color_eyre::install();
+    match execute(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(report) => {
+            eprintln!("error: {report:#}");
+            ExitCode::from(EXIT_UNUSABLE)
+        }
+    }
+}
+
+fn execute(cli: Cli) -> color_eyre::Result<u8> {
+    match cli.command {
+        Command::Lab(args) => {
+            init_logging(false);
+            let code = crate::lab::run(&args)?;
+            Ok(if code == ExitCode::SUCCESS { EXIT_OK } else { EXIT_FAILED })
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "swarmadm", &mut std::io::stdout());
+            Ok(EXIT_OK)
+        }
+        Command::Status(args) => {
+            init_logging(args.verbose);
+            let inventory = args.load()?;
+            runtime()?.block_on(status(&inventory, &args))
+        }
+        Command::Up(args) => {
+            init_logging(args.nodes.verbose);
+            let inventory = args.nodes.load()?;
+            runtime()?.block_on(up(&inventory, &args))
+        }
+        Command::Verify(args) => {
+            init_logging(args.nodes.verbose);
+            let inventory = args.nodes.load()?;
+            runtime()?.block_on(verify(&inventory, &args))
+        }
+    }
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// Logging for `--verbose` and `RUST_LOG`. bollard logs request bodies at
+/// trace level, so it is always silenced: no join token may reach a log.
+fn init_logging(verbose: bool) {
+    let base = std::env::var("RUST_LOG").unwrap_or_else(|_| {
+        if verbose {
+            "swarmadm=debug,warn".to_owned()
+        } else {
+            "swarmadm=warn,error".to_owned()
+        }
+    });
+    let filter = tracing_subscriber::EnvFilter::try_new(format!(
+        "{base},bollard=off,hyper=off,hyper_util=off,russh=warn"
+    ))
+    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,bollard=off"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> color_eyre::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+async fn status(inventory: &Inventory, args: &NodeArgs) -> color_eyre::Result<u8> {
+    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
+    let reporter = Reporter::start(Mode::choose(args.verbose), &names);
+    let report = crate::status::run(inventory, &args.run_options(), &reporter.events()).await;
+    reporter.finish().await;
+    match args.output {
+        Output::Json => print_json(&report)?,
+        Output::Table => println!("{}", report.to_table()),
+    }
+    Ok(if report.all_reachable() { EXIT_OK } else { EXIT_FAILED })
+}
+
+async fn up(inventory: &Inventory, args: &UpArgs) -> color_eyre::Result<u8> {
+    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names);
+    let options = crate::apply::UpOptions {
+        run: args.nodes.run_options(),
+        dry_run: args.dry_run,
+        force: args.force,
+    };
+    let outcome = crate::apply::up(inventory, &options, &reporter.events()).await;
+    reporter.finish().await;
+    match args.nodes.output {
+        Output::Json => print_json(&outcome)?,
+        Output::Table => println!("{}", outcome.to_text()),
+    }
+    Ok(outcome.exit_code())
+}
+
+async fn verify(inventory: &Inventory, args: &VerifyArgs) -> color_eyre::Result<u8> {
+    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names);
+    let report = crate::verify::run(inventory, &args.nodes.run_options(), &reporter.events()).await;
+    reporter.finish().await;
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report.to_junit()?)
+            .map_err(|e| color_eyre::eyre::eyre!("cannot write {}: {e}", path.display()))?;
+    }
+    match args.nodes.output {
+        Output::Json => print_json(&report)?,
+        Output::Table => println!("{}", report.to_text()),
+    }
+    Ok(report.exit_code())
 }

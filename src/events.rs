@@ -1,1 +1,104 @@
-//! events (being written).
+//! Events: the only way the engine side (observe, apply, verify) tells the
+//! user what it is doing. The engine sends; [`crate::ui`] draws. Nothing in
+//! an event may hold a secret.
+
+use tokio::sync::mpsc;
+
+use crate::inventory::NodeName;
+
+/// A step a node is in, shown on its progress line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Connecting,
+    Inspecting,
+    Initialising,
+    Joining,
+    WaitingReachable,
+    Promoting,
+    Demoting,
+    Draining,
+    Activating,
+    Labelling,
+    Checking,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Step::Connecting => "connecting",
+            Step::Inspecting => "inspecting",
+            Step::Initialising => "initialising the swarm",
+            Step::Joining => "joining",
+            Step::WaitingReachable => "waiting until reachable",
+            Step::Promoting => "promoting",
+            Step::Demoting => "demoting",
+            Step::Draining => "draining",
+            Step::Activating => "setting availability",
+            Step::Labelling => "labelling",
+            Step::Checking => "checking",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A node started a step.
+    Step { node: NodeName, step: Step },
+    /// A node finished; `summary` says what was done.
+    Done { node: NodeName, summary: String },
+    /// A node failed; `error` names the cause.
+    Failed { node: NodeName, error: String },
+    /// Something the user should know that is not tied to one node's line.
+    Warn(String),
+    Info(String),
+}
+
+/// The sending side, cheap to clone into every node's task. Sending never
+/// fails the run: with no reporter left, events are dropped.
+#[derive(Debug, Clone)]
+pub struct Events(mpsc::UnboundedSender<Event>);
+
+impl Events {
+    pub fn channel() -> (Events, mpsc::UnboundedReceiver<Event>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Events(tx), rx)
+    }
+
+    /// Events that go nowhere (tests, library use without a reporter).
+    pub fn discard() -> Events {
+        Events::channel().0
+    }
+
+    fn send(&self, event: Event) {
+        let _ = self.0.send(event);
+    }
+
+    pub fn step(&self, node: &NodeName, step: Step) {
+        self.send(Event::Step {
+            node: node.clone(),
+            step,
+        });
+    }
+
+    pub fn done(&self, node: &NodeName, summary: impl Into<String>) {
+        self.send(Event::Done {
+            node: node.clone(),
+            summary: summary.into(),
+        });
+    }
+
+    pub fn failed(&self, node: &NodeName, error: impl Into<String>) {
+        self.send(Event::Failed {
+            node: node.clone(),
+            error: error.into(),
+        });
+    }
+
+    pub fn warn(&self, text: impl Into<String>) {
+        self.send(Event::Warn(text.into()));
+    }
+
+    pub fn info(&self, text: impl Into<String>) {
+        self.send(Event::Info(text.into()));
+    }
+}

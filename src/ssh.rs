@@ -478,7 +478,13 @@ async fn authenticate(
 
     for path in &hop.identity_files {
         if !path.exists() {
-            continue;
+            if hop.identity_origin.is_builtin() {
+                continue;
+            }
+            return Err(SshError::IdentityFile {
+                path: path.clone(),
+                message: "no such file (it is named in the inventory or the ssh config)".into(),
+            });
         }
         let key = load_identity(path)?;
         tried.push(path.display().to_string());

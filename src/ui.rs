@@ -1,1 +1,146 @@
-//! ui (being written).
+//! What the user sees: per-node progress (indicatif bars on a terminal,
+//! plain lines otherwise or with `--verbose`) drawn from [`crate::events`],
+//! and result tables. indicatif and comfy-table appear only here.
+//!
+//! Progress goes to stderr; results (tables, JSON) go to stdout, so that
+//! `--output json` can be piped.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use comfy_table::{ContentArrangement, Table, presets};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::events::{Event, Events};
+use crate::inventory::NodeName;
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// One live line per node (stderr is a terminal).
+    Bars,
+    /// One plain line per event.
+    Lines,
+}
+
+impl Mode {
+    pub fn choose(verbose: bool) -> Mode {
+        if verbose || !std::io::stderr().is_terminal() {
+            Mode::Lines
+        } else {
+            Mode::Bars
+        }
+    }
+}
+
+/// Draws events until [`Reporter::finish`].
+pub struct Reporter {
+    events: Events,
+    task: JoinHandle<()>,
+}
+
+impl Reporter {
+    /// Starts drawing; `nodes` fixes the order of the progress lines.
+    pub fn start(mode: Mode, nodes: &[NodeName]) -> Reporter {
+        let (events, rx) = Events::channel();
+        let task = match mode {
+            Mode::Bars => tokio::spawn(draw_bars(rx, nodes.to_vec())),
+            Mode::Lines => tokio::spawn(draw_lines(rx)),
+        };
+        Reporter { events, task }
+    }
+
+    pub fn events(&self) -> Events {
+        self.events.clone()
+    }
+
+    /// Waits until every event sent so far is drawn.
+    pub async fn finish(self) {
+        let Reporter { events, task } = self;
+        drop(events);
+        let _ = task.await;
+    }
+}
+
+async fn draw_lines(mut rx: mpsc::UnboundedReceiver<Event>) {
+    while let Some(event) = rx.recv().await {
+        match event {
+            Event::Step { node, step } => eprintln!("{node}: {step}"),
+            Event::Done { node, summary } => eprintln!("{node}: done: {summary}"),
+            Event::Failed { node, error } => eprintln!("{node}: FAILED: {error}"),
+            Event::Warn(text) => eprintln!("warning: {text}"),
+            Event::Info(text) => eprintln!("{text}"),
+        }
+    }
+}
+
+async fn draw_bars(mut rx: mpsc::UnboundedReceiver<Event>, nodes: Vec<NodeName>) {
+    let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+    let width = nodes.iter().map(|n| n.as_str().len()).max().unwrap_or(8);
+    let running = ProgressStyle::with_template(&format!("{{spinner}} {{prefix:{width}}}  {{wide_msg}}"))
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let finished = ProgressStyle::with_template(&format!("{{prefix:{width}}}  {{wide_msg}}"))
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let mut bars: HashMap<NodeName, ProgressBar> = HashMap::new();
+    for node in &nodes {
+        let bar = multi.add(ProgressBar::new_spinner());
+        bar.set_style(running.clone());
+        bar.set_prefix(node.to_string());
+        bar.set_message("waiting");
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bars.insert(node.clone(), bar);
+    }
+    while let Some(event) = rx.recv().await {
+        match event {
+            Event::Step { node, step } => {
+                if let Some(bar) = bars.get(&node) {
+                    bar.set_message(step.to_string());
+                }
+            }
+            Event::Done { node, summary } => {
+                if let Some(bar) = bars.get(&node) {
+                    bar.set_style(finished.clone());
+                    bar.finish_with_message(format!("✓ {summary}"));
+                }
+            }
+            Event::Failed { node, error } => {
+                if let Some(bar) = bars.get(&node) {
+                    bar.set_style(finished.clone());
+                    bar.finish_with_message(format!("✗ {error}"));
+                }
+            }
+            Event::Warn(text) => {
+                let _ = multi.println(format!("warning: {text}"));
+            }
+            Event::Info(text) => {
+                let _ = multi.println(text);
+            }
+        }
+    }
+    for bar in bars.values() {
+        if !bar.is_finished() {
+            bar.finish();
+        }
+    }
+}
+
+/// Renders a plain table (no colours, stable for copying into docs).
+pub fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(headers.to_vec());
+    for row in rows {
+        table.add_row(row);
+    }
+    table.to_string()
+}
+
+/// `✓` or `✗`.
+pub fn mark(ok: bool) -> &'static str {
+    if ok { "✓" } else { "✗" }
+}

@@ -1,0 +1,86 @@
+# swarmadm: `just --list` reads as the manual.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+lab_name := env_var_or_default("SWARMADM_LAB", "lab")
+lab_dir := "/var/tmp/swarmadm-lab/" + lab_name
+lab_inventory := lab_dir + "/inventory.toml"
+bin := "target/debug/swarmadm"
+
+# List the recipes
+default:
+    @just --list --unsorted
+
+# Install the Debian packages the lab and the tests need (root; idempotent)
+setup:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    missing=()
+    command -v dockerd >/dev/null || missing+=(docker.io)
+    [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+    command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+    command -v ip >/dev/null || missing+=(iproute2)
+    command -v nsenter >/dev/null || missing+=(util-linux)
+    command -v ruby >/dev/null || missing+=(ruby)
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "installing: ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+
+# Build swarmadm, swarm-up and swarm-verify
+build:
+    cargo build --bins
+
+# The main job on a local lab: lab up, swarm-up, swarm-verify, status (root)
+demo: setup build lab-down lab-up (swarm-up lab_inventory) (swarm-verify lab_inventory) (status lab_inventory)
+
+# Start a local lab of real nodes (network namespaces, dockerd, sshd; root)
+lab-up managers="3" workers="3": build
+    {{bin}} lab up --name {{lab_name}} --managers {{managers}} --workers {{workers}}
+
+# Remove the local lab: every process, namespace, link and file it made
+lab-down: build
+    {{bin}} lab down --name {{lab_name}}
+
+# Converge the nodes of an inventory into the swarm it describes
+swarm-up inventory=lab_inventory *args="": build
+    target/debug/swarm-up -i {{inventory}} {{args}}
+
+# Check the cluster against the inventory, read-only (exit 0/1/2)
+swarm-verify inventory=lab_inventory *args="": build
+    target/debug/swarm-verify -i {{inventory}} {{args}}
+
+alias smoketest := swarm-verify
+
+# Show every node of an inventory: engine, swarm state, role, availability
+status inventory=lab_inventory *args="": build
+    {{bin}} status -i {{inventory}} {{args}}
+
+# Start the Vagrant VMs and write their ssh config to ssh.config
+vagrant:
+    vagrant up
+    vagrant ssh-config > ssh.config
+
+# Vagrant VMs, then swarm-up on them (what `make up` did)
+up: vagrant (swarm-up "config/vagrant.toml")
+
+# Destroy the Vagrant VMs and remove generated files
+clean:
+    -vagrant destroy -f
+    rm -rf ssh.config .vagrant bench/work
+
+# Run every test: unit tests and integration tests against real labs (root)
+test: setup
+    cargo build --bins
+    cargo nextest run --no-fail-fast
+
+# Benchmark swarmadm against the docker CLI over ssh:// and the local-socket floor
+bench *args="": setup
+    cargo build --release --bins
+    bench/run {{args}}
+
+# Format check and clippy with warnings as errors
+lint:
+    cargo fmt --check
+    cargo clippy --all-targets -- -D warnings

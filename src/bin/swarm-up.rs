@@ -1,0 +1,4 @@
+//! `swarm-up`: the same as `swarmadm up`.
+fn main() -> std::process::ExitCode {
+    swarmadm::cli::run_alias("up")
+}

@@ -1,0 +1,4 @@
+//! `swarm-verify`: the same as `swarmadm verify`.
+fn main() -> std::process::ExitCode {
+    swarmadm::cli::run_alias("verify")
+}

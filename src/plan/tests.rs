@@ -1,0 +1,318 @@
+//! Planning from plain values: no network.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::*;
+use crate::engine::{ManagerStatus, RemoteManager};
+use crate::inventory::{Node, SshHop, SshTarget, SwarmSettings};
+use crate::ssh::Stage;
+
+fn node(name: &str, role: Role) -> Node {
+    Node {
+        name: NodeName::new(name).unwrap(),
+        role,
+        ssh: SshTarget {
+            hop: SshHop {
+                host: format!("{name}.example"),
+                port: 22,
+                user: "core".into(),
+                identity_files: vec![],
+                identity_origin: crate::inventory::IdentityOrigin::BuiltIn,
+                identities_only: false,
+                known_hosts_files: vec![],
+                host_key_policy: None,
+            },
+            jumps: vec![],
+            socket: "/var/run/docker.sock".into(),
+        },
+        advertise_addr: None,
+        availability: None,
+        labels: BTreeMap::new(),
+    }
+}
+
+/// The playbooks' shape: one leader, `managers - 1` managers, `workers` workers.
+fn inventory(managers: usize, workers: usize) -> Inventory {
+    let mut nodes = vec![node("m1", Role::Leader)];
+    for i in 2..=managers {
+        nodes.push(node(&format!("m{i}"), Role::Manager));
+    }
+    for i in 1..=workers {
+        nodes.push(node(&format!("w{i}"), Role::Worker));
+    }
+    Inventory {
+        source: PathBuf::from("test.toml"),
+        swarm: SwarmSettings::default(),
+        nodes,
+    }
+}
+
+fn inactive() -> EngineInfo {
+    EngineInfo {
+        hostname: "h".into(),
+        engine_version: "20.10.24".into(),
+        api_version: "1.41".into(),
+        state: LocalState::Inactive,
+        node_id: None,
+        node_addr: None,
+        cluster_id: None,
+        is_manager: false,
+        remote_managers: vec![],
+        error: None,
+    }
+}
+
+fn member(id: &str, cluster: &str, manager: bool) -> EngineInfo {
+    EngineInfo {
+        state: LocalState::Active,
+        node_id: Some(id.into()),
+        cluster_id: manager.then(|| cluster.to_owned()),
+        is_manager: manager,
+        remote_managers: vec![RemoteManager {
+            node_id: "id-m1".into(),
+            addr: "10.0.0.1:2377".into(),
+        }],
+        ..inactive()
+    }
+}
+
+fn swarm_node(id: &str, role: NodeRole, availability: Availability, leader: bool) -> SwarmNode {
+    SwarmNode {
+        id: id.into(),
+        version: 10,
+        name: None,
+        hostname: id.trim_start_matches("id-").into(),
+        role,
+        availability,
+        labels: BTreeMap::new(),
+        state: "ready".into(),
+        addr: None,
+        manager: (role == NodeRole::Manager).then(|| ManagerStatus {
+            leader,
+            reachability: "reachable".into(),
+            addr: format!("{id}:2377"),
+        }),
+        engine_version: None,
+    }
+}
+
+/// A converged 3+3 swarm: infos in inventory order and the node list.
+fn converged() -> (Vec<EngineInfo>, ClusterView) {
+    let mut infos = Vec::new();
+    let mut nodes = Vec::new();
+    for (i, name) in ["m1", "m2", "m3"].iter().enumerate() {
+        let id = format!("id-{name}");
+        infos.push(member(&id, "C", true));
+        nodes.push(swarm_node(&id, NodeRole::Manager, Availability::Drain, i == 0));
+    }
+    for name in ["w1", "w2", "w3"] {
+        let id = format!("id-{name}");
+        infos.push(member(&id, "C", false));
+        nodes.push(swarm_node(&id, NodeRole::Worker, Availability::Active, false));
+    }
+    (
+        infos,
+        ClusterView {
+            cluster_id: "C".into(),
+            source: 0,
+            nodes,
+        },
+    )
+}
+
+fn facts(infos: &[EngineInfo]) -> Vec<Fact<'_>> {
+    infos.iter().map(|i| Fact { info: Ok(i) }).collect()
+}
+
+fn changes_of(plan: &Plan, name: &str) -> Vec<Change> {
+    match &plan.step(&NodeName::new(name).unwrap()).unwrap().plan {
+        NodePlan::Change { changes, .. } => changes.clone(),
+        other => panic!("{name}: expected changes, got {other:?}"),
+    }
+}
+
+#[test]
+fn fresh_nodes_get_init_on_the_leader_and_drained_managers() {
+    let inv = inventory(3, 3);
+    let infos = vec![inactive(); 6];
+    let f = facts(&infos);
+    assert_eq!(choose_swarm(&inv, &f), None);
+    let plan = plan(&inv, &f, None, None, false);
+    assert_eq!(plan.refused, None);
+    assert_eq!(
+        changes_of(&plan, "m1"),
+        vec![Change::Init {
+            advertise_addr: None,
+            availability: Availability::Drain
+        }]
+    );
+    assert_eq!(
+        changes_of(&plan, "m2"),
+        vec![Change::Join {
+            role: NodeRole::Manager,
+            advertise_addr: None,
+            availability: Availability::Drain
+        }]
+    );
+    assert_eq!(
+        changes_of(&plan, "w3"),
+        vec![Change::Join {
+            role: NodeRole::Worker,
+            advertise_addr: None,
+            availability: Availability::Active
+        }]
+    );
+}
+
+#[test]
+fn a_converged_swarm_plans_nothing() {
+    let inv = inventory(3, 3);
+    let (infos, view) = converged();
+    let f = facts(&infos);
+    assert_eq!(choose_swarm(&inv, &f).as_deref(), Some("C"));
+    let plan = plan(&inv, &f, Some("C"), Some(&view), false);
+    assert!(!plan.has_changes(), "{}", plan.to_text());
+    assert!(plan
+        .nodes
+        .iter()
+        .all(|n| matches!(n.plan, NodePlan::Unchanged { .. })));
+}
+
+#[test]
+fn drift_in_availability_and_labels_is_corrected_and_other_labels_kept() {
+    let mut inv = inventory(3, 3);
+    inv.nodes[3].labels.insert("zone".into(), "a".into());
+    let (infos, mut view) = converged();
+    view.nodes[3].availability = Availability::Drain;
+    view.nodes[3].labels.insert("unmanaged".into(), "x".into());
+    let f = facts(&infos);
+    let plan = plan(&inv, &f, Some("C"), Some(&view), false);
+    assert_eq!(
+        changes_of(&plan, "w1"),
+        vec![
+            Change::SetAvailability {
+                from: Availability::Drain,
+                to: Availability::Active
+            },
+            Change::SetLabels {
+                labels: BTreeMap::from([("zone".to_owned(), "a".to_owned())])
+            }
+        ]
+    );
+}
+
+#[test]
+fn a_node_in_a_foreign_swarm_refuses_the_plan_unless_forced() {
+    let inv = inventory(3, 3);
+    let (mut infos, view) = converged();
+    infos[2] = member("id-other", "OTHER", true);
+    let f = facts(&infos);
+    let refused = plan(&inv, &f, Some("C"), Some(&view), false);
+    let reason = refused.refused.expect("refused");
+    assert!(reason.contains("m3"), "{reason}");
+    let forced = plan(&inv, &f, Some("C"), Some(&view), true);
+    assert_eq!(forced.refused, None);
+    assert!(matches!(
+        &forced.step(&NodeName::new("m3").unwrap()).unwrap().plan,
+        NodePlan::Blocked { reason } if reason.contains("OTHER")
+    ));
+}
+
+#[test]
+fn a_worker_unknown_to_our_managers_is_foreign() {
+    let inv = inventory(3, 3);
+    let (mut infos, view) = converged();
+    infos[5] = member("id-elsewhere", "", false);
+    let f = facts(&infos);
+    let plan = plan(&inv, &f, Some("C"), Some(&view), false);
+    assert!(plan.refused.expect("refused").contains("w3"));
+}
+
+#[test]
+fn demoting_below_quorum_is_refused() {
+    // Inventory wants one manager; the swarm has three, two unreachable.
+    let inv = inventory(1, 5);
+    let (infos, mut view) = converged();
+    for m in view.nodes.iter_mut().skip(1).take(2) {
+        if let Some(status) = m.manager.as_mut() {
+            status.reachability = "unreachable".into();
+        }
+    }
+    let f = facts(&infos);
+    let plan = plan(&inv, &f, Some("C"), Some(&view), false);
+    let reason = plan.refused.expect("quorum already lost");
+    assert!(reason.contains("lost quorum"), "{reason}");
+}
+
+#[test]
+fn demotions_that_keep_quorum_are_planned_and_ones_that_lose_it_are_blocked() {
+    // The inventory wants one manager; nodes 2 and 3 (named w1, w2 here) are
+    // managers in the swarm and must be demoted.
+    let inv = inventory(1, 5);
+    let (infos, mut view) = converged();
+    let f = facts(&infos);
+    let plan_ok = plan(&inv, &f, Some("C"), Some(&view), false);
+    assert!(changes_of(&plan_ok, "w1").contains(&Change::Demote), "{}", plan_ok.to_text());
+    assert!(changes_of(&plan_ok, "w2").contains(&Change::Demote));
+
+    // With one of the three managers unreachable, demoting both reachable
+    // followers would leave no reachable manager: refused.
+    view.nodes[2].manager.as_mut().unwrap().reachability = "unreachable".into();
+    let plan_bad = plan(&inv, &f, Some("C"), Some(&view), false);
+    assert!(matches!(
+        &plan_bad.step(&NodeName::new("w1").unwrap()).unwrap().plan,
+        NodePlan::Blocked { reason } if reason.contains("quorum")
+    ), "{}", plan_bad.to_text());
+}
+
+#[test]
+fn an_even_manager_count_warns() {
+    let inv = inventory(4, 2);
+    let infos = vec![inactive(); 6];
+    let plan = plan(&inv, &facts(&infos), None, None, false);
+    assert!(plan.warnings.iter().any(|w| w.contains("even")), "{:?}", plan.warnings);
+}
+
+#[test]
+fn no_second_swarm_is_started_when_a_node_is_in_one_whose_managers_are_gone() {
+    let inv = inventory(3, 3);
+    let mut infos = vec![inactive(); 6];
+    infos[4] = member("id-w2", "", false);
+    let f = facts(&infos);
+    assert_eq!(choose_swarm(&inv, &f), None);
+    let plan = plan(&inv, &f, None, None, false);
+    assert!(!plan
+        .nodes
+        .iter()
+        .any(|n| matches!(&n.plan, NodePlan::Change { changes, .. } if matches!(changes[0], Change::Init { .. }))));
+}
+
+#[test]
+fn the_leaders_swarm_is_chosen_over_a_majority_elsewhere() {
+    let inv = inventory(3, 0);
+    let infos = vec![
+        member("a", "LEADERS", true),
+        member("b", "OTHER", true),
+        member("c", "OTHER", true),
+    ];
+    assert_eq!(choose_swarm(&inv, &facts(&infos)).as_deref(), Some("LEADERS"));
+}
+
+#[test]
+fn unreachable_nodes_are_blocked_with_their_cause() {
+    let inv = inventory(3, 3);
+    let (infos, view) = converged();
+    let failure = Failure {
+        stage: Stage::Tcp,
+        message: "connection refused".into(),
+    };
+    let mut f = facts(&infos);
+    f[4] = Fact { info: Err(&failure) };
+    let plan = plan(&inv, &f, Some("C"), Some(&view), false);
+    assert!(matches!(
+        &plan.step(&NodeName::new("w2").unwrap()).unwrap().plan,
+        NodePlan::Blocked { reason } if reason.contains("connection refused")
+    ));
+    assert_eq!(plan.refused, None);
+}
