@@ -29,11 +29,15 @@ pub struct KnownHostsError {
     pub message: String,
 }
 
-/// The files to check for a host, in order: those the ssh config or the
-/// inventory name, then the user's and the system's.
-pub fn files_for(extra: &[PathBuf]) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = extra.to_vec();
-    if let Some(home) = std::env::home_dir() {
+/// The files to check for a host, as OpenSSH does: the user files the ssh
+/// config (`UserKnownHostsFile`) or the inventory (`known_hosts`) name, else
+/// `~/.ssh/known_hosts`; then the global `/etc/ssh/ssh_known_hosts`. The
+/// first is where accept-new records keys.
+pub fn files_for(user_files: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = user_files.to_vec();
+    if files.is_empty()
+        && let Some(home) = std::env::home_dir()
+    {
         files.push(home.join(".ssh").join("known_hosts"));
     }
     files.push(PathBuf::from("/etc/ssh/ssh_known_hosts"));
@@ -54,12 +58,13 @@ pub fn check(
         if !file.exists() {
             continue;
         }
-        let entries = russh::keys::known_hosts::known_host_keys_path(host, port, file).map_err(
-            |e| KnownHostsError {
-                file: file.clone(),
-                message: e.to_string(),
-            },
-        )?;
+        let entries =
+            russh::keys::known_hosts::known_host_keys_path(host, port, file).map_err(|e| {
+                KnownHostsError {
+                    file: file.clone(),
+                    message: e.to_string(),
+                }
+            })?;
         for (line, recorded) in entries {
             if recorded.algorithm() != key.algorithm() {
                 continue;

@@ -32,9 +32,14 @@ pub enum Change {
     },
     Promote,
     Demote,
-    SetAvailability { from: Availability, to: Availability },
+    SetAvailability {
+        from: Availability,
+        to: Availability,
+    },
     /// Labels to add or update (key → new value); other labels stay.
-    SetLabels { labels: BTreeMap<String, String> },
+    SetLabels {
+        labels: BTreeMap<String, String>,
+    },
 }
 
 impl std::fmt::Display for Change {
@@ -149,13 +154,14 @@ pub struct Fact<'a> {
 
 /// Which existing swarm the inventory belongs to: the one its reachable
 /// managers are in, preferring the leader's, then the one with the most
-/// inventory managers. `None` when no reachable inventory manager is in a
-/// swarm.
+/// inventory managers. Only nodes the inventory lists as leader or manager
+/// count: a swarm that only an inventory worker manages is a foreign one.
+/// `None` when no reachable inventory manager is in a swarm.
 pub fn choose_swarm(inventory: &Inventory, facts: &[Fact<'_>]) -> Option<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for (node, fact) in inventory.nodes.iter().zip(facts) {
         let Ok(info) = fact.info else { continue };
-        if info.state != LocalState::Active || !info.is_manager {
+        if info.state != LocalState::Active || !info.is_manager || !node.role.is_manager() {
             continue;
         }
         if let Some(id) = info.cluster_id.as_deref() {
@@ -199,9 +205,13 @@ pub fn plan(
             quorum(wanted_managers)
         ));
     }
+    // Nodes in a swarm we cannot see the managers of. A node that manages a
+    // swarm of its own is known to be foreign and does not count: it is
+    // refused below, and does not stop a new swarm for the others.
     let any_in_swarm = facts.iter().any(|f| {
-        f.info
-            .is_ok_and(|i| i.state != LocalState::Inactive)
+        f.info.is_ok_and(|i| {
+            i.state != LocalState::Inactive && !(i.is_manager && i.cluster_id.is_some())
+        })
     });
 
     for (node, fact) in inventory.nodes.iter().zip(facts) {
@@ -228,7 +238,8 @@ pub fn plan(
         let advertise_addr = inventory.advertise_addr_of(node).map(str::to_owned);
         let node_plan = match info.state {
             LocalState::Locked => NodePlan::Blocked {
-                reason: "the swarm is locked on this node: unlock it with `docker swarm unlock`".into(),
+                reason: "the swarm is locked on this node: unlock it with `docker swarm unlock`"
+                    .into(),
             },
             LocalState::Error => NodePlan::Blocked {
                 reason: format!(
@@ -268,7 +279,9 @@ pub fn plan(
                     }
                 }
             }
-            LocalState::Active => member_plan(node, info, cluster_id, view, desired_role, availability),
+            LocalState::Active => {
+                member_plan(node, info, cluster_id, view, desired_role, availability)
+            }
         };
         plan.nodes.push(step(node_plan));
     }
@@ -322,7 +335,11 @@ fn member_plan(
         };
     };
     let Some(current) = view.node(&node_id) else {
-        let managers: Vec<&str> = info.remote_managers.iter().map(|m| m.addr.as_str()).collect();
+        let managers: Vec<&str> = info
+            .remote_managers
+            .iter()
+            .map(|m| m.addr.as_str())
+            .collect();
         return foreign(format!("its managers are at {}", managers.join(", ")));
     };
     let changes = drift(node, current, desired_role, availability);
@@ -386,7 +403,10 @@ fn refuse_unsafe(plan: &mut Plan, view: Option<&ClusterView>, force: bool) {
 
     let Some(view) = view else { return };
     let managers_now = view.managers().count();
-    let reachable_now = view.managers().filter(|m| m.is_reachable() || m.is_leader()).count();
+    let reachable_now = view
+        .managers()
+        .filter(|m| m.is_reachable() || m.is_leader())
+        .count();
     if managers_now > 0 && reachable_now < quorum(managers_now) {
         plan.refused = Some(format!(
             "the swarm has lost quorum: {reachable_now} of {managers_now} managers reachable, {} needed; \
@@ -395,7 +415,16 @@ fn refuse_unsafe(plan: &mut Plan, view: Option<&ClusterView>, force: bool) {
         ));
         return;
     }
-    let adds = count_changes(plan, |c| matches!(c, Change::Promote | Change::Join { role: NodeRole::Manager, .. }));
+    let adds = count_changes(plan, |c| {
+        matches!(
+            c,
+            Change::Promote
+                | Change::Join {
+                    role: NodeRole::Manager,
+                    ..
+                }
+        )
+    });
     let demotes: Vec<usize> = plan
         .nodes
         .iter()
@@ -425,7 +454,9 @@ fn refuse_unsafe(plan: &mut Plan, view: Option<&ClusterView>, force: bool) {
 fn count_changes(plan: &Plan, pred: impl Fn(&Change) -> bool) -> usize {
     plan.nodes
         .iter()
-        .filter(|n| matches!(&n.plan, NodePlan::Change { changes, .. } if changes.iter().any(&pred)))
+        .filter(
+            |n| matches!(&n.plan, NodePlan::Change { changes, .. } if changes.iter().any(&pred)),
+        )
         .count()
 }
 

@@ -1,5 +1,1104 @@
-//! toml inventory (being written).
-use super::*;
-pub fn parse(path: &Path, _text: &str, _o: &LoadOptions) -> Result<Inventory, InventoryError> {
-    Err(InventoryError::Syntax { path: path.into(), message: "not yet".into() })
+//! The Ansible INI inventory of the playbooks swarmadm replaces, read as is:
+//! groups `[swarm-leader]` (one host), `[swarm-manager]` and
+//! `[swarm-worker]`, host lines with `key=value` variables, `[group:vars]`,
+//! `[group:children]` and host ranges such as `swarm-worker-[01:03]`.
+//!
+//! Of the variables, the connection ones (`ansible_host`, `ansible_user`,
+//! `ansible_port`, `ansible_ssh_private_key_file` and their old `ssh_`
+//! spellings) and swarmadm's own (`swarm_advertise_addr`,
+//! `swarm_availability`, `swarm_label_<key>`, `docker_socket`) are used;
+//! other variables and other groups are ignored, but a `swarm_*` variable or
+//! a group name that looks like a typo of ours is an error. This module does
+//! not implement Ansible's patterns, templates, plugins or YAML inventories.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use super::{
+    Availability, Inventory, InventoryError, LoadOptions, LocalEnv, Node, NodeName, Origin, Role,
+    SshConfigFile, SshSettings, SwarmSettings, base_dir, check_address, check_label_key,
+    check_port, check_socket, check_user, did_you_mean, edit_distance, in_node, validate,
+};
+
+const LEADER: &str = "swarm-leader";
+const MANAGER: &str = "swarm-manager";
+const WORKER: &str = "swarm-worker";
+const OUR_GROUPS: [&str; 3] = [LEADER, MANAGER, WORKER];
+const LABEL_PREFIX: &str = "swarm_label_";
+/// Our variables, for "did you mean" hints.
+const SWARM_VARS: [&str; 3] = ["swarm_advertise_addr", "swarm_availability", LABEL_PREFIX];
+/// How deep `:children` may nest before we call it a cycle.
+const MAX_GROUP_DEPTH: usize = 32;
+
+/// Parse and validate the INI inventory `text`, read from `path`.
+pub fn parse(path: &Path, text: &str, options: &LoadOptions) -> Result<Inventory, InventoryError> {
+    parse_with(path, text, options, &LocalEnv::from_process())
+}
+
+/// [`parse`] with explicit local facts (home directory, login name).
+pub fn parse_with(
+    path: &Path,
+    text: &str,
+    options: &LoadOptions,
+    env: &LocalEnv,
+) -> Result<Inventory, InventoryError> {
+    let ctx = Ctx {
+        path,
+        base: base_dir(path),
+        env,
+    };
+    let mut reader = Reader {
+        ctx: &ctx,
+        ini: Ini::default(),
+        section: Section::Hosts("ungrouped".into()),
+    };
+    for (i, line) in text.lines().enumerate() {
+        reader.line(i + 1, line)?;
+    }
+    let ssh = SshConfigFile::choose(options.ssh_config.as_deref(), None, env.clone())?;
+    reader.ini.build(&ctx, &ssh)
+}
+
+/// The file being read and what its paths are relative to.
+struct Ctx<'a> {
+    path: &'a Path,
+    base: PathBuf,
+    env: &'a LocalEnv,
+}
+
+impl Ctx<'_> {
+    fn error(&self, line: usize, message: impl Into<String>) -> InventoryError {
+        Origin::Line(line).error(self.path, message)
+    }
+}
+
+/// One `key=value` variable as written, with its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Var {
+    key: String,
+    value: String,
+    line: usize,
+}
+
+/// What the file says, before roles and precedence are worked out.
+#[derive(Debug, Default)]
+struct Ini {
+    /// Direct members of each group, with the line that lists them.
+    members: BTreeMap<String, Vec<(String, usize)>>,
+    /// `[group:children]`: child groups, with their line.
+    children: BTreeMap<String, Vec<(String, usize)>>,
+    /// `[group:vars]`, in file order.
+    group_vars: BTreeMap<String, Vec<Var>>,
+    /// Variables on host lines, in file order.
+    host_vars: BTreeMap<String, Vec<Var>>,
+    /// The first header line of each group, for messages.
+    headers: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone)]
+enum Section {
+    Hosts(String),
+    Vars(String),
+    Children(String),
+}
+
+struct Reader<'a> {
+    ctx: &'a Ctx<'a>,
+    ini: Ini,
+    /// Lines before the first header list ungrouped hosts.
+    section: Section,
+}
+
+impl Reader<'_> {
+    fn line(&mut self, number: usize, raw: &str) -> Result<(), InventoryError> {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            return Ok(());
+        }
+        if line.starts_with('[') {
+            return self.header(number, line);
+        }
+        match self.section.clone() {
+            Section::Hosts(group) => self.host_line(number, line, &group),
+            Section::Vars(group) => self.var_line(number, line, &group),
+            Section::Children(group) => self.child_line(number, line, &group),
+        }
+    }
+
+    fn error(&self, line: usize, message: impl Into<String>) -> InventoryError {
+        self.ctx.error(line, message)
+    }
+
+    fn header(&mut self, number: usize, line: &str) -> Result<(), InventoryError> {
+        let (inner, rest) = line[1..]
+            .split_once(']')
+            .ok_or_else(|| self.error(number, format!("unclosed section header `{line}`")))?;
+        let rest = rest.trim();
+        if !(rest.is_empty() || rest.starts_with('#') || rest.starts_with(';')) {
+            return Err(self.error(number, format!("unexpected `{rest}` after section header")));
+        }
+        let (name, kind) = match inner.split_once(':') {
+            Some((name, kind)) => (name, Some(kind)),
+            None => (inner, None),
+        };
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return Err(self.error(number, format!("invalid group name `{name}` in `{line}`")));
+        }
+        self.check_group_name(number, name)?;
+        let section = match kind {
+            None => Section::Hosts(name.to_owned()),
+            Some("vars") => Section::Vars(name.to_owned()),
+            Some("children") => Section::Children(name.to_owned()),
+            Some(other) => {
+                return Err(self.error(
+                    number,
+                    format!(
+                        "section `{line}` has unknown type `{other}`: expected `vars` or `children`"
+                    ),
+                ));
+            }
+        };
+        self.ini.headers.entry(name.to_owned()).or_insert(number);
+        self.section = section;
+        Ok(())
+    }
+
+    /// Other groups are ignored, but one a typo away from ours is an error:
+    /// silently ignoring `[swarm-workers]` would leave its hosts out.
+    fn check_group_name(&self, number: usize, name: &str) -> Result<(), InventoryError> {
+        if OUR_GROUPS.contains(&name) {
+            return Ok(());
+        }
+        match did_you_mean(name, &OUR_GROUPS) {
+            Some(ours) => Err(self.error(
+                number,
+                format!(
+                    "unknown group `{name}`: did you mean `{ours}`? (swarmadm reads swarm-leader, swarm-manager and swarm-worker and ignores other groups)"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn host_line(&mut self, number: usize, line: &str, group: &str) -> Result<(), InventoryError> {
+        let words = split_words(line).map_err(|m| self.error(number, m))?;
+        let Some((pattern, assignments)) = words.split_first() else {
+            return Ok(());
+        };
+        let (pattern, port) = split_port(pattern);
+        let names = expand_hosts(pattern).map_err(|m| self.error(number, m))?;
+        let mut vars = Vec::new();
+        if let Some(port) = port {
+            vars.push(Var {
+                key: "ansible_port".into(),
+                value: port.to_owned(),
+                line: number,
+            });
+        }
+        for assignment in assignments {
+            let (key, value) = assignment.split_once('=').ok_or_else(|| {
+                self.error(
+                    number,
+                    format!("expected key=value host variable assignment, got `{assignment}`"),
+                )
+            })?;
+            vars.push(self.var(number, key, value)?);
+        }
+        for name in names {
+            self.ini
+                .members
+                .entry(group.to_owned())
+                .or_default()
+                .push((name.clone(), number));
+            self.ini
+                .host_vars
+                .entry(name)
+                .or_default()
+                .extend(vars.iter().cloned());
+        }
+        Ok(())
+    }
+
+    fn var_line(&mut self, number: usize, line: &str, group: &str) -> Result<(), InventoryError> {
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| self.error(number, format!("expected key=value, got `{line}`")))?;
+        let words = split_words(value).map_err(|m| self.error(number, m))?;
+        let var = self.var(number, key.trim(), &words.join(" "))?;
+        self.ini
+            .group_vars
+            .entry(group.to_owned())
+            .or_default()
+            .push(var);
+        Ok(())
+    }
+
+    fn child_line(&mut self, number: usize, line: &str, group: &str) -> Result<(), InventoryError> {
+        let words = split_words(line).map_err(|m| self.error(number, m))?;
+        let Some(child) = words.first() else {
+            return Ok(());
+        };
+        self.check_group_name(number, child)?;
+        self.ini
+            .children
+            .entry(group.to_owned())
+            .or_default()
+            .push((child.clone(), number));
+        Ok(())
+    }
+
+    /// A variable. Values are read when they apply to a node (a host we
+    /// ignore may use templates we do not evaluate), but a `swarm_*` name is
+    /// checked wherever it appears: a typo must not go unnoticed.
+    fn var(&self, number: usize, key: &str, value: &str) -> Result<Var, InventoryError> {
+        let known = matches!(key, "swarm_advertise_addr" | "swarm_availability")
+            || key.starts_with(LABEL_PREFIX);
+        if key.starts_with("swarm_") && !known {
+            return Err(self.error(number, unknown_swarm_var(key)));
+        }
+        Ok(Var {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            line: number,
+        })
+    }
+}
+
+fn unknown_swarm_var(key: &str) -> String {
+    let label_like = key
+        .get(..LABEL_PREFIX.len())
+        .is_some_and(|prefix| edit_distance(prefix, LABEL_PREFIX) <= 2);
+    let hint = if label_like {
+        format!(" (did you mean `{LABEL_PREFIX}<key>`?)")
+    } else {
+        did_you_mean(key, &SWARM_VARS)
+            .map(|known| format!(" (did you mean `{known}`?)"))
+            .unwrap_or_default()
+    };
+    format!(
+        "unknown variable `{key}`{hint}: swarmadm knows swarm_advertise_addr, swarm_availability, swarm_label_<key> and docker_socket"
+    )
+}
+
+impl Ini {
+    fn build(self, ctx: &Ctx, ssh: &SshConfigFile) -> Result<Inventory, InventoryError> {
+        let leaders = self.hosts_in(LEADER);
+        let managers = self.hosts_in(MANAGER);
+        let workers = self.hosts_in(WORKER);
+        for (name, worker_line) in &workers {
+            for (group, members) in [(LEADER, &leaders), (MANAGER, &managers)] {
+                if let Some(other_line) = members.get(name) {
+                    return Err(ctx.error(
+                        (*worker_line).max(*other_line),
+                        format!(
+                            "host `{name}` is in [{group}] (line {other_line}) and in [{WORKER}] (line {worker_line}): a node is either a manager or a worker"
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut first_line: BTreeMap<&str, usize> = BTreeMap::new();
+        for (name, line) in leaders.iter().chain(&managers).chain(&workers) {
+            let entry = first_line.entry(name).or_insert(*line);
+            *entry = (*entry).min(*line);
+        }
+        if !first_line.is_empty() {
+            self.check_leader(ctx, &leaders)?;
+        }
+        let mut order: Vec<(&str, usize)> = first_line.into_iter().collect();
+        order.sort_by_key(|(name, line)| (*line, *name));
+
+        let mut nodes = Vec::with_capacity(order.len());
+        let mut origins = Vec::with_capacity(order.len());
+        for (name, line) in order {
+            let role = if leaders.contains_key(name) {
+                Role::Leader
+            } else if managers.contains_key(name) {
+                Role::Manager
+            } else {
+                Role::Worker
+            };
+            nodes.push(self.node(ctx, name, line, role, ssh)?);
+            origins.push(Origin::Line(line));
+        }
+        let inventory = Inventory {
+            source: ctx.path.to_owned(),
+            swarm: SwarmSettings::default(),
+            nodes,
+        };
+        validate(&inventory, &origins)?;
+        Ok(inventory)
+    }
+
+    fn check_leader(
+        &self,
+        ctx: &Ctx,
+        leaders: &BTreeMap<String, usize>,
+    ) -> Result<(), InventoryError> {
+        match leaders.len() {
+            1 => Ok(()),
+            0 => Err(match self.headers.get(LEADER) {
+                Some(line) => ctx.error(
+                    *line,
+                    format!(
+                        "[{LEADER}] lists no host: it must list exactly one, the node that initialises the swarm"
+                    ),
+                ),
+                None => Origin::File.error(
+                    ctx.path,
+                    format!(
+                        "no [{LEADER}] group: list exactly one host there, the node that initialises the swarm"
+                    ),
+                ),
+            }),
+            n => {
+                let mut listed: Vec<(&String, &usize)> = leaders.iter().collect();
+                listed.sort_by_key(|(_, line)| **line);
+                let last = listed.last().map_or(0, |(_, line)| **line);
+                let names: Vec<String> = listed
+                    .iter()
+                    .map(|(name, line)| format!("`{name}` (line {line})"))
+                    .collect();
+                Err(ctx.error(
+                    last,
+                    format!(
+                        "[{LEADER}] must list exactly one host, it lists {n}: {}; list the others in [{MANAGER}]",
+                        names.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// One node, its variables applied from the weakest to the strongest:
+    /// `[all:vars]`, then groups from parents to children (by name among
+    /// equals, as Ansible does), then the host line.
+    fn node(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        line: usize,
+        role: Role,
+        ssh: &SshConfigFile,
+    ) -> Result<Node, InventoryError> {
+        let node_name = NodeName::new(name).map_err(|m| ctx.error(line, m))?;
+        let mut groups: Vec<(usize, &str)> = self
+            .group_names()
+            .into_iter()
+            .filter(|g| self.hosts_in(g).contains_key(name))
+            .map(|g| (self.depth(g, 0), g))
+            .collect();
+        groups.sort();
+        let group_vars = groups
+            .iter()
+            .filter_map(|(_, g)| self.group_vars.get(*g))
+            .flatten();
+        let mut settings = Settings::default();
+        for var in group_vars.chain(self.host_vars.get(name).into_iter().flatten()) {
+            settings
+                .apply(ctx, var)
+                .map_err(|m| ctx.error(var.line, format!("`{}`: {m}", var.key)))?;
+        }
+        // As in Ansible, `ansible_host` is both the address and the alias
+        // the ssh config matches.
+        let alias = settings.address.clone().unwrap_or_else(|| name.to_owned());
+        let target = ssh
+            .resolve(&alias, &settings.ssh, &SshSettings::default())
+            .map_err(|e| in_node(e, &node_name))?;
+        Ok(Node {
+            name: node_name,
+            role,
+            ssh: target,
+            advertise_addr: settings.advertise_addr,
+            availability: settings.availability,
+            labels: settings.labels,
+        })
+    }
+
+    /// Every group the file mentions, and `all`.
+    fn group_names(&self) -> BTreeSet<&str> {
+        let mut names: BTreeSet<&str> = ["all"].into();
+        names.extend(self.members.keys().map(String::as_str));
+        names.extend(self.children.keys().map(String::as_str));
+        names.extend(self.group_vars.keys().map(String::as_str));
+        names.extend(self.headers.keys().map(String::as_str));
+        for children in self.children.values() {
+            names.extend(children.iter().map(|(c, _)| c.as_str()));
+        }
+        names
+    }
+
+    /// The hosts of `group` and of its children, each with the first line
+    /// that put it there. `all` holds every host.
+    fn hosts_in(&self, group: &str) -> BTreeMap<String, usize> {
+        let mut hosts = BTreeMap::new();
+        if group == "all" {
+            for members in self.members.values() {
+                add_hosts(&mut hosts, members);
+            }
+        } else {
+            self.collect_hosts(group, 0, &mut hosts);
+        }
+        hosts
+    }
+
+    fn collect_hosts(&self, group: &str, depth: usize, hosts: &mut BTreeMap<String, usize>) {
+        if depth > MAX_GROUP_DEPTH {
+            return;
+        }
+        if let Some(members) = self.members.get(group) {
+            add_hosts(hosts, members);
+        }
+        for (child, _) in self.children.get(group).into_iter().flatten() {
+            self.collect_hosts(child, depth + 1, hosts);
+        }
+    }
+
+    /// How deep `group` sits under `all`: its vars beat those of its parents.
+    fn depth(&self, group: &str, guard: usize) -> usize {
+        if group == "all" || guard > MAX_GROUP_DEPTH {
+            return 0;
+        }
+        let parents = self
+            .children
+            .iter()
+            .filter(|(_, children)| children.iter().any(|(c, _)| c == group))
+            .map(|(parent, _)| self.depth(parent, guard + 1));
+        1 + parents.max().unwrap_or(0)
+    }
+}
+
+fn add_hosts(hosts: &mut BTreeMap<String, usize>, members: &[(String, usize)]) {
+    for (name, line) in members {
+        let entry = hosts.entry(name.clone()).or_insert(*line);
+        *entry = (*entry).min(*line);
+    }
+}
+
+/// A host's settings after precedence.
+#[derive(Debug, Default)]
+struct Settings {
+    address: Option<String>,
+    ssh: SshSettings,
+    advertise_addr: Option<String>,
+    availability: Option<Availability>,
+    labels: BTreeMap<String, String>,
+}
+
+impl Settings {
+    /// Apply one variable over the weaker ones; the error says what was
+    /// expected. Variables that are not ours are ignored.
+    fn apply(&mut self, ctx: &Ctx, var: &Var) -> Result<(), String> {
+        let value = var.value.as_str();
+        let ours = matches!(
+            var.key.as_str(),
+            "ansible_host"
+                | "ansible_ssh_host"
+                | "ansible_user"
+                | "ansible_ssh_user"
+                | "ansible_port"
+                | "ansible_ssh_port"
+                | "ansible_ssh_private_key_file"
+                | "ansible_private_key_file"
+                | "docker_socket"
+        ) || var.key.starts_with("swarm_");
+        if ours && (value.contains("{{") || value.contains("{%")) {
+            return Err(format!(
+                "`{value}` is a template: swarmadm does not evaluate Jinja, write the value itself"
+            ));
+        }
+        match var.key.as_str() {
+            "ansible_host" | "ansible_ssh_host" => {
+                check_address(value, "an address or host name")?;
+                self.address = Some(value.to_owned());
+            }
+            "ansible_user" | "ansible_ssh_user" => {
+                check_user(value)?;
+                self.ssh.user = Some(value.to_owned());
+            }
+            "ansible_port" | "ansible_ssh_port" => {
+                let port = value.parse::<i64>().map_err(|_| {
+                    format!("expected a port number from 1 to 65535, got `{value}`")
+                })?;
+                self.ssh.port = Some(check_port(port)?);
+            }
+            "ansible_ssh_private_key_file" | "ansible_private_key_file" => {
+                // Relative to the inventory's directory, like TOML paths.
+                self.ssh.identity_files = Some(vec![ctx.env.expand_path(value, &ctx.base)?]);
+            }
+            "docker_socket" => {
+                check_socket(value)?;
+                self.ssh.socket = Some(value.to_owned());
+            }
+            "swarm_advertise_addr" => {
+                check_address(
+                    value,
+                    "an advertise address (IP, IP:port or interface name)",
+                )?;
+                self.advertise_addr = Some(value.to_owned());
+            }
+            "swarm_availability" => self.availability = Some(Availability::parse(value)?),
+            key => {
+                // Other ansible_* variables (ansible_python_interpreter...) and
+                // the playbooks' own variables are not ours. Unknown swarm_*
+                // names were refused when read.
+                if let Some(label) = key.strip_prefix(LABEL_PREFIX) {
+                    check_label_key(label)?;
+                    self.labels.insert(label.to_owned(), value.to_owned());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Split a line into words like a shell (Ansible uses `shlex`): whitespace
+/// separates, quotes group, `#` at the start of a word begins a comment.
+fn split_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if let Some(q) = quote {
+            match c {
+                _ if c == q => quote = None,
+                '\\' if q == '"' => word.extend(chars.next()),
+                _ => word.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => {
+                quote = Some(c);
+                in_word = true;
+            }
+            '#' if !in_word => break,
+            '\\' => {
+                word.extend(chars.next());
+                in_word = true;
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return Err(format!("unclosed quote in `{line}`"));
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
+/// `host:2222` → (`host`, Some("2222")). A colon inside a range (`[1:3]`)
+/// or in a bare IPv6 address is not a port.
+fn split_port(pattern: &str) -> (&str, Option<&str>) {
+    let mut depth = 0usize;
+    let mut colons = Vec::new();
+    for (i, c) in pattern.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            ':' if depth == 0 => colons.push(i),
+            _ => {}
+        }
+    }
+    match colons.as_slice() {
+        [i] if pattern[i + 1..].chars().all(|c| c.is_ascii_digit()) && *i + 1 < pattern.len() => {
+            (&pattern[..*i], Some(&pattern[i + 1..]))
+        }
+        _ => (pattern, None),
+    }
+}
+
+/// Expand Ansible host ranges: `web[01:03]`, `db-[a:c]`, `n[0:10:5]`.
+fn expand_hosts(pattern: &str) -> Result<Vec<String>, String> {
+    let Some(open) = pattern.find('[') else {
+        return Ok(vec![pattern.to_owned()]);
+    };
+    let close = pattern[open..]
+        .find(']')
+        .map(|i| open + i)
+        .ok_or_else(|| format!("host range in `{pattern}` has no closing `]`"))?;
+    let (head, range, tail) = (
+        &pattern[..open],
+        &pattern[open + 1..close],
+        &pattern[close + 1..],
+    );
+    let bad = |why: &str| format!("bad host range `[{range}]` in `{pattern}`: {why}");
+    let parts: Vec<&str> = range.split(':').collect();
+    let (begin, end, step) = match parts.as_slice() {
+        [b, e] => (*b, *e, 1),
+        [b, e, s] => (
+            *b,
+            *e,
+            s.parse::<usize>()
+                .ok()
+                .filter(|s| *s > 0)
+                .ok_or_else(|| bad("the step must be a positive integer"))?,
+        ),
+        _ => return Err(bad("expected [begin:end] or [begin:end:step]")),
+    };
+    let begin = if begin.is_empty() { "0" } else { begin };
+    if end.is_empty() {
+        return Err(bad("the end is missing"));
+    }
+    let values: Vec<String> = if let (Ok(b), Ok(e)) = (begin.parse::<u64>(), end.parse::<u64>()) {
+        // A leading zero asks for zero-padding to the width of both ends.
+        let width = if begin.len() > 1 && begin.starts_with('0') {
+            if begin.len() != end.len() {
+                return Err(bad("zero-padded begin and end must have the same width"));
+            }
+            begin.len()
+        } else {
+            0
+        };
+        if b > e {
+            return Err(bad("the begin is greater than the end"));
+        }
+        (b..=e)
+            .step_by(step)
+            .map(|n| format!("{n:0width$}"))
+            .collect()
+    } else {
+        let letter = |s: &str| {
+            let mut chars = s.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if c.is_ascii_alphabetic() => Some(c),
+                _ => None,
+            }
+        };
+        let (Some(b), Some(e)) = (letter(begin), letter(end)) else {
+            return Err(bad("expected numbers or single letters"));
+        };
+        if b > e {
+            return Err(bad("the begin is greater than the end"));
+        }
+        (b..=e).step_by(step).map(String::from).collect()
+    };
+    let tails = expand_hosts(tail)?;
+    Ok(values
+        .iter()
+        .flat_map(|v| tails.iter().map(move |t| format!("{head}{v}{t}")))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{HostKeyPolicy, IdentityOrigin};
+
+    /// The playbooks' inventory, as DESIGN.md gives it.
+    const PLAYBOOK_INI: &str = "\
+[swarm-leader]
+swarm-manager-01
+[swarm-manager]
+swarm-manager-01
+swarm-manager-02
+swarm-manager-03
+[swarm-worker]
+swarm-worker-01
+swarm-worker-02
+swarm-worker-03
+";
+
+    fn env() -> LocalEnv {
+        LocalEnv {
+            home: Some(PathBuf::from("/home/tester")),
+            user: Some("tester".into()),
+        }
+    }
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/inventory")
+            .join(name)
+    }
+
+    fn parse_text(text: &str) -> Result<Inventory, InventoryError> {
+        parse_with(
+            Path::new("/srv/lab/hosts.ini"),
+            text,
+            &LoadOptions::default(),
+            &env(),
+        )
+    }
+
+    fn error(text: &str) -> String {
+        parse_text(text)
+            .expect_err("inventory should be invalid")
+            .to_string()
+    }
+
+    #[test]
+    fn playbook_inventory_parses() {
+        let inv = parse_text(PLAYBOOK_INI).unwrap();
+        assert_eq!(inv.nodes.len(), 6);
+        assert_eq!(inv.leader().unwrap().name.as_str(), "swarm-manager-01");
+        let managers: Vec<&str> = inv
+            .nodes
+            .iter()
+            .filter(|n| n.role == Role::Manager)
+            .map(|n| n.name.as_str())
+            .collect();
+        assert_eq!(managers, ["swarm-manager-02", "swarm-manager-03"]);
+        let workers: Vec<&str> = inv.workers().map(|n| n.name.as_str()).collect();
+        assert_eq!(
+            workers,
+            ["swarm-worker-01", "swarm-worker-02", "swarm-worker-03"]
+        );
+        let w1 = inv.node("swarm-worker-01").unwrap();
+        assert_eq!(w1.ssh.hop.host, "swarm-worker-01");
+        assert_eq!(w1.ssh.hop.user, "tester");
+        assert_eq!(w1.ssh.socket, "/var/run/docker.sock");
+        assert_eq!(
+            inv.availability_of(inv.leader().unwrap()),
+            Availability::Drain
+        );
+        assert_eq!(inv.availability_of(w1), Availability::Active);
+    }
+
+    #[test]
+    fn shipped_vagrant_ini_is_the_playbook_inventory() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("inventories/vagrant.ini");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let shipped = parse_with(&path, &text, &LoadOptions::default(), &env()).unwrap();
+        let playbook = parse_text(PLAYBOOK_INI).unwrap();
+        assert_eq!(shipped.nodes, playbook.nodes);
+    }
+
+    #[test]
+    fn vagrant_ssh_config_resolves_every_node() {
+        let options = LoadOptions {
+            ssh_config: Some(fixture("vagrant-ssh.config")),
+        };
+        let inv = parse_with(
+            Path::new("/srv/lab/hosts.ini"),
+            PLAYBOOK_INI,
+            &options,
+            &env(),
+        )
+        .unwrap();
+        let ports: Vec<(&str, u16)> = inv
+            .nodes
+            .iter()
+            .map(|n| (n.name.as_str(), n.ssh.hop.port))
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                ("swarm-manager-01", 2222),
+                ("swarm-manager-02", 2200),
+                ("swarm-manager-03", 2201),
+                ("swarm-worker-01", 2202),
+                ("swarm-worker-02", 2203),
+                ("swarm-worker-03", 2204),
+            ]
+        );
+        for node in &inv.nodes {
+            let hop = &node.ssh.hop;
+            assert_eq!(hop.host, "127.0.0.1");
+            assert_eq!(hop.user, "core");
+            assert!(hop.identities_only);
+            assert_eq!(hop.known_hosts_files, vec![PathBuf::from("/dev/null")]);
+            assert_eq!(hop.host_key_policy, Some(HostKeyPolicy::AcceptNew));
+            assert_eq!(hop.identity_origin, IdentityOrigin::SshConfig);
+            assert_eq!(
+                hop.identity_files,
+                vec![PathBuf::from(format!(
+                    "/home/tester/src/swarm/.vagrant/machines/{}/virtualbox/private_key",
+                    node.name
+                ))]
+            );
+            assert!(node.ssh.jumps.is_empty());
+        }
+    }
+
+    #[test]
+    fn variables_groups_children_and_precedence() {
+        let text = "\
+# comments of both kinds
+; are ignored
+[swarm-leader]
+m1 ansible_host=10.0.0.1 swarm_label_zone=a   # trailing comment
+[swarm-manager]
+m[2:3]
+[eu-workers]
+w-[a:b]
+w-a ansible_ssh_host=10.1.0.1
+[us-workers]
+w-c:2202 ansible_user=ops swarm_availability=pause
+[swarm-worker:children]
+eu-workers
+us-workers
+[eu-workers:vars]
+swarm_label_zone=eu
+ansible_port=2201
+[swarm-worker:vars]
+swarm_label_zone=worker
+swarm_label_disk = \"ssd\"
+docker_socket=/run/user/1000/docker.sock
+[all:vars]
+ansible_python_interpreter=/opt/bin/python
+ansible_user=core
+ansible_ssh_private_key_file=keys/id
+swarm_advertise_addr=eth1
+[other]
+unrelated-host
+";
+        let inv = parse_text(text).unwrap();
+        let names: Vec<&str> = inv.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["m1", "m2", "m3", "w-a", "w-b", "w-c"]);
+        let m1 = inv.node("m1").unwrap();
+        assert_eq!(m1.role, Role::Leader);
+        assert_eq!(m1.ssh.hop.host, "10.0.0.1");
+        assert_eq!(m1.ssh.hop.user, "core");
+        assert_eq!(
+            m1.ssh.hop.identity_files,
+            vec![PathBuf::from("/srv/lab/keys/id")]
+        );
+        assert_eq!(m1.ssh.hop.identity_origin, IdentityOrigin::Inventory);
+        assert_eq!(m1.advertise_addr.as_deref(), Some("eth1"));
+        assert_eq!(m1.labels.get("zone").map(String::as_str), Some("a"));
+        assert_eq!(inv.node("m3").unwrap().role, Role::Manager);
+        // Child group vars beat parent group vars.
+        let wa = inv.node("w-a").unwrap();
+        assert_eq!(wa.role, Role::Worker);
+        assert_eq!(wa.ssh.hop.host, "10.1.0.1");
+        assert_eq!(wa.ssh.hop.port, 2201);
+        assert_eq!(inv.node("w-b").unwrap().ssh.hop.host, "w-b");
+        assert_eq!(wa.labels.get("zone").map(String::as_str), Some("eu"));
+        assert_eq!(wa.labels.get("disk").map(String::as_str), Some("ssd"));
+        assert_eq!(wa.ssh.socket, "/run/user/1000/docker.sock");
+        let wc = inv.node("w-c").unwrap();
+        assert_eq!(wc.ssh.hop.port, 2202);
+        assert_eq!(wc.ssh.hop.user, "ops");
+        assert_eq!(wc.availability, Some(Availability::Pause));
+        assert_eq!(wc.labels.get("zone").map(String::as_str), Some("worker"));
+    }
+
+    #[test]
+    fn ansible_host_is_the_ssh_config_alias() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("ssh.config");
+        std::fs::write(
+            &config,
+            "Host 10.0.0.*\n  User fromconfig\n  Port 2022\nHost m2\n  User byname\n",
+        )
+        .unwrap();
+        let options = LoadOptions {
+            ssh_config: Some(config),
+        };
+        let text = "[swarm-leader]\nm1 ansible_host=10.0.0.1\n[swarm-manager]\nm2\nm3 ansible_host=10.0.0.3 ansible_port=22\n";
+        let inv = parse_with(Path::new("hosts"), text, &options, &env()).unwrap();
+        let hop = |n: &str| inv.node(n).unwrap().ssh.hop.clone();
+        assert_eq!(
+            (hop("m1").user.as_str(), hop("m1").port),
+            ("fromconfig", 2022)
+        );
+        assert_eq!(hop("m2").user, "byname");
+        // Inventory variables beat the ssh config.
+        assert_eq!(hop("m3").port, 22);
+    }
+
+    #[test]
+    fn host_ranges() {
+        assert_eq!(
+            expand_hosts("swarm-worker-[01:03]").unwrap(),
+            ["swarm-worker-01", "swarm-worker-02", "swarm-worker-03"]
+        );
+        assert_eq!(expand_hosts("n[8:10]").unwrap(), ["n8", "n9", "n10"]);
+        assert_eq!(expand_hosts("n[0:10:5]").unwrap(), ["n0", "n5", "n10"]);
+        assert_eq!(expand_hosts("[a:c]x").unwrap(), ["ax", "bx", "cx"]);
+        assert_eq!(
+            expand_hosts("r[1:2]-[a:b]").unwrap(),
+            ["r1-a", "r1-b", "r2-a", "r2-b"]
+        );
+        assert!(
+            expand_hosts("n[01:100]")
+                .unwrap_err()
+                .contains("same width")
+        );
+        assert!(expand_hosts("n[3:1]").unwrap_err().contains("greater"));
+        assert!(expand_hosts("n[1:3").unwrap_err().contains("closing"));
+        assert_eq!(split_port("h:2222"), ("h", Some("2222")));
+        assert_eq!(split_port("h[1:3]"), ("h[1:3]", None));
+        assert_eq!(split_port("h[1:3]:22"), ("h[1:3]", Some("22")));
+        assert_eq!(split_port("fe80::1"), ("fe80::1", None));
+    }
+
+    #[test]
+    fn split_words_like_shlex() {
+        assert_eq!(
+            split_words(r#"h a="x y" b='z' c=\# # comment"#).unwrap(),
+            ["h", "a=x y", "b=z", "c=#"]
+        );
+        assert!(
+            split_words("h a=\"x")
+                .unwrap_err()
+                .contains("unclosed quote")
+        );
+    }
+
+    // Malformed inputs: each names the file, the line and the cause.
+
+    #[test]
+    fn host_in_manager_and_worker() {
+        let err = error("[swarm-leader]\nm1\n[swarm-manager]\nm2\n[swarm-worker]\nw1\nm2\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:7: "), "{err}");
+        assert!(
+            err.contains("host `m2` is in [swarm-manager] (line 4) and in [swarm-worker] (line 7)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn leader_also_worker() {
+        let err = error("[swarm-leader]\nm1\n[swarm-worker]\nm1\n");
+        assert!(err.contains("hosts.ini:4:"), "{err}");
+        assert!(err.contains("[swarm-leader] (line 2)"), "{err}");
+    }
+
+    #[test]
+    fn typo_group_name() {
+        let err = error("[swarm-leader]\nm1\n[swarm-workers]\nw1\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:3: "), "{err}");
+        assert!(
+            err.contains("unknown group `swarm-workers`: did you mean `swarm-worker`?"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[swarm-manger:vars]\nx=1\n");
+        assert!(err.contains("did you mean `swarm-manager`?"), "{err}");
+        let err = error("[swarm-leader]\nm1\n[workers:children]\nswarm-wroker\n");
+        assert!(err.contains("hosts.ini:4:"), "{err}");
+        assert!(err.contains("did you mean `swarm-worker`?"), "{err}");
+    }
+
+    #[test]
+    fn two_hosts_in_swarm_leader() {
+        let err = error("[swarm-leader]\nm1\nm2\n[swarm-worker]\nw1\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:3: "), "{err}");
+        assert!(
+            err.contains("[swarm-leader] must list exactly one host, it lists 2"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`m1` (line 2)") && err.contains("`m2` (line 3)"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm[1:2]\n");
+        assert!(err.contains("it lists 2"), "{err}");
+    }
+
+    #[test]
+    fn no_leader() {
+        let err = error("[swarm-manager]\nm1\n[swarm-worker]\nw1\n");
+        assert!(err.contains("hosts.ini"), "{err}");
+        assert!(err.contains("no [swarm-leader] group"), "{err}");
+        let err = error("[swarm-leader]\n[swarm-manager]\nm1\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:1: "), "{err}");
+        assert!(err.contains("[swarm-leader] lists no host"), "{err}");
+        let err = error("[other]\nx\n");
+        assert!(err.contains("lists no nodes"), "{err}");
+    }
+
+    #[test]
+    fn unknown_swarm_var() {
+        let err = error("[swarm-leader]\nm1 swarm_availabilty=drain\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:2: "), "{err}");
+        assert!(
+            err.contains("unknown variable `swarm_availabilty`"),
+            "{err}"
+        );
+        assert!(err.contains("did you mean `swarm_availability`?"), "{err}");
+        let err = error("[swarm-leader]\nm1\n[all:vars]\nswarm_lable_zone=a\n");
+        assert!(err.contains("hosts.ini:4:"), "{err}");
+        assert!(err.contains("swarm_label_<key>"), "{err}");
+        // Even in a group swarmadm otherwise ignores.
+        let err = error("[swarm-leader]\nm1\n[monitoring]\nmon1 swarm_foo=1\n");
+        assert!(err.contains("hosts.ini:4:"), "{err}");
+    }
+
+    #[test]
+    fn bad_ansible_port() {
+        let err = error("[swarm-leader]\nm1 ansible_port=ssh\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:2: "), "{err}");
+        assert!(
+            err.contains("`ansible_port`: expected a port number from 1 to 65535, got `ssh`"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[all:vars]\nansible_ssh_port=0\n");
+        assert!(err.contains("hosts.ini:4:"), "{err}");
+        assert!(err.contains("got 0"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_of_our_variables() {
+        let err = error("[swarm-leader]\nm1 swarm_availability=drained\n");
+        assert!(err.contains("hosts.ini:2:"), "{err}");
+        assert!(err.contains("unknown availability `drained`"), "{err}");
+        let err = error("[swarm-leader]\nm1 docker_socket=docker.sock\n");
+        assert!(err.contains("expected an absolute socket path"), "{err}");
+        let err = error("[swarm-leader]\nm1 swarm_label_=x\n");
+        assert!(err.contains("label key cannot be empty"), "{err}");
+    }
+
+    #[test]
+    fn malformed_lines() {
+        let err = error("[swarm-leader]\nm1 ansible_host\n");
+        assert!(err.contains("hosts.ini:2:"), "{err}");
+        assert!(err.contains("expected key=value"), "{err}");
+        let err = error("[swarm-leader]\nm1\n[swarm-worker:hosts]\n");
+        assert!(err.contains("hosts.ini:3:"), "{err}");
+        assert!(err.contains("unknown type `hosts`"), "{err}");
+        let err = error("[swarm-leader\nm1\n");
+        assert!(err.contains("hosts.ini:1:"), "{err}");
+        let err = error("[swarm-leader]\n-bad-name\n");
+        assert!(err.contains("hosts.ini:2:"), "{err}");
+        assert!(err.contains("not a valid node name"), "{err}");
+    }
+
+    #[test]
+    fn templates_are_refused_only_where_they_matter() {
+        let inv = parse_text(
+            "[swarm-leader]\nm1\n[db]\ndb1 ansible_port=\"{{ db_port }}\"\n[db:vars]\nansible_user={{ lookup('env', 'U') }}\n",
+        )
+        .unwrap();
+        assert_eq!(inv.nodes.len(), 1);
+        let err = error("[swarm-leader]\nm1\n[all:vars]\nansible_user={{ deploy_user }}\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:4: "), "{err}");
+        assert!(err.contains("`ansible_user`"), "{err}");
+        assert!(err.contains("does not evaluate Jinja"), "{err}");
+    }
+
+    #[test]
+    fn same_address_and_port_is_an_error() {
+        let err = error(
+            "[swarm-leader]\nm1 ansible_host=10.0.0.1\n[swarm-worker]\nw1 ansible_host=10.0.0.1\n",
+        );
+        assert!(err.starts_with("/srv/lab/hosts.ini:4: "), "{err}");
+        assert!(err.contains("10.0.0.1:22"), "{err}");
+    }
+
+    #[test]
+    fn missing_ssh_config_file() {
+        let options = LoadOptions {
+            ssh_config: Some(PathBuf::from("/nonexistent/swarmadm/ssh.config")),
+        };
+        let err = parse_with(Path::new("hosts.ini"), PLAYBOOK_INI, &options, &env())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/nonexistent/swarmadm/ssh.config"), "{err}");
+        assert!(err.contains("cannot read (given with -F)"), "{err}");
+    }
 }

@@ -1,4 +1,1002 @@
-//! sshconfig inventory (being written).
-/// A parsed OpenSSH client config.
-#[derive(Debug, Default)]
-pub struct SshConfigFile {}
+//! The OpenSSH client config: which file to read, and how a node's SSH
+//! settings are resolved from it, the inventory and the built-in defaults.
+//!
+//! Parsing is the `ssh2-config` crate's; this module adds what it leaves
+//! out (IdentitiesOnly, UserKnownHostsFile, StrictHostKeyChecking, `%`
+//! tokens, ProxyJump hops) and owns the precedence, strongest first:
+//! node-level values, then the ssh config, then the inventory's
+//! `[defaults]`, then the built-ins. It reads no key and no known_hosts file
+//! and never connects: that is the `ssh` module's job.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use ssh2_config::{Host, HostParams, ParseRule, SshConfig};
+
+use super::{
+    DEFAULT_SOCKET, HostKeyPolicy, IdentityOrigin, InventoryError, LocalEnv, SshHop, SshTarget,
+};
+
+/// The default SSH port.
+pub const DEFAULT_PORT: u16 = 22;
+/// The identity files `ssh` tries when nothing names one, under `~/.ssh`.
+pub const DEFAULT_IDENTITY_FILES: [&str; 3] = ["id_ed25519", "id_ecdsa", "id_rsa"];
+/// How deep ProxyJump hops may chain through the config before we call it a loop.
+const MAX_JUMP_DEPTH: usize = 8;
+
+/// A parsed OpenSSH client config (possibly empty), with the local facts
+/// (home, login name) its `~`, `%d` and `%u` and the defaults refer to.
+#[derive(Debug, Clone)]
+pub struct SshConfigFile {
+    path: Option<PathBuf>,
+    config: SshConfig,
+    env: LocalEnv,
+}
+
+/// SSH settings from one layer of the inventory: a node's own values or the
+/// TOML `[defaults]`. `None` means "not set here, ask the next layer".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SshSettings {
+    pub user: Option<String>,
+    pub port: Option<u16>,
+    /// Replaces the identity files of the weaker layers when set.
+    pub identity_files: Option<Vec<PathBuf>>,
+    /// Added to (and checked before) the ssh config's `UserKnownHostsFile`.
+    pub known_hosts_files: Vec<PathBuf>,
+    /// The Docker socket path on the node (not an ssh config setting).
+    pub socket: Option<String>,
+}
+
+/// Which of the choices for the ssh config a file came from, for messages.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    CommandLine,
+    Inventory,
+    UserDefault,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::CommandLine => " (given with -F)",
+            Source::Inventory => " (named by `ssh_config` in the inventory)",
+            Source::UserDefault => "",
+        })
+    }
+}
+
+impl SshConfigFile {
+    /// No ssh config: only the inventory and the built-ins apply.
+    pub fn empty(env: LocalEnv) -> Self {
+        Self {
+            path: None,
+            config: SshConfig::default(),
+            env,
+        }
+    }
+
+    /// Read and parse the ssh config at `path`; a missing file is an error.
+    pub fn load(path: &Path) -> Result<Self, InventoryError> {
+        Self::load_with(path, LocalEnv::from_process())
+    }
+
+    /// [`SshConfigFile::load`] with explicit local facts.
+    pub fn load_with(path: &Path, env: LocalEnv) -> Result<Self, InventoryError> {
+        Self::load_from(path, env, Source::UserDefault)
+    }
+
+    fn load_from(path: &Path, env: LocalEnv, source: Source) -> Result<Self, InventoryError> {
+        let text = std::fs::read_to_string(path).map_err(|e| InventoryError::SshConfig {
+            path: path.to_owned(),
+            message: format!("cannot read{source}: {e}"),
+        })?;
+        Self::parse(path, &text, env)
+    }
+
+    /// Parse `text`, the content of the ssh config at `path`.
+    pub fn parse(path: &Path, text: &str, env: LocalEnv) -> Result<Self, InventoryError> {
+        let mut config = SshConfig::default();
+        if let Some(home) = &env.home {
+            config = config.home_dir(home);
+        }
+        let rules = ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS;
+        let text = rewrite_match_blocks(text);
+        let config =
+            config
+                .parse(&mut text.as_bytes(), rules)
+                .map_err(|e| InventoryError::SshConfig {
+                    path: path.to_owned(),
+                    message: format!("cannot parse: {e}"),
+                })?;
+        let file = Self {
+            path: Some(path.to_owned()),
+            config,
+            env,
+        };
+        file.check()?;
+        Ok(file)
+    }
+
+    /// `~/.ssh/config` if it exists, else an empty config.
+    pub fn user_default() -> Result<Self, InventoryError> {
+        Self::user_default_with(LocalEnv::from_process())
+    }
+
+    /// [`SshConfigFile::user_default`] with explicit local facts.
+    pub fn user_default_with(env: LocalEnv) -> Result<Self, InventoryError> {
+        match env
+            .home
+            .as_ref()
+            .map(|home| home.join(".ssh").join("config"))
+        {
+            Some(path) if path.is_file() => Self::load_from(&path, env, Source::UserDefault),
+            _ => Ok(Self::empty(env)),
+        }
+    }
+
+    /// The ssh config an inventory uses: `-F` (`command_line`), else the
+    /// inventory's own `ssh_config`, else `~/.ssh/config` if present. A file
+    /// named by either of the first two must exist.
+    pub fn choose(
+        command_line: Option<&Path>,
+        inventory: Option<&Path>,
+        env: LocalEnv,
+    ) -> Result<Self, InventoryError> {
+        match (command_line, inventory) {
+            (Some(path), _) => Self::load_from(path, env, Source::CommandLine),
+            (None, Some(path)) => Self::load_from(path, env, Source::Inventory),
+            (None, None) => Self::user_default_with(env),
+        }
+    }
+
+    /// The file read, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    pub fn env(&self) -> &LocalEnv {
+        &self.env
+    }
+
+    /// How to reach the host `alias` (the node's address, else its name),
+    /// as `ssh alias` would with `node`'s values on the command line and
+    /// `defaults` below the ssh config.
+    pub fn resolve(
+        &self,
+        alias: &str,
+        node: &SshSettings,
+        defaults: &SshSettings,
+    ) -> Result<SshTarget, InventoryError> {
+        let params = self.config.query(alias);
+        let hop = self.hop(alias, &params, node, defaults)?;
+        let jumps = match active_jumps(&params) {
+            Some(specs) => self.jumps(specs, defaults, 1)?,
+            None => Vec::new(),
+        };
+        let socket = node
+            .socket
+            .clone()
+            .or_else(|| defaults.socket.clone())
+            .unwrap_or_else(|| DEFAULT_SOCKET.to_owned());
+        Ok(SshTarget { hop, jumps, socket })
+    }
+
+    /// The hops of a ProxyJump list, outermost first. The first hop is
+    /// itself reached the way the config says (its own ProxyJump applies);
+    /// the later ones go through the hops before them, as with `ssh -J`.
+    fn jumps(
+        &self,
+        specs: &[String],
+        defaults: &SshSettings,
+        depth: usize,
+    ) -> Result<Vec<SshHop>, InventoryError> {
+        if depth > MAX_JUMP_DEPTH {
+            return Err(self.error(format!(
+                "ProxyJump chains through more than {MAX_JUMP_DEPTH} hops (`{}`): is there a loop?",
+                specs.join(",")
+            )));
+        }
+        // Jump hosts are not nodes: the inventory's users, ports and keys
+        // are not theirs. Only its extra known_hosts files apply.
+        let below = SshSettings {
+            known_hosts_files: defaults.known_hosts_files.clone(),
+            ..SshSettings::default()
+        };
+        let mut hops = Vec::new();
+        for (i, spec) in specs.iter().enumerate() {
+            let jump = parse_jump(spec).map_err(|m| self.error(m))?;
+            let params = self.config.query(&jump.host);
+            if i == 0
+                && let Some(own) = active_jumps(&params)
+            {
+                hops.extend(self.jumps(own, defaults, depth + 1)?);
+            }
+            let above = SshSettings {
+                user: jump.user,
+                port: jump.port,
+                ..SshSettings::default()
+            };
+            hops.push(self.hop(&jump.host, &params, &above, &below)?);
+        }
+        Ok(hops)
+    }
+
+    /// One hop: `above` (node-level values, or the user and port written in
+    /// a ProxyJump) beats the ssh config `params`, which beat `below`.
+    fn hop(
+        &self,
+        alias: &str,
+        params: &HostParams,
+        above: &SshSettings,
+        below: &SshSettings,
+    ) -> Result<SshHop, InventoryError> {
+        let in_host = |m: String| self.error(format!("for host `{alias}`: {m}"));
+        let host = match &params.host_name {
+            Some(name) => percent_expand(name, Some(&Tokens::alias_only(alias)), HOSTNAME_TOKENS)
+                .map_err(in_host)?,
+            None => alias.to_owned(),
+        };
+        let user = above
+            .user
+            .clone()
+            .or_else(|| params.user.clone())
+            .or_else(|| below.user.clone())
+            .or_else(|| self.env.user.clone())
+            .ok_or_else(|| InventoryError::NoUser {
+                host: alias.to_owned(),
+            })?;
+        let port = above
+            .port
+            .or(params.port)
+            .or(below.port)
+            .unwrap_or(DEFAULT_PORT);
+        let tokens = Tokens {
+            alias,
+            host: &host,
+            port,
+            remote_user: &user,
+            local_user: self.env.user.as_deref(),
+            home: self.env.home.as_deref(),
+        };
+        let (identity_files, identity_origin) = self
+            .identities(params, above, below, &tokens)
+            .map_err(in_host)?;
+        let mut known_hosts_files = above.known_hosts_files.clone();
+        known_hosts_files.extend(below.known_hosts_files.iter().cloned());
+        known_hosts_files.extend(self.known_hosts(params, &tokens).map_err(in_host)?);
+        let identities_only = match field(params, "IdentitiesOnly") {
+            Some(args) => parse_yes_no("IdentitiesOnly", first(args)).map_err(in_host)?,
+            None => false,
+        };
+        let host_key_policy = field(params, "StrictHostKeyChecking")
+            .map(|args| parse_policy(first(args)))
+            .transpose()
+            .map_err(in_host)?;
+        Ok(SshHop {
+            host,
+            port,
+            user,
+            identity_files,
+            identity_origin,
+            identities_only,
+            known_hosts_files,
+            host_key_policy,
+        })
+    }
+
+    /// The strongest layer that names identity files wins; they do not add
+    /// up (like `ssh`, which only falls back to its defaults when no
+    /// IdentityFile is configured).
+    fn identities(
+        &self,
+        params: &HostParams,
+        above: &SshSettings,
+        below: &SshSettings,
+        tokens: &Tokens,
+    ) -> Result<(Vec<PathBuf>, IdentityOrigin), String> {
+        if let Some(files) = &above.identity_files {
+            return Ok((files.clone(), IdentityOrigin::Inventory));
+        }
+        if let Some(files) = &params.identity_file {
+            let mut expanded = Vec::new();
+            for file in files {
+                let raw = file.to_string_lossy();
+                // `IdentityFile none` means: no identity file at all.
+                if !raw.eq_ignore_ascii_case("none") {
+                    expanded.push(PathBuf::from(percent_expand(
+                        &raw,
+                        Some(tokens),
+                        PATH_TOKENS,
+                    )?));
+                }
+            }
+            return Ok((expanded, IdentityOrigin::SshConfig));
+        }
+        if let Some(files) = &below.identity_files {
+            return Ok((files.clone(), IdentityOrigin::Inventory));
+        }
+        let builtin = match &self.env.home {
+            Some(home) => DEFAULT_IDENTITY_FILES
+                .iter()
+                .map(|name| home.join(".ssh").join(name))
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok((builtin, IdentityOrigin::BuiltIn))
+    }
+
+    /// `UserKnownHostsFile` paths, tokens and `~` expanded; `none` is
+    /// `/dev/null`, as in `ssh`.
+    fn known_hosts(&self, params: &HostParams, tokens: &Tokens) -> Result<Vec<PathBuf>, String> {
+        let Some(args) = field(params, "UserKnownHostsFile") else {
+            return Ok(Vec::new());
+        };
+        let mut files = Vec::new();
+        for arg in args {
+            if arg.eq_ignore_ascii_case("none") {
+                files.push(PathBuf::from("/dev/null"));
+                continue;
+            }
+            let expanded = percent_expand(arg, Some(tokens), PATH_TOKENS)?;
+            // Relative paths stay relative to the working directory, as in `ssh`.
+            files.push(match (expanded.strip_prefix('~'), &self.env.home) {
+                (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
+                    home.join(rest.trim_start_matches('/'))
+                }
+                _ => PathBuf::from(expanded),
+            });
+        }
+        Ok(files)
+    }
+
+    /// Check the values `ssh2-config` keeps as strings, in every Host block,
+    /// so that a typo is reported even for hosts no node uses yet.
+    fn check(&self) -> Result<(), InventoryError> {
+        for host in self.config.get_hosts() {
+            check_host(host).map_err(|m| self.error(format!("in `{}`: {m}", describe(host))))?;
+        }
+        Ok(())
+    }
+
+    fn error(&self, message: String) -> InventoryError {
+        InventoryError::SshConfig {
+            path: self.path.clone().unwrap_or_else(|| PathBuf::from("(none)")),
+            message,
+        }
+    }
+}
+
+/// `ssh2-config` does not know `Match`: it would keep the lines of a Match
+/// block in the Host block before it, applying them to the wrong hosts.
+/// Rewrite each Match line into a Host line the crate understands:
+/// `Match all` is `Host *`, `Match host P` and `Match originalhost P` are
+/// `Host P` (close enough: `host` matches after HostName in `ssh`), and any
+/// other criterion (exec, user, canonical...) becomes a block that never
+/// matches, so its settings are left out rather than misapplied.
+fn rewrite_match_blocks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let keyword_end = trimmed
+            .find(|c: char| c.is_whitespace() || c == '=')
+            .unwrap_or(trimmed.len());
+        if trimmed[..keyword_end].eq_ignore_ascii_case("match") {
+            let criteria = trimmed[keyword_end..].trim_start_matches([' ', '\t', '=']);
+            out.push_str(&match_as_host(criteria));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn match_as_host(criteria: &str) -> String {
+    let words: Vec<&str> = criteria.split_whitespace().collect();
+    match words.as_slice() {
+        [all] if all.eq_ignore_ascii_case("all") => "Host *".into(),
+        [kind, patterns]
+            if kind.eq_ignore_ascii_case("host") || kind.eq_ignore_ascii_case("originalhost") =>
+        {
+            format!("Host {}", patterns.split(',').collect::<Vec<_>>().join(" "))
+        }
+        _ => "Host !*".into(),
+    }
+}
+
+fn check_host(host: &Host) -> Result<(), String> {
+    let params = &host.params;
+    if let Some(args) = field(params, "StrictHostKeyChecking") {
+        parse_policy(first(args))?;
+    }
+    if let Some(args) = field(params, "IdentitiesOnly") {
+        parse_yes_no("IdentitiesOnly", first(args))?;
+    }
+    if let Some(specs) = active_jumps(params) {
+        for spec in specs {
+            parse_jump(spec)?;
+        }
+    }
+    if params.port == Some(0) {
+        return Err("Port 0: expected a port number from 1 to 65535".into());
+    }
+    if let Some(name) = &params.host_name {
+        percent_expand(name, None, HOSTNAME_TOKENS).map_err(|m| format!("HostName: {m}"))?;
+    }
+    for file in params.identity_file.iter().flatten() {
+        percent_expand(&file.to_string_lossy(), None, PATH_TOKENS)
+            .map_err(|m| format!("IdentityFile: {m}"))?;
+    }
+    for arg in field(params, "UserKnownHostsFile").unwrap_or_default() {
+        percent_expand(arg, None, PATH_TOKENS).map_err(|m| format!("UserKnownHostsFile: {m}"))?;
+    }
+    Ok(())
+}
+
+fn describe(host: &Host) -> String {
+    let patterns: Vec<String> = host.pattern.iter().map(ToString::to_string).collect();
+    format!("Host {}", patterns.join(" "))
+}
+
+/// A field `ssh2-config` does not model: kept as strings, under its
+/// lowercase name when the crate knows it, as written when it does not.
+fn field<'p>(params: &'p HostParams, name: &str) -> Option<&'p [String]> {
+    params
+        .unsupported_fields
+        .get(&name.to_ascii_lowercase())
+        .or_else(|| {
+            params
+                .ignored_fields
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, args)| args)
+        })
+        .map(Vec::as_slice)
+}
+
+fn first(args: &[String]) -> &str {
+    args.first().map(String::as_str).unwrap_or("")
+}
+
+/// The ProxyJump hops, unless there are none (`ProxyJump none`).
+fn active_jumps(params: &HostParams) -> Option<&[String]> {
+    match params.proxy_jump.as_deref() {
+        None | Some([]) => None,
+        Some([only]) if only.eq_ignore_ascii_case("none") => None,
+        Some(specs) => Some(specs),
+    }
+}
+
+/// StrictHostKeyChecking, mapped onto our policies. `off` and `no` mean
+/// "accept new keys" here: accepting any key is only ever chosen by a flag.
+fn parse_policy(value: &str) -> Result<HostKeyPolicy, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" | "ask" | "true" => Ok(HostKeyPolicy::Strict),
+        "accept-new" | "no" | "off" | "false" => Ok(HostKeyPolicy::AcceptNew),
+        _ => Err(format!(
+            "StrictHostKeyChecking `{value}`: expected yes, ask, accept-new, no or off"
+        )),
+    }
+}
+
+fn parse_yes_no(key: &str, value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" | "true" => Ok(true),
+        "no" | "false" => Ok(false),
+        _ => Err(format!("{key} `{value}`: expected yes or no")),
+    }
+}
+
+/// One ProxyJump hop as written: `[user@]host[:port]` or
+/// `ssh://[user@]host[:port]`; an IPv6 address with a port in brackets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct JumpSpec {
+    user: Option<String>,
+    host: String,
+    port: Option<u16>,
+}
+
+fn parse_jump(spec: &str) -> Result<JumpSpec, String> {
+    let invalid = |why: &str| {
+        format!(
+            "ProxyJump `{spec}`: {why}, expected [user@]host[:port] or ssh://[user@]host[:port]"
+        )
+    };
+    let text = spec.trim();
+    let text = match text.strip_prefix("ssh://") {
+        Some(rest) => rest.strip_suffix('/').unwrap_or(rest),
+        None => text,
+    };
+    let (user, host_port) = match text.rsplit_once('@') {
+        Some(("", _)) => return Err(invalid("empty user")),
+        Some((user, rest)) => (Some(user.to_owned()), rest),
+        None => (None, text),
+    };
+    let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
+        let (host, after) = bracketed
+            .split_once(']')
+            .ok_or_else(|| invalid("unclosed `[`"))?;
+        match after {
+            "" => (host, None),
+            _ => (
+                host,
+                Some(
+                    after
+                        .strip_prefix(':')
+                        .ok_or_else(|| invalid("junk after `]`"))?,
+                ),
+            ),
+        }
+    } else {
+        match host_port.split_once(':') {
+            // A bare IPv6 address has several colons and no port.
+            Some((host, port)) if !port.contains(':') => (host, Some(port)),
+            _ => (host_port, None),
+        }
+    };
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(invalid("no host"));
+    }
+    let port = port
+        .map(|p| {
+            p.parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| invalid(&format!("bad port `{p}`")))
+        })
+        .transpose()?;
+    Ok(JumpSpec {
+        user,
+        host: host.to_owned(),
+        port,
+    })
+}
+
+/// Tokens HostName may use.
+const HOSTNAME_TOKENS: &str = "h%";
+/// Tokens IdentityFile and UserKnownHostsFile may use (the subset of
+/// OpenSSH's that needs no connection state).
+const PATH_TOKENS: &str = "dhnpru%";
+/// All tokens OpenSSH knows, to tell "unknown" from "not supported here".
+const OPENSSH_TOKENS: &str = "CdfHhIiKjkLlnprTtu%";
+
+/// The values `%` tokens expand to.
+struct Tokens<'a> {
+    /// `%n`: the alias as given.
+    alias: &'a str,
+    /// `%h`: the host name after HostName.
+    host: &'a str,
+    /// `%p`
+    port: u16,
+    /// `%r`
+    remote_user: &'a str,
+    /// `%u`
+    local_user: Option<&'a str>,
+    /// `%d`
+    home: Option<&'a Path>,
+}
+
+impl<'a> Tokens<'a> {
+    /// For HostName, where `%h` is the alias.
+    fn alias_only(alias: &'a str) -> Self {
+        Tokens {
+            alias,
+            host: alias,
+            port: DEFAULT_PORT,
+            remote_user: "",
+            local_user: None,
+            home: None,
+        }
+    }
+}
+
+/// Expand `%` tokens in `raw`; with `tokens` = `None`, only check that every
+/// token is allowed.
+fn percent_expand(raw: &str, tokens: Option<&Tokens>, allowed: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let token = chars.next().ok_or_else(|| {
+            format!("`{raw}` ends with a lone `%` (write `%%` for a percent sign)")
+        })?;
+        if !allowed.contains(token) {
+            return Err(if OPENSSH_TOKENS.contains(token) {
+                format!("token `%{token}` in `{raw}` is not supported by swarmadm here")
+            } else {
+                format!("unknown token `%{token}` in `{raw}`")
+            });
+        }
+        let Some(t) = tokens else { continue };
+        match token {
+            '%' => out.push('%'),
+            'h' => out.push_str(t.host),
+            'n' => out.push_str(t.alias),
+            'p' => out.push_str(&t.port.to_string()),
+            'r' => out.push_str(t.remote_user),
+            'u' => out.push_str(t.local_user.ok_or_else(|| {
+                format!("cannot expand `%u` in `{raw}`: the login name is unknown")
+            })?),
+            'd' => out.push_str(
+                &t.home
+                    .ok_or_else(|| {
+                        format!("cannot expand `%d` in `{raw}`: the home directory is unknown")
+                    })?
+                    .to_string_lossy(),
+            ),
+            _ => unreachable!("`allowed` only holds tokens handled above"),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> LocalEnv {
+        LocalEnv {
+            home: Some(PathBuf::from("/home/tester")),
+            user: Some("tester".into()),
+        }
+    }
+
+    fn config(text: &str) -> SshConfigFile {
+        SshConfigFile::parse(Path::new("test.ssh.config"), text, env()).expect("valid ssh config")
+    }
+
+    fn config_err(text: &str) -> String {
+        SshConfigFile::parse(Path::new("test.ssh.config"), text, env())
+            .expect_err("invalid ssh config")
+            .to_string()
+    }
+
+    fn resolve(file: &SshConfigFile, alias: &str) -> SshTarget {
+        file.resolve(alias, &SshSettings::default(), &SshSettings::default())
+            .expect("resolves")
+    }
+
+    #[test]
+    fn empty_config_gives_the_builtins() {
+        let target = resolve(&SshConfigFile::empty(env()), "10.0.0.1");
+        assert_eq!(target.hop.host, "10.0.0.1");
+        assert_eq!(target.hop.port, 22);
+        assert_eq!(target.hop.user, "tester");
+        assert_eq!(target.hop.identity_origin, IdentityOrigin::BuiltIn);
+        assert_eq!(
+            target.hop.identity_files,
+            vec![
+                PathBuf::from("/home/tester/.ssh/id_ed25519"),
+                PathBuf::from("/home/tester/.ssh/id_ecdsa"),
+                PathBuf::from("/home/tester/.ssh/id_rsa"),
+            ]
+        );
+        assert!(!target.hop.identities_only);
+        assert!(target.hop.known_hosts_files.is_empty());
+        assert_eq!(target.hop.host_key_policy, None);
+        assert!(target.jumps.is_empty());
+        assert_eq!(target.socket, DEFAULT_SOCKET);
+    }
+
+    #[test]
+    fn no_user_anywhere_is_an_error() {
+        let file = SshConfigFile::empty(LocalEnv::default());
+        let err = file
+            .resolve("n1", &SshSettings::default(), &SshSettings::default())
+            .unwrap_err();
+        assert!(matches!(err, InventoryError::NoUser { ref host } if host == "n1"));
+        assert!(err.to_string().contains("set `user` in the inventory"));
+    }
+
+    #[test]
+    fn host_pattern_with_wildcard_and_hostname_token() {
+        let file = config(
+            "Host swarm-*\n  HostName %h.lab.example\n  User core\n  Port 2200\n\nHost *\n  User nobody\n",
+        );
+        let target = resolve(&file, "swarm-worker-01");
+        assert_eq!(target.hop.host, "swarm-worker-01.lab.example");
+        assert_eq!(target.hop.user, "core");
+        assert_eq!(target.hop.port, 2200);
+        let other = resolve(&file, "db-01");
+        assert_eq!(other.hop.host, "db-01");
+        assert_eq!(other.hop.user, "nobody");
+        assert_eq!(other.hop.port, 22);
+    }
+
+    #[test]
+    fn negated_pattern_excludes() {
+        let file = config("Host swarm-* !swarm-worker-03\n  User core\n");
+        assert_eq!(resolve(&file, "swarm-worker-01").hop.user, "core");
+        assert_eq!(resolve(&file, "swarm-worker-03").hop.user, "tester");
+    }
+
+    #[test]
+    fn precedence_node_over_config_over_defaults() {
+        let file = config("Host n1\n  User fromconfig\n  IdentityFile ~/.ssh/config_key\n");
+        let defaults = SshSettings {
+            user: Some("fromdefaults".into()),
+            port: Some(2022),
+            identity_files: Some(vec![PathBuf::from("/keys/defaults")]),
+            known_hosts_files: vec![PathBuf::from("/kh/defaults")],
+            socket: Some("/run/defaults.sock".into()),
+        };
+        // The config beats [defaults] where it says something; [defaults] fills the rest.
+        let t = file
+            .resolve("n1", &SshSettings::default(), &defaults)
+            .unwrap();
+        assert_eq!(t.hop.user, "fromconfig");
+        assert_eq!(t.hop.port, 2022);
+        assert_eq!(
+            t.hop.identity_files,
+            vec![PathBuf::from("/home/tester/.ssh/config_key")]
+        );
+        assert_eq!(t.hop.identity_origin, IdentityOrigin::SshConfig);
+        assert_eq!(t.hop.known_hosts_files, vec![PathBuf::from("/kh/defaults")]);
+        assert_eq!(t.socket, "/run/defaults.sock");
+        // Node-level values beat both.
+        let node = SshSettings {
+            user: Some("fromnode".into()),
+            port: Some(2222),
+            identity_files: Some(vec![PathBuf::from("/keys/node")]),
+            known_hosts_files: Vec::new(),
+            socket: Some("/run/node.sock".into()),
+        };
+        let t = file.resolve("n1", &node, &defaults).unwrap();
+        assert_eq!(t.hop.user, "fromnode");
+        assert_eq!(t.hop.port, 2222);
+        assert_eq!(t.hop.identity_files, vec![PathBuf::from("/keys/node")]);
+        assert_eq!(t.hop.identity_origin, IdentityOrigin::Inventory);
+        assert_eq!(t.socket, "/run/node.sock");
+        // Without a config entry, [defaults] applies.
+        let t = file
+            .resolve("n2", &SshSettings::default(), &defaults)
+            .unwrap();
+        assert_eq!(t.hop.user, "fromdefaults");
+        assert_eq!(t.hop.identity_files, vec![PathBuf::from("/keys/defaults")]);
+        assert_eq!(t.hop.identity_origin, IdentityOrigin::Inventory);
+    }
+
+    #[test]
+    fn first_obtained_value_wins_and_identity_files_accumulate() {
+        let file = config(
+            "Host n1\n  User first\n  IdentityFile /k/one\nHost *\n  User second\n  IdentityFile /k/two\n",
+        );
+        let t = resolve(&file, "n1");
+        assert_eq!(t.hop.user, "first");
+        assert_eq!(
+            t.hop.identity_files,
+            vec![PathBuf::from("/k/one"), PathBuf::from("/k/two")]
+        );
+    }
+
+    #[test]
+    fn unsupported_fields_are_read() {
+        let file = config(
+            "Host n1\n  IdentitiesOnly yes\n  UserKnownHostsFile ~/.ssh/kh1 /etc/kh2 %d/kh3\n  StrictHostKeyChecking accept-new\nHost n2\n  StrictHostKeyChecking yes\n  UserKnownHostsFile none\nHost n3\n  StrictHostKeyChecking=ask\n  IdentitiesOnly=no\n",
+        );
+        let t = resolve(&file, "n1");
+        assert!(t.hop.identities_only);
+        assert_eq!(
+            t.hop.known_hosts_files,
+            vec![
+                PathBuf::from("/home/tester/.ssh/kh1"),
+                PathBuf::from("/etc/kh2"),
+                PathBuf::from("/home/tester/kh3"),
+            ]
+        );
+        assert_eq!(t.hop.host_key_policy, Some(HostKeyPolicy::AcceptNew));
+        let t = resolve(&file, "n2");
+        assert_eq!(t.hop.host_key_policy, Some(HostKeyPolicy::Strict));
+        assert_eq!(t.hop.known_hosts_files, vec![PathBuf::from("/dev/null")]);
+        let t = resolve(&file, "n3");
+        assert_eq!(t.hop.host_key_policy, Some(HostKeyPolicy::Strict));
+        assert!(!t.hop.identities_only);
+    }
+
+    #[test]
+    fn strict_host_key_checking_off_never_means_off() {
+        for value in ["no", "off", "accept-new", "OFF"] {
+            let file = config(&format!("Host *\n  StrictHostKeyChecking {value}\n"));
+            assert_eq!(
+                resolve(&file, "x").hop.host_key_policy,
+                Some(HostKeyPolicy::AcceptNew),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn identity_file_tokens() {
+        let file = config(
+            "Host n1\n  HostName 10.1.2.3\n  User core\n  Port 2201\n  IdentityFile %d/.ssh/%r@%h-%p\n  IdentityFile /k/%u-%n-%%\n",
+        );
+        let t = resolve(&file, "n1");
+        assert_eq!(
+            t.hop.identity_files,
+            vec![
+                PathBuf::from("/home/tester/.ssh/core@10.1.2.3-2201"),
+                PathBuf::from("/k/tester-n1-%"),
+            ]
+        );
+    }
+
+    #[test]
+    fn identity_file_none_means_no_identity_file() {
+        let file = config("Host n1\n  IdentityFile none\n");
+        let t = resolve(&file, "n1");
+        assert!(t.hop.identity_files.is_empty());
+        assert_eq!(t.hop.identity_origin, IdentityOrigin::SshConfig);
+    }
+
+    #[test]
+    fn proxy_jump_one_hop_resolved_through_the_config() {
+        let file = config(
+            "Host bastion\n  HostName 203.0.113.7\n  User jumper\n  Port 2022\n  IdentityFile /k/bastion\n  StrictHostKeyChecking yes\n\nHost 10.0.0.*\n  ProxyJump bastion\n  User core\n",
+        );
+        let t = resolve(&file, "10.0.0.5");
+        assert_eq!(t.hop.host, "10.0.0.5");
+        assert_eq!(t.hop.user, "core");
+        assert_eq!(t.jumps.len(), 1);
+        let jump = &t.jumps[0];
+        assert_eq!(jump.host, "203.0.113.7");
+        assert_eq!(jump.user, "jumper");
+        assert_eq!(jump.port, 2022);
+        assert_eq!(jump.identity_files, vec![PathBuf::from("/k/bastion")]);
+        assert_eq!(jump.identity_origin, IdentityOrigin::SshConfig);
+        assert_eq!(jump.host_key_policy, Some(HostKeyPolicy::Strict));
+    }
+
+    #[test]
+    fn proxy_jump_spec_overrides_and_chains() {
+        let file = config(
+            "Host inner\n  ProxyJump outer\nHost outer\n  HostName 198.51.100.1\nHost target\n  ProxyJump admin@inner:2200,ssh://ops@[2001:db8::9]:2201\n",
+        );
+        let t = resolve(&file, "target");
+        let hops: Vec<(&str, &str, u16)> = t
+            .jumps
+            .iter()
+            .map(|h| (h.host.as_str(), h.user.as_str(), h.port))
+            .collect();
+        assert_eq!(
+            hops,
+            vec![
+                ("198.51.100.1", "tester", 22),
+                ("inner", "admin", 2200),
+                ("2001:db8::9", "ops", 2201),
+            ]
+        );
+    }
+
+    #[test]
+    fn proxy_jump_defaults_do_not_leak_into_jump_hosts() {
+        let file = config("Host n1\n  ProxyJump bastion\n");
+        let defaults = SshSettings {
+            user: Some("core".into()),
+            port: Some(2222),
+            identity_files: Some(vec![PathBuf::from("/k/node")]),
+            known_hosts_files: vec![PathBuf::from("/kh")],
+            socket: None,
+        };
+        let t = file
+            .resolve("n1", &SshSettings::default(), &defaults)
+            .unwrap();
+        assert_eq!(t.hop.user, "core");
+        let jump = &t.jumps[0];
+        assert_eq!(jump.user, "tester");
+        assert_eq!(jump.port, 22);
+        assert_eq!(jump.identity_origin, IdentityOrigin::BuiltIn);
+        assert_eq!(jump.known_hosts_files, vec![PathBuf::from("/kh")]);
+    }
+
+    #[test]
+    fn proxy_jump_none_and_loops() {
+        let file = config("Host direct\n  ProxyJump none\nHost *\n  ProxyJump bastion\n");
+        assert!(resolve(&file, "direct").jumps.is_empty());
+        let looping = config("Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n");
+        let err = looping
+            .resolve("a", &SshSettings::default(), &SshSettings::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("test.ssh.config"), "{err}");
+        assert!(err.contains("loop"), "{err}");
+    }
+
+    #[test]
+    fn match_blocks_do_not_leak_into_the_host_before() {
+        let file = config(
+            "Host n1\n  User one\nMatch exec \"true\"\n  Port 2000\n  User exec\nMatch host n2,n3\n  User two\nMatch all\n  Port 2022\n",
+        );
+        let n1 = resolve(&file, "n1");
+        assert_eq!((n1.hop.user.as_str(), n1.hop.port), ("one", 2022));
+        assert_eq!(resolve(&file, "n3").hop.user, "two");
+        assert_eq!(resolve(&file, "n4").hop.user, "tester");
+        assert_eq!(
+            rewrite_match_blocks("  match=originalhost a,!b\nHost x\n"),
+            "Host a !b\nHost x\n"
+        );
+    }
+
+    #[test]
+    fn parse_jump_forms() {
+        let j = parse_jump("host").unwrap();
+        assert_eq!((j.user, j.host.as_str(), j.port), (None, "host", None));
+        let j = parse_jump("u@h:2").unwrap();
+        assert_eq!(
+            (j.user.as_deref(), j.host.as_str(), j.port),
+            (Some("u"), "h", Some(2))
+        );
+        let j = parse_jump("ssh://u@h/").unwrap();
+        assert_eq!(
+            (j.user.as_deref(), j.host.as_str(), j.port),
+            (Some("u"), "h", None)
+        );
+        let j = parse_jump("2001:db8::1").unwrap();
+        assert_eq!((j.host.as_str(), j.port), ("2001:db8::1", None));
+        assert!(parse_jump("h:0").unwrap_err().contains("bad port `0`"));
+        assert!(parse_jump("h:ssh").unwrap_err().contains("bad port"));
+        assert!(parse_jump("@h").unwrap_err().contains("empty user"));
+        assert!(parse_jump("u@").unwrap_err().contains("no host"));
+    }
+
+    #[test]
+    fn bad_values_are_reported_at_load_with_the_host_block() {
+        let err = config_err("Host web\n  StrictHostKeyChecking maybe\n");
+        assert!(err.contains("test.ssh.config"), "{err}");
+        assert!(err.contains("Host web"), "{err}");
+        assert!(
+            err.contains("expected yes, ask, accept-new, no or off"),
+            "{err}"
+        );
+        let err = config_err("Host *\n  IdentitiesOnly perhaps\n");
+        assert!(
+            err.contains("IdentitiesOnly `perhaps`: expected yes or no"),
+            "{err}"
+        );
+        let err = config_err("Host *\n  ProxyJump bastion:22x\n");
+        assert!(err.contains("ProxyJump `bastion:22x`"), "{err}");
+        let err = config_err("Host *\n  IdentityFile ~/.ssh/%z\n");
+        assert!(err.contains("unknown token `%z`"), "{err}");
+        let err = config_err("Host *\n  IdentityFile ~/.ssh/%C\n");
+        assert!(err.contains("not supported"), "{err}");
+        let err = config_err("Host *\n  Port 0\n");
+        assert!(err.contains("Port 0"), "{err}");
+        let err = config_err("Host *\n  Port twenty\n");
+        assert!(err.contains("cannot parse"), "{err}");
+    }
+
+    #[test]
+    fn missing_files_are_errors_naming_them() {
+        let missing = Path::new("/nonexistent/swarmadm-test/ssh.config");
+        let err = SshConfigFile::choose(Some(missing), None, env())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("/nonexistent/swarmadm-test/ssh.config"),
+            "{err}"
+        );
+        assert!(err.contains("-F"), "{err}");
+        let err = SshConfigFile::choose(None, Some(missing), env())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`ssh_config`"), "{err}");
+    }
+
+    #[test]
+    fn user_default_is_optional() {
+        let dir = tempfile::tempdir().unwrap();
+        let home_env = LocalEnv {
+            home: Some(dir.path().to_owned()),
+            user: Some("tester".into()),
+        };
+        let file = SshConfigFile::choose(None, None, home_env.clone()).unwrap();
+        assert_eq!(file.path(), None);
+        std::fs::create_dir(dir.path().join(".ssh")).unwrap();
+        std::fs::write(dir.path().join(".ssh/config"), "Host n1\n  User fromhome\n").unwrap();
+        let file = SshConfigFile::user_default_with(home_env).unwrap();
+        assert_eq!(file.path(), Some(dir.path().join(".ssh/config").as_path()));
+        assert_eq!(resolve(&file, "n1").hop.user, "fromhome");
+    }
+}

@@ -1,5 +1,979 @@
-//! toml inventory (being written).
-use super::*;
-pub fn parse(path: &Path, _text: &str, _o: &LoadOptions) -> Result<Inventory, InventoryError> {
-    Err(InventoryError::Syntax { path: path.into(), message: "not yet".into() })
+//! The TOML inventory, swarmadm's own format (`config/example.toml`
+//! documents every key).
+//!
+//! Read in two stages: raw serde structs that refuse unknown keys, then
+//! validation into the types of [`super`], with every error naming the file,
+//! the key path (`nodes[2].role`) and its line. SSH settings are completed
+//! by [`super::sshconfig`]; the checks both formats share are in [`super`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use ::toml::de::{DeTable, DeValue};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::{
+    Availability, Inventory, InventoryError, LoadOptions, LocalEnv, Node, NodeName, Origin, Role,
+    SshConfigFile, SshSettings, SwarmSettings, base_dir, check_addr_pool, check_address,
+    check_data_path_port, check_label_key, check_port, check_socket, check_subnet_size, check_user,
+    in_node, validate,
+};
+
+/// Parse and validate the TOML inventory `text`, read from `path`.
+pub fn parse(path: &Path, text: &str, options: &LoadOptions) -> Result<Inventory, InventoryError> {
+    parse_with(path, text, options, &LocalEnv::from_process())
+}
+
+/// [`parse`] with explicit local facts (home directory, login name).
+pub fn parse_with(
+    path: &Path,
+    text: &str,
+    options: &LoadOptions,
+    env: &LocalEnv,
+) -> Result<Inventory, InventoryError> {
+    let doc = DeTable::parse(text).map_err(|e| syntax_error(path, text, &e))?;
+    let doc = doc.get_ref();
+    let raw: RawInventory =
+        ::toml::from_str(text).map_err(|e| deserialize_error(path, text, doc, &e))?;
+    let ctx = Ctx {
+        path,
+        text,
+        doc,
+        base: base_dir(path),
+        env,
+    };
+    ctx.build(raw, options)
+}
+
+// Stage one: the file as written.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInventory {
+    ssh_config: Option<String>,
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default)]
+    swarm: RawSwarm,
+    #[serde(default)]
+    nodes: Vec<RawNode>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    user: Option<String>,
+    port: Option<Int>,
+    identity_file: Option<Paths>,
+    known_hosts: Option<Paths>,
+    socket: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSwarm {
+    listen_addr: Option<String>,
+    advertise_addr: Option<String>,
+    default_addr_pool: Option<Vec<String>>,
+    subnet_size: Option<Int>,
+    data_path_port: Option<Int>,
+    #[serde(default)]
+    availability: RawAvailability,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAvailability {
+    leader: Option<String>,
+    manager: Option<String>,
+    worker: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNode {
+    // `name` and `role` are required, but checked in stage two for a
+    // message that names the node.
+    name: Option<String>,
+    address: Option<String>,
+    role: Option<String>,
+    user: Option<String>,
+    port: Option<Int>,
+    identity_file: Option<Paths>,
+    socket: Option<String>,
+    advertise_addr: Option<String>,
+    availability: Option<String>,
+    labels: Option<Labels>,
+}
+
+/// An integer, range-checked in stage two (so that `port = 0` gets the
+/// same message as in the INI format).
+#[derive(Debug, Clone, Copy)]
+struct Int(i64);
+
+impl<'de> Deserialize<'de> for Int {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IntVisitor;
+        impl Visitor<'_> for IntVisitor {
+            type Value = Int;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Int, E> {
+                Ok(Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Int, E> {
+                i64::try_from(v)
+                    .map(Int)
+                    .map_err(|_| E::custom(format!("integer {v} is too large")))
+            }
+        }
+        deserializer.deserialize_i64(IntVisitor)
+    }
+}
+
+/// A path or a list of paths.
+#[derive(Debug, Clone)]
+struct Paths(Vec<String>);
+
+impl<'de> Deserialize<'de> for Paths {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PathsVisitor;
+        impl<'de> Visitor<'de> for PathsVisitor {
+            type Value = Paths;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a path or a list of paths")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Paths, E> {
+                Ok(Paths(vec![v.to_owned()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Paths, A::Error> {
+                let mut paths = Vec::new();
+                while let Some(path) = seq.next_element::<String>()? {
+                    paths.push(path);
+                }
+                Ok(Paths(paths))
+            }
+        }
+        deserializer.deserialize_any(PathsVisitor)
+    }
+}
+
+/// A table of string labels.
+#[derive(Debug, Clone, Default)]
+struct Labels(BTreeMap<String, String>);
+
+impl<'de> Deserialize<'de> for Labels {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LabelsVisitor;
+        impl<'de> Visitor<'de> for LabelsVisitor {
+            type Value = Labels;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of string labels such as { zone = \"a\" }")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels, A::Error> {
+                let mut labels = BTreeMap::new();
+                while let Some((key, value)) = map.next_entry::<String, String>()? {
+                    labels.insert(key, value);
+                }
+                Ok(Labels(labels))
+            }
+        }
+        deserializer.deserialize_map(LabelsVisitor)
+    }
+}
+
+// Stage two: validation into the inventory types.
+
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+    doc: &'a DeTable<'a>,
+    base: PathBuf,
+    env: &'a LocalEnv,
+}
+
+impl Ctx<'_> {
+    fn build(&self, raw: RawInventory, options: &LoadOptions) -> Result<Inventory, InventoryError> {
+        let inventory_ssh_config = raw
+            .ssh_config
+            .as_deref()
+            .map(|p| self.path_at("ssh_config", p))
+            .transpose()?;
+        let ssh = SshConfigFile::choose(
+            options.ssh_config.as_deref(),
+            inventory_ssh_config.as_deref(),
+            self.env.clone(),
+        )?;
+        let defaults = self.defaults(raw.defaults)?;
+        let swarm = self.swarm(raw.swarm)?;
+        let mut nodes = Vec::with_capacity(raw.nodes.len());
+        let mut origins = Vec::with_capacity(raw.nodes.len());
+        for (i, raw_node) in raw.nodes.into_iter().enumerate() {
+            let origin = self.origin(&format!("nodes[{i}]"));
+            nodes.push(self.node(raw_node, &origin, &ssh, &defaults)?);
+            origins.push(origin);
+        }
+        let inventory = Inventory {
+            source: self.path.to_owned(),
+            swarm,
+            nodes,
+        };
+        validate(&inventory, &origins).map_err(|e| self.relocate(e))?;
+        Ok(inventory)
+    }
+
+    /// Point an error of the shared validation at the line of its exact key
+    /// (`nodes[1].role`) rather than of the node's table, when it is written.
+    fn relocate(&self, error: InventoryError) -> InventoryError {
+        match error {
+            InventoryError::Invalid {
+                path,
+                key,
+                line,
+                message,
+            } => InventoryError::Invalid {
+                line: line_of_key(self.doc, self.text, &key).or(line),
+                path,
+                key,
+                message,
+            },
+            other => other,
+        }
+    }
+
+    fn defaults(&self, raw: RawDefaults) -> Result<SshSettings, InventoryError> {
+        Ok(SshSettings {
+            user: self.checked("defaults.user", raw.user, check_user)?,
+            port: raw
+                .port
+                .map(|p| check_port(p.0).map_err(|m| self.error("defaults.port", m)))
+                .transpose()?,
+            identity_files: raw
+                .identity_file
+                .map(|paths| self.paths_at("defaults.identity_file", &paths))
+                .transpose()?,
+            known_hosts_files: match raw.known_hosts {
+                Some(paths) => self.paths_at("defaults.known_hosts", &paths)?,
+                None => Vec::new(),
+            },
+            socket: self.checked("defaults.socket", raw.socket, check_socket)?,
+        })
+    }
+
+    fn swarm(&self, raw: RawSwarm) -> Result<SwarmSettings, InventoryError> {
+        let mut swarm = SwarmSettings::default();
+        if let Some(addr) = self.checked("swarm.listen_addr", raw.listen_addr, |a| {
+            check_address(a, "a listen address such as 0.0.0.0:2377")
+        })? {
+            swarm.listen_addr = addr;
+        }
+        swarm.advertise_addr = self.checked("swarm.advertise_addr", raw.advertise_addr, |a| {
+            check_address(a, "an advertise address (IP, IP:port or interface name)")
+        })?;
+        let mut prefixes = Vec::new();
+        for (i, pool) in raw.default_addr_pool.iter().flatten().enumerate() {
+            let key = format!("swarm.default_addr_pool[{i}]");
+            prefixes.push(check_addr_pool(pool).map_err(|m| self.error(&key, m))?);
+        }
+        swarm.default_addr_pool = raw.default_addr_pool.unwrap_or_default();
+        swarm.subnet_size = raw
+            .subnet_size
+            .map(|s| {
+                check_subnet_size(s.0, &prefixes).map_err(|m| self.error("swarm.subnet_size", m))
+            })
+            .transpose()?;
+        swarm.data_path_port = raw
+            .data_path_port
+            .map(|p| check_data_path_port(p.0).map_err(|m| self.error("swarm.data_path_port", m)))
+            .transpose()?;
+        let availability = raw.availability;
+        let policy = |key: &str, value: Option<String>, default: Availability| {
+            value.map_or(Ok(default), |v| {
+                Availability::parse(&v).map_err(|m| self.error(key, m))
+            })
+        };
+        swarm.leader_availability = policy(
+            "swarm.availability.leader",
+            availability.leader,
+            swarm.leader_availability,
+        )?;
+        swarm.manager_availability = policy(
+            "swarm.availability.manager",
+            availability.manager,
+            swarm.manager_availability,
+        )?;
+        swarm.worker_availability = policy(
+            "swarm.availability.worker",
+            availability.worker,
+            swarm.worker_availability,
+        )?;
+        Ok(swarm)
+    }
+
+    fn node(
+        &self,
+        raw: RawNode,
+        origin: &Origin,
+        ssh: &SshConfigFile,
+        defaults: &SshSettings,
+    ) -> Result<Node, InventoryError> {
+        let key = |field: &str| match origin {
+            Origin::Key { key, .. } => format!("{key}.{field}"),
+            _ => field.to_owned(),
+        };
+        let name_key = key("name");
+        let raw_name = raw.name.ok_or_else(|| {
+            origin.error(
+                self.path,
+                "missing `name`: every [[nodes]] table needs a name",
+            )
+        })?;
+        let name = NodeName::new(&raw_name).map_err(|m| self.error(&name_key, m))?;
+        // From here on messages name the node too.
+        let fail = |field: &str, message: String| {
+            self.error(&key(field), format!("node `{name}`: {message}"))
+        };
+        let role = match raw.role {
+            Some(role) => Role::parse(&role).map_err(|m| fail("role", m))?,
+            None => {
+                return Err(fail(
+                    "role",
+                    "missing `role`: expected one of: leader, manager, worker".into(),
+                ));
+            }
+        };
+        if let Some(address) = &raw.address {
+            check_address(address, "an address or host name").map_err(|m| fail("address", m))?;
+        }
+        let settings = SshSettings {
+            user: raw
+                .user
+                .map(|u| check_user(&u).map(|()| u).map_err(|m| fail("user", m)))
+                .transpose()?,
+            port: raw
+                .port
+                .map(|p| check_port(p.0).map_err(|m| fail("port", m)))
+                .transpose()?,
+            identity_files: raw
+                .identity_file
+                .map(|paths| {
+                    self.expand_paths(&paths)
+                        .map_err(|m| fail("identity_file", m))
+                })
+                .transpose()?,
+            known_hosts_files: Vec::new(),
+            socket: raw
+                .socket
+                .map(|s| check_socket(&s).map(|()| s).map_err(|m| fail("socket", m)))
+                .transpose()?,
+        };
+        let advertise_addr = raw
+            .advertise_addr
+            .map(|a| {
+                check_address(&a, "an advertise address (IP, IP:port or interface name)")
+                    .map(|()| a)
+                    .map_err(|m| fail("advertise_addr", m))
+            })
+            .transpose()?;
+        let availability = raw
+            .availability
+            .map(|a| Availability::parse(&a).map_err(|m| fail("availability", m)))
+            .transpose()?;
+        let labels = raw.labels.unwrap_or_default().0;
+        for label in labels.keys() {
+            check_label_key(label).map_err(|m| fail(&format!("labels.{label}"), m))?;
+        }
+        // As `ssh <address>` would: the address is the alias the ssh config matches.
+        let alias = raw.address.as_deref().unwrap_or(name.as_str());
+        let ssh = ssh
+            .resolve(alias, &settings, defaults)
+            .map_err(|e| in_node(e, &name))?;
+        Ok(Node {
+            name,
+            role,
+            ssh,
+            advertise_addr,
+            availability,
+            labels,
+        })
+    }
+
+    /// Check an optional string value at `key`.
+    fn checked(
+        &self,
+        key: &str,
+        value: Option<String>,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Result<Option<String>, InventoryError> {
+        value
+            .map(|v| check(&v).map(|()| v).map_err(|m| self.error(key, m)))
+            .transpose()
+    }
+
+    fn path_at(&self, key: &str, raw: &str) -> Result<PathBuf, InventoryError> {
+        self.env
+            .expand_path(raw, &self.base)
+            .map_err(|m| self.error(key, m))
+    }
+
+    fn paths_at(&self, key: &str, paths: &Paths) -> Result<Vec<PathBuf>, InventoryError> {
+        self.expand_paths(paths).map_err(|m| self.error(key, m))
+    }
+
+    fn expand_paths(&self, paths: &Paths) -> Result<Vec<PathBuf>, String> {
+        if paths.0.is_empty() {
+            return Err("expected a path or a non-empty list of paths".into());
+        }
+        paths
+            .0
+            .iter()
+            .map(|p| self.env.expand_path(p, &self.base))
+            .collect()
+    }
+
+    fn origin(&self, key: &str) -> Origin {
+        Origin::key(key, line_of_key(self.doc, self.text, key))
+    }
+
+    fn error(&self, key: &str, message: impl Into<String>) -> InventoryError {
+        self.origin(key).error(self.path, message)
+    }
+}
+
+// Errors of stage one, with their position.
+
+fn syntax_error(path: &Path, text: &str, error: &::toml::de::Error) -> InventoryError {
+    let position = error
+        .span()
+        .map(|span| {
+            let (line, column) = line_column(text, span.start);
+            format!("line {line}, column {column}: ")
+        })
+        .unwrap_or_default();
+    InventoryError::Syntax {
+        path: path.to_owned(),
+        message: format!("TOML syntax error at {position}{}", error.message().trim()),
+    }
+}
+
+fn deserialize_error(
+    path: &Path,
+    text: &str,
+    doc: &DeTable<'_>,
+    error: &::toml::de::Error,
+) -> InventoryError {
+    let message = humanize(error.message().trim());
+    let Some(span) = error.span() else {
+        return Origin::File.error(path, message);
+    };
+    let line = Some(line_column(text, span.start).0);
+    match key_path_at(doc, &span) {
+        Some(key) => Origin::key(key, line).error(path, message),
+        None => match line {
+            Some(line) => Origin::Line(line).error(path, message),
+            None => Origin::File.error(path, message),
+        },
+    }
+}
+
+/// serde speaks of structs and sequences; the file has tables and arrays.
+fn humanize(message: &str) -> String {
+    let raw_structs = [
+        "RawInventory",
+        "RawDefaults",
+        "RawSwarm",
+        "RawAvailability",
+        "RawNode",
+    ];
+    raw_structs
+        .iter()
+        .fold(message.replace("a sequence", "an array"), |m, name| {
+            m.replace(&format!("struct {name}"), "a table")
+        })
+}
+
+/// 1-based line and column (in characters) of byte `offset`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The key path (`nodes[1].labels`) of the smallest key or value whose span
+/// holds `span`: where a serde error points.
+fn key_path_at(doc: &DeTable<'_>, span: &Range<usize>) -> Option<String> {
+    let mut best: Option<(usize, String)> = None;
+    visit_table(doc, "", &mut |path, spans| {
+        for candidate in spans {
+            let holds = candidate.start <= span.start && span.end <= candidate.end;
+            let size = candidate.end - candidate.start;
+            if holds && best.as_ref().is_none_or(|(s, _)| size < *s) {
+                best = Some((size, path.to_owned()));
+            }
+        }
+    });
+    best.map(|(_, path)| path)
+}
+
+/// Call `f` with the key path and the spans (key, value) of every entry.
+fn visit_table(table: &DeTable<'_>, prefix: &str, f: &mut dyn FnMut(&str, &[Range<usize>])) {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        f(&path, &[key.span(), value.span()]);
+        visit_value(value.get_ref(), &path, f);
+    }
+}
+
+fn visit_value(value: &DeValue<'_>, path: &str, f: &mut dyn FnMut(&str, &[Range<usize>])) {
+    match value {
+        DeValue::Table(table) => visit_table(table, path, f),
+        DeValue::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let item_path = format!("{path}[{i}]");
+                f(&item_path, &[item.span()]);
+                visit_value(item.get_ref(), &item_path, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The line where the key path `key` is written, if it is.
+fn line_of_key(doc: &DeTable<'_>, text: &str, key: &str) -> Option<usize> {
+    let mut found = None;
+    visit_table(doc, "", &mut |path, spans| {
+        if found.is_none() && path == key {
+            found = spans.first().cloned();
+        }
+    });
+    found.map(|span| line_column(text, span.start).0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{HostKeyPolicy, IdentityOrigin};
+
+    fn env() -> LocalEnv {
+        LocalEnv {
+            home: Some(PathBuf::from("/home/tester")),
+            user: Some("tester".into()),
+        }
+    }
+
+    fn parse_text(text: &str) -> Result<Inventory, InventoryError> {
+        parse_with(
+            Path::new("/etc/swarmadm/inventory.toml"),
+            text,
+            &LoadOptions::default(),
+            &env(),
+        )
+    }
+
+    /// The error message for `text`, which must be invalid.
+    fn error(text: &str) -> String {
+        parse_text(text)
+            .expect_err("inventory should be invalid")
+            .to_string()
+    }
+
+    const TWO_NODES: &str = r#"
+[[nodes]]
+name = "m1"
+role = "leader"
+
+[[nodes]]
+name = "w1"
+role = "worker"
+"#;
+
+    #[test]
+    fn example_toml_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/example.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let inv = parse_with(&path, &text, &LoadOptions::default(), &env()).unwrap();
+        assert_eq!(inv.nodes.len(), 6);
+        assert_eq!(inv.leader().unwrap().name.as_str(), "swarm-manager-01");
+        assert_eq!(inv.managers().count(), 3);
+        assert_eq!(inv.workers().count(), 3);
+
+        let m1 = inv.node("swarm-manager-01").unwrap();
+        assert_eq!(m1.ssh.hop.host, "192.0.2.11");
+        assert_eq!(m1.ssh.hop.user, "core");
+        assert_eq!(m1.ssh.hop.port, 22);
+        assert_eq!(
+            m1.ssh.hop.identity_files,
+            vec![PathBuf::from("/home/tester/.ssh/id_ed25519")]
+        );
+        assert_eq!(m1.ssh.hop.identity_origin, IdentityOrigin::Inventory);
+        assert_eq!(m1.ssh.socket, "/var/run/docker.sock");
+        assert_eq!(inv.availability_of(m1), Availability::Drain);
+        assert_eq!(inv.advertise_addr_of(m1), Some("eth1"));
+
+        let w1 = inv.node("swarm-worker-01").unwrap();
+        assert_eq!(inv.availability_of(w1), Availability::Active);
+        assert_eq!(w1.labels.get("zone").map(String::as_str), Some("a"));
+        assert_eq!(w1.labels.get("disk").map(String::as_str), Some("ssd"));
+
+        let w3 = inv.node("swarm-worker-03").unwrap();
+        assert_eq!(w3.ssh.hop.user, "ops");
+        assert_eq!(w3.ssh.hop.port, 2222);
+        assert_eq!(
+            w3.ssh.hop.identity_files,
+            vec![PathBuf::from("/home/tester/.ssh/ops_ed25519")]
+        );
+        assert_eq!(w3.ssh.socket, "/run/user/1000/docker.sock");
+        assert_eq!(inv.advertise_addr_of(w3), Some("192.0.2.23"));
+        assert_eq!(w3.availability, Some(Availability::Active));
+
+        assert_eq!(inv.swarm.listen_addr, "0.0.0.0:2377");
+        assert_eq!(inv.swarm.leader_availability, Availability::Drain);
+        assert_eq!(inv.swarm.manager_availability, Availability::Drain);
+        assert_eq!(inv.swarm.worker_availability, Availability::Active);
+    }
+
+    #[test]
+    fn minimal_inventory_takes_builtin_defaults() {
+        let inv = parse_text(TWO_NODES).unwrap();
+        let m1 = inv.node("m1").unwrap();
+        assert_eq!(m1.ssh.hop.host, "m1");
+        assert_eq!(m1.ssh.hop.user, "tester");
+        assert_eq!(m1.ssh.hop.identity_origin, IdentityOrigin::BuiltIn);
+        assert_eq!(inv.swarm, SwarmSettings::default());
+        assert!(m1.labels.is_empty());
+    }
+
+    #[test]
+    fn relative_paths_are_relative_to_the_inventory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("ssh.config"),
+            "Host m1\n  HostName 10.9.0.1\n  User fromconfig\n",
+        )
+        .unwrap();
+        let text = format!(
+            r#"
+ssh_config = "ssh.config"
+[defaults]
+identity_file = ["keys/a", "~/b", "/abs/c"]
+known_hosts = "known_hosts"
+{TWO_NODES}"#
+        );
+        let path = dir.path().join("inventory.toml");
+        let inv = parse_with(&path, &text, &LoadOptions::default(), &env()).unwrap();
+        let m1 = inv.node("m1").unwrap();
+        assert_eq!(m1.ssh.hop.host, "10.9.0.1");
+        assert_eq!(m1.ssh.hop.user, "fromconfig");
+        assert_eq!(
+            m1.ssh.hop.identity_files,
+            vec![
+                dir.path().join("keys/a"),
+                PathBuf::from("/home/tester/b"),
+                PathBuf::from("/abs/c"),
+            ]
+        );
+        assert_eq!(
+            m1.ssh.hop.known_hosts_files,
+            vec![dir.path().join("known_hosts")]
+        );
+    }
+
+    #[test]
+    fn command_line_ssh_config_beats_the_inventory_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.config"), "Host m1\n  User from-a\n").unwrap();
+        std::fs::write(dir.path().join("b.config"), "Host m1\n  User from-b\n").unwrap();
+        let text = format!("ssh_config = \"a.config\"\n{TWO_NODES}");
+        let path = dir.path().join("inventory.toml");
+        let options = LoadOptions {
+            ssh_config: Some(dir.path().join("b.config")),
+        };
+        let inv = parse_with(&path, &text, &options, &env()).unwrap();
+        assert_eq!(inv.node("m1").unwrap().ssh.hop.user, "from-b");
+        let inv = parse_with(&path, &text, &LoadOptions::default(), &env()).unwrap();
+        assert_eq!(inv.node("m1").unwrap().ssh.hop.user, "from-a");
+    }
+
+    #[test]
+    fn precedence_node_over_ssh_config_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("ssh.config"),
+            "Host 10.0.0.*\n  User fromconfig\n  StrictHostKeyChecking accept-new\n",
+        )
+        .unwrap();
+        let text = r#"
+ssh_config = "ssh.config"
+[defaults]
+user = "fromdefaults"
+port = 2200
+[[nodes]]
+name = "a"
+address = "10.0.0.1"
+role = "leader"
+[[nodes]]
+name = "b"
+address = "10.0.0.2"
+role = "manager"
+user = "fromnode"
+port = 2201
+[[nodes]]
+name = "c"
+address = "192.168.0.3"
+role = "worker"
+"#;
+        let path = dir.path().join("inventory.toml");
+        let inv = parse_with(&path, text, &LoadOptions::default(), &env()).unwrap();
+        let hop = |n: &str| inv.node(n).unwrap().ssh.hop.clone();
+        assert_eq!(
+            (hop("a").user.as_str(), hop("a").port),
+            ("fromconfig", 2200)
+        );
+        assert_eq!((hop("b").user.as_str(), hop("b").port), ("fromnode", 2201));
+        assert_eq!(
+            (hop("c").user.as_str(), hop("c").port),
+            ("fromdefaults", 2200)
+        );
+        assert_eq!(hop("a").host_key_policy, Some(HostKeyPolicy::AcceptNew));
+        assert_eq!(hop("c").host_key_policy, None);
+    }
+
+    #[test]
+    fn swarm_settings_are_read() {
+        let text = format!(
+            r#"
+[swarm]
+default_addr_pool = ["10.20.0.0/16", "10.30.0.0/16"]
+subnet_size = 24
+data_path_port = 7789
+[swarm.availability]
+manager = "active"
+{TWO_NODES}"#
+        );
+        let inv = parse_text(&text).unwrap();
+        assert_eq!(inv.swarm.default_addr_pool.len(), 2);
+        assert_eq!(inv.swarm.subnet_size, Some(24));
+        assert_eq!(inv.swarm.data_path_port, Some(7789));
+        assert_eq!(inv.swarm.manager_availability, Availability::Active);
+        assert_eq!(inv.swarm.leader_availability, Availability::Drain);
+    }
+
+    // Malformed inputs: each names the file, the key path and the cause.
+
+    #[test]
+    fn syntax_error_gives_line_and_column() {
+        let err = error("[defaults]\nuser = \"core\"\nport = = 22\n");
+        assert!(err.starts_with("/etc/swarmadm/inventory.toml: "), "{err}");
+        assert!(err.contains("line 3, column"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_in_a_node_names_its_path() {
+        let err = error(
+            "[[nodes]]\nname = \"m1\"\nrole = \"leader\"\n\n[[nodes]]\nname = \"w1\"\nadress = \"10.0.0.1\"\nrole = \"worker\"\n",
+        );
+        assert!(err.starts_with("/etc/swarmadm/inventory.toml:7: "), "{err}");
+        assert!(err.contains("`nodes[1].adress`"), "{err}");
+        assert!(err.contains("unknown field `adress`"), "{err}");
+        assert!(err.contains("`address`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_in_swarm() {
+        let err = error(&format!(
+            "[swarm]\nlisten_address = \"0.0.0.0:2377\"\n{TWO_NODES}"
+        ));
+        assert!(err.contains("`swarm.listen_address`"), "{err}");
+        assert!(err.contains("unknown field `listen_address`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_top_level_key() {
+        let err = error(&format!("ssh_confg = \"x\"\n{TWO_NODES}"));
+        assert!(err.contains("`ssh_confg`"), "{err}");
+        assert!(err.contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn unknown_role() {
+        let err = error(
+            "[[nodes]]\nname = \"m1\"\nrole = \"leader\"\n[[nodes]]\nname = \"w1\"\nrole = \"wroker\"\n",
+        );
+        assert!(err.contains("`nodes[1].role`"), "{err}");
+        assert!(err.contains("node `w1`"), "{err}");
+        assert!(
+            err.contains("unknown role `wroker`, expected one of: leader, manager, worker"),
+            "{err}"
+        );
+        assert!(err.starts_with("/etc/swarmadm/inventory.toml:6: "), "{err}");
+    }
+
+    #[test]
+    fn two_leaders() {
+        let err = error(
+            "[[nodes]]\nname = \"m1\"\nrole = \"leader\"\n[[nodes]]\nname = \"m2\"\nrole = \"leader\"\n",
+        );
+        assert!(err.contains("`nodes[1].role`"), "{err}");
+        assert!(err.starts_with("/etc/swarmadm/inventory.toml:6: "), "{err}");
+        assert!(err.contains("2 nodes have role `leader`"), "{err}");
+        assert!(err.contains("`m1`") && err.contains("`m2`"), "{err}");
+    }
+
+    #[test]
+    fn no_leader() {
+        let err = error(
+            "[[nodes]]\nname = \"m1\"\nrole = \"manager\"\n[[nodes]]\nname = \"w1\"\nrole = \"worker\"\n",
+        );
+        assert!(err.contains("inventory.toml"), "{err}");
+        assert!(err.contains("no node has role `leader`"), "{err}");
+        assert!(err.contains("managers: m1"), "{err}");
+    }
+
+    #[test]
+    fn no_nodes() {
+        let err = error("[defaults]\nuser = \"core\"\n");
+        assert!(err.contains("lists no nodes"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_names() {
+        let err = error(&format!(
+            "{TWO_NODES}\n[[nodes]]\nname = \"w1\"\nrole = \"worker\"\n"
+        ));
+        assert!(err.contains("`nodes[2].name`"), "{err}");
+        assert!(err.contains("duplicate node name `w1`"), "{err}");
+        assert!(err.contains("nodes[1]"), "{err}");
+    }
+
+    #[test]
+    fn same_address_and_port() {
+        let err = error(
+            "[[nodes]]\nname = \"m1\"\naddress = \"10.0.0.1\"\nrole = \"leader\"\n[[nodes]]\nname = \"w1\"\naddress = \"10.0.0.1\"\nrole = \"worker\"\n",
+        );
+        assert!(err.contains("`nodes[1].address`"), "{err}");
+        assert!(err.contains("10.0.0.1:22"), "{err}");
+        assert!(err.contains("`m1`"), "{err}");
+    }
+
+    #[test]
+    fn bad_port_type() {
+        let err = error(&format!("[defaults]\nport = \"22\"\n{TWO_NODES}"));
+        assert!(err.contains("`defaults.port`"), "{err}");
+        assert!(err.contains("expected an integer"), "{err}");
+    }
+
+    #[test]
+    fn port_zero_and_too_large() {
+        let err = error("[[nodes]]\nname = \"m1\"\nrole = \"leader\"\nport = 0\n");
+        assert!(err.contains("`nodes[0].port`"), "{err}");
+        assert!(err.contains("node `m1`"), "{err}");
+        assert!(
+            err.contains("expected a port number from 1 to 65535, got 0"),
+            "{err}"
+        );
+        let err = error(&format!("[defaults]\nport = 70000\n{TWO_NODES}"));
+        assert!(err.contains("`defaults.port`"), "{err}");
+        assert!(err.contains("got 70000"), "{err}");
+    }
+
+    #[test]
+    fn relative_socket() {
+        let err =
+            error("[[nodes]]\nname = \"m1\"\nrole = \"leader\"\nsocket = \"run/docker.sock\"\n");
+        assert!(err.contains("`nodes[0].socket`"), "{err}");
+        assert!(err.contains("expected an absolute socket path"), "{err}");
+        let err = error(&format!(
+            "[defaults]\nsocket = \"docker.sock\"\n{TWO_NODES}"
+        ));
+        assert!(err.contains("`defaults.socket`"), "{err}");
+    }
+
+    #[test]
+    fn bad_availability() {
+        let err = error(&format!(
+            "[swarm.availability]\nworker = \"drained\"\n{TWO_NODES}"
+        ));
+        assert!(err.contains("`swarm.availability.worker`"), "{err}");
+        assert!(
+            err.contains("unknown availability `drained`, expected one of: active, pause, drain"),
+            "{err}"
+        );
+        let err = error("[[nodes]]\nname = \"m1\"\nrole = \"leader\"\navailability = \"paused\"\n");
+        assert!(err.contains("`nodes[0].availability`"), "{err}");
+    }
+
+    #[test]
+    fn labels_not_a_table() {
+        let err = error("[[nodes]]\nname = \"m1\"\nrole = \"leader\"\nlabels = \"zone=a\"\n");
+        assert!(err.contains("`nodes[0].labels`"), "{err}");
+        assert!(err.contains("expected a table of string labels"), "{err}");
+        let err = error(
+            "[[nodes]]\nname = \"m1\"\nrole = \"leader\"\nlabels = { \"bad key\" = \"x\" }\n",
+        );
+        assert!(err.contains("nodes[0].labels.bad key"), "{err}");
+        assert!(err.contains("whitespace"), "{err}");
+    }
+
+    #[test]
+    fn missing_name_and_role() {
+        let err = error("[[nodes]]\nrole = \"leader\"\n");
+        assert!(err.contains("`nodes[0]`"), "{err}");
+        assert!(err.contains("missing `name`"), "{err}");
+        let err = error("[[nodes]]\nname = \"m1\"\n");
+        assert!(err.contains("`nodes[0].role`"), "{err}");
+        assert!(err.contains("missing `role`"), "{err}");
+        let err = error("[[nodes]]\nname = \"-m1\"\nrole = \"leader\"\n");
+        assert!(err.contains("`nodes[0].name`"), "{err}");
+        assert!(err.contains("not a valid node name"), "{err}");
+    }
+
+    #[test]
+    fn swarm_value_ranges() {
+        let err = error(&format!("[swarm]\ndata_path_port = 80\n{TWO_NODES}"));
+        assert!(err.contains("`swarm.data_path_port`"), "{err}");
+        assert!(err.contains("1024 to 49151"), "{err}");
+        let err = error(&format!("[swarm]\nsubnet_size = 31\n{TWO_NODES}"));
+        assert!(err.contains("`swarm.subnet_size`"), "{err}");
+        let err = error(&format!(
+            "[swarm]\ndefault_addr_pool = [\"10.20.0.0/16\"]\nsubnet_size = 12\n{TWO_NODES}"
+        ));
+        assert!(err.contains("do not fit in a /16 pool"), "{err}");
+        let err = error(&format!(
+            "[swarm]\ndefault_addr_pool = [\"10.20.0.0\"]\n{TWO_NODES}"
+        ));
+        assert!(err.contains("`swarm.default_addr_pool[0]`"), "{err}");
+        assert!(err.contains("IPv4 CIDR"), "{err}");
+        let err = error(&format!("[swarm]\nadvertise_addr = \"\"\n{TWO_NODES}"));
+        assert!(err.contains("`swarm.advertise_addr`"), "{err}");
+    }
+
+    #[test]
+    fn missing_ssh_config_named_by_the_inventory() {
+        let err = error(&format!(
+            "ssh_config = \"does-not-exist.config\"\n{TWO_NODES}"
+        ));
+        assert!(err.contains("/etc/swarmadm/does-not-exist.config"), "{err}");
+        assert!(err.contains("`ssh_config`"), "{err}");
+    }
+
+    #[test]
+    fn missing_command_line_ssh_config() {
+        let options = LoadOptions {
+            ssh_config: Some(PathBuf::from("/nonexistent/swarmadm/ssh.config")),
+        };
+        let err = parse_with(Path::new("inv.toml"), TWO_NODES, &options, &env())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/nonexistent/swarmadm/ssh.config"), "{err}");
+        assert!(err.contains("-F"), "{err}");
+    }
 }

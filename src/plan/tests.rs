@@ -104,12 +104,22 @@ fn converged() -> (Vec<EngineInfo>, ClusterView) {
     for (i, name) in ["m1", "m2", "m3"].iter().enumerate() {
         let id = format!("id-{name}");
         infos.push(member(&id, "C", true));
-        nodes.push(swarm_node(&id, NodeRole::Manager, Availability::Drain, i == 0));
+        nodes.push(swarm_node(
+            &id,
+            NodeRole::Manager,
+            Availability::Drain,
+            i == 0,
+        ));
     }
     for name in ["w1", "w2", "w3"] {
         let id = format!("id-{name}");
         infos.push(member(&id, "C", false));
-        nodes.push(swarm_node(&id, NodeRole::Worker, Availability::Active, false));
+        nodes.push(swarm_node(
+            &id,
+            NodeRole::Worker,
+            Availability::Active,
+            false,
+        ));
     }
     (
         infos,
@@ -173,10 +183,11 @@ fn a_converged_swarm_plans_nothing() {
     assert_eq!(choose_swarm(&inv, &f).as_deref(), Some("C"));
     let plan = plan(&inv, &f, Some("C"), Some(&view), false);
     assert!(!plan.has_changes(), "{}", plan.to_text());
-    assert!(plan
-        .nodes
-        .iter()
-        .all(|n| matches!(n.plan, NodePlan::Unchanged { .. })));
+    assert!(
+        plan.nodes
+            .iter()
+            .all(|n| matches!(n.plan, NodePlan::Unchanged { .. }))
+    );
 }
 
 #[test]
@@ -253,17 +264,25 @@ fn demotions_that_keep_quorum_are_planned_and_ones_that_lose_it_are_blocked() {
     let (infos, mut view) = converged();
     let f = facts(&infos);
     let plan_ok = plan(&inv, &f, Some("C"), Some(&view), false);
-    assert!(changes_of(&plan_ok, "w1").contains(&Change::Demote), "{}", plan_ok.to_text());
+    assert!(
+        changes_of(&plan_ok, "w1").contains(&Change::Demote),
+        "{}",
+        plan_ok.to_text()
+    );
     assert!(changes_of(&plan_ok, "w2").contains(&Change::Demote));
 
     // With one of the three managers unreachable, demoting both reachable
     // followers would leave no reachable manager: refused.
     view.nodes[2].manager.as_mut().unwrap().reachability = "unreachable".into();
     let plan_bad = plan(&inv, &f, Some("C"), Some(&view), false);
-    assert!(matches!(
-        &plan_bad.step(&NodeName::new("w1").unwrap()).unwrap().plan,
-        NodePlan::Blocked { reason } if reason.contains("quorum")
-    ), "{}", plan_bad.to_text());
+    assert!(
+        matches!(
+            &plan_bad.step(&NodeName::new("w1").unwrap()).unwrap().plan,
+            NodePlan::Blocked { reason } if reason.contains("quorum")
+        ),
+        "{}",
+        plan_bad.to_text()
+    );
 }
 
 #[test]
@@ -271,7 +290,11 @@ fn an_even_manager_count_warns() {
     let inv = inventory(4, 2);
     let infos = vec![inactive(); 6];
     let plan = plan(&inv, &facts(&infos), None, None, false);
-    assert!(plan.warnings.iter().any(|w| w.contains("even")), "{:?}", plan.warnings);
+    assert!(
+        plan.warnings.iter().any(|w| w.contains("even")),
+        "{:?}",
+        plan.warnings
+    );
 }
 
 #[test]
@@ -296,7 +319,10 @@ fn the_leaders_swarm_is_chosen_over_a_majority_elsewhere() {
         member("b", "OTHER", true),
         member("c", "OTHER", true),
     ];
-    assert_eq!(choose_swarm(&inv, &facts(&infos)).as_deref(), Some("LEADERS"));
+    assert_eq!(
+        choose_swarm(&inv, &facts(&infos)).as_deref(),
+        Some("LEADERS")
+    );
 }
 
 #[test]
@@ -308,11 +334,32 @@ fn unreachable_nodes_are_blocked_with_their_cause() {
         message: "connection refused".into(),
     };
     let mut f = facts(&infos);
-    f[4] = Fact { info: Err(&failure) };
+    f[4] = Fact {
+        info: Err(&failure),
+    };
     let plan = plan(&inv, &f, Some("C"), Some(&view), false);
     assert!(matches!(
         &plan.step(&NodeName::new("w2").unwrap()).unwrap().plan,
         NodePlan::Blocked { reason } if reason.contains("connection refused")
     ));
     assert_eq!(plan.refused, None);
+}
+
+#[test]
+fn a_swarm_managed_only_by_an_inventory_worker_is_foreign_not_ours() {
+    // Regression: a worker that ran `swarm init` by hand made its swarm look
+    // like the inventory's.
+    let inv = inventory(3, 3);
+    let mut infos = vec![inactive(); 6];
+    infos[4] = member("id-rogue", "ROGUE", true);
+    let f = facts(&infos);
+    assert_eq!(choose_swarm(&inv, &f), None);
+    let refused = plan(&inv, &f, None, None, false);
+    assert!(refused.refused.expect("refused").contains("w2"));
+    let forced = plan(&inv, &f, None, None, true);
+    assert!(
+        matches!(changes_of(&forced, "m1")[0], Change::Init { .. }),
+        "{}",
+        forced.to_text()
+    );
 }
