@@ -1,0 +1,146 @@
+//! A minimal Docker Engine API client over a node's host-side socket, so
+//! that tests check the cluster independently of swarmadm (and change it
+//! "by hand" to introduce drift).
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// The Docker API of one lab node, through its socket on the host.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub socket: PathBuf,
+}
+
+impl Api {
+    pub fn new(socket: impl AsRef<Path>) -> Api {
+        Api {
+            socket: socket.as_ref().to_owned(),
+        }
+    }
+
+    /// Sends one request; returns the status code and the body.
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
+        let mut stream = UnixStream::connect(&self.socket)
+            .unwrap_or_else(|e| panic!("connect {}: {e}", self.socket.display()));
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("set timeout");
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let request = format!(
+            "{method} /v1.41{path} HTTP/1.0\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("write request");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read response");
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, body.to_owned())
+    }
+
+    pub fn get(&self, path: &str) -> Value {
+        let (status, body) = self.request("GET", path, None);
+        assert!(status < 300, "GET {path}: {status} {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> String {
+        let (status, text) = self.request("POST", path, Some(body));
+        assert!(status < 300, "POST {path}: {status} {text}");
+        text
+    }
+
+    pub fn info(&self) -> Value {
+        self.get("/info")
+    }
+
+    pub fn nodes(&self) -> Vec<Value> {
+        match self.get("/nodes") {
+            Value::Array(nodes) => nodes,
+            other => panic!("/nodes: {other}"),
+        }
+    }
+
+    /// Changes a node's spec through this (manager) node: `f` edits the
+    /// current spec.
+    pub fn update_node(&self, node_id: &str, f: impl Fn(&mut Value)) {
+        let node = self.get(&format!("/nodes/{node_id}"));
+        let version = node["Version"]["Index"].as_u64().expect("version");
+        let mut spec = node["Spec"].clone();
+        f(&mut spec);
+        self.post(&format!("/nodes/{node_id}/update?version={version}"), &spec);
+    }
+}
+
+/// The node list entry with this hostname.
+pub fn by_hostname<'a>(nodes: &'a [Value], hostname: &str) -> Vec<&'a Value> {
+    nodes
+        .iter()
+        .filter(|n| n["Description"]["Hostname"] == hostname)
+        .collect()
+}
+
+impl super::Lab {
+    /// The Docker API of a lab node, through its host-side socket.
+    pub fn api(&self, hostname: &str) -> Api {
+        Api::new(self.socket(hostname))
+    }
+
+    /// The lab's TOML inventory with absolute paths, so that a copy can live
+    /// in another directory.
+    pub fn inventory_text(&self) -> String {
+        let text = std::fs::read_to_string(&self.inventory_toml).expect("read lab inventory");
+        text.replace(
+            "\"id_ed25519\"",
+            &format!("\"{}\"", self.dir.join("id_ed25519").display()),
+        )
+        .replace(
+            "\"known_hosts\"",
+            &format!("\"{}\"", self.known_hosts.display()),
+        )
+    }
+
+    /// A copy of the lab's inventory in `dir` with `labels` on `node`.
+    pub fn inventory_with_labels(
+        &self,
+        dir: &Path,
+        node: &str,
+        labels: &[(&str, &str)],
+    ) -> PathBuf {
+        let table: Vec<String> = labels
+            .iter()
+            .map(|(k, v)| format!("{k} = \"{v}\""))
+            .collect();
+        let marker = format!("name = \"{node}\"\n");
+        let text = self.inventory_text().replace(
+            &marker,
+            &format!("{marker}labels = {{ {} }}\n", table.join(", ")),
+        );
+        let path = dir.join("labelled.toml");
+        std::fs::write(&path, text).expect("write inventory");
+        path
+    }
+
+    /// A copy of the lab's inventory in `dir` without `node`.
+    pub fn inventory_without(&self, dir: &Path, node: &str) -> PathBuf {
+        let text = self.inventory_text();
+        let blocks: Vec<&str> = text.split("[[nodes]]").collect();
+        let kept: Vec<&str> = blocks
+            .iter()
+            .enumerate()
+            .filter(|(i, b)| *i == 0 || !b.contains(&format!("name = \"{node}\"")))
+            .map(|(_, b)| *b)
+            .collect();
+        let path = dir.join("without.toml");
+        std::fs::write(&path, kept.join("[[nodes]]")).expect("write inventory");
+        path
+    }
+}

@@ -1,0 +1,353 @@
+//! `swarmadm status` over the real transport, against a real lab: engine
+//! versions through the tunnel, Ansible INI + ssh config, unreachable
+//! nodes, host keys, agent authentication, a missing socket, and one SSH
+//! connection per node.
+
+mod common;
+
+use std::process::Output;
+
+use common::{Lab, swarmadm};
+use serde_json::Value;
+
+fn status(args: &[&str]) -> (Output, Value) {
+    let out = swarmadm()
+        .arg("status")
+        .args(args)
+        .args(["--output", "json"])
+        .output()
+        .expect("run swarmadm status");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "status printed no JSON ({e}):\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, json)
+}
+
+fn rows(json: &Value) -> &Vec<Value> {
+    json["nodes"].as_array().expect("nodes array")
+}
+
+fn row<'a>(json: &'a Value, name: &str) -> &'a Value {
+    rows(json)
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("no row for {name}: {json}"))
+}
+
+fn write(path: &std::path::Path, text: &str) {
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// The lab's TOML inventory with `[defaults]` lines replaced.
+fn inventory_with_defaults(lab: &Lab, dir: &std::path::Path, defaults: &str) -> std::path::PathBuf {
+    let original = std::fs::read_to_string(&lab.inventory_toml).expect("read inventory");
+    let nodes = &original[original.find("[[nodes]]").expect("nodes")..];
+    let path = dir.join("inventory.toml");
+    write(&path, &format!("[defaults]\n{defaults}\n\n{nodes}"));
+    path
+}
+
+#[test]
+fn status_reaches_every_engine_through_one_ssh_connection_per_node() {
+    common::require_root();
+    let lab = Lab::up(10, 3, 3);
+    let inventory = lab.inventory_toml.to_str().unwrap();
+    let before: Vec<usize> = lab
+        .nodes
+        .iter()
+        .map(|n| lab.accepted_ssh_connections(&n.hostname))
+        .collect();
+
+    let (out, json) = status(&["-i", inventory]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(rows(&json).len(), 6);
+    for node in &lab.nodes {
+        let r = row(&json, &node.hostname);
+        assert_eq!(r["reachable"], true, "{r}");
+        assert!(
+            r["engine_version"].as_str().is_some_and(|v| !v.is_empty()),
+            "{r}"
+        );
+        assert!(
+            r["api_version"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("1.")),
+            "{r}"
+        );
+        assert_eq!(r["hostname"], node.hostname.as_str(), "{r}");
+        assert_eq!(r["state"], "inactive", "{r}");
+    }
+    assert_eq!(json["ssh_connections"], 6);
+
+    // Each node's own sshd logged exactly one accepted connection for the run,
+    // although status made several API calls per node.
+    for (node, before) in lab.nodes.iter().zip(before) {
+        assert_eq!(
+            lab.accepted_ssh_connections(&node.hostname) - before,
+            1,
+            "{}: sshd accepted more or less than one connection",
+            node.hostname
+        );
+    }
+}
+
+#[test]
+fn ansible_ini_and_ssh_config_give_the_same_result_as_toml() {
+    common::require_root();
+    let lab = Lab::up(11, 3, 3);
+    let (_, toml) = status(&["-i", lab.inventory_toml.to_str().unwrap()]);
+    let (out, ini) = status(&[
+        "-i",
+        lab.inventory_ini.to_str().unwrap(),
+        "-F",
+        lab.ssh_config.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = |json: &Value| -> Vec<(String, String, String)> {
+        rows(json)
+            .iter()
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap_or_default().to_owned(),
+                    r["ssh_address"].as_str().unwrap_or_default().to_owned(),
+                    r["engine_version"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(key(&toml), key(&ini));
+    assert_eq!(key(&ini).len(), 6);
+}
+
+#[test]
+fn a_node_with_sshd_stopped_is_unreachable_and_the_others_still_report() {
+    common::require_root();
+    let lab = Lab::up(12, 3, 3);
+    lab.stop_sshd("swarm-worker-02");
+    let (out, json) = status(&["-i", lab.inventory_toml.to_str().unwrap()]);
+    assert!(!out.status.success(), "exit code must be non-zero");
+    let down = row(&json, "swarm-worker-02");
+    assert_eq!(down["reachable"], false);
+    assert_eq!(down["error"]["stage"], "tcp", "{down}");
+    let reachable = rows(&json)
+        .iter()
+        .filter(|r| r["reachable"] == true)
+        .count();
+    assert_eq!(reachable, 5);
+}
+
+#[test]
+fn host_keys_are_checked_strictly_and_learned_only_in_accept_new_mode() {
+    common::require_root();
+    let lab = Lab::up(13, 1, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let key = lab.dir.join("id_ed25519");
+
+    // A known_hosts that records another node's key for swarm-worker-01.
+    let real = std::fs::read_to_string(&lab.known_hosts).unwrap();
+    let ip = |name: &str| lab.node(name).ip.to_string();
+    let manager_key = real
+        .lines()
+        .find(|l| l.starts_with(&format!("{} ", ip("swarm-manager-01"))))
+        .and_then(|l| l.split_once(' '))
+        .map(|(_, k)| k.to_owned())
+        .expect("manager key line");
+    let forged: String = real
+        .lines()
+        .map(|l| {
+            if l.starts_with(&format!("{} ", ip("swarm-worker-01"))) {
+                format!("{} {manager_key}\n", ip("swarm-worker-01"))
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let forged_path = dir.path().join("forged_known_hosts");
+    write(&forged_path, &forged);
+    let inv = inventory_with_defaults(
+        &lab,
+        dir.path(),
+        &format!(
+            "user = \"root\"\nidentity_file = \"{}\"\nknown_hosts = \"{}\"",
+            key.display(),
+            forged_path.display()
+        ),
+    );
+    let (out, json) = status(&[
+        "-i",
+        inv.to_str().unwrap(),
+        "--host-key-checking",
+        "accept-new",
+    ]);
+    assert!(!out.status.success());
+    let changed = row(&json, "swarm-worker-01");
+    assert_eq!(changed["error"]["stage"], "host-key", "{changed}");
+    let message = changed["error"]["message"].as_str().unwrap();
+    assert!(message.contains("HOST KEY CHANGED"), "{message}");
+    assert!(message.contains("SHA256:"), "{message}");
+    assert_eq!(row(&json, "swarm-worker-02")["reachable"], true);
+
+    // An empty known_hosts: strict refuses every node, naming the fingerprint.
+    let empty = dir.path().join("empty_known_hosts");
+    write(&empty, "");
+    let inv = inventory_with_defaults(
+        &lab,
+        dir.path(),
+        &format!(
+            "user = \"root\"\nidentity_file = \"{}\"\nknown_hosts = \"{}\"",
+            key.display(),
+            empty.display()
+        ),
+    );
+    let (out, json) = status(&["-i", inv.to_str().unwrap()]);
+    assert!(!out.status.success());
+    for r in rows(&json) {
+        assert_eq!(r["error"]["stage"], "host-key", "{r}");
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("not in known_hosts"),
+            "{r}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&empty).unwrap(),
+        "",
+        "strict mode must not learn"
+    );
+
+    // accept-new learns the keys, and a second strict run then passes.
+    let (out, _) = status(&[
+        "-i",
+        inv.to_str().unwrap(),
+        "--host-key-checking",
+        "accept-new",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let learned = std::fs::read_to_string(&empty).unwrap();
+    assert_eq!(
+        learned.lines().filter(|l| !l.trim().is_empty()).count(),
+        3,
+        "{learned}"
+    );
+    let (out, _) = status(&["-i", inv.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_ssh_agent_authenticates_when_no_identity_file_is_given() {
+    common::require_root();
+    let lab = Lab::up(14, 1, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let agent_sock = dir.path().join("agent.sock");
+    let mut agent = std::process::Command::new("ssh-agent")
+        .args(["-D", "-a"])
+        .arg(&agent_sock)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start ssh-agent");
+    for _ in 0..50 {
+        if agent_sock.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let inv = inventory_with_defaults(
+        &lab,
+        dir.path(),
+        &format!(
+            "user = \"root\"\nknown_hosts = \"{}\"",
+            lab.known_hosts.display()
+        ),
+    );
+
+    // Without the key in the agent, authentication fails and says what it tried.
+    let (out, json) = swarmadm_with_agent(&inv, &agent_sock);
+    assert!(!out.status.success());
+    assert_eq!(rows(&json)[0]["error"]["stage"], "auth", "{json}");
+
+    let added = std::process::Command::new("ssh-add")
+        .arg(lab.dir.join("id_ed25519"))
+        .env("SSH_AUTH_SOCK", &agent_sock)
+        .output()
+        .expect("ssh-add");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let (out, json) = swarmadm_with_agent(&inv, &agent_sock);
+    let _ = agent.kill();
+    let _ = agent.wait();
+    assert!(
+        out.status.success(),
+        "{}: {json}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(rows(&json).iter().all(|r| r["reachable"] == true));
+}
+
+fn swarmadm_with_agent(inv: &std::path::Path, agent: &std::path::Path) -> (Output, Value) {
+    let out = swarmadm()
+        .args(["status", "--output", "json", "-i"])
+        .arg(inv)
+        .env("SSH_AUTH_SOCK", agent)
+        .env("HOME", agent.parent().unwrap())
+        .output()
+        .expect("run status");
+    let json = serde_json::from_slice(&out.stdout).expect("json");
+    (out, json)
+}
+
+#[test]
+fn a_socket_path_that_does_not_exist_is_a_clear_error_for_that_node() {
+    common::require_root();
+    let lab = Lab::up(15, 1, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(&lab.inventory_toml).unwrap();
+    // Point the worker at a socket that does not exist.
+    let text = original.replace(
+        "role = \"worker\"",
+        "role = \"worker\"\nsocket = \"/run/nope/docker.sock\"",
+    );
+    let text = text
+        .replace(
+            "\"id_ed25519\"",
+            &format!("\"{}\"", lab.dir.join("id_ed25519").display()),
+        )
+        .replace(
+            "\"known_hosts\"",
+            &format!("\"{}\"", lab.known_hosts.display()),
+        );
+    let inv = dir.path().join("inv.toml");
+    write(&inv, &text);
+    let (out, json) = status(&["-i", inv.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let worker = row(&json, "swarm-worker-01");
+    assert_eq!(worker["error"]["stage"], "socket", "{worker}");
+    let message = worker["error"]["message"].as_str().unwrap();
+    assert!(message.contains("/run/nope/docker.sock"), "{message}");
+    assert!(message.contains("docker"), "{message}");
+    assert_eq!(row(&json, "swarm-manager-01")["reachable"], true);
+}

@@ -1,0 +1,366 @@
+//! `swarmadm up` against real labs, with every result checked through each
+//! node's own Docker API (the host-side socket), not through swarmadm.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::docker::by_hostname;
+use common::{Lab, swarmadm};
+use serde_json::{Value, json};
+
+fn up(args: &[&str]) -> (Output, Value) {
+    let out = swarmadm()
+        .arg("up")
+        .args(args)
+        .args(["--output", "json", "--verbose"])
+        .output()
+        .expect("run swarmadm up");
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(
+            !String::from_utf8_lossy(stream).contains("SWMTKN"),
+            "a join token leaked into the output"
+        );
+    }
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "up printed no JSON ({e}):\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, json)
+}
+
+fn outcome<'a>(json: &'a Value, name: &str) -> &'a Value {
+    json["nodes"]
+        .as_array()
+        .and_then(|n| n.iter().find(|o| o["name"] == name))
+        .unwrap_or_else(|| panic!("no outcome for {name}: {json}"))
+}
+
+/// Checks the cluster through the nodes' own APIs: one ClusterID, one
+/// leader, the other managers reachable, managers drained, workers active,
+/// every node ready; returns NodeIDs by hostname.
+fn assert_converged(lab: &Lab, managers: &[&str], workers: &[&str]) -> Vec<(String, String)> {
+    let mut cluster_ids = BTreeSet::new();
+    let mut ids = Vec::new();
+    for name in managers.iter().chain(workers) {
+        let info = lab.api(name).info();
+        assert_eq!(
+            info["Swarm"]["LocalNodeState"], "active",
+            "{name}: {}",
+            info["Swarm"]
+        );
+        ids.push((
+            name.to_string(),
+            info["Swarm"]["NodeID"].as_str().unwrap().to_owned(),
+        ));
+        if managers.contains(name) {
+            assert_eq!(
+                info["Swarm"]["ControlAvailable"], true,
+                "{name} is not a manager"
+            );
+            cluster_ids.insert(info["Swarm"]["Cluster"]["ID"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(
+        cluster_ids.len(),
+        1,
+        "managers disagree on the ClusterID: {cluster_ids:?}"
+    );
+
+    let nodes = lab.api(managers[0]).nodes();
+    assert_eq!(
+        nodes.len(),
+        managers.len() + workers.len(),
+        "node list: {nodes:?}"
+    );
+    let leaders = nodes
+        .iter()
+        .filter(|n| n["ManagerStatus"]["Leader"] == true)
+        .count();
+    assert_eq!(leaders, 1);
+    for (name, id) in &ids {
+        let node = nodes
+            .iter()
+            .find(|n| n["ID"] == id.as_str())
+            .unwrap_or_else(|| panic!("{name} not listed"));
+        assert_eq!(node["Status"]["State"], "ready", "{name}");
+        if managers.contains(&name.as_str()) {
+            assert_eq!(node["Spec"]["Role"], "manager", "{name}");
+            assert_eq!(node["Spec"]["Availability"], "drain", "{name}");
+            assert_eq!(node["ManagerStatus"]["Reachability"], "reachable", "{name}");
+        } else {
+            assert_eq!(node["Spec"]["Role"], "worker", "{name}");
+            assert_eq!(node["Spec"]["Availability"], "active", "{name}");
+        }
+    }
+    ids
+}
+
+const MANAGERS: [&str; 3] = ["swarm-manager-01", "swarm-manager-02", "swarm-manager-03"];
+const WORKERS: [&str; 3] = ["swarm-worker-01", "swarm-worker-02", "swarm-worker-03"];
+
+#[test]
+fn up_builds_the_playbooks_cluster_and_a_second_run_changes_nothing() {
+    common::require_root();
+    let lab = Lab::up(20, 3, 3);
+    let inv = lab.inventory_toml.to_str().unwrap();
+
+    let (out, first) = up(&["-i", inv]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        outcome(&first, "swarm-manager-01")["actions"],
+        json!(["initialised", "drained"])
+    );
+    assert_eq!(
+        outcome(&first, "swarm-worker-01")["actions"],
+        json!(["joined"])
+    );
+    let ids = assert_converged(&lab, &MANAGERS, &WORKERS);
+
+    let (out, second) = up(&["-i", inv]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for node in second["nodes"].as_array().unwrap() {
+        assert_eq!(node["actions"], json!([]), "not unchanged: {node}");
+        assert_eq!(node["error"], Value::Null);
+    }
+    assert_eq!(
+        assert_converged(&lab, &MANAGERS, &WORKERS),
+        ids,
+        "NodeIDs changed"
+    );
+}
+
+#[test]
+fn up_from_the_ansible_inventory_and_ssh_config_builds_the_same_cluster() {
+    common::require_root();
+    let lab = Lab::up(21, 3, 3);
+    let (out, _) = up(&[
+        "-i",
+        lab.inventory_ini.to_str().unwrap(),
+        "-F",
+        lab.ssh_config.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_converged(&lab, &MANAGERS, &WORKERS);
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    common::require_root();
+    let lab = Lab::up(22, 1, 2);
+    let (out, json) = up(&["-i", lab.inventory_toml.to_str().unwrap(), "--dry-run"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json["dry_run"], true);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("init"),
+        "plan shows the init"
+    );
+    for node in &lab.nodes {
+        assert_eq!(
+            lab.api(&node.hostname).info()["Swarm"]["LocalNodeState"],
+            "inactive"
+        );
+    }
+}
+
+#[test]
+fn drift_a_drained_worker_and_a_removed_label_is_corrected() {
+    common::require_root();
+    let lab = Lab::up(23, 1, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let inv = lab.inventory_with_labels(dir.path(), "swarm-worker-01", &[("zone", "a")]);
+    let inv = inv.to_str().unwrap();
+    let (out, _) = up(&["-i", inv]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let manager = lab.api("swarm-manager-01");
+    let id = |name: &str| {
+        lab.api(name).info()["Swarm"]["NodeID"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    manager.update_node(&id("swarm-worker-02"), |spec| {
+        spec["Availability"] = json!("drain")
+    });
+    manager.update_node(&id("swarm-worker-01"), |spec| {
+        spec["Labels"] = json!({"unmanaged": "keep"});
+    });
+
+    let (out, json) = up(&["-i", inv]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        outcome(&json, "swarm-worker-02")["actions"],
+        json!(["activated"])
+    );
+    assert_eq!(
+        outcome(&json, "swarm-worker-01")["actions"],
+        json!(["labelled"])
+    );
+    let node = manager.get(&format!("/nodes/{}", id("swarm-worker-02")));
+    assert_eq!(node["Spec"]["Availability"], "active");
+    let node = manager.get(&format!("/nodes/{}", id("swarm-worker-01")));
+    assert_eq!(
+        node["Spec"]["Labels"],
+        json!({"unmanaged": "keep", "zone": "a"})
+    );
+}
+
+#[test]
+fn a_worker_is_added_while_the_configured_leaders_engine_is_stopped() {
+    common::require_root();
+    let lab = Lab::up(24, 3, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let partial = lab.inventory_without(dir.path(), "swarm-worker-02");
+    let (out, _) = up(&["-i", partial.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    lab.stop_dockerd("swarm-manager-01");
+    // Wait until the remaining managers elected a new leader.
+    let m2 = lab.api("swarm-manager-02");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, body) = m2.request("GET", "/nodes", None);
+        if status == 200 && body.contains("\"Leader\":true") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no new leader: {status} {body}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+
+    let (out, json) = up(&["-i", lab.inventory_toml.to_str().unwrap()]);
+    assert!(
+        !out.status.success(),
+        "the unreachable leader is a failed node"
+    );
+    assert!(outcome(&json, "swarm-manager-01")["error"].is_string());
+    assert_eq!(
+        outcome(&json, "swarm-worker-02")["actions"],
+        json!(["joined"]),
+        "{json}"
+    );
+    let worker_id = lab.api("swarm-worker-02").info()["Swarm"]["NodeID"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(m2.nodes().iter().any(|n| n["ID"] == worker_id.as_str()));
+}
+
+#[test]
+fn a_node_in_a_foreign_swarm_is_refused_and_left_alone() {
+    common::require_root();
+    let lab = Lab::up(25, 1, 2);
+    let foreign = lab.api("swarm-worker-02");
+    foreign.post("/swarm/init", &json!({"ListenAddr": "0.0.0.0:2377"}));
+    let foreign_cluster = foreign.info()["Swarm"]["Cluster"]["ID"].clone();
+
+    let (out, json) = up(&["-i", lab.inventory_toml.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let error = json["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("swarm-worker-02") && error.contains("different swarm"),
+        "{error}"
+    );
+    // Nothing was changed anywhere.
+    assert_eq!(foreign.info()["Swarm"]["Cluster"]["ID"], foreign_cluster);
+    assert_eq!(
+        lab.api("swarm-manager-01").info()["Swarm"]["LocalNodeState"],
+        "inactive"
+    );
+
+    // --force converges the others and still leaves the foreign node alone.
+    let (out, json) = up(&["-i", lab.inventory_toml.to_str().unwrap(), "--force"]);
+    assert!(!out.status.success());
+    assert!(
+        outcome(&json, "swarm-worker-02")["error"]
+            .as_str()
+            .unwrap()
+            .contains("different swarm")
+    );
+    assert_eq!(foreign.info()["Swarm"]["Cluster"]["ID"], foreign_cluster);
+    assert_eq!(
+        lab.api("swarm-worker-01").info()["Swarm"]["LocalNodeState"],
+        "active"
+    );
+}
+
+#[test]
+fn up_killed_while_joining_converges_on_a_rerun_without_duplicates() {
+    common::require_root();
+    let lab = Lab::up(26, 3, 5);
+    let inv = lab.inventory_toml.to_str().unwrap();
+    let mut child = swarmadm()
+        .args(["up", "--verbose", "-i", inv])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn up");
+    let stderr = child.stderr.take().unwrap();
+    let mut killed_at = String::new();
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        if line.contains("swarm-worker") && line.contains("joining") {
+            killed_at = line;
+            child.kill().expect("SIGKILL up");
+            break;
+        }
+    }
+    let _ = child.wait();
+    assert!(!killed_at.is_empty(), "up never reached the worker joins");
+
+    let (out, _) = up(&["-i", inv]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let workers: Vec<&str> = lab
+        .nodes
+        .iter()
+        .map(|n| n.hostname.as_str())
+        .filter(|n| n.contains("worker"))
+        .collect();
+    assert_converged(&lab, &MANAGERS, &workers);
+    let nodes = lab.api("swarm-manager-01").nodes();
+    for node in &lab.nodes {
+        assert_eq!(
+            by_hostname(&nodes, &node.hostname).len(),
+            1,
+            "{} listed twice",
+            node.hostname
+        );
+    }
+}

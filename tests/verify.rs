@@ -1,0 +1,247 @@
+//! `swarmadm verify` against a real lab: it passes after `up`, then finds
+//! each delta introduced by hand through the Docker API, on the right node,
+//! with expected and actual values; exit 2 when no manager is reachable.
+
+mod common;
+
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use common::{Lab, swarmadm};
+use serde_json::{Value, json};
+
+fn verify(inv: &std::path::Path, extra: &[&str]) -> (Output, Value) {
+    let out = swarmadm()
+        .args(["verify", "--output", "json", "-i"])
+        .arg(inv)
+        .args(extra)
+        .output()
+        .expect("run verify");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "verify printed no JSON ({e}):\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, json)
+}
+
+/// Failing checks as (node, check, expected, actual).
+fn deltas(json: &Value) -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for node in json["nodes"].as_array().expect("nodes") {
+        for c in node["checks"].as_array().expect("checks") {
+            if c["ok"] == false && c["severity"] == "error" {
+                let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+                out.push((
+                    s(&node["name"]),
+                    s(&c["name"]),
+                    s(&c["expected"]),
+                    s(&c["actual"]),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn has(deltas: &[(String, String, String, String)], node: &str, check: &str) -> bool {
+    deltas.iter().any(|(n, c, _, _)| n == node && c == check)
+}
+
+fn up(inv: &std::path::Path) {
+    let out = swarmadm()
+        .args(["up", "-i"])
+        .arg(inv)
+        .output()
+        .expect("run up");
+    assert!(
+        out.status.success(),
+        "up: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exit code")
+}
+
+#[test]
+fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
+    common::require_root();
+    let lab = Lab::up(30, 3, 4);
+    let dir = tempfile::tempdir().unwrap();
+    let full = lab.inventory_with_labels(dir.path(), "swarm-worker-01", &[("zone", "a")]);
+    // swarm-worker-04 stays out of the inventory: it becomes the stray.
+    let text = std::fs::read_to_string(&full).unwrap();
+    let inv = dir.path().join("inv.toml");
+    let blocks: Vec<&str> = text
+        .split("[[nodes]]")
+        .filter(|b| !b.contains("swarm-worker-04"))
+        .collect();
+    std::fs::write(&inv, blocks.join("[[nodes]]")).unwrap();
+    up(&inv);
+
+    let junit = dir.path().join("verify.xml");
+    let (out, json) = verify(&inv, &["--junit", junit.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{:?}", deltas(&json));
+    let cases: usize = json["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["checks"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(junit_cases(&junit), (cases, 0));
+
+    let manager = lab.api("swarm-manager-01");
+    let id = |name: &str| {
+        lab.api(name).info()["Swarm"]["NodeID"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    // A worker drained by hand.
+    manager.update_node(&id("swarm-worker-02"), |s| {
+        s["Availability"] = json!("drain")
+    });
+    let (out, json) = verify(&inv, &["--junit", junit.to_str().unwrap()]);
+    assert_eq!(code(&out), 1);
+    let d = deltas(&json);
+    assert_eq!(
+        d,
+        vec![(
+            "swarm-worker-02".into(),
+            "availability".into(),
+            "active".into(),
+            "drain".into()
+        )]
+    );
+    assert_eq!(junit_cases(&junit), (cases, 1));
+    up(&inv);
+
+    // A label changed.
+    manager.update_node(&id("swarm-worker-01"), |s| {
+        s["Labels"] = json!({"zone": "b"})
+    });
+    let (out, json) = verify(&inv, &[]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        deltas(&json),
+        vec![(
+            "swarm-worker-01".into(),
+            "labels".into(),
+            "zone=a".into(),
+            "zone=b".into()
+        )]
+    );
+    up(&inv);
+
+    // A manager demoted.
+    manager.update_node(&id("swarm-manager-03"), |s| s["Role"] = json!("worker"));
+    let (out, json) = verify(&inv, &[]);
+    assert_eq!(code(&out), 1);
+    let d = deltas(&json);
+    assert!(
+        d.contains(&(
+            "swarm-manager-03".into(),
+            "role".into(),
+            "manager".into(),
+            "worker".into()
+        )),
+        "{d:?}"
+    );
+    up(&inv);
+    let (out, json) = verify(&inv, &[]);
+    assert_eq!(
+        code(&out),
+        0,
+        "up restored the manager: {:?}",
+        deltas(&json)
+    );
+
+    // A stray node joined outside the inventory.
+    let tokens = manager.get("/swarm")["JoinTokens"]["Worker"].clone();
+    let leader_addr = format!("{}:2377", lab.node("swarm-manager-01").ip);
+    lab.api("swarm-worker-04").post(
+        "/swarm/join",
+        &json!({"ListenAddr": "0.0.0.0:2377", "RemoteAddrs": [leader_addr], "JoinToken": tokens}),
+    );
+    let (out, json) = verify(&inv, &[]);
+    assert_eq!(code(&out), 1);
+    let d = deltas(&json);
+    assert!(
+        d.iter()
+            .any(|(n, c, _, a)| n == "cluster" && c == "strays" && a.contains("swarm-worker-04")),
+        "{d:?}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("SWMTKN"));
+
+    // A node's dockerd stopped.
+    lab.stop_dockerd("swarm-worker-03");
+    let (out, json) = verify(&inv, &[]);
+    assert_eq!(code(&out), 1);
+    let d = deltas(&json);
+    assert!(has(&d, "swarm-worker-03", "reachable"), "{d:?}");
+    assert!(!has(&d, "swarm-worker-01", "reachable"), "{d:?}");
+    lab.start_dockerd("swarm-worker-03");
+
+    // A manager that left the swarm (demoted first, as Docker requires).
+    manager.update_node(&id("swarm-manager-03"), |s| s["Role"] = json!("worker"));
+    wait_until(|| lab.api("swarm-manager-03").info()["Swarm"]["ControlAvailable"] == false);
+    lab.api("swarm-manager-03")
+        .post("/swarm/leave?force=true", &json!({}));
+    let (out, json) = verify(&inv, &[]);
+    assert_eq!(code(&out), 1);
+    let d = deltas(&json);
+    assert!(
+        d.iter().any(|(n, c, _, a)| n == "swarm-manager-03"
+            && c == "in_swarm"
+            && a == "not in a swarm"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn verify_exits_2_when_every_manager_is_unreachable() {
+    common::require_root();
+    let lab = Lab::up(31, 1, 1);
+    up(&lab.inventory_toml);
+    lab.stop_sshd("swarm-manager-01");
+    let (out, json) = verify(&lab.inventory_toml, &[]);
+    assert_eq!(code(&out), 2, "{json}");
+    assert!(
+        json["error"].as_str().unwrap().contains("no manager"),
+        "{json}"
+    );
+}
+
+fn wait_until(f: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// (test cases, failures) of a JUnit file, parsed as XML.
+fn junit_cases(path: &std::path::Path) -> (usize, usize) {
+    use quick_xml::Reader;
+    use quick_xml::events::Event;
+    let text = std::fs::read_to_string(path).expect("read junit");
+    let mut reader = Reader::from_str(&text);
+    let (mut cases, mut failures) = (0, 0);
+    loop {
+        match reader.read_event().expect("valid XML") {
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                b"testcase" => cases += 1,
+                b"failure" => failures += 1,
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    (cases, failures)
+}
