@@ -68,17 +68,12 @@ up: vagrant (swarm-up "config/vagrant.toml")
 # Destroy the Vagrant VMs and remove generated files
 clean:
     -vagrant destroy -f
-    rm -rf ssh.config .vagrant bench/work
+    rm -rf ssh.config .vagrant
 
 # Run every test: unit tests and integration tests against real labs (root)
 test: setup
     cargo build --bins
     cargo nextest run --no-fail-fast
-
-# Benchmark swarmadm against the docker CLI over ssh:// and the local-socket floor
-bench *args="": setup
-    cargo build --release --bins
-    bench/run {{args}}
 
 # Format check and clippy with warnings as errors
 lint:

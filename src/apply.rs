@@ -112,7 +112,10 @@ impl UpOutcome {
                 ]
             })
             .collect();
-        out.push_str(&ui::table(&["NODE", "ROLE", "NODE ID", "RESULT", "ERROR"], rows));
+        out.push_str(&ui::table(
+            &["NODE", "ROLE", "NODE ID", "RESULT", "ERROR"],
+            rows,
+        ));
         out.push('\n');
         if let Some(error) = &self.error {
             out.push_str(&format!("up failed: {error}\n"));
@@ -152,7 +155,13 @@ pub async fn up(inventory: &Inventory, options: &UpOptions, events: &Events) -> 
         Some(id) => observe::cluster_view(&observed, id).await,
         None => None,
     };
-    let plan = plan::plan(inventory, &infos, cluster_id.as_deref(), view.as_ref(), options.force);
+    let plan = plan::plan(
+        inventory,
+        &infos,
+        cluster_id.as_deref(),
+        view.as_ref(),
+        options.force,
+    );
     for warning in &plan.warnings {
         events.warn(warning.clone());
     }
@@ -185,7 +194,8 @@ pub async fn up(inventory: &Inventory, options: &UpOptions, events: &Events) -> 
 
     let error = if let Some(reason) = &plan.refused {
         for o in &mut run.outcomes {
-            o.error.get_or_insert_with(|| format!("not changed: {reason}"));
+            o.error
+                .get_or_insert_with(|| format!("not changed: {reason}"));
         }
         Some(reason.clone())
     } else if options.dry_run {
@@ -316,7 +326,9 @@ impl<'a> Run<'a> {
         let joins = |role: NodeRole| -> Vec<(usize, Vec<Change>)> {
             steps
                 .iter()
-                .filter(|(_, c)| matches!(c.first(), Some(Change::Join { role: r, .. }) if *r == role))
+                .filter(
+                    |(_, c)| matches!(c.first(), Some(Change::Join { role: r, .. }) if *r == role),
+                )
                 .cloned()
                 .collect()
         };
@@ -337,15 +349,14 @@ impl<'a> Run<'a> {
         let worker_joins = joins(NodeRole::Worker);
         let parallel = self.options.run.parallel.max(1);
         let this = &*self;
-        let results: Vec<(usize, JoinResult)> =
-            stream::iter(worker_joins)
-                .map(|(i, changes)| {
-                    let source = &source;
-                    async move { (i, this.join(source, i, &changes).await) }
-                })
-                .buffer_unordered(parallel)
-                .collect()
-                .await;
+        let results: Vec<(usize, JoinResult)> = stream::iter(worker_joins)
+            .map(|(i, changes)| {
+                let source = &source;
+                async move { (i, this.join(source, i, &changes).await) }
+            })
+            .buffer_unordered(parallel)
+            .collect()
+            .await;
         for (i, result) in results {
             match result {
                 Ok((node_id, actions)) => {
@@ -435,7 +446,10 @@ impl<'a> Run<'a> {
 
     async fn update_member(&mut self, source: &Source<'_>, i: usize, changes: &[Change]) {
         let name = self.observed[i].node.name.clone();
-        let Some(node_id) = self.observed[i].info().and_then(|info| info.node_id.clone()) else {
+        let Some(node_id) = self.observed[i]
+            .info()
+            .and_then(|info| info.node_id.clone())
+        else {
             self.fail(i, "no NodeID");
             return;
         };
@@ -484,12 +498,7 @@ impl<'a> Run<'a> {
     }
 
     /// Joins one node, then labels it; returns its NodeID and what was done.
-    async fn join(
-        &self,
-        source: &Source<'_>,
-        i: usize,
-        changes: &[Change],
-    ) -> JoinResult {
+    async fn join(&self, source: &Source<'_>, i: usize, changes: &[Change]) -> JoinResult {
         let node = &self.observed[i].node;
         let Some(Change::Join {
             role,
@@ -501,7 +510,11 @@ impl<'a> Run<'a> {
         };
         let engine = self.engine_of(i).ok_or("unreachable")?;
         self.events.step(&node.name, Step::Joining);
-        let swarm = source.engine.swarm().await.map_err(|e| format!("reading join tokens: {e}"))?;
+        let swarm = source
+            .engine
+            .swarm()
+            .await
+            .map_err(|e| format!("reading join tokens: {e}"))?;
         let managers = source.engine.nodes().await.map_err(|e| e.to_string())?;
         let remote_addrs = manager_addrs(&managers);
         if remote_addrs.is_empty() {

@@ -54,19 +54,27 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show every node: engine, swarm state, NodeID, role, availability.
-    #[command(after_help = "Example:\n  swarmadm status -i inventories/vagrant.ini -F ssh.config --output json")]
+    #[command(
+        after_help = "Example:\n  swarmadm status -i inventories/vagrant.ini -F ssh.config --output json"
+    )]
     Status(NodeArgs),
     /// Converge the nodes to the inventory: init, join, drain, label (alias: swarm-up).
-    #[command(after_help = "Examples:\n  swarmadm up -i config/vagrant.toml --dry-run\n  swarmadm up -i inventories/vagrant.ini -F ssh.config --parallel 8")]
+    #[command(
+        after_help = "Examples:\n  swarmadm up -i config/vagrant.toml --dry-run\n  swarmadm up -i inventories/vagrant.ini -F ssh.config --parallel 8"
+    )]
     Up(UpArgs),
     /// Check the cluster against the inventory, read-only (alias: swarm-verify).
-    #[command(after_help = "Exit codes: 0 conforms, 1 a delta was found, 2 the cluster could not be checked.\n\n\
-        Example:\n  swarmadm verify -i config/vagrant.toml --junit verify.xml")]
+    #[command(
+        after_help = "Exit codes: 0 conforms, 1 a delta was found, 2 the cluster could not be checked.\n\n\
+        Example:\n  swarmadm verify -i config/vagrant.toml --junit verify.xml"
+    )]
     Verify(VerifyArgs),
     /// Run a local lab of real nodes in network namespaces (Linux, root).
     Lab(crate::lab::LabArgs),
     /// Print a shell completion script.
-    #[command(after_help = "Example:\n  swarmadm completions bash > /etc/bash_completion.d/swarmadm")]
+    #[command(
+        after_help = "Example:\n  swarmadm completions bash > /etc/bash_completion.d/swarmadm"
+    )]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -183,7 +191,11 @@ pub fn run_with(args: Vec<OsString>) -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_UNUSABLE } else { EXIT_OK });
+            return ExitCode::from(if e.use_stderr() {
+                EXIT_UNUSABLE
+            } else {
+                EXIT_OK
+            });
         }
     };
     let _ = color_eyre::install();
@@ -201,10 +213,19 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
         Command::Lab(args) => {
             init_logging(false);
             let code = crate::lab::run(&args)?;
-            Ok(if code == ExitCode::SUCCESS { EXIT_OK } else { EXIT_FAILED })
+            Ok(if code == ExitCode::SUCCESS {
+                EXIT_OK
+            } else {
+                EXIT_FAILED
+            })
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "swarmadm", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "swarmadm",
+                &mut std::io::stdout(),
+            );
             Ok(EXIT_OK)
         }
         Command::Status(args) => {
@@ -266,7 +287,11 @@ async fn status(inventory: &Inventory, args: &NodeArgs) -> color_eyre::Result<u8
         Output::Json => print_json(&report)?,
         Output::Table => println!("{}", report.to_table()),
     }
-    Ok(if report.all_reachable() { EXIT_OK } else { EXIT_FAILED })
+    Ok(if report.all_reachable() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
 }
 
 async fn up(inventory: &Inventory, args: &UpArgs) -> color_eyre::Result<u8> {

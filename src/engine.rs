@@ -15,8 +15,7 @@ use std::time::Duration;
 
 use bollard::Docker;
 use bollard::models::{
-    LocalNodeState, NodeSpec, NodeSpecAvailabilityEnum, NodeSpecRoleEnum, NodeState,
-    Reachability,
+    LocalNodeState, NodeSpec, NodeSpecAvailabilityEnum, NodeSpecRoleEnum, NodeState, Reachability,
 };
 use http_body_util::BodyExt;
 use hyper::body::Bytes;
@@ -382,10 +381,7 @@ impl Engine {
             state,
             node_id: swarm.node_id.filter(|s| !s.is_empty()),
             node_addr: swarm.node_addr.filter(|s| !s.is_empty()),
-            cluster_id: swarm
-                .cluster
-                .and_then(|c| c.id)
-                .filter(|s| !s.is_empty()),
+            cluster_id: swarm.cluster.and_then(|c| c.id).filter(|s| !s.is_empty()),
             is_manager: swarm.control_available.unwrap_or(false),
             remote_managers: swarm
                 .remote_managers

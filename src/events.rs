@@ -43,11 +43,20 @@ impl std::fmt::Display for Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A node started a step.
-    Step { node: NodeName, step: Step },
+    Step {
+        node: NodeName,
+        step: Step,
+    },
     /// A node finished; `summary` says what was done.
-    Done { node: NodeName, summary: String },
+    Done {
+        node: NodeName,
+        summary: String,
+    },
     /// A node failed; `error` names the cause.
-    Failed { node: NodeName, error: String },
+    Failed {
+        node: NodeName,
+        error: String,
+    },
     /// Something the user should know that is not tied to one node's line.
     Warn(String),
     Info(String),

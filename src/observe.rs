@@ -95,7 +95,11 @@ impl Observed {
 
 /// Connects to every node (one SSH connection each) and reads its `/info`.
 /// Results come back in inventory order.
-pub async fn reach_all(inventory: &Inventory, options: &RunOptions, events: &Events) -> Vec<Observed> {
+pub async fn reach_all(
+    inventory: &Inventory,
+    options: &RunOptions,
+    events: &Events,
+) -> Vec<Observed> {
     let parallel = options.parallel.max(1);
     stream::iter(inventory.nodes.iter().cloned())
         .map(|node| async move {
@@ -157,7 +161,9 @@ impl ClusterView {
 pub async fn cluster_view(observed: &[Observed], cluster_id: &str) -> Option<ClusterView> {
     let candidates = observed.iter().enumerate().filter(|(_, o)| {
         o.info().is_some_and(|i| {
-            i.is_manager && i.state == LocalState::Active && i.cluster_id.as_deref() == Some(cluster_id)
+            i.is_manager
+                && i.state == LocalState::Active
+                && i.cluster_id.as_deref() == Some(cluster_id)
         })
     });
     for (index, o) in candidates {

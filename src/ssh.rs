@@ -202,12 +202,13 @@ impl Connection {
     async fn open_inner(target: &SshTarget, options: &SshOptions) -> Result<Connection, SshError> {
         let mut jumps: Vec<Handle<Client>> = Vec::new();
         for hop in &target.jumps {
-            let handle = connect_hop(hop, jumps.last(), options)
-                .await
-                .map_err(|e| SshError::Jump {
-                    hop: hop_addr(hop),
-                    source: Box::new(e),
-                })?;
+            let handle =
+                connect_hop(hop, jumps.last(), options)
+                    .await
+                    .map_err(|e| SshError::Jump {
+                        hop: hop_addr(hop),
+                        source: Box::new(e),
+                    })?;
             jumps.push(handle);
         }
         let handle = connect_hop(&target.hop, jumps.last(), options).await?;
@@ -448,7 +449,12 @@ async fn authenticate(
 ) -> Result<(), SshError> {
     let mut tried: Vec<String> = Vec::new();
     let wanted = wanted_public_keys(&hop.identity_files);
-    let rsa_hash = handle.best_supported_rsa_hash().await.ok().flatten().flatten();
+    let rsa_hash = handle
+        .best_supported_rsa_hash()
+        .await
+        .ok()
+        .flatten()
+        .flatten();
 
     if let Some(mut agent) = connect_agent().await {
         let identities = agent.request_identities().await.unwrap_or_default();

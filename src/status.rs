@@ -61,7 +61,9 @@ impl StatusReport {
                     n.ssh_address.clone(),
                     n.engine_version.clone().unwrap_or_else(dash),
                     n.api_version.clone().unwrap_or_else(dash),
-                    n.state.map(|s| s.to_string()).unwrap_or_else(|| "unreachable".into()),
+                    n.state
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| "unreachable".into()),
                     n.node_id.clone().unwrap_or_else(dash),
                     role,
                     n.availability.clone().unwrap_or_else(dash),
@@ -161,11 +163,10 @@ fn row(o: &Observed, views: &[ClusterView]) -> NodeStatus {
     status.state = Some(info.state);
     status.node_id = info.node_id.clone();
     status.cluster_id = info.cluster_id.clone();
-    let listed: Option<(&ClusterView, &SwarmNode)> = info.node_id.as_deref().and_then(|id| {
-        views
-            .iter()
-            .find_map(|v| v.node(id).map(|n| (v, n)))
-    });
+    let listed: Option<(&ClusterView, &SwarmNode)> = info
+        .node_id
+        .as_deref()
+        .and_then(|id| views.iter().find_map(|v| v.node(id).map(|n| (v, n))));
     if let Some((view, node)) = listed {
         status.role = Some(node.role.to_string());
         status.leader = node.is_leader();

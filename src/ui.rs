@@ -80,8 +80,9 @@ async fn draw_lines(mut rx: mpsc::UnboundedReceiver<Event>) {
 async fn draw_bars(mut rx: mpsc::UnboundedReceiver<Event>, nodes: Vec<NodeName>) {
     let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
     let width = nodes.iter().map(|n| n.as_str().len()).max().unwrap_or(8);
-    let running = ProgressStyle::with_template(&format!("{{spinner}} {{prefix:{width}}}  {{wide_msg}}"))
-        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let running =
+        ProgressStyle::with_template(&format!("{{spinner}} {{prefix:{width}}}  {{wide_msg}}"))
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
     let finished = ProgressStyle::with_template(&format!("{{prefix:{width}}}  {{wide_msg}}"))
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     let mut bars: HashMap<NodeName, ProgressBar> = HashMap::new();

@@ -38,7 +38,12 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(name: &'static str, ok: bool, expected: impl Into<String>, actual: impl Into<String>) -> Check {
+    fn new(
+        name: &'static str,
+        ok: bool,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Check {
         Check {
             name,
             ok,
@@ -116,7 +121,12 @@ impl VerifyReport {
 
     pub fn to_text(&self) -> String {
         let mut names: Vec<&'static str> = Vec::new();
-        for check in self.nodes.iter().filter(|n| n.role != CLUSTER).flat_map(|n| &n.checks) {
+        for check in self
+            .nodes
+            .iter()
+            .filter(|n| n.role != CLUSTER)
+            .flat_map(|n| &n.checks)
+        {
             if !names.contains(&check.name) {
                 names.push(check.name);
             }
@@ -149,7 +159,13 @@ impl VerifyReport {
         out.push('\n');
         if let Some(cluster) = self.nodes.iter().find(|n| n.role == CLUSTER) {
             for c in &cluster.checks {
-                let mark = if c.ok { "✓" } else if c.severity == Severity::Warning { "!" } else { "✗" };
+                let mark = if c.ok {
+                    "✓"
+                } else if c.severity == Severity::Warning {
+                    "!"
+                } else {
+                    "✗"
+                };
                 out.push_str(&format!("{mark} {}: {}\n", c.name, c.actual));
             }
         }
@@ -183,7 +199,10 @@ impl VerifyReport {
             for check in &node.checks {
                 let status = if check.failing() {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_message(format!("expected {}, actual {}", check.expected, check.actual));
+                    s.set_message(format!(
+                        "expected {}, actual {}",
+                        check.expected, check.actual
+                    ));
                     s
                 } else {
                     TestCaseStatus::success()
@@ -226,7 +245,12 @@ pub async fn run(inventory: &Inventory, options: &RunOptions, events: &Events) -
         if o.reach.is_err() {
             continue;
         }
-        let failing: Vec<&str> = node.checks.iter().filter(|c| c.failing()).map(|c| c.name).collect();
+        let failing: Vec<&str> = node
+            .checks
+            .iter()
+            .filter(|c| c.failing())
+            .map(|c| c.name)
+            .collect();
         if failing.is_empty() {
             events.done(&o.node.name, "conforms");
         } else {
@@ -261,9 +285,13 @@ pub fn evaluate(
     let claimed = claim_nodes(inventory, infos, view);
     for ((node, info), matched) in inventory.nodes.iter().zip(infos).zip(&claimed) {
         let swarm_node = matched.and_then(|id| view.and_then(|v| v.node(id)));
-        report.nodes.push(node_report(inventory, node, *info, swarm_node, view));
+        report
+            .nodes
+            .push(node_report(inventory, node, *info, swarm_node, view));
     }
-    report.nodes.push(cluster_report(inventory, infos, view, &claimed));
+    report
+        .nodes
+        .push(cluster_report(inventory, infos, view, &claimed));
     report
 }
 
@@ -290,10 +318,13 @@ fn claim_nodes<'v>(
             continue;
         }
         let taken: BTreeSet<&str> = claimed.iter().flatten().copied().collect();
-        let addresses: Vec<&str> = [Some(node.ssh.hop.host.as_str()), inventory.advertise_addr_of(node)]
-            .into_iter()
-            .flatten()
-            .collect();
+        let addresses: Vec<&str> = [
+            Some(node.ssh.hop.host.as_str()),
+            inventory.advertise_addr_of(node),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let candidates = view.nodes.iter().filter(|n| !taken.contains(n.id.as_str()));
         let by_addr = candidates
             .clone()
@@ -323,14 +354,21 @@ fn node_report(
             "engine answering",
             format!("engine {} (API {})", i.engine_version, i.api_version),
         )),
-        Err(f) => checks.push(Check::new("reachable", false, "engine answering", f.to_string())),
+        Err(f) => checks.push(Check::new(
+            "reachable",
+            false,
+            "engine answering",
+            f.to_string(),
+        )),
     }
 
     let cluster_id = view.map(|v| v.cluster_id.as_str()).unwrap_or("-");
     let membership = match (info, swarm_node) {
         (_, Some(_)) => (true, format!("member of {cluster_id}")),
         (Ok(i), None) if i.state == LocalState::Inactive => (false, "not in a swarm".to_owned()),
-        (Ok(i), None) if i.state != LocalState::Active => (false, format!("swarm state {}", i.state)),
+        (Ok(i), None) if i.state != LocalState::Active => {
+            (false, format!("swarm state {}", i.state))
+        }
         (Ok(i), None) => (
             false,
             match &i.cluster_id {
@@ -340,10 +378,20 @@ fn node_report(
         ),
         (Err(_), None) => (false, unknown.to_owned()),
     };
-    checks.push(Check::new("in_swarm", membership.0, format!("member of {cluster_id}"), membership.1));
+    checks.push(Check::new(
+        "in_swarm",
+        membership.0,
+        format!("member of {cluster_id}"),
+        membership.1,
+    ));
 
-    let wanted_role = if node.role.is_manager() { NodeRole::Manager } else { NodeRole::Worker };
-    let actual = |f: &dyn Fn(&SwarmNode) -> String| swarm_node.map(f).unwrap_or_else(|| unknown.to_owned());
+    let wanted_role = if node.role.is_manager() {
+        NodeRole::Manager
+    } else {
+        NodeRole::Worker
+    };
+    let actual =
+        |f: &dyn Fn(&SwarmNode) -> String| swarm_node.map(f).unwrap_or_else(|| unknown.to_owned());
     checks.push(Check::new(
         "role",
         swarm_node.is_some_and(|n| n.role == wanted_role),
@@ -380,7 +428,12 @@ fn node_report(
         let actual_labels = swarm_node.map(|n| {
             node.labels
                 .keys()
-                .map(|k| format!("{k}={}", n.labels.get(k).map(String::as_str).unwrap_or("<unset>")))
+                .map(|k| {
+                    format!(
+                        "{k}={}",
+                        n.labels.get(k).map(String::as_str).unwrap_or("<unset>")
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(",")
         });
@@ -401,7 +454,10 @@ fn node_report(
 }
 
 fn format_labels<'a>(labels: impl Iterator<Item = (&'a String, &'a String)>) -> String {
-    labels.map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+    labels
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn cluster_report(
@@ -412,7 +468,12 @@ fn cluster_report(
 ) -> NodeReport {
     let mut checks = Vec::new();
     let Some(view) = view else {
-        checks.push(Check::new("swarm", false, "one swarm", "no reachable manager is in a swarm"));
+        checks.push(Check::new(
+            "swarm",
+            false,
+            "one swarm",
+            "no reachable manager is in a swarm",
+        ));
         return NodeReport {
             name: CLUSTER.into(),
             role: CLUSTER.into(),
@@ -430,7 +491,10 @@ fn cluster_report(
         "one_cluster",
         cluster_ids.len() <= 1,
         format!("every manager in {}", view.cluster_id),
-        format!("cluster IDs: {}", cluster_ids.into_iter().collect::<Vec<_>>().join(", ")),
+        format!(
+            "cluster IDs: {}",
+            cluster_ids.into_iter().collect::<Vec<_>>().join(", ")
+        ),
     ));
 
     let leaders: Vec<&SwarmNode> = view.managers().filter(|m| m.is_leader()).collect();
@@ -441,12 +505,19 @@ fn cluster_report(
         format!(
             "{} leader(s): {}",
             leaders.len(),
-            leaders.iter().map(|l| l.hostname.as_str()).collect::<Vec<_>>().join(", ")
+            leaders
+                .iter()
+                .map(|l| l.hostname.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     ));
 
     let managers = view.managers().count();
-    let reachable = view.managers().filter(|m| m.is_leader() || m.is_reachable()).count();
+    let reachable = view
+        .managers()
+        .filter(|m| m.is_leader() || m.is_reachable())
+        .count();
     let needed = plan::quorum(managers);
     let tolerates = reachable.saturating_sub(needed);
     checks.push(Check::new(
@@ -469,7 +540,11 @@ fn cluster_report(
                 n.id,
                 n.role,
                 n.state,
-                if leftover { ", leftover of an earlier join: `docker node rm` it" } else { "" }
+                if leftover {
+                    ", leftover of an earlier join: `docker node rm` it"
+                } else {
+                    ""
+                }
             )
         })
         .collect();
@@ -477,7 +552,11 @@ fn cluster_report(
         "strays",
         strays.is_empty(),
         "no node outside the inventory",
-        if strays.is_empty() { "none".to_owned() } else { strays.join("; ") },
+        if strays.is_empty() {
+            "none".to_owned()
+        } else {
+            strays.join("; ")
+        },
     ));
 
     let versions: BTreeMap<&str, usize> = infos

@@ -38,7 +38,12 @@ fn inventory() -> Inventory {
     Inventory {
         source: PathBuf::from("inv.toml"),
         swarm: SwarmSettings::default(),
-        nodes: vec![node("m1", Role::Leader), node("m2", Role::Manager), node("m3", Role::Manager), w1],
+        nodes: vec![
+            node("m1", Role::Leader),
+            node("m2", Role::Manager),
+            node("m3", Role::Manager),
+            w1,
+        ],
     }
 }
 
@@ -63,9 +68,21 @@ fn swarm_node(id: &str, manager: bool, leader: bool) -> SwarmNode {
         version: 5,
         name: None,
         hostname: id.into(),
-        role: if manager { NodeRole::Manager } else { NodeRole::Worker },
-        availability: if manager { crate::inventory::Availability::Drain } else { crate::inventory::Availability::Active },
-        labels: if manager { BTreeMap::new() } else { BTreeMap::from([("zone".to_owned(), "a".to_owned())]) },
+        role: if manager {
+            NodeRole::Manager
+        } else {
+            NodeRole::Worker
+        },
+        availability: if manager {
+            crate::inventory::Availability::Drain
+        } else {
+            crate::inventory::Availability::Active
+        },
+        labels: if manager {
+            BTreeMap::new()
+        } else {
+            BTreeMap::from([("zone".to_owned(), "a".to_owned())])
+        },
         state: "ready".into(),
         addr: None,
         manager: manager.then(|| ManagerStatus {
@@ -79,7 +96,12 @@ fn swarm_node(id: &str, manager: bool, leader: bool) -> SwarmNode {
 
 fn good() -> (Vec<EngineInfo>, ClusterView) {
     (
-        vec![info("m1", true), info("m2", true), info("m3", true), info("w1", false)],
+        vec![
+            info("m1", true),
+            info("m2", true),
+            info("m3", true),
+            info("w1", false),
+        ],
         ClusterView {
             cluster_id: "C".into(),
             source: 0,
@@ -99,7 +121,11 @@ fn eval(infos: &[EngineInfo], view: &ClusterView) -> VerifyReport {
 }
 
 fn failing(report: &VerifyReport) -> Vec<(String, &'static str)> {
-    report.deltas().into_iter().map(|(n, c)| (n.name.clone(), c.name)).collect()
+    report
+        .deltas()
+        .into_iter()
+        .map(|(n, c)| (n.name.clone(), c.name))
+        .collect()
 }
 
 #[test]
@@ -118,7 +144,10 @@ fn a_drained_worker_is_a_delta_on_that_worker() {
     let report = eval(&infos, &view);
     assert_eq!(failing(&report), vec![("w1".to_owned(), "availability")]);
     let (_, check) = report.deltas()[0];
-    assert_eq!((check.expected.as_str(), check.actual.as_str()), ("active", "drain"));
+    assert_eq!(
+        (check.expected.as_str(), check.actual.as_str()),
+        ("active", "drain")
+    );
     assert_eq!(report.exit_code(), 1);
 }
 
@@ -132,7 +161,10 @@ fn a_changed_label_and_a_demoted_manager_are_reported() {
     let deltas = failing(&report);
     assert!(deltas.contains(&("w1".to_owned(), "labels")), "{deltas:?}");
     assert!(deltas.contains(&("m3".to_owned(), "role")), "{deltas:?}");
-    assert!(deltas.contains(&("m3".to_owned(), "manager_status")), "{deltas:?}");
+    assert!(
+        deltas.contains(&("m3".to_owned(), "manager_status")),
+        "{deltas:?}"
+    );
 }
 
 #[test]
@@ -154,19 +186,31 @@ fn a_stray_node_and_a_down_leftover_are_reported_on_the_cluster() {
 fn an_unreachable_node_is_matched_by_hostname_and_shows_down() {
     let (infos, mut view) = good();
     view.nodes[3].state = "down".into();
-    let failure = Failure { stage: Stage::Socket, message: "no socket".into() };
+    let failure = Failure {
+        stage: Stage::Socket,
+        message: "no socket".into(),
+    };
     let mut refs: Vec<Result<&EngineInfo, &Failure>> = infos.iter().map(Ok).collect();
     refs[3] = Err(&failure);
     let report = evaluate(&inventory(), &refs, Some(&view));
     let deltas = failing(&report);
-    assert!(deltas.contains(&("w1".to_owned(), "reachable")), "{deltas:?}");
+    assert!(
+        deltas.contains(&("w1".to_owned(), "reachable")),
+        "{deltas:?}"
+    );
     assert!(deltas.contains(&("w1".to_owned(), "ready")), "{deltas:?}");
-    assert!(!deltas.iter().any(|(n, c)| n == CLUSTER && *c == "strays"), "{deltas:?}");
+    assert!(
+        !deltas.iter().any(|(n, c)| n == CLUSTER && *c == "strays"),
+        "{deltas:?}"
+    );
 }
 
 #[test]
 fn no_reachable_manager_means_exit_2() {
-    let failure = Failure { stage: Stage::Tcp, message: "refused".into() };
+    let failure = Failure {
+        stage: Stage::Tcp,
+        message: "refused".into(),
+    };
     let w = info("w1", false);
     let refs = vec![Err(&failure), Err(&failure), Err(&failure), Ok(&w)];
     let report = evaluate(&inventory(), &refs, None);
@@ -194,7 +238,11 @@ fn different_engine_versions_warn_but_pass() {
     let report = eval(&infos, &view);
     assert_eq!(report.exit_code(), 0);
     let cluster = report.nodes.iter().find(|n| n.name == CLUSTER).unwrap();
-    let check = cluster.checks.iter().find(|c| c.name == "engine_versions").unwrap();
+    let check = cluster
+        .checks
+        .iter()
+        .find(|c| c.name == "engine_versions")
+        .unwrap();
     assert!(!check.ok);
     assert_eq!(check.severity, Severity::Warning);
 }
