@@ -1,0 +1,292 @@
+//! `swarmadm lab ...` on the command line: the arguments as parsed, their
+//! conversion to library options, and what each subcommand prints. The work
+//! itself is in [`super::up`], [`super::down`] and [`super::status`].
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use super::LabError;
+use super::down::DownReport;
+use super::layout::{self, LabInfo, LabName, Subnet};
+use super::status::LabStatus;
+use super::up::UpOptions;
+
+/// `swarmadm lab` arguments.
+#[derive(Debug, clap::Args)]
+#[command(
+    about = "Run a local lab of real nodes: namespaces with their own dockerd and sshd (Linux, root)",
+    long_about = "Run a local lab of real nodes on this Linux host. Each node is a network, \
+                  mount, UTS and PID namespace with its own IP on a bridge, its own hostname, \
+                  a real dockerd (its socket is the node's /var/run/docker.sock) and a real \
+                  OpenSSH sshd with its own host key. Needs root, docker.io and openssh-server."
+)]
+pub struct LabArgs {
+    #[command(subcommand)]
+    pub command: LabCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum LabCommand {
+    /// Start a lab and write its inventories, ssh config and known_hosts
+    #[command(after_help = UP_EXAMPLES)]
+    Up(UpArgs),
+    /// Stop a lab and remove every process, namespace, link, mount and file it made
+    ///
+    /// Finds everything by the lab's name, so it also cleans up after a crashed
+    /// or killed `up`. Running it when nothing is left is fine.
+    Down(SelectArgs),
+    /// Show whether each node's dockerd and sshd run and answer; exits 1 if any does not
+    Status(SelectArgs),
+}
+
+const UP_EXAMPLES: &str = "\
+Examples:
+  sudo swarmadm lab up
+  sudo swarmadm lab up --name big --managers 3 --workers 30 --subnet 10.213.7.0/24
+  swarmadm status -i /var/tmp/swarmadm-lab/lab/inventory.toml
+  sudo swarmadm lab down";
+
+/// Which lab.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SelectArgs {
+    /// The lab's name (1 to 8 characters of a-z, 0-9); it names the lab's bridge
+    /// (swl-NAME), namespaces (swarmadm-NAME-I) and veths, so labs with different
+    /// names coexist
+    #[arg(long, value_name = "NAME", default_value = layout::DEFAULT_NAME, value_parser = parse_name)]
+    pub name: LabName,
+
+    /// The lab's directory: keys, configs, inventories, logs and every node's
+    /// Docker data root [default: /var/tmp/swarmadm-lab/NAME]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+impl SelectArgs {
+    fn dir(&self) -> PathBuf {
+        self.dir
+            .clone()
+            .unwrap_or_else(|| layout::default_dir(&self.name))
+    }
+}
+
+/// `lab up` arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Number of managers (the first one is the leader): swarm-manager-01, ...
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u16).range(1..=240))]
+    pub managers: u16,
+
+    /// Number of workers: swarm-worker-01, ...
+    #[arg(long, value_name = "M", default_value_t = 3,
+          value_parser = clap::value_parser!(u16).range(0..=239))]
+    pub workers: u16,
+
+    /// The lab's private IPv4 range (/16 to /24): the bridge takes .1, node I
+    /// takes .(11+I); must not overlap a route of this host
+    #[arg(long, value_name = "CIDR", default_value = layout::DEFAULT_SUBNET, value_parser = parse_subnet)]
+    pub subnet: Subnet,
+}
+
+fn parse_name(s: &str) -> Result<LabName, String> {
+    s.parse().map_err(|e: LabError| e.to_string())
+}
+
+fn parse_subnet(s: &str) -> Result<Subnet, String> {
+    s.parse().map_err(|e: LabError| e.to_string())
+}
+
+impl UpArgs {
+    /// Stage two: the options the library needs.
+    pub fn options(&self) -> UpOptions {
+        UpOptions {
+            dir: self.select.dir(),
+            managers: usize::from(self.managers),
+            workers: usize::from(self.workers),
+            subnet: self.subnet,
+            ..UpOptions::new(self.select.name.clone())
+        }
+    }
+}
+
+/// Runs a `lab` subcommand and prints its outcome.
+pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
+    match &args.command {
+        LabCommand::Up(up) => {
+            let opts = up.options();
+            let started = Instant::now();
+            eprintln!(
+                "starting lab `{}`: {}, {} on {} ...",
+                opts.name,
+                count(opts.managers, "manager"),
+                count(opts.workers, "worker"),
+                opts.subnet
+            );
+            let lab = super::up(&opts)?;
+            print!(
+                "{}",
+                up_summary(&lab, &up.select, started.elapsed().as_secs_f64())
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        LabCommand::Down(select) => {
+            let report = super::down(&select.name, &select.dir())?;
+            print!("{}", down_summary(&select.name, &report));
+            Ok(ExitCode::SUCCESS)
+        }
+        LabCommand::Status(select) => {
+            let status = super::status(&select.name, &select.dir())?;
+            print!("{}", status_table(&status));
+            Ok(if status.all_up() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
+
+/// `1 worker`, `3 workers`, `2 processes`.
+fn count(n: usize, what: &str) -> String {
+    match (n, what.ends_with('s')) {
+        (1, _) => format!("1 {what}"),
+        (n, true) => format!("{n} {what}es"),
+        (n, false) => format!("{n} {what}s"),
+    }
+}
+
+/// How to name this lab on a later command line.
+fn select_flags(select: &SelectArgs) -> String {
+    let mut flags = format!("--name {}", select.name);
+    if let Some(dir) = &select.dir {
+        flags.push_str(&format!(" --dir {}", dir.display()));
+    }
+    flags
+}
+
+fn up_summary(lab: &LabInfo, select: &SelectArgs, seconds: f64) -> String {
+    let width = lab
+        .nodes
+        .iter()
+        .map(|n| n.hostname.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!(
+        "lab `{}` is up in {seconds:.1}s: {} nodes on {} (bridge {})\n\n",
+        lab.name,
+        lab.nodes.len(),
+        lab.subnet,
+        lab.bridge
+    );
+    for node in &lab.nodes {
+        out.push_str(&format!(
+            "  {:width$}  {:15}  {}\n",
+            node.hostname,
+            node.ip.to_string(),
+            node.role
+        ));
+    }
+    let dir = lab.dir.display();
+    let file = |path: &Path| path.display().to_string();
+    out.push_str(&format!(
+        "\nFiles in {dir}:\n\
+         \x20 inventory.toml  swarmadm inventory\n\
+         \x20 inventory.ini   Ansible inventory (the playbooks' format), with ssh_config\n\
+         \x20 ssh_config      OpenSSH client config: addresses, user root, the key below\n\
+         \x20 known_hosts     the nodes' host keys\n\
+         \x20 id_ed25519      the key every node accepts for root\n\
+         \x20 nodes/NODE/     each node's logs, config and Docker data root\n\
+         \nUse it:\n\
+         \x20 swarmadm status -i {toml}\n\
+         \x20 swarmadm status -i {ini} -F {ssh}\n\
+         \x20 ssh -F {ssh} {first}\n\
+         \x20 DOCKER_HOST=unix://{socket} docker info\n\
+         \x20 swarmadm lab status {flags}\n\
+         \x20 swarmadm lab down {flags}\n",
+        toml = file(&lab.inventory_toml()),
+        ini = file(&lab.inventory_ini()),
+        ssh = file(&lab.ssh_config()),
+        first = lab.nodes.first().map_or("", |n| n.hostname.as_str()),
+        socket = lab
+            .nodes
+            .first()
+            .map(|n| file(&n.socket()))
+            .unwrap_or_default(),
+        flags = select_flags(select),
+    ));
+    out
+}
+
+fn down_summary(name: &LabName, report: &DownReport) -> String {
+    let mut out = String::new();
+    if report.nothing_to_do() {
+        out.push_str(&format!("nothing to do: lab `{name}` is not up\n"));
+    } else {
+        out.push_str(&format!(
+            "lab `{name}` is down: killed {}, deleted {} and {}, unmounted {}\n",
+            count(report.processes, "process"),
+            count(report.netns.len(), "namespace"),
+            count(report.links.len(), "link"),
+            count(report.mounts.len(), "mount"),
+        ));
+        if let Some(dir) = &report.removed_dir {
+            out.push_str(&format!("removed {}\n", dir.display()));
+        }
+    }
+    if let Some(dir) = &report.kept_dir {
+        out.push_str(&format!(
+            "left {} alone: it is not a lab dir (no .swarmadm-lab marker)\n",
+            dir.display()
+        ));
+    }
+    out
+}
+
+fn status_table(status: &LabStatus) -> String {
+    let lab = &status.lab;
+    let width = lab
+        .nodes
+        .iter()
+        .map(|n| n.hostname.len())
+        .max()
+        .unwrap_or(8);
+    let mut out = format!(
+        "lab `{}` on {} (bridge {}, dir {})\n\n  {:width$}  {:15}  {:8}  {:8}  {:6}  {}\n",
+        lab.name,
+        lab.subnet,
+        lab.bridge,
+        lab.dir.display(),
+        "NODE",
+        "IP",
+        "DOCKERD",
+        "SSHD",
+        "ENGINE",
+        "SSH",
+    );
+    let running = |yes: bool| if yes { "running" } else { "stopped" };
+    let answers = |yes: bool| if yes { "ok" } else { "down" };
+    for node in &status.nodes {
+        out.push_str(&format!(
+            "  {:width$}  {:15}  {:8}  {:8}  {:6}  {}\n",
+            node.hostname,
+            node.ip.to_string(),
+            running(node.dockerd_running),
+            running(node.sshd_running),
+            answers(node.engine_answers),
+            answers(node.ssh_answers),
+        ));
+    }
+    let down = status.nodes.iter().filter(|n| !n.is_up()).count();
+    match down {
+        0 => out.push_str(&format!("\nall {} nodes are up\n", status.nodes.len())),
+        n => out.push_str(&format!(
+            "\n{n} of {} nodes are not fully up\n",
+            status.nodes.len()
+        )),
+    }
+    out
+}

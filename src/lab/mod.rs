@@ -1,0 +1,46 @@
+//! The local lab: real nodes on this Linux host for swarmadm to bootstrap,
+//! and for its integration tests to break. A node is a network, mount, UTS
+//! and PID namespace with its own IP on the lab's bridge, its own hostname,
+//! a real `dockerd` (the node's `/var/run/docker.sock`) and a real OpenSSH
+//! `sshd` with its own host key. `up` also writes the files that point
+//! swarmadm (or ssh, or Ansible) at the nodes: `inventory.toml`,
+//! `inventory.ini`, `ssh_config`, `known_hosts`.
+//!
+//! This module owns the lab's host objects (bridge, namespaces, veths,
+//! processes, its dir) and nothing else: it never touches anything not named
+//! for the lab, and only ever connects to the lab's own addresses and
+//! sockets. It knows nothing about swarms; bootstrapping one is `apply`'s job.
+//!
+//! Everything is synchronous (std processes and threads). The CLI is
+//! [`run`]; tests and benchmarks use [`up`], [`down`], [`status`] and the
+//! daemon controls directly.
+
+mod command;
+mod daemon;
+mod down;
+mod error;
+mod files;
+mod host;
+mod layout;
+mod probe;
+mod procs;
+mod status;
+mod up;
+
+pub use command::{LabArgs, LabCommand, SelectArgs, UpArgs, run};
+pub use daemon::{Daemon, daemon_pid, start_daemon, stop_daemon};
+pub use down::{DownReport, down};
+pub use error::LabError;
+pub use layout::{
+    DEFAULT_NAME, DEFAULT_PARENT_DIR, DEFAULT_SUBNET, LabInfo, LabName, LabNode, MAX_NODES, Role,
+    Subnet, default_dir,
+};
+pub use status::{LabStatus, NodeStatus, load, status};
+pub use up::{DEFAULT_READY_TIMEOUT, UpOptions, up};
+
+/// Checks that this host can run a lab: root, and every program a node
+/// needs (dockerd, sshd, ssh-keygen, ip, util-linux tools) installed. The
+/// error says what to install.
+pub fn preflight() -> Result<(), LabError> {
+    host::preflight().map(drop)
+}

@@ -1,0 +1,448 @@
+//! Integration tests of `swarmadm lab`: the nodes are real (namespaces with
+//! their own dockerd and sshd), and every check looks at them independently
+//! of swarmadm: the engine through its host-side socket, sshd through the
+//! OpenSSH client, the host through `ip` and `/proc`. Lab ids 1 to 9 are
+//! this file's.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{Lab, leftovers, require_root, swarmadm};
+
+#[test]
+fn up_starts_nodes_that_answer_as_themselves_on_both_sockets() {
+    let lab = Lab::up(1, 3, 3);
+    let known_hosts = fs::read_to_string(&lab.known_hosts).unwrap();
+    assert_eq!(known_hosts.lines().count(), 6);
+
+    // Each node in its own thread: the ssh round trips dominate.
+    thread::scope(|scope| {
+        for node in &lab.nodes {
+            let (lab, known_hosts) = (&lab, &known_hosts);
+            scope.spawn(move || {
+                let host = node.hostname.as_str();
+                assert_eq!(
+                    lab.engine_get(host, "/_ping"),
+                    (200, "OK".to_owned()),
+                    "{host}"
+                );
+                assert_eq!(lab.engine_json(host, "/info")["Name"], host);
+
+                // The key sshd presents is the one known_hosts records for its IP.
+                let scanned = Command::new("ssh-keyscan")
+                    .args(["-t", "ed25519", "-T", "10"])
+                    .arg(node.ip.to_string())
+                    .output()
+                    .unwrap();
+                let scanned = String::from_utf8_lossy(&scanned.stdout);
+                let expected = known_hosts
+                    .lines()
+                    .find(|l| l.starts_with(&format!("{} ", node.ip)))
+                    .unwrap_or_else(|| panic!("no known_hosts line for {}", node.ip));
+                assert_eq!(scanned.trim(), expected, "{host}");
+
+                // ssh_config + id_ed25519 + known_hosts, strictly checked, get in.
+                let out = lab.ssh(host).arg("hostname").output().unwrap();
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert!(out.status.success(), "ssh {host}: {stderr}");
+                assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), host);
+                assert_eq!(lab.accepted_ssh_connections(host), 1, "{host}");
+            });
+        }
+    });
+
+    assert_eq!(
+        fs::read_to_string(&lab.inventory_ini).unwrap(),
+        "[swarm-leader]\nswarm-manager-01\n\
+         [swarm-manager]\nswarm-manager-01\nswarm-manager-02\nswarm-manager-03\n\
+         [swarm-worker]\nswarm-worker-01\nswarm-worker-02\nswarm-worker-03\n"
+    );
+    let inventory: toml::Value =
+        toml::from_str(&fs::read_to_string(&lab.inventory_toml).unwrap()).unwrap();
+    let roles: Vec<(String, String, String)> = inventory["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let field = |k: &str| n[k].as_str().unwrap().to_owned();
+            (field("name"), field("address"), field("role"))
+        })
+        .collect();
+    assert_eq!(
+        roles[0],
+        (
+            "swarm-manager-01".into(),
+            "10.213.1.11".into(),
+            "leader".into()
+        )
+    );
+    assert_eq!(roles[2].2, "manager");
+    assert_eq!(
+        roles[5],
+        (
+            "swarm-worker-03".into(),
+            "10.213.1.16".into(),
+            "worker".into()
+        )
+    );
+
+    let out = swarmadm()
+        .args(["lab", "status", "--name", "t1", "--dir"])
+        .arg(&lab.dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("all 6 nodes are up"), "{stdout}");
+
+    let again = swarmadm()
+        .args([
+            "lab",
+            "up",
+            "--name",
+            "t1",
+            "--subnet",
+            "10.213.1.0/24",
+            "--dir",
+        ])
+        .arg(&lab.dir)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("lab `t1` is already up"), "{stderr}");
+}
+
+/// swarmadm's transport: an SSH stream-local forward to the node's
+/// `/var/run/docker.sock` reaches that node's engine.
+#[test]
+fn a_node_socket_is_reachable_through_ssh_stream_local_forwarding() {
+    let lab = Lab::up(9, 1, 1);
+    let local = tempfile::tempdir().unwrap();
+    let forwarded = local.path().join("docker.sock");
+    let mut ssh = lab
+        .ssh("swarm-worker-01")
+        .args(["-N", "-o", "ExitOnForwardFailure=yes", "-L"])
+        .arg(format!("{}:/var/run/docker.sock", forwarded.display()))
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let answer = wait_for(Duration::from_secs(15), || {
+        common::http_get(&forwarded, "/info").ok()
+    });
+    let _ = ssh.kill();
+    let _ = ssh.wait();
+    let (status, body) = answer.expect("the forwarded socket answers within 15 s");
+    assert_eq!(status, 200);
+    let info: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(info["Name"], "swarm-worker-01");
+}
+
+#[test]
+fn down_leaves_nothing_behind() {
+    require_root();
+    let lock = common::lock(2);
+    let name = Lab::name_for(2).to_string();
+    let dir = Lab::dir_for(2);
+    swarmadm::lab::down(&Lab::name_for(2), &dir).unwrap();
+    let before = HostSnapshot::take(&name);
+
+    let mut lab = Lab::up_locked(lock, 2, 1);
+    let during = HostSnapshot::take(&name);
+    assert_eq!(during.netns.len(), before.netns.len() + 3, "{during:?}");
+    assert!(during.links.contains("swl-t2") && during.links.contains("swlt2h2"));
+    let processes = lab.processes();
+    assert!(
+        processes.len() >= 3 * 4,
+        "init, dockerd, containerd, sshd per node: {processes:?}"
+    );
+
+    let report = lab.down();
+    assert_eq!(report.netns.len(), 3);
+    assert_eq!(HostSnapshot::take(&name), before);
+    let survivors: Vec<_> = processes
+        .iter()
+        .filter(|(pid, start, _)| common::is_running(*pid, *start))
+        .collect();
+    assert!(survivors.is_empty(), "still running: {survivors:?}");
+    assert_eq!(leftovers(&name, &dir), Vec::<String>::new());
+}
+
+#[test]
+fn down_after_a_crash_without_state_json_still_cleans_up() {
+    let mut lab = Lab::up(3, 1, 1);
+    let dir = lab.dir.clone();
+    let processes = lab.processes();
+    fs::remove_file(dir.join("state.json")).unwrap();
+    fs::remove_file(dir.join("inventory.toml")).unwrap();
+
+    let status = swarmadm()
+        .args(["lab", "status", "--name", "t3", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(2), "status without state.json");
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert!(stderr.contains("has leftovers"), "{stderr}");
+
+    lab.down();
+    assert_eq!(leftovers(&lab.name, &dir), Vec::<String>::new());
+    assert!(
+        processes
+            .iter()
+            .all(|(pid, start, _)| !common::is_running(*pid, *start))
+    );
+}
+
+/// `lab up` killed half-way (SIGKILL: no chance to clean up), then `down`.
+#[test]
+fn down_after_a_killed_up_cleans_up() {
+    require_root();
+    let _lock = common::lock(6);
+    let name = Lab::name_for(6);
+    let dir = Lab::dir_for(6);
+    swarmadm::lab::down(&name, &dir).unwrap();
+    let mut up = swarmadm()
+        .args([
+            "lab",
+            "up",
+            "--name",
+            "t6",
+            "--managers",
+            "1",
+            "--workers",
+            "2",
+        ])
+        .args(["--subnet", &Lab::subnet_for(6), "--dir"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it as soon as a node runs (or whenever it got to, on a fast host).
+    let nodes_dir = format!("{}/nodes/", dir.display());
+    wait_for(Duration::from_secs(30), || {
+        let started = common::all_processes()
+            .iter()
+            .any(|(_, cmd)| cmd.contains(&nodes_dir));
+        (started || up.try_wait().ok().flatten().is_some()).then_some(())
+    });
+    let _ = up.kill();
+    let _ = up.wait();
+    assert!(
+        !leftovers(&name.to_string(), &dir).is_empty(),
+        "the killed up left something"
+    );
+
+    let down = swarmadm()
+        .args(["lab", "down", "--name", "t6", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+    assert_eq!(leftovers(&name.to_string(), &dir), Vec::<String>::new());
+}
+
+#[test]
+fn down_twice_is_fine() {
+    let lab = Lab::up(4, 1, 0);
+    let dir = lab.dir.clone();
+    // The CLI tears it down; the fixture's own down on drop is a third run.
+    let down = || {
+        swarmadm()
+            .args(["lab", "down", "--name", "t4", "--dir"])
+            .arg(&dir)
+            .output()
+            .unwrap()
+    };
+    let first = down();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("lab `t4` is down"));
+    let second = down();
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert!(stdout.contains("nothing to do"), "{stdout}");
+    assert_eq!(leftovers("t4", &dir), Vec::<String>::new());
+}
+
+#[test]
+fn two_labs_coexist_and_go_down_independently() {
+    let mut a = Lab::up(5, 1, 1);
+    let b = Lab::up(8, 1, 1);
+    for lab in [&a, &b] {
+        for node in &lab.nodes {
+            assert_eq!(
+                lab.engine_json(&node.hostname, "/info")["Name"],
+                node.hostname.as_str()
+            );
+            assert!(
+                lab.ssh(&node.hostname)
+                    .arg("true")
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+    }
+    a.down();
+    assert_eq!(leftovers(&a.name, &a.dir), Vec::<String>::new());
+    let status = swarmadm::lab::status(&Lab::name_for(8), &b.dir).unwrap();
+    assert!(status.all_up(), "{status:?}");
+    assert!(
+        b.ssh("swarm-worker-01")
+            .arg("true")
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+#[test]
+fn stopped_daemons_show_in_status_and_start_again() {
+    let lab = Lab::up(7, 1, 1);
+    let worker = "swarm-worker-01";
+    let ip = lab.node(worker).ip;
+
+    lab.stop_sshd(worker);
+    assert!(
+        !lab.ssh(worker)
+            .arg("true")
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    );
+    lab.stop_dockerd(worker);
+    assert!(common::http_get(&lab.socket(worker), "/_ping").is_err());
+    let out = swarmadm()
+        .args(["lab", "status", "--name", "t7", "--dir"])
+        .arg(&lab.dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let row = stdout.lines().find(|l| l.contains(worker)).unwrap();
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        [
+            worker,
+            &ip.to_string(),
+            "stopped",
+            "stopped",
+            "down",
+            "down"
+        ]
+    );
+
+    lab.start_dockerd(worker);
+    assert_eq!(lab.engine_json(worker, "/info")["Name"], worker);
+    lab.start_sshd(worker);
+    assert!(lab.ssh(worker).arg("true").status().unwrap().success());
+    let status = swarmadm::lab::status(&Lab::name_for(7), &lab.dir).unwrap();
+    assert!(status.all_up(), "{status:?}");
+}
+
+#[test]
+fn bad_arguments_are_refused_before_anything_is_made() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["--name", "Lab"], "invalid lab name `Lab`"),
+        (&["--name", "waytoolong"], "1 to 8 characters"),
+        (&["--subnet", "10.213.0.0/25"], "/16 to /24"),
+        (&["--subnet", "8.8.8.0/24"], "private"),
+        (&["--managers", "0"], "--managers"),
+    ];
+    for (args, expected) in cases {
+        let out = swarmadm().args(["lab", "up"]).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn not_root_is_refused_with_advice() {
+    require_root();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_swarmadm"))
+        .args(["lab", "status", "--name", "t9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not running as root"), "{stderr}");
+    assert!(stderr.contains("sudo"), "{stderr}");
+}
+
+/// The host's namespaces, links and mounts, minus those of *other* labs
+/// (tests run in parallel), so a before/after comparison sees only ours.
+#[derive(Debug, PartialEq, Eq)]
+struct HostSnapshot {
+    netns: BTreeSet<String>,
+    links: BTreeSet<String>,
+    mounts: BTreeSet<String>,
+}
+
+impl HostSnapshot {
+    fn take(own: &str) -> Self {
+        let own_netns = format!("swarmadm-{own}-");
+        let own_link = |l: &str| l == format!("swl-{own}") || l.starts_with(&format!("swl{own}h"));
+        let own_dir = format!("{}/{own}", common::TEST_DIR);
+        Self {
+            netns: common::netns_names()
+                .into_iter()
+                .filter(|n| !n.starts_with("swarmadm-") || n.starts_with(&own_netns))
+                .collect(),
+            links: common::link_names()
+                .into_iter()
+                .filter(|l| !l.starts_with("swl") || own_link(l))
+                .collect(),
+            mounts: common::mount_points()
+                .into_iter()
+                .filter(|m| {
+                    let other_netns = m.starts_with("/run/netns/swarmadm-")
+                        && !m.starts_with(&format!("/run/netns/{own_netns}"));
+                    let other_dir = (m.starts_with(common::TEST_DIR)
+                        || m.starts_with("/var/tmp/swarmadm-lab/"))
+                        && !Path::new(m).starts_with(&own_dir);
+                    !other_netns && !other_dir
+                })
+                .collect(),
+        }
+    }
+}
+
+fn wait_for<T>(timeout: Duration, mut poll: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = poll() {
+            return Some(value);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+}
