@@ -36,7 +36,6 @@ fn just_list_describes_every_recipe() {
         "up",
         "clean",
         "test",
-        "bench",
         "lint",
         "status",
     ] {
