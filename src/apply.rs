@@ -334,15 +334,7 @@ impl<'a> Run<'a> {
         };
         for (i, changes) in joins(NodeRole::Manager) {
             let result = self.join(&source, i, &changes).await;
-            match result {
-                Ok((node_id, actions)) => {
-                    self.set_node_id(i, node_id);
-                    for a in actions {
-                        self.record(i, a);
-                    }
-                }
-                Err(e) => self.fail(i, e),
-            }
+            self.record_join(i, result);
         }
 
         // 4. Workers join in parallel, bounded.
@@ -358,17 +350,21 @@ impl<'a> Run<'a> {
             .collect()
             .await;
         for (i, result) in results {
-            match result {
-                Ok((node_id, actions)) => {
-                    self.set_node_id(i, node_id);
-                    for a in actions {
-                        self.record(i, a);
-                    }
-                }
-                Err(e) => self.fail(i, e),
-            }
+            self.record_join(i, result);
         }
         Ok(())
+    }
+
+    fn record_join(&mut self, index: usize, result: JoinResult) {
+        match result {
+            Ok((node_id, actions)) => {
+                self.set_node_id(index, node_id);
+                for action in actions {
+                    self.record(index, action);
+                }
+            }
+            Err(e) => self.fail(index, e),
+        }
     }
 
     fn set_node_id(&mut self, index: usize, node_id: String) {

@@ -800,6 +800,32 @@ fn check_node(node: &Node) -> Result<(), (&'static str, String)> {
     Ok(())
 }
 
+/// A node built from plain values, for tests of planning and reporting.
+#[cfg(test)]
+pub(crate) fn test_node(name: &str, role: Role, host: &str) -> Node {
+    Node {
+        name: NodeName::new(name).expect("valid test node name"),
+        role,
+        ssh: SshTarget {
+            hop: SshHop {
+                host: host.to_owned(),
+                port: 22,
+                user: "core".into(),
+                identity_files: vec![],
+                identity_origin: IdentityOrigin::BuiltIn,
+                identities_only: false,
+                known_hosts_files: vec![],
+                host_key_policy: None,
+            },
+            jumps: vec![],
+            socket: DEFAULT_SOCKET.into(),
+        },
+        advertise_addr: None,
+        availability: None,
+        labels: BTreeMap::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

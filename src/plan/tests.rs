@@ -5,31 +5,11 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::engine::{ManagerStatus, RemoteManager};
-use crate::inventory::{Node, SshHop, SshTarget, SwarmSettings};
+use crate::inventory::{Node, SwarmSettings};
 use crate::ssh::Stage;
 
 fn node(name: &str, role: Role) -> Node {
-    Node {
-        name: NodeName::new(name).unwrap(),
-        role,
-        ssh: SshTarget {
-            hop: SshHop {
-                host: format!("{name}.example"),
-                port: 22,
-                user: "core".into(),
-                identity_files: vec![],
-                identity_origin: crate::inventory::IdentityOrigin::BuiltIn,
-                identities_only: false,
-                known_hosts_files: vec![],
-                host_key_policy: None,
-            },
-            jumps: vec![],
-            socket: "/var/run/docker.sock".into(),
-        },
-        advertise_addr: None,
-        availability: None,
-        labels: BTreeMap::new(),
-    }
+    crate::inventory::test_node(name, role, &format!("{name}.example"))
 }
 
 /// The playbooks' shape: one leader, `managers - 1` managers, `workers` workers.
