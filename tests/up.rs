@@ -200,12 +200,7 @@ fn drift_a_drained_worker_and_a_removed_label_is_corrected() {
     );
 
     let manager = lab.api("swarm-manager-01");
-    let id = |name: &str| {
-        lab.api(name).info()["Swarm"]["NodeID"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let id = |name: &str| lab.node_id(name);
     manager.update_node(&id("swarm-worker-02"), |spec| {
         spec["Availability"] = json!("drain")
     });
@@ -273,10 +268,7 @@ fn a_worker_is_added_while_the_configured_leaders_engine_is_stopped() {
         json!(["joined"]),
         "{json}"
     );
-    let worker_id = lab.api("swarm-worker-02").info()["Swarm"]["NodeID"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let worker_id = lab.node_id("swarm-worker-02");
     assert!(m2.nodes().iter().any(|n| n["ID"] == worker_id.as_str()));
 }
 

@@ -95,12 +95,7 @@ fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
     assert_eq!(junit_cases(&junit), (cases, 0));
 
     let manager = lab.api("swarm-manager-01");
-    let id = |name: &str| {
-        lab.api(name).info()["Swarm"]["NodeID"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let id = |name: &str| lab.node_id(name);
 
     // A worker drained by hand.
     manager.update_node(&id("swarm-worker-02"), |s| {

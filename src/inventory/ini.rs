@@ -713,10 +713,7 @@ swarm-worker-03
 ";
 
     fn env() -> LocalEnv {
-        LocalEnv {
-            home: Some(PathBuf::from("/home/tester")),
-            user: Some("tester".into()),
-        }
+        LocalEnv::for_tests()
     }
 
     fn fixture(name: &str) -> PathBuf {

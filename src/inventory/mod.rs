@@ -109,7 +109,9 @@ impl fmt::Display for NodeName {
 
 /// The role the inventory gives a node. The leader is a manager that
 /// initialises the swarm when no node is in one yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Leader,
@@ -134,13 +136,19 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
             Role::Leader => "leader",
             Role::Manager => "manager",
             Role::Worker => "worker",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -798,6 +806,17 @@ fn check_node(node: &Node) -> Result<(), (&'static str, String)> {
         check_label_key(key).map_err(|m| ("labels", m))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+impl LocalEnv {
+    /// A fixed home and user, so that tests never read the real `~/.ssh`.
+    pub(crate) fn for_tests() -> LocalEnv {
+        LocalEnv {
+            home: Some(PathBuf::from("/home/tester")),
+            user: Some("tester".into()),
+        }
+    }
 }
 
 /// A node built from plain values, for tests of planning and reporting.

@@ -638,10 +638,7 @@ mod tests {
     use super::*;
 
     fn env() -> LocalEnv {
-        LocalEnv {
-            home: Some(PathBuf::from("/home/tester")),
-            user: Some("tester".into()),
-        }
+        LocalEnv::for_tests()
     }
 
     fn config(text: &str) -> SshConfigFile {

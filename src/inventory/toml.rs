@@ -564,10 +564,7 @@ mod tests {
     use crate::inventory::{HostKeyPolicy, IdentityOrigin};
 
     fn env() -> LocalEnv {
-        LocalEnv {
-            home: Some(PathBuf::from("/home/tester")),
-            user: Some("tester".into()),
-        }
+        LocalEnv::for_tests()
     }
 
     fn parse_text(text: &str) -> Result<Inventory, InventoryError> {

@@ -124,21 +124,12 @@ fn spawn_in_node(node: &LabNode, daemon: Daemon) -> Result<(), LabError> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let failed = |status: String, stderr: String| LabError::Command {
-        what: format!("starting {}", daemon.comm()),
-        node: Some(node.hostname.clone()),
-        command: format!("nsenter {} {}", args.join(" "), script.display()),
-        status,
-        stderr,
-    };
-    let output = command
-        .output()
-        .map_err(|e| failed("could not start".into(), e.to_string()))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-        return Err(failed(output.status.to_string(), stderr));
-    }
-    Ok(())
+    host::run_command(
+        command,
+        &format!("starting {}", daemon.comm()),
+        Some(&node.hostname),
+    )
+    .map(|_| ())
 }
 
 /// The live processes in the node's network namespace.

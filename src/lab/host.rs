@@ -129,6 +129,15 @@ where
 {
     let mut command = Command::new(program);
     command.args(args).stdin(Stdio::null());
+    run_command(command, what, node)
+}
+
+/// Runs a prepared command to completion, with the same error as [`run`].
+pub(crate) fn run_command(
+    mut command: Command,
+    what: &str,
+    node: Option<&str>,
+) -> Result<String, LabError> {
     let shown = format!("{command:?}").replace('"', "");
     let failed = |status: String, stderr: String| LabError::Command {
         what: what.to_owned(),

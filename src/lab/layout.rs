@@ -228,34 +228,8 @@ impl fmt::Display for Subnet {
     }
 }
 
-/// A node's part in the swarm, as the inventory files record it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Leader,
-    Manager,
-    Worker,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Leader => "leader",
-            Role::Manager => "manager",
-            Role::Worker => "worker",
-        }
-    }
-
-    pub fn is_manager(self) -> bool {
-        self != Role::Worker
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// A node's part in the swarm: the inventory's own roles.
+pub use crate::inventory::Role;
 
 /// One node of a lab: who it is and where everything of it lives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

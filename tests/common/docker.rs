@@ -2,10 +2,7 @@
 //! that tests check the cluster independently of swarmadm (and change it
 //! "by hand" to introduce drift).
 
-use std::io::{Read, Write};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -24,26 +21,9 @@ impl Api {
 
     /// Sends one request; returns the status code and the body.
     pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
-        let mut stream = UnixStream::connect(&self.socket)
-            .unwrap_or_else(|e| panic!("connect {}: {e}", self.socket.display()));
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .expect("set timeout");
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let request = format!(
-            "{method} /v1.41{path} HTTP/1.0\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).expect("write request");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("read response");
-        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        (status, body.to_owned())
+        super::http_request(&self.socket, method, &format!("/v1.41{path}"), &body)
+            .unwrap_or_else(|e| panic!("{method} {path} on {}: {e}", self.socket.display()))
     }
 
     pub fn get(&self, path: &str) -> Value {
@@ -92,6 +72,14 @@ impl super::Lab {
     /// The Docker API of a lab node, through its host-side socket.
     pub fn api(&self, hostname: &str) -> Api {
         Api::new(self.socket(hostname))
+    }
+
+    /// The NodeID a lab node's own `/info` reports.
+    pub fn node_id(&self, hostname: &str) -> String {
+        self.api(hostname).info()["Swarm"]["NodeID"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{hostname} reports no NodeID"))
+            .to_owned()
     }
 
     /// The lab's TOML inventory with absolute paths, so that a copy can live

@@ -428,9 +428,23 @@ fn cmdline(pid: u32) -> String {
 
 /// `GET path` over a Docker socket with plain HTTP/1.0: (status, body).
 pub fn http_get(socket: &Path, path: &str) -> std::io::Result<(u16, String)> {
+    http_request(socket, "GET", path, "")
+}
+
+/// One plain HTTP/1.0 request over a Docker socket: (status, body).
+pub fn http_request(
+    socket: &Path,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     let mut stream = UnixStream::connect(socket)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n")?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
