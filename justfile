@@ -22,6 +22,7 @@ setup:
     command -v ip >/dev/null || missing+=(iproute2)
     command -v nsenter >/dev/null || missing+=(util-linux)
     command -v ruby >/dev/null || missing+=(ruby)
+    command -v python3 >/dev/null || missing+=(python3)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing: ${missing[*]}"
         apt-get update -qq
@@ -68,12 +69,17 @@ up: vagrant (swarm-up "config/vagrant.toml")
 # Destroy the Vagrant VMs and remove generated files
 clean:
     -vagrant destroy -f
-    rm -rf ssh.config .vagrant
+    rm -rf ssh.config .vagrant bench/__pycache__
 
 # Run every test: unit tests and integration tests against real labs (root)
 test: setup
     cargo build --bins
     cargo nextest run --no-fail-fast
+
+# Benchmark swarmadm against the docker CLI over ssh:// and on local sockets (root; --quick for a smoke run)
+bench *args="": setup
+    cargo build --release --bins
+    bench/run {{args}}
 
 # Format check and clippy with warnings as errors
 lint:

@@ -36,6 +36,7 @@ fn just_list_describes_every_recipe() {
         "up",
         "clean",
         "test",
+        "bench",
         "lint",
         "status",
     ] {

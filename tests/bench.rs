@@ -1,0 +1,64 @@
+//! The benchmark's smoke mode, so that `just bench` cannot rot: one
+//! repetition of the 3+3 scenarios against both docker CLI peers.
+
+mod common;
+
+use std::process::Command;
+
+#[test]
+fn bench_quick_runs_every_3_plus_3_scenario_and_writes_the_table() {
+    common::require_root();
+    // Holds test id 45 so that no test lab takes the bench's subnet.
+    let _lock = common::lock(45);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("RESULTS.md");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_swarmadm"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let run = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/bench/run"))
+        .args([
+            "--quick",
+            "--name",
+            "t45b",
+            "--subnet",
+            "10.213.45.0/24",
+            "--bin",
+        ])
+        .arg(&bin)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run bench/run (needs python3)");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let table = std::fs::read_to_string(&out).expect("RESULTS.md written");
+    for scenario in ["cold bring-up 3+3", "converged re-run 3+3", "verify 3+3"] {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&format!("| {scenario}")))
+            .unwrap_or_else(|| panic!("no row for {scenario}:\n{table}"));
+        let cells: Vec<&str> = row
+            .split('|')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(cells.len(), 8, "{row}");
+        for cell in &cells[1..] {
+            let value: f64 = cell
+                .parse()
+                .unwrap_or_else(|_| panic!("not a number: {cell} in {row}"));
+            assert!(value > 0.0, "{row}");
+        }
+        if !scenario.starts_with("cold") {
+            assert_eq!(
+                cells[6], "1",
+                "swarmadm opens one SSH connection per node: {row}"
+            );
+        }
+    }
+    assert!(table.contains("Peak resident memory"), "{table}");
+}
