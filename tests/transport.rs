@@ -351,3 +351,47 @@ fn a_socket_path_that_does_not_exist_is_a_clear_error_for_that_node() {
     assert!(message.contains("docker"), "{message}");
     assert_eq!(row(&json, "swarm-manager-01")["reachable"], true);
 }
+
+#[test]
+fn workers_are_reached_through_a_proxyjump_host() {
+    common::require_root();
+    let lab = Lab::up(16, 1, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let config: String = std::fs::read_to_string(&lab.ssh_config)
+        .unwrap()
+        .lines()
+        .flat_map(|l| {
+            let mut out = vec![l.to_owned()];
+            if l.starts_with("Host swarm-worker") {
+                out.push("  ProxyJump swarm-manager-01".to_owned());
+            }
+            out
+        })
+        .map(|l| l + "\n")
+        .collect();
+    let ssh_config = dir.path().join("ssh_config");
+    write(&ssh_config, &config);
+    let (out, json) = status(&[
+        "-i",
+        lab.inventory_ini.to_str().unwrap(),
+        "-F",
+        ssh_config.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}: {json}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(rows(&json).iter().all(|r| r["reachable"] == true), "{json}");
+    // The workers' sshd saw the connection come from the jump host.
+    let jump_ip = lab.node("swarm-manager-01").ip.to_string();
+    for worker in ["swarm-worker-01", "swarm-worker-02"] {
+        let log = std::fs::read_to_string(lab.node(worker).sshd_log()).unwrap();
+        assert!(
+            log.lines().any(
+                |l| l.contains("Accepted publickey") && l.contains(&format!("from {jump_ip} "))
+            ),
+            "{worker} was not reached through {jump_ip}:\n{log}"
+        );
+    }
+}
