@@ -165,6 +165,13 @@ pub async fn up(inventory: &Inventory, options: &UpOptions, events: &Events) -> 
     for warning in &plan.warnings {
         events.warn(warning.clone());
     }
+    if !options.dry_run && plan.refused.is_none() {
+        for step in &plan.nodes {
+            if matches!(step.plan, NodePlan::Change { .. }) {
+                events.step(&step.name, Step::Queued);
+            }
+        }
+    }
 
     let mut run = Run {
         inventory,

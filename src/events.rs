@@ -11,6 +11,8 @@ use crate::inventory::NodeName;
 pub enum Step {
     Connecting,
     Inspecting,
+    /// Planned, waiting for its turn (managers join one at a time).
+    Queued,
     Initialising,
     Joining,
     WaitingReachable,
@@ -27,6 +29,7 @@ impl std::fmt::Display for Step {
         f.write_str(match self {
             Step::Connecting => "connecting",
             Step::Inspecting => "inspecting",
+            Step::Queued => "queued",
             Step::Initialising => "initialising the swarm",
             Step::Joining => "joining",
             Step::WaitingReachable => "waiting until reachable",
