@@ -23,6 +23,7 @@ use crate::events::{Events, Step};
 use crate::inventory::{Inventory, NodeName, Role};
 use crate::observe::{self, ClusterView, Observed, RunOptions};
 use crate::plan::{self, Change, Fact, NodePlan, Plan};
+use crate::ssh::{Connection, SshError};
 use crate::ui;
 
 /// How long a joined or promoted manager may take to become Reachable.
@@ -523,6 +524,11 @@ impl<'a> Run<'a> {
         if remote_addrs.is_empty() {
             return Err("no reachable manager address in the swarm".into());
         }
+        if let Some(reached) = self.observed[i].reached() {
+            self.events.step(&node.name, Step::CheckingPorts);
+            preflight(&reached.connection, &remote_addrs).await?;
+            self.events.step(&node.name, Step::Joining);
+        }
         let request = JoinRequest {
             listen_addr: self.inventory.swarm.listen_addr.clone(),
             advertise_addr: advertise_addr.clone(),
@@ -587,6 +593,51 @@ fn manager_addrs(nodes: &[SwarmNode]) -> Vec<String> {
         .filter_map(|n| n.manager.as_ref().map(|m| m.addr.clone()))
         .filter(|a| !a.is_empty())
         .collect()
+}
+
+/// How long a node may take to connect to a manager's swarm port.
+const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Proves, from the joining node itself (a `direct-tcpip` channel over its
+/// own SSH connection), that it reaches a manager's swarm port: a closed
+/// firewall gets a clear error instead of a join that hangs. When the SSH
+/// server forbids TCP forwarding the check is skipped, not failed.
+async fn preflight(connection: &Connection, remote_addrs: &[String]) -> Result<(), String> {
+    let mut failures = Vec::new();
+    for addr in remote_addrs {
+        let Some((host, port)) = split_host_port(addr) else {
+            continue;
+        };
+        match tokio::time::timeout(PREFLIGHT_TIMEOUT, connection.open_tcp(host, port)).await {
+            Ok(Ok(_stream)) => return Ok(()),
+            Ok(Err(SshError::TcpChannel {
+                prohibited: true, ..
+            })) => {
+                tracing::debug!("port preflight skipped: the SSH server forbids TCP forwarding");
+                return Ok(());
+            }
+            Ok(Err(e)) => failures.push(format!("{addr}: {e}")),
+            Err(_) => failures.push(format!(
+                "{addr}: no answer within {}s",
+                PREFLIGHT_TIMEOUT.as_secs()
+            )),
+        }
+    }
+    if failures.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "this node cannot reach any manager's swarm port ({}); open 2377/tcp \
+         (and 7946/tcp+udp, 4789/udp) between the nodes",
+        failures.join("; ")
+    ))
+}
+
+/// `10.0.0.1:2377` or `[fd00::1]:2377` → host and port.
+fn split_host_port(addr: &str) -> Option<(&str, u16)> {
+    let (host, port) = addr.rsplit_once(':')?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Some((host, port.parse().ok()?))
 }
 
 fn advertise_hint(e: &EngineError) -> &'static str {
@@ -661,5 +712,18 @@ async fn wait_reachable(engine: &Engine, node_id: &str) -> Result<(), String> {
             ));
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manager_addresses_split_into_host_and_port() {
+        assert_eq!(split_host_port("10.0.0.1:2377"), Some(("10.0.0.1", 2377)));
+        assert_eq!(split_host_port("[fd00::1]:2377"), Some(("fd00::1", 2377)));
+        assert_eq!(split_host_port("10.0.0.1"), None);
+        assert_eq!(split_host_port("host:port"), None);
     }
 }

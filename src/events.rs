@@ -14,6 +14,8 @@ pub enum Step {
     /// Planned, waiting for its turn (managers join one at a time).
     Queued,
     Initialising,
+    /// Proving the node reaches a manager's swarm port.
+    CheckingPorts,
     Joining,
     WaitingReachable,
     Promoting,
@@ -31,6 +33,7 @@ impl std::fmt::Display for Step {
             Step::Inspecting => "inspecting",
             Step::Queued => "queued",
             Step::Initialising => "initialising the swarm",
+            Step::CheckingPorts => "checking ports",
             Step::Joining => "joining",
             Step::WaitingReachable => "waiting until reachable",
             Step::Promoting => "promoting",

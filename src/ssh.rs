@@ -116,6 +116,8 @@ pub enum SshError {
         from: String,
         to: String,
         reason: String,
+        /// The server forbids TCP forwarding (`AllowTcpForwarding no`).
+        prohibited: bool,
     },
     #[error("the SSH connection to {addr} was lost: {source}")]
     Lost {
@@ -258,6 +260,7 @@ impl Connection {
             Err(russh::Error::ChannelOpenFailure(reason)) => Err(SshError::TcpChannel {
                 from: self.addr.clone(),
                 to: format!("{host}:{port}"),
+                prohibited: matches!(reason, ChannelOpenFailure::AdministrativelyProhibited),
                 reason: describe_open_failure(&reason),
             }),
             Err(source) => Err(SshError::Lost {
@@ -341,6 +344,12 @@ async fn connect_hop(
                 .map_err(|e| SshError::TcpChannel {
                     from: "jump host".to_owned(),
                     to: addr.clone(),
+                    prohibited: matches!(
+                        e,
+                        russh::Error::ChannelOpenFailure(
+                            ChannelOpenFailure::AdministrativelyProhibited
+                        )
+                    ),
                     reason: match e {
                         russh::Error::ChannelOpenFailure(r) => describe_open_failure(&r),
                         other => other.to_string(),

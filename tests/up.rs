@@ -356,3 +356,65 @@ fn up_killed_while_joining_converges_on_a_rerun_without_duplicates() {
         );
     }
 }
+
+#[test]
+fn a_node_that_cannot_reach_the_managers_port_fails_clearly_and_a_rerun_finishes() {
+    common::require_root();
+    let lab = Lab::up(27, 1, 2);
+    let leader_ip = lab.node("swarm-manager-01").ip.to_string();
+    let netns = lab.node("swarm-worker-02").netns.clone();
+    // Inside swarm-worker-02 only, the leader's address goes nowhere (as
+    // behind a firewall); SSH from this host to the node still works.
+    let route = |action: &str| {
+        let out = std::process::Command::new("ip")
+            .args([
+                "-n",
+                &netns,
+                "route",
+                action,
+                "blackhole",
+                &format!("{leader_ip}/32"),
+            ])
+            .output()
+            .expect("ip route");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    route("add");
+    let inv = lab.inventory_toml.to_str().unwrap();
+    let (out, json) = up(&["-i", inv]);
+    assert!(!out.status.success());
+    let error = outcome(&json, "swarm-worker-02")["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        error.contains("cannot reach any manager's swarm port"),
+        "{error}"
+    );
+    assert!(error.contains(&format!("{leader_ip}:2377")), "{error}");
+    assert_eq!(
+        outcome(&json, "swarm-worker-01")["actions"],
+        json!(["joined"])
+    );
+    assert_eq!(
+        lab.api("swarm-worker-02").info()["Swarm"]["LocalNodeState"],
+        "inactive"
+    );
+
+    route("del");
+    let (out, json) = up(&["-i", inv]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        outcome(&json, "swarm-worker-02")["actions"],
+        json!(["joined"])
+    );
+    assert_eq!(outcome(&json, "swarm-worker-01")["actions"], json!([]));
+}
