@@ -27,8 +27,10 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Bars only when both stdout and stderr are terminals: output that is
+    /// piped or logged (CI) gets plain lines.
     pub fn choose(verbose: bool) -> Mode {
-        if verbose || !std::io::stderr().is_terminal() {
+        if verbose || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
             Mode::Lines
         } else {
             Mode::Bars
