@@ -476,24 +476,25 @@ impl<'a, H: SwarmHost> Run<'a, H> {
     }
 
     async fn execute(&mut self, plan: &Plan) -> Result<(), RunError> {
-        if let Some((name, membership)) = plan.nodes.iter().find_map(|s| match &s.plan {
+        let init = plan.nodes.iter().find_map(|s| match &s.plan {
             NodePlan::Init(m) => Some((&s.name, m)),
             _ => None,
-        }) {
-            if let Err(error) = self.init(name, membership).await {
-                self.results.insert(
-                    name.clone(),
-                    NodeResult::Failed {
-                        error: error.clone(),
-                        done: Vec::new(),
-                    },
-                );
-                self.skip_rest(plan, &Skip::InitFailed(name.clone()));
-                return Err(RunError::InitFailed {
-                    node: name.clone(),
-                    message: error.message,
-                });
-            }
+        });
+        if let Some((name, membership)) = init
+            && let Err(error) = self.init(name, membership).await
+        {
+            self.results.insert(
+                name.clone(),
+                NodeResult::Failed {
+                    error: error.clone(),
+                    done: Vec::new(),
+                },
+            );
+            self.skip_rest(plan, &Skip::InitFailed(name.clone()));
+            return Err(RunError::InitFailed {
+                node: name.clone(),
+                message: error.message,
+            });
         }
         let Some(source) = self.source.clone().and_then(|n| self.host(&n)) else {
             if !plan.has_changes() {

@@ -83,19 +83,18 @@ pub(crate) async fn snapshot<C: Connector>(
     parallel: usize,
     events: &Events,
 ) -> Snapshot<C::Host> {
-    let reached: Vec<(NodeName, Result<(C::Host, EngineInfo), Failure>)> =
-        stream::iter(inventory.nodes.iter())
-            .map(|node| async move {
-                events.step(&node.name, Step::Connecting);
-                let result = reach(connector, node, events).await;
-                if let Err(failure) = &result {
-                    events.failed(&node.name, failure.to_string());
-                }
-                (node.name.clone(), result)
-            })
-            .buffer_unordered(parallel.max(1))
-            .collect()
-            .await;
+    let reached: Vec<(NodeName, Reached<C::Host>)> = stream::iter(inventory.nodes.iter())
+        .map(|node| async move {
+            events.step(&node.name, Step::Connecting);
+            let result = reach(connector, node, events).await;
+            if let Err(failure) = &result {
+                events.failed(&node.name, failure.to_string());
+            }
+            (node.name.clone(), result)
+        })
+        .buffer_unordered(parallel.max(1))
+        .collect()
+        .await;
     let mut facts = Facts::default();
     let mut hosts = BTreeMap::new();
     for (name, result) in reached {
@@ -118,11 +117,14 @@ pub(crate) async fn snapshot<C: Connector>(
     snapshot
 }
 
+/// A node's host and `/info`, or why it could not be read.
+type Reached<H> = Result<(H, EngineInfo), Failure>;
+
 async fn reach<C: Connector>(
     connector: &C,
     node: &crate::inventory::Node,
     events: &Events,
-) -> Result<(C::Host, EngineInfo), Failure> {
+) -> Reached<C::Host> {
     let host = connector.connect(node).await?;
     events.step(&node.name, Step::Inspecting);
     let info = host.info().await?;

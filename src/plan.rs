@@ -277,12 +277,12 @@ impl NodePlan {
 
     /// Whether this is an update with a promotion to manager.
     pub(crate) fn promotes(&self) -> bool {
-        matches!(self, NodePlan::Update { updates, .. } if updates.iter().any(|u| *u == Update::Promote))
+        matches!(self, NodePlan::Update { updates, .. } if updates.contains(&Update::Promote))
     }
 
     /// Whether this is an update with a demotion to worker.
     pub(crate) fn demotes(&self) -> bool {
-        matches!(self, NodePlan::Update { updates, .. } if updates.iter().any(|u| *u == Update::Demote))
+        matches!(self, NodePlan::Update { updates, .. } if updates.contains(&Update::Demote))
     }
 
     /// The node's NodeID as far as the plan knows it.

@@ -304,3 +304,6 @@ pub(crate) fn status(report: &StatusReport) -> String {
         rows,
     )
 }
+
+#[cfg(test)]
+mod tests;
