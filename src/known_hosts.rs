@@ -248,7 +248,8 @@ fn certificate_problem(
             "it is for {}, not for {}",
             principals
                 .iter()
-                .map(|p| format!("`{p}`"))
+                // Principals come from the server: no control characters.
+                .map(|p| format!("`{}`", p.escape_debug()))
                 .collect::<Vec<_>>()
                 .join(", "),
             names
@@ -259,7 +260,11 @@ fn certificate_problem(
         ));
     }
     if !cert.critical_options().is_empty() {
-        let names: Vec<&str> = cert.critical_options().keys().map(String::as_str).collect();
+        let names: Vec<String> = cert
+            .critical_options()
+            .keys()
+            .map(|k| k.escape_debug().to_string())
+            .collect();
         return Some(format!(
             "it has critical options ({}), which a host certificate must not have",
             names.join(", ")
