@@ -1,23 +1,27 @@
 //! One SSH connection per node, kept for the whole run: TCP (through
-//! `ProxyJump` hops when configured), host key verification, and
+//! `ProxyJump` hops when configured), host key and host certificate
+//! verification as `ssh` does it (revoked keys refused in every mode,
+//! `@cert-authority`, any matching line wins over a stale one), and
 //! authentication with the ssh-agent and identity files.
 //!
 //! This module opens connections and channels; it knows nothing about
 //! Docker. The HTTP side of the tunnel lives in [`crate::tunnel`].
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use russh::client::{self, AuthResult, Handle};
+use russh::keys::PublicKeyOrCertificate;
 use russh::keys::agent::AgentIdentity;
 use russh::keys::agent::client::AgentClient;
-use russh::keys::{PrivateKeyWithHashAlg, PublicKey};
+use russh::keys::{Algorithm, Certificate, EcdsaCurve, HashAlg, PrivateKeyWithHashAlg, PublicKey};
 use russh::{ChannelOpenFailure, ChannelStream};
 
 use crate::error::Stage;
 use crate::inventory::{HostKeyPolicy, SshHop, SshTarget};
-use crate::known_hosts::{self, HostKeyStatus};
+use crate::known_hosts::{self, CertificateStatus, HostKeyStatus, Location};
 
 /// Why an SSH connection or channel could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -33,8 +37,9 @@ pub enum SshError {
     Timeout { addr: String, after: Duration },
     #[error(
         "host key of {addr} ({fingerprint}) is not in known_hosts (checked: {files}); \
-         add it (e.g. `ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts` after checking it), \
-         or run with --host-key-checking accept-new"
+         add it (e.g. `ssh-keyscan -p {port} {host} >> {}` after checking it), \
+         or run with --host-key-checking accept-new",
+        shell_quote(&add_to.display().to_string())
     )]
     HostKeyUnknown {
         addr: String,
@@ -42,7 +47,32 @@ pub enum SshError {
         port: u16,
         fingerprint: String,
         files: String,
+        /// The file to add the key to: the first user file checked.
+        add_to: PathBuf,
     },
+    #[error(
+        "REVOKED HOST KEY for {addr}: the {what} {fingerprint} is marked @revoked at {at}. \
+         This could mean that a stolen key is being used to impersonate this host; \
+         refused in every --host-key-checking mode"
+    )]
+    HostKeyRevoked {
+        addr: String,
+        /// "host key" or "host certificate's CA key".
+        what: &'static str,
+        fingerprint: String,
+        at: Location,
+    },
+    #[error(
+        "host certificate of {addr} is not valid: {reason} \
+         (its CA is trusted by the @cert-authority line at {ca})"
+    )]
+    HostCertificateInvalid {
+        addr: String,
+        reason: String,
+        ca: Location,
+    },
+    #[error(transparent)]
+    HostCertificateUntrusted(Box<UntrustedCertificate>),
     #[error(
         "HOST KEY CHANGED for {addr}: it now presents {fingerprint}, but {}:{line} records another key. \
          This may be an attack; if the host was reinstalled, remove that line and check the new key",
@@ -112,6 +142,9 @@ impl SshError {
             }
             SshError::HostKeyUnknown { .. }
             | SshError::HostKeyChanged { .. }
+            | SshError::HostKeyRevoked { .. }
+            | SshError::HostCertificateInvalid { .. }
+            | SshError::HostCertificateUntrusted(_)
             | SshError::KnownHosts(_) => Stage::HostKey,
             SshError::Auth { .. } | SshError::IdentityFile { .. } => Stage::Auth,
             SshError::Protocol { .. } | SshError::Lost { .. } => Stage::Tcp,
@@ -119,6 +152,25 @@ impl SshError {
             SshError::SocketOpen { .. } => Stage::Socket,
         }
     }
+}
+
+/// A host certificate whose CA no `@cert-authority` line trusts, from a
+/// host whose plain key is not known either.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "host certificate of {addr} is signed by a CA ({ca_fingerprint}) that no \
+     @cert-authority line for {host} trusts, and its key {fingerprint} is not in \
+     known_hosts either (checked: {files}); add `@cert-authority {host} <CA public key>` \
+     to {} if you trust that CA",
+    add_to.display()
+)]
+pub struct UntrustedCertificate {
+    pub addr: String,
+    pub host: String,
+    pub ca_fingerprint: String,
+    pub fingerprint: String,
+    pub files: String,
+    pub add_to: PathBuf,
 }
 
 /// Options shared by every connection of a run.
@@ -288,6 +340,10 @@ async fn connect_hop(
         verdict: Arc::clone(&verdict),
     };
     let config = Arc::new(client::Config {
+        preferred: russh::Preferred {
+            host_key_certificates: Cow::Borrowed(CERTIFICATE_ALGORITHMS),
+            ..russh::Preferred::default()
+        },
         nodelay: true,
         keepalive_interval: Some(Duration::from_secs(15)),
         keepalive_max: 4,
@@ -349,26 +405,58 @@ struct Client {
 }
 
 impl Client {
-    fn verify(&self, key: &PublicKey) -> Result<(), SshError> {
-        let fingerprint = known_hosts::fingerprint(key);
+    /// Decides on the key or certificate the server presented, as `ssh`
+    /// does: a revoked key (or CA) is refused in every mode, `off`
+    /// included; a certificate from a trusted CA must be valid for this
+    /// host; a certificate from an unknown CA falls back to its plain key.
+    fn verify(&self, presented: &PublicKeyOrCertificate) -> Result<(), SshError> {
+        let (key, cert) = match presented {
+            PublicKeyOrCertificate::PublicKey { key, .. } => (key.clone(), None),
+            PublicKeyOrCertificate::Certificate(cert) => {
+                (PublicKey::from(cert.public_key().clone()), Some(cert))
+            }
+        };
+        let fingerprint = known_hosts::fingerprint(&key);
+        let entries = known_hosts::lookup(&self.known_hosts, &self.host, self.port)?;
+        self.refuse_revoked(&entries, &key, cert)?;
         if self.policy == HostKeyPolicy::Off {
             tracing::warn!(
-                "host key checking is off: accepting {fingerprint} from {} unchecked",
+                "host key checking is off: accepting {fingerprint} from {} \
+                 (only revoked keys are refused)",
                 self.addr
             );
             return Ok(());
         }
-        match known_hosts::check(&self.known_hosts, &self.host, self.port, key)? {
+        if let Some(cert) = cert {
+            match entries.check_certificate(cert, &[self.host.as_str()], unix_now()) {
+                CertificateStatus::Trusted => return Ok(()),
+                CertificateStatus::Invalid { ca, reason } => {
+                    return Err(SshError::HostCertificateInvalid {
+                        addr: self.addr.clone(),
+                        reason,
+                        ca,
+                    });
+                }
+                CertificateStatus::UnknownAuthority => {}
+            }
+        }
+        match entries.check_key(&key) {
             HostKeyStatus::Known => Ok(()),
-            HostKeyStatus::Changed { file, line } => Err(SshError::HostKeyChanged {
+            HostKeyStatus::Revoked(at) => Err(SshError::HostKeyRevoked {
+                addr: self.addr.clone(),
+                what: "host key",
+                fingerprint,
+                at,
+            }),
+            HostKeyStatus::Changed(at) => Err(SshError::HostKeyChanged {
                 addr: self.addr.clone(),
                 fingerprint,
-                file,
-                line,
+                file: at.file,
+                line: at.line,
             }),
             HostKeyStatus::Unknown if self.policy == HostKeyPolicy::AcceptNew => {
                 let file = self.known_hosts.first().cloned().unwrap_or_default();
-                known_hosts::learn(&file, &self.host, self.port, key)?;
+                known_hosts::learn(&file, &self.host, self.port, &key)?;
                 tracing::warn!(
                     "learned the host key of {} ({fingerprint}) into {}",
                     self.addr,
@@ -376,19 +464,95 @@ impl Client {
                 );
                 Ok(())
             }
-            HostKeyStatus::Unknown => Err(SshError::HostKeyUnknown {
-                addr: self.addr.clone(),
-                host: self.host.clone(),
-                port: self.port,
-                fingerprint,
-                files: self
-                    .known_hosts
-                    .iter()
-                    .map(|f| f.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+            HostKeyStatus::Unknown => Err(match cert {
+                Some(cert) => SshError::HostCertificateUntrusted(Box::new(UntrustedCertificate {
+                    addr: self.addr.clone(),
+                    host: self.host.clone(),
+                    ca_fingerprint: known_hosts::key_data_fingerprint(cert.signature_key()),
+                    fingerprint,
+                    files: self.files_checked(),
+                    add_to: known_hosts::user_file(&self.known_hosts),
+                })),
+                None => SshError::HostKeyUnknown {
+                    addr: self.addr.clone(),
+                    host: self.host.clone(),
+                    port: self.port,
+                    fingerprint,
+                    files: self.files_checked(),
+                    add_to: known_hosts::user_file(&self.known_hosts),
+                },
             }),
         }
+    }
+
+    fn refuse_revoked(
+        &self,
+        entries: &known_hosts::HostEntries,
+        key: &PublicKey,
+        cert: Option<&Certificate>,
+    ) -> Result<(), SshError> {
+        let revoked = |at, what, fingerprint| SshError::HostKeyRevoked {
+            addr: self.addr.clone(),
+            what,
+            fingerprint,
+            at,
+        };
+        if let Some(at) = entries.revoked(key.key_data()) {
+            return Err(revoked(at, "host key", known_hosts::fingerprint(key)));
+        }
+        if let Some(cert) = cert
+            && let Some(at) = entries.revoked(cert.signature_key())
+        {
+            let ca = known_hosts::key_data_fingerprint(cert.signature_key());
+            return Err(revoked(at, "host certificate's CA key", ca));
+        }
+        Ok(())
+    }
+
+    fn files_checked(&self) -> String {
+        self.known_hosts
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Host certificate algorithms offered ahead of plain keys, as `ssh` does,
+/// so that a server with a `HostCertificate` presents it.
+const CERTIFICATE_ALGORITHMS: &[Algorithm] = &[
+    Algorithm::Ed25519,
+    Algorithm::Ecdsa {
+        curve: EcdsaCurve::NistP256,
+    },
+    Algorithm::Ecdsa {
+        curve: EcdsaCurve::NistP384,
+    },
+    Algorithm::Ecdsa {
+        curve: EcdsaCurve::NistP521,
+    },
+    Algorithm::Rsa {
+        hash: Some(HashAlg::Sha512),
+    },
+    Algorithm::Rsa {
+        hash: Some(HashAlg::Sha256),
+    },
+];
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `text` as one shell word, for a command the user may paste.
+fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+@%:,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
@@ -397,15 +561,9 @@ impl client::Handler for Client {
 
     async fn check_server_key(
         &mut self,
-        server_public_key: &russh::keys::PublicKeyOrCertificate,
+        server_public_key: &PublicKeyOrCertificate,
     ) -> Result<bool, Self::Error> {
-        let key = match server_public_key {
-            russh::keys::PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
-            russh::keys::PublicKeyOrCertificate::Certificate(cert) => {
-                PublicKey::from(cert.public_key().clone())
-            }
-        };
-        match self.verify(&key) {
+        match self.verify(server_public_key) {
             Ok(()) => Ok(true),
             Err(e) => {
                 if let Ok(mut verdict) = self.verdict.lock() {
@@ -546,4 +704,45 @@ fn load_identity(path: &Path) -> Result<russh::keys::PrivateKey, SshError> {
             other => format!("cannot load the key: {other}"),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_missing_key_hint_names_a_file_that_is_read() {
+        let files = known_hosts::files_for(&[PathBuf::from("/srv/swarm/known hosts")]);
+        let err = SshError::HostKeyUnknown {
+            addr: "10.0.0.1".into(),
+            host: "10.0.0.1".into(),
+            port: 22,
+            fingerprint: "SHA256:x".into(),
+            files: files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            add_to: known_hosts::user_file(&files),
+        }
+        .to_string();
+        assert!(
+            err.contains("checked: /srv/swarm/known hosts, /etc/ssh/ssh_known_hosts"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`ssh-keyscan -p 22 10.0.0.1 >> '/srv/swarm/known hosts'`"),
+            "{err}"
+        );
+        assert!(!err.contains("~/.ssh/known_hosts"), "{err}");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(
+            shell_quote("/root/.ssh/known_hosts"),
+            "/root/.ssh/known_hosts"
+        );
+        assert_eq!(shell_quote("/a b/it's"), "'/a b/it'\\''s'");
+    }
 }

@@ -1,9 +1,14 @@
 //! The OpenSSH client config: which file to read, and how a node's SSH
 //! settings are resolved from it, the inventory and the built-in defaults.
 //!
-//! Parsing is the `ssh2-config` crate's; this module adds what it leaves
+//! Parsing is the `ssh2-config` crate's (it follows `Include` and matches
+//! `Host` patterns, negations included); this module adds what it leaves
 //! out (IdentitiesOnly, UserKnownHostsFile, StrictHostKeyChecking, `%`
-//! tokens, ProxyJump hops) and owns the precedence, strongest first:
+//! tokens, ProxyJump hops, `Match host`/`all`) and refuses, naming the
+//! file and line, what it cannot honour and must not ignore because it
+//! decides where a connection goes: `ProxyCommand` for a node or jump
+//! host, other `Match` criteria (`exec`, `user`, ...), and `Match` in an
+//! included file. It owns the precedence, strongest first:
 //! node-level values, then the ssh config, then the inventory's
 //! `[defaults]`, then the built-ins. It reads no key and no known_hosts file
 //! and never connects: that is the `ssh` module's job.
@@ -31,6 +36,9 @@ pub struct SshConfigFile {
     path: Option<PathBuf>,
     config: SshConfig,
     env: LocalEnv,
+    /// Where each `ProxyCommand` line is, in this file and the files it
+    /// includes, to name it when a host turns out to use one.
+    proxy_commands: Vec<Directive>,
 }
 
 /// SSH settings from one layer of the inventory: a node's own values or the
@@ -72,6 +80,7 @@ impl SshConfigFile {
             path: None,
             config: SshConfig::default(),
             env,
+            proxy_commands: Vec::new(),
         }
     }
 
@@ -100,18 +109,28 @@ impl SshConfigFile {
             config = config.home_dir(home);
         }
         let rules = ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS;
-        let text = rewrite_match_blocks(text);
-        let config =
-            config
-                .parse(&mut text.as_bytes(), rules)
-                .map_err(|e| InventoryError::SshConfig {
-                    path: path.to_owned(),
-                    message: format!("cannot parse: {e}"),
-                })?;
+        let error = |message: String| InventoryError::SshConfig {
+            path: path.to_owned(),
+            message,
+        };
+        let rewritten = rewrite_match_blocks(text);
+        // ssh2-config reads the included files itself; this parse stays
+        // first so that its errors (an Include cycle, say) come first.
+        let config = config
+            .parse(&mut rewritten.as_bytes(), rules)
+            .map_err(|e| error(format!("cannot parse: {e}")))?;
+        let directives = scan(path, text, env.home.as_deref(), 0).map_err(error)?;
+        for directive in directives.iter().filter(|d| d.keyword == "match") {
+            check_match(directive, path).map_err(error)?;
+        }
         let file = Self {
             path: Some(path.to_owned()),
             config,
             env,
+            proxy_commands: directives
+                .into_iter()
+                .filter(|d| d.keyword == "proxycommand")
+                .collect(),
         };
         file.check()?;
         Ok(file)
@@ -231,6 +250,7 @@ impl SshConfigFile {
         below: &SshSettings,
     ) -> Result<SshHop, InventoryError> {
         let in_host = |m: String| self.error(format!("for host `{alias}`: {m}"));
+        self.refuse_proxy_command(params).map_err(in_host)?;
         let host = match &params.host_name {
             Some(name) => percent_expand(name, Some(&Tokens::alias_only(alias)), HOSTNAME_TOKENS)
                 .map_err(in_host)?,
@@ -349,6 +369,31 @@ impl SshConfigFile {
         Ok(files)
     }
 
+    /// `ProxyCommand` decides where the connection goes: swarmadm does not
+    /// run it, so a host that uses one is refused rather than reached
+    /// directly. `ProxyCommand none` is fine.
+    fn refuse_proxy_command(&self, params: &HostParams) -> Result<(), String> {
+        let Some(args) = field(params, "ProxyCommand") else {
+            return Ok(());
+        };
+        if args.is_empty() || first(args).eq_ignore_ascii_case("none") {
+            return Ok(());
+        }
+        let command = args.join(" ");
+        let line = self
+            .proxy_commands
+            .iter()
+            .find(|d| d.args == command)
+            .or_else(|| self.proxy_commands.first())
+            .map(|d| format!(" at {}", d.at()))
+            .unwrap_or_default();
+        Err(format!(
+            "ProxyCommand `{command}`{line} is not supported: swarmadm speaks SSH \
+             itself and will not connect around it; use ProxyJump, or `ProxyCommand none` \
+             for the hosts swarmadm manages"
+        ))
+    }
+
     /// Check the values `ssh2-config` keeps as strings, in every Host block,
     /// so that a typo is reported even for hosts no node uses yet.
     fn check(&self) -> Result<(), InventoryError> {
@@ -370,9 +415,8 @@ impl SshConfigFile {
 /// block in the Host block before it, applying them to the wrong hosts.
 /// Rewrite each Match line into a Host line the crate understands:
 /// `Match all` is `Host *`, `Match host P` and `Match originalhost P` are
-/// `Host P` (close enough: `host` matches after HostName in `ssh`), and any
-/// other criterion (exec, user, canonical...) becomes a block that never
-/// matches, so its settings are left out rather than misapplied.
+/// `Host P` (close enough: `host` matches after HostName in `ssh`). Any
+/// other criterion (exec, user, canonical...) is refused by `check_match`.
 fn rewrite_match_blocks(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
@@ -392,15 +436,145 @@ fn rewrite_match_blocks(text: &str) -> String {
 }
 
 fn match_as_host(criteria: &str) -> String {
+    match match_host_patterns(criteria) {
+        Some(patterns) => format!("Host {patterns}"),
+        // Refused by `check_match` before the config is used.
+        None => "Host !*".into(),
+    }
+}
+
+/// The `Host` patterns equivalent to `Match` criteria, if there are.
+fn match_host_patterns(criteria: &str) -> Option<String> {
     let words: Vec<&str> = criteria.split_whitespace().collect();
     match words.as_slice() {
-        [all] if all.eq_ignore_ascii_case("all") => "Host *".into(),
+        [all] if all.eq_ignore_ascii_case("all") => Some("*".into()),
         [kind, patterns]
             if kind.eq_ignore_ascii_case("host") || kind.eq_ignore_ascii_case("originalhost") =>
         {
-            format!("Host {}", patterns.split(',').collect::<Vec<_>>().join(" "))
+            Some(patterns.split(',').collect::<Vec<_>>().join(" "))
         }
-        _ => "Host !*".into(),
+        _ => None,
+    }
+}
+
+/// A keyword line of the config or of a file it includes, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Directive {
+    file: PathBuf,
+    line: usize,
+    /// Lowercase.
+    keyword: String,
+    /// The arguments as written, whitespace-normalised.
+    args: String,
+    /// Read from an `Include`d file rather than the config itself.
+    included: bool,
+}
+
+impl Directive {
+    fn at(&self) -> String {
+        format!("{}:{}", self.file.display(), self.line)
+    }
+}
+
+/// How deep `Include` may nest, as in OpenSSH.
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// Every keyword line of `text` (the file at `path`) and, in place, of the
+/// files its `Include` lines name, resolved as `ssh2-config` resolves them:
+/// absolute, `~/`, else relative to `~/.ssh`; globs in name order; a
+/// pattern that matches nothing is no error.
+fn scan(
+    path: &Path,
+    text: &str,
+    home: Option<&Path>,
+    depth: usize,
+) -> Result<Vec<Directive>, String> {
+    if depth > MAX_INCLUDE_DEPTH {
+        return Err(format!(
+            "Include nests deeper than {MAX_INCLUDE_DEPTH} files at {}",
+            path.display()
+        ));
+    }
+    let mut out = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let end = line
+            .find(|c: char| c.is_whitespace() || c == '=')
+            .unwrap_or(line.len());
+        let args: Vec<&str> = line[end..]
+            .trim_start_matches([' ', '\t', '='])
+            .split_whitespace()
+            .collect();
+        let directive = Directive {
+            file: path.to_owned(),
+            line: index + 1,
+            keyword: line[..end].to_ascii_lowercase(),
+            args: args.join(" "),
+            included: depth > 0,
+        };
+        if directive.keyword == "include" {
+            for arg in &args {
+                for file in
+                    include_files(arg, home).map_err(|m| format!("{}: {m}", directive.at()))?
+                {
+                    let text = std::fs::read_to_string(&file).map_err(|e| {
+                        format!("{}: cannot read {}: {e}", directive.at(), file.display())
+                    })?;
+                    out.extend(scan(&file, &text, home, depth + 1)?);
+                }
+            }
+        }
+        out.push(directive);
+    }
+    Ok(out)
+}
+
+/// The files one `Include` argument names.
+fn include_files(arg: &str, home: Option<&Path>) -> Result<Vec<PathBuf>, String> {
+    let escaped_home = || {
+        home.map(|h| PathBuf::from(glob::Pattern::escape(&h.to_string_lossy())))
+            .ok_or_else(|| format!("cannot resolve Include `{arg}`: the home directory is unknown"))
+    };
+    let pattern =
+        if arg.starts_with('/') || (arg.starts_with('~') && !arg.starts_with("~/") && arg != "~") {
+            PathBuf::from(arg)
+        } else if let Some(rest) = arg.strip_prefix('~') {
+            escaped_home()?.join(rest.trim_start_matches('/'))
+        } else {
+            escaped_home()?.join(".ssh").join(arg)
+        };
+    let pattern = pattern.to_string_lossy().into_owned();
+    let paths = glob::glob(&pattern).map_err(|e| format!("bad Include pattern `{arg}`: {e}"))?;
+    let mut files = Vec::new();
+    for path in paths {
+        files.push(path.map_err(|e| format!("Include `{arg}`: {e}"))?);
+    }
+    Ok(files)
+}
+
+/// `Match` is honoured for `all`, `host` and `originalhost` in the config
+/// itself (see [`rewrite_match_blocks`]). Anything else would be applied
+/// to the wrong hosts or to none, silently: refuse it instead.
+fn check_match(directive: &Directive, config: &Path) -> Result<(), String> {
+    let line = format!("`Match {}` at {}", directive.args, directive.at());
+    if directive.included {
+        return Err(format!(
+            "{line} is not supported: swarmadm reads Match blocks only in the config \
+             itself ({}), not in included files",
+            config.display()
+        ));
+    }
+    match match_host_patterns(&directive.args) {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "{line} is not supported: swarmadm evaluates only `Match all`, \
+             `Match host PATTERNS` and `Match originalhost PATTERNS`, and ignoring \
+             this block could change where a connection goes; remove it, or give swarmadm \
+             a config without it with -F (`-F /dev/null` for none)"
+        )),
     }
 }
 
@@ -904,15 +1078,162 @@ mod tests {
     #[test]
     fn match_blocks_do_not_leak_into_the_host_before() {
         let file = config(
-            "Host n1\n  User one\nMatch exec \"true\"\n  Port 2000\n  User exec\nMatch host n2,n3\n  User two\nMatch all\n  Port 2022\n",
+            "Host n1\n  User one\nMatch host n2,n3\n  User two\n  Port 2000\nMatch all\n  Port 2022\n",
         );
         let n1 = resolve(&file, "n1");
         assert_eq!((n1.hop.user.as_str(), n1.hop.port), ("one", 2022));
-        assert_eq!(resolve(&file, "n3").hop.user, "two");
+        let n3 = resolve(&file, "n3");
+        assert_eq!((n3.hop.user.as_str(), n3.hop.port), ("two", 2000));
         assert_eq!(resolve(&file, "n4").hop.user, "tester");
         assert_eq!(
             rewrite_match_blocks("  match=originalhost a,!b\nHost x\n"),
             "Host a !b\nHost x\n"
+        );
+    }
+
+    #[test]
+    fn match_exec_and_user_are_refused_naming_the_line() {
+        for criteria in [
+            "exec \"test -f /tmp/x\"",
+            "user core",
+            "host n1 user core",
+            "canonical",
+        ] {
+            let err = config_err(&format!(
+                "Host n1\n  User one\n\nMatch {criteria}\n  Port 2000\n"
+            ));
+            assert!(
+                err.contains(&format!(
+                    "`Match {criteria}` at test.ssh.config:4 is not supported"
+                )),
+                "{err}"
+            );
+            assert!(err.contains("-F /dev/null"), "{err}");
+        }
+    }
+
+    /// A home with `~/.ssh/config` and other files under `~/.ssh`.
+    fn home_with(files: &[(&str, &str)]) -> (tempfile::TempDir, LocalEnv) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(".ssh").join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+        }
+        let env = LocalEnv {
+            home: Some(dir.path().to_owned()),
+            user: Some("tester".into()),
+        };
+        (dir, env)
+    }
+
+    fn load(dir: &tempfile::TempDir, env: LocalEnv) -> Result<SshConfigFile, String> {
+        SshConfigFile::load_with(&dir.path().join(".ssh/config"), env).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn include_follows_relative_absolute_and_glob_paths() {
+        let (dir, env) = home_with(&[
+            ("conf.d/a.conf", "Host n1\n  User from-a\n"),
+            ("conf.d/b.conf", "Host n1 n2\n  User from-b\n  Port 2202\n"),
+            ("extra", "Host n3\n  HostName 10.0.0.3\n"),
+        ]);
+        let extra = dir.path().join(".ssh/extra");
+        std::fs::write(
+            dir.path().join(".ssh/config"),
+            format!(
+                "Include conf.d/*.conf\nInclude {}\nHost *\n  User last\n",
+                extra.display()
+            ),
+        )
+        .unwrap();
+        let file = load(&dir, env).expect("loads");
+        let n1 = resolve(&file, "n1");
+        // Files of a glob are read in name order; the first value obtained wins.
+        assert_eq!((n1.hop.user.as_str(), n1.hop.port), ("from-a", 2202));
+        assert_eq!(resolve(&file, "n2").hop.user, "from-b");
+        assert_eq!(resolve(&file, "n3").hop.host, "10.0.0.3");
+        assert_eq!(resolve(&file, "n4").hop.user, "last");
+    }
+
+    #[test]
+    fn include_inside_a_host_block_applies_to_that_host_only() {
+        let (dir, env) = home_with(&[
+            ("config", "Host n1\n  Include inner\nHost *\n  Port 2200\n"),
+            ("inner", "User inner\n"),
+        ]);
+        let file = load(&dir, env).expect("loads");
+        assert_eq!(resolve(&file, "n1").hop.user, "inner");
+        assert_eq!(resolve(&file, "n1").hop.port, 2200);
+        assert_eq!(resolve(&file, "n2").hop.user, "tester");
+    }
+
+    #[test]
+    fn match_in_an_included_file_is_refused_naming_it() {
+        let (dir, env) = home_with(&[
+            ("config", "Include inner\n"),
+            ("inner", "# x\nMatch host n1\n  User m\n"),
+        ]);
+        let err = load(&dir, env).unwrap_err();
+        let inner = dir.path().join(".ssh/inner");
+        assert!(
+            err.contains(&format!(
+                "`Match host n1` at {}:2 is not supported",
+                inner.display()
+            )),
+            "{err}"
+        );
+        assert!(err.contains("not in included files"), "{err}");
+    }
+
+    #[test]
+    fn host_star_with_a_negation_excludes_the_negated_host() {
+        let file = config("Host * !bastion\n  User core\n  Port 2200\nHost !n9\n  User never\n");
+        let n1 = resolve(&file, "n1");
+        assert_eq!((n1.hop.user.as_str(), n1.hop.port), ("core", 2200));
+        let bastion = resolve(&file, "bastion");
+        // A line of negations only matches nothing, as in `ssh`.
+        assert_eq!(
+            (bastion.hop.user.as_str(), bastion.hop.port),
+            ("tester", 22)
+        );
+    }
+
+    #[test]
+    fn proxy_command_is_refused_for_the_hosts_that_use_it() {
+        let (dir, env) = home_with(&[
+            (
+                "config",
+                "Host direct\n  ProxyCommand none\nHost *\nInclude proxies\n",
+            ),
+            (
+                "proxies",
+                "\nHost n* bastion\n  ProxyCommand ssh -W %h:%p gateway\n",
+            ),
+        ]);
+        let file = load(&dir, env).expect("a ProxyCommand nobody uses is no error");
+        let proxies = dir.path().join(".ssh/proxies");
+        let err = file
+            .resolve("n1", &SshSettings::default(), &SshSettings::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!(
+                "for host `n1`: ProxyCommand `ssh -W %h:%p gateway` at {}:3 is not supported",
+                proxies.display()
+            )),
+            "{err}"
+        );
+        assert!(resolve(&file, "direct").jumps.is_empty());
+        assert_eq!(resolve(&file, "other").hop.host, "other");
+        // A jump host's ProxyCommand is refused too.
+        let err = config("Host n1\n  ProxyJump bastion\nHost bastion\n  ProxyCommand nc %h %p\n")
+            .resolve("n1", &SshSettings::default(), &SshSettings::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("for host `bastion`: ProxyCommand `nc %h %p` at test.ssh.config:4"),
+            "{err}"
         );
     }
 
