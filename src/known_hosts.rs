@@ -23,14 +23,14 @@ use sha1::Sha1;
 use wildmatch::WildMatch;
 
 /// The system-wide known_hosts file `ssh` always reads.
-pub const GLOBAL_FILE: &str = "/etc/ssh/ssh_known_hosts";
+pub(crate) const GLOBAL_FILE: &str = "/etc/ssh/ssh_known_hosts";
 
 /// A line of a known_hosts file, for messages: `FILE:LINE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub file: PathBuf,
+pub(crate) struct Location {
+    pub(crate) file: PathBuf,
     /// 1-based, counting every line of the file.
-    pub line: usize,
+    pub(crate) line: usize,
 }
 
 impl fmt::Display for Location {
@@ -41,7 +41,7 @@ impl fmt::Display for Location {
 
 /// What the plain (unmarked) lines say about a host's key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostKeyStatus {
+pub(crate) enum HostKeyStatus {
     /// A line lists this exact key for the host.
     Known,
     /// No line lists a key of this algorithm for the host.
@@ -55,7 +55,7 @@ pub enum HostKeyStatus {
 
 /// What the `@cert-authority` lines say about a host certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CertificateStatus {
+pub(crate) enum CertificateStatus {
     /// Signed by a CA trusted for this host, and valid for it now.
     Trusted,
     /// No `@cert-authority` line for this host lists the CA that signed it.
@@ -68,16 +68,16 @@ pub enum CertificateStatus {
 /// skipped (a marker line for this host) that cannot be parsed.
 #[derive(Debug, thiserror::Error)]
 #[error("known_hosts file {}: {message}", file.display())]
-pub struct KnownHostsError {
-    pub file: PathBuf,
-    pub message: String,
+pub(crate) struct KnownHostsError {
+    pub(crate) file: PathBuf,
+    pub(crate) message: String,
 }
 
 /// The files to check for a host, as OpenSSH does: the user files the ssh
 /// config (`UserKnownHostsFile`) or the inventory (`known_hosts`) name, else
 /// `~/.ssh/known_hosts`; then the global `/etc/ssh/ssh_known_hosts`. The
 /// first is where accept-new records keys.
-pub fn files_for(user_files: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn files_for(user_files: &[PathBuf]) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = user_files.to_vec();
     if files.is_empty()
         && let Some(home) = std::env::home_dir()
@@ -92,7 +92,7 @@ pub fn files_for(user_files: &[PathBuf]) -> Vec<PathBuf> {
 /// The file where a user should add a key by hand: the first user file of
 /// `files` (the one accept-new writes), skipping `/dev/null`
 /// (`UserKnownHostsFile none`); the global file when there is no other.
-pub fn user_file(files: &[PathBuf]) -> PathBuf {
+pub(crate) fn user_file(files: &[PathBuf]) -> PathBuf {
     files
         .iter()
         .find(|f| f.as_path() != Path::new("/dev/null") && f.as_path() != Path::new(GLOBAL_FILE))
@@ -110,7 +110,7 @@ struct HostLine {
 
 /// Every line of the known_hosts files that names one host, in file order.
 #[derive(Debug, Clone, Default)]
-pub struct HostEntries {
+pub(crate) struct HostEntries {
     lines: Vec<HostLine>,
 }
 
@@ -119,7 +119,11 @@ pub struct HostEntries {
 /// do not know, say) is skipped too; a marker line for this host that cannot
 /// be parsed is an error, because skipping a `@revoked` line would trust
 /// the key it revokes.
-pub fn lookup(files: &[PathBuf], host: &str, port: u16) -> Result<HostEntries, KnownHostsError> {
+pub(crate) fn lookup(
+    files: &[PathBuf],
+    host: &str,
+    port: u16,
+) -> Result<HostEntries, KnownHostsError> {
     let host_port = host_port(host, port);
     let mut lines = Vec::new();
     for file in files {
@@ -158,7 +162,7 @@ pub fn lookup(files: &[PathBuf], host: &str, port: u16) -> Result<HostEntries, K
 
 impl HostEntries {
     /// The `@revoked` line that lists `key`, if any.
-    pub fn revoked(&self, key: &KeyData) -> Option<Location> {
+    pub(crate) fn revoked(&self, key: &KeyData) -> Option<Location> {
         self.lines
             .iter()
             .find(|l| matches!(l.marker, Some(Marker::Revoked)) && l.key.key_data() == key)
@@ -169,7 +173,7 @@ impl HostEntries {
     /// known, even when another line lists another key of its type (hosts
     /// behind one address, keys being rotated): as in `ssh`, a stale line
     /// does not win over a matching one.
-    pub fn check_key(&self, key: &PublicKey) -> HostKeyStatus {
+    pub(crate) fn check_key(&self, key: &PublicKey) -> HostKeyStatus {
         if let Some(at) = self.revoked(key.key_data()) {
             return HostKeyStatus::Revoked(at);
         }
@@ -188,7 +192,7 @@ impl HostEntries {
     /// signed `cert`, and whether `cert` is a host certificate valid at
     /// `now` (Unix seconds) for one of `names` (the host name or address
     /// connected to), as `ssh` checks it. Revocation is [`Self::revoked`].
-    pub fn check_certificate(
+    pub(crate) fn check_certificate(
         &self,
         cert: &Certificate,
         names: &[&str],
@@ -283,8 +287,10 @@ fn unix_time(secs: u64) -> String {
 }
 
 /// Checks `key` for `host:port` against every file: revoked, known,
-/// changed or unknown.
-pub fn check(
+/// changed or unknown. (The connection code looks up once and checks the
+/// key or certificate itself; this is the plain-key shortcut for tests.)
+#[cfg(test)]
+pub(crate) fn check(
     files: &[PathBuf],
     host: &str,
     port: u16,
@@ -294,7 +300,12 @@ pub fn check(
 }
 
 /// Appends `host:port key` to `file` (accept-new mode).
-pub fn learn(file: &Path, host: &str, port: u16, key: &PublicKey) -> Result<(), KnownHostsError> {
+pub(crate) fn learn(
+    file: &Path,
+    host: &str,
+    port: u16,
+    key: &PublicKey,
+) -> Result<(), KnownHostsError> {
     russh::keys::known_hosts::learn_known_hosts_path(host, port, key, file).map_err(|e| {
         KnownHostsError {
             file: file.to_owned(),
@@ -304,12 +315,12 @@ pub fn learn(file: &Path, host: &str, port: u16, key: &PublicKey) -> Result<(), 
 }
 
 /// The key's SHA256 fingerprint as OpenSSH prints it (`SHA256:…`).
-pub fn fingerprint(key: &PublicKey) -> String {
+pub(crate) fn fingerprint(key: &PublicKey) -> String {
     key.fingerprint(HashAlg::Sha256).to_string()
 }
 
 /// The fingerprint of raw key data (a certificate's CA, say).
-pub fn key_data_fingerprint(key: &KeyData) -> String {
+pub(crate) fn key_data_fingerprint(key: &KeyData) -> String {
     key.fingerprint(HashAlg::Sha256).to_string()
 }
 

@@ -26,7 +26,7 @@ use crate::known_hosts::{self, CertificateStatus, HostKeyStatus, Location};
 /// Why an SSH connection or channel could not be opened.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum SshError {
+pub(crate) enum SshError {
     #[error("cannot connect to {addr}: {source}")]
     Tcp {
         addr: String,
@@ -135,7 +135,7 @@ pub enum SshError {
 
 impl SshError {
     /// The step of reaching a node that this error belongs to.
-    pub fn stage(&self) -> Stage {
+    pub(crate) fn stage(&self) -> Stage {
         match self {
             SshError::Tcp { .. } | SshError::Timeout { .. } | SshError::TcpChannel { .. } => {
                 Stage::Tcp
@@ -164,21 +164,21 @@ impl SshError {
      to {} if you trust that CA",
     add_to.display()
 )]
-pub struct UntrustedCertificate {
-    pub addr: String,
-    pub host: String,
-    pub ca_fingerprint: String,
-    pub fingerprint: String,
-    pub files: String,
-    pub add_to: PathBuf,
+pub(crate) struct UntrustedCertificate {
+    pub(crate) addr: String,
+    pub(crate) host: String,
+    pub(crate) ca_fingerprint: String,
+    pub(crate) fingerprint: String,
+    pub(crate) files: String,
+    pub(crate) add_to: PathBuf,
 }
 
 /// Options shared by every connection of a run.
 #[derive(Debug, Clone)]
-pub struct SshOptions {
+pub(crate) struct SshOptions {
     /// From `--host-key-checking`; overrides the ssh config.
-    pub host_key_policy: Option<HostKeyPolicy>,
-    pub connect_timeout: Duration,
+    pub(crate) host_key_policy: Option<HostKeyPolicy>,
+    pub(crate) connect_timeout: Duration,
 }
 
 impl Default for SshOptions {
@@ -192,7 +192,7 @@ impl Default for SshOptions {
 
 /// An authenticated SSH connection to one node (plus its jump hosts, which
 /// must stay open for as long as the node's connection is used).
-pub struct Connection {
+pub(crate) struct Connection {
     handle: Handle<Client>,
     _jumps: Vec<Handle<Client>>,
     addr: String,
@@ -211,7 +211,10 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     /// Connects to `target` through its jump hosts, verifies host keys and
     /// authenticates, all within the connect timeout.
-    pub async fn open(target: &SshTarget, options: &SshOptions) -> Result<Connection, SshError> {
+    pub(crate) async fn open(
+        target: &SshTarget,
+        options: &SshOptions,
+    ) -> Result<Connection, SshError> {
         let addr = hop_addr(&target.hop);
         tokio::time::timeout(options.connect_timeout, Self::open_inner(target, options))
             .await
@@ -242,13 +245,12 @@ impl Connection {
         })
     }
 
-    pub fn addr(&self) -> &str {
-        &self.addr
-    }
-
     /// Opens a `direct-streamlocal@openssh.com` channel to a Unix socket on
     /// the node.
-    pub async fn open_socket(&self, socket: &str) -> Result<ChannelStream<client::Msg>, SshError> {
+    pub(crate) async fn open_socket(
+        &self,
+        socket: &str,
+    ) -> Result<ChannelStream<client::Msg>, SshError> {
         match self.handle.channel_open_direct_streamlocal(socket).await {
             Ok(channel) => Ok(channel.into_stream()),
             Err(russh::Error::ChannelOpenFailure(reason)) => Err(SshError::SocketOpen {
@@ -265,7 +267,7 @@ impl Connection {
 
     /// Opens a `direct-tcpip` channel: the node itself connects to
     /// `host:port`. Used to prove that one node reaches another's ports.
-    pub async fn open_tcp(
+    pub(crate) async fn open_tcp(
         &self,
         host: &str,
         port: u16,
@@ -287,11 +289,6 @@ impl Connection {
                 source,
             }),
         }
-    }
-
-    /// Whether the connection is still usable.
-    pub fn is_closed(&self) -> bool {
-        self.handle.is_closed()
     }
 }
 

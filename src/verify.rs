@@ -21,7 +21,7 @@ use crate::plan;
 /// A failing error check makes the verdict fail; a failing warning does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
 }

@@ -24,7 +24,7 @@ pub(crate) struct Proc {
 impl Proc {
     /// Zombies are gone in every sense but their entry; their parent (or
     /// init) reaps them.
-    pub fn is_alive(&self) -> bool {
+    pub(crate) fn is_alive(&self) -> bool {
         self.state != 'Z' && self.state != 'X'
     }
 }
