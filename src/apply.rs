@@ -1,584 +1,810 @@
-//! `swarmadm up`: observe, plan, then execute the plan.
+//! `swarmadm up`: take a snapshot, plan, then execute the plan against the
+//! nodes' [`SwarmHost`]s.
 //!
 //! Order of execution: init (if planned), changes to existing members
 //! (promotions before demotions), managers joining one at a time (each
 //! waited on until Reachable), then workers joining in parallel. Join
 //! tokens come from a reachable manager of the swarm, preferring the Raft
 //! leader; the address joiners use comes from the cluster
-//! (`ManagerStatus.Addr`). Nothing here ever makes a node leave a swarm.
+//! (`ManagerStatus.Addr`). A join that errs is judged by observation, not
+//! by its answer: when the node turns out to be a member of the right
+//! swarm, it joined. Nothing here ever makes a node leave a swarm.
+//!
+//! Every result is per node ([`NodeResult`]); a node that was planned but
+//! never worked on is `skipped`, with the reason, never `unchanged`.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::fmt;
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::stream;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use tokio::time::{Instant, sleep};
 
-use crate::cli::{EXIT_FAILED, EXIT_OK};
 use crate::engine::{
-    Engine, EngineError, EngineInfo, InitRequest, JoinRequest, LocalState, NodeRole, NodeUpdate,
-    SwarmNode,
+    EngineError, ErrorKind, InitRequest, JoinRequest, LocalState, NodeRole, NodeUpdate, SwarmNode,
 };
 use crate::events::{Events, Step};
-use crate::inventory::{Inventory, NodeName, Role};
-use crate::observe::{self, ClusterView, Observed, RunOptions};
-use crate::plan::{self, Change, Fact, NodePlan, Plan};
-use crate::ssh::{Connection, SshError};
-use crate::ui;
+use crate::exit_codes;
+use crate::host::{Connector, PortCheck, SwarmHost};
+use crate::inventory::{Availability, Inventory, NodeName, Role};
+use crate::observe::{self, ClusterView, Snapshot};
+use crate::plan::{self, BlockReason, Membership, NodePlan, Plan, Refusal, Update};
 
 /// How long a joined or promoted manager may take to become Reachable.
 const REACHABLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long to wait for nodes still `pending` from an earlier run.
 const PENDING_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often a join is tried while the swarm answers with a transient error.
+const JOIN_ATTEMPTS: u32 = 3;
+/// How often a node update is tried while another writer races it.
+const UPDATE_ATTEMPTS: u32 = 4;
+/// How often the node list is read while waiting for a manager.
+const POLL: Duration = Duration::from_millis(300);
 
 #[derive(Debug, Clone)]
-pub struct UpOptions {
-    pub run: RunOptions,
-    pub dry_run: bool,
-    pub force: bool,
+pub(crate) struct UpOptions {
+    /// How many nodes are worked on at once.
+    pub(crate) parallel: usize,
+    pub(crate) dry_run: bool,
+    pub(crate) force: bool,
 }
 
-/// What happened to one node.
-#[derive(Debug, Clone, Serialize)]
-pub struct NodeOutcome {
-    pub name: NodeName,
-    pub role: Role,
-    pub node_id: Option<String>,
-    /// initialised, joined, promoted, demoted, drained, activated, paused,
-    /// labelled; empty when unchanged.
-    pub actions: Vec<String>,
-    pub error: Option<String>,
+/// What was done to a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Action {
+    Initialised,
+    Joined,
+    Promoted,
+    Demoted,
+    Drained,
+    Activated,
+    Paused,
+    Labelled,
 }
 
-impl NodeOutcome {
-    fn result_word(&self) -> String {
-        if self.error.is_some() {
-            "failed".to_owned()
-        } else if self.actions.is_empty() {
-            "unchanged".to_owned()
-        } else {
-            self.actions.join(", ")
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Initialised => "initialised",
+            Action::Joined => "joined",
+            Action::Promoted => "promoted",
+            Action::Demoted => "demoted",
+            Action::Drained => "drained",
+            Action::Activated => "activated",
+            Action::Paused => "paused",
+            Action::Labelled => "labelled",
+        })
+    }
+}
+
+impl Action {
+    fn availability(to: Availability) -> Action {
+        match to {
+            Availability::Drain => Action::Drained,
+            Availability::Pause => Action::Paused,
+            Availability::Active => Action::Activated,
         }
     }
 }
 
-/// The result of `up`; `--output json` prints it as is.
+/// Why a step on a node failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailKind {
+    /// The engine answered with an error (or not at all).
+    Engine(ErrorKind),
+    /// The node cannot reach any manager's swarm port.
+    PortsClosed,
+    /// A manager did not become Reachable in time.
+    NotReachable,
+    /// The node's answers contradict each other (no NodeID after a join).
+    Inconsistent,
+}
+
+impl FailKind {
+    pub(crate) fn as_str(&self) -> &'static str {
+        match self {
+            FailKind::Engine(kind) => match kind {
+                ErrorKind::AlreadyInSwarm => "already_in_swarm",
+                ErrorKind::NotInSwarm => "not_in_swarm",
+                ErrorKind::NotManager => "not_manager",
+                ErrorKind::InvalidToken => "invalid_token",
+                ErrorKind::OutOfSequence => "out_of_sequence",
+                ErrorKind::AdvertiseAddrAmbiguous => "advertise_addr_ambiguous",
+                ErrorKind::Locked => "locked",
+                ErrorKind::Timeout => "timeout",
+                ErrorKind::Unreachable => "unreachable",
+                ErrorKind::Transient => "transient",
+                ErrorKind::Rejected => "rejected",
+                ErrorKind::Unreadable => "unreadable",
+            },
+            FailKind::PortsClosed => "ports_closed",
+            FailKind::NotReachable => "not_reachable",
+            FailKind::Inconsistent => "inconsistent",
+        }
+    }
+}
+
+/// A failed step: its kind and a message naming the cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StepError {
+    pub(crate) kind: FailKind,
+    pub(crate) message: String,
+}
+
+impl StepError {
+    fn engine(context: &str, e: &EngineError) -> Self {
+        let hint = if e.kind() == ErrorKind::AdvertiseAddrAmbiguous {
+            " (set `advertise_addr` for this node in the inventory: an IP or an interface name such as eth1)"
+        } else {
+            ""
+        };
+        StepError {
+            kind: FailKind::Engine(e.kind()),
+            message: format!("{context}{e}{hint}"),
+        }
+    }
+}
+
+/// Why a planned node was not worked on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Skip {
+    /// The whole plan was refused.
+    Refused(Refusal),
+    /// The swarm could not be initialised on this node.
+    InitFailed(NodeName),
+    /// No manager of the swarm answered.
+    NoManager,
+    /// An earlier manager of this run did not join: managers join one at a
+    /// time, and the Raft membership is not grown further on a failure.
+    ManagerFailed(NodeName),
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Skip::Refused(refusal) => write!(f, "not changed: {refusal}"),
+            Skip::InitFailed(node) => {
+                write!(f, "skipped: the swarm could not be initialised on {node}")
+            }
+            Skip::NoManager => f.write_str("skipped: no manager of the swarm is reachable"),
+            Skip::ManagerFailed(node) => write!(
+                f,
+                "skipped: {node} did not join as a manager; managers join one at a time"
+            ),
+        }
+    }
+}
+
+/// What happened to one node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NodeResult {
+    /// Changed as planned.
+    Done(Vec<Action>),
+    /// Looked at; needed nothing.
+    Unchanged,
+    /// `--dry-run`: would be changed.
+    Planned,
+    /// A step failed; `done` is what was done before it.
+    Failed { error: StepError, done: Vec<Action> },
+    /// The plan could not do anything for this node.
+    Blocked(BlockReason),
+    /// Planned, but never worked on.
+    Skipped(Skip),
+}
+
+impl NodeResult {
+    pub(crate) fn word(&self) -> &'static str {
+        match self {
+            NodeResult::Done(_) => "done",
+            NodeResult::Unchanged => "unchanged",
+            NodeResult::Planned => "planned",
+            NodeResult::Failed { .. } => "failed",
+            NodeResult::Blocked(_) => "blocked",
+            NodeResult::Skipped(_) => "skipped",
+        }
+    }
+
+    /// Whether the node is as the inventory wants it (or would be, in a
+    /// dry run).
+    pub(crate) fn is_ok(&self) -> bool {
+        matches!(
+            self,
+            NodeResult::Done(_) | NodeResult::Unchanged | NodeResult::Planned
+        )
+    }
+
+    pub(crate) fn actions(&self) -> &[Action] {
+        match self {
+            NodeResult::Done(actions) | NodeResult::Failed { done: actions, .. } => actions,
+            _ => &[],
+        }
+    }
+
+    /// The error message, for every result that is not ok.
+    pub(crate) fn error(&self) -> Option<String> {
+        match self {
+            NodeResult::Failed { error, .. } => Some(error.message.clone()),
+            NodeResult::Blocked(reason) => Some(reason.to_string()),
+            NodeResult::Skipped(skip) => Some(skip.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// What happened to one node, with who it is.
+#[derive(Debug, Clone)]
+pub(crate) struct NodeOutcome {
+    pub(crate) name: NodeName,
+    pub(crate) role: Role,
+    pub(crate) node_id: Option<String>,
+    pub(crate) result: NodeResult,
+}
+
+impl Serialize for NodeOutcome {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("NodeOutcome", 7)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("role", &self.role)?;
+        st.serialize_field("node_id", &self.node_id)?;
+        st.serialize_field("outcome", self.result.word())?;
+        st.serialize_field("actions", self.result.actions())?;
+        let kind = match &self.result {
+            NodeResult::Failed { error, .. } => Some(error.kind.as_str()),
+            NodeResult::Blocked(reason) => Some(reason.kind()),
+            NodeResult::Skipped(_) => Some("skipped"),
+            _ => None,
+        };
+        st.serialize_field("error_kind", &kind)?;
+        st.serialize_field("error", &self.result.error())?;
+        st.end()
+    }
+}
+
+/// Why the run as a whole stopped or did nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RunError {
+    Refused(Refusal),
+    InitFailed { node: NodeName, message: String },
+    NoManager,
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Refused(refusal) => refusal.fmt(f),
+            RunError::InitFailed { node, message } => write!(f, "{node}: {message}"),
+            RunError::NoManager => {
+                f.write_str("no manager of the swarm is reachable: nothing can be changed")
+            }
+        }
+    }
+}
+
+impl Serialize for RunError {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The result of `up`; `--output json` prints it.
 #[derive(Debug, Clone, Serialize)]
-pub struct UpOutcome {
-    pub dry_run: bool,
-    pub plan: Option<Plan>,
-    pub nodes: Vec<NodeOutcome>,
-    /// Set when nothing could be done at all.
-    pub error: Option<String>,
-    pub ssh_connections: usize,
+pub(crate) struct UpOutcome {
+    pub(crate) dry_run: bool,
+    pub(crate) plan: Plan,
+    pub(crate) nodes: Vec<NodeOutcome>,
+    /// Set when the run stopped early or did nothing at all.
+    pub(crate) error: Option<RunError>,
+    pub(crate) ssh_connections: usize,
 }
 
 impl UpOutcome {
-    pub fn failed_nodes(&self) -> Vec<&NodeName> {
+    pub(crate) fn failed_nodes(&self) -> Vec<&NodeName> {
         self.nodes
             .iter()
-            .filter(|n| n.error.is_some())
+            .filter(|n| !n.result.is_ok())
             .map(|n| &n.name)
             .collect()
     }
 
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         if self.error.is_some() || !self.failed_nodes().is_empty() {
-            EXIT_FAILED
+            exit_codes::FAILED
         } else {
-            EXIT_OK
+            exit_codes::OK
         }
-    }
-
-    pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        if let Some(plan) = &self.plan {
-            out.push_str(&plan.to_text());
-            out.push('\n');
-        }
-        if self.dry_run {
-            out.push_str("Dry run: nothing was changed.\n");
-            return out;
-        }
-        let rows = self
-            .nodes
-            .iter()
-            .map(|n| {
-                vec![
-                    n.name.to_string(),
-                    n.role.to_string(),
-                    n.node_id.clone().unwrap_or_else(|| "-".into()),
-                    n.result_word(),
-                    n.error.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        out.push_str(&ui::table(
-            &["NODE", "ROLE", "NODE ID", "RESULT", "ERROR"],
-            rows,
-        ));
-        out.push('\n');
-        if let Some(error) = &self.error {
-            out.push_str(&format!("up failed: {error}\n"));
-        }
-        let failed = self.failed_nodes();
-        if failed.is_empty() && self.error.is_none() {
-            out.push_str(&format!(
-                "converged: {} nodes, {} SSH connections\n",
-                self.nodes.len(),
-                self.ssh_connections
-            ));
-        } else if !failed.is_empty() {
-            let names: Vec<String> = failed.iter().map(|n| n.to_string()).collect();
-            out.push_str(&format!(
-                "failed nodes: {} (run `up` again once fixed: it picks up where this run stopped)\n",
-                names.join(", ")
-            ));
-        }
-        out
     }
 }
 
 /// Observes, plans and (unless `dry_run`) executes.
-pub async fn up(inventory: &Inventory, options: &UpOptions, events: &Events) -> UpOutcome {
-    let before = crate::ssh::connections_opened();
-    let mut observed = observe::reach_all(inventory, &options.run, events).await;
-    settle_pending(&mut observed, events).await;
-
-    let infos: Vec<Fact<'_>> = observed
-        .iter()
-        .map(|o| Fact {
-            info: o.reach.as_ref().map(|r| &r.info),
-        })
-        .collect();
-    let cluster_id = plan::choose_swarm(inventory, &infos);
-    let view = match &cluster_id {
-        Some(id) => observe::cluster_view(&observed, id).await,
-        None => None,
-    };
-    let plan = plan::plan(
-        inventory,
-        &infos,
-        cluster_id.as_deref(),
-        view.as_ref(),
-        options.force,
-    );
+pub(crate) async fn up<C: Connector>(
+    inventory: &Inventory,
+    connector: &C,
+    options: &UpOptions,
+    events: &Events,
+) -> UpOutcome {
+    let mut snapshot = observe::snapshot(inventory, connector, options.parallel, events).await;
+    snapshot
+        .settle_pending(inventory, PENDING_TIMEOUT, events)
+        .await;
+    let plan = plan::plan(inventory, &snapshot.facts, options.force);
     for warning in &plan.warnings {
-        events.warn(warning.clone());
+        events.warn(warning.to_string());
     }
-    if !options.dry_run && plan.refused.is_none() {
-        for step in &plan.nodes {
-            if matches!(step.plan, NodePlan::Change { .. }) {
-                events.step(&step.name, Step::Queued);
-            }
-        }
-    }
-
-    let mut run = Run {
-        inventory,
-        options,
-        events,
-        observed: &observed,
-        view,
-        outcomes: plan
+    let mut node_ids = BTreeMap::new();
+    let (results, error) = if let Some(refusal) = &plan.refused {
+        let results = plan
             .nodes
             .iter()
-            .map(|step| NodeOutcome {
+            .map(|step| {
+                let result = match &step.plan {
+                    NodePlan::Blocked(reason) => NodeResult::Blocked(reason.clone()),
+                    _ => NodeResult::Skipped(Skip::Refused(refusal.clone())),
+                };
+                (step.name.clone(), result)
+            })
+            .collect();
+        (results, Some(RunError::Refused(refusal.clone())))
+    } else if options.dry_run {
+        let results = plan
+            .nodes
+            .iter()
+            .map(|step| (step.name.clone(), initial_result(&step.plan, true)))
+            .collect();
+        (results, None)
+    } else {
+        for step in plan.nodes.iter().filter(|s| s.plan.is_change()) {
+            events.step(&step.name, Step::Queued);
+        }
+        let mut run = Run::new(inventory, &snapshot, options, events, &plan);
+        let error = run.execute(&plan).await.err();
+        node_ids = run.node_ids;
+        (run.results, error)
+    };
+    let nodes: Vec<NodeOutcome> = plan
+        .nodes
+        .iter()
+        .map(|step| {
+            let result = results
+                .get(&step.name)
+                .cloned()
+                .unwrap_or_else(|| initial_result(&step.plan, options.dry_run));
+            NodeOutcome {
                 name: step.name.clone(),
                 role: step.role,
-                node_id: match &step.plan {
-                    NodePlan::Unchanged { node_id } => Some(node_id.clone()),
-                    NodePlan::Change { node_id, .. } => node_id.clone(),
-                    NodePlan::Blocked { .. } => None,
-                },
-                actions: Vec::new(),
-                error: match &step.plan {
-                    NodePlan::Blocked { reason } => Some(reason.clone()),
-                    _ => None,
-                },
-            })
-            .collect(),
-    };
-
-    let error = if let Some(reason) = &plan.refused {
-        for o in &mut run.outcomes {
-            o.error
-                .get_or_insert_with(|| format!("not changed: {reason}"));
-        }
-        Some(reason.clone())
-    } else if options.dry_run {
-        None
-    } else {
-        run.execute(&plan).await.err()
-    };
-    for o in &run.outcomes {
-        match &o.error {
-            Some(e) if !options.dry_run => events.failed(&o.name, e.clone()),
-            None if !options.dry_run => events.done(&o.name, o.result_word()),
-            _ => events.done(&o.name, "planned"),
-        }
-    }
+                node_id: step
+                    .plan
+                    .node_id()
+                    .map(str::to_owned)
+                    .or_else(|| node_ids.get(&step.name).cloned())
+                    .or_else(|| snapshot.facts.info(&step.name)?.node_id.clone()),
+                result,
+            }
+        })
+        .collect();
+    report_events(&nodes, events);
     UpOutcome {
         dry_run: options.dry_run,
-        plan: Some(plan),
-        nodes: run.outcomes,
+        plan,
+        nodes,
         error,
-        ssh_connections: crate::ssh::connections_opened() - before,
+        ssh_connections: connector.connections(),
     }
 }
 
-/// Nodes left `pending` by an interrupted join settle within seconds;
-/// re-read their `/info` for a while before planning.
-async fn settle_pending(observed: &mut [Observed], events: &Events) {
-    let deadline = Instant::now() + PENDING_TIMEOUT;
-    loop {
-        let pending: Vec<usize> = observed
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.info().is_some_and(|i| i.state == LocalState::Pending))
-            .map(|(i, _)| i)
-            .collect();
-        if pending.is_empty() || Instant::now() >= deadline {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        for i in pending {
-            let o = &mut observed[i];
-            events.step(&o.node.name, Step::Inspecting);
-            if let Ok(r) = &mut o.reach
-                && let Ok(info) = r.engine.info().await
-            {
-                r.info = info;
+fn report_events(nodes: &[NodeOutcome], events: &Events) {
+    for node in nodes {
+        match &node.result {
+            NodeResult::Done(actions) => {
+                let words: Vec<String> = actions.iter().map(Action::to_string).collect();
+                events.done(&node.name, words.join(", "));
             }
+            NodeResult::Unchanged => events.done(&node.name, "unchanged"),
+            NodeResult::Planned => events.done(&node.name, "planned"),
+            other => events.failed(&node.name, other.error().unwrap_or_default()),
         }
     }
 }
 
-/// A joined node's NodeID and what was done to it, or why it failed.
-type JoinResult = Result<(String, Vec<&'static str>), String>;
+/// The result of a node before (or without) execution.
+fn initial_result(plan: &NodePlan, dry_run: bool) -> NodeResult {
+    match plan {
+        NodePlan::Blocked(reason) => NodeResult::Blocked(reason.clone()),
+        NodePlan::Unchanged { .. } => NodeResult::Unchanged,
+        _ if dry_run => NodeResult::Planned,
+        _ => NodeResult::Skipped(Skip::NoManager),
+    }
+}
 
-struct Run<'a> {
+/// Execution state: the hosts, the swarm as last read, the results so far.
+struct Run<'a, H> {
     inventory: &'a Inventory,
+    snapshot: &'a Snapshot<H>,
     options: &'a UpOptions,
     events: &'a Events,
-    observed: &'a [Observed],
     view: Option<ClusterView>,
-    outcomes: Vec<NodeOutcome>,
+    /// The manager that answers for the swarm.
+    source: Option<NodeName>,
+    results: BTreeMap<NodeName, NodeResult>,
+    /// NodeIDs learnt while executing (init, joins).
+    node_ids: BTreeMap<NodeName, String>,
 }
 
-/// The manager that answers for the swarm: the Raft leader when it is
-/// reachable, else any reachable manager of ours.
-struct Source<'a> {
-    engine: &'a Engine,
-}
+/// A joined node's NodeID and what was done to it.
+type Joined = Result<(String, Vec<Action>), (StepError, Vec<Action>)>;
 
-impl<'a> Run<'a> {
-    fn index(&self, name: &NodeName) -> Option<usize> {
-        self.observed.iter().position(|o| &o.node.name == name)
-    }
-
-    fn engine_of(&self, index: usize) -> Option<&'a Engine> {
-        self.observed.get(index)?.reached().map(|r| &r.engine)
-    }
-
-    fn fail(&mut self, index: usize, error: impl std::fmt::Display) {
-        if let Some(o) = self.outcomes.get_mut(index) {
-            o.error = Some(error.to_string());
+impl<'a, H: SwarmHost> Run<'a, H> {
+    fn new(
+        inventory: &'a Inventory,
+        snapshot: &'a Snapshot<H>,
+        options: &'a UpOptions,
+        events: &'a Events,
+        plan: &Plan,
+    ) -> Self {
+        let results = plan
+            .nodes
+            .iter()
+            .filter(|s| !s.plan.is_change())
+            .map(|s| (s.name.clone(), initial_result(&s.plan, false)))
+            .collect();
+        Run {
+            inventory,
+            snapshot,
+            options,
+            events,
+            view: snapshot.facts.view.clone(),
+            source: snapshot.source().map(|(name, _)| name.clone()),
+            results,
+            node_ids: BTreeMap::new(),
         }
     }
 
-    fn record(&mut self, index: usize, action: &str) {
-        if let Some(o) = self.outcomes.get_mut(index) {
-            o.actions.push(action.to_owned());
+    fn host(&self, name: &NodeName) -> Option<&'a H> {
+        self.snapshot.hosts.get(name)
+    }
+
+    /// Marks every planned node that has no result yet as skipped.
+    fn skip_rest(&mut self, plan: &Plan, skip: &Skip) {
+        for step in plan.nodes.iter().filter(|s| s.plan.is_change()) {
+            self.results
+                .entry(step.name.clone())
+                .or_insert_with(|| NodeResult::Skipped(skip.clone()));
         }
     }
 
-    async fn execute(&mut self, plan: &Plan) -> Result<(), String> {
-        let mut steps: Vec<(usize, Vec<Change>)> = Vec::new();
-        for step in &plan.nodes {
-            if let NodePlan::Change { changes, .. } = &step.plan
-                && let Some(i) = self.index(&step.name)
-            {
-                steps.push((i, changes.clone()));
+    async fn execute(&mut self, plan: &Plan) -> Result<(), RunError> {
+        if let Some((name, membership)) = plan.nodes.iter().find_map(|s| match &s.plan {
+            NodePlan::Init(m) => Some((&s.name, m)),
+            _ => None,
+        }) {
+            if let Err(error) = self.init(name, membership).await {
+                self.results.insert(
+                    name.clone(),
+                    NodeResult::Failed {
+                        error: error.clone(),
+                        done: Vec::new(),
+                    },
+                );
+                self.skip_rest(plan, &Skip::InitFailed(name.clone()));
+                return Err(RunError::InitFailed {
+                    node: name.clone(),
+                    message: error.message,
+                });
             }
         }
-
-        // 1. Init.
-        if let Some((i, changes)) = steps
-            .iter()
-            .find(|(_, c)| matches!(c.first(), Some(Change::Init { .. })))
-            .cloned()
-        {
-            self.init(i, &changes).await?;
-        }
-
-        let Some(source) = self.source() else {
-            if steps.is_empty() {
+        let Some(source) = self.source.clone().and_then(|n| self.host(&n)) else {
+            if !plan.has_changes() {
                 return Ok(());
             }
-            return Err("no manager of the swarm is reachable: nothing can be changed".into());
+            self.skip_rest(plan, &Skip::NoManager);
+            return Err(RunError::NoManager);
         };
 
-        // 2. Existing members: promotions first, demotions last.
-        let mut members: Vec<(usize, Vec<Change>)> = steps
+        // Existing members: promotions first, demotions last.
+        let mut members: Vec<&crate::plan::NodeStep> = plan
+            .nodes
             .iter()
-            .filter(|(_, c)| !matches!(c.first(), Some(Change::Init { .. } | Change::Join { .. })))
-            .cloned()
+            .filter(|s| matches!(s.plan, NodePlan::Update { .. }))
             .collect();
-        members.sort_by_key(|(_, c)| c.contains(&Change::Demote));
-        for (i, changes) in members {
-            self.update_member(&source, i, &changes).await;
+        members.sort_by_key(|s| s.plan.demotes());
+        for (name, node_id, updates) in members.into_iter().filter_map(|s| match &s.plan {
+            NodePlan::Update { node_id, updates } => Some((&s.name, node_id, updates)),
+            _ => None,
+        }) {
+            let result = self.update_member(source, name, node_id, updates).await;
+            self.results.insert(name.clone(), result);
         }
 
-        // 3. Managers join one at a time, each waited on until Reachable.
-        let joins = |role: NodeRole| -> Vec<(usize, Vec<Change>)> {
-            steps
+        // Managers join one at a time, each waited on until Reachable.
+        let joins = |role: NodeRole| -> Vec<(&NodeName, &Membership)> {
+            plan.nodes
                 .iter()
-                .filter(
-                    |(_, c)| matches!(c.first(), Some(Change::Join { role: r, .. }) if *r == role),
-                )
-                .cloned()
+                .filter_map(|s| match &s.plan {
+                    NodePlan::Join(m) if m.role == role => Some((&s.name, m)),
+                    _ => None,
+                })
                 .collect()
         };
-        for (i, changes) in joins(NodeRole::Manager) {
-            let result = self.join(&source, i, &changes).await;
-            self.record_join(i, result);
+        let mut failed_manager: Option<NodeName> = None;
+        for (name, membership) in joins(NodeRole::Manager) {
+            if let Some(failed) = &failed_manager {
+                self.results.insert(
+                    name.clone(),
+                    NodeResult::Skipped(Skip::ManagerFailed(failed.clone())),
+                );
+                continue;
+            }
+            let joined = self.join(source, name, membership).await;
+            if joined.is_err() {
+                failed_manager = Some(name.clone());
+            }
+            self.record_join(name, joined);
         }
 
-        // 4. Workers join in parallel, bounded.
-        let worker_joins = joins(NodeRole::Worker);
-        let parallel = self.options.run.parallel.max(1);
+        // Workers join in parallel, bounded.
         let this = &*self;
-        let results: Vec<(usize, JoinResult)> = stream::iter(worker_joins)
-            .map(|(i, changes)| {
-                let source = &source;
-                async move { (i, this.join(source, i, &changes).await) }
-            })
-            .buffer_unordered(parallel)
-            .collect()
-            .await;
-        for (i, result) in results {
-            self.record_join(i, result);
+        let joined: Vec<(&NodeName, Joined)> =
+            stream::iter(joins(NodeRole::Worker))
+                .map(|(name, membership)| async move {
+                    (name, this.join(source, name, membership).await)
+                })
+                .buffer_unordered(self.options.parallel.max(1))
+                .collect()
+                .await;
+        for (name, result) in joined {
+            self.record_join(name, result);
         }
         Ok(())
     }
 
-    fn record_join(&mut self, index: usize, result: JoinResult) {
-        match result {
+    fn record_join(&mut self, name: &NodeName, joined: Joined) {
+        let result = match joined {
             Ok((node_id, actions)) => {
-                self.set_node_id(index, node_id);
-                for action in actions {
-                    self.record(index, action);
-                }
+                self.node_ids.insert(name.clone(), node_id);
+                NodeResult::Done(actions)
             }
-            Err(e) => self.fail(index, e),
-        }
-    }
-
-    fn set_node_id(&mut self, index: usize, node_id: String) {
-        if let Some(o) = self.outcomes.get_mut(index) {
-            o.node_id = Some(node_id);
-        }
-    }
-
-    fn source(&self) -> Option<Source<'a>> {
-        let view = self.view.as_ref()?;
-        let leader_id = view.leader().map(|l| l.id.clone());
-        let by_leader = self.observed.iter().position(|o| {
-            o.info()
-                .is_some_and(|i| i.node_id.is_some() && i.node_id == leader_id && i.is_manager)
-        });
-        let index = by_leader.unwrap_or(view.source);
-        Some(Source {
-            engine: self.engine_of(index)?,
-        })
-    }
-
-    async fn init(&mut self, i: usize, changes: &[Change]) -> Result<(), String> {
-        let Some(Change::Init {
-            advertise_addr,
-            availability,
-        }) = changes.first()
-        else {
-            return Ok(());
+            Err((error, done)) => NodeResult::Failed { error, done },
         };
-        let node = &self.observed[i].node;
-        let Some(engine) = self.engine_of(i) else {
-            return Err(format!("{}: unreachable, cannot init", node.name));
-        };
-        self.events.step(&node.name, Step::Initialising);
+        self.results.insert(name.clone(), result);
+    }
+
+    async fn init(&mut self, name: &NodeName, m: &Membership) -> Result<(), StepError> {
+        let host = self.host(name).ok_or_else(|| StepError {
+            kind: FailKind::Engine(ErrorKind::Unreachable),
+            message: "unreachable, cannot init".into(),
+        })?;
+        self.events.step(name, Step::Initialising);
         let swarm = &self.inventory.swarm;
         let request = InitRequest {
             listen_addr: swarm.listen_addr.clone(),
-            advertise_addr: advertise_addr.clone(),
-            availability: *availability,
+            advertise_addr: m.advertise_addr.clone(),
+            availability: m.availability,
             default_addr_pool: swarm.default_addr_pool.clone(),
             subnet_size: swarm.subnet_size,
             data_path_port: swarm.data_path_port,
             spec: serde_json::json!({}),
         };
-        let node_id = match engine.init(&request).await {
-            Ok(id) => id,
-            Err(e) => {
-                let message = format!("swarm init failed: {e}{}", advertise_hint(&e));
-                self.fail(i, &message);
-                return Err(format!("{}: {message}", node.name));
-            }
-        };
-        self.set_node_id(i, node_id.clone());
-        self.record(i, "initialised");
-        if availability.as_str() == "drain" {
-            self.record(i, "drained");
+        let node_id = host
+            .init(&request)
+            .await
+            .map_err(|e| StepError::engine("swarm init failed: ", &e))?;
+        self.node_ids.insert(name.clone(), node_id.clone());
+        let mut actions = vec![Action::Initialised];
+        if m.availability == Availability::Drain {
+            actions.push(Action::Drained);
         }
-        let info = engine.info().await.map_err(|e| e.to_string())?;
-        let cluster_id = info.cluster_id.clone().unwrap_or_default();
-        let nodes = engine.nodes().await.map_err(|e| e.to_string())?;
+        let info = host
+            .info()
+            .await
+            .map_err(|e| StepError::engine("reading /info after init: ", &e))?;
+        let nodes = host
+            .nodes()
+            .await
+            .map_err(|e| StepError::engine("reading the node list after init: ", &e))?;
         self.view = Some(ClusterView {
-            cluster_id,
-            source: i,
+            cluster_id: info.cluster_id.unwrap_or_default(),
+            source: name.clone(),
             nodes,
         });
-        if let Some(Change::SetLabels { labels }) = changes.get(1) {
-            let source = Source { engine };
-            match self.apply_labels(&source, &node_id, labels).await {
-                Ok(()) => self.record(i, "labelled"),
-                Err(e) => self.fail(i, e),
+        self.source = Some(name.clone());
+        let result = if m.labels.is_empty() {
+            NodeResult::Done(actions)
+        } else {
+            match set_labels(host, &node_id, &m.labels).await {
+                Ok(()) => {
+                    actions.push(Action::Labelled);
+                    NodeResult::Done(actions)
+                }
+                Err(error) => NodeResult::Failed {
+                    error,
+                    done: actions,
+                },
             }
-        }
+        };
+        self.results.insert(name.clone(), result);
         Ok(())
     }
 
-    async fn update_member(&mut self, source: &Source<'_>, i: usize, changes: &[Change]) {
-        let name = self.observed[i].node.name.clone();
-        let Some(node_id) = self.observed[i]
-            .info()
-            .and_then(|info| info.node_id.clone())
-        else {
-            self.fail(i, "no NodeID");
-            return;
-        };
-        for change in changes {
-            let (step, action) = match change {
-                Change::Promote => (Step::Promoting, "promoted"),
-                Change::Demote => (Step::Demoting, "demoted"),
-                Change::SetAvailability { to, .. } => match to.as_str() {
-                    "drain" => (Step::Draining, "drained"),
-                    "pause" => (Step::Activating, "paused"),
-                    _ => (Step::Activating, "activated"),
-                },
-                Change::SetLabels { .. } => (Step::Labelling, "labelled"),
-                Change::Init { .. } | Change::Join { .. } => continue,
+    async fn update_member(
+        &self,
+        source: &H,
+        name: &NodeName,
+        node_id: &str,
+        updates: &[Update],
+    ) -> NodeResult {
+        let mut done = Vec::new();
+        for update in updates {
+            let (step, action) = match update {
+                Update::Promote => (Step::Promoting, Action::Promoted),
+                Update::Demote => (Step::Demoting, Action::Demoted),
+                Update::Availability { to, .. } => (
+                    if *to == Availability::Drain {
+                        Step::Draining
+                    } else {
+                        Step::Activating
+                    },
+                    Action::availability(*to),
+                ),
+                Update::Labels { .. } => (Step::Labelling, Action::Labelled),
             };
-            self.events.step(&name, step);
-            let result = update_with_retry(source.engine, &node_id, |current| {
-                let mut update = NodeUpdate {
+            self.events.step(name, step);
+            let result = update_node(source, node_id, |current| {
+                let mut spec = NodeUpdate {
                     role: current.role,
                     availability: current.availability,
                     labels: current.labels.clone(),
                 };
-                match change {
-                    Change::Promote => update.role = NodeRole::Manager,
-                    Change::Demote => update.role = NodeRole::Worker,
-                    Change::SetAvailability { to, .. } => update.availability = *to,
-                    Change::SetLabels { labels } => update.labels.extend(labels.clone()),
-                    Change::Init { .. } | Change::Join { .. } => {}
+                match update {
+                    Update::Promote => spec.role = NodeRole::Manager,
+                    Update::Demote => spec.role = NodeRole::Worker,
+                    Update::Availability { to, .. } => spec.availability = *to,
+                    Update::Labels { labels } => spec.labels.extend(labels.clone()),
                 }
-                update
+                spec
             })
             .await;
-            if let Err(e) = result {
-                self.fail(i, format!("{action}: {e}"));
-                return;
+            if let Err(mut error) = result {
+                error.message = format!("{action}: {}", error.message);
+                return NodeResult::Failed { error, done };
             }
-            if *change == Change::Promote {
-                self.events.step(&name, Step::WaitingReachable);
-                if let Err(e) = wait_reachable(source.engine, &node_id).await {
-                    self.fail(i, e);
-                    return;
+            if *update == Update::Promote {
+                self.events.step(name, Step::WaitingReachable);
+                if let Err(error) = wait_reachable(source, node_id).await {
+                    return NodeResult::Failed { error, done };
                 }
             }
-            self.record(i, action);
+            done.push(action);
         }
+        NodeResult::Done(done)
     }
 
     /// Joins one node, then labels it; returns its NodeID and what was done.
-    async fn join(&self, source: &Source<'_>, i: usize, changes: &[Change]) -> JoinResult {
-        let node = &self.observed[i].node;
-        let Some(Change::Join {
-            role,
-            advertise_addr,
-            availability,
-        }) = changes.first()
-        else {
-            return Err("internal: not a join".into());
+    async fn join(&self, source: &H, name: &NodeName, m: &Membership) -> Joined {
+        let fail = |error: StepError| Err((error, Vec::new()));
+        let Some(host) = self.host(name) else {
+            return fail(StepError {
+                kind: FailKind::Engine(ErrorKind::Unreachable),
+                message: "unreachable".into(),
+            });
         };
-        let engine = self.engine_of(i).ok_or("unreachable")?;
-        self.events.step(&node.name, Step::Joining);
-        let swarm = source
-            .engine
-            .swarm()
-            .await
-            .map_err(|e| format!("reading join tokens: {e}"))?;
-        let managers = source.engine.nodes().await.map_err(|e| e.to_string())?;
-        let remote_addrs = manager_addrs(&managers);
+        self.events.step(name, Step::Joining);
+        let swarm = match source.swarm().await {
+            Ok(swarm) => swarm,
+            Err(e) => return fail(StepError::engine("reading join tokens: ", &e)),
+        };
+        let nodes = match source.nodes().await {
+            Ok(nodes) => nodes,
+            Err(e) => return fail(StepError::engine("reading the node list: ", &e)),
+        };
+        let remote_addrs = manager_addrs(&nodes);
         if remote_addrs.is_empty() {
-            return Err("no reachable manager address in the swarm".into());
+            return fail(StepError {
+                kind: FailKind::PortsClosed,
+                message: "no reachable manager address in the swarm".into(),
+            });
         }
-        if let Some(reached) = self.observed[i].reached() {
-            self.events.step(&node.name, Step::CheckingPorts);
-            preflight(&reached.connection, &remote_addrs).await?;
-            self.events.step(&node.name, Step::Joining);
+        self.events.step(name, Step::CheckingPorts);
+        if let Err(error) = preflight(host, &remote_addrs).await {
+            return fail(error);
         }
+        self.events.step(name, Step::Joining);
         let request = JoinRequest {
             listen_addr: self.inventory.swarm.listen_addr.clone(),
-            advertise_addr: advertise_addr.clone(),
+            advertise_addr: m.advertise_addr.clone(),
             remote_addrs,
-            token: match role {
+            token: match m.role {
                 NodeRole::Manager => swarm.tokens.manager.clone(),
                 NodeRole::Worker => swarm.tokens.worker.clone(),
             },
-            availability: *availability,
+            availability: m.availability,
         };
-        join_with_retry(engine, &request)
-            .await
-            .map_err(|e| format!("join failed: {e}{}", advertise_hint(&e)))?;
-        let info: EngineInfo = engine.info().await.map_err(|e| e.to_string())?;
-        let node_id = info
-            .node_id
-            .ok_or("joined, but the node reports no NodeID")?;
-        let mut actions = vec!["joined"];
-        if availability.as_str() == "drain" {
-            actions.push("drained");
+        let node_id = match join_and_observe(host, source, &request).await {
+            Ok(id) => id,
+            Err(error) => return fail(error),
+        };
+        let mut actions = vec![Action::Joined];
+        if m.availability == Availability::Drain {
+            actions.push(Action::Drained);
         }
-        if *role == NodeRole::Manager {
-            self.events.step(&node.name, Step::WaitingReachable);
-            wait_reachable(source.engine, &node_id).await?;
+        if m.role == NodeRole::Manager {
+            self.events.step(name, Step::WaitingReachable);
+            if let Err(error) = wait_reachable(source, &node_id).await {
+                return Err((error, actions));
+            }
         }
-        if let Some(Change::SetLabels { labels }) = changes.get(1) {
-            self.events.step(&node.name, Step::Labelling);
-            self.apply_labels(source, &node_id, labels).await?;
-            actions.push("labelled");
+        if !m.labels.is_empty() {
+            self.events.step(name, Step::Labelling);
+            if let Err(error) = set_labels(source, &node_id, &m.labels).await {
+                return Err((error, actions));
+            }
+            actions.push(Action::Labelled);
         }
         Ok((node_id, actions))
     }
+}
 
-    async fn apply_labels(
-        &self,
-        source: &Source<'_>,
-        node_id: &str,
-        labels: &BTreeMap<String, String>,
-    ) -> Result<(), String> {
-        update_with_retry(source.engine, node_id, |current| NodeUpdate {
-            role: current.role,
-            availability: current.availability,
-            labels: {
-                let mut l = current.labels.clone();
-                l.extend(labels.clone());
-                l
-            },
-        })
-        .await
+/// Joins, and when the answer is an error, looks before judging: a node
+/// that is a member of the source's swarm joined, whatever the answer said
+/// (a join that timed out on our side, or answered "already part of a
+/// swarm" after an earlier attempt went through). Only transient answers
+/// are tried again; a timeout is never retried blind.
+async fn join_and_observe<H: SwarmHost>(
+    host: &H,
+    source: &H,
+    request: &JoinRequest,
+) -> Result<String, StepError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let error = match host.join(request).await {
+            Ok(()) => return joined_node_id(host).await,
+            Err(e) => e,
+        };
+        if let Some(node_id) = member_of_source(host, source).await {
+            tracing::debug!("join answered `{error}`, but the node is a member: joined");
+            return Ok(node_id);
+        }
+        if error.kind() == ErrorKind::Transient && attempt < JOIN_ATTEMPTS {
+            tracing::debug!("join attempt {attempt} failed, retrying: {error}");
+            sleep(Duration::from_secs(2 * u64::from(attempt))).await;
+            continue;
+        }
+        return Err(StepError::engine("join failed: ", &error));
     }
+}
+
+/// The NodeID a node reports after a successful join.
+async fn joined_node_id<H: SwarmHost>(host: &H) -> Result<String, StepError> {
+    let info = host
+        .info()
+        .await
+        .map_err(|e| StepError::engine("reading /info after the join: ", &e))?;
+    info.node_id.ok_or_else(|| StepError {
+        kind: FailKind::Inconsistent,
+        message: "joined, but the node reports no NodeID".into(),
+    })
+}
+
+/// The node's NodeID when it is active (waiting out `pending`) and listed
+/// by the source manager's node list.
+async fn member_of_source<H: SwarmHost>(host: &H, source: &H) -> Option<String> {
+    let deadline = Instant::now() + PENDING_TIMEOUT;
+    let info = loop {
+        let info = host.info().await.ok()?;
+        if info.state != LocalState::Pending || Instant::now() >= deadline {
+            break info;
+        }
+        sleep(Duration::from_millis(500)).await;
+    };
+    if info.state != LocalState::Active {
+        return None;
+    }
+    let node_id = info.node_id?;
+    let nodes = source.nodes().await.ok()?;
+    nodes.iter().any(|n| n.id == node_id).then_some(node_id)
 }
 
 /// Addresses of the managers joiners may use, the leader first.
@@ -595,110 +821,82 @@ fn manager_addrs(nodes: &[SwarmNode]) -> Vec<String> {
         .collect()
 }
 
-/// How long a node may take to connect to a manager's swarm port.
-const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Proves, from the joining node itself (a `direct-tcpip` channel over its
-/// own SSH connection), that it reaches a manager's swarm port: a closed
-/// firewall gets a clear error instead of a join that hangs. When the SSH
-/// server forbids TCP forwarding the check is skipped, not failed.
-async fn preflight(connection: &Connection, remote_addrs: &[String]) -> Result<(), String> {
+/// Proves, from the joining node itself, that it reaches a manager's swarm
+/// port: a closed firewall gets a clear error instead of a join that hangs.
+async fn preflight<H: SwarmHost>(host: &H, remote_addrs: &[String]) -> Result<(), StepError> {
     let mut failures = Vec::new();
     for addr in remote_addrs {
-        let Some((host, port)) = split_host_port(addr) else {
-            continue;
-        };
-        match tokio::time::timeout(PREFLIGHT_TIMEOUT, connection.open_tcp(host, port)).await {
-            Ok(Ok(_stream)) => return Ok(()),
-            Ok(Err(SshError::TcpChannel {
-                prohibited: true, ..
-            })) => {
-                tracing::debug!("port preflight skipped: the SSH server forbids TCP forwarding");
-                return Ok(());
+        match host.can_reach(addr).await {
+            PortCheck::Open | PortCheck::NotChecked => return Ok(()),
+            PortCheck::Closed(reason) => failures.push(format!("{addr}: {reason}")),
+            PortCheck::TimedOut(after) => {
+                failures.push(format!("{addr}: no answer within {}s", after.as_secs()))
             }
-            Ok(Err(e)) => failures.push(format!("{addr}: {e}")),
-            Err(_) => failures.push(format!(
-                "{addr}: no answer within {}s",
-                PREFLIGHT_TIMEOUT.as_secs()
-            )),
         }
     }
-    if failures.is_empty() {
-        return Ok(());
-    }
-    Err(format!(
-        "this node cannot reach any manager's swarm port ({}); open 2377/tcp \
-         (and 7946/tcp+udp, 4789/udp) between the nodes",
-        failures.join("; ")
-    ))
+    Err(StepError {
+        kind: FailKind::PortsClosed,
+        message: format!(
+            "this node cannot reach any manager's swarm port ({}); open 2377/tcp \
+             (and 7946/tcp+udp, 4789/udp) between the nodes",
+            failures.join("; ")
+        ),
+    })
 }
 
-/// `10.0.0.1:2377` or `[fd00::1]:2377` → host and port.
-fn split_host_port(addr: &str) -> Option<(&str, u16)> {
-    let (host, port) = addr.rsplit_once(':')?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    Some((host, port.parse().ok()?))
-}
-
-fn advertise_hint(e: &EngineError) -> &'static str {
-    let text = e.to_string();
-    if text.contains("advertise address") || text.contains("multiple addresses") {
-        " (set `advertise_addr` for this node in the inventory: an IP or an interface name such as eth1)"
-    } else {
-        ""
-    }
-}
-
-/// Joins, retrying while the swarm is busy (e.g. electing a new leader).
-async fn join_with_retry(engine: &Engine, request: &JoinRequest) -> Result<(), EngineError> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match engine.join(request).await {
-            Ok(()) => return Ok(()),
-            Err(e) if attempt < 4 && is_transient(&e) => {
-                tracing::debug!("join attempt {attempt} failed, retrying: {e}");
-                tokio::time::sleep(Duration::from_secs(2 * attempt)).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-fn is_transient(e: &EngineError) -> bool {
-    let text = e.to_string();
-    !(text.contains("already part of a swarm") || text.contains("invalid join token"))
-        && e.status().is_none_or(|s| s >= 500)
+async fn set_labels<H: SwarmHost>(
+    source: &H,
+    node_id: &str,
+    labels: &BTreeMap<String, String>,
+) -> Result<(), StepError> {
+    update_node(source, node_id, |current| NodeUpdate {
+        role: current.role,
+        availability: current.availability,
+        labels: {
+            let mut l = current.labels.clone();
+            l.extend(labels.clone());
+            l
+        },
+    })
+    .await
 }
 
 /// Reads the node, computes the update from its current spec, and retries
 /// when another writer moved its version in between.
-async fn update_with_retry(
-    engine: &Engine,
+async fn update_node<H: SwarmHost>(
+    source: &H,
     node_id: &str,
     update: impl Fn(&SwarmNode) -> NodeUpdate,
-) -> Result<(), String> {
+) -> Result<(), StepError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let nodes = engine.nodes().await.map_err(|e| e.to_string())?;
+        let nodes = source
+            .nodes()
+            .await
+            .map_err(|e| StepError::engine("reading the node list: ", &e))?;
         let current = nodes
             .iter()
             .find(|n| n.id == node_id)
-            .ok_or_else(|| format!("node {node_id} is not in the swarm's node list"))?;
-        match engine.update_node(current, &update(current)).await {
+            .ok_or_else(|| StepError {
+                kind: FailKind::Inconsistent,
+                message: format!("node {node_id} is not in the swarm's node list"),
+            })?;
+        match source.update_node(current, &update(current)).await {
             Ok(()) => return Ok(()),
-            Err(e) if attempt < 4 && e.to_string().contains("out of sequence") => continue,
-            Err(e) => return Err(e.to_string()),
+            Err(e) if e.kind() == ErrorKind::OutOfSequence && attempt < UPDATE_ATTEMPTS => {
+                continue;
+            }
+            Err(e) => return Err(StepError::engine("", &e)),
         }
     }
 }
 
 /// Waits until a manager shows as Reachable (or leader) in the node list.
-async fn wait_reachable(engine: &Engine, node_id: &str) -> Result<(), String> {
+async fn wait_reachable<H: SwarmHost>(source: &H, node_id: &str) -> Result<(), StepError> {
     let deadline = Instant::now() + REACHABLE_TIMEOUT;
     loop {
-        if let Ok(nodes) = engine.nodes().await
+        if let Ok(nodes) = source.nodes().await
             && nodes
                 .iter()
                 .any(|n| n.id == node_id && (n.is_reachable() || n.is_leader()))
@@ -706,24 +904,17 @@ async fn wait_reachable(engine: &Engine, node_id: &str) -> Result<(), String> {
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(format!(
-                "joined, but not Reachable as a manager within {}s: check that port 2377/tcp is open between managers",
-                REACHABLE_TIMEOUT.as_secs()
-            ));
+            return Err(StepError {
+                kind: FailKind::NotReachable,
+                message: format!(
+                    "joined, but not Reachable as a manager within {}s: check that port 2377/tcp is open between managers",
+                    REACHABLE_TIMEOUT.as_secs()
+                ),
+            });
         }
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        sleep(POLL).await;
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn manager_addresses_split_into_host_and_port() {
-        assert_eq!(split_host_port("10.0.0.1:2377"), Some(("10.0.0.1", 2377)));
-        assert_eq!(split_host_port("[fd00::1]:2377"), Some(("fd00::1", 2377)));
-        assert_eq!(split_host_port("10.0.0.1"), None);
-        assert_eq!(split_host_port("host:port"), None);
-    }
-}
+mod tests;

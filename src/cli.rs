@@ -10,18 +10,11 @@ use std::time::Duration;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::exit_codes::{FAILED as EXIT_FAILED, OK as EXIT_OK, UNUSABLE as EXIT_UNUSABLE};
+use crate::host::SshConnector;
 use crate::inventory::{self, HostKeyPolicy, Inventory, LoadOptions};
-use crate::observe::RunOptions;
 use crate::ssh::SshOptions;
-use crate::ui::{Mode, Reporter};
-
-/// Exit code: everything worked / the cluster conforms.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: some node failed, or `verify` found a delta.
-pub const EXIT_FAILED: u8 = 1;
-/// Exit code: nothing could be done or checked (bad inventory, bad usage,
-/// no manager reachable).
-pub const EXIT_UNUSABLE: u8 = 2;
+use crate::ui::{Mode, Reporter, render};
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -93,16 +86,16 @@ pub struct NodeArgs {
     /// Host key checking; overrides the ssh config's StrictHostKeyChecking.
     /// `off` accepts any key and prints a warning.
     #[arg(long, value_enum, value_name = "MODE")]
-    pub host_key_checking: Option<HostKeyPolicy>,
-    /// Seconds to connect and authenticate to a node.
-    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub host_key_checking: Option<HostKeyChecking>,
+    /// Seconds to connect and authenticate to a node (at least 1).
+    #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub connect_timeout: u64,
-    /// Seconds for one Docker API request.
-    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    /// Seconds for one Docker API request (at least 1).
+    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
-    /// How many nodes to work on at once.
-    #[arg(long, default_value_t = 16, value_name = "N")]
-    pub parallel: usize,
+    /// How many nodes to work on at once (at least 1).
+    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub parallel: u64,
     /// Output format of the result.
     #[arg(short, long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
@@ -139,16 +132,40 @@ pub enum Output {
     Json,
 }
 
-impl NodeArgs {
-    fn run_options(&self) -> RunOptions {
-        RunOptions {
-            ssh: SshOptions {
-                host_key_policy: self.host_key_checking,
-                connect_timeout: Duration::from_secs(self.connect_timeout.max(1)),
-            },
-            request_timeout: Duration::from_secs(self.timeout.max(1)),
-            parallel: self.parallel.max(1),
+/// `--host-key-checking`: the command line's names for [`HostKeyPolicy`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HostKeyChecking {
+    /// Refuse hosts whose key is not in known_hosts.
+    Strict,
+    /// Learn the key of a host that known_hosts does not list yet; refuse a changed key.
+    AcceptNew,
+    /// Accept any host key (prints a warning). For throw-away labs only.
+    Off,
+}
+
+impl From<HostKeyChecking> for HostKeyPolicy {
+    fn from(mode: HostKeyChecking) -> Self {
+        match mode {
+            HostKeyChecking::Strict => HostKeyPolicy::Strict,
+            HostKeyChecking::AcceptNew => HostKeyPolicy::AcceptNew,
+            HostKeyChecking::Off => HostKeyPolicy::Off,
         }
+    }
+}
+
+impl NodeArgs {
+    fn connector(&self) -> SshConnector {
+        SshConnector::new(
+            SshOptions {
+                host_key_policy: self.host_key_checking.map(HostKeyPolicy::from),
+                connect_timeout: Duration::from_secs(self.connect_timeout),
+            },
+            Duration::from_secs(self.timeout),
+        )
+    }
+
+    fn parallel(&self) -> usize {
+        usize::try_from(self.parallel).unwrap_or(usize::MAX)
     }
 
     fn load(&self) -> Result<Inventory, inventory::InventoryError> {
@@ -281,32 +298,40 @@ fn print_json<T: serde::Serialize>(value: &T) -> color_eyre::Result<()> {
 async fn status(inventory: &Inventory, args: &NodeArgs) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let reporter = Reporter::start(Mode::choose(args.verbose), &names);
-    let report = crate::status::run(inventory, &args.run_options(), &reporter.events()).await;
+    let report = crate::status::run(
+        inventory,
+        &args.connector(),
+        args.parallel(),
+        &reporter.events(),
+    )
+    .await;
     reporter.finish().await;
     match args.output {
         Output::Json => print_json(&report)?,
-        Output::Table => println!("{}", report.to_table()),
+        Output::Table => println!("{}", render::status(&report)),
     }
-    Ok(if report.all_reachable() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    })
+    Ok(report.exit_code())
 }
 
 async fn up(inventory: &Inventory, args: &UpArgs) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names);
     let options = crate::apply::UpOptions {
-        run: args.nodes.run_options(),
+        parallel: args.nodes.parallel(),
         dry_run: args.dry_run,
         force: args.force,
     };
-    let outcome = crate::apply::up(inventory, &options, &reporter.events()).await;
+    let outcome = crate::apply::up(
+        inventory,
+        &args.nodes.connector(),
+        &options,
+        &reporter.events(),
+    )
+    .await;
     reporter.finish().await;
     match args.nodes.output {
         Output::Json => print_json(&outcome)?,
-        Output::Table => println!("{}", outcome.to_text()),
+        Output::Table => println!("{}", render::up(&outcome)),
     }
     Ok(outcome.exit_code())
 }
@@ -314,15 +339,21 @@ async fn up(inventory: &Inventory, args: &UpArgs) -> color_eyre::Result<u8> {
 async fn verify(inventory: &Inventory, args: &VerifyArgs) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names);
-    let report = crate::verify::run(inventory, &args.nodes.run_options(), &reporter.events()).await;
+    let report = crate::verify::run(
+        inventory,
+        &args.nodes.connector(),
+        args.nodes.parallel(),
+        &reporter.events(),
+    )
+    .await;
     reporter.finish().await;
     if let Some(path) = &args.junit {
-        std::fs::write(path, report.to_junit()?)
+        std::fs::write(path, render::verify_junit(&report)?)
             .map_err(|e| color_eyre::eyre::eyre!("cannot write {}: {e}", path.display()))?;
     }
     match args.nodes.output {
         Output::Json => print_json(&report)?,
-        Output::Table => println!("{}", report.to_text()),
+        Output::Table => println!("{}", render::verify(&report)),
     }
     Ok(report.exit_code())
 }

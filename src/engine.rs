@@ -15,86 +15,155 @@ use std::time::Duration;
 
 use bollard::Docker;
 use bollard::models::{
-    LocalNodeState, NodeSpec, NodeSpecAvailabilityEnum, NodeSpecRoleEnum, NodeState, Reachability,
+    LocalNodeState, NodeSpec, NodeSpecAvailabilityEnum, NodeSpecRoleEnum, NodeState,
 };
 use http_body_util::BodyExt;
 use hyper::body::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::Availability;
+use crate::error::Stage;
+use crate::inventory::{Availability, Role};
 use crate::secret::Secret;
-use crate::ssh::{Connection, SshError, Stage};
+use crate::ssh::{Connection, SshError};
 use crate::tunnel::{self, HttpClient};
 
-/// A failed Docker API call, with the step it failed at.
-#[derive(Debug, thiserror::Error)]
+/// What kind of failure an engine error is, decided once, here, from the
+/// answer's status and message: layers above match on this, never on text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum EngineError {
-    /// The tunnel could not carry the request (socket, SSH connection).
-    #[error("{message}")]
-    Tunnel { stage: Stage, message: String },
-    /// The engine answered with an error.
-    #[error("{call}: the engine answered {status}: {message}")]
-    Api {
-        call: &'static str,
-        status: u16,
-        message: String,
-    },
-    /// The engine did not answer in time, or answered something unreadable.
-    #[error("{call}: {message}")]
-    Other { call: &'static str, message: String },
+pub(crate) enum ErrorKind {
+    /// The node is already part of a swarm (join, init).
+    AlreadyInSwarm,
+    /// The node is not part of a swarm.
+    NotInSwarm,
+    /// A manager-only call reached a worker (503).
+    NotManager,
+    /// The join token was refused.
+    InvalidToken,
+    /// Another writer moved the object's version in between (update).
+    OutOfSequence,
+    /// The engine cannot choose an advertise address on its own.
+    AdvertiseAddrAmbiguous,
+    /// The swarm is locked on this node.
+    Locked,
+    /// No answer within the request timeout, or the engine's own deadline.
+    Timeout,
+    /// The tunnel could not carry the request (SSH, socket).
+    Unreachable,
+    /// The engine answered 5xx with no more specific cause: may pass.
+    Transient,
+    /// The engine refused the request (4xx).
+    Rejected,
+    /// The answer could not be read.
+    Unreadable,
+}
+
+/// A failed Docker API call: its kind, the step it failed at, and a message
+/// (scrubbed of join tokens) that names the call and the cause.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{text}")]
+pub(crate) struct EngineError {
+    kind: ErrorKind,
+    stage: Stage,
+    text: String,
 }
 
 impl EngineError {
-    pub fn stage(&self) -> Stage {
-        match self {
-            EngineError::Tunnel { stage, .. } => *stage,
-            _ => Stage::Api,
+    pub(crate) fn new(kind: ErrorKind, stage: Stage, text: impl Into<String>) -> Self {
+        EngineError {
+            kind,
+            stage,
+            text: redact(&text.into()),
         }
     }
 
-    /// HTTP status of an engine error answer, if it was one.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            EngineError::Api { status, .. } => Some(*status),
-            _ => None,
-        }
+    /// An error answer of the engine, classified.
+    pub(crate) fn answer(call: &'static str, status: u16, message: &str) -> Self {
+        EngineError::new(
+            classify(status, message),
+            Stage::Api,
+            format!("{call}: the engine answered {status}: {message}"),
+        )
+    }
+
+    pub(crate) fn timeout(call: &'static str, after: Duration) -> Self {
+        EngineError::new(
+            ErrorKind::Timeout,
+            Stage::Api,
+            format!("{call}: no answer within {}s", after.as_secs()),
+        )
+    }
+
+    fn unreadable(call: &'static str, message: impl std::fmt::Display) -> Self {
+        EngineError::new(
+            ErrorKind::Unreadable,
+            Stage::Api,
+            format!("{call}: {message}"),
+        )
+    }
+
+    pub(crate) fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub(crate) fn stage(&self) -> Stage {
+        self.stage
     }
 
     fn from_bollard(call: &'static str, error: bollard::errors::Error) -> Self {
         if let Some(ssh) = find_ssh_error(&error) {
-            return EngineError::Tunnel {
-                stage: ssh.stage(),
-                message: ssh.to_string(),
-            };
+            return EngineError::new(ErrorKind::Unreachable, ssh.stage(), ssh.to_string());
         }
         match error {
             bollard::errors::Error::DockerResponseServerError {
                 status_code,
                 message,
-            } => EngineError::Api {
-                call,
-                status: status_code,
-                message: redact(&message),
-            },
-            other => EngineError::Other {
-                call,
-                message: redact(&other.to_string()),
-            },
+            } => EngineError::answer(call, status_code, &message),
+            bollard::errors::Error::RequestTimeoutError => EngineError::new(
+                ErrorKind::Timeout,
+                Stage::Api,
+                format!("{call}: no answer in time"),
+            ),
+            other => EngineError::unreadable(call, other),
         }
     }
 
     fn from_hyper(call: &'static str, error: hyper_util::client::legacy::Error) -> Self {
         if let Some(ssh) = find_ssh_error(&error) {
-            return EngineError::Tunnel {
-                stage: ssh.stage(),
-                message: ssh.to_string(),
-            };
+            return EngineError::new(ErrorKind::Unreachable, ssh.stage(), ssh.to_string());
         }
-        EngineError::Other {
-            call,
-            message: redact(&error.to_string()),
-        }
+        EngineError::new(
+            ErrorKind::Unreachable,
+            Stage::Api,
+            format!("{call}: {error}"),
+        )
+    }
+}
+
+/// The one place where engine messages are read for their meaning.
+fn classify(status: u16, message: &str) -> ErrorKind {
+    let m = message.to_ascii_lowercase();
+    if m.contains("already part of a swarm") {
+        ErrorKind::AlreadyInSwarm
+    } else if m.contains("not part of a swarm") {
+        ErrorKind::NotInSwarm
+    } else if m.contains("not a swarm manager") {
+        ErrorKind::NotManager
+    } else if m.contains("invalid join token") || m.contains("token") && m.contains("invalid") {
+        ErrorKind::InvalidToken
+    } else if m.contains("out of sequence") {
+        ErrorKind::OutOfSequence
+    } else if m.contains("advertise address") || m.contains("multiple addresses") {
+        ErrorKind::AdvertiseAddrAmbiguous
+    } else if m.contains("swarm is encrypted and needs to be unlocked") {
+        ErrorKind::Locked
+    } else if m.contains("deadline exceeded") || m.contains("timeout") || m.contains("timed out") {
+        ErrorKind::Timeout
+    } else if status >= 500 {
+        ErrorKind::Transient
+    } else {
+        ErrorKind::Rejected
     }
 }
 
@@ -110,7 +179,7 @@ fn find_ssh_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'
 }
 
 /// Replaces anything shaped like a swarm join token with `<redacted>`.
-pub fn redact(text: &str) -> String {
+pub(crate) fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(pos) = rest.find("SWMTKN-") {
@@ -129,7 +198,7 @@ pub fn redact(text: &str) -> String {
 /// `/info` `.Swarm.LocalNodeState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum LocalState {
+pub(crate) enum LocalState {
     Inactive,
     Pending,
     Active,
@@ -151,64 +220,75 @@ impl std::fmt::Display for LocalState {
 
 /// A manager as a worker's `/info` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RemoteManager {
-    pub node_id: String,
-    pub addr: String,
+pub(crate) struct RemoteManager {
+    pub(crate) node_id: String,
+    pub(crate) addr: String,
 }
 
 /// What a node's own `/info` says about it: its identity and swarm state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EngineInfo {
-    pub hostname: String,
-    pub engine_version: String,
-    pub api_version: String,
-    pub state: LocalState,
-    pub node_id: Option<String>,
-    pub node_addr: Option<String>,
+pub(crate) struct EngineInfo {
+    pub(crate) hostname: String,
+    pub(crate) engine_version: String,
+    pub(crate) api_version: String,
+    pub(crate) state: LocalState,
+    pub(crate) node_id: Option<String>,
+    pub(crate) node_addr: Option<String>,
     /// Only managers know the ClusterID.
-    pub cluster_id: Option<String>,
-    pub is_manager: bool,
-    pub remote_managers: Vec<RemoteManager>,
-    pub error: Option<String>,
+    pub(crate) cluster_id: Option<String>,
+    pub(crate) is_manager: bool,
+    pub(crate) remote_managers: Vec<RemoteManager>,
+    pub(crate) error: Option<String>,
 }
 
 /// A node as a manager's node list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SwarmNode {
-    pub id: String,
-    pub version: i64,
-    pub name: Option<String>,
-    pub hostname: String,
-    pub role: NodeRole,
-    pub availability: Availability,
-    pub labels: BTreeMap<String, String>,
-    pub state: String,
-    pub addr: Option<String>,
-    pub manager: Option<ManagerStatus>,
-    pub engine_version: Option<String>,
+pub(crate) struct SwarmNode {
+    pub(crate) id: String,
+    pub(crate) version: i64,
+    pub(crate) name: Option<String>,
+    pub(crate) hostname: String,
+    pub(crate) role: NodeRole,
+    pub(crate) availability: Availability,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) state: NodeStatus,
+    pub(crate) addr: Option<String>,
+    pub(crate) manager: Option<ManagerStatus>,
+    pub(crate) engine_version: Option<String>,
 }
 
 impl SwarmNode {
-    pub fn is_ready(&self) -> bool {
-        self.state == "ready"
+    pub(crate) fn is_ready(&self) -> bool {
+        self.state == NodeStatus::Ready
     }
 
-    pub fn is_leader(&self) -> bool {
+    pub(crate) fn is_leader(&self) -> bool {
         self.manager.as_ref().is_some_and(|m| m.leader)
     }
 
-    pub fn is_reachable(&self) -> bool {
+    pub(crate) fn is_reachable(&self) -> bool {
         self.manager
             .as_ref()
-            .is_some_and(|m| m.reachability == "reachable")
+            .is_some_and(|m| m.reachability == Reachability::Reachable)
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum NodeRole {
+pub(crate) enum NodeRole {
     Manager,
     Worker,
+}
+
+impl From<Role> for NodeRole {
+    /// The swarm role an inventory role asks for: the leader is a manager.
+    fn from(role: Role) -> NodeRole {
+        if role.is_manager() {
+            NodeRole::Manager
+        } else {
+            NodeRole::Worker
+        }
+    }
 }
 
 impl std::fmt::Display for NodeRole {
@@ -220,22 +300,61 @@ impl std::fmt::Display for NodeRole {
     }
 }
 
+/// A node's state in a manager's node list (`Status.State`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum NodeStatus {
+    Ready,
+    Down,
+    Disconnected,
+    Unknown,
+}
+
+impl std::fmt::Display for NodeStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NodeStatus::Ready => "ready",
+            NodeStatus::Down => "down",
+            NodeStatus::Disconnected => "disconnected",
+            NodeStatus::Unknown => "unknown",
+        })
+    }
+}
+
+/// A manager's Raft reachability (`ManagerStatus.Reachability`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Reachability {
+    Reachable,
+    Unreachable,
+    Unknown,
+}
+
+impl std::fmt::Display for Reachability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Reachability::Reachable => "reachable",
+            Reachability::Unreachable => "unreachable",
+            Reachability::Unknown => "unknown",
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ManagerStatus {
-    pub leader: bool,
-    /// `reachable`, `unreachable` or `unknown`.
-    pub reachability: String,
+pub(crate) struct ManagerStatus {
+    pub(crate) leader: bool,
+    pub(crate) reachability: Reachability,
     /// The manager's swarm address (`IP:2377`): where joiners connect.
-    pub addr: String,
+    pub(crate) addr: String,
 }
 
 /// The swarm's join tokens. Secrets: never printed.
 #[derive(Debug, Clone, Deserialize)]
-pub struct JoinTokens {
+pub(crate) struct JoinTokens {
     #[serde(rename = "Worker", deserialize_with = "secret")]
-    pub worker: Secret,
+    pub(crate) worker: Secret,
     #[serde(rename = "Manager", deserialize_with = "secret")]
-    pub manager: Secret,
+    pub(crate) manager: Secret,
 }
 
 fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
@@ -244,39 +363,37 @@ fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
 
 /// `GET /swarm` from a manager.
 #[derive(Debug, Clone, Deserialize)]
-pub struct SwarmInspect {
-    #[serde(rename = "ID")]
-    pub cluster_id: String,
+pub(crate) struct SwarmInspect {
     #[serde(rename = "JoinTokens")]
-    pub tokens: JoinTokens,
+    pub(crate) tokens: JoinTokens,
 }
 
 /// Body of `POST /swarm/init`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct InitRequest {
-    pub listen_addr: String,
+pub(crate) struct InitRequest {
+    pub(crate) listen_addr: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub advertise_addr: Option<String>,
-    pub availability: Availability,
+    pub(crate) advertise_addr: Option<String>,
+    pub(crate) availability: Availability,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub default_addr_pool: Vec<String>,
+    pub(crate) default_addr_pool: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subnet_size: Option<u32>,
+    pub(crate) subnet_size: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data_path_port: Option<u16>,
-    pub spec: serde_json::Value,
+    pub(crate) data_path_port: Option<u16>,
+    pub(crate) spec: serde_json::Value,
 }
 
 /// Body of `POST /swarm/join`. Its `Debug` is derived, but the token is a
 /// [`Secret`], so it stays redacted.
 #[derive(Debug, Clone)]
-pub struct JoinRequest {
-    pub listen_addr: String,
-    pub advertise_addr: Option<String>,
-    pub remote_addrs: Vec<String>,
-    pub token: Secret,
-    pub availability: Availability,
+pub(crate) struct JoinRequest {
+    pub(crate) listen_addr: String,
+    pub(crate) advertise_addr: Option<String>,
+    pub(crate) remote_addrs: Vec<String>,
+    pub(crate) token: Secret,
+    pub(crate) availability: Availability,
 }
 
 impl JoinRequest {
@@ -297,15 +414,15 @@ impl JoinRequest {
 
 /// The desired spec of a node for a node update.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeUpdate {
-    pub role: NodeRole,
-    pub availability: Availability,
-    pub labels: BTreeMap<String, String>,
+pub(crate) struct NodeUpdate {
+    pub(crate) role: NodeRole,
+    pub(crate) availability: Availability,
+    pub(crate) labels: BTreeMap<String, String>,
 }
 
 /// One node's engine, reached through its SSH connection.
 #[derive(Clone)]
-pub struct Engine {
+pub(crate) struct Engine {
     docker: Docker,
     http: HttpClient,
     timeout: Duration,
@@ -322,7 +439,7 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// Builds the clients and negotiates the API version: the first request,
     /// so a socket that cannot be opened shows here.
-    pub async fn connect(
+    pub(crate) async fn connect(
         connection: Arc<Connection>,
         socket: &str,
         timeout: Duration,
@@ -356,11 +473,11 @@ impl Engine {
     }
 
     /// The negotiated API version, e.g. `1.41`.
-    pub fn api_version(&self) -> String {
+    pub(crate) fn api_version(&self) -> String {
         self.docker.client_version().to_string()
     }
 
-    pub async fn info(&self) -> Result<EngineInfo, EngineError> {
+    pub(crate) async fn info(&self) -> Result<EngineInfo, EngineError> {
         let info = self
             .docker
             .info()
@@ -397,7 +514,7 @@ impl Engine {
     }
 
     /// The swarm's node list (managers only).
-    pub async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
+    pub(crate) async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
         let nodes = self
             .docker
             .list_nodes(None::<bollard::query_parameters::ListNodesOptions>)
@@ -407,42 +524,35 @@ impl Engine {
     }
 
     /// The cluster ID and join tokens (managers only).
-    pub async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
+    pub(crate) async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
         let bytes = self.raw("GET /swarm", "GET", "/swarm", None).await?;
-        serde_json::from_slice(&bytes).map_err(|e| EngineError::Other {
-            call: "GET /swarm",
-            message: format!("unreadable answer: {e}"),
-        })
+        serde_json::from_slice(&bytes)
+            .map_err(|e| EngineError::unreadable("GET /swarm", format!("unreadable answer: {e}")))
     }
 
     /// Initialises a new swarm on this node; returns its NodeID.
-    pub async fn init(&self, request: &InitRequest) -> Result<String, EngineError> {
-        let body = serde_json::to_vec(request).map_err(|e| EngineError::Other {
-            call: "POST /swarm/init",
-            message: e.to_string(),
-        })?;
+    pub(crate) async fn init(&self, request: &InitRequest) -> Result<String, EngineError> {
+        let body = serde_json::to_vec(request)
+            .map_err(|e| EngineError::unreadable("POST /swarm/init", e))?;
         let bytes = self
             .raw("POST /swarm/init", "POST", "/swarm/init", Some(body))
             .await?;
-        serde_json::from_slice::<String>(&bytes).map_err(|e| EngineError::Other {
-            call: "POST /swarm/init",
-            message: format!("unreadable answer: {e}"),
+        serde_json::from_slice::<String>(&bytes).map_err(|e| {
+            EngineError::unreadable("POST /swarm/init", format!("unreadable answer: {e}"))
         })
     }
 
     /// Joins this node to a swarm.
-    pub async fn join(&self, request: &JoinRequest) -> Result<(), EngineError> {
-        let body = serde_json::to_vec(&request.body()).map_err(|e| EngineError::Other {
-            call: "POST /swarm/join",
-            message: e.to_string(),
-        })?;
+    pub(crate) async fn join(&self, request: &JoinRequest) -> Result<(), EngineError> {
+        let body = serde_json::to_vec(&request.body())
+            .map_err(|e| EngineError::unreadable("POST /swarm/join", e))?;
         self.raw("POST /swarm/join", "POST", "/swarm/join", Some(body))
             .await
             .map(|_| ())
     }
 
     /// Updates a node's spec (role, availability, labels) at `version`.
-    pub async fn update_node(
+    pub(crate) async fn update_node(
         &self,
         node: &SwarmNode,
         update: &NodeUpdate,
@@ -485,10 +595,7 @@ impl Engine {
         }
         let request = builder
             .body(bollard::body_full(Bytes::from(body.unwrap_or_default())))
-            .map_err(|e| EngineError::Other {
-                call,
-                message: e.to_string(),
-            })?;
+            .map_err(|e| EngineError::unreadable(call, e))?;
         let exchange = async {
             let response = self
                 .http
@@ -500,28 +607,20 @@ impl Engine {
                 .into_body()
                 .collect()
                 .await
-                .map_err(|e| EngineError::Other {
-                    call,
-                    message: format!("reading the answer: {e}"),
-                })?
+                .map_err(|e| EngineError::unreadable(call, format!("reading the answer: {e}")))?
                 .to_bytes();
             if !status.is_success() {
-                return Err(EngineError::Api {
+                return Err(EngineError::answer(
                     call,
-                    status: status.as_u16(),
-                    message: redact(&engine_message(&bytes)),
-                });
+                    status.as_u16(),
+                    &engine_message(&bytes),
+                ));
             }
             Ok(bytes)
         };
         tokio::time::timeout(self.timeout, exchange)
             .await
-            .unwrap_or_else(|_| {
-                Err(EngineError::Other {
-                    call,
-                    message: format!("no answer within {}s", self.timeout.as_secs()),
-                })
-            })
+            .unwrap_or_else(|_| Err(EngineError::timeout(call, self.timeout)))
     }
 }
 
@@ -556,21 +655,19 @@ fn convert_node(node: bollard::models::Node) -> Option<SwarmNode> {
         },
         labels: spec.labels.unwrap_or_default().into_iter().collect(),
         state: match status.state {
-            Some(NodeState::READY) => "ready",
-            Some(NodeState::DOWN) => "down",
-            Some(NodeState::DISCONNECTED) => "disconnected",
-            _ => "unknown",
-        }
-        .to_owned(),
+            Some(NodeState::READY) => NodeStatus::Ready,
+            Some(NodeState::DOWN) => NodeStatus::Down,
+            Some(NodeState::DISCONNECTED) => NodeStatus::Disconnected,
+            _ => NodeStatus::Unknown,
+        },
         addr: status.addr,
         manager: node.manager_status.map(|m| ManagerStatus {
             leader: m.leader.unwrap_or(false),
             reachability: match m.reachability {
-                Some(Reachability::REACHABLE) => "reachable",
-                Some(Reachability::UNREACHABLE) => "unreachable",
-                _ => "unknown",
-            }
-            .to_owned(),
+                Some(bollard::models::Reachability::REACHABLE) => Reachability::Reachable,
+                Some(bollard::models::Reachability::UNREACHABLE) => Reachability::Unreachable,
+                _ => Reachability::Unknown,
+            },
             addr: m.addr.unwrap_or_default(),
         }),
         engine_version: description.engine.and_then(|e| e.engine_version),
@@ -612,7 +709,6 @@ mod tests {
     fn swarm_inspect_tokens_parse_into_secrets() {
         let json = br#"{"ID":"abc","JoinTokens":{"Worker":"SWMTKN-1-w","Manager":"SWMTKN-1-m"},"Spec":{}}"#;
         let inspect: SwarmInspect = serde_json::from_slice(json).unwrap();
-        assert_eq!(inspect.cluster_id, "abc");
         assert_eq!(inspect.tokens.worker.expose(), "SWMTKN-1-w");
         assert!(!format!("{inspect:?}").contains("SWMTKN"));
     }

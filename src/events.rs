@@ -8,7 +8,7 @@ use crate::inventory::NodeName;
 
 /// A step a node is in, shown on its progress line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     Connecting,
     Inspecting,
     /// Planned, waiting for its turn (managers join one at a time).
@@ -47,40 +47,31 @@ impl std::fmt::Display for Step {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub(crate) enum Event {
     /// A node started a step.
-    Step {
-        node: NodeName,
-        step: Step,
-    },
+    Step { node: NodeName, step: Step },
     /// A node finished; `summary` says what was done.
-    Done {
-        node: NodeName,
-        summary: String,
-    },
+    Done { node: NodeName, summary: String },
     /// A node failed; `error` names the cause.
-    Failed {
-        node: NodeName,
-        error: String,
-    },
+    Failed { node: NodeName, error: String },
     /// Something the user should know that is not tied to one node's line.
     Warn(String),
-    Info(String),
 }
 
 /// The sending side, cheap to clone into every node's task. Sending never
 /// fails the run: with no reporter left, events are dropped.
 #[derive(Debug, Clone)]
-pub struct Events(mpsc::UnboundedSender<Event>);
+pub(crate) struct Events(mpsc::UnboundedSender<Event>);
 
 impl Events {
-    pub fn channel() -> (Events, mpsc::UnboundedReceiver<Event>) {
+    pub(crate) fn channel() -> (Events, mpsc::UnboundedReceiver<Event>) {
         let (tx, rx) = mpsc::unbounded_channel();
         (Events(tx), rx)
     }
 
-    /// Events that go nowhere (tests, library use without a reporter).
-    pub fn discard() -> Events {
+    /// Events that go nowhere (tests).
+    #[cfg(test)]
+    pub(crate) fn discard() -> Events {
         Events::channel().0
     }
 
@@ -88,32 +79,28 @@ impl Events {
         let _ = self.0.send(event);
     }
 
-    pub fn step(&self, node: &NodeName, step: Step) {
+    pub(crate) fn step(&self, node: &NodeName, step: Step) {
         self.send(Event::Step {
             node: node.clone(),
             step,
         });
     }
 
-    pub fn done(&self, node: &NodeName, summary: impl Into<String>) {
+    pub(crate) fn done(&self, node: &NodeName, summary: impl Into<String>) {
         self.send(Event::Done {
             node: node.clone(),
             summary: summary.into(),
         });
     }
 
-    pub fn failed(&self, node: &NodeName, error: impl Into<String>) {
+    pub(crate) fn failed(&self, node: &NodeName, error: impl Into<String>) {
         self.send(Event::Failed {
             node: node.clone(),
             error: error.into(),
         });
     }
 
-    pub fn warn(&self, text: impl Into<String>) {
+    pub(crate) fn warn(&self, text: impl Into<String>) {
         self.send(Event::Warn(text.into()));
-    }
-
-    pub fn info(&self, text: impl Into<String>) {
-        self.send(Event::Info(text.into()));
     }
 }

@@ -1,26 +1,34 @@
 //! swarmadm: bootstrap, converge and verify a highly available Docker Swarm
 //! over SSH. The library owns everything; `main.rs` only calls [`run`].
 //!
-//! The flow is a pipeline: arguments ([`cli`]) → inventory ([`inventory`]) →
-//! connections ([`ssh`], [`tunnel`], [`engine`]) → the subcommand
-//! ([`status`], [`plan`] + [`apply`], [`verify`], [`lab`]) → events
-//! ([`events`]) → what the user sees ([`ui`]).
+//! The data flow is a pipeline: arguments ([`cli`]) → inventory
+//! ([`inventory`]) → one snapshot of the nodes (`observe`, through the
+//! `host` trait, whose real implementation is `ssh` + `tunnel` + `engine`)
+//! → the plan (`plan`) → its execution (`apply`) or the checks (`verify`)
+//! or the table (`status`) → results and events (`events`) → what the user
+//! sees (`ui`). See ARCHITECTURE.md.
 
-pub mod apply;
+#![warn(unreachable_pub)]
+
+mod apply;
 pub mod cli;
-pub mod engine;
-pub mod error;
-pub mod events;
+mod engine;
+mod error;
+mod events;
+mod exit_codes;
+#[cfg(test)]
+mod fake;
+mod host;
 pub mod inventory;
-pub mod known_hosts;
+mod known_hosts;
 pub mod lab;
-pub mod observe;
-pub mod plan;
-pub mod secret;
-pub mod ssh;
-pub mod status;
-pub mod tunnel;
-pub mod ui;
-pub mod verify;
+mod observe;
+mod plan;
+mod secret;
+mod ssh;
+mod status;
+mod tunnel;
+mod ui;
+mod verify;
 
 pub use cli::run;

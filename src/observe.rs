@@ -1,183 +1,262 @@
-//! Reaching every node of an inventory and reading what it says about
-//! itself, in parallel, bounded, each node with its own result: one failure
-//! never hides the others.
+//! One observation of the inventory's nodes per run: the [`Snapshot`].
+//! Every node is reached in parallel (bounded, each with its own result, so
+//! one failure never hides the others), its `/info` read, the swarm the
+//! inventory belongs to chosen, and that swarm's node list read from one of
+//! its managers. `status`, `up` and `verify` all start from a snapshot.
 //!
-//! This module gathers facts (connections, `/info`, a manager's node list);
-//! it decides nothing. Deciding is [`crate::plan`] and [`crate::verify`].
+//! This module gathers facts; it decides nothing beyond which swarm is the
+//! inventory's. Deciding is [`crate::plan`] and [`crate::verify`].
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::stream;
-use serde::Serialize;
 
-use crate::engine::{Engine, EngineError, EngineInfo, LocalState, SwarmNode};
+use crate::engine::{EngineInfo, LocalState, SwarmNode};
+use crate::error::Failure;
 use crate::events::{Events, Step};
-use crate::inventory::{Inventory, Node};
-use crate::ssh::{Connection, SshError, SshOptions, Stage};
-
-/// Options for a run that talks to nodes.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    pub ssh: SshOptions,
-    /// Timeout of one Docker API request.
-    pub request_timeout: Duration,
-    /// How many nodes are worked on at once.
-    pub parallel: usize,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        Self {
-            ssh: SshOptions::default(),
-            request_timeout: Duration::from_secs(60),
-            parallel: 16,
-        }
-    }
-}
-
-/// Why a node could not be reached or read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Failure {
-    pub stage: Stage,
-    pub message: String,
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} failed: {}", self.stage, self.message)
-    }
-}
-
-impl From<SshError> for Failure {
-    fn from(e: SshError) -> Self {
-        Failure {
-            stage: e.stage(),
-            message: e.to_string(),
-        }
-    }
-}
-
-impl From<EngineError> for Failure {
-    fn from(e: EngineError) -> Self {
-        Failure {
-            stage: e.stage(),
-            message: e.to_string(),
-        }
-    }
-}
-
-/// A node that answered: its connection, its engine and its `/info`.
-#[derive(Debug, Clone)]
-pub struct Reached {
-    pub connection: Arc<Connection>,
-    pub engine: Engine,
-    pub info: EngineInfo,
-}
-
-/// One inventory node and what reaching it gave.
-#[derive(Debug, Clone)]
-pub struct Observed {
-    pub node: Node,
-    pub reach: Result<Reached, Failure>,
-}
-
-impl Observed {
-    pub fn reached(&self) -> Option<&Reached> {
-        self.reach.as_ref().ok()
-    }
-
-    pub fn info(&self) -> Option<&EngineInfo> {
-        self.reached().map(|r| &r.info)
-    }
-}
-
-/// Connects to every node (one SSH connection each) and reads its `/info`.
-/// Results come back in inventory order.
-pub async fn reach_all(
-    inventory: &Inventory,
-    options: &RunOptions,
-    events: &Events,
-) -> Vec<Observed> {
-    let parallel = options.parallel.max(1);
-    stream::iter(inventory.nodes.iter().cloned())
-        .map(|node| async move {
-            let reach = reach(&node, options, events).await;
-            if let Err(failure) = &reach {
-                events.failed(&node.name, failure.to_string());
-            }
-            Observed { node, reach }
-        })
-        .buffered(parallel)
-        .collect()
-        .await
-}
-
-async fn reach(node: &Node, options: &RunOptions, events: &Events) -> Result<Reached, Failure> {
-    events.step(&node.name, Step::Connecting);
-    let connection = Arc::new(Connection::open(&node.ssh, &options.ssh).await?);
-    events.step(&node.name, Step::Inspecting);
-    let engine = Engine::connect(
-        Arc::clone(&connection),
-        &node.ssh.socket,
-        options.request_timeout,
-    )
-    .await?;
-    let info = engine.info().await?;
-    Ok(Reached {
-        connection,
-        engine,
-        info,
-    })
-}
+use crate::host::{Connector, SwarmHost};
+use crate::inventory::{Inventory, NodeName, Role};
 
 /// The swarm as one of its managers sees it.
 #[derive(Debug, Clone)]
-pub struct ClusterView {
-    pub cluster_id: String,
-    /// Index into the observations of the manager that answered.
-    pub source: usize,
-    pub nodes: Vec<SwarmNode>,
+pub(crate) struct ClusterView {
+    pub(crate) cluster_id: String,
+    /// The inventory node whose node list this is.
+    pub(crate) source: NodeName,
+    pub(crate) nodes: Vec<SwarmNode>,
 }
 
 impl ClusterView {
-    pub fn node(&self, id: &str) -> Option<&SwarmNode> {
+    pub(crate) fn node(&self, id: &str) -> Option<&SwarmNode> {
         self.nodes.iter().find(|n| n.id == id)
     }
 
-    pub fn leader(&self) -> Option<&SwarmNode> {
+    pub(crate) fn leader(&self) -> Option<&SwarmNode> {
         self.nodes.iter().find(|n| n.is_leader())
     }
 
-    pub fn managers(&self) -> impl Iterator<Item = &SwarmNode> {
+    pub(crate) fn managers(&self) -> impl Iterator<Item = &SwarmNode> {
         self.nodes.iter().filter(|n| n.manager.is_some())
     }
 }
 
-/// Reads the node list of swarm `cluster_id` from a reachable manager of
-/// the inventory that is in it, trying each such manager in turn (the Raft
-/// leader first once known). `None` when no manager of that swarm answers.
-pub async fn cluster_view(observed: &[Observed], cluster_id: &str) -> Option<ClusterView> {
-    let candidates = observed.iter().enumerate().filter(|(_, o)| {
-        o.info().is_some_and(|i| {
-            i.is_manager
-                && i.state == LocalState::Active
-                && i.cluster_id.as_deref() == Some(cluster_id)
-        })
-    });
-    for (index, o) in candidates {
-        let Some(reached) = o.reached() else { continue };
-        match reached.engine.nodes().await {
-            Ok(nodes) => {
-                return Some(ClusterView {
-                    cluster_id: cluster_id.to_owned(),
-                    source: index,
-                    nodes,
-                });
+/// What the nodes said, as plain data: what planning, verifying and the
+/// status table read. Keyed by inventory node name.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Facts {
+    /// Each inventory node's `/info`, or why it could not be read.
+    pub(crate) nodes: BTreeMap<NodeName, Result<EngineInfo, Failure>>,
+    /// The swarm the inventory's managers are in (see [`choose_swarm`]).
+    pub(crate) cluster_id: Option<String>,
+    /// That swarm's node list, when one of its managers answered.
+    pub(crate) view: Option<ClusterView>,
+    /// Node lists of other swarms that inventory managers are in.
+    pub(crate) others: Vec<ClusterView>,
+}
+
+impl Facts {
+    pub(crate) fn info(&self, name: &NodeName) -> Option<&EngineInfo> {
+        self.nodes.get(name)?.as_ref().ok()
+    }
+
+    pub(crate) fn get(&self, name: &NodeName) -> Option<Result<&EngineInfo, &Failure>> {
+        self.nodes.get(name).map(Result::as_ref)
+    }
+}
+
+/// The facts plus the hosts that answered, for the commands that act.
+#[derive(Debug)]
+pub(crate) struct Snapshot<H> {
+    pub(crate) facts: Facts,
+    pub(crate) hosts: BTreeMap<NodeName, H>,
+    /// Connections opened to take this snapshot.
+    pub(crate) connections: usize,
+}
+
+/// Reaches every node of `inventory` (at most `parallel` at once), reads
+/// its `/info`, chooses the inventory's swarm and reads its node list.
+pub(crate) async fn snapshot<C: Connector>(
+    inventory: &Inventory,
+    connector: &C,
+    parallel: usize,
+    events: &Events,
+) -> Snapshot<C::Host> {
+    let reached: Vec<(NodeName, Result<(C::Host, EngineInfo), Failure>)> =
+        stream::iter(inventory.nodes.iter())
+            .map(|node| async move {
+                events.step(&node.name, Step::Connecting);
+                let result = reach(connector, node, events).await;
+                if let Err(failure) = &result {
+                    events.failed(&node.name, failure.to_string());
+                }
+                (node.name.clone(), result)
+            })
+            .buffer_unordered(parallel.max(1))
+            .collect()
+            .await;
+    let mut facts = Facts::default();
+    let mut hosts = BTreeMap::new();
+    for (name, result) in reached {
+        match result {
+            Ok((host, info)) => {
+                facts.nodes.insert(name.clone(), Ok(info));
+                hosts.insert(name, host);
             }
-            Err(e) => tracing::debug!("{}: node list failed: {e}", o.node.name),
+            Err(failure) => {
+                facts.nodes.insert(name, Err(failure));
+            }
         }
     }
-    None
+    let mut snapshot = Snapshot {
+        facts,
+        hosts,
+        connections: connector.connections(),
+    };
+    snapshot.read_views(inventory).await;
+    snapshot
+}
+
+async fn reach<C: Connector>(
+    connector: &C,
+    node: &crate::inventory::Node,
+    events: &Events,
+) -> Result<(C::Host, EngineInfo), Failure> {
+    let host = connector.connect(node).await?;
+    events.step(&node.name, Step::Inspecting);
+    let info = host.info().await?;
+    Ok((host, info))
+}
+
+impl<H: SwarmHost> Snapshot<H> {
+    /// Chooses the inventory's swarm and reads the node list of it and of
+    /// every other swarm an inventory manager is in.
+    async fn read_views(&mut self, inventory: &Inventory) {
+        self.facts.cluster_id = choose_swarm(inventory, &self.facts);
+        let mut ids: BTreeSet<String> = self
+            .facts
+            .nodes
+            .values()
+            .filter_map(|r| r.as_ref().ok()?.cluster_id.clone())
+            .collect();
+        self.facts.view = None;
+        self.facts.others.clear();
+        if let Some(id) = self.facts.cluster_id.clone() {
+            ids.remove(&id);
+            self.facts.view = self.cluster_view(&id).await;
+        }
+        for id in ids {
+            if let Some(view) = self.cluster_view(&id).await {
+                self.facts.others.push(view);
+            }
+        }
+    }
+
+    /// Reads the node list of swarm `cluster_id` from a reachable manager
+    /// in it, trying each in turn. `None` when none of them answers.
+    async fn cluster_view(&self, cluster_id: &str) -> Option<ClusterView> {
+        for (name, info) in self.facts.nodes.iter() {
+            let Ok(info) = info else { continue };
+            if !(info.is_manager
+                && info.state == LocalState::Active
+                && info.cluster_id.as_deref() == Some(cluster_id))
+            {
+                continue;
+            }
+            let Some(host) = self.hosts.get(name) else {
+                continue;
+            };
+            match host.nodes().await {
+                Ok(nodes) => {
+                    return Some(ClusterView {
+                        cluster_id: cluster_id.to_owned(),
+                        source: name.clone(),
+                        nodes,
+                    });
+                }
+                Err(e) => tracing::debug!("{name}: node list failed: {e}"),
+            }
+        }
+        None
+    }
+
+    /// Nodes left `pending` by an interrupted join settle within seconds:
+    /// re-reads their `/info` for up to `timeout`, then the node lists.
+    pub(crate) async fn settle_pending(
+        &mut self,
+        inventory: &Inventory,
+        timeout: Duration,
+        events: &Events,
+    ) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut settled_any = false;
+        loop {
+            let pending: Vec<NodeName> = self
+                .facts
+                .nodes
+                .iter()
+                .filter(|(_, r)| r.as_ref().is_ok_and(|i| i.state == LocalState::Pending))
+                .map(|(name, _)| name.clone())
+                .collect();
+            if pending.is_empty() || tokio::time::Instant::now() >= deadline {
+                break;
+            }
+            settled_any = true;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            for name in pending {
+                let Some(host) = self.hosts.get(&name) else {
+                    continue;
+                };
+                events.step(&name, Step::Inspecting);
+                if let Ok(info) = host.info().await {
+                    self.facts.nodes.insert(name, Ok(info));
+                }
+            }
+        }
+        if settled_any {
+            self.read_views(inventory).await;
+        }
+    }
+
+    /// The host that answers for the swarm: the Raft leader when it is an
+    /// inventory node that answered, else the node the view came from.
+    pub(crate) fn source(&self) -> Option<(&NodeName, &H)> {
+        let view = self.facts.view.as_ref()?;
+        let leader_id = view.leader().map(|l| l.id.as_str());
+        let by_leader = self.facts.nodes.iter().find(|(_, r)| {
+            r.as_ref().is_ok_and(|i| {
+                i.is_manager && i.node_id.is_some() && i.node_id.as_deref() == leader_id
+            })
+        });
+        let name = by_leader.map(|(n, _)| n).unwrap_or(&view.source);
+        self.hosts.get_key_value(name)
+    }
+}
+
+/// Which existing swarm the inventory belongs to: the one its reachable
+/// managers are in, preferring the leader's, then the one with the most
+/// inventory managers. Only nodes the inventory lists as leader or manager
+/// count: a swarm that only an inventory worker manages is a foreign one.
+/// `None` when no reachable inventory manager is in a swarm.
+pub(crate) fn choose_swarm(inventory: &Inventory, facts: &Facts) -> Option<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for node in inventory.managers() {
+        let Some(info) = facts.info(&node.name) else {
+            continue;
+        };
+        if info.state != LocalState::Active || !info.is_manager {
+            continue;
+        }
+        if let Some(id) = info.cluster_id.as_deref() {
+            if node.role == Role::Leader {
+                return Some(id.to_owned());
+            }
+            *counts.entry(id).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(id, _)| id.to_owned())
 }

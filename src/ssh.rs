@@ -6,7 +6,6 @@
 //! Docker. The HTTP side of the tunnel lives in [`crate::tunnel`].
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,33 +14,10 @@ use russh::keys::agent::AgentIdentity;
 use russh::keys::agent::client::AgentClient;
 use russh::keys::{PrivateKeyWithHashAlg, PublicKey};
 use russh::{ChannelOpenFailure, ChannelStream};
-use serde::Serialize;
 
+use crate::error::Stage;
 use crate::inventory::{HostKeyPolicy, SshHop, SshTarget};
 use crate::known_hosts::{self, HostKeyStatus};
-
-/// Which step of reaching a node failed. Shown in `status` and in errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Stage {
-    Tcp,
-    HostKey,
-    Auth,
-    Socket,
-    Api,
-}
-
-impl std::fmt::Display for Stage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Stage::Tcp => "tcp",
-            Stage::HostKey => "host key",
-            Stage::Auth => "auth",
-            Stage::Socket => "socket",
-            Stage::Api => "api",
-        })
-    }
-}
 
 /// Why an SSH connection or channel could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -162,14 +138,6 @@ impl Default for SshOptions {
     }
 }
 
-/// Counts SSH connections opened by this process, so that runs can report
-/// (and tests can check) that each node got exactly one.
-static CONNECTIONS_OPENED: AtomicUsize = AtomicUsize::new(0);
-
-pub fn connections_opened() -> usize {
-    CONNECTIONS_OPENED.load(Ordering::Relaxed)
-}
-
 /// An authenticated SSH connection to one node (plus its jump hosts, which
 /// must stay open for as long as the node's connection is used).
 pub struct Connection {
@@ -214,7 +182,6 @@ impl Connection {
             jumps.push(handle);
         }
         let handle = connect_hop(&target.hop, jumps.last(), options).await?;
-        CONNECTIONS_OPENED.fetch_add(1, Ordering::Relaxed);
         Ok(Connection {
             handle,
             _jumps: jumps,

@@ -2,147 +2,94 @@
 //! (engine and API version, swarm state, NodeID) and completed from a
 //! manager's node list (role, availability, leader). Read-only.
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 
-use crate::engine::{LocalState, SwarmNode};
+use crate::engine::{LocalState, NodeRole, SwarmNode};
+use crate::error::Failure;
 use crate::events::Events;
-use crate::inventory::Inventory;
-use crate::observe::{self, ClusterView, Failure, Observed, RunOptions};
-use crate::ui;
+use crate::exit_codes;
+use crate::host::Connector;
+use crate::inventory::{Availability, Inventory, Node};
+use crate::observe::{self, ClusterView, Facts};
 
 /// One row of `status`. The JSON form of `status --output json` is
 /// `{"nodes": [NodeStatus, ...], "ssh_connections": N}`.
 #[derive(Debug, Clone, Serialize)]
-pub struct NodeStatus {
-    pub name: String,
-    pub ssh_address: String,
-    pub reachable: bool,
-    pub hostname: Option<String>,
-    pub engine_version: Option<String>,
-    pub api_version: Option<String>,
+pub(crate) struct NodeStatus {
+    pub(crate) name: String,
+    pub(crate) ssh_address: String,
+    pub(crate) reachable: bool,
+    pub(crate) hostname: Option<String>,
+    pub(crate) engine_version: Option<String>,
+    pub(crate) api_version: Option<String>,
     /// inactive, pending, active, error or locked.
-    pub state: Option<LocalState>,
-    pub node_id: Option<String>,
+    pub(crate) state: Option<LocalState>,
+    pub(crate) node_id: Option<String>,
     /// manager or worker, from a manager's node list.
-    pub role: Option<String>,
-    pub leader: bool,
-    pub availability: Option<String>,
-    pub cluster_id: Option<String>,
-    pub error: Option<Failure>,
+    pub(crate) role: Option<NodeRole>,
+    pub(crate) leader: bool,
+    pub(crate) availability: Option<Availability>,
+    pub(crate) cluster_id: Option<String>,
+    pub(crate) error: Option<Failure>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct StatusReport {
-    pub nodes: Vec<NodeStatus>,
+pub(crate) struct StatusReport {
+    pub(crate) nodes: Vec<NodeStatus>,
     /// SSH connections this run opened (one per reachable node).
-    pub ssh_connections: usize,
+    pub(crate) ssh_connections: usize,
 }
 
 impl StatusReport {
-    pub fn all_reachable(&self) -> bool {
-        self.nodes.iter().all(|n| n.reachable)
-    }
-
-    pub fn to_table(&self) -> String {
-        let rows = self
-            .nodes
-            .iter()
-            .map(|n| {
-                let dash = || "-".to_owned();
-                let role = match (&n.role, n.leader) {
-                    (Some(r), true) => format!("{r} (leader)"),
-                    (Some(r), false) => r.clone(),
-                    (None, _) => dash(),
-                };
-                vec![
-                    n.name.clone(),
-                    n.ssh_address.clone(),
-                    n.engine_version.clone().unwrap_or_else(dash),
-                    n.api_version.clone().unwrap_or_else(dash),
-                    n.state
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| "unreachable".into()),
-                    n.node_id.clone().unwrap_or_else(dash),
-                    role,
-                    n.availability.clone().unwrap_or_else(dash),
-                    n.cluster_id.clone().unwrap_or_else(dash),
-                    n.error.as_ref().map(|e| e.to_string()).unwrap_or_default(),
-                ]
-            })
-            .collect();
-        ui::table(
-            &[
-                "NODE",
-                "SSH",
-                "ENGINE",
-                "API",
-                "SWARM",
-                "NODE ID",
-                "ROLE",
-                "AVAILABILITY",
-                "CLUSTER ID",
-                "ERROR",
-            ],
-            rows,
-        )
+    pub(crate) fn exit_code(&self) -> u8 {
+        if self.nodes.iter().all(|n| n.reachable) {
+            exit_codes::OK
+        } else {
+            exit_codes::FAILED
+        }
     }
 }
 
 /// Reaches every node and builds the report.
-pub async fn run(inventory: &Inventory, options: &RunOptions, events: &Events) -> StatusReport {
-    let before = crate::ssh::connections_opened();
-    let observed = observe::reach_all(inventory, options, events).await;
-    let views = views(&observed).await;
-    let nodes = observed
+pub(crate) async fn run<C: Connector>(
+    inventory: &Inventory,
+    connector: &C,
+    parallel: usize,
+    events: &Events,
+) -> StatusReport {
+    let snapshot = observe::snapshot(inventory, connector, parallel, events).await;
+    let nodes = inventory
+        .nodes
         .iter()
-        .map(|o| {
-            let status = row(o, &views);
-            // Unreachable nodes were already reported by observe.
-            if let Ok(r) = &o.reach {
-                events.done(
-                    &o.node.name,
-                    format!("engine {} ({})", r.info.engine_version, r.info.state),
-                );
-            }
-            status
-        })
+        .map(|node| row(node, &snapshot.facts))
         .collect();
-    StatusReport {
-        nodes,
-        ssh_connections: crate::ssh::connections_opened() - before,
-    }
-}
-
-/// One node list per swarm that a reachable manager reports.
-async fn views(observed: &[Observed]) -> Vec<ClusterView> {
-    let cluster_ids: BTreeSet<&str> = observed
-        .iter()
-        .filter_map(|o| o.info()?.cluster_id.as_deref())
-        .collect();
-    let mut views = Vec::new();
-    for id in cluster_ids {
-        if let Some(view) = observe::cluster_view(observed, id).await {
-            views.push(view);
+    for (name, result) in &snapshot.facts.nodes {
+        // Unreachable nodes were already reported by observe.
+        if let Ok(info) = result {
+            events.done(
+                name,
+                format!("engine {} ({})", info.engine_version, info.state),
+            );
         }
     }
-    views
+    StatusReport {
+        nodes,
+        ssh_connections: snapshot.connections,
+    }
 }
 
-fn row(o: &Observed, views: &[ClusterView]) -> NodeStatus {
-    let ssh_address = if o.node.ssh.hop.port == 22 {
-        format!("{}@{}", o.node.ssh.hop.user, o.node.ssh.hop.host)
+fn row(node: &Node, facts: &Facts) -> NodeStatus {
+    let hop = &node.ssh.hop;
+    let ssh_address = if hop.port == 22 {
+        format!("{}@{}", hop.user, hop.host)
     } else {
-        format!(
-            "{}@{}:{}",
-            o.node.ssh.hop.user, o.node.ssh.hop.host, o.node.ssh.hop.port
-        )
+        format!("{}@{}:{}", hop.user, hop.host, hop.port)
     };
+    let observed = facts.get(&node.name);
     let mut status = NodeStatus {
-        name: o.node.name.to_string(),
+        name: node.name.to_string(),
         ssh_address,
-        reachable: o.reach.is_ok(),
+        reachable: observed.is_some_and(|r| r.is_ok()),
         hostname: None,
         engine_version: None,
         api_version: None,
@@ -152,9 +99,9 @@ fn row(o: &Observed, views: &[ClusterView]) -> NodeStatus {
         leader: false,
         availability: None,
         cluster_id: None,
-        error: o.reach.as_ref().err().cloned(),
+        error: observed.and_then(|r| r.err().cloned()),
     };
-    let Some(info) = o.info() else {
+    let Some(Ok(info)) = observed else {
         return status;
     };
     status.hostname = Some(info.hostname.clone());
@@ -163,14 +110,15 @@ fn row(o: &Observed, views: &[ClusterView]) -> NodeStatus {
     status.state = Some(info.state);
     status.node_id = info.node_id.clone();
     status.cluster_id = info.cluster_id.clone();
+    let views = facts.view.iter().chain(&facts.others);
     let listed: Option<(&ClusterView, &SwarmNode)> = info
         .node_id
         .as_deref()
-        .and_then(|id| views.iter().find_map(|v| v.node(id).map(|n| (v, n))));
-    if let Some((view, node)) = listed {
-        status.role = Some(node.role.to_string());
-        status.leader = node.is_leader();
-        status.availability = Some(node.availability.to_string());
+        .and_then(|id| views.clone().find_map(|v| v.node(id).map(|n| (v, n))));
+    if let Some((view, listed)) = listed {
+        status.role = Some(listed.role);
+        status.leader = listed.is_leader();
+        status.availability = Some(listed.availability);
         status.cluster_id = Some(view.cluster_id.clone());
     }
     status

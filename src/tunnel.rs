@@ -19,7 +19,7 @@ use russh::client::Msg;
 use crate::ssh::{Connection, SshError};
 
 /// One HTTP connection: a channel to the Docker socket.
-pub struct TunnelStream(TokioIo<ChannelStream<Msg>>);
+pub(crate) struct TunnelStream(TokioIo<ChannelStream<Msg>>);
 
 impl HyperConnection for TunnelStream {
     fn connected(&self) -> Connected {
@@ -57,13 +57,13 @@ impl hyper::rt::Write for TunnelStream {
 
 /// A hyper connector that opens a channel to `socket` per connection.
 #[derive(Clone)]
-pub struct SocketConnector {
+pub(crate) struct SocketConnector {
     connection: Arc<Connection>,
     socket: Arc<str>,
 }
 
 impl SocketConnector {
-    pub fn new(connection: Arc<Connection>, socket: &str) -> Self {
+    pub(crate) fn new(connection: Arc<Connection>, socket: &str) -> Self {
         Self {
             connection,
             socket: Arc::from(socket),
@@ -92,13 +92,13 @@ impl tower_service::Service<hyper::Uri> for SocketConnector {
 
 /// The hyper client every request to one node's engine goes through, both
 /// bollard's and the few raw ones bollard's models cannot express.
-pub type HttpClient = Client<SocketConnector, BodyType>;
+pub(crate) type HttpClient = Client<SocketConnector, BodyType>;
 
 /// bollard's request body type, which it exports only as part of
 /// [`bollard::BollardRequest`].
-pub type BodyType = <bollard::BollardRequest as RequestBody>::Body;
+pub(crate) type BodyType = <bollard::BollardRequest as RequestBody>::Body;
 
-pub trait RequestBody {
+pub(crate) trait RequestBody {
     type Body;
 }
 
@@ -106,6 +106,6 @@ impl<B> RequestBody for hyper::Request<B> {
     type Body = B;
 }
 
-pub fn http_client(connection: Arc<Connection>, socket: &str) -> HttpClient {
+pub(crate) fn http_client(connection: Arc<Connection>, socket: &str) -> HttpClient {
     Client::builder(TokioExecutor::new()).build(SocketConnector::new(connection, socket))
 }

@@ -9,16 +9,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::cli::{EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE};
-use crate::engine::{EngineInfo, LocalState, NodeRole, SwarmNode};
+use crate::engine::{EngineInfo, LocalState, NodeRole, NodeStatus, SwarmNode};
+use crate::error::Failure;
 use crate::events::{Events, Step};
-use crate::inventory::{Inventory, Node};
-use crate::observe::{self, ClusterView, Failure, RunOptions};
-use crate::plan::{self, Fact};
-use crate::ui;
-
-/// The name of the pseudo-node that carries cluster-wide checks.
-pub const CLUSTER: &str = "cluster";
+use crate::exit_codes;
+use crate::host::Connector;
+use crate::inventory::{Inventory, Node, NodeName};
+use crate::observe::{self, ClusterView, Facts};
+use crate::plan;
 
 /// A failing error check makes the verdict fail; a failing warning does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,12 +27,12 @@ pub enum Severity {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    pub name: &'static str,
-    pub ok: bool,
-    pub severity: Severity,
-    pub expected: String,
-    pub actual: String,
+pub(crate) struct Check {
+    pub(crate) name: &'static str,
+    pub(crate) ok: bool,
+    pub(crate) severity: Severity,
+    pub(crate) expected: String,
+    pub(crate) actual: String,
 }
 
 impl Check {
@@ -53,64 +51,85 @@ impl Check {
         }
     }
 
-    fn failing(&self) -> bool {
+    pub(crate) fn failing(&self) -> bool {
         !self.ok && self.severity == Severity::Error
     }
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct NodeReport {
-    pub name: String,
-    /// The inventory's role (leader, manager, worker), or `cluster`.
-    pub role: String,
-    pub node_id: Option<String>,
-    pub engine_version: Option<String>,
-    pub checks: Vec<Check>,
+pub(crate) struct NodeReport {
+    pub(crate) name: crate::inventory::NodeName,
+    /// The inventory's role: leader, manager or worker.
+    pub(crate) role: crate::inventory::Role,
+    pub(crate) node_id: Option<String>,
+    pub(crate) engine_version: Option<String>,
+    pub(crate) checks: Vec<Check>,
 }
 
 /// The result of `verify`; `--output json` prints it as is.
 #[derive(Debug, Clone, Serialize)]
-pub struct VerifyReport {
-    pub inventory: String,
-    pub cluster_id: Option<String>,
-    /// Per inventory node, then the `cluster` pseudo-node.
-    pub nodes: Vec<NodeReport>,
+pub(crate) struct VerifyReport {
+    pub(crate) inventory: String,
+    pub(crate) cluster_id: Option<String>,
+    /// One per inventory node.
+    pub(crate) nodes: Vec<NodeReport>,
+    /// Checks of the cluster as a whole.
+    pub(crate) cluster: Vec<Check>,
     /// Set when the cluster could not be checked at all (exit 2).
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
+}
+
+/// Where a failing check was found: a node, or the cluster as a whole.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scope<'a> {
+    Node(&'a NodeReport),
+    Cluster,
+}
+
+impl Scope<'_> {
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            Scope::Node(n) => n.name.as_str(),
+            Scope::Cluster => "cluster",
+        }
+    }
 }
 
 impl VerifyReport {
-    pub fn deltas(&self) -> Vec<(&NodeReport, &Check)> {
-        self.nodes
+    /// Every failing check, nodes first, then the cluster's.
+    pub(crate) fn deltas(&self) -> Vec<(Scope<'_>, &Check)> {
+        let nodes = self
+            .nodes
             .iter()
-            .flat_map(|n| n.checks.iter().filter(|c| c.failing()).map(move |c| (n, c)))
-            .collect()
+            .flat_map(|n| n.checks.iter().map(move |c| (Scope::Node(n), c)));
+        let cluster = self.cluster.iter().map(|c| (Scope::Cluster, c));
+        nodes.chain(cluster).filter(|(_, c)| c.failing()).collect()
     }
 
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         if self.error.is_some() {
-            EXIT_UNUSABLE
+            exit_codes::UNUSABLE
         } else if self.deltas().is_empty() {
-            EXIT_OK
+            exit_codes::OK
         } else {
-            EXIT_FAILED
+            exit_codes::FAILED
         }
     }
 
-    pub fn verdict(&self) -> String {
+    pub(crate) fn verdict(&self) -> String {
         if let Some(error) = &self.error {
             return format!("ERROR: the cluster could not be checked: {error}");
         }
         let deltas = self.deltas();
-        let members = self.nodes.iter().filter(|n| n.role != CLUSTER).count();
         if deltas.is_empty() {
             format!(
-                "PASS: {members} nodes conform to {} (cluster {})",
+                "PASS: {} nodes conform to {} (cluster {})",
+                self.nodes.len(),
                 self.inventory,
                 self.cluster_id.as_deref().unwrap_or("-")
             )
         } else {
-            let nodes: BTreeSet<&str> = deltas.iter().map(|(n, _)| n.name.as_str()).collect();
+            let nodes: BTreeSet<&str> = deltas.iter().map(|(n, _)| n.name()).collect();
             format!(
                 "FAIL: {} delta(s) on {}",
                 deltas.len(),
@@ -118,133 +137,25 @@ impl VerifyReport {
             )
         }
     }
-
-    pub fn to_text(&self) -> String {
-        let mut names: Vec<&'static str> = Vec::new();
-        for check in self
-            .nodes
-            .iter()
-            .filter(|n| n.role != CLUSTER)
-            .flat_map(|n| &n.checks)
-        {
-            if !names.contains(&check.name) {
-                names.push(check.name);
-            }
-        }
-        let mut headers = vec!["NODE", "ROLE", "ENGINE"];
-        headers.extend(names.iter().copied());
-        let rows = self
-            .nodes
-            .iter()
-            .filter(|n| n.role != CLUSTER)
-            .map(|n| {
-                let mut row = vec![
-                    n.name.clone(),
-                    n.role.clone(),
-                    n.engine_version.clone().unwrap_or_else(|| "-".into()),
-                ];
-                for name in &names {
-                    row.push(
-                        n.checks
-                            .iter()
-                            .find(|c| c.name == *name)
-                            .map(|c| ui::mark(c.ok).to_owned())
-                            .unwrap_or_else(|| "-".into()),
-                    );
-                }
-                row
-            })
-            .collect();
-        let mut out = ui::table(&headers, rows);
-        out.push('\n');
-        if let Some(cluster) = self.nodes.iter().find(|n| n.role == CLUSTER) {
-            for c in &cluster.checks {
-                let mark = if c.ok {
-                    "✓"
-                } else if c.severity == Severity::Warning {
-                    "!"
-                } else {
-                    "✗"
-                };
-                out.push_str(&format!("{mark} {}: {}\n", c.name, c.actual));
-            }
-        }
-        let deltas = self.deltas();
-        if !deltas.is_empty() {
-            out.push_str("\nDeltas:\n");
-            for (node, check) in deltas {
-                out.push_str(&format!(
-                    "  {} {}: expected {}, actual {}\n",
-                    node.name, check.name, check.expected, check.actual
-                ));
-            }
-        }
-        out.push_str(&self.verdict());
-        out.push('\n');
-        out
-    }
-
-    /// JUnit XML: one test suite, one test case per check per node.
-    pub fn to_junit(&self) -> Result<String, quick_junit::SerializeError> {
-        use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-        let mut suite = TestSuite::new(format!("swarmadm verify {}", self.inventory));
-        if let Some(error) = &self.error {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(error.clone());
-            let mut case = TestCase::new("cluster.checkable", status);
-            case.set_classname(CLUSTER);
-            suite.add_test_case(case);
-        }
-        for node in &self.nodes {
-            for check in &node.checks {
-                let status = if check.failing() {
-                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_message(format!(
-                        "expected {}, actual {}",
-                        check.expected, check.actual
-                    ));
-                    s
-                } else {
-                    TestCaseStatus::success()
-                };
-                let mut case = TestCase::new(format!("{}.{}", node.name, check.name), status);
-                case.set_classname(node.name.clone());
-                suite.add_test_case(case);
-            }
-        }
-        let mut report = Report::new("swarmadm");
-        report.add_test_suite(suite);
-        report.to_string()
-    }
 }
 
 /// Reaches every node, reads the node list of the inventory's swarm, and
 /// evaluates.
-pub async fn run(inventory: &Inventory, options: &RunOptions, events: &Events) -> VerifyReport {
-    let observed = observe::reach_all(inventory, options, events).await;
-    let facts: Vec<Fact<'_>> = observed
-        .iter()
-        .map(|o| Fact {
-            info: o.reach.as_ref().map(|r| &r.info),
-        })
-        .collect();
-    for o in observed.iter().filter(|o| o.reach.is_ok()) {
-        events.step(&o.node.name, Step::Checking);
+pub(crate) async fn run<C: Connector>(
+    inventory: &Inventory,
+    connector: &C,
+    parallel: usize,
+    events: &Events,
+) -> VerifyReport {
+    let snapshot = observe::snapshot(inventory, connector, parallel, events).await;
+    for name in snapshot.hosts.keys() {
+        events.step(name, Step::Checking);
     }
-    let cluster_id = plan::choose_swarm(inventory, &facts);
-    let view = match &cluster_id {
-        Some(id) => observe::cluster_view(&observed, id).await,
-        None => None,
-    };
-    let infos: Vec<Result<&EngineInfo, &Failure>> = facts.iter().map(|f| f.info).collect();
-    let report = evaluate(inventory, &infos, view.as_ref());
+    let report = evaluate(inventory, &snapshot.facts);
     for node in &report.nodes {
-        let Some(o) = observed.iter().find(|o| o.node.name.as_str() == node.name) else {
+        let Some((name, _)) = snapshot.hosts.get_key_value(&node.name) else {
             continue;
         };
-        if o.reach.is_err() {
-            continue;
-        }
         let failing: Vec<&str> = node
             .checks
             .iter()
@@ -252,72 +163,68 @@ pub async fn run(inventory: &Inventory, options: &RunOptions, events: &Events) -
             .map(|c| c.name)
             .collect();
         if failing.is_empty() {
-            events.done(&o.node.name, "conforms");
+            events.done(name, "conforms");
         } else {
-            events.failed(&o.node.name, format!("delta: {}", failing.join(", ")));
+            events.failed(name, format!("delta: {}", failing.join(", ")));
         }
     }
     report
 }
 
-/// Turns observations into checks. `infos` is in inventory order.
-pub fn evaluate(
-    inventory: &Inventory,
-    infos: &[Result<&EngineInfo, &Failure>],
-    view: Option<&ClusterView>,
-) -> VerifyReport {
+/// Turns observations into checks.
+pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
+    let view = facts.view.as_ref();
     let mut report = VerifyReport {
         inventory: inventory.source.display().to_string(),
         cluster_id: view.map(|v| v.cluster_id.clone()),
         nodes: Vec::new(),
+        cluster: Vec::new(),
         error: None,
     };
-    let any_manager_reachable = inventory
-        .nodes
-        .iter()
-        .zip(infos)
-        .any(|(n, i)| n.role.is_manager() && i.is_ok());
+    let any_manager_reachable = inventory.managers().any(|n| facts.info(&n.name).is_some());
     if !any_manager_reachable {
         report.error = Some("no manager of the inventory is reachable".into());
         return report;
     }
 
-    let claimed = claim_nodes(inventory, infos, view);
-    for ((node, info), matched) in inventory.nodes.iter().zip(infos).zip(&claimed) {
-        let swarm_node = matched.and_then(|id| view.and_then(|v| v.node(id)));
+    let claimed = claim_nodes(inventory, facts);
+    for node in &inventory.nodes {
+        let swarm_node = claimed
+            .get(&node.name)
+            .and_then(|id| view.and_then(|v| v.node(id)));
+        // The snapshot observed every inventory node.
+        let Some(info) = facts.get(&node.name) else {
+            continue;
+        };
         report
             .nodes
-            .push(node_report(inventory, node, *info, swarm_node, view));
+            .push(node_report(inventory, node, info, swarm_node, view));
     }
-    report
-        .nodes
-        .push(cluster_report(inventory, infos, view, &claimed));
+    report.cluster = cluster_checks(inventory, facts, &claimed);
     report
 }
 
 /// Which node-list entry each inventory node is: by the NodeID a reachable
 /// node reports; for an unreachable node, the entry with its address (or,
 /// failing that, its hostname) that no reachable node claimed.
-fn claim_nodes<'v>(
-    inventory: &Inventory,
-    infos: &[Result<&EngineInfo, &Failure>],
-    view: Option<&'v ClusterView>,
-) -> Vec<Option<&'v str>> {
-    let Some(view) = view else {
-        return vec![None; inventory.nodes.len()];
+fn claim_nodes<'v>(inventory: &Inventory, facts: &'v Facts) -> BTreeMap<NodeName, &'v str> {
+    let mut claimed = BTreeMap::new();
+    let Some(view) = facts.view.as_ref() else {
+        return claimed;
     };
-    let mut claimed: Vec<Option<&'v str>> = infos
-        .iter()
-        .map(|i| {
-            let id = i.ok()?.node_id.as_deref()?;
-            view.node(id).map(|n| n.id.as_str())
-        })
-        .collect();
-    for (index, node) in inventory.nodes.iter().enumerate() {
-        if infos[index].is_ok() {
+    for node in &inventory.nodes {
+        let Some(id) = facts.info(&node.name).and_then(|i| i.node_id.as_deref()) else {
+            continue;
+        };
+        if let Some(listed) = view.node(id) {
+            claimed.insert(node.name.clone(), listed.id.as_str());
+        }
+    }
+    for node in &inventory.nodes {
+        if facts.info(&node.name).is_some() {
             continue;
         }
-        let taken: BTreeSet<&str> = claimed.iter().flatten().copied().collect();
+        let taken: BTreeSet<&str> = claimed.values().copied().collect();
         let addresses: Vec<&str> = [
             Some(node.ssh.hop.host.as_str()),
             inventory.advertise_addr_of(node),
@@ -333,7 +240,9 @@ fn claim_nodes<'v>(
         let by_name = candidates
             .filter(|n| n.hostname == node.name.as_str())
             .max_by_key(|n| n.version);
-        claimed[index] = by_addr.or(by_name).map(|n| n.id.as_str());
+        if let Some(found) = by_addr.or(by_name) {
+            claimed.insert(node.name.clone(), found.id.as_str());
+        }
     }
     claimed
 }
@@ -385,11 +294,7 @@ fn node_report(
         membership.1,
     ));
 
-    let wanted_role = if node.role.is_manager() {
-        NodeRole::Manager
-    } else {
-        NodeRole::Worker
-    };
+    let wanted_role = NodeRole::from(node.role);
     let actual =
         |f: &dyn Fn(&SwarmNode) -> String| swarm_node.map(f).unwrap_or_else(|| unknown.to_owned());
     checks.push(Check::new(
@@ -405,7 +310,7 @@ fn node_report(
             "leader or reachable",
             actual(&|n| match &n.manager {
                 Some(m) if m.leader => "leader".to_owned(),
-                Some(m) => m.reachability.clone(),
+                Some(m) => m.reachability.to_string(),
                 None => "not a manager".to_owned(),
             }),
         ));
@@ -414,7 +319,7 @@ fn node_report(
         "ready",
         swarm_node.is_some_and(SwarmNode::is_ready),
         "ready",
-        actual(&|n| n.state.clone()),
+        actual(&|n| n.state.to_string()),
     ));
     let availability = inventory.availability_of(node);
     checks.push(Check::new(
@@ -445,8 +350,8 @@ fn node_report(
         ));
     }
     NodeReport {
-        name: node.name.to_string(),
-        role: node.role.to_string(),
+        name: node.name.clone(),
+        role: node.role,
         node_id: swarm_node.map(|n| n.id.clone()),
         engine_version: info.ok().map(|i| i.engine_version.clone()),
         checks,
@@ -460,32 +365,30 @@ fn format_labels<'a>(labels: impl Iterator<Item = (&'a String, &'a String)>) -> 
         .join(",")
 }
 
-fn cluster_report(
+fn cluster_checks(
     inventory: &Inventory,
-    infos: &[Result<&EngineInfo, &Failure>],
-    view: Option<&ClusterView>,
-    claimed: &[Option<&str>],
-) -> NodeReport {
+    facts: &Facts,
+    claimed: &BTreeMap<NodeName, &str>,
+) -> Vec<Check> {
     let mut checks = Vec::new();
-    let Some(view) = view else {
+    let infos: Vec<&EngineInfo> = facts
+        .nodes
+        .values()
+        .filter_map(|r| r.as_ref().ok())
+        .collect();
+    let Some(view) = facts.view.as_ref() else {
         checks.push(Check::new(
             "swarm",
             false,
             "one swarm",
             "no reachable manager is in a swarm",
         ));
-        return NodeReport {
-            name: CLUSTER.into(),
-            role: CLUSTER.into(),
-            node_id: None,
-            engine_version: None,
-            checks,
-        };
+        return checks;
     };
 
     let cluster_ids: BTreeSet<&str> = infos
         .iter()
-        .filter_map(|i| i.ok()?.cluster_id.as_deref())
+        .filter_map(|i| i.cluster_id.as_deref())
         .collect();
     checks.push(Check::new(
         "one_cluster",
@@ -527,13 +430,13 @@ fn cluster_report(
         format!("{reachable} of {managers} reachable, tolerates {tolerates} more failure(s)"),
     ));
 
-    let taken: BTreeSet<&str> = claimed.iter().flatten().copied().collect();
+    let taken: BTreeSet<&str> = claimed.values().copied().collect();
     let strays: Vec<String> = view
         .nodes
         .iter()
         .filter(|n| !taken.contains(n.id.as_str()))
         .map(|n| {
-            let leftover = n.state == "down" && inventory.node(&n.hostname).is_some();
+            let leftover = n.state == NodeStatus::Down && inventory.node(&n.hostname).is_some();
             format!(
                 "{} ({}, {}, {}{})",
                 n.hostname,
@@ -559,13 +462,14 @@ fn cluster_report(
         },
     ));
 
-    let versions: BTreeMap<&str, usize> = infos
-        .iter()
-        .filter_map(|i| i.ok().map(|i| i.engine_version.as_str()))
-        .fold(BTreeMap::new(), |mut m, v| {
-            *m.entry(v).or_default() += 1;
-            m
-        });
+    let versions: BTreeMap<&str, usize> =
+        infos
+            .iter()
+            .map(|i| i.engine_version.as_str())
+            .fold(BTreeMap::new(), |mut m, v| {
+                *m.entry(v).or_default() += 1;
+                m
+            });
     checks.push(Check {
         name: "engine_versions",
         ok: versions.len() <= 1,
@@ -577,13 +481,7 @@ fn cluster_report(
             .collect::<Vec<_>>()
             .join(", "),
     });
-    NodeReport {
-        name: CLUSTER.into(),
-        role: CLUSTER.into(),
-        node_id: None,
-        engine_version: None,
-        checks,
-    }
+    checks
 }
 
 #[cfg(test)]

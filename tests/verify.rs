@@ -15,15 +15,26 @@ fn verify(inv: &Path) -> Swarmadm {
     Swarmadm::new().verify(inv).json()
 }
 
-/// Failing checks as (node, check, expected, actual).
+/// Failing checks as (node, check, expected, actual); the cluster's own
+/// checks (`"cluster": [...]`) under the node name `cluster`.
 fn deltas(json: &Value) -> Vec<(String, String, String, String)> {
+    let mut scopes: Vec<(String, &Value)> = json["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|node| {
+            let name = node["name"].as_str().unwrap_or_default().to_owned();
+            (name, &node["checks"])
+        })
+        .collect();
+    scopes.push(("cluster".to_owned(), &json["cluster"]));
     let mut out = Vec::new();
-    for node in json["nodes"].as_array().expect("nodes") {
-        for c in node["checks"].as_array().expect("checks") {
+    for (name, checks) in scopes {
+        for c in checks.as_array().expect("checks") {
             if c["ok"] == false && c["severity"] == "error" {
                 let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
                 out.push((
-                    s(&node["name"]),
+                    name.clone(),
                     s(&c["name"]),
                     s(&c["expected"]),
                     s(&c["actual"]),
@@ -65,7 +76,8 @@ fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
         .unwrap()
         .iter()
         .map(|n| n["checks"].as_array().unwrap().len())
-        .sum();
+        .sum::<usize>()
+        + run.json()["cluster"].as_array().unwrap().len();
     assert_eq!(junit_cases(&junit), (cases, 0));
 
     let manager = lab.api("swarm-manager-01");

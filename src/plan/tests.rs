@@ -4,12 +4,17 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::*;
-use crate::engine::{ManagerStatus, RemoteManager};
-use crate::inventory::{Node, SwarmSettings};
-use crate::ssh::Stage;
+use crate::engine::{ManagerStatus, NodeStatus, Reachability, RemoteManager};
+use crate::error::Stage;
+use crate::inventory::SwarmSettings;
+use crate::observe::choose_swarm;
 
 fn node(name: &str, role: Role) -> Node {
     crate::inventory::test_node(name, role, &format!("{name}.example"))
+}
+
+fn name(n: &str) -> NodeName {
+    NodeName::new(n).unwrap()
 }
 
 /// The playbooks' shape: one leader, `managers - 1` managers, `workers` workers.
@@ -66,11 +71,11 @@ fn swarm_node(id: &str, role: NodeRole, availability: Availability, leader: bool
         role,
         availability,
         labels: BTreeMap::new(),
-        state: "ready".into(),
+        state: NodeStatus::Ready,
         addr: None,
         manager: (role == NodeRole::Manager).then(|| ManagerStatus {
             leader,
-            reachability: "reachable".into(),
+            reachability: Reachability::Reachable,
             addr: format!("{id}:2377"),
         }),
         engine_version: None,
@@ -105,53 +110,72 @@ fn converged() -> (Vec<EngineInfo>, ClusterView) {
         infos,
         ClusterView {
             cluster_id: "C".into(),
-            source: 0,
+            source: name("m1"),
             nodes,
         },
     )
 }
 
-fn facts(infos: &[EngineInfo]) -> Vec<Fact<'_>> {
-    infos.iter().map(|i| Fact { info: Ok(i) }).collect()
+/// Facts from infos in inventory order, the swarm and its node list.
+fn facts(
+    inv: &Inventory,
+    infos: &[EngineInfo],
+    cluster_id: Option<&str>,
+    view: Option<&ClusterView>,
+) -> Facts {
+    Facts {
+        nodes: inv
+            .nodes
+            .iter()
+            .zip(infos)
+            .map(|(n, i)| (n.name.clone(), Ok(i.clone())))
+            .collect(),
+        cluster_id: cluster_id.map(str::to_owned),
+        view: view.cloned(),
+        others: vec![],
+    }
 }
 
-fn changes_of(plan: &Plan, name: &str) -> Vec<Change> {
-    match &plan.step(&NodeName::new(name).unwrap()).unwrap().plan {
-        NodePlan::Change { changes, .. } => changes.clone(),
-        other => panic!("{name}: expected changes, got {other:?}"),
+fn plan_of(plan: &Plan, n: &str) -> NodePlan {
+    plan.step(&name(n)).unwrap().plan.clone()
+}
+
+fn updates_of(plan: &Plan, n: &str) -> Vec<Update> {
+    match plan_of(plan, n) {
+        NodePlan::Update { updates, .. } => updates,
+        other => panic!("{n}: expected updates, got {other:?}"),
     }
+}
+
+fn text(plan: &Plan) -> String {
+    crate::ui::render::plan(plan)
 }
 
 #[test]
 fn fresh_nodes_get_init_on_the_leader_and_drained_managers() {
     let inv = inventory(3, 3);
     let infos = vec![inactive(); 6];
-    let f = facts(&infos);
+    let f = facts(&inv, &infos, None, None);
     assert_eq!(choose_swarm(&inv, &f), None);
-    let plan = plan(&inv, &f, None, None, false);
+    let plan = plan(&inv, &f, false);
     assert_eq!(plan.refused, None);
+    let joining = |role, availability| Membership {
+        role,
+        advertise_addr: None,
+        availability,
+        labels: BTreeMap::new(),
+    };
     assert_eq!(
-        changes_of(&plan, "m1"),
-        vec![Change::Init {
-            advertise_addr: None,
-            availability: Availability::Drain
-        }]
+        plan_of(&plan, "m1"),
+        NodePlan::Init(joining(NodeRole::Manager, Availability::Drain))
     );
     assert_eq!(
-        changes_of(&plan, "m2"),
-        vec![Change::Join {
-            role: NodeRole::Manager,
-            advertise_addr: None,
-            availability: Availability::Drain
-        }]
+        plan_of(&plan, "m2"),
+        NodePlan::Join(joining(NodeRole::Manager, Availability::Drain))
     );
     assert_eq!(
-        changes_of(&plan, "w3"),
-        vec![Change::Join {
-            role: NodeRole::Worker,
-            advertise_addr: None,
-            availability: Availability::Active
-        }]
+        plan_of(&plan, "w3"),
+        NodePlan::Join(joining(NodeRole::Worker, Availability::Active))
     );
 }
 
@@ -159,10 +183,10 @@ fn fresh_nodes_get_init_on_the_leader_and_drained_managers() {
 fn a_converged_swarm_plans_nothing() {
     let inv = inventory(3, 3);
     let (infos, view) = converged();
-    let f = facts(&infos);
+    let f = facts(&inv, &infos, Some("C"), Some(&view));
     assert_eq!(choose_swarm(&inv, &f).as_deref(), Some("C"));
-    let plan = plan(&inv, &f, Some("C"), Some(&view), false);
-    assert!(!plan.has_changes(), "{}", plan.to_text());
+    let plan = plan(&inv, &f, false);
+    assert!(!plan.has_changes(), "{}", text(&plan));
     assert!(
         plan.nodes
             .iter()
@@ -177,16 +201,16 @@ fn drift_in_availability_and_labels_is_corrected_and_other_labels_kept() {
     let (infos, mut view) = converged();
     view.nodes[3].availability = Availability::Drain;
     view.nodes[3].labels.insert("unmanaged".into(), "x".into());
-    let f = facts(&infos);
-    let plan = plan(&inv, &f, Some("C"), Some(&view), false);
+    let f = facts(&inv, &infos, Some("C"), Some(&view));
+    let plan = plan(&inv, &f, false);
     assert_eq!(
-        changes_of(&plan, "w1"),
+        updates_of(&plan, "w1"),
         vec![
-            Change::SetAvailability {
+            Update::Availability {
                 from: Availability::Drain,
                 to: Availability::Active
             },
-            Change::SetLabels {
+            Update::Labels {
                 labels: BTreeMap::from([("zone".to_owned(), "a".to_owned())])
             }
         ]
@@ -198,15 +222,15 @@ fn a_node_in_a_foreign_swarm_refuses_the_plan_unless_forced() {
     let inv = inventory(3, 3);
     let (mut infos, view) = converged();
     infos[2] = member("id-other", "OTHER", true);
-    let f = facts(&infos);
-    let refused = plan(&inv, &f, Some("C"), Some(&view), false);
-    let reason = refused.refused.expect("refused");
+    let f = facts(&inv, &infos, Some("C"), Some(&view));
+    let refused = plan(&inv, &f, false);
+    let reason = refused.refused.expect("refused").to_string();
     assert!(reason.contains("m3"), "{reason}");
-    let forced = plan(&inv, &f, Some("C"), Some(&view), true);
+    let forced = plan(&inv, &f, true);
     assert_eq!(forced.refused, None);
     assert!(matches!(
-        &forced.step(&NodeName::new("m3").unwrap()).unwrap().plan,
-        NodePlan::Blocked { reason } if reason.contains("OTHER")
+        plan_of(&forced, "m3"),
+        NodePlan::Blocked(reason) if reason.to_string().contains("OTHER")
     ));
 }
 
@@ -215,9 +239,9 @@ fn a_worker_unknown_to_our_managers_is_foreign() {
     let inv = inventory(3, 3);
     let (mut infos, view) = converged();
     infos[5] = member("id-elsewhere", "", false);
-    let f = facts(&infos);
-    let plan = plan(&inv, &f, Some("C"), Some(&view), false);
-    assert!(plan.refused.expect("refused").contains("w3"));
+    let f = facts(&inv, &infos, Some("C"), Some(&view));
+    let plan = plan(&inv, &f, false);
+    assert!(plan.refused.expect("refused").to_string().contains("w3"));
 }
 
 #[test]
@@ -227,12 +251,12 @@ fn demoting_below_quorum_is_refused() {
     let (infos, mut view) = converged();
     for m in view.nodes.iter_mut().skip(1).take(2) {
         if let Some(status) = m.manager.as_mut() {
-            status.reachability = "unreachable".into();
+            status.reachability = Reachability::Unreachable;
         }
     }
-    let f = facts(&infos);
-    let plan = plan(&inv, &f, Some("C"), Some(&view), false);
-    let reason = plan.refused.expect("quorum already lost");
+    let f = facts(&inv, &infos, Some("C"), Some(&view));
+    let plan = plan(&inv, &f, false);
+    let reason = plan.refused.expect("quorum already lost").to_string();
     assert!(reason.contains("lost quorum"), "{reason}");
 }
 
@@ -242,26 +266,27 @@ fn demotions_that_keep_quorum_are_planned_and_ones_that_lose_it_are_blocked() {
     // managers in the swarm and must be demoted.
     let inv = inventory(1, 5);
     let (infos, mut view) = converged();
-    let f = facts(&infos);
-    let plan_ok = plan(&inv, &f, Some("C"), Some(&view), false);
+    let f = facts(&inv, &infos, Some("C"), Some(&view));
+    let plan_ok = plan(&inv, &f, false);
     assert!(
-        changes_of(&plan_ok, "w1").contains(&Change::Demote),
+        updates_of(&plan_ok, "w1").contains(&Update::Demote),
         "{}",
-        plan_ok.to_text()
+        text(&plan_ok)
     );
-    assert!(changes_of(&plan_ok, "w2").contains(&Change::Demote));
+    assert!(updates_of(&plan_ok, "w2").contains(&Update::Demote));
 
     // With one of the three managers unreachable, demoting both reachable
     // followers would leave no reachable manager: refused.
-    view.nodes[2].manager.as_mut().unwrap().reachability = "unreachable".into();
-    let plan_bad = plan(&inv, &f, Some("C"), Some(&view), false);
+    view.nodes[2].manager.as_mut().unwrap().reachability = Reachability::Unreachable;
+    let f = facts(&inv, &infos, Some("C"), Some(&view));
+    let plan_bad = plan(&inv, &f, false);
     assert!(
         matches!(
-            &plan_bad.step(&NodeName::new("w1").unwrap()).unwrap().plan,
-            NodePlan::Blocked { reason } if reason.contains("quorum")
+            plan_of(&plan_bad, "w1"),
+            NodePlan::Blocked(reason) if reason.to_string().contains("quorum")
         ),
         "{}",
-        plan_bad.to_text()
+        text(&plan_bad)
     );
 }
 
@@ -269,9 +294,9 @@ fn demotions_that_keep_quorum_are_planned_and_ones_that_lose_it_are_blocked() {
 fn an_even_manager_count_warns() {
     let inv = inventory(4, 2);
     let infos = vec![inactive(); 6];
-    let plan = plan(&inv, &facts(&infos), None, None, false);
+    let plan = plan(&inv, &facts(&inv, &infos, None, None), false);
     assert!(
-        plan.warnings.iter().any(|w| w.contains("even")),
+        plan.warnings.iter().any(|w| w.to_string().contains("even")),
         "{:?}",
         plan.warnings
     );
@@ -282,13 +307,15 @@ fn no_second_swarm_is_started_when_a_node_is_in_one_whose_managers_are_gone() {
     let inv = inventory(3, 3);
     let mut infos = vec![inactive(); 6];
     infos[4] = member("id-w2", "", false);
-    let f = facts(&infos);
+    let f = facts(&inv, &infos, None, None);
     assert_eq!(choose_swarm(&inv, &f), None);
-    let plan = plan(&inv, &f, None, None, false);
-    assert!(!plan
-        .nodes
-        .iter()
-        .any(|n| matches!(&n.plan, NodePlan::Change { changes, .. } if matches!(changes[0], Change::Init { .. }))));
+    let plan = plan(&inv, &f, false);
+    assert!(
+        !plan
+            .nodes
+            .iter()
+            .any(|n| matches!(n.plan, NodePlan::Init(_)))
+    );
 }
 
 #[test]
@@ -300,7 +327,7 @@ fn the_leaders_swarm_is_chosen_over_a_majority_elsewhere() {
         member("c", "OTHER", true),
     ];
     assert_eq!(
-        choose_swarm(&inv, &facts(&infos)).as_deref(),
+        choose_swarm(&inv, &facts(&inv, &infos, None, None)).as_deref(),
         Some("LEADERS")
     );
 }
@@ -313,14 +340,12 @@ fn unreachable_nodes_are_blocked_with_their_cause() {
         stage: Stage::Tcp,
         message: "connection refused".into(),
     };
-    let mut f = facts(&infos);
-    f[4] = Fact {
-        info: Err(&failure),
-    };
-    let plan = plan(&inv, &f, Some("C"), Some(&view), false);
+    let mut f = facts(&inv, &infos, Some("C"), Some(&view));
+    f.nodes.insert(name("w2"), Err(failure));
+    let plan = plan(&inv, &f, false);
     assert!(matches!(
-        &plan.step(&NodeName::new("w2").unwrap()).unwrap().plan,
-        NodePlan::Blocked { reason } if reason.contains("connection refused")
+        plan_of(&plan, "w2"),
+        NodePlan::Blocked(reason) if reason.to_string().contains("connection refused")
     ));
     assert_eq!(plan.refused, None);
 }
@@ -332,14 +357,14 @@ fn a_swarm_managed_only_by_an_inventory_worker_is_foreign_not_ours() {
     let inv = inventory(3, 3);
     let mut infos = vec![inactive(); 6];
     infos[4] = member("id-rogue", "ROGUE", true);
-    let f = facts(&infos);
+    let f = facts(&inv, &infos, None, None);
     assert_eq!(choose_swarm(&inv, &f), None);
-    let refused = plan(&inv, &f, None, None, false);
-    assert!(refused.refused.expect("refused").contains("w2"));
-    let forced = plan(&inv, &f, None, None, true);
+    let refused = plan(&inv, &f, false);
+    assert!(refused.refused.expect("refused").to_string().contains("w2"));
+    let forced = plan(&inv, &f, true);
     assert!(
-        matches!(changes_of(&forced, "m1")[0], Change::Init { .. }),
+        matches!(plan_of(&forced, "m1"), NodePlan::Init(_)),
         "{}",
-        forced.to_text()
+        text(&forced)
     );
 }

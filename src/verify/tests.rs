@@ -4,9 +4,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::*;
-use crate::engine::ManagerStatus;
+use crate::engine::{ManagerStatus, NodeStatus, Reachability};
+use crate::error::Stage;
+use crate::inventory::NodeName;
 use crate::inventory::{Role, SwarmSettings};
-use crate::ssh::Stage;
+
+const CLUSTER: &str = "cluster";
 
 fn node(name: &str, role: Role) -> Node {
     crate::inventory::test_node(name, role, &format!("10.0.0.{}", name.len()))
@@ -63,11 +66,11 @@ fn swarm_node(id: &str, manager: bool, leader: bool) -> SwarmNode {
         } else {
             BTreeMap::from([("zone".to_owned(), "a".to_owned())])
         },
-        state: "ready".into(),
+        state: NodeStatus::Ready,
         addr: None,
         manager: manager.then(|| ManagerStatus {
             leader,
-            reachability: "reachable".into(),
+            reachability: Reachability::Reachable,
             addr: format!("{id}:2377"),
         }),
         engine_version: None,
@@ -84,7 +87,7 @@ fn good() -> (Vec<EngineInfo>, ClusterView) {
         ],
         ClusterView {
             cluster_id: "C".into(),
-            source: 0,
+            source: NodeName::new("m1").unwrap(),
             nodes: vec![
                 swarm_node("m1", true, true),
                 swarm_node("m2", true, false),
@@ -95,16 +98,31 @@ fn good() -> (Vec<EngineInfo>, ClusterView) {
     )
 }
 
+/// Facts from results in inventory order and the node list.
+fn facts(infos: Vec<Result<EngineInfo, Failure>>, view: Option<&ClusterView>) -> Facts {
+    Facts {
+        nodes: inventory()
+            .nodes
+            .iter()
+            .map(|n| n.name.clone())
+            .zip(infos)
+            .collect(),
+        cluster_id: view.map(|v| v.cluster_id.clone()),
+        view: view.cloned(),
+        others: vec![],
+    }
+}
+
 fn eval(infos: &[EngineInfo], view: &ClusterView) -> VerifyReport {
-    let refs: Vec<Result<&EngineInfo, &Failure>> = infos.iter().map(Ok).collect();
-    evaluate(&inventory(), &refs, Some(view))
+    let results = infos.iter().cloned().map(Ok).collect();
+    evaluate(&inventory(), &facts(results, Some(view)))
 }
 
 fn failing(report: &VerifyReport) -> Vec<(String, &'static str)> {
     report
         .deltas()
         .into_iter()
-        .map(|(n, c)| (n.name.clone(), c.name))
+        .map(|(n, c)| (n.name().to_owned(), c.name))
         .collect()
 }
 
@@ -153,7 +171,7 @@ fn a_stray_node_and_a_down_leftover_are_reported_on_the_cluster() {
     view.nodes.push(swarm_node("intruder", false, false));
     let mut leftover = swarm_node("zz-old", false, false);
     leftover.hostname = "w1".into();
-    leftover.state = "down".into();
+    leftover.state = NodeStatus::Down;
     view.nodes.push(leftover);
     let report = eval(&infos, &view);
     assert_eq!(failing(&report), vec![(CLUSTER.to_owned(), "strays")]);
@@ -165,14 +183,14 @@ fn a_stray_node_and_a_down_leftover_are_reported_on_the_cluster() {
 #[test]
 fn an_unreachable_node_is_matched_by_hostname_and_shows_down() {
     let (infos, mut view) = good();
-    view.nodes[3].state = "down".into();
+    view.nodes[3].state = NodeStatus::Down;
     let failure = Failure {
         stage: Stage::Socket,
         message: "no socket".into(),
     };
-    let mut refs: Vec<Result<&EngineInfo, &Failure>> = infos.iter().map(Ok).collect();
-    refs[3] = Err(&failure);
-    let report = evaluate(&inventory(), &refs, Some(&view));
+    let mut results: Vec<Result<EngineInfo, Failure>> = infos.into_iter().map(Ok).collect();
+    results[3] = Err(failure);
+    let report = evaluate(&inventory(), &facts(results, Some(&view)));
     let deltas = failing(&report);
     assert!(
         deltas.contains(&("w1".to_owned(), "reachable")),
@@ -192,8 +210,13 @@ fn no_reachable_manager_means_exit_2() {
         message: "refused".into(),
     };
     let w = info("w1", false);
-    let refs = vec![Err(&failure), Err(&failure), Err(&failure), Ok(&w)];
-    let report = evaluate(&inventory(), &refs, None);
+    let results = vec![
+        Err(failure.clone()),
+        Err(failure.clone()),
+        Err(failure),
+        Ok(w),
+    ];
+    let report = evaluate(&inventory(), &facts(results, None));
     assert_eq!(report.exit_code(), 2);
 }
 
@@ -201,7 +224,7 @@ fn no_reachable_manager_means_exit_2() {
 fn lost_quorum_and_two_leaders_fail_the_cluster_checks() {
     let (infos, mut view) = good();
     for m in view.nodes.iter_mut().skip(1).take(2) {
-        m.manager.as_mut().unwrap().reachability = "unreachable".into();
+        m.manager.as_mut().unwrap().reachability = Reachability::Unreachable;
     }
     let report = eval(&infos, &view);
     assert!(failing(&report).contains(&(CLUSTER.to_owned(), "quorum")));
@@ -217,9 +240,8 @@ fn different_engine_versions_warn_but_pass() {
     infos[3].engine_version = "24.0.0".into();
     let report = eval(&infos, &view);
     assert_eq!(report.exit_code(), 0);
-    let cluster = report.nodes.iter().find(|n| n.name == CLUSTER).unwrap();
-    let check = cluster
-        .checks
+    let check = report
+        .cluster
         .iter()
         .find(|c| c.name == "engine_versions")
         .unwrap();
@@ -232,8 +254,9 @@ fn junit_has_one_case_per_check_per_node() {
     let (infos, mut view) = good();
     view.nodes[3].availability = crate::inventory::Availability::Drain;
     let report = eval(&infos, &view);
-    let xml = report.to_junit().unwrap();
-    let cases: usize = report.nodes.iter().map(|n| n.checks.len()).sum();
+    let xml = crate::ui::render::verify_junit(&report).unwrap();
+    let cases: usize =
+        report.nodes.iter().map(|n| n.checks.len()).sum::<usize>() + report.cluster.len();
     assert_eq!(xml.matches("<testcase ").count(), cases);
     assert_eq!(xml.matches("<failure").count(), 1);
     assert!(xml.contains("w1.availability"));

@@ -1,6 +1,7 @@
 //! What the user sees: per-node progress (indicatif bars on a terminal,
 //! plain lines otherwise or with `--verbose`) drawn from [`crate::events`],
-//! and result tables. indicatif and comfy-table appear only here.
+//! and the results of each command as tables and text ([`render`]).
+//! indicatif and comfy-table appear only in this module.
 //!
 //! Progress goes to stderr; results (tables, JSON) go to stdout, so that
 //! `--output json` can be piped.
@@ -9,7 +10,6 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use comfy_table::{ContentArrangement, Table, presets};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -17,9 +17,11 @@ use tokio::task::JoinHandle;
 use crate::events::{Event, Events};
 use crate::inventory::NodeName;
 
+pub(crate) mod render;
+
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// One live line per node (stderr is a terminal).
     Bars,
     /// One plain line per event.
@@ -29,7 +31,7 @@ pub enum Mode {
 impl Mode {
     /// Bars only when both stdout and stderr are terminals: output that is
     /// piped or logged (CI) gets plain lines.
-    pub fn choose(verbose: bool) -> Mode {
+    pub(crate) fn choose(verbose: bool) -> Mode {
         if verbose || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
             Mode::Lines
         } else {
@@ -39,14 +41,14 @@ impl Mode {
 }
 
 /// Draws events until [`Reporter::finish`].
-pub struct Reporter {
+pub(crate) struct Reporter {
     events: Events,
     task: JoinHandle<()>,
 }
 
 impl Reporter {
     /// Starts drawing; `nodes` fixes the order of the progress lines.
-    pub fn start(mode: Mode, nodes: &[NodeName]) -> Reporter {
+    pub(crate) fn start(mode: Mode, nodes: &[NodeName]) -> Reporter {
         let (events, rx) = Events::channel();
         let task = match mode {
             Mode::Bars => tokio::spawn(draw_bars(rx, nodes.to_vec())),
@@ -55,12 +57,12 @@ impl Reporter {
         Reporter { events, task }
     }
 
-    pub fn events(&self) -> Events {
+    pub(crate) fn events(&self) -> Events {
         self.events.clone()
     }
 
     /// Waits until every event sent so far is drawn.
-    pub async fn finish(self) {
+    pub(crate) async fn finish(self) {
         let Reporter { events, task } = self;
         drop(events);
         let _ = task.await;
@@ -74,7 +76,6 @@ async fn draw_lines(mut rx: mpsc::UnboundedReceiver<Event>) {
             Event::Done { node, summary } => eprintln!("{node}: done: {summary}"),
             Event::Failed { node, error } => eprintln!("{node}: FAILED: {error}"),
             Event::Warn(text) => eprintln!("warning: {text}"),
-            Event::Info(text) => eprintln!("{text}"),
         }
     }
 }
@@ -118,9 +119,6 @@ async fn draw_bars(mut rx: mpsc::UnboundedReceiver<Event>, nodes: Vec<NodeName>)
             Event::Warn(text) => {
                 let _ = multi.println(format!("warning: {text}"));
             }
-            Event::Info(text) => {
-                let _ = multi.println(text);
-            }
         }
     }
     for bar in bars.values() {
@@ -128,22 +126,4 @@ async fn draw_bars(mut rx: mpsc::UnboundedReceiver<Event>, nodes: Vec<NodeName>)
             bar.finish();
         }
     }
-}
-
-/// Renders a plain table (no colours, stable for copying into docs).
-pub fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(headers.to_vec());
-    for row in rows {
-        table.add_row(row);
-    }
-    table.to_string()
-}
-
-/// `✓` or `✗`.
-pub fn mark(ok: bool) -> &'static str {
-    if ok { "✓" } else { "✗" }
 }

@@ -1,0 +1,412 @@
+//! `up` against the in-memory cluster of `crate::fake`: the order of
+//! operations, waits, retries and faults, with tokio's paused time.
+
+use std::path::PathBuf;
+
+use super::*;
+use crate::fake::{FakeCluster, Fault, TIMEOUT};
+use crate::inventory::{Node, SwarmSettings};
+
+fn node(name: &str, role: Role) -> Node {
+    crate::inventory::test_node(name, role, &format!("{name}.example"))
+}
+
+/// One leader, `managers - 1` managers, `workers` workers.
+fn inventory(managers: usize, workers: usize) -> Inventory {
+    let mut nodes = vec![node("m1", Role::Leader)];
+    for i in 2..=managers {
+        nodes.push(node(&format!("m{i}"), Role::Manager));
+    }
+    for i in 1..=workers {
+        nodes.push(node(&format!("w{i}"), Role::Worker));
+    }
+    Inventory {
+        source: PathBuf::from("test.toml"),
+        swarm: SwarmSettings::default(),
+        nodes,
+    }
+}
+
+fn options() -> UpOptions {
+    UpOptions {
+        parallel: 16,
+        dry_run: false,
+        force: false,
+    }
+}
+
+async fn run(inv: &Inventory, cluster: &FakeCluster, options: UpOptions) -> UpOutcome {
+    up(inv, &cluster.connector(), &options, &Events::discard()).await
+}
+
+fn result<'a>(outcome: &'a UpOutcome, name: &str) -> &'a NodeResult {
+    &outcome
+        .nodes
+        .iter()
+        .find(|n| n.name.as_str() == name)
+        .unwrap_or_else(|| panic!("no outcome for {name}"))
+        .result
+}
+
+fn done(outcome: &UpOutcome, name: &str) -> Vec<Action> {
+    match result(outcome, name) {
+        NodeResult::Done(actions) => actions.clone(),
+        other => panic!("{name}: expected done, got {other:?}"),
+    }
+}
+
+fn failed(outcome: &UpOutcome, name: &str) -> StepError {
+    match result(outcome, name) {
+        NodeResult::Failed { error, .. } => error.clone(),
+        other => panic!("{name}: expected failed, got {other:?}"),
+    }
+}
+
+fn position(log: &[String], entry: &str) -> usize {
+    log.iter()
+        .position(|l| l == entry)
+        .unwrap_or_else(|| panic!("`{entry}` not in {log:?}"))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cold_start_inits_the_leader_then_managers_one_by_one_then_workers() {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::new(&inv);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    let log = cluster.log();
+    assert_eq!(log[0], "init m1", "{log:?}");
+    assert_eq!(log[1..3], ["join m2 manager", "join m3 manager"], "{log:?}");
+    let mut workers = log[3..].to_vec();
+    workers.sort();
+    assert_eq!(
+        workers,
+        ["join w1 worker", "join w2 worker", "join w3 worker"]
+    );
+    assert_eq!(done(&outcome, "m1"), [Action::Initialised, Action::Drained]);
+    assert_eq!(done(&outcome, "m2"), [Action::Joined, Action::Drained]);
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert!(outcome.nodes.iter().all(|n| n.node_id.is_some()));
+    assert_eq!(outcome.ssh_connections, 6);
+    assert_eq!(
+        cluster.member("m2").map(|m| (m.0, m.1)),
+        Some((NodeRole::Manager, Availability::Drain))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_converged_cluster_is_unchanged_and_nothing_is_sent() {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::converged(&inv);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert!(
+        outcome
+            .nodes
+            .iter()
+            .all(|n| n.result == NodeResult::Unchanged),
+        "{outcome:?}"
+    );
+    assert_eq!(cluster.log(), Vec::<String>::new());
+    assert_eq!(outcome.exit_code(), exit_codes::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dry_run_plans_and_changes_nothing() {
+    let inv = inventory(3, 2);
+    let cluster = FakeCluster::new(&inv);
+    let outcome = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            dry_run: true,
+            ..options()
+        },
+    )
+    .await;
+    assert!(
+        outcome
+            .nodes
+            .iter()
+            .all(|n| n.result == NodeResult::Planned)
+    );
+    assert_eq!(cluster.log(), Vec::<String>::new());
+    assert_eq!(cluster.state_of("m1"), LocalState::Inactive);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_init_stops_the_run_and_reports_the_rest_as_skipped() {
+    let inv = inventory(3, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("m1", Fault::Refuse(ErrorKind::AdvertiseAddrAmbiguous));
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = failed(&outcome, "m1");
+    assert_eq!(
+        error.kind,
+        FailKind::Engine(ErrorKind::AdvertiseAddrAmbiguous)
+    );
+    assert!(
+        error.message.contains("advertise_addr"),
+        "{}",
+        error.message
+    );
+    for name in ["m2", "m3", "w1", "w2"] {
+        assert_eq!(
+            result(&outcome, name),
+            &NodeResult::Skipped(Skip::InitFailed(NodeName::new("m1").unwrap())),
+            "{name}"
+        );
+    }
+    assert!(matches!(outcome.error, Some(RunError::InitFailed { .. })));
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+    assert_eq!(cluster.log(), Vec::<String>::new());
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_node_list_a_planned_join_is_skipped_not_unchanged() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inventory(1, 1));
+    cluster.add("w2");
+    // The only manager cannot list the nodes.
+    cluster.node_list_fails("m1");
+    let outcome = run(&inv, &cluster, options()).await;
+    // Members cannot be compared without a node list: blocked.
+    assert!(
+        matches!(
+            result(&outcome, "w1"),
+            NodeResult::Blocked(BlockReason::NoNodeList)
+        ),
+        "{outcome:?}"
+    );
+    // The planned join never ran: skipped, with the reason, not unchanged.
+    assert_eq!(
+        result(&outcome, "w2"),
+        &NodeResult::Skipped(Skip::NoManager)
+    );
+    assert_eq!(outcome.error, Some(RunError::NoManager));
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+    assert_eq!(cluster.joins("w2"), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_join_answered_already_in_a_swarm_on_the_right_cluster_counts_as_joined() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w1", Fault::JoinedButErr(ErrorKind::AlreadyInSwarm));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert_eq!(cluster.joins("w1"), 1, "no second join was sent");
+    assert_eq!(outcome.exit_code(), exit_codes::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_join_that_timed_out_but_went_through_counts_as_joined() {
+    let inv = inventory(1, 1);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w1", Fault::JoinedButErr(ErrorKind::Timeout));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert_eq!(cluster.joins("w1"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_join_that_times_out_is_not_retried_blind_and_the_run_is_bounded() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w1", Fault::Hang);
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = failed(&outcome, "w1");
+    assert_eq!(error.kind, FailKind::Engine(ErrorKind::Timeout));
+    assert_eq!(cluster.joins("w1"), 1, "a timed-out join is not sent again");
+    assert_eq!(done(&outcome, "w2"), [Action::Joined]);
+    assert!(
+        start.elapsed() <= TIMEOUT + Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_join_errors_are_retried() {
+    let inv = inventory(1, 1);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w1", Fault::Refuse(ErrorKind::Transient));
+    cluster.fault("w1", Fault::Refuse(ErrorKind::Transient));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert_eq!(cluster.joins("w1"), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_invalid_token_is_not_retried() {
+    let inv = inventory(1, 1);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w1", Fault::Refuse(ErrorKind::InvalidToken));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(
+        failed(&outcome, "w1").kind,
+        FailKind::Engine(ErrorKind::InvalidToken)
+    );
+    assert_eq!(cluster.joins("w1"), 1);
+    assert_eq!(cluster.state_of("w1"), LocalState::Inactive);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_manager_that_never_becomes_reachable_fails_and_stops_later_manager_joins() {
+    let inv = inventory(3, 1);
+    let cluster = FakeCluster::new(&inv);
+    cluster.never_reachable("m2");
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = failed(&outcome, "m2");
+    assert_eq!(error.kind, FailKind::NotReachable);
+    assert!(error.message.contains("2377"), "{}", error.message);
+    assert!(start.elapsed() >= REACHABLE_TIMEOUT, "waited the full time");
+    assert_eq!(
+        result(&outcome, "m3"),
+        &NodeResult::Skipped(Skip::ManagerFailed(NodeName::new("m2").unwrap()))
+    );
+    assert_eq!(cluster.state_of("m3"), LocalState::Inactive);
+    // Workers do not change the Raft membership: they still join.
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn promotions_come_before_demotions() {
+    let inv = inventory(3, 2);
+    let cluster = FakeCluster::converged(&inv);
+    // By hand: m3 became a worker, w1 a manager. The inventory wants them back.
+    cluster.set("m3", NodeRole::Worker, Availability::Drain);
+    cluster.set("w1", NodeRole::Manager, Availability::Active);
+    let outcome = run(&inv, &cluster, options()).await;
+    let log = cluster.log();
+    assert!(
+        position(&log, "promote m3") < position(&log, "demote w1"),
+        "{log:?}"
+    );
+    assert_eq!(done(&outcome, "m3"), [Action::Promoted]);
+    assert_eq!(done(&outcome, "w1"), [Action::Demoted]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn drift_is_corrected_and_labels_added_while_other_labels_stay() {
+    let mut inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inv);
+    inv.nodes[1].labels.insert("zone".into(), "a".into());
+    cluster.set("w2", NodeRole::Worker, Availability::Drain);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Labelled]);
+    assert_eq!(done(&outcome, "w2"), [Action::Activated]);
+    let (_, _, labels) = cluster.member("w1").unwrap();
+    assert_eq!(labels.get("zone").map(String::as_str), Some("a"));
+    assert_eq!(
+        cluster.member("w2").map(|m| m.1),
+        Some(Availability::Active)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_update_raced_by_another_writer_is_retried() {
+    let inv = inventory(1, 1);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.set("w1", NodeRole::Worker, Availability::Drain);
+    cluster.update_fault(ErrorKind::OutOfSequence);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Activated]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_node_in_another_swarm_refuses_the_plan_and_nothing_is_changed() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.foreign("w2", "OTHER");
+    let outcome = run(&inv, &cluster, options()).await;
+    assert!(matches!(outcome.error, Some(RunError::Refused(_))));
+    assert!(matches!(
+        result(&outcome, "w2"),
+        NodeResult::Blocked(BlockReason::Foreign(_))
+    ));
+    assert!(matches!(
+        result(&outcome, "w1"),
+        NodeResult::Skipped(Skip::Refused(_))
+    ));
+    assert_eq!(cluster.log(), Vec::<String>::new());
+
+    // --force converges the others and leaves w2 alone.
+    let forced = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            force: true,
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(done(&forced, "w1"), [Action::Joined]);
+    assert!(!cluster.log().iter().any(|l| l.contains("w2")));
+    assert_eq!(forced.exit_code(), exit_codes::FAILED);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_node_is_blocked_and_the_others_converge() {
+    let inv = inventory(1, 3);
+    let cluster = FakeCluster::new(&inv);
+    cluster.unreachable("w3");
+    let outcome = run(&inv, &cluster, options()).await;
+    assert!(matches!(
+        result(&outcome, "w3"),
+        NodeResult::Blocked(BlockReason::Unreachable(_))
+    ));
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert_eq!(outcome.ssh_connections, 3);
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+}
+
+#[tokio::test(start_paused = true)]
+async fn closed_ports_fail_the_join_before_it_is_sent() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.ports_closed("w1");
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = failed(&outcome, "w1");
+    assert_eq!(error.kind, FailKind::PortsClosed);
+    assert!(error.message.contains("10.0.0.1:2377"), "{}", error.message);
+    assert_eq!(cluster.joins("w1"), 0);
+    assert_eq!(done(&outcome, "w2"), [Action::Joined]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_the_leader_down_a_new_worker_joins_through_the_new_leader() {
+    let mut inv = inventory(3, 1);
+    let cluster = FakeCluster::converged(&inv);
+    inv.nodes.push(node("w2", Role::Worker));
+    cluster.add("w2");
+    cluster.unreachable("m1");
+    cluster.elect("m2");
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w2"), [Action::Joined]);
+    assert!(matches!(
+        result(&outcome, "m1"),
+        NodeResult::Blocked(BlockReason::Unreachable(_))
+    ));
+    assert_eq!(result(&outcome, "w1"), &NodeResult::Unchanged);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_engine_is_reported_within_the_request_timeout() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.hangs("w2");
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    assert!(matches!(
+        result(&outcome, "w2"),
+        NodeResult::Blocked(BlockReason::Unreachable(_))
+    ));
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert!(
+        start.elapsed() <= TIMEOUT + Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+}

@@ -1,0 +1,591 @@
+//! An in-memory swarm for unit tests: a [`FakeCluster`] of nodes that
+//! answers like Docker engines do (`/info`, node lists, init, join, node
+//! updates, port checks) and can be told to misbehave: a node that cannot
+//! be reached, a join that is refused, that hangs, or that goes through but
+//! answers an error, a manager that never becomes Reachable, closed ports.
+//! Everything it is asked to change is written to a log, so tests can
+//! assert the order of operations. Time only passes through `tokio::time`,
+//! so tests run with paused time.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::engine::{
+    EngineError, EngineInfo, ErrorKind, InitRequest, JoinRequest, JoinTokens, LocalState,
+    ManagerStatus, NodeRole, NodeStatus, NodeUpdate, Reachability, RemoteManager, SwarmInspect,
+    SwarmNode,
+};
+use crate::error::{Failure, Stage};
+use crate::host::{Connector, PortCheck, SwarmHost};
+use crate::inventory::{Availability, Inventory, Node, NodeName};
+use crate::secret::Secret;
+
+const WORKER_TOKEN: &str = "SWMTKN-1-fake-worker";
+const MANAGER_TOKEN: &str = "SWMTKN-1-fake-manager";
+/// The request timeout of every fake engine.
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How a join misbehaves (consumed one per join).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// The engine refuses the join with this kind; nothing changes.
+    Refuse(ErrorKind),
+    /// The join goes through, but the answer is an error of this kind (a
+    /// timeout on our side, "already part of a swarm" after a retry).
+    JoinedButErr(ErrorKind),
+    /// No answer within the request timeout; nothing changes.
+    Hang,
+}
+
+/// A node's entry in the swarm's node list.
+#[derive(Debug, Clone)]
+struct Member {
+    id: String,
+    role: NodeRole,
+    availability: Availability,
+    labels: BTreeMap<String, String>,
+    version: i64,
+    leader: bool,
+}
+
+#[derive(Debug, Clone)]
+struct FakeNode {
+    addr: String,
+    state: LocalState,
+    /// The swarm this node is in, when it is one we do not model (foreign).
+    foreign_cluster: Option<String>,
+    member: Option<Member>,
+    unreachable: bool,
+    hangs: bool,
+    never_reachable: bool,
+    ports_closed: bool,
+    node_list_fails: bool,
+    faults: VecDeque<Fault>,
+}
+
+impl FakeNode {
+    fn inactive(addr: String) -> FakeNode {
+        FakeNode {
+            addr,
+            state: LocalState::Inactive,
+            foreign_cluster: None,
+            member: None,
+            unreachable: false,
+            hangs: false,
+            never_reachable: false,
+            ports_closed: false,
+            node_list_fails: false,
+            faults: VecDeque::new(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    nodes: BTreeMap<NodeName, FakeNode>,
+    cluster_id: Option<String>,
+    log: Vec<String>,
+    next_id: u32,
+    joins: BTreeMap<NodeName, usize>,
+    update_faults: VecDeque<ErrorKind>,
+}
+
+/// The cluster; cheap to clone, every clone sees the same state.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FakeCluster {
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeCluster {
+    /// Every inventory node, up and not in a swarm.
+    pub(crate) fn new(inventory: &Inventory) -> FakeCluster {
+        let cluster = FakeCluster::default();
+        {
+            let mut state = cluster.lock();
+            for (i, node) in inventory.nodes.iter().enumerate() {
+                let addr = format!("10.0.0.{}", i + 1);
+                state
+                    .nodes
+                    .insert(node.name.clone(), FakeNode::inactive(addr));
+            }
+        }
+        cluster
+    }
+
+    /// Adds a node, up and not in a swarm.
+    pub(crate) fn add(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        let addr = format!("10.0.0.{}", state.nodes.len() + 1);
+        state.nodes.insert(name, FakeNode::inactive(addr));
+    }
+
+    /// The swarm the inventory describes, as `up` leaves it.
+    pub(crate) fn converged(inventory: &Inventory) -> FakeCluster {
+        let cluster = FakeCluster::new(inventory);
+        {
+            let mut state = cluster.lock();
+            state.cluster_id = Some("CLUSTER".into());
+            for node in &inventory.nodes {
+                let id = state.new_id();
+                let leader = node.role == crate::inventory::Role::Leader;
+                let fake = state.node(&node.name);
+                fake.state = LocalState::Active;
+                fake.member = Some(Member {
+                    id,
+                    role: NodeRole::from(node.role),
+                    availability: inventory.availability_of(node),
+                    labels: node.labels.clone(),
+                    version: 1,
+                    leader,
+                });
+            }
+        }
+        cluster
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn with(&self, name: &str, f: impl FnOnce(&mut FakeNode)) {
+        let name = NodeName::new(name).expect("test node name");
+        f(self.lock().node(&name));
+    }
+
+    pub(crate) fn connector(&self) -> FakeConnector {
+        FakeConnector {
+            cluster: self.clone(),
+            opened: AtomicUsize::new(0),
+        }
+    }
+
+    /// What the cluster was asked to change, in order.
+    pub(crate) fn log(&self) -> Vec<String> {
+        self.lock().log.clone()
+    }
+
+    /// How many joins `name` was sent.
+    pub(crate) fn joins(&self, name: &str) -> usize {
+        let name = NodeName::new(name).expect("test node name");
+        self.lock().joins.get(&name).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn state_of(&self, name: &str) -> LocalState {
+        let mut state = LocalState::Inactive;
+        self.with(name, |n| state = n.state);
+        state
+    }
+
+    /// Role, availability and labels in the node list.
+    pub(crate) fn member(
+        &self,
+        name: &str,
+    ) -> Option<(NodeRole, Availability, BTreeMap<String, String>)> {
+        let mut out = None;
+        self.with(name, |n| {
+            out = n
+                .member
+                .as_ref()
+                .map(|m| (m.role, m.availability, m.labels.clone()));
+        });
+        out
+    }
+
+    pub(crate) fn unreachable(&self, name: &str) {
+        self.with(name, |n| n.unreachable = true);
+    }
+
+    pub(crate) fn hangs(&self, name: &str) {
+        self.with(name, |n| n.hangs = true);
+    }
+
+    pub(crate) fn never_reachable(&self, name: &str) {
+        self.with(name, |n| n.never_reachable = true);
+    }
+
+    pub(crate) fn ports_closed(&self, name: &str) {
+        self.with(name, |n| n.ports_closed = true);
+    }
+
+    pub(crate) fn node_list_fails(&self, name: &str) {
+        self.with(name, |n| n.node_list_fails = true);
+    }
+
+    pub(crate) fn fault(&self, name: &str, fault: Fault) {
+        self.with(name, |n| n.faults.push_back(fault));
+    }
+
+    pub(crate) fn update_fault(&self, kind: ErrorKind) {
+        self.lock().update_faults.push_back(kind);
+    }
+
+    /// The node initialised a swarm of its own.
+    pub(crate) fn foreign(&self, name: &str, cluster_id: &str) {
+        let id = self.lock().new_id();
+        self.with(name, |n| {
+            n.state = LocalState::Active;
+            n.foreign_cluster = Some(cluster_id.into());
+            n.member = Some(Member {
+                id,
+                role: NodeRole::Manager,
+                availability: Availability::Active,
+                labels: BTreeMap::new(),
+                version: 1,
+                leader: true,
+            });
+        });
+    }
+
+    /// Changes a member's entry by hand (drift).
+    pub(crate) fn set(&self, name: &str, role: NodeRole, availability: Availability) {
+        self.with(name, |n| {
+            if let Some(m) = n.member.as_mut() {
+                m.role = role;
+                m.availability = availability;
+                m.version += 1;
+            }
+        });
+    }
+
+    /// Makes `name` the Raft leader (and no one else).
+    pub(crate) fn elect(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        for (n, node) in state.nodes.iter_mut() {
+            if let Some(m) = node.member.as_mut() {
+                m.leader = *n == name;
+            }
+        }
+    }
+}
+
+impl State {
+    fn node(&mut self, name: &NodeName) -> &mut FakeNode {
+        self.nodes
+            .get_mut(name)
+            .expect("a node of the fake cluster")
+    }
+
+    fn new_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("id{:02}", self.next_id)
+    }
+
+    fn is_manager(&self, name: &NodeName) -> bool {
+        self.nodes.get(name).is_some_and(|n| {
+            n.state == LocalState::Active
+                && n.foreign_cluster.is_none()
+                && n.member
+                    .as_ref()
+                    .is_some_and(|m| m.role == NodeRole::Manager)
+        })
+    }
+
+    fn swarm_nodes(&self) -> Vec<SwarmNode> {
+        self.nodes
+            .iter()
+            .filter(|(_, n)| n.foreign_cluster.is_none())
+            .filter_map(|(name, n)| {
+                let m = n.member.as_ref()?;
+                Some(SwarmNode {
+                    id: m.id.clone(),
+                    version: m.version,
+                    name: None,
+                    hostname: name.to_string(),
+                    role: m.role,
+                    availability: m.availability,
+                    labels: m.labels.clone(),
+                    state: if n.unreachable {
+                        NodeStatus::Down
+                    } else {
+                        NodeStatus::Ready
+                    },
+                    addr: Some(n.addr.clone()),
+                    manager: (m.role == NodeRole::Manager).then(|| ManagerStatus {
+                        leader: m.leader,
+                        reachability: if n.never_reachable || n.unreachable {
+                            Reachability::Unreachable
+                        } else {
+                            Reachability::Reachable
+                        },
+                        addr: format!("{}:2377", n.addr),
+                    }),
+                    engine_version: Some("20.10.24".into()),
+                })
+            })
+            .collect()
+    }
+}
+
+fn error(kind: ErrorKind, text: &str) -> EngineError {
+    EngineError::new(kind, Stage::Api, text)
+}
+
+/// Reaches the fake nodes; counts what it opened.
+#[derive(Debug)]
+pub(crate) struct FakeConnector {
+    cluster: FakeCluster,
+    opened: AtomicUsize,
+}
+
+impl Connector for FakeConnector {
+    type Host = FakeHost;
+
+    async fn connect(&self, node: &Node) -> Result<FakeHost, Failure> {
+        let unreachable = self
+            .cluster
+            .lock()
+            .nodes
+            .get(&node.name)
+            .is_none_or(|n| n.unreachable);
+        if unreachable {
+            return Err(Failure {
+                stage: Stage::Tcp,
+                message: format!("cannot connect to {}: Connection refused", node.name),
+            });
+        }
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        Ok(FakeHost {
+            name: node.name.clone(),
+            cluster: self.cluster.clone(),
+        })
+    }
+
+    fn connections(&self) -> usize {
+        self.opened.load(Ordering::Relaxed)
+    }
+}
+
+/// One fake node's engine.
+#[derive(Debug, Clone)]
+pub(crate) struct FakeHost {
+    name: NodeName,
+    cluster: FakeCluster,
+}
+
+impl FakeHost {
+    /// Waits out the request timeout when the node hangs.
+    async fn hang_check(&self, call: &'static str) -> Result<(), EngineError> {
+        let hangs = self.cluster.lock().node(&self.name).hangs;
+        if hangs {
+            tokio::time::sleep(TIMEOUT).await;
+            return Err(EngineError::timeout(call, TIMEOUT));
+        }
+        Ok(())
+    }
+
+    fn manager_only(&self, state: &State) -> Result<(), EngineError> {
+        if state.is_manager(&self.name) {
+            Ok(())
+        } else {
+            Err(error(
+                ErrorKind::NotManager,
+                "the engine answered 503: This node is not a swarm manager.",
+            ))
+        }
+    }
+}
+
+impl SwarmHost for FakeHost {
+    async fn info(&self) -> Result<EngineInfo, EngineError> {
+        self.hang_check("GET /info").await?;
+        let mut state = self.cluster.lock();
+        let is_manager = state.is_manager(&self.name);
+        let cluster_id = state.cluster_id.clone();
+        let remote_managers = state
+            .swarm_nodes()
+            .into_iter()
+            .filter_map(|n| {
+                Some(RemoteManager {
+                    node_id: n.id,
+                    addr: n.manager?.addr,
+                })
+            })
+            .collect();
+        let node = state.node(&self.name);
+        Ok(EngineInfo {
+            hostname: self.name.to_string(),
+            engine_version: "20.10.24".into(),
+            api_version: "1.41".into(),
+            state: node.state,
+            node_id: node.member.as_ref().map(|m| m.id.clone()),
+            node_addr: Some(node.addr.clone()),
+            cluster_id: if node.foreign_cluster.is_some() {
+                node.foreign_cluster.clone()
+            } else if is_manager {
+                cluster_id
+            } else {
+                None
+            },
+            is_manager: is_manager || node.foreign_cluster.is_some(),
+            remote_managers: if node.state == LocalState::Active {
+                remote_managers
+            } else {
+                Vec::new()
+            },
+            error: None,
+        })
+    }
+
+    async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
+        self.hang_check("GET /nodes").await?;
+        let mut state = self.cluster.lock();
+        self.manager_only(&state)?;
+        if state.node(&self.name).node_list_fails {
+            return Err(error(
+                ErrorKind::Transient,
+                "GET /nodes: the engine answered 500",
+            ));
+        }
+        Ok(state.swarm_nodes())
+    }
+
+    async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
+        self.hang_check("GET /swarm").await?;
+        let state = self.cluster.lock();
+        self.manager_only(&state)?;
+        Ok(SwarmInspect {
+            tokens: JoinTokens {
+                worker: Secret::new(WORKER_TOKEN),
+                manager: Secret::new(MANAGER_TOKEN),
+            },
+        })
+    }
+
+    async fn init(&self, request: &InitRequest) -> Result<String, EngineError> {
+        self.hang_check("POST /swarm/init").await?;
+        let mut state = self.cluster.lock();
+        if let Some(Fault::Refuse(kind)) = state.node(&self.name).faults.front().copied() {
+            state.node(&self.name).faults.pop_front();
+            return Err(error(kind, "POST /swarm/init: refused"));
+        }
+        if state.node(&self.name).state != LocalState::Inactive {
+            return Err(error(
+                ErrorKind::AlreadyInSwarm,
+                "POST /swarm/init: the engine answered 503: This node is already part of a swarm.",
+            ));
+        }
+        let id = state.new_id();
+        state.cluster_id = Some("CLUSTER".into());
+        state.log.push(format!("init {}", self.name));
+        let node = state.node(&self.name);
+        node.state = LocalState::Active;
+        node.member = Some(Member {
+            id: id.clone(),
+            role: NodeRole::Manager,
+            availability: request.availability,
+            labels: BTreeMap::new(),
+            version: 1,
+            leader: true,
+        });
+        Ok(id)
+    }
+
+    async fn join(&self, request: &JoinRequest) -> Result<(), EngineError> {
+        let fault = {
+            let mut state = self.cluster.lock();
+            *state.joins.entry(self.name.clone()).or_default() += 1;
+            state.node(&self.name).faults.pop_front()
+        };
+        if fault == Some(Fault::Hang) {
+            tokio::time::sleep(TIMEOUT).await;
+            return Err(EngineError::timeout("POST /swarm/join", TIMEOUT));
+        }
+        self.hang_check("POST /swarm/join").await?;
+        if let Some(Fault::Refuse(kind)) = fault {
+            return Err(error(
+                kind,
+                "POST /swarm/join: the engine answered 500: refused",
+            ));
+        }
+        let mut state = self.cluster.lock();
+        let role = match request.token.expose() {
+            WORKER_TOKEN => NodeRole::Worker,
+            MANAGER_TOKEN => NodeRole::Manager,
+            _ => {
+                return Err(error(
+                    ErrorKind::InvalidToken,
+                    "POST /swarm/join: invalid join token",
+                ));
+            }
+        };
+        if state.node(&self.name).state != LocalState::Inactive {
+            return Err(error(
+                ErrorKind::AlreadyInSwarm,
+                "POST /swarm/join: the engine answered 503: This node is already part of a swarm.",
+            ));
+        }
+        let id = state.new_id();
+        state.log.push(format!("join {} {role}", self.name));
+        let node = state.node(&self.name);
+        node.state = LocalState::Active;
+        node.member = Some(Member {
+            id,
+            role,
+            availability: request.availability,
+            labels: BTreeMap::new(),
+            version: 1,
+            leader: false,
+        });
+        match fault {
+            Some(Fault::JoinedButErr(kind)) => Err(error(kind, "POST /swarm/join: answered late")),
+            _ => Ok(()),
+        }
+    }
+
+    async fn update_node(&self, node: &SwarmNode, update: &NodeUpdate) -> Result<(), EngineError> {
+        self.hang_check("POST /nodes/{id}/update").await?;
+        let mut state = self.cluster.lock();
+        self.manager_only(&state)?;
+        if let Some(kind) = state.update_faults.pop_front() {
+            return Err(error(
+                kind,
+                "POST /nodes/{id}/update: update out of sequence",
+            ));
+        }
+        let Some((name, target)) = state
+            .nodes
+            .iter_mut()
+            .find(|(_, n)| n.member.as_ref().is_some_and(|m| m.id == node.id))
+        else {
+            return Err(error(ErrorKind::Rejected, "node not found"));
+        };
+        let name = name.clone();
+        let Some(member) = target.member.as_mut() else {
+            return Err(error(ErrorKind::Rejected, "node not found"));
+        };
+        if member.version != node.version {
+            return Err(error(ErrorKind::OutOfSequence, "update out of sequence"));
+        }
+        let mut entries = Vec::new();
+        if member.role != update.role {
+            entries.push(match update.role {
+                NodeRole::Manager => format!("promote {name}"),
+                NodeRole::Worker => format!("demote {name}"),
+            });
+        }
+        if member.availability != update.availability {
+            entries.push(format!("availability {name} {}", update.availability));
+        }
+        if member.labels != update.labels {
+            entries.push(format!("labels {name}"));
+        }
+        member.role = update.role;
+        member.availability = update.availability;
+        member.labels = update.labels.clone();
+        member.version += 1;
+        state.log.extend(entries);
+        Ok(())
+    }
+
+    async fn can_reach(&self, addr: &str) -> PortCheck {
+        if self.cluster.lock().node(&self.name).ports_closed {
+            PortCheck::Closed(format!("{addr}: connection refused"))
+        } else {
+            PortCheck::Open
+        }
+    }
+}

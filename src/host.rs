@@ -1,0 +1,181 @@
+//! A swarm node as the rest of the program sees it: the [`SwarmHost`]
+//! trait (read `/info` and the node list, init, join, update a node, prove
+//! a port is reachable from the node) and the [`Connector`] that reaches a
+//! node. The real implementation is a Docker engine over the node's one SSH
+//! connection ([`RemoteHost`], [`SshConnector`]); unit tests use an
+//! in-memory cluster instead (`crate::fake`), so that the order, waits and
+//! fault handling of `apply` are tested without a network.
+//!
+//! SSH details stop here: above this module a port check is a
+//! [`PortCheck`], not an SSH channel error.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::engine::{
+    Engine, EngineError, EngineInfo, InitRequest, JoinRequest, NodeUpdate, SwarmInspect, SwarmNode,
+};
+use crate::error::Failure;
+use crate::inventory::Node;
+use crate::ssh::{Connection, SshError, SshOptions};
+
+/// What a node can be asked. Every call is bounded by the request timeout
+/// of the implementation.
+pub(crate) trait SwarmHost: Send + Sync {
+    /// `GET /info`: the node's own view of itself.
+    fn info(&self) -> impl Future<Output = Result<EngineInfo, EngineError>> + Send;
+    /// `GET /nodes`: the swarm's node list (managers only).
+    fn nodes(&self) -> impl Future<Output = Result<Vec<SwarmNode>, EngineError>> + Send;
+    /// `GET /swarm`: the cluster ID and the join tokens (managers only).
+    fn swarm(&self) -> impl Future<Output = Result<SwarmInspect, EngineError>> + Send;
+    /// `POST /swarm/init`; returns the new NodeID.
+    fn init(
+        &self,
+        request: &InitRequest,
+    ) -> impl Future<Output = Result<String, EngineError>> + Send;
+    /// `POST /swarm/join`.
+    fn join(&self, request: &JoinRequest) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// `POST /nodes/{id}/update` at the node's version (managers only).
+    fn update_node(
+        &self,
+        node: &SwarmNode,
+        update: &NodeUpdate,
+    ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// Whether this node can open a TCP connection to `addr` (`host:port`).
+    fn can_reach(&self, addr: &str) -> impl Future<Output = PortCheck> + Send;
+}
+
+/// The answer of [`SwarmHost::can_reach`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PortCheck {
+    Open,
+    /// The check itself is not possible (the SSH server forbids TCP
+    /// forwarding): not a failure.
+    NotChecked,
+    /// Connection refused, no route, ...: the message says which.
+    Closed(String),
+    TimedOut(Duration),
+}
+
+/// Reaches the nodes of an inventory.
+pub(crate) trait Connector: Sync {
+    type Host: SwarmHost;
+    /// Opens the node's connection; a failure names the step that failed.
+    fn connect(&self, node: &Node) -> impl Future<Output = Result<Self::Host, Failure>> + Send;
+    /// How many connections this connector opened so far.
+    fn connections(&self) -> usize;
+}
+
+/// One node's engine over its one SSH connection.
+#[derive(Debug, Clone)]
+pub(crate) struct RemoteHost {
+    connection: Arc<Connection>,
+    engine: Engine,
+}
+
+/// How long a node may take to connect to another node's port.
+const PORT_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl SwarmHost for RemoteHost {
+    async fn info(&self) -> Result<EngineInfo, EngineError> {
+        self.engine.info().await
+    }
+
+    async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
+        self.engine.nodes().await
+    }
+
+    async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
+        self.engine.swarm().await
+    }
+
+    async fn init(&self, request: &InitRequest) -> Result<String, EngineError> {
+        self.engine.init(request).await
+    }
+
+    async fn join(&self, request: &JoinRequest) -> Result<(), EngineError> {
+        self.engine.join(request).await
+    }
+
+    async fn update_node(&self, node: &SwarmNode, update: &NodeUpdate) -> Result<(), EngineError> {
+        self.engine.update_node(node, update).await
+    }
+
+    async fn can_reach(&self, addr: &str) -> PortCheck {
+        let Some((host, port)) = split_host_port(addr) else {
+            return PortCheck::Closed(format!("{addr}: not a host:port address"));
+        };
+        match tokio::time::timeout(PORT_CHECK_TIMEOUT, self.connection.open_tcp(host, port)).await {
+            Ok(Ok(_stream)) => PortCheck::Open,
+            Ok(Err(SshError::TcpChannel {
+                prohibited: true, ..
+            })) => {
+                tracing::debug!("port check skipped: the SSH server forbids TCP forwarding");
+                PortCheck::NotChecked
+            }
+            Ok(Err(e)) => PortCheck::Closed(e.to_string()),
+            Err(_) => PortCheck::TimedOut(PORT_CHECK_TIMEOUT),
+        }
+    }
+}
+
+/// `10.0.0.1:2377` or `[fd00::1]:2377` → host and port.
+fn split_host_port(addr: &str) -> Option<(&str, u16)> {
+    let (host, port) = addr.rsplit_once(':')?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Some((host, port.parse().ok()?))
+}
+
+/// Connects over SSH (one connection per node) and negotiates the engine's
+/// API version; counts the connections it opened.
+#[derive(Debug)]
+pub(crate) struct SshConnector {
+    ssh: SshOptions,
+    request_timeout: Duration,
+    opened: AtomicUsize,
+}
+
+impl SshConnector {
+    pub(crate) fn new(ssh: SshOptions, request_timeout: Duration) -> Self {
+        SshConnector {
+            ssh,
+            request_timeout,
+            opened: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Connector for SshConnector {
+    type Host = RemoteHost;
+
+    async fn connect(&self, node: &Node) -> Result<RemoteHost, Failure> {
+        let connection = Arc::new(Connection::open(&node.ssh, &self.ssh).await?);
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        let engine = Engine::connect(
+            Arc::clone(&connection),
+            &node.ssh.socket,
+            self.request_timeout,
+        )
+        .await?;
+        Ok(RemoteHost { connection, engine })
+    }
+
+    fn connections(&self) -> usize {
+        self.opened.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manager_addresses_split_into_host_and_port() {
+        assert_eq!(split_host_port("10.0.0.1:2377"), Some(("10.0.0.1", 2377)));
+        assert_eq!(split_host_port("[fd00::1]:2377"), Some(("fd00::1", 2377)));
+        assert_eq!(split_host_port("10.0.0.1"), None);
+        assert_eq!(split_host_port("host:port"), None);
+    }
+}
