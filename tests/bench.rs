@@ -5,11 +5,14 @@ mod common;
 
 use std::process::Command;
 
+use common::{Lab, ids};
+
 #[test]
 fn bench_quick_runs_every_3_plus_3_scenario_and_writes_the_table() {
     common::require_root();
-    // Holds test id 45 so that no test lab takes the bench's subnet.
-    let _lock = common::lock(45);
+    // Holds its test id so that no test lab takes the bench's subnet.
+    let id = ids::BENCH_QUICK;
+    let _lock = common::lock(id);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("RESULTS.md");
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_swarmadm"))
@@ -17,14 +20,8 @@ fn bench_quick_runs_every_3_plus_3_scenario_and_writes_the_table() {
         .unwrap()
         .to_owned();
     let run = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/bench/run"))
-        .args([
-            "--quick",
-            "--name",
-            "t45b",
-            "--subnet",
-            "10.213.45.0/24",
-            "--bin",
-        ])
+        .args(["--quick", "--name", &format!("t{id}b")])
+        .args(["--subnet", &Lab::subnet_for(id), "--bin"])
         .arg(&bin)
         .arg("--out")
         .arg(&out)

@@ -2,7 +2,7 @@
 //! their own dockerd and sshd), and every check looks at them independently
 //! of swarmadm: the engine through its host-side socket, sshd through the
 //! OpenSSH client, the host through `ip` and `/proc`. Lab ids 1 to 9 are
-//! this file's.
+//! this file's (see `common::ids`).
 
 mod common;
 
@@ -11,13 +11,14 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{Lab, leftovers, require_root, swarmadm};
+use common::{KillOnDrop, Lab, Swarmadm, ids, leftovers, require_root, wait_until};
 
 #[test]
 fn up_starts_nodes_that_answer_as_themselves_on_both_sockets() {
-    let lab = Lab::up(1, 3, 3);
+    let id = ids::LAB_NODES_ANSWER;
+    let lab = Lab::up(id, 3, 3);
     let known_hosts = fs::read_to_string(&lab.known_hosts).unwrap();
     assert_eq!(known_hosts.lines().count(), 6);
 
@@ -78,7 +79,7 @@ fn up_starts_nodes_that_answer_as_themselves_on_both_sockets() {
         roles[0],
         (
             "swarm-manager-01".into(),
-            "10.213.1.11".into(),
+            format!("10.213.{id}.11"),
             "leader".into()
         )
     );
@@ -87,62 +88,50 @@ fn up_starts_nodes_that_answer_as_themselves_on_both_sockets() {
         roles[5],
         (
             "swarm-worker-03".into(),
-            "10.213.1.16".into(),
+            format!("10.213.{id}.16"),
             "worker".into()
         )
     );
 
-    let out = swarmadm()
-        .args(["lab", "status", "--name", "t1", "--dir"])
-        .arg(&lab.dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let status = Swarmadm::new()
+        .lab("status")
+        .lab_at(&lab.name, &lab.dir)
+        .success();
     assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+        status.stdout.contains("all 6 nodes are up"),
+        "{}",
+        status.stdout
     );
-    assert!(stdout.contains("all 6 nodes are up"), "{stdout}");
 
-    let again = swarmadm()
-        .args([
-            "lab",
-            "up",
-            "--name",
-            "t1",
-            "--subnet",
-            "10.213.1.0/24",
-            "--dir",
-        ])
-        .arg(&lab.dir)
-        .output()
-        .unwrap();
-    assert_eq!(again.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(stderr.contains("lab `t1` is already up"), "{stderr}");
+    let again = Swarmadm::new()
+        .lab("up")
+        .lab_at(&lab.name, &lab.dir)
+        .args(["--subnet", &Lab::subnet_for(id)])
+        .expect_code(2);
+    let already = format!("lab `{}` is already up", lab.name);
+    assert!(again.stderr.contains(&already), "{}", again.stderr);
 }
 
 /// swarmadm's transport: an SSH stream-local forward to the node's
 /// `/var/run/docker.sock` reaches that node's engine.
 #[test]
 fn a_node_socket_is_reachable_through_ssh_stream_local_forwarding() {
-    let lab = Lab::up(9, 1, 1);
+    let lab = Lab::up(ids::LAB_SOCKET_FORWARDING, 1, 1);
     let local = tempfile::tempdir().unwrap();
     let forwarded = local.path().join("docker.sock");
-    let mut ssh = lab
-        .ssh("swarm-worker-01")
-        .args(["-N", "-o", "ExitOnForwardFailure=yes", "-L"])
-        .arg(format!("{}:/var/run/docker.sock", forwarded.display()))
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    let answer = wait_for(Duration::from_secs(15), || {
-        common::http_get(&forwarded, "/info").ok()
-    });
-    let _ = ssh.kill();
-    let _ = ssh.wait();
-    let (status, body) = answer.expect("the forwarded socket answers within 15 s");
+    let _ssh = KillOnDrop(
+        lab.ssh("swarm-worker-01")
+            .args(["-N", "-o", "ExitOnForwardFailure=yes", "-L"])
+            .arg(format!("{}:/var/run/docker.sock", forwarded.display()))
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let (status, body) = wait_until(
+        "the forwarded socket to answer",
+        Duration::from_secs(15),
+        || common::http_get(&forwarded, "/info"),
+    );
     assert_eq!(status, 200);
     let info: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(info["Name"], "swarm-worker-01");
@@ -151,16 +140,20 @@ fn a_node_socket_is_reachable_through_ssh_stream_local_forwarding() {
 #[test]
 fn down_leaves_nothing_behind() {
     require_root();
-    let lock = common::lock(2);
-    let name = Lab::name_for(2).to_string();
-    let dir = Lab::dir_for(2);
-    swarmadm::lab::down(&Lab::name_for(2), &dir).unwrap();
+    let id = ids::LAB_DOWN_LEAVES_NOTHING;
+    let lock = common::lock(id);
+    let name = Lab::name_for(id).to_string();
+    let dir = Lab::dir_for(id);
+    swarmadm::lab::down(&Lab::name_for(id), &dir).unwrap();
     let before = HostSnapshot::take(&name);
 
     let mut lab = Lab::up_locked(lock, 2, 1);
     let during = HostSnapshot::take(&name);
     assert_eq!(during.netns.len(), before.netns.len() + 3, "{during:?}");
-    assert!(during.links.contains("swl-t2") && during.links.contains("swlt2h2"));
+    assert!(
+        during.links.contains(&format!("swl-{name}"))
+            && during.links.contains(&format!("swl{name}h2"))
+    );
     let processes = lab.processes();
     assert!(
         processes.len() >= 3 * 4,
@@ -180,20 +173,18 @@ fn down_leaves_nothing_behind() {
 
 #[test]
 fn down_after_a_crash_without_state_json_still_cleans_up() {
-    let mut lab = Lab::up(3, 1, 1);
+    let mut lab = Lab::up(ids::LAB_DOWN_AFTER_CRASH, 1, 1);
     let dir = lab.dir.clone();
     let processes = lab.processes();
     fs::remove_file(dir.join("state.json")).unwrap();
     fs::remove_file(dir.join("inventory.toml")).unwrap();
 
-    let status = swarmadm()
-        .args(["lab", "status", "--name", "t3", "--dir"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(status.status.code(), Some(2), "status without state.json");
-    let stderr = String::from_utf8_lossy(&status.stderr);
-    assert!(stderr.contains("has leftovers"), "{stderr}");
+    // Status without state.json.
+    let status = Swarmadm::new()
+        .lab("status")
+        .lab_at(&lab.name, &dir)
+        .expect_code(2);
+    assert!(status.stderr.contains("has leftovers"), "{}", status.stderr);
 
     lab.down();
     assert_eq!(leftovers(&lab.name, &dir), Vec::<String>::new());
@@ -208,89 +199,66 @@ fn down_after_a_crash_without_state_json_still_cleans_up() {
 #[test]
 fn down_after_a_killed_up_cleans_up() {
     require_root();
-    let _lock = common::lock(6);
-    let name = Lab::name_for(6);
-    let dir = Lab::dir_for(6);
+    let id = ids::LAB_DOWN_AFTER_KILLED_UP;
+    let _lock = common::lock(id);
+    let name = Lab::name_for(id);
+    let dir = Lab::dir_for(id);
     swarmadm::lab::down(&name, &dir).unwrap();
-    let mut up = swarmadm()
-        .args([
-            "lab",
-            "up",
-            "--name",
-            "t6",
-            "--managers",
-            "1",
-            "--workers",
-            "2",
-        ])
-        .args(["--subnet", &Lab::subnet_for(6), "--dir"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut up = KillOnDrop(
+        Swarmadm::new()
+            .lab("up")
+            .lab_at(name.as_str(), &dir)
+            .args(["--managers", "1", "--workers", "2"])
+            .args(["--subnet", &Lab::subnet_for(id)])
+            .command()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     // Kill it as soon as a node runs (or whenever it got to, on a fast host).
     let nodes_dir = format!("{}/nodes/", dir.display());
-    wait_for(Duration::from_secs(30), || {
-        let started = common::all_processes()
-            .iter()
-            .any(|(_, cmd)| cmd.contains(&nodes_dir));
-        (started || up.try_wait().ok().flatten().is_some()).then_some(())
-    });
-    let _ = up.kill();
-    let _ = up.wait();
+    wait_until(
+        "`lab up` to start a node, or to exit",
+        Duration::from_secs(30),
+        || {
+            let started = common::all_processes()
+                .iter()
+                .any(|(_, cmd)| cmd.contains(&nodes_dir));
+            started || up.0.try_wait().ok().flatten().is_some()
+        },
+    );
+    // SIGKILL, then reaped.
+    drop(up);
     assert!(
         !leftovers(&name.to_string(), &dir).is_empty(),
         "the killed up left something"
     );
 
-    let down = swarmadm()
-        .args(["lab", "down", "--name", "t6", "--dir"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        down.status.success(),
-        "{}",
-        String::from_utf8_lossy(&down.stderr)
-    );
+    Swarmadm::new()
+        .lab("down")
+        .lab_at(name.as_str(), &dir)
+        .success();
     assert_eq!(leftovers(&name.to_string(), &dir), Vec::<String>::new());
 }
 
 #[test]
 fn down_twice_is_fine() {
-    let lab = Lab::up(4, 1, 0);
-    let dir = lab.dir.clone();
+    let lab = Lab::up(ids::LAB_DOWN_TWICE, 1, 0);
+    let (name, dir) = (lab.name.clone(), lab.dir.clone());
     // The CLI tears it down; the fixture's own down on drop is a third run.
-    let down = || {
-        swarmadm()
-            .args(["lab", "down", "--name", "t4", "--dir"])
-            .arg(&dir)
-            .output()
-            .unwrap()
-    };
+    let down = || Swarmadm::new().lab("down").lab_at(&name, &dir).success();
     let first = down();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
-    assert!(String::from_utf8_lossy(&first.stdout).contains("lab `t4` is down"));
+    assert!(first.stdout.contains(&format!("lab `{name}` is down")));
     let second = down();
-    assert!(
-        second.status.success(),
-        "{}",
-        String::from_utf8_lossy(&second.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&second.stdout);
-    assert!(stdout.contains("nothing to do"), "{stdout}");
-    assert_eq!(leftovers("t4", &dir), Vec::<String>::new());
+    assert!(second.stdout.contains("nothing to do"), "{}", second.stdout);
+    assert_eq!(leftovers(&name, &dir), Vec::<String>::new());
 }
 
 #[test]
 fn two_labs_coexist_and_go_down_independently() {
-    let mut a = Lab::up(5, 1, 1);
-    let b = Lab::up(8, 1, 1);
+    let mut a = Lab::up(ids::LAB_COEXIST_A, 1, 1);
+    let b = Lab::up(ids::LAB_COEXIST_B, 1, 1);
     for lab in [&a, &b] {
         for node in &lab.nodes {
             assert_eq!(
@@ -308,7 +276,7 @@ fn two_labs_coexist_and_go_down_independently() {
     }
     a.down();
     assert_eq!(leftovers(&a.name, &a.dir), Vec::<String>::new());
-    let status = swarmadm::lab::status(&Lab::name_for(8), &b.dir).unwrap();
+    let status = swarmadm::lab::status(&Lab::name_for(ids::LAB_COEXIST_B), &b.dir).unwrap();
     assert!(status.all_up(), "{status:?}");
     assert!(
         b.ssh("swarm-worker-01")
@@ -321,7 +289,7 @@ fn two_labs_coexist_and_go_down_independently() {
 
 #[test]
 fn stopped_daemons_show_in_status_and_start_again() {
-    let lab = Lab::up(7, 1, 1);
+    let lab = Lab::up(ids::LAB_STOPPED_DAEMONS, 1, 1);
     let worker = "swarm-worker-01";
     let ip = lab.node(worker).ip;
 
@@ -336,14 +304,11 @@ fn stopped_daemons_show_in_status_and_start_again() {
     );
     lab.stop_dockerd(worker);
     assert!(common::http_get(&lab.socket(worker), "/_ping").is_err());
-    let out = swarmadm()
-        .args(["lab", "status", "--name", "t7", "--dir"])
-        .arg(&lab.dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let row = stdout.lines().find(|l| l.contains(worker)).unwrap();
+    let out = Swarmadm::new()
+        .lab("status")
+        .lab_at(&lab.name, &lab.dir)
+        .expect_code(1);
+    let row = out.stdout.lines().find(|l| l.contains(worker)).unwrap();
     assert_eq!(
         row.split_whitespace().collect::<Vec<_>>(),
         [
@@ -360,7 +325,7 @@ fn stopped_daemons_show_in_status_and_start_again() {
     assert_eq!(lab.engine_json(worker, "/info")["Name"], worker);
     lab.start_sshd(worker);
     assert!(lab.ssh(worker).arg("true").status().unwrap().success());
-    let status = swarmadm::lab::status(&Lab::name_for(7), &lab.dir).unwrap();
+    let status = swarmadm::lab::status(&Lab::name_for(ids::LAB_STOPPED_DAEMONS), &lab.dir).unwrap();
     assert!(status.all_up(), "{status:?}");
 }
 
@@ -374,26 +339,22 @@ fn bad_arguments_are_refused_before_anything_is_made() {
         (&["--managers", "0"], "--managers"),
     ];
     for (args, expected) in cases {
-        let out = swarmadm().args(["lab", "up"]).args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        let out = Swarmadm::new().lab("up").args(args).expect_code(2);
+        assert!(out.stderr.contains(expected), "{args:?}: {}", out.stderr);
     }
 }
 
 #[test]
 fn not_root_is_refused_with_advice() {
     require_root();
-    let out = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(env!("CARGO_BIN_EXE_swarmadm"))
-        .args(["lab", "status", "--name", "t9"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not running as root"), "{stderr}");
-    assert!(stderr.contains("sudo"), "{stderr}");
+    // Refused before it looks at the lab: the name is any valid one.
+    let out = Swarmadm::new()
+        .unprivileged()
+        .lab("status")
+        .args(["--name", "t9"])
+        .expect_code(2);
+    assert!(out.stderr.contains("not running as root"), "{}", out.stderr);
+    assert!(out.stderr.contains("sudo"), "{}", out.stderr);
 }
 
 /// The host's namespaces, links and mounts, minus those of *other* labs
@@ -431,18 +392,5 @@ impl HostSnapshot {
                 })
                 .collect(),
         }
-    }
-}
-
-fn wait_for<T>(timeout: Duration, mut poll: impl FnMut() -> Option<T>) -> Option<T> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = poll() {
-            return Some(value);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        thread::sleep(Duration::from_millis(50));
     }
 }

@@ -4,28 +4,12 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::Lab;
-
-fn just() -> Command {
-    assert!(
-        Command::new("just")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success()),
-        "just is needed for this test: cargo install just"
-    );
-    let mut cmd = Command::new("just");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
+use common::{Lab, Swarmadm, ids};
 
 #[test]
 fn just_list_describes_every_recipe() {
-    let out = just().arg("--list").output().expect("just --list");
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let out = Swarmadm::just().arg("--list").success();
+    let text = &out.stdout;
     for recipe in [
         "demo",
         "lab-up",
@@ -65,33 +49,13 @@ fn the_readme_documents_both_commands() {
 #[test]
 fn just_swarm_up_and_swarm_verify_work_on_a_lab() {
     common::require_root();
-    let lab = Lab::up(40, 3, 3);
-    let inv = lab.inventory_toml.to_str().unwrap();
-    let up = just()
-        .args(["swarm-up", inv])
-        .output()
-        .expect("just swarm-up");
-    assert!(
-        up.status.success(),
-        "{}",
-        String::from_utf8_lossy(&up.stderr)
-    );
-    assert!(String::from_utf8_lossy(&up.stdout).contains("converged"));
-    let verify = just()
-        .args(["smoketest", inv])
-        .output()
-        .expect("just smoketest");
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stdout)
-    );
-    assert!(String::from_utf8_lossy(&verify.stdout).contains("PASS"));
-    let status = just()
-        .args(["status", inv, "--output", "json"])
-        .output()
-        .expect("just status");
-    assert!(status.status.success());
-    let json: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
-    assert_eq!(json["nodes"].as_array().map(Vec::len), Some(6));
+    let lab = Lab::up(ids::README_JUST_RECIPES, 3, 3);
+    let inv = &lab.inventory_toml;
+    let up = Swarmadm::just().arg("swarm-up").arg(inv).success();
+    assert!(up.stdout.contains("converged"));
+    let verify = Swarmadm::just().arg("smoketest").arg(inv).success();
+    assert!(verify.stdout.contains("PASS"));
+    // `just status INVENTORY --output json`.
+    let status = Swarmadm::just().arg("status").arg(inv).json().success();
+    assert_eq!(status.json()["nodes"].as_array().map(Vec::len), Some(6));
 }

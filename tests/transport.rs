@@ -5,26 +5,15 @@
 
 mod common;
 
-use std::process::Output;
+use std::path::Path;
+use std::time::Duration;
 
-use common::{Lab, swarmadm};
+use common::{KillOnDrop, Lab, Swarmadm, ids, wait_until};
 use serde_json::Value;
 
-fn status(args: &[&str]) -> (Output, Value) {
-    let out = swarmadm()
-        .arg("status")
-        .args(args)
-        .args(["--output", "json"])
-        .output()
-        .expect("run swarmadm status");
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "status printed no JSON ({e}):\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out, json)
+/// `swarmadm status -i INVENTORY --output json`, to be run.
+fn status(inventory: impl AsRef<Path>) -> Swarmadm {
+    Swarmadm::new().status(inventory).json()
 }
 
 fn rows(json: &Value) -> &Vec<Value> {
@@ -38,12 +27,12 @@ fn row<'a>(json: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no row for {name}: {json}"))
 }
 
-fn write(path: &std::path::Path, text: &str) {
+fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
 /// The lab's TOML inventory with `[defaults]` lines replaced.
-fn inventory_with_defaults(lab: &Lab, dir: &std::path::Path, defaults: &str) -> std::path::PathBuf {
+fn inventory_with_defaults(lab: &Lab, dir: &Path, defaults: &str) -> std::path::PathBuf {
     let original = std::fs::read_to_string(&lab.inventory_toml).expect("read inventory");
     let nodes = &original[original.find("[[nodes]]").expect("nodes")..];
     let path = dir.join("inventory.toml");
@@ -54,23 +43,18 @@ fn inventory_with_defaults(lab: &Lab, dir: &std::path::Path, defaults: &str) -> 
 #[test]
 fn status_reaches_every_engine_through_one_ssh_connection_per_node() {
     common::require_root();
-    let lab = Lab::up(10, 3, 3);
-    let inventory = lab.inventory_toml.to_str().unwrap();
+    let lab = Lab::up(ids::STATUS_ONE_CONNECTION_PER_NODE, 3, 3);
     let before: Vec<usize> = lab
         .nodes
         .iter()
         .map(|n| lab.accepted_ssh_connections(&n.hostname))
         .collect();
 
-    let (out, json) = status(&["-i", inventory]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(rows(&json).len(), 6);
+    let run = status(&lab.inventory_toml).success();
+    let json = run.json();
+    assert_eq!(rows(json).len(), 6);
     for node in &lab.nodes {
-        let r = row(&json, &node.hostname);
+        let r = row(json, &node.hostname);
         assert_eq!(r["reachable"], true, "{r}");
         assert!(
             r["engine_version"].as_str().is_some_and(|v| !v.is_empty()),
@@ -102,19 +86,12 @@ fn status_reaches_every_engine_through_one_ssh_connection_per_node() {
 #[test]
 fn ansible_ini_and_ssh_config_give_the_same_result_as_toml() {
     common::require_root();
-    let lab = Lab::up(11, 3, 3);
-    let (_, toml) = status(&["-i", lab.inventory_toml.to_str().unwrap()]);
-    let (out, ini) = status(&[
-        "-i",
-        lab.inventory_ini.to_str().unwrap(),
-        "-F",
-        lab.ssh_config.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let lab = Lab::up(ids::STATUS_ANSIBLE_INI, 3, 3);
+    let toml = status(&lab.inventory_toml).success();
+    let ini = status(&lab.inventory_ini)
+        .arg("-F")
+        .arg(&lab.ssh_config)
+        .success();
     let key = |json: &Value| -> Vec<(String, String, String)> {
         rows(json)
             .iter()
@@ -127,31 +104,29 @@ fn ansible_ini_and_ssh_config_give_the_same_result_as_toml() {
             })
             .collect()
     };
-    assert_eq!(key(&toml), key(&ini));
-    assert_eq!(key(&ini).len(), 6);
+    assert_eq!(key(toml.json()), key(ini.json()));
+    assert_eq!(key(ini.json()).len(), 6);
 }
 
 #[test]
 fn a_node_with_sshd_stopped_is_unreachable_and_the_others_still_report() {
     common::require_root();
-    let lab = Lab::up(12, 3, 3);
+    let lab = Lab::up(ids::STATUS_SSHD_STOPPED, 3, 3);
     lab.stop_sshd("swarm-worker-02");
-    let (out, json) = status(&["-i", lab.inventory_toml.to_str().unwrap()]);
-    assert!(!out.status.success(), "exit code must be non-zero");
-    let down = row(&json, "swarm-worker-02");
+    // The exit code must be non-zero.
+    let run = status(&lab.inventory_toml).failure();
+    let json = run.json();
+    let down = row(json, "swarm-worker-02");
     assert_eq!(down["reachable"], false);
     assert_eq!(down["error"]["stage"], "tcp", "{down}");
-    let reachable = rows(&json)
-        .iter()
-        .filter(|r| r["reachable"] == true)
-        .count();
+    let reachable = rows(json).iter().filter(|r| r["reachable"] == true).count();
     assert_eq!(reachable, 5);
 }
 
 #[test]
 fn host_keys_are_checked_strictly_and_learned_only_in_accept_new_mode() {
     common::require_root();
-    let lab = Lab::up(13, 1, 2);
+    let lab = Lab::up(ids::STATUS_HOST_KEYS, 1, 2);
     let dir = tempfile::tempdir().unwrap();
     let key = lab.dir.join("id_ed25519");
 
@@ -185,19 +160,16 @@ fn host_keys_are_checked_strictly_and_learned_only_in_accept_new_mode() {
             forged_path.display()
         ),
     );
-    let (out, json) = status(&[
-        "-i",
-        inv.to_str().unwrap(),
-        "--host-key-checking",
-        "accept-new",
-    ]);
-    assert!(!out.status.success());
-    let changed = row(&json, "swarm-worker-01");
+    let run = status(&inv)
+        .args(["--host-key-checking", "accept-new"])
+        .failure();
+    let json = run.json();
+    let changed = row(json, "swarm-worker-01");
     assert_eq!(changed["error"]["stage"], "host-key", "{changed}");
     let message = changed["error"]["message"].as_str().unwrap();
     assert!(message.contains("HOST KEY CHANGED"), "{message}");
     assert!(message.contains("SHA256:"), "{message}");
-    assert_eq!(row(&json, "swarm-worker-02")["reachable"], true);
+    assert_eq!(row(json, "swarm-worker-02")["reachable"], true);
 
     // An empty known_hosts: strict refuses every node, naming the fingerprint.
     let empty = dir.path().join("empty_known_hosts");
@@ -211,9 +183,8 @@ fn host_keys_are_checked_strictly_and_learned_only_in_accept_new_mode() {
             empty.display()
         ),
     );
-    let (out, json) = status(&["-i", inv.to_str().unwrap()]);
-    assert!(!out.status.success());
-    for r in rows(&json) {
+    let run = status(&inv).failure();
+    for r in rows(run.json()) {
         assert_eq!(r["error"]["stage"], "host-key", "{r}");
         assert!(
             r["error"]["message"]
@@ -230,49 +201,35 @@ fn host_keys_are_checked_strictly_and_learned_only_in_accept_new_mode() {
     );
 
     // accept-new learns the keys, and a second strict run then passes.
-    let (out, _) = status(&[
-        "-i",
-        inv.to_str().unwrap(),
-        "--host-key-checking",
-        "accept-new",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    status(&inv)
+        .args(["--host-key-checking", "accept-new"])
+        .success();
     let learned = std::fs::read_to_string(&empty).unwrap();
     assert_eq!(
         learned.lines().filter(|l| !l.trim().is_empty()).count(),
         3,
         "{learned}"
     );
-    let (out, _) = status(&["-i", inv.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    status(&inv).success();
 }
 
 #[test]
 fn the_ssh_agent_authenticates_when_no_identity_file_is_given() {
     common::require_root();
-    let lab = Lab::up(14, 1, 1);
+    let lab = Lab::up(ids::STATUS_SSH_AGENT, 1, 1);
     let dir = tempfile::tempdir().unwrap();
     let agent_sock = dir.path().join("agent.sock");
-    let mut agent = std::process::Command::new("ssh-agent")
-        .args(["-D", "-a"])
-        .arg(&agent_sock)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start ssh-agent");
-    for _ in 0..50 {
-        if agent_sock.exists() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let _agent = KillOnDrop(
+        std::process::Command::new("ssh-agent")
+            .args(["-D", "-a"])
+            .arg(&agent_sock)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start ssh-agent"),
+    );
+    wait_until("ssh-agent's socket", Duration::from_secs(5), || {
+        agent_sock.exists()
+    });
     let inv = inventory_with_defaults(
         &lab,
         dir.path(),
@@ -283,9 +240,9 @@ fn the_ssh_agent_authenticates_when_no_identity_file_is_given() {
     );
 
     // Without the key in the agent, authentication fails and says what it tried.
-    let (out, json) = swarmadm_with_agent(&inv, &agent_sock);
-    assert!(!out.status.success());
-    assert_eq!(rows(&json)[0]["error"]["stage"], "auth", "{json}");
+    let run = status_with_agent(&inv, &agent_sock).failure();
+    let json = run.json();
+    assert_eq!(rows(json)[0]["error"]["stage"], "auth", "{json}");
 
     let added = std::process::Command::new("ssh-add")
         .arg(lab.dir.join("id_ed25519"))
@@ -297,33 +254,22 @@ fn the_ssh_agent_authenticates_when_no_identity_file_is_given() {
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
-    let (out, json) = swarmadm_with_agent(&inv, &agent_sock);
-    let _ = agent.kill();
-    let _ = agent.wait();
-    assert!(
-        out.status.success(),
-        "{}: {json}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(rows(&json).iter().all(|r| r["reachable"] == true));
+    let run = status_with_agent(&inv, &agent_sock).success();
+    assert!(rows(run.json()).iter().all(|r| r["reachable"] == true));
 }
 
-fn swarmadm_with_agent(inv: &std::path::Path, agent: &std::path::Path) -> (Output, Value) {
-    let out = swarmadm()
-        .args(["status", "--output", "json", "-i"])
-        .arg(inv)
+/// `status` with only the agent at `agent` to authenticate (and a HOME
+/// without keys).
+fn status_with_agent(inv: &Path, agent: &Path) -> Swarmadm {
+    status(inv)
         .env("SSH_AUTH_SOCK", agent)
         .env("HOME", agent.parent().unwrap())
-        .output()
-        .expect("run status");
-    let json = serde_json::from_slice(&out.stdout).expect("json");
-    (out, json)
 }
 
 #[test]
 fn a_socket_path_that_does_not_exist_is_a_clear_error_for_that_node() {
     common::require_root();
-    let lab = Lab::up(15, 1, 1);
+    let lab = Lab::up(ids::STATUS_MISSING_SOCKET, 1, 1);
     let dir = tempfile::tempdir().unwrap();
     let original = std::fs::read_to_string(&lab.inventory_toml).unwrap();
     // Point the worker at a socket that does not exist.
@@ -342,20 +288,20 @@ fn a_socket_path_that_does_not_exist_is_a_clear_error_for_that_node() {
         );
     let inv = dir.path().join("inv.toml");
     write(&inv, &text);
-    let (out, json) = status(&["-i", inv.to_str().unwrap()]);
-    assert!(!out.status.success());
-    let worker = row(&json, "swarm-worker-01");
+    let run = status(&inv).failure();
+    let json = run.json();
+    let worker = row(json, "swarm-worker-01");
     assert_eq!(worker["error"]["stage"], "socket", "{worker}");
     let message = worker["error"]["message"].as_str().unwrap();
     assert!(message.contains("/run/nope/docker.sock"), "{message}");
     assert!(message.contains("docker"), "{message}");
-    assert_eq!(row(&json, "swarm-manager-01")["reachable"], true);
+    assert_eq!(row(json, "swarm-manager-01")["reachable"], true);
 }
 
 #[test]
 fn workers_are_reached_through_a_proxyjump_host() {
     common::require_root();
-    let lab = Lab::up(16, 1, 2);
+    let lab = Lab::up(ids::STATUS_PROXYJUMP, 1, 2);
     let dir = tempfile::tempdir().unwrap();
     let config: String = std::fs::read_to_string(&lab.ssh_config)
         .unwrap()
@@ -371,18 +317,12 @@ fn workers_are_reached_through_a_proxyjump_host() {
         .collect();
     let ssh_config = dir.path().join("ssh_config");
     write(&ssh_config, &config);
-    let (out, json) = status(&[
-        "-i",
-        lab.inventory_ini.to_str().unwrap(),
-        "-F",
-        ssh_config.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}: {json}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(rows(&json).iter().all(|r| r["reachable"] == true), "{json}");
+    let run = status(&lab.inventory_ini)
+        .arg("-F")
+        .arg(&ssh_config)
+        .success();
+    let json = run.json();
+    assert!(rows(json).iter().all(|r| r["reachable"] == true), "{json}");
     // The workers' sshd saw the connection come from the jump host.
     let jump_ip = lab.node("swarm-manager-01").ip.to_string();
     for worker in ["swarm-worker-01", "swarm-worker-02"] {

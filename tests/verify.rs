@@ -4,27 +4,15 @@
 
 mod common;
 
-use std::process::Output;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
-use common::{Lab, swarmadm};
+use common::{Lab, Swarmadm, ids, wait_until};
 use serde_json::{Value, json};
 
-fn verify(inv: &std::path::Path, extra: &[&str]) -> (Output, Value) {
-    let out = swarmadm()
-        .args(["verify", "--output", "json", "-i"])
-        .arg(inv)
-        .args(extra)
-        .output()
-        .expect("run verify");
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "verify printed no JSON ({e}):\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out, json)
+/// `swarmadm verify -i INVENTORY --output json`, to be run.
+fn verify(inv: &Path) -> Swarmadm {
+    Swarmadm::new().verify(inv).json()
 }
 
 /// Failing checks as (node, check, expected, actual); the cluster's own
@@ -61,27 +49,14 @@ fn has(deltas: &[(String, String, String, String)], node: &str, check: &str) -> 
     deltas.iter().any(|(n, c, _, _)| n == node && c == check)
 }
 
-fn up(inv: &std::path::Path) {
-    let out = swarmadm()
-        .args(["up", "-i"])
-        .arg(inv)
-        .output()
-        .expect("run up");
-    assert!(
-        out.status.success(),
-        "up: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exit code")
+fn up(inv: &Path) {
+    Swarmadm::new().up(inv).success();
 }
 
 #[test]
 fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
     common::require_root();
-    let lab = Lab::up(30, 3, 4);
+    let lab = Lab::up(ids::VERIFY_DELTAS, 3, 4);
     let dir = tempfile::tempdir().unwrap();
     let full = lab.inventory_with_labels(dir.path(), "swarm-worker-01", &[("zone", "a")]);
     // swarm-worker-04 stays out of the inventory: it becomes the stray.
@@ -95,15 +70,14 @@ fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
     up(&inv);
 
     let junit = dir.path().join("verify.xml");
-    let (out, json) = verify(&inv, &["--junit", junit.to_str().unwrap()]);
-    assert_eq!(code(&out), 0, "{:?}", deltas(&json));
-    let cases: usize = json["nodes"]
+    let run = verify(&inv).arg("--junit").arg(&junit).success();
+    let cases: usize = run.json()["nodes"]
         .as_array()
         .unwrap()
         .iter()
         .map(|n| n["checks"].as_array().unwrap().len())
         .sum::<usize>()
-        + json["cluster"].as_array().unwrap().len();
+        + run.json()["cluster"].as_array().unwrap().len();
     assert_eq!(junit_cases(&junit), (cases, 0));
 
     let manager = lab.api("swarm-manager-01");
@@ -113,9 +87,8 @@ fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
     manager.update_node(&id("swarm-worker-02"), |s| {
         s["Availability"] = json!("drain")
     });
-    let (out, json) = verify(&inv, &["--junit", junit.to_str().unwrap()]);
-    assert_eq!(code(&out), 1);
-    let d = deltas(&json);
+    let run = verify(&inv).arg("--junit").arg(&junit).expect_code(1);
+    let d = deltas(run.json());
     assert_eq!(
         d,
         vec![(
@@ -132,10 +105,9 @@ fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
     manager.update_node(&id("swarm-worker-01"), |s| {
         s["Labels"] = json!({"zone": "b"})
     });
-    let (out, json) = verify(&inv, &[]);
-    assert_eq!(code(&out), 1);
+    let run = verify(&inv).expect_code(1);
     assert_eq!(
-        deltas(&json),
+        deltas(run.json()),
         vec![(
             "swarm-worker-01".into(),
             "labels".into(),
@@ -147,9 +119,8 @@ fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
 
     // A manager demoted.
     manager.update_node(&id("swarm-manager-03"), |s| s["Role"] = json!("worker"));
-    let (out, json) = verify(&inv, &[]);
-    assert_eq!(code(&out), 1);
-    let d = deltas(&json);
+    let run = verify(&inv).expect_code(1);
+    let d = deltas(run.json());
     assert!(
         d.contains(&(
             "swarm-manager-03".into(),
@@ -160,13 +131,8 @@ fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
         "{d:?}"
     );
     up(&inv);
-    let (out, json) = verify(&inv, &[]);
-    assert_eq!(
-        code(&out),
-        0,
-        "up restored the manager: {:?}",
-        deltas(&json)
-    );
+    // up restored the manager.
+    verify(&inv).success();
 
     // A stray node joined outside the inventory.
     let tokens = manager.get("/swarm")["JoinTokens"]["Worker"].clone();
@@ -175,33 +141,35 @@ fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
         "/swarm/join",
         &json!({"ListenAddr": "0.0.0.0:2377", "RemoteAddrs": [leader_addr], "JoinToken": tokens}),
     );
-    let (out, json) = verify(&inv, &[]);
-    assert_eq!(code(&out), 1);
-    let d = deltas(&json);
+    let run = verify(&inv).expect_code(1);
+    let d = deltas(run.json());
     assert!(
         d.iter()
             .any(|(n, c, _, a)| n == "cluster" && c == "strays" && a.contains("swarm-worker-04")),
         "{d:?}"
     );
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("SWMTKN"));
+    // The builder checks this for every run; here it is the point.
+    assert!(!run.stdout.contains("SWMTKN"));
 
     // A node's dockerd stopped.
     lab.stop_dockerd("swarm-worker-03");
-    let (out, json) = verify(&inv, &[]);
-    assert_eq!(code(&out), 1);
-    let d = deltas(&json);
+    let run = verify(&inv).expect_code(1);
+    let d = deltas(run.json());
     assert!(has(&d, "swarm-worker-03", "reachable"), "{d:?}");
     assert!(!has(&d, "swarm-worker-01", "reachable"), "{d:?}");
     lab.start_dockerd("swarm-worker-03");
 
     // A manager that left the swarm (demoted first, as Docker requires).
     manager.update_node(&id("swarm-manager-03"), |s| s["Role"] = json!("worker"));
-    wait_until(|| lab.api("swarm-manager-03").info()["Swarm"]["ControlAvailable"] == false);
+    wait_until(
+        "swarm-manager-03 to be demoted",
+        Duration::from_secs(60),
+        || lab.api("swarm-manager-03").info()["Swarm"]["ControlAvailable"] == false,
+    );
     lab.api("swarm-manager-03")
         .post("/swarm/leave?force=true", &json!({}));
-    let (out, json) = verify(&inv, &[]);
-    assert_eq!(code(&out), 1);
-    let d = deltas(&json);
+    let run = verify(&inv).expect_code(1);
+    let d = deltas(run.json());
     assert!(
         d.iter().any(|(n, c, _, a)| n == "swarm-manager-03"
             && c == "in_swarm"
@@ -213,27 +181,19 @@ fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
 #[test]
 fn verify_exits_2_when_every_manager_is_unreachable() {
     common::require_root();
-    let lab = Lab::up(31, 1, 1);
+    let lab = Lab::up(ids::VERIFY_NO_MANAGER, 1, 1);
     up(&lab.inventory_toml);
     lab.stop_sshd("swarm-manager-01");
-    let (out, json) = verify(&lab.inventory_toml, &[]);
-    assert_eq!(code(&out), 2, "{json}");
+    let run = verify(&lab.inventory_toml).expect_code(2);
+    let json = run.json();
     assert!(
         json["error"].as_str().unwrap().contains("no manager"),
         "{json}"
     );
 }
 
-fn wait_until(f: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out");
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
 /// (test cases, failures) of a JUnit file, parsed as XML.
-fn junit_cases(path: &std::path::Path) -> (usize, usize) {
+fn junit_cases(path: &Path) -> (usize, usize) {
     use quick_xml::Reader;
     use quick_xml::events::Event;
     let text = std::fs::read_to_string(path).expect("read junit");

@@ -1,0 +1,142 @@
+//! The registry of test lab ids: one named constant per test that takes a
+//! lab (or holds an id), so that no two tests ever share a subnet, a lab
+//! name or a lock. Lab `id` is named `t<id>`, uses `10.213.<id>.0/24` and
+//! the lock `t<id>.lock` (see [`super::lock`]). Id 0 is the subnet of the
+//! default `swarmadm lab` and 255 is not a valid third octet here, so ids
+//! are 1 to 254; the unit test below checks that and uniqueness.
+//!
+//! Ranges, by file (a new test takes the next free id of its file's range,
+//! and a new file takes a new range):
+//!
+//! | ids     | owner                                                      |
+//! |---------|------------------------------------------------------------|
+//! | 1–9     | `tests/lab.rs`                                             |
+//! | 10–19   | `tests/transport.rs`                                       |
+//! | 20–29   | `tests/up.rs`                                              |
+//! | 30–39   | `tests/verify.rs`                                          |
+//! | 40–44   | `tests/readme.rs`                                          |
+//! | 45–49   | `tests/bench.rs`                                           |
+//! | 100–119 | reserved: `tests/lab_scale.rs` and `tests/engines.rs`      |
+//! | 120–139 | reserved: `tests/ssh_trust.rs`                             |
+//! | 140–179 | reserved: future safety and lifecycle tests                |
+
+/// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
+/// so that an id cannot be added without the uniqueness test seeing it.
+macro_rules! lab_ids {
+    ($($(#[$doc:meta])* $name:ident = $id:literal;)*) => {
+        $($(#[$doc])* pub const $name: u8 = $id;)*
+
+        /// Every registered id, with its constant's name.
+        pub const ALL: &[(&str, u8)] = &[$((stringify!($name), $name)),*];
+    };
+}
+
+/// Ranges kept free for tests being written elsewhere: no id above may fall
+/// into one until its owner registers its own ids here.
+pub const RESERVED: &[(u8, u8, &str)] = &[
+    (100, 119, "tests/lab_scale.rs and tests/engines.rs"),
+    (120, 139, "tests/ssh_trust.rs"),
+    (140, 179, "future safety and lifecycle tests"),
+];
+
+lab_ids! {
+    // tests/lab.rs
+    /// `up_starts_nodes_that_answer_as_themselves_on_both_sockets`
+    LAB_NODES_ANSWER = 1;
+    /// `down_leaves_nothing_behind`
+    LAB_DOWN_LEAVES_NOTHING = 2;
+    /// `down_after_a_crash_without_state_json_still_cleans_up`
+    LAB_DOWN_AFTER_CRASH = 3;
+    /// `down_twice_is_fine`
+    LAB_DOWN_TWICE = 4;
+    /// `two_labs_coexist_and_go_down_independently`: the first lab.
+    LAB_COEXIST_A = 5;
+    /// `down_after_a_killed_up_cleans_up`
+    LAB_DOWN_AFTER_KILLED_UP = 6;
+    /// `stopped_daemons_show_in_status_and_start_again`
+    LAB_STOPPED_DAEMONS = 7;
+    /// `two_labs_coexist_and_go_down_independently`: the second lab.
+    LAB_COEXIST_B = 8;
+    /// `a_node_socket_is_reachable_through_ssh_stream_local_forwarding`
+    LAB_SOCKET_FORWARDING = 9;
+
+    // tests/transport.rs
+    /// `status_reaches_every_engine_through_one_ssh_connection_per_node`
+    STATUS_ONE_CONNECTION_PER_NODE = 10;
+    /// `ansible_ini_and_ssh_config_give_the_same_result_as_toml`
+    STATUS_ANSIBLE_INI = 11;
+    /// `a_node_with_sshd_stopped_is_unreachable_and_the_others_still_report`
+    STATUS_SSHD_STOPPED = 12;
+    /// `host_keys_are_checked_strictly_and_learned_only_in_accept_new_mode`
+    STATUS_HOST_KEYS = 13;
+    /// `the_ssh_agent_authenticates_when_no_identity_file_is_given`
+    STATUS_SSH_AGENT = 14;
+    /// `a_socket_path_that_does_not_exist_is_a_clear_error_for_that_node`
+    STATUS_MISSING_SOCKET = 15;
+    /// `workers_are_reached_through_a_proxyjump_host`
+    STATUS_PROXYJUMP = 16;
+
+    // tests/up.rs
+    /// `up_builds_the_playbooks_cluster_and_a_second_run_changes_nothing`
+    UP_PLAYBOOK_CLUSTER = 20;
+    /// `up_from_the_ansible_inventory_and_ssh_config_builds_the_same_cluster`
+    UP_ANSIBLE_INI = 21;
+    /// `dry_run_changes_nothing`
+    UP_DRY_RUN = 22;
+    /// `drift_a_drained_worker_and_a_removed_label_is_corrected`
+    UP_DRIFT = 23;
+    /// `a_worker_is_added_while_the_configured_leaders_engine_is_stopped`
+    UP_LEADER_ENGINE_STOPPED = 24;
+    /// `a_node_in_a_foreign_swarm_is_refused_and_left_alone`
+    UP_FOREIGN_SWARM = 25;
+    /// `up_killed_while_joining_converges_on_a_rerun_without_duplicates`
+    UP_KILLED_WHILE_JOINING = 26;
+    /// `a_node_that_cannot_reach_the_managers_port_fails_clearly_and_a_rerun_finishes`
+    UP_PORT_UNREACHABLE = 27;
+
+    // tests/verify.rs
+    /// `verify_passes_after_up_and_reports_each_delta_on_the_right_node`
+    VERIFY_DELTAS = 30;
+    /// `verify_exits_2_when_every_manager_is_unreachable`
+    VERIFY_NO_MANAGER = 31;
+
+    // tests/readme.rs
+    /// `just_swarm_up_and_swarm_verify_work_on_a_lab`
+    README_JUST_RECIPES = 40;
+
+    // tests/bench.rs
+    /// `bench_quick_runs_every_3_plus_3_scenario_and_writes_the_table`:
+    /// held, not used as a test lab; `bench/run` makes its own lab on this
+    /// id's subnet.
+    BENCH_QUICK = 45;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::{ALL, RESERVED};
+
+    #[test]
+    fn lab_ids_are_unique_and_1_to_254() {
+        let mut seen = BTreeMap::new();
+        for &(name, id) in ALL {
+            assert!((1..=254).contains(&id), "{name} = {id}: ids are 1 to 254");
+            if let Some(other) = seen.insert(id, name) {
+                panic!("{name} and {other} both use lab id {id}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_lab_id_takes_a_reserved_range() {
+        for &(name, id) in ALL {
+            for &(first, last, owner) in RESERVED {
+                assert!(
+                    !(first..=last).contains(&id),
+                    "{name} = {id} is in {first}–{last}, reserved for {owner}"
+                );
+            }
+        }
+    }
+}
