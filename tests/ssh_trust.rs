@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{Lab, swarmadm};
+use common::{Lab, ids, swarmadm};
 use serde_json::Value;
 
 fn status(args: &[&str]) -> (Output, Value) {
@@ -139,7 +139,7 @@ fn certify_host(lab: &Lab, name: &str, dir: &Path, ca: &Path, principal: &str, v
 #[test]
 fn revoked_host_keys_are_refused_in_every_mode() {
     common::require_root();
-    let lab = Lab::up(120, 1, 1);
+    let lab = Lab::up(ids::TRUST_REVOKED, 1, 1);
     let dir = tempfile::tempdir().unwrap();
     let worker = "swarm-worker-01";
     let worker_ip = lab.node(worker).ip.to_string();
@@ -197,13 +197,17 @@ fn revoked_host_keys_are_refused_in_every_mode() {
 #[test]
 fn host_certificates_are_verified_against_cert_authority_lines() {
     common::require_root();
-    let lab = Lab::up(121, 1, 0);
+    let lab = Lab::up(ids::TRUST_CERT_AUTHORITY, 1, 0);
     let dir = tempfile::tempdir().unwrap();
     let name = "swarm-manager-01";
     let ip = lab.node(name).ip.to_string();
     let ca = make_ca(dir.path(), "ca");
     let other_ca = make_ca(dir.path(), "other_ca");
-    let ca_line = format!("@cert-authority 10.213.121.* {}\n", public_of(&ca));
+    let ca_line = format!(
+        "@cert-authority 10.213.{}.* {}\n",
+        ids::TRUST_CERT_AUTHORITY,
+        public_of(&ca)
+    );
     let known_hosts = dir.path().join("known_hosts");
     write(&known_hosts, &ca_line);
     let inv = inventory_with_known_hosts(&lab, dir.path(), &known_hosts);
@@ -291,7 +295,7 @@ fn host_certificates_are_verified_against_cert_authority_lines() {
 #[test]
 fn an_included_ssh_config_reaches_the_nodes_and_proxycommand_is_refused() {
     common::require_root();
-    let lab = Lab::up(122, 1, 1);
+    let lab = Lab::up(ids::TRUST_INCLUDE_PROXYCOMMAND, 1, 1);
     let dir = tempfile::tempdir().unwrap();
 
     // The lab's ssh config, reached only through Include (with a glob),

@@ -17,7 +17,7 @@
 //! | 40–44   | `tests/readme.rs`                                          |
 //! | 45–49   | `tests/bench.rs`                                           |
 //! | 100–119 | reserved: `tests/lab_scale.rs` and `tests/engines.rs`      |
-//! | 120–139 | reserved: `tests/ssh_trust.rs`                             |
+//! | 120–139 | `tests/ssh_trust.rs`                                       |
 //! | 140–179 | reserved: future safety and lifecycle tests                |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
@@ -35,7 +35,6 @@ macro_rules! lab_ids {
 /// into one until its owner registers its own ids here.
 pub const RESERVED: &[(u8, u8, &str)] = &[
     (100, 119, "tests/lab_scale.rs and tests/engines.rs"),
-    (120, 139, "tests/ssh_trust.rs"),
     (140, 179, "future safety and lifecycle tests"),
 ];
 
@@ -109,6 +108,14 @@ lab_ids! {
     /// held, not used as a test lab; `bench/run` makes its own lab on this
     /// id's subnet.
     BENCH_QUICK = 45;
+
+    // tests/ssh_trust.rs
+    /// `revoked_host_keys_are_refused_in_every_mode`
+    TRUST_REVOKED = 120;
+    /// `host_certificates_are_verified_against_cert_authority_lines`
+    TRUST_CERT_AUTHORITY = 121;
+    /// `an_included_ssh_config_reaches_the_nodes_and_proxycommand_is_refused`
+    TRUST_INCLUDE_PROXYCOMMAND = 122;
 }
 
 #[cfg(test)]
