@@ -1127,6 +1127,110 @@ unrelated-host
     }
 
     #[test]
+    fn children_must_name_a_defined_group() {
+        let err =
+            error("[swarm-leader]\nm1\n[swarm-worker:children]\neu-worker\n[eu-workers]\nw1\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:4: "), "{err}");
+        assert!(
+            err.contains(
+                "[swarm-worker:children] names group `eu-worker`, which this file does not define: did you mean `eu-workers`?"
+            ),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[swarm-worker:children]\nzz-top\n");
+        assert!(
+            err.contains("group `zz-top`, which this file does not define (no [zz-top] section)"),
+            "{err}"
+        );
+        // Nested: a group that feeds ours is checked too.
+        let err = error(
+            "[swarm-leader]\nm1\n[swarm-worker:children]\neu\n[eu:children]\neu-wst\n[eu-west]\nw1\n",
+        );
+        assert!(err.contains("[eu:children] names group `eu-wst`"), "{err}");
+        assert!(err.contains("did you mean `eu-west`?"), "{err}");
+        // Groups that do not feed ours are Ansible's business.
+        let inv = parse_text("[swarm-leader]\nm1\n[web:children]\nundefined\n").unwrap();
+        assert_eq!(inv.nodes.len(), 1);
+    }
+
+    #[test]
+    fn huge_host_ranges_are_refused() {
+        let err = error("[swarm-leader]\nm1\n[swarm-worker]\nn[0:99999999999]\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:4: "), "{err}");
+        assert!(err.contains("bad host range `[0:99999999999]`"), "{err}");
+        assert!(
+            err.contains("it makes 100000000000 hosts, more than 100000"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[swarm-worker]\nn[0:999]-[0:999]\n");
+        assert!(
+            err.contains("with the ranges after it, it makes more than 100000 hosts"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[swarm-worker]\nn[1:3:0]\n");
+        assert!(err.contains("the step must be a positive integer"), "{err}");
+        let err = error("[swarm-leader]\nm1\n[swarm-worker]\nn[a:3]\n");
+        assert!(err.contains("expected numbers or single letters"), "{err}");
+    }
+
+    #[test]
+    fn addresses_are_parsed() {
+        let err = error("[swarm-leader]\nm1 ansible_host=10.214.0.999\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:2: "), "{err}");
+        assert!(
+            err.contains(
+                "`ansible_host`: `10.214.0.999` looks like an IPv4 address but is not one"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("expected an SSH address"), "{err}");
+        let err = error("[swarm-leader]\nm1 swarm_advertise_addr=:2377\n");
+        assert!(
+            err.contains("`swarm_advertise_addr`: `:2377` has no address before the port"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[all:vars]\nswarm_advertise_addr=999.999.1.1:99999\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:4: "), "{err}");
+        assert!(err.contains("port `99999`"), "{err}");
+        let inv = parse_text("[swarm-leader]\nm1 swarm_advertise_addr=[::1]:1 ansible_host=::1\n")
+            .unwrap();
+        assert_eq!(inv.nodes[0].advertise_addr.as_deref(), Some("[::1]:1"));
+        assert_eq!(inv.nodes[0].ssh.hop.host, "::1");
+    }
+
+    #[test]
+    fn names_and_labels_follow_docker_rules() {
+        let err = error("[swarm-leader]\nm1 swarm_label_zone=\"a\u{7}\"\n");
+        assert!(err.contains("`swarm_label_zone`"), "{err}");
+        assert!(err.contains("must not contain control characters"), "{err}");
+        let err = error("[swarm-leader]\nm1 \"swarm_label_a b=x\"\n");
+        assert!(err.contains("Docker's rule for --label-add"), "{err}");
+        let err = error("[swarm-leader]\nnode..1\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:2: "), "{err}");
+        assert!(
+            err.contains("`node..1` is not a valid node name: it has an empty label"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1 ansible_user=\"co re\"\n");
+        assert!(
+            err.contains("`ansible_user`: expected a user name without whitespace"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unclosed_quote_names_the_line() {
+        let err = error("[swarm-leader]\nm1 ansible_user='core\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:2: "), "{err}");
+        assert!(
+            err.contains("unclosed quote or trailing backslash in `m1 ansible_user='core`"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[all:vars]\nansible_user=\"core\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:4: "), "{err}");
+    }
+
+    #[test]
     fn missing_ssh_config_file() {
         let options = LoadOptions {
             ssh_config: Some(PathBuf::from("/nonexistent/swarmadm/ssh.config")),

@@ -16,6 +16,8 @@ mod error;
 mod file;
 pub mod ini;
 mod model;
+#[cfg(test)]
+mod robustness;
 pub mod sshconfig;
 mod suggest;
 pub mod toml;

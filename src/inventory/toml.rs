@@ -20,7 +20,7 @@ use serde_path_to_error::Segment;
 
 use super::env::base_dir;
 use super::error::{Origin, in_node};
-use super::suggest::did_you_mean;
+use super::suggest::closest;
 use super::validate::{
     check_addr_pool, check_address, check_advertise_addr, check_data_path_port, check_label_key,
     check_label_value, check_listen_addr, check_port, check_socket, check_subnet_size, check_user,
@@ -628,7 +628,7 @@ fn unknown_field(message: &str) -> Option<(String, String)> {
     let rest = message.strip_prefix("unknown field `")?;
     let (field, expected) = rest.split_once('`')?;
     let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    let hint = did_you_mean(field, &known)
+    let hint = closest(field, &known)
         .map(|k| format!(" (did you mean `{k}`?)"))
         .unwrap_or_default();
     Some((
@@ -877,6 +877,7 @@ manager = "active"
         assert!(err.contains("`nodes[1].adress`"), "{err}");
         assert!(err.contains("unknown field `adress`"), "{err}");
         assert!(err.contains("`address`"), "{err}");
+        assert!(err.contains("(did you mean `address`?)"), "{err}");
     }
 
     #[test]
@@ -886,6 +887,7 @@ manager = "active"
         ));
         assert!(err.contains("`swarm.listen_address`"), "{err}");
         assert!(err.contains("unknown field `listen_address`"), "{err}");
+        assert!(err.contains("(did you mean `listen_addr`?)"), "{err}");
     }
 
     #[test]
@@ -893,6 +895,163 @@ manager = "active"
         let err = error(&format!("ssh_confg = \"x\"\n{TWO_NODES}"));
         assert!(err.contains("`ssh_confg`"), "{err}");
         assert!(err.contains("unknown field"), "{err}");
+        assert!(err.contains("(did you mean `ssh_config`?)"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_far_from_any_gets_no_hint() {
+        let err = error(&format!(
+            "[swarm.availability]\ncolour = \"x\"\n{TWO_NODES}"
+        ));
+        assert!(err.starts_with("/etc/swarmadm/inventory.toml:2: "), "{err}");
+        assert!(err.contains("`swarm.availability.colour`"), "{err}");
+        assert!(!err.contains("did you mean"), "{err}");
+        assert!(
+            err.contains("expected one of `leader`, `manager`, `worker`"),
+            "{err}"
+        );
+    }
+
+    /// A node with `line` added, in an inventory that is otherwise valid.
+    fn node_with(line: &str) -> String {
+        error(&format!(
+            "[[nodes]]\nname = \"m1\"\nrole = \"leader\"\n{line}\n"
+        ))
+    }
+
+    #[test]
+    fn advertise_addresses_are_parsed() {
+        let err = node_with("advertise_addr = \"999.999.1.1:99999\"");
+        assert!(err.starts_with("/etc/swarmadm/inventory.toml:4: "), "{err}");
+        assert!(err.contains("`nodes[0].advertise_addr`"), "{err}");
+        assert!(
+            err.contains(
+                "port `99999` in `999.999.1.1:99999` is not a port number from 1 to 65535"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("expected an advertise address: an IP address or an interface name"),
+            "{err}"
+        );
+        let err = node_with("advertise_addr = \"999.999.1.1\"");
+        assert!(
+            err.contains("`999.999.1.1` looks like an IPv4 address but is not one"),
+            "{err}"
+        );
+        let err = error(&format!("[swarm]\nadvertise_addr = \":2377\"\n{TWO_NODES}"));
+        assert!(err.contains("`swarm.advertise_addr`"), "{err}");
+        assert!(
+            err.contains("`:2377` has no address before the port"),
+            "{err}"
+        );
+        let err = node_with("advertise_addr = \"0.0.0.0\"");
+        assert!(err.contains("the unspecified address"), "{err}");
+        let err = node_with("advertise_addr = \"eth0 \"");
+        assert!(
+            err.contains("nor a valid interface name (it contains whitespace"),
+            "{err}"
+        );
+        let ok = parse_text(
+            "[[nodes]]\nname = \"m1\"\nrole = \"leader\"\nadvertise_addr = \"[::1]:1\"\n",
+        )
+        .unwrap();
+        assert_eq!(ok.nodes[0].advertise_addr.as_deref(), Some("[::1]:1"));
+    }
+
+    #[test]
+    fn listen_address_must_be_an_ip() {
+        let err = error(&format!("[swarm]\nlisten_addr = \"nonsense\"\n{TWO_NODES}"));
+        assert!(err.starts_with("/etc/swarmadm/inventory.toml:2: "), "{err}");
+        assert!(err.contains("`swarm.listen_addr`"), "{err}");
+        assert!(
+            err.contains("`nonsense` is not an IP address: expected a listen address: an IP address with an optional port"),
+            "{err}"
+        );
+        let err = error(&format!(
+            "[swarm]\nlisten_addr = \"0.0.0.0:0\"\n{TWO_NODES}"
+        ));
+        assert!(err.contains("port `0`"), "{err}");
+    }
+
+    #[test]
+    fn ssh_addresses_are_parsed() {
+        let err = node_with("address = \"10.214.0.999\"");
+        assert!(err.contains("`nodes[0].address`"), "{err}");
+        assert!(
+            err.contains("`10.214.0.999` looks like an IPv4 address but is not one (four numbers from 0 to 255)"),
+            "{err}"
+        );
+        let err = node_with("address = \"10.0.0.1:22\"");
+        assert!(err.contains("has a port: set the port on its own"), "{err}");
+        let err = node_with("address = \"[::1]\"");
+        assert!(err.contains("without brackets"), "{err}");
+        let err = node_with("address = \"web_01-.example\"");
+        assert!(err.contains("starts or ends with `-`"), "{err}");
+        let ok = parse_text("[[nodes]]\nname = \"m1\"\nrole = \"leader\"\naddress = \"fe80::1\"\n")
+            .unwrap();
+        assert_eq!(ok.nodes[0].ssh.hop.host, "fe80::1");
+    }
+
+    #[test]
+    fn node_names_follow_host_name_rules() {
+        let err = error("[[nodes]]\nname = \"a..b\"\nrole = \"leader\"\n");
+        assert!(err.starts_with("/etc/swarmadm/inventory.toml:2: "), "{err}");
+        assert!(
+            err.contains("`a..b` is not a valid node name: it has an empty label"),
+            "{err}"
+        );
+        assert!(err.contains("253 characters in all"), "{err}");
+        let long = "a".repeat(64);
+        let err = error(&format!(
+            "[[nodes]]\nname = \"{long}\"\nrole = \"leader\"\n"
+        ));
+        assert!(err.contains("has 64 characters"), "{err}");
+        let err = error("[[nodes]]\nname = \"\"\nrole = \"leader\"\n");
+        assert!(err.contains("a node name cannot be empty"), "{err}");
+        let err = error("[[nodes]]\nname = \"m1/2\"\nrole = \"leader\"\n");
+        assert!(err.contains("it contains `/`"), "{err}");
+    }
+
+    #[test]
+    fn labels_follow_docker_rules() {
+        let err = node_with("labels = { \"a=b\" = \"x\" }");
+        assert!(err.contains("`nodes[0].labels.a=b`"), "{err}");
+        assert!(err.contains("Docker's rule for --label-add"), "{err}");
+        let err = node_with("labels = { \"\" = \"x\" }");
+        assert!(err.contains("a label key cannot be empty"), "{err}");
+        let err = node_with("labels = { zone = \"a\\u0007\" }");
+        assert!(err.contains("must not contain control characters"), "{err}");
+        let err = node_with("labels = { zone = 1 }");
+        assert!(err.contains("`nodes[0].labels.zone`"), "{err}");
+        assert!(err.contains("expected a string"), "{err}");
+    }
+
+    #[test]
+    fn users_and_paths() {
+        let err = node_with("user = \"co re\"");
+        assert!(err.contains("`nodes[0].user`"), "{err}");
+        assert!(
+            err.contains("expected a user name without whitespace"),
+            "{err}"
+        );
+        let err = error(&format!("[defaults]\nuser = \"\"\n{TWO_NODES}"));
+        assert!(err.contains("`defaults.user`"), "{err}");
+        assert!(
+            err.contains("expected a user name, got an empty string"),
+            "{err}"
+        );
+        let err = node_with("identity_file = []");
+        assert!(err.contains("`nodes[0].identity_file`"), "{err}");
+        assert!(err.contains("non-empty list of paths"), "{err}");
+        let err = error(&format!("ssh_config = \"\"\n{TWO_NODES}"));
+        assert!(err.contains("`ssh_config`"), "{err}");
+        assert!(
+            err.contains("expected a path, got an empty string"),
+            "{err}"
+        );
+        let err = node_with("identity_file = 3");
+        assert!(err.contains("expected a path or a list of paths"), "{err}");
     }
 
     #[test]
