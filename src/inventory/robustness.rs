@@ -218,3 +218,37 @@ proptest! {
         parse_all(&text);
     }
 }
+
+/// tests/README.md lists malformed inputs with the test that covers each:
+/// every test named there must exist, and the table must keep its size.
+#[test]
+fn malformed_input_table_names_existing_tests() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("tests/README.md")).unwrap();
+    let rows: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.as_bytes().get(2).is_some_and(u8::is_ascii_digit))
+        .collect();
+    assert!(rows.len() >= 60, "only {} rows", rows.len());
+    for row in rows {
+        let cell = row.trim_end_matches('|').rsplit('|').next().unwrap_or("");
+        let name = cell
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_matches('`');
+        let parts: Vec<&str> = name.split("::").collect();
+        let (file, function) = match parts.as_slice() {
+            ["inventory", "tests", f] => ("mod", *f),
+            ["inventory", module, "tests", f] | ["inventory", module, f] => (*module, *f),
+            _ => panic!("cannot read the test name in {row}"),
+        };
+        let source = std::fs::read_to_string(root.join(format!("src/inventory/{file}.rs")))
+            .unwrap_or_else(|e| panic!("{file}.rs for {row}: {e}"));
+        let found = match function.strip_suffix('*') {
+            Some(_) => source.contains("fn no_"),
+            None => source.contains(&format!("fn {function}(")),
+        };
+        assert!(found, "no test `{function}` in {file}.rs (row: {row})");
+    }
+}
