@@ -11,13 +11,19 @@
 //! a group name that looks like a typo of ours is an error. This module does
 //! not implement Ansible's patterns, templates, plugins or YAML inventories.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
+use super::env::base_dir;
+use super::error::{Origin, in_node};
+use super::suggest::{did_you_mean, is_close};
+use super::validate::{
+    check_address, check_advertise_addr, check_label_key, check_label_value, check_port,
+    check_socket, check_user, validate,
+};
 use super::{
-    Availability, Inventory, InventoryError, LoadOptions, LocalEnv, Node, NodeName, Origin, Role,
-    SshConfigFile, SshSettings, SwarmSettings, base_dir, check_address, check_label_key,
-    check_port, check_socket, check_user, did_you_mean, edit_distance, in_node, validate,
+    Availability, Inventory, InventoryError, LoadOptions, LocalEnv, Node, NodeName, Role,
+    SshConfigFile, SshSettings, SwarmSettings, choose_ssh_config,
 };
 
 const LEADER: &str = "swarm-leader";
@@ -29,6 +35,9 @@ const LABEL_PREFIX: &str = "swarm_label_";
 const SWARM_VARS: [&str; 3] = ["swarm_advertise_addr", "swarm_availability", LABEL_PREFIX];
 /// How deep `:children` may nest before we call it a cycle.
 const MAX_GROUP_DEPTH: usize = 32;
+/// The most hosts one host line may expand to (`n[1:100000]`): a typo in
+/// a range must not fill the memory.
+const MAX_RANGE_HOSTS: usize = 100_000;
 
 /// Parse and validate the INI inventory `text`, read from `path`.
 pub fn parse(path: &Path, text: &str, options: &LoadOptions) -> Result<Inventory, InventoryError> {
@@ -55,7 +64,8 @@ pub fn parse_with(
     for (i, line) in text.lines().enumerate() {
         reader.line(i + 1, line)?;
     }
-    let ssh = SshConfigFile::choose(options.ssh_config.as_deref(), None, env.clone())?;
+    reader.ini.check_children(&ctx)?;
+    let ssh = choose_ssh_config(options.ssh_config.as_deref(), None, env)?;
     reader.ini.build(&ctx, &ssh)
 }
 
@@ -267,7 +277,7 @@ impl Reader<'_> {
 fn unknown_swarm_var(key: &str) -> String {
     let label_like = key
         .get(..LABEL_PREFIX.len())
-        .is_some_and(|prefix| edit_distance(prefix, LABEL_PREFIX) <= 2);
+        .is_some_and(|prefix| is_close(prefix, LABEL_PREFIX));
     let hint = if label_like {
         format!(" (did you mean `{LABEL_PREFIX}<key>`?)")
     } else {
@@ -308,6 +318,7 @@ impl Ini {
         let mut order: Vec<(&str, usize)> = first_line.into_iter().collect();
         order.sort_by_key(|(name, line)| (*line, *name));
 
+        let groups_of = self.groups_of_hosts();
         let mut nodes = Vec::with_capacity(order.len());
         let mut origins = Vec::with_capacity(order.len());
         for (name, line) in order {
@@ -318,7 +329,8 @@ impl Ini {
             } else {
                 Role::Worker
             };
-            nodes.push(self.node(ctx, name, line, role, ssh)?);
+            let groups = groups_of.get(name).map_or(&[][..], Vec::as_slice);
+            nodes.push(self.node(ctx, name, line, role, groups, ssh)?);
             origins.push(Origin::Line(line));
         }
         let inventory = Inventory {
@@ -373,25 +385,20 @@ impl Ini {
     /// One node, its variables applied from the weakest to the strongest:
     /// `[all:vars]`, then groups from parents to children (by name among
     /// equals, as Ansible does), then the host line.
+    /// `groups` are the groups that hold the host, weakest first.
     fn node(
         &self,
         ctx: &Ctx,
         name: &str,
         line: usize,
         role: Role,
+        groups: &[&str],
         ssh: &SshConfigFile,
     ) -> Result<Node, InventoryError> {
         let node_name = NodeName::new(name).map_err(|m| ctx.error(line, m))?;
-        let mut groups: Vec<(usize, &str)> = self
-            .group_names()
-            .into_iter()
-            .filter(|g| self.hosts_in(g).contains_key(name))
-            .map(|g| (self.depth(g, 0), g))
-            .collect();
-        groups.sort();
         let group_vars = groups
             .iter()
-            .filter_map(|(_, g)| self.group_vars.get(*g))
+            .filter_map(|g| self.group_vars.get(*g))
             .flatten();
         let mut settings = Settings::default();
         for var in group_vars.chain(self.host_vars.get(name).into_iter().flatten()) {
@@ -429,42 +436,106 @@ impl Ini {
     }
 
     /// The hosts of `group` and of its children, each with the first line
-    /// that put it there. `all` holds every host.
+    /// that put it there. `all` holds every host. Each group is visited
+    /// once, so that cycles and diamonds of `:children` cost nothing extra.
     fn hosts_in(&self, group: &str) -> BTreeMap<String, usize> {
         let mut hosts = BTreeMap::new();
         if group == "all" {
             for members in self.members.values() {
                 add_hosts(&mut hosts, members);
             }
-        } else {
-            self.collect_hosts(group, 0, &mut hosts);
+            return hosts;
+        }
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut queue: VecDeque<&str> = VecDeque::from([group]);
+        while let Some(current) = queue.pop_front() {
+            if !seen.insert(current) {
+                continue;
+            }
+            if let Some(members) = self.members.get(current) {
+                add_hosts(&mut hosts, members);
+            }
+            for (child, _) in self.children.get(current).into_iter().flatten() {
+                queue.push_back(child);
+            }
         }
         hosts
     }
 
-    fn collect_hosts(&self, group: &str, depth: usize, hosts: &mut BTreeMap<String, usize>) {
-        if depth > MAX_GROUP_DEPTH {
-            return;
+    /// For every host, the groups that hold it, weakest first: by depth
+    /// under `all` (children beat parents), then by name, as Ansible orders
+    /// group variables. One pass over the groups, not one per host.
+    fn groups_of_hosts(&self) -> HashMap<String, Vec<&str>> {
+        let depths = self.depths();
+        let mut by_host: HashMap<String, Vec<(usize, &str)>> = HashMap::new();
+        for group in self.group_names() {
+            let depth = depths.get(group).copied().unwrap_or(0);
+            for host in self.hosts_in(group).into_keys() {
+                by_host.entry(host).or_default().push((depth, group));
+            }
         }
-        if let Some(members) = self.members.get(group) {
-            add_hosts(hosts, members);
-        }
-        for (child, _) in self.children.get(group).into_iter().flatten() {
-            self.collect_hosts(child, depth + 1, hosts);
-        }
+        by_host
+            .into_iter()
+            .map(|(host, mut groups)| {
+                groups.sort_unstable();
+                (host, groups.into_iter().map(|(_, g)| g).collect())
+            })
+            .collect()
     }
 
-    /// How deep `group` sits under `all`: its vars beat those of its parents.
-    fn depth(&self, group: &str, guard: usize) -> usize {
-        if group == "all" || guard > MAX_GROUP_DEPTH {
-            return 0;
+    /// How deep each group sits under `all`: 1 + the depth of its deepest
+    /// parent, `all` being 0. Computed by relaxing from `all` downwards at
+    /// most [`MAX_GROUP_DEPTH`] times, which also ends cycles.
+    fn depths(&self) -> HashMap<&str, usize> {
+        let names = self.group_names();
+        let mut depths: HashMap<&str, usize> = names.iter().map(|g| (*g, 1)).collect();
+        depths.insert("all", 0);
+        for _ in 0..MAX_GROUP_DEPTH {
+            let mut changed = false;
+            for (parent, children) in &self.children {
+                let below = depths.get(parent.as_str()).copied().unwrap_or(1) + 1;
+                for (child, _) in children {
+                    let depth = depths.entry(child.as_str()).or_insert(1);
+                    if child != "all" && *depth < below {
+                        *depth = below;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
         }
-        let parents = self
-            .children
-            .iter()
-            .filter(|(_, children)| children.iter().any(|(c, _)| c == group))
-            .map(|(parent, _)| self.depth(parent, guard + 1));
-        1 + parents.max().unwrap_or(0)
+        depths
+    }
+
+    /// A `:children` entry of one of our groups, or of a group that feeds
+    /// them, must name a group the file defines: an undefined one is empty,
+    /// which is how a typo would leave hosts out silently.
+    fn check_children(&self, ctx: &Ctx) -> Result<(), InventoryError> {
+        let defined: Vec<&str> = self.headers.keys().map(String::as_str).collect();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut queue: VecDeque<&str> = OUR_GROUPS.into_iter().collect();
+        while let Some(group) = queue.pop_front() {
+            if !seen.insert(group) {
+                continue;
+            }
+            for (child, line) in self.children.get(group).into_iter().flatten() {
+                if !self.headers.contains_key(child) && child != "all" {
+                    let hint = did_you_mean(child, &defined)
+                        .map(|g| format!(": did you mean `{g}`?"))
+                        .unwrap_or_else(|| format!(" (no [{child}] section)"));
+                    return Err(ctx.error(
+                        *line,
+                        format!(
+                            "[{group}:children] names group `{child}`, which this file does not define{hint}"
+                        ),
+                    ));
+                }
+                queue.push_back(child);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -509,7 +580,7 @@ impl Settings {
         }
         match var.key.as_str() {
             "ansible_host" | "ansible_ssh_host" => {
-                check_address(value, "an address or host name")?;
+                check_address(value)?;
                 self.address = Some(value.to_owned());
             }
             "ansible_user" | "ansible_ssh_user" => {
@@ -531,10 +602,7 @@ impl Settings {
                 self.ssh.socket = Some(value.to_owned());
             }
             "swarm_advertise_addr" => {
-                check_address(
-                    value,
-                    "an advertise address (IP, IP:port or interface name)",
-                )?;
+                check_advertise_addr(value)?;
                 self.advertise_addr = Some(value.to_owned());
             }
             "swarm_availability" => self.availability = Some(Availability::parse(value)?),
@@ -544,6 +612,7 @@ impl Settings {
                 // names were refused when read.
                 if let Some(label) = key.strip_prefix(LABEL_PREFIX) {
                     check_label_key(label)?;
+                    check_label_value(label, value)?;
                     self.labels.insert(label.to_owned(), value.to_owned());
                 }
             }
@@ -552,52 +621,11 @@ impl Settings {
     }
 }
 
-/// Split a line into words like a shell (Ansible uses `shlex`): whitespace
-/// separates, quotes group, `#` at the start of a word begins a comment.
+/// Split a line into words like a shell, as Ansible does with `shlex`:
+/// whitespace separates, quotes group, `#` at the start of a word begins a
+/// comment.
 fn split_words(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if let Some(q) = quote {
-            match c {
-                _ if c == q => quote = None,
-                '\\' if q == '"' => word.extend(chars.next()),
-                _ => word.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' | '\'' => {
-                quote = Some(c);
-                in_word = true;
-            }
-            '#' if !in_word => break,
-            '\\' => {
-                word.extend(chars.next());
-                in_word = true;
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if quote.is_some() {
-        return Err(format!("unclosed quote in `{line}`"));
-    }
-    if in_word {
-        words.push(word);
-    }
-    Ok(words)
+    shlex::split(line).ok_or_else(|| format!("unclosed quote or trailing backslash in `{line}`"))
 }
 
 /// `host:2222` → (`host`, Some("2222")). A colon inside a range (`[1:3]`)
@@ -666,6 +694,12 @@ fn expand_hosts(pattern: &str) -> Result<Vec<String>, String> {
         if b > e {
             return Err(bad("the begin is greater than the end"));
         }
+        let count = (e - b) / u64::try_from(step).unwrap_or(u64::MAX) + 1;
+        if count > MAX_RANGE_HOSTS as u64 {
+            return Err(bad(&format!(
+                "it makes {count} hosts, more than {MAX_RANGE_HOSTS}"
+            )));
+        }
         (b..=e)
             .step_by(step)
             .map(|n| format!("{n:0width$}"))
@@ -687,6 +721,11 @@ fn expand_hosts(pattern: &str) -> Result<Vec<String>, String> {
         (b..=e).step_by(step).map(String::from).collect()
     };
     let tails = expand_hosts(tail)?;
+    if values.len().saturating_mul(tails.len()) > MAX_RANGE_HOSTS {
+        return Err(bad(&format!(
+            "with the ranges after it, it makes more than {MAX_RANGE_HOSTS} hosts"
+        )));
+    }
     Ok(values
         .iter()
         .flat_map(|v| tails.iter().map(move |t| format!("{head}{v}{t}")))
@@ -1085,6 +1124,110 @@ unrelated-host
         );
         assert!(err.starts_with("/srv/lab/hosts.ini:4: "), "{err}");
         assert!(err.contains("10.0.0.1:22"), "{err}");
+    }
+
+    #[test]
+    fn children_must_name_a_defined_group() {
+        let err =
+            error("[swarm-leader]\nm1\n[swarm-worker:children]\neu-worker\n[eu-workers]\nw1\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:4: "), "{err}");
+        assert!(
+            err.contains(
+                "[swarm-worker:children] names group `eu-worker`, which this file does not define: did you mean `eu-workers`?"
+            ),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[swarm-worker:children]\nzz-top\n");
+        assert!(
+            err.contains("group `zz-top`, which this file does not define (no [zz-top] section)"),
+            "{err}"
+        );
+        // Nested: a group that feeds ours is checked too.
+        let err = error(
+            "[swarm-leader]\nm1\n[swarm-worker:children]\neu\n[eu:children]\neu-wst\n[eu-west]\nw1\n",
+        );
+        assert!(err.contains("[eu:children] names group `eu-wst`"), "{err}");
+        assert!(err.contains("did you mean `eu-west`?"), "{err}");
+        // Groups that do not feed ours are Ansible's business.
+        let inv = parse_text("[swarm-leader]\nm1\n[web:children]\nundefined\n").unwrap();
+        assert_eq!(inv.nodes.len(), 1);
+    }
+
+    #[test]
+    fn huge_host_ranges_are_refused() {
+        let err = error("[swarm-leader]\nm1\n[swarm-worker]\nn[0:99999999999]\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:4: "), "{err}");
+        assert!(err.contains("bad host range `[0:99999999999]`"), "{err}");
+        assert!(
+            err.contains("it makes 100000000000 hosts, more than 100000"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[swarm-worker]\nn[0:999]-[0:999]\n");
+        assert!(
+            err.contains("with the ranges after it, it makes more than 100000 hosts"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[swarm-worker]\nn[1:3:0]\n");
+        assert!(err.contains("the step must be a positive integer"), "{err}");
+        let err = error("[swarm-leader]\nm1\n[swarm-worker]\nn[a:3]\n");
+        assert!(err.contains("expected numbers or single letters"), "{err}");
+    }
+
+    #[test]
+    fn addresses_are_parsed() {
+        let err = error("[swarm-leader]\nm1 ansible_host=10.214.0.999\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:2: "), "{err}");
+        assert!(
+            err.contains(
+                "`ansible_host`: `10.214.0.999` looks like an IPv4 address but is not one"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("expected an SSH address"), "{err}");
+        let err = error("[swarm-leader]\nm1 swarm_advertise_addr=:2377\n");
+        assert!(
+            err.contains("`swarm_advertise_addr`: `:2377` has no address before the port"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[all:vars]\nswarm_advertise_addr=999.999.1.1:99999\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:4: "), "{err}");
+        assert!(err.contains("port `99999`"), "{err}");
+        let inv = parse_text("[swarm-leader]\nm1 swarm_advertise_addr=[::1]:1 ansible_host=::1\n")
+            .unwrap();
+        assert_eq!(inv.nodes[0].advertise_addr.as_deref(), Some("[::1]:1"));
+        assert_eq!(inv.nodes[0].ssh.hop.host, "::1");
+    }
+
+    #[test]
+    fn names_and_labels_follow_docker_rules() {
+        let err = error("[swarm-leader]\nm1 swarm_label_zone=\"a\u{7}\"\n");
+        assert!(err.contains("`swarm_label_zone`"), "{err}");
+        assert!(err.contains("must not contain control characters"), "{err}");
+        let err = error("[swarm-leader]\nm1 \"swarm_label_a b=x\"\n");
+        assert!(err.contains("Docker's rule for --label-add"), "{err}");
+        let err = error("[swarm-leader]\nnode..1\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:2: "), "{err}");
+        assert!(
+            err.contains("`node..1` is not a valid node name: it has an empty label"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1 ansible_user=\"co re\"\n");
+        assert!(
+            err.contains("`ansible_user`: expected a user name without whitespace"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unclosed_quote_names_the_line() {
+        let err = error("[swarm-leader]\nm1 ansible_user='core\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:2: "), "{err}");
+        assert!(
+            err.contains("unclosed quote or trailing backslash in `m1 ansible_user='core`"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[all:vars]\nansible_user=\"core\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:4: "), "{err}");
     }
 
     #[test]

@@ -3,23 +3,32 @@
 //!
 //! Read in two stages: raw serde structs that refuse unknown keys, then
 //! validation into the types of [`super`], with every error naming the file,
-//! the key path (`nodes[2].role`) and its line. SSH settings are completed
-//! by [`super::sshconfig`]; the checks both formats share are in [`super`].
+//! the key path (`nodes[2].role`) and its line. The document is parsed once:
+//! positions come from [`Spanned`] values and error paths from
+//! `serde_path_to_error`, so reading is linear in the size of the file.
+//! SSH settings are completed by [`super::sshconfig`]; the checks both
+//! formats share are in `validate`.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use ::toml::de::{DeTable, DeValue};
+use ::toml::Spanned;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_path_to_error::Segment;
 
+use super::env::base_dir;
+use super::error::{Origin, in_node};
+use super::suggest::closest;
+use super::validate::{
+    check_addr_pool, check_address, check_advertise_addr, check_data_path_port, check_label_key,
+    check_label_value, check_listen_addr, check_port, check_socket, check_subnet_size, check_user,
+    validate,
+};
 use super::{
-    Availability, Inventory, InventoryError, LoadOptions, LocalEnv, Node, NodeName, Origin, Role,
-    SshConfigFile, SshSettings, SwarmSettings, base_dir, check_addr_pool, check_address,
-    check_data_path_port, check_label_key, check_port, check_socket, check_subnet_size, check_user,
-    in_node, validate,
+    Availability, Inventory, InventoryError, LoadOptions, LocalEnv, Node, NodeName, Role,
+    SshConfigFile, SshSettings, SwarmSettings, choose_ssh_config,
 };
 
 /// Parse and validate the TOML inventory `text`, read from `path`.
@@ -34,52 +43,54 @@ pub fn parse_with(
     options: &LoadOptions,
     env: &LocalEnv,
 ) -> Result<Inventory, InventoryError> {
-    let doc = DeTable::parse(text).map_err(|e| syntax_error(path, text, &e))?;
-    let doc = doc.get_ref();
-    let raw: RawInventory =
-        ::toml::from_str(text).map_err(|e| deserialize_error(path, text, doc, &e))?;
+    let lines = LineIndex::new(text);
+    let document =
+        ::toml::Deserializer::parse(text).map_err(|e| syntax_error(path, text, &lines, &e))?;
+    let raw: RawInventory = serde_path_to_error::deserialize(document)
+        .map_err(|e| deserialize_error(path, &lines, e))?;
     let ctx = Ctx {
         path,
-        text,
-        doc,
+        lines,
         base: base_dir(path),
         env,
     };
     ctx.build(raw, options)
 }
 
-// Stage one: the file as written.
+// Stage one: the file as written, every value with its position.
+
+type S<T> = Spanned<T>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawInventory {
-    ssh_config: Option<String>,
+    ssh_config: Option<S<String>>,
     #[serde(default)]
     defaults: RawDefaults,
     #[serde(default)]
     swarm: RawSwarm,
     #[serde(default)]
-    nodes: Vec<RawNode>,
+    nodes: Vec<S<RawNode>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDefaults {
-    user: Option<String>,
-    port: Option<Int>,
-    identity_file: Option<Paths>,
-    known_hosts: Option<Paths>,
-    socket: Option<String>,
+    user: Option<S<String>>,
+    port: Option<S<Int>>,
+    identity_file: Option<S<Paths>>,
+    known_hosts: Option<S<Paths>>,
+    socket: Option<S<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSwarm {
-    listen_addr: Option<String>,
-    advertise_addr: Option<String>,
-    default_addr_pool: Option<Vec<String>>,
-    subnet_size: Option<Int>,
-    data_path_port: Option<Int>,
+    listen_addr: Option<S<String>>,
+    advertise_addr: Option<S<String>>,
+    default_addr_pool: Option<Vec<S<String>>>,
+    subnet_size: Option<S<Int>>,
+    data_path_port: Option<S<Int>>,
     #[serde(default)]
     availability: RawAvailability,
 }
@@ -87,9 +98,9 @@ struct RawSwarm {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAvailability {
-    leader: Option<String>,
-    manager: Option<String>,
-    worker: Option<String>,
+    leader: Option<S<String>>,
+    manager: Option<S<String>>,
+    worker: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,16 +108,41 @@ struct RawAvailability {
 struct RawNode {
     // `name` and `role` are required, but checked in stage two for a
     // message that names the node.
-    name: Option<String>,
-    address: Option<String>,
-    role: Option<String>,
-    user: Option<String>,
-    port: Option<Int>,
-    identity_file: Option<Paths>,
-    socket: Option<String>,
-    advertise_addr: Option<String>,
-    availability: Option<String>,
-    labels: Option<Labels>,
+    name: Option<S<String>>,
+    address: Option<S<String>>,
+    role: Option<S<String>>,
+    user: Option<S<String>>,
+    port: Option<S<Int>>,
+    identity_file: Option<S<Paths>>,
+    socket: Option<S<String>>,
+    advertise_addr: Option<S<String>>,
+    availability: Option<S<String>>,
+    labels: Option<S<Labels>>,
+}
+
+impl RawNode {
+    /// The line of each field that is written, for messages of the shared
+    /// validation, which only knows the key path.
+    fn field_lines(&self, lines: &LineIndex) -> Vec<(&'static str, usize)> {
+        let mut out = Vec::new();
+        let mut add = |field: &'static str, span: Option<std::ops::Range<usize>>| {
+            if let Some(span) = span {
+                out.push((field, lines.line(span.start)));
+            }
+        };
+        add("name", self.name.as_ref().map(Spanned::span));
+        add("address", self.address.as_ref().map(Spanned::span));
+        add("role", self.role.as_ref().map(Spanned::span));
+        add("user", self.user.as_ref().map(Spanned::span));
+        add("port", self.port.as_ref().map(Spanned::span));
+        add("socket", self.socket.as_ref().map(Spanned::span));
+        add(
+            "advertise_addr",
+            self.advertise_addr.as_ref().map(Spanned::span),
+        );
+        add("labels", self.labels.as_ref().map(Spanned::span));
+        out
+    }
 }
 
 /// An integer, range-checked in stage two (so that `port = 0` gets the
@@ -186,12 +222,39 @@ impl<'de> Deserialize<'de> for Labels {
     }
 }
 
+/// Line numbers of byte offsets, from one pass over the text.
+struct LineIndex {
+    /// The byte offset where each line starts.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self { starts }
+    }
+
+    /// The 1-based line of byte `offset`.
+    fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|start| *start <= offset).max(1)
+    }
+
+    /// 1-based line and column (in characters) of byte `offset`.
+    fn line_column(&self, text: &str, offset: usize) -> (usize, usize) {
+        let line = self.line(offset);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let column = text.get(start..offset).map_or(0, |l| l.chars().count()) + 1;
+        (line, column)
+    }
+}
+
 // Stage two: validation into the inventory types.
 
 struct Ctx<'a> {
     path: &'a Path,
-    text: &'a str,
-    doc: &'a DeTable<'a>,
+    lines: LineIndex,
     base: PathBuf,
     env: &'a LocalEnv,
 }
@@ -200,20 +263,23 @@ impl Ctx<'_> {
     fn build(&self, raw: RawInventory, options: &LoadOptions) -> Result<Inventory, InventoryError> {
         let inventory_ssh_config = raw
             .ssh_config
-            .as_deref()
+            .as_ref()
             .map(|p| self.path_at("ssh_config", p))
             .transpose()?;
-        let ssh = SshConfigFile::choose(
+        let ssh = choose_ssh_config(
             options.ssh_config.as_deref(),
             inventory_ssh_config.as_deref(),
-            self.env.clone(),
+            self.env,
         )?;
         let defaults = self.defaults(raw.defaults)?;
         let swarm = self.swarm(raw.swarm)?;
         let mut nodes = Vec::with_capacity(raw.nodes.len());
         let mut origins = Vec::with_capacity(raw.nodes.len());
+        let mut field_lines = Vec::with_capacity(raw.nodes.len());
         for (i, raw_node) in raw.nodes.into_iter().enumerate() {
-            let origin = self.origin(&format!("nodes[{i}]"));
+            let origin = self.origin(&format!("nodes[{i}]"), &raw_node);
+            let raw_node = raw_node.into_inner();
+            field_lines.push(raw_node.field_lines(&self.lines));
             nodes.push(self.node(raw_node, &origin, &ssh, &defaults)?);
             origins.push(origin);
         }
@@ -222,27 +288,8 @@ impl Ctx<'_> {
             swarm,
             nodes,
         };
-        validate(&inventory, &origins).map_err(|e| self.relocate(e))?;
+        validate(&inventory, &origins).map_err(|e| relocate(e, &field_lines))?;
         Ok(inventory)
-    }
-
-    /// Point an error of the shared validation at the line of its exact key
-    /// (`nodes[1].role`) rather than of the node's table, when it is written.
-    fn relocate(&self, error: InventoryError) -> InventoryError {
-        match error {
-            InventoryError::Invalid {
-                path,
-                key,
-                line,
-                message,
-            } => InventoryError::Invalid {
-                line: line_of_key(self.doc, self.text, &key).or(line),
-                path,
-                key,
-                message,
-            },
-            other => other,
-        }
     }
 
     fn defaults(&self, raw: RawDefaults) -> Result<SshSettings, InventoryError> {
@@ -250,7 +297,7 @@ impl Ctx<'_> {
             user: self.checked("defaults.user", raw.user, check_user)?,
             port: raw
                 .port
-                .map(|p| check_port(p.0).map_err(|m| self.error("defaults.port", m)))
+                .map(|p| check_port(p.get_ref().0).map_err(|m| self.error("defaults.port", &p, m)))
                 .transpose()?,
             identity_files: raw
                 .identity_file
@@ -266,34 +313,40 @@ impl Ctx<'_> {
 
     fn swarm(&self, raw: RawSwarm) -> Result<SwarmSettings, InventoryError> {
         let mut swarm = SwarmSettings::default();
-        if let Some(addr) = self.checked("swarm.listen_addr", raw.listen_addr, |a| {
-            check_address(a, "a listen address such as 0.0.0.0:2377")
-        })? {
+        if let Some(addr) = self.checked("swarm.listen_addr", raw.listen_addr, check_listen_addr)? {
             swarm.listen_addr = addr;
         }
-        swarm.advertise_addr = self.checked("swarm.advertise_addr", raw.advertise_addr, |a| {
-            check_address(a, "an advertise address (IP, IP:port or interface name)")
-        })?;
+        swarm.advertise_addr = self.checked(
+            "swarm.advertise_addr",
+            raw.advertise_addr,
+            check_advertise_addr,
+        )?;
         let mut prefixes = Vec::new();
-        for (i, pool) in raw.default_addr_pool.iter().flatten().enumerate() {
+        let mut pools = Vec::new();
+        for (i, pool) in raw.default_addr_pool.into_iter().flatten().enumerate() {
             let key = format!("swarm.default_addr_pool[{i}]");
-            prefixes.push(check_addr_pool(pool).map_err(|m| self.error(&key, m))?);
+            prefixes.push(check_addr_pool(pool.get_ref()).map_err(|m| self.error(&key, &pool, m))?);
+            pools.push(pool.into_inner());
         }
-        swarm.default_addr_pool = raw.default_addr_pool.unwrap_or_default();
+        swarm.default_addr_pool = pools;
         swarm.subnet_size = raw
             .subnet_size
             .map(|s| {
-                check_subnet_size(s.0, &prefixes).map_err(|m| self.error("swarm.subnet_size", m))
+                check_subnet_size(s.get_ref().0, &prefixes)
+                    .map_err(|m| self.error("swarm.subnet_size", &s, m))
             })
             .transpose()?;
         swarm.data_path_port = raw
             .data_path_port
-            .map(|p| check_data_path_port(p.0).map_err(|m| self.error("swarm.data_path_port", m)))
+            .map(|p| {
+                check_data_path_port(p.get_ref().0)
+                    .map_err(|m| self.error("swarm.data_path_port", &p, m))
+            })
             .transpose()?;
         let availability = raw.availability;
-        let policy = |key: &str, value: Option<String>, default: Availability| {
+        let policy = |key: &str, value: Option<S<String>>, default: Availability| {
             value.map_or(Ok(default), |v| {
-                Availability::parse(&v).map_err(|m| self.error(key, m))
+                Availability::parse(v.get_ref()).map_err(|m| self.error(key, &v, m))
             })
         };
         swarm.leader_availability = policy(
@@ -325,70 +378,84 @@ impl Ctx<'_> {
             Origin::Key { key, .. } => format!("{key}.{field}"),
             _ => field.to_owned(),
         };
-        let name_key = key("name");
-        let raw_name = raw.name.ok_or_else(|| {
-            origin.error(
+        let Some(raw_name) = raw.name else {
+            return Err(origin.error(
                 self.path,
                 "missing `name`: every [[nodes]] table needs a name",
-            )
-        })?;
-        let name = NodeName::new(&raw_name).map_err(|m| self.error(&name_key, m))?;
-        // From here on messages name the node too.
-        let fail = |field: &str, message: String| {
-            self.error(&key(field), format!("node `{name}`: {message}"))
+            ));
         };
-        let role = match raw.role {
-            Some(role) => Role::parse(&role).map_err(|m| fail("role", m))?,
+        let name = NodeName::new(raw_name.get_ref())
+            .map_err(|m| self.error(&key("name"), &raw_name, m))?;
+        // From here on messages name the node too.
+        let fail = |field: &str, line: Option<usize>, message: String| {
+            Origin::key(key(field), line).error(self.path, format!("node `{name}`: {message}"))
+        };
+        let line_of = |span: std::ops::Range<usize>| Some(self.lines.line(span.start));
+        let role = match &raw.role {
+            Some(role) => {
+                Role::parse(role.get_ref()).map_err(|m| fail("role", line_of(role.span()), m))?
+            }
             None => {
                 return Err(fail(
                     "role",
+                    origin_line(origin),
                     "missing `role`: expected one of: leader, manager, worker".into(),
                 ));
             }
         };
         if let Some(address) = &raw.address {
-            check_address(address, "an address or host name").map_err(|m| fail("address", m))?;
+            check_address(address.get_ref())
+                .map_err(|m| fail("address", line_of(address.span()), m))?;
         }
+        let string = |field: &str,
+                      value: Option<S<String>>,
+                      check: fn(&str) -> Result<(), String>|
+         -> Result<Option<String>, InventoryError> {
+            value
+                .map(|v| match check(v.get_ref()) {
+                    Ok(()) => Ok(v.into_inner()),
+                    Err(m) => Err(fail(field, line_of(v.span()), m)),
+                })
+                .transpose()
+        };
         let settings = SshSettings {
-            user: raw
-                .user
-                .map(|u| check_user(&u).map(|()| u).map_err(|m| fail("user", m)))
-                .transpose()?,
+            user: string("user", raw.user, check_user)?,
             port: raw
                 .port
-                .map(|p| check_port(p.0).map_err(|m| fail("port", m)))
+                .map(|p| check_port(p.get_ref().0).map_err(|m| fail("port", line_of(p.span()), m)))
                 .transpose()?,
             identity_files: raw
                 .identity_file
                 .map(|paths| {
-                    self.expand_paths(&paths)
-                        .map_err(|m| fail("identity_file", m))
+                    self.expand_paths(paths.get_ref())
+                        .map_err(|m| fail("identity_file", line_of(paths.span()), m))
                 })
                 .transpose()?,
             known_hosts_files: Vec::new(),
-            socket: raw
-                .socket
-                .map(|s| check_socket(&s).map(|()| s).map_err(|m| fail("socket", m)))
-                .transpose()?,
+            socket: string("socket", raw.socket, check_socket)?,
         };
-        let advertise_addr = raw
-            .advertise_addr
-            .map(|a| {
-                check_address(&a, "an advertise address (IP, IP:port or interface name)")
-                    .map(|()| a)
-                    .map_err(|m| fail("advertise_addr", m))
-            })
-            .transpose()?;
+        let advertise_addr = string("advertise_addr", raw.advertise_addr, check_advertise_addr)?;
         let availability = raw
             .availability
-            .map(|a| Availability::parse(&a).map_err(|m| fail("availability", m)))
+            .map(|a| {
+                Availability::parse(a.get_ref())
+                    .map_err(|m| fail("availability", line_of(a.span()), m))
+            })
             .transpose()?;
-        let labels = raw.labels.unwrap_or_default().0;
-        for label in labels.keys() {
-            check_label_key(label).map_err(|m| fail(&format!("labels.{label}"), m))?;
+        let (labels, labels_line) = match raw.labels {
+            Some(labels) => (labels.get_ref().0.clone(), line_of(labels.span())),
+            None => (BTreeMap::new(), None),
+        };
+        for (label, value) in &labels {
+            check_label_key(label)
+                .and_then(|()| check_label_value(label, value))
+                .map_err(|m| fail(&format!("labels.{label}"), labels_line, m))?;
         }
         // As `ssh <address>` would: the address is the alias the ssh config matches.
-        let alias = raw.address.as_deref().unwrap_or(name.as_str());
+        let alias = raw
+            .address
+            .as_ref()
+            .map_or(name.as_str(), |a| a.get_ref().as_str());
         let ssh = ssh
             .resolve(alias, &settings, defaults)
             .map_err(|e| in_node(e, &name))?;
@@ -406,22 +473,26 @@ impl Ctx<'_> {
     fn checked(
         &self,
         key: &str,
-        value: Option<String>,
+        value: Option<S<String>>,
         check: impl Fn(&str) -> Result<(), String>,
     ) -> Result<Option<String>, InventoryError> {
         value
-            .map(|v| check(&v).map(|()| v).map_err(|m| self.error(key, m)))
+            .map(|v| match check(v.get_ref()) {
+                Ok(()) => Ok(v.into_inner()),
+                Err(m) => Err(self.error(key, &v, m)),
+            })
             .transpose()
     }
 
-    fn path_at(&self, key: &str, raw: &str) -> Result<PathBuf, InventoryError> {
+    fn path_at(&self, key: &str, raw: &S<String>) -> Result<PathBuf, InventoryError> {
         self.env
-            .expand_path(raw, &self.base)
-            .map_err(|m| self.error(key, m))
+            .expand_path(raw.get_ref(), &self.base)
+            .map_err(|m| self.error(key, raw, m))
     }
 
-    fn paths_at(&self, key: &str, paths: &Paths) -> Result<Vec<PathBuf>, InventoryError> {
-        self.expand_paths(paths).map_err(|m| self.error(key, m))
+    fn paths_at(&self, key: &str, paths: &S<Paths>) -> Result<Vec<PathBuf>, InventoryError> {
+        self.expand_paths(paths.get_ref())
+            .map_err(|m| self.error(key, paths, m))
     }
 
     fn expand_paths(&self, paths: &Paths) -> Result<Vec<PathBuf>, String> {
@@ -435,22 +506,64 @@ impl Ctx<'_> {
             .collect()
     }
 
-    fn origin(&self, key: &str) -> Origin {
-        Origin::key(key, line_of_key(self.doc, self.text, key))
+    /// Where the value `spanned` at `key` is written.
+    fn origin<T>(&self, key: &str, spanned: &S<T>) -> Origin {
+        Origin::key(key, Some(self.lines.line(spanned.span().start)))
     }
 
-    fn error(&self, key: &str, message: impl Into<String>) -> InventoryError {
-        self.origin(key).error(self.path, message)
+    fn error<T>(&self, key: &str, spanned: &S<T>, message: impl Into<String>) -> InventoryError {
+        self.origin(key, spanned).error(self.path, message)
+    }
+}
+
+fn origin_line(origin: &Origin) -> Option<usize> {
+    match origin {
+        Origin::Key { line, .. } => *line,
+        Origin::Line(line) => Some(*line),
+        Origin::File => None,
+    }
+}
+
+/// Point an error of the shared validation at the line of its exact key
+/// (`nodes[1].role`) rather than of the node's table, when it is written.
+fn relocate(error: InventoryError, field_lines: &[Vec<(&'static str, usize)>]) -> InventoryError {
+    let InventoryError::Invalid {
+        path,
+        key,
+        line,
+        message,
+    } = error
+    else {
+        return error;
+    };
+    let exact = key
+        .strip_prefix("nodes[")
+        .and_then(|rest| rest.split_once("]."))
+        .and_then(|(index, field)| {
+            let fields = field_lines.get(index.parse::<usize>().ok()?)?;
+            let field = field.split('.').next().unwrap_or(field);
+            fields.iter().find(|(f, _)| *f == field).map(|(_, l)| *l)
+        });
+    InventoryError::Invalid {
+        line: exact.or(line),
+        path,
+        key,
+        message,
     }
 }
 
 // Errors of stage one, with their position.
 
-fn syntax_error(path: &Path, text: &str, error: &::toml::de::Error) -> InventoryError {
+fn syntax_error(
+    path: &Path,
+    text: &str,
+    lines: &LineIndex,
+    error: &::toml::de::Error,
+) -> InventoryError {
     let position = error
         .span()
         .map(|span| {
-            let (line, column) = line_column(text, span.start);
+            let (line, column) = lines.line_column(text, span.start);
             format!("line {line}, column {column}: ")
         })
         .unwrap_or_default();
@@ -462,22 +575,66 @@ fn syntax_error(path: &Path, text: &str, error: &::toml::de::Error) -> Inventory
 
 fn deserialize_error(
     path: &Path,
-    text: &str,
-    doc: &DeTable<'_>,
-    error: &::toml::de::Error,
+    lines: &LineIndex,
+    error: serde_path_to_error::Error<::toml::de::Error>,
 ) -> InventoryError {
-    let message = humanize(error.message().trim());
-    let Some(span) = error.span() else {
-        return Origin::File.error(path, message);
-    };
-    let line = Some(line_column(text, span.start).0);
-    match key_path_at(doc, &span) {
-        Some(key) => Origin::key(key, line).error(path, message),
-        None => match line {
-            Some(line) => Origin::Line(line).error(path, message),
-            None => Origin::File.error(path, message),
-        },
+    let mut key = key_path(error.path());
+    let error = error.into_inner();
+    let mut message = humanize(error.message().trim());
+    if let Some((field, with_hint)) = unknown_field(&message) {
+        // The path ends at the table that holds the unknown key.
+        if !key.ends_with(&field) {
+            key = if key.is_empty() {
+                field
+            } else {
+                format!("{key}.{field}")
+            };
+        }
+        message = with_hint;
     }
+    let line = error.span().map(|span| lines.line(span.start));
+    match (key.is_empty(), line) {
+        (false, _) => Origin::key(key, line).error(path, message),
+        (true, Some(line)) => Origin::Line(line).error(path, message),
+        (true, None) => Origin::File.error(path, message),
+    }
+}
+
+/// `nodes[1].labels` from serde's path, without the fields [`Spanned`]
+/// deserializes through.
+fn key_path(path: &serde_path_to_error::Path) -> String {
+    let mut key = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => key.push_str(&format!("[{index}]")),
+            Segment::Map { key: name } | Segment::Enum { variant: name } => {
+                if name.starts_with("$__serde_spanned") {
+                    continue;
+                }
+                if !key.is_empty() {
+                    key.push('.');
+                }
+                key.push_str(name);
+            }
+            Segment::Unknown => {}
+        }
+    }
+    key
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`": the field,
+/// and the message with the closest known key suggested.
+fn unknown_field(message: &str) -> Option<(String, String)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (field, expected) = rest.split_once('`')?;
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let hint = closest(field, &known)
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default();
+    Some((
+        field.to_owned(),
+        format!("unknown field `{field}`{hint}{expected}"),
+    ))
 }
 
 /// serde speaks of structs and sequences; the file has tables and arrays.
@@ -494,68 +651,6 @@ fn humanize(message: &str) -> String {
         .fold(message.replace("a sequence", "an array"), |m, name| {
             m.replace(&format!("struct {name}"), "a table")
         })
-}
-
-/// 1-based line and column (in characters) of byte `offset`.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
-/// The key path (`nodes[1].labels`) of the smallest key or value whose span
-/// holds `span`: where a serde error points.
-fn key_path_at(doc: &DeTable<'_>, span: &Range<usize>) -> Option<String> {
-    let mut best: Option<(usize, String)> = None;
-    visit_table(doc, "", &mut |path, spans| {
-        for candidate in spans {
-            let holds = candidate.start <= span.start && span.end <= candidate.end;
-            let size = candidate.end - candidate.start;
-            if holds && best.as_ref().is_none_or(|(s, _)| size < *s) {
-                best = Some((size, path.to_owned()));
-            }
-        }
-    });
-    best.map(|(_, path)| path)
-}
-
-/// Call `f` with the key path and the spans (key, value) of every entry.
-fn visit_table(table: &DeTable<'_>, prefix: &str, f: &mut dyn FnMut(&str, &[Range<usize>])) {
-    for (key, value) in table {
-        let path = if prefix.is_empty() {
-            key.get_ref().to_string()
-        } else {
-            format!("{prefix}.{}", key.get_ref())
-        };
-        f(&path, &[key.span(), value.span()]);
-        visit_value(value.get_ref(), &path, f);
-    }
-}
-
-fn visit_value(value: &DeValue<'_>, path: &str, f: &mut dyn FnMut(&str, &[Range<usize>])) {
-    match value {
-        DeValue::Table(table) => visit_table(table, path, f),
-        DeValue::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let item_path = format!("{path}[{i}]");
-                f(&item_path, &[item.span()]);
-                visit_value(item.get_ref(), &item_path, f);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The line where the key path `key` is written, if it is.
-fn line_of_key(doc: &DeTable<'_>, text: &str, key: &str) -> Option<usize> {
-    let mut found = None;
-    visit_table(doc, "", &mut |path, spans| {
-        if found.is_none() && path == key {
-            found = spans.first().cloned();
-        }
-    });
-    found.map(|span| line_column(text, span.start).0)
 }
 
 #[cfg(test)]
@@ -782,6 +877,7 @@ manager = "active"
         assert!(err.contains("`nodes[1].adress`"), "{err}");
         assert!(err.contains("unknown field `adress`"), "{err}");
         assert!(err.contains("`address`"), "{err}");
+        assert!(err.contains("(did you mean `address`?)"), "{err}");
     }
 
     #[test]
@@ -791,6 +887,7 @@ manager = "active"
         ));
         assert!(err.contains("`swarm.listen_address`"), "{err}");
         assert!(err.contains("unknown field `listen_address`"), "{err}");
+        assert!(err.contains("(did you mean `listen_addr`?)"), "{err}");
     }
 
     #[test]
@@ -798,6 +895,163 @@ manager = "active"
         let err = error(&format!("ssh_confg = \"x\"\n{TWO_NODES}"));
         assert!(err.contains("`ssh_confg`"), "{err}");
         assert!(err.contains("unknown field"), "{err}");
+        assert!(err.contains("(did you mean `ssh_config`?)"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_far_from_any_gets_no_hint() {
+        let err = error(&format!(
+            "[swarm.availability]\ncolour = \"x\"\n{TWO_NODES}"
+        ));
+        assert!(err.starts_with("/etc/swarmadm/inventory.toml:2: "), "{err}");
+        assert!(err.contains("`swarm.availability.colour`"), "{err}");
+        assert!(!err.contains("did you mean"), "{err}");
+        assert!(
+            err.contains("expected one of `leader`, `manager`, `worker`"),
+            "{err}"
+        );
+    }
+
+    /// A node with `line` added, in an inventory that is otherwise valid.
+    fn node_with(line: &str) -> String {
+        error(&format!(
+            "[[nodes]]\nname = \"m1\"\nrole = \"leader\"\n{line}\n"
+        ))
+    }
+
+    #[test]
+    fn advertise_addresses_are_parsed() {
+        let err = node_with("advertise_addr = \"999.999.1.1:99999\"");
+        assert!(err.starts_with("/etc/swarmadm/inventory.toml:4: "), "{err}");
+        assert!(err.contains("`nodes[0].advertise_addr`"), "{err}");
+        assert!(
+            err.contains(
+                "port `99999` in `999.999.1.1:99999` is not a port number from 1 to 65535"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("expected an advertise address: an IP address or an interface name"),
+            "{err}"
+        );
+        let err = node_with("advertise_addr = \"999.999.1.1\"");
+        assert!(
+            err.contains("`999.999.1.1` looks like an IPv4 address but is not one"),
+            "{err}"
+        );
+        let err = error(&format!("[swarm]\nadvertise_addr = \":2377\"\n{TWO_NODES}"));
+        assert!(err.contains("`swarm.advertise_addr`"), "{err}");
+        assert!(
+            err.contains("`:2377` has no address before the port"),
+            "{err}"
+        );
+        let err = node_with("advertise_addr = \"0.0.0.0\"");
+        assert!(err.contains("the unspecified address"), "{err}");
+        let err = node_with("advertise_addr = \"eth0 \"");
+        assert!(
+            err.contains("nor a valid interface name (it contains whitespace"),
+            "{err}"
+        );
+        let ok = parse_text(
+            "[[nodes]]\nname = \"m1\"\nrole = \"leader\"\nadvertise_addr = \"[::1]:1\"\n",
+        )
+        .unwrap();
+        assert_eq!(ok.nodes[0].advertise_addr.as_deref(), Some("[::1]:1"));
+    }
+
+    #[test]
+    fn listen_address_must_be_an_ip() {
+        let err = error(&format!("[swarm]\nlisten_addr = \"nonsense\"\n{TWO_NODES}"));
+        assert!(err.starts_with("/etc/swarmadm/inventory.toml:2: "), "{err}");
+        assert!(err.contains("`swarm.listen_addr`"), "{err}");
+        assert!(
+            err.contains("`nonsense` is not an IP address: expected a listen address: an IP address with an optional port"),
+            "{err}"
+        );
+        let err = error(&format!(
+            "[swarm]\nlisten_addr = \"0.0.0.0:0\"\n{TWO_NODES}"
+        ));
+        assert!(err.contains("port `0`"), "{err}");
+    }
+
+    #[test]
+    fn ssh_addresses_are_parsed() {
+        let err = node_with("address = \"10.214.0.999\"");
+        assert!(err.contains("`nodes[0].address`"), "{err}");
+        assert!(
+            err.contains("`10.214.0.999` looks like an IPv4 address but is not one (four numbers from 0 to 255)"),
+            "{err}"
+        );
+        let err = node_with("address = \"10.0.0.1:22\"");
+        assert!(err.contains("has a port: set the port on its own"), "{err}");
+        let err = node_with("address = \"[::1]\"");
+        assert!(err.contains("without brackets"), "{err}");
+        let err = node_with("address = \"web_01-.example\"");
+        assert!(err.contains("starts or ends with `-`"), "{err}");
+        let ok = parse_text("[[nodes]]\nname = \"m1\"\nrole = \"leader\"\naddress = \"fe80::1\"\n")
+            .unwrap();
+        assert_eq!(ok.nodes[0].ssh.hop.host, "fe80::1");
+    }
+
+    #[test]
+    fn node_names_follow_host_name_rules() {
+        let err = error("[[nodes]]\nname = \"a..b\"\nrole = \"leader\"\n");
+        assert!(err.starts_with("/etc/swarmadm/inventory.toml:2: "), "{err}");
+        assert!(
+            err.contains("`a..b` is not a valid node name: it has an empty label"),
+            "{err}"
+        );
+        assert!(err.contains("253 characters in all"), "{err}");
+        let long = "a".repeat(64);
+        let err = error(&format!(
+            "[[nodes]]\nname = \"{long}\"\nrole = \"leader\"\n"
+        ));
+        assert!(err.contains("has 64 characters"), "{err}");
+        let err = error("[[nodes]]\nname = \"\"\nrole = \"leader\"\n");
+        assert!(err.contains("a node name cannot be empty"), "{err}");
+        let err = error("[[nodes]]\nname = \"m1/2\"\nrole = \"leader\"\n");
+        assert!(err.contains("it contains `/`"), "{err}");
+    }
+
+    #[test]
+    fn labels_follow_docker_rules() {
+        let err = node_with("labels = { \"a=b\" = \"x\" }");
+        assert!(err.contains("`nodes[0].labels.a=b`"), "{err}");
+        assert!(err.contains("Docker's rule for --label-add"), "{err}");
+        let err = node_with("labels = { \"\" = \"x\" }");
+        assert!(err.contains("a label key cannot be empty"), "{err}");
+        let err = node_with("labels = { zone = \"a\\u0007\" }");
+        assert!(err.contains("must not contain control characters"), "{err}");
+        let err = node_with("labels = { zone = 1 }");
+        assert!(err.contains("`nodes[0].labels.zone`"), "{err}");
+        assert!(err.contains("expected a string"), "{err}");
+    }
+
+    #[test]
+    fn users_and_paths() {
+        let err = node_with("user = \"co re\"");
+        assert!(err.contains("`nodes[0].user`"), "{err}");
+        assert!(
+            err.contains("expected a user name without whitespace"),
+            "{err}"
+        );
+        let err = error(&format!("[defaults]\nuser = \"\"\n{TWO_NODES}"));
+        assert!(err.contains("`defaults.user`"), "{err}");
+        assert!(
+            err.contains("expected a user name, got an empty string"),
+            "{err}"
+        );
+        let err = node_with("identity_file = []");
+        assert!(err.contains("`nodes[0].identity_file`"), "{err}");
+        assert!(err.contains("non-empty list of paths"), "{err}");
+        let err = error(&format!("ssh_config = \"\"\n{TWO_NODES}"));
+        assert!(err.contains("`ssh_config`"), "{err}");
+        assert!(
+            err.contains("expected a path, got an empty string"),
+            "{err}"
+        );
+        let err = node_with("identity_file = 3");
+        assert!(err.contains("expected a path or a list of paths"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,356 @@
+//! The syntax of names and addresses an inventory gives: host names (node
+//! names and SSH addresses), IP addresses, ports, interface names, and the
+//! advertise and listen addresses of the swarm. Each check returns what
+//! was expected; the caller adds the file and the key or line. Nothing here
+//! resolves a name or looks at the local interfaces: a node's interfaces
+//! are the node's.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// The rule for host names, said in errors.
+pub(crate) const HOST_NAME_RULE: &str = "host name rules: labels of letters, digits, `-` and `_` separated by dots, each 1 to 63 characters and not starting or ending with `-`, 253 characters in all";
+
+/// The forms of an advertise address, said in errors.
+pub(crate) const ADVERTISE_FORMS: &str = "an advertise address: an IP address or an interface name such as eth1, with an optional port (192.0.2.1, 192.0.2.1:2377, [2001:db8::1]:2377, eth1:2377)";
+
+/// The forms of a listen address, said in errors.
+pub(crate) const LISTEN_FORMS: &str =
+    "a listen address: an IP address with an optional port, such as 0.0.0.0:2377 or [::]:2377";
+
+/// The forms of an SSH address, said in errors.
+pub(crate) const SSH_ADDRESS_FORMS: &str =
+    "an SSH address: an IPv4 or IPv6 address or a host name, without a port";
+
+/// The longest interface name Linux accepts (`IFNAMSIZ` - 1).
+const MAX_INTERFACE_NAME: usize = 15;
+
+/// A host name by DNS rules (RFC 1123, plus `_`, which inventories use).
+/// `what` names the value in the message ("node name", "host name").
+pub(crate) fn check_host_name(name: &str, what: &str) -> Result<(), String> {
+    let bad = |why: String| format!("`{name}` is not a valid {what}: {why} ({HOST_NAME_RULE})");
+    if name.len() > 253 {
+        return Err(bad(format!("it has {} characters", name.len())));
+    }
+    for label in name.split('.') {
+        if label.is_empty() {
+            return Err(bad("it has an empty label".into()));
+        }
+        if label.len() > 63 {
+            return Err(bad(format!(
+                "label `{label}` has {} characters",
+                label.len()
+            )));
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
+        {
+            return Err(bad(format!("it contains {}", describe_char(c))));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(bad(format!("label `{label}` starts or ends with `-`")));
+        }
+    }
+    Ok(())
+}
+
+/// `c` as a message shows it: printable ones quoted, others as escapes.
+fn describe_char(c: char) -> String {
+    if c.is_whitespace() {
+        "whitespace".into()
+    } else if c.is_control() {
+        format!("the control character {}", c.escape_default())
+    } else {
+        format!("`{c}`")
+    }
+}
+
+/// Digits and dots only, with a dot: meant as an IPv4 address, never a
+/// host name.
+fn looks_like_ipv4(value: &str) -> bool {
+    value.contains('.')
+        && value.contains(|c: char| c.is_ascii_digit())
+        && value.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+fn parse_ipv4(value: &str) -> Result<Ipv4Addr, String> {
+    value.parse().map_err(|_| {
+        format!("`{value}` looks like an IPv4 address but is not one (four numbers from 0 to 255)")
+    })
+}
+
+/// A port written in an address: 1 to 65535.
+fn parse_port(port: &str, address: &str) -> Result<u16, String> {
+    port.parse::<u16>()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| format!("port `{port}` in `{address}` is not a port number from 1 to 65535"))
+}
+
+/// The host part of an address and its optional port: `[v6]:port`,
+/// bare IPv6 (no port), `host:port` or `host`.
+#[derive(Debug, PartialEq, Eq)]
+enum Host<'a> {
+    V6(Ipv6Addr),
+    Other(&'a str),
+}
+
+fn split_host_port(value: &str) -> Result<(Host<'_>, Option<u16>), String> {
+    if let Some(rest) = value.strip_prefix('[') {
+        let (inner, after) = rest
+            .split_once(']')
+            .ok_or_else(|| format!("`{value}` has a `[` without its `]`"))?;
+        let ip = inner
+            .parse::<Ipv6Addr>()
+            .map_err(|_| format!("`{inner}` in brackets is not an IPv6 address"))?;
+        let port = match after {
+            "" => None,
+            _ => {
+                let port = after.strip_prefix(':').ok_or_else(|| {
+                    format!("`{value}` has `{after}` after `]`, expected `:port`")
+                })?;
+                Some(parse_port(port, value)?)
+            }
+        };
+        return Ok((Host::V6(ip), port));
+    }
+    match value.matches(':').count() {
+        0 => Ok((Host::Other(value), None)),
+        1 => {
+            let (host, port) = value.split_once(':').unwrap_or((value, ""));
+            if host.is_empty() {
+                return Err(format!("`{value}` has no address before the port"));
+            }
+            Ok((Host::Other(host), Some(parse_port(port, value)?)))
+        }
+        _ => value
+            .parse::<Ipv6Addr>()
+            .map(|ip| (Host::V6(ip), None))
+            .map_err(|_| {
+                format!("`{value}` is not an IPv6 address (with a port, write [IPv6]:port)")
+            }),
+    }
+}
+
+/// A Linux interface name, by the kernel's `dev_valid_name`: 1 to 15
+/// characters, not `.` or `..`, no `/`, `:` or whitespace.
+pub(crate) fn check_interface_name(name: &str) -> Result<(), String> {
+    let bad = |why: &str| {
+        format!(
+            "`{name}` is not an IP address nor a valid interface name ({why}; interface names have 1 to {MAX_INTERFACE_NAME} characters, no `/`, `:` or whitespace, and are not `.` or `..`)"
+        )
+    };
+    if name.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if name.len() > MAX_INTERFACE_NAME {
+        return Err(bad(&format!("it has {} characters", name.len())));
+    }
+    if name == "." || name == ".." {
+        return Err(bad("it is a path component"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, '/' | ':') || c.is_whitespace() || c.is_control())
+    {
+        return Err(bad(&format!("it contains {}", describe_char(c))));
+    }
+    Ok(())
+}
+
+/// An advertise address: an IP (not `0.0.0.0` or `::`, which the engine
+/// refuses) or an interface name, with an optional port.
+pub(crate) fn check_advertise_addr(value: &str) -> Result<(), String> {
+    in_form(check_advertise(value), value, ADVERTISE_FORMS)
+}
+
+fn check_advertise(value: &str) -> Result<(), String> {
+    let unspecified =
+        || format!("`{value}` is the unspecified address: other nodes cannot reach it");
+    match split_host_port(value)?.0 {
+        Host::V6(ip) if ip.is_unspecified() => Err(unspecified()),
+        Host::V6(_) => Ok(()),
+        Host::Other(host) if looks_like_ipv4(host) => {
+            if parse_ipv4(host)?.is_unspecified() {
+                Err(unspecified())
+            } else {
+                Ok(())
+            }
+        }
+        Host::Other(host) => check_interface_name(host),
+    }
+}
+
+/// A listen address: an IP with an optional port.
+pub(crate) fn check_listen_addr(value: &str) -> Result<(), String> {
+    in_form(check_listen(value), value, LISTEN_FORMS)
+}
+
+fn check_listen(value: &str) -> Result<(), String> {
+    match split_host_port(value)?.0 {
+        Host::V6(_) => Ok(()),
+        Host::Other(host) if looks_like_ipv4(host) => parse_ipv4(host).map(|_| ()),
+        Host::Other(host) => Err(format!("`{host}` is not an IP address")),
+    }
+}
+
+/// An address to connect to over SSH: an IP or a host name; the port is
+/// set on its own.
+pub(crate) fn check_ssh_address(value: &str) -> Result<(), String> {
+    in_form(check_ssh(value), value, SSH_ADDRESS_FORMS)
+}
+
+fn check_ssh(value: &str) -> Result<(), String> {
+    if value.starts_with('[') {
+        return Err(format!(
+            "`{value}`: write an IPv6 address without brackets, and the port on its own"
+        ));
+    }
+    if value.contains(':') {
+        return match split_host_port(value) {
+            Ok((Host::V6(_), None)) => Ok(()),
+            Ok((_, Some(_))) => Err(format!(
+                "`{value}` has a port: set the port on its own (`port`, `ansible_port`)"
+            )),
+            Ok((_, None)) | Err(_) => Err(format!("`{value}` is not an IPv6 address")),
+        };
+    }
+    if looks_like_ipv4(value) {
+        return parse_ipv4(value).map(|_| ());
+    }
+    // A trailing dot makes a name absolute in DNS; ssh accepts it.
+    let name = value.strip_suffix('.').unwrap_or(value);
+    check_host_name(name, "host name")
+}
+
+/// Add the expected form to a message, and say "empty" plainly.
+fn in_form(result: Result<(), String>, value: &str, forms: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Err(format!("expected {forms}, got an empty string"));
+    }
+    result.map_err(|m| format!("{m}: expected {forms}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names_follow_dns_rules() {
+        for ok in ["m1", "swarm-manager-01", "a.b-c.d_e", "10", &"a".repeat(63)] {
+            assert_eq!(check_host_name(ok, "node name"), Ok(()), "{ok}");
+        }
+        let err = |name: &str| check_host_name(name, "node name").unwrap_err();
+        assert!(err("-m1").contains("label `-m1` starts or ends with `-`"));
+        assert!(err("m1-").contains("starts or ends with `-`"));
+        assert!(err("a..b").contains("empty label"));
+        assert!(err(&"a".repeat(64)).contains("has 64 characters"));
+        assert_eq!(check_host_name(&["a"; 127].join("."), "node name"), Ok(()));
+        let too_long = ["ab"; 85].join(".");
+        assert!(
+            err(&too_long).contains("it has 254 characters"),
+            "{}",
+            err(&too_long)
+        );
+        assert!(err("a b").contains("contains whitespace"));
+        assert!(err("a\u{7}b").contains("control character \\u{7}"));
+        assert!(err("node/1").contains("contains `/`"));
+        assert!(err("-m1").contains(HOST_NAME_RULE));
+    }
+
+    #[test]
+    fn advertise_addresses() {
+        for ok in [
+            "eth1",
+            "192.0.2.1",
+            "192.0.2.1:2377",
+            "[::1]:1",
+            "[2001:db8::1]",
+            "2001:db8::1",
+            "enp0s8:2377",
+            "a.b",
+        ] {
+            assert_eq!(check_advertise_addr(ok), Ok(()), "{ok}");
+        }
+        let err = |v: &str| check_advertise_addr(v).unwrap_err();
+        let e = err("10.214.0.999");
+        assert!(
+            e.starts_with("`10.214.0.999` looks like an IPv4 address but is not one"),
+            "{e}"
+        );
+        assert!(e.ends_with(ADVERTISE_FORMS), "{e}");
+        let e = err("999.999.1.1:99999");
+        assert!(
+            e.contains("port `99999`") && e.contains("1 to 65535"),
+            "{e}"
+        );
+        let e = err(":2377");
+        assert!(
+            e.starts_with("`:2377` has no address before the port"),
+            "{e}"
+        );
+        assert!(e.contains("expected an advertise address"), "{e}");
+        assert!(err("0.0.0.0").contains("unspecified address"));
+        assert!(err("[::]:2377").contains("unspecified address"));
+        assert!(err("eth0:0").contains("port `0`"));
+        assert!(err("[::1]x").contains("after `]`"));
+        assert!(err("[::1").contains("without its `]`"));
+        assert!(err("[nope]:1").contains("not an IPv6 address"));
+        assert!(err("1:2:3").contains("not an IPv6 address"));
+        let e = err("swarm-manager-01.example");
+        assert!(
+            e.contains("nor a valid interface name (it has 24 characters"),
+            "{e}"
+        );
+        assert!(err("..").contains("path component"));
+        assert!(err("a/b").contains("contains `/`"));
+        assert_eq!(
+            err(""),
+            format!("expected {ADVERTISE_FORMS}, got an empty string")
+        );
+    }
+
+    #[test]
+    fn listen_addresses() {
+        for ok in [
+            "0.0.0.0:2377",
+            "0.0.0.0",
+            "[::]:2377",
+            "10.0.0.1:4000",
+            "::",
+        ] {
+            assert_eq!(check_listen_addr(ok), Ok(()), "{ok}");
+        }
+        let e = check_listen_addr("nonsense").unwrap_err();
+        assert_eq!(
+            e,
+            format!("`nonsense` is not an IP address: expected {LISTEN_FORMS}")
+        );
+        let e = check_listen_addr("0.0.0.0:0").unwrap_err();
+        assert!(e.contains("port `0`"), "{e}");
+        let e = check_listen_addr("eth0:2377").unwrap_err();
+        assert!(e.contains("`eth0` is not an IP address"), "{e}");
+    }
+
+    #[test]
+    fn ssh_addresses() {
+        for ok in [
+            "10.0.0.1",
+            "::1",
+            "fe80::1",
+            "swarm-worker-01",
+            "host.example.",
+            "127.0.0.1",
+        ] {
+            assert_eq!(check_ssh_address(ok), Ok(()), "{ok}");
+        }
+        let err = |v: &str| check_ssh_address(v).unwrap_err();
+        assert!(err("10.214.0.999").contains("looks like an IPv4 address but is not one"));
+        assert!(err("10.0.0.1:22").contains("has a port: set the port on its own"));
+        assert!(err("[::1]").contains("without brackets"));
+        assert!(err("a:b:c").contains("not an IPv6 address"));
+        assert!(err("bad host").contains("contains whitespace"));
+        assert!(err("under_-").contains("starts or ends with `-`"));
+        assert!(err("x!").ends_with(SSH_ADDRESS_FORMS));
+    }
+}
