@@ -22,6 +22,7 @@ use futures_util::stream;
 use serde::{Serialize, Serializer};
 use tokio::time::{Instant, sleep};
 
+use crate::cluster::{self, Stray};
 use crate::engine::{
     EngineError, ErrorKind, InitRequest, JoinRequest, LocalState, NodeRole, NodeUpdate, SwarmNode,
 };
@@ -29,8 +30,9 @@ use crate::events::{Events, Step};
 use crate::exit_codes;
 use crate::host::{Connector, PortCheck, SwarmHost};
 use crate::inventory::{Availability, Inventory, NodeName, Role};
+use crate::lock::{LockError, RunLock};
 use crate::observe::{self, ClusterView, Snapshot};
-use crate::plan::{self, BlockReason, Membership, NodePlan, Plan, Refusal, Update};
+use crate::plan::{self, BlockReason, Membership, NodePlan, Plan, PlanOptions, Refusal, Update};
 
 /// How long a joined or promoted manager may take to become Reachable.
 const REACHABLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -48,7 +50,9 @@ pub(crate) struct UpOptions {
     /// How many nodes are worked on at once.
     pub(crate) parallel: usize,
     pub(crate) dry_run: bool,
-    pub(crate) force: bool,
+    pub(crate) plan: PlanOptions,
+    /// Take the run lock even when another run holds it.
+    pub(crate) break_lock: bool,
 }
 
 /// What was done to a node.
@@ -63,6 +67,8 @@ pub(crate) enum Action {
     Activated,
     Paused,
     Labelled,
+    /// Cleared a join that stopped half-way (leave, stale entry removed).
+    Repaired,
 }
 
 impl fmt::Display for Action {
@@ -76,6 +82,7 @@ impl fmt::Display for Action {
             Action::Activated => "activated",
             Action::Paused => "paused",
             Action::Labelled => "labelled",
+            Action::Repaired => "repaired",
         })
     }
 }
@@ -110,6 +117,7 @@ impl FailKind {
                 ErrorKind::AlreadyInSwarm => "already_in_swarm",
                 ErrorKind::NotInSwarm => "not_in_swarm",
                 ErrorKind::NotManager => "not_manager",
+                ErrorKind::NoLeader => "no_leader",
                 ErrorKind::InvalidToken => "invalid_token",
                 ErrorKind::OutOfSequence => "out_of_sequence",
                 ErrorKind::AdvertiseAddrAmbiguous => "advertise_addr_ambiguous",
@@ -160,6 +168,8 @@ pub(crate) enum Skip {
     /// An earlier manager of this run did not join: managers join one at a
     /// time, and the Raft membership is not grown further on a failure.
     ManagerFailed(NodeName),
+    /// Another run holds the swarm's run lock.
+    Locked,
 }
 
 impl fmt::Display for Skip {
@@ -170,6 +180,7 @@ impl fmt::Display for Skip {
                 write!(f, "skipped: the swarm could not be initialised on {node}")
             }
             Skip::NoManager => f.write_str("skipped: no manager of the swarm is reachable"),
+            Skip::Locked => f.write_str("skipped: another swarmadm run holds the lock"),
             Skip::ManagerFailed(node) => write!(
                 f,
                 "skipped: {node} did not join as a manager; managers join one at a time"
@@ -270,6 +281,7 @@ pub(crate) enum RunError {
     Refused(Refusal),
     InitFailed { node: NodeName, message: String },
     NoManager,
+    Lock(LockError),
 }
 
 impl fmt::Display for RunError {
@@ -280,6 +292,7 @@ impl fmt::Display for RunError {
             RunError::NoManager => {
                 f.write_str("no manager of the swarm is reachable: nothing can be changed")
             }
+            RunError::Lock(e) => e.fmt(f),
         }
     }
 }
@@ -298,6 +311,8 @@ pub(crate) struct UpOutcome {
     pub(crate) nodes: Vec<NodeOutcome>,
     /// Set when the run stopped early or did nothing at all.
     pub(crate) error: Option<RunError>,
+    /// Nodes in the swarm that the inventory does not list, after the run.
+    pub(crate) strays: Vec<Stray>,
     pub(crate) ssh_connections: usize,
 }
 
@@ -330,11 +345,12 @@ pub(crate) async fn up<C: Connector>(
     snapshot
         .settle_pending(inventory, PENDING_TIMEOUT, events)
         .await;
-    let plan = plan::plan(inventory, &snapshot.facts, options.force);
+    let plan = plan::plan(inventory, &snapshot.facts, options.plan);
     for warning in &plan.warnings {
         events.warn(warning.to_string());
     }
     let mut node_ids = BTreeMap::new();
+    let mut final_view = snapshot.facts.view.clone();
     let (results, error) = if let Some(refusal) = &plan.refused {
         let results = plan
             .nodes
@@ -361,6 +377,7 @@ pub(crate) async fn up<C: Connector>(
         }
         let mut run = Run::new(inventory, &snapshot, options, events, &plan);
         let error = run.execute(&plan).await.err();
+        final_view = run.final_view().await;
         node_ids = run.node_ids;
         (run.results, error)
     };
@@ -386,11 +403,22 @@ pub(crate) async fn up<C: Connector>(
         })
         .collect();
     report_events(&nodes, events);
+    let strays = final_view
+        .as_ref()
+        .map(|view| {
+            let claimed = cluster::claim(inventory, &snapshot.facts, view, &node_ids);
+            cluster::strays(inventory, view, &claimed)
+        })
+        .unwrap_or_default();
+    for stray in &strays {
+        events.warn(format!("in the swarm but not in the inventory: {stray}"));
+    }
     UpOutcome {
         dry_run: options.dry_run,
         plan,
         nodes,
         error,
+        strays,
         ssh_connections: connector.connections(),
     }
 }
@@ -503,7 +531,38 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             self.skip_rest(plan, &Skip::NoManager);
             return Err(RunError::NoManager);
         };
+        if !plan.has_changes() {
+            return Ok(());
+        }
+        let lock = match RunLock::acquire(source, self.options.break_lock).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                self.skip_rest(plan, &Skip::Locked);
+                return Err(RunError::Lock(e));
+            }
+        };
+        self.change(source, plan).await;
+        if let Err(e) = lock.release(source).await {
+            self.events
+                .warn(format!("could not release the run lock: {e}"));
+        }
+        Ok(())
+    }
 
+    /// The swarm's node list after the run, for the stray report.
+    async fn final_view(&self) -> Option<ClusterView> {
+        let name = self.source.clone()?;
+        let nodes = self.host(&name)?.nodes().await.ok()?;
+        let cluster_id = self.view.as_ref()?.cluster_id.clone();
+        Some(ClusterView {
+            cluster_id,
+            source: name,
+            nodes,
+        })
+    }
+
+    /// Member updates, then manager joins, then worker joins and repairs.
+    async fn change(&mut self, source: &'a H, plan: &Plan) {
         // Existing members: promotions first, demotions last.
         let mut members: Vec<&crate::plan::NodeStep> = plan
             .nodes
@@ -520,17 +579,20 @@ impl<'a, H: SwarmHost> Run<'a, H> {
         }
 
         // Managers join one at a time, each waited on until Reachable.
-        let joins = |role: NodeRole| -> Vec<(&NodeName, &Membership)> {
+        let joins = |role: NodeRole| -> Vec<(&NodeName, &Membership, Option<&Option<String>>)> {
             plan.nodes
                 .iter()
                 .filter_map(|s| match &s.plan {
-                    NodePlan::Join(m) if m.role == role => Some((&s.name, m)),
+                    NodePlan::Join(m) if m.role == role => Some((&s.name, m, None)),
+                    NodePlan::Repair { stale_entry, join } if join.role == role => {
+                        Some((&s.name, join, Some(stale_entry)))
+                    }
                     _ => None,
                 })
                 .collect()
         };
         let mut failed_manager: Option<NodeName> = None;
-        for (name, membership) in joins(NodeRole::Manager) {
+        for (name, membership, repair) in joins(NodeRole::Manager) {
             if let Some(failed) = &failed_manager {
                 self.results.insert(
                     name.clone(),
@@ -538,7 +600,7 @@ impl<'a, H: SwarmHost> Run<'a, H> {
                 );
                 continue;
             }
-            let joined = self.join(source, name, membership).await;
+            let joined = self.join(source, name, membership, repair).await;
             if joined.is_err() {
                 failed_manager = Some(name.clone());
             }
@@ -547,18 +609,16 @@ impl<'a, H: SwarmHost> Run<'a, H> {
 
         // Workers join in parallel, bounded.
         let this = &*self;
-        let joined: Vec<(&NodeName, Joined)> =
-            stream::iter(joins(NodeRole::Worker))
-                .map(|(name, membership)| async move {
-                    (name, this.join(source, name, membership).await)
-                })
-                .buffer_unordered(self.options.parallel.max(1))
-                .collect()
-                .await;
+        let joined: Vec<(&NodeName, Joined)> = stream::iter(joins(NodeRole::Worker))
+            .map(|(name, membership, repair)| async move {
+                (name, this.join(source, name, membership, repair).await)
+            })
+            .buffer_unordered(self.options.parallel.max(1))
+            .collect()
+            .await;
         for (name, result) in joined {
             self.record_join(name, result);
         }
-        Ok(())
     }
 
     fn record_join(&mut self, name: &NodeName, joined: Joined) {
@@ -683,7 +743,13 @@ impl<'a, H: SwarmHost> Run<'a, H> {
     }
 
     /// Joins one node, then labels it; returns its NodeID and what was done.
-    async fn join(&self, source: &H, name: &NodeName, m: &Membership) -> Joined {
+    async fn join(
+        &self,
+        source: &H,
+        name: &NodeName,
+        m: &Membership,
+        repair: Option<&Option<String>>,
+    ) -> Joined {
         let fail = |error: StepError| Err((error, Vec::new()));
         let Some(host) = self.host(name) else {
             return fail(StepError {
@@ -691,6 +757,14 @@ impl<'a, H: SwarmHost> Run<'a, H> {
                 message: "unreachable".into(),
             });
         };
+        let mut actions = Vec::new();
+        if let Some(stale_entry) = repair {
+            self.events.step(name, Step::Repairing);
+            if let Err(error) = clear_failed_join(host, source, stale_entry.as_deref()).await {
+                return fail(error);
+            }
+            actions.push(Action::Repaired);
+        }
         self.events.step(name, Step::Joining);
         let swarm = match source.swarm().await {
             Ok(swarm) => swarm,
@@ -722,11 +796,17 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             },
             availability: m.availability,
         };
-        let node_id = match join_and_observe(host, source, &request).await {
-            Ok(id) => id,
-            Err(error) => return fail(error),
+        let repairable = m.role == NodeRole::Worker && repair.is_none();
+        let node_id = match join_and_observe(host, source, &request, repairable).await {
+            Ok((id, repaired)) => {
+                if repaired {
+                    actions.push(Action::Repaired);
+                }
+                id
+            }
+            Err(error) => return Err((error, actions)),
         };
-        let mut actions = vec![Action::Joined];
+        actions.push(Action::Joined);
         if m.availability == Availability::Drain {
             actions.push(Action::Drained);
         }
@@ -750,23 +830,38 @@ impl<'a, H: SwarmHost> Run<'a, H> {
 /// Joins, and when the answer is an error, looks before judging: a node
 /// that is a member of the source's swarm joined, whatever the answer said
 /// (a join that timed out on our side, or answered "already part of a
-/// swarm" after an earlier attempt went through). Only transient answers
-/// are tried again; a timeout is never retried blind.
+/// swarm" after an earlier attempt went through). A worker left in state
+/// `error` by a join that stopped half-way is cleared (`repairable`) and
+/// joined once more. Only transient answers are tried again as they are; a
+/// timeout is never retried blind. Returns the NodeID and whether a repair
+/// was needed.
 async fn join_and_observe<H: SwarmHost>(
     host: &H,
     source: &H,
     request: &JoinRequest,
-) -> Result<String, StepError> {
+    repairable: bool,
+) -> Result<(String, bool), StepError> {
     let mut attempt = 0;
+    let mut repaired = false;
     loop {
         attempt += 1;
         let error = match host.join(request).await {
-            Ok(()) => return joined_node_id(host).await,
+            Ok(()) => return joined_node_id(host).await.map(|id| (id, repaired)),
             Err(e) => e,
         };
-        if let Some(node_id) = member_of_source(host, source).await {
-            tracing::debug!("join answered `{error}`, but the node is a member: joined");
-            return Ok(node_id);
+        match member_of_source(host, source).await {
+            Seen::Member(node_id) => {
+                tracing::debug!("join answered `{error}`, but the node is a member: joined");
+                return Ok((node_id, repaired));
+            }
+            Seen::Failed if repairable && !repaired => {
+                tracing::debug!("join stopped half-way (`{error}`): clearing it and joining again");
+                let stale = stale_entry(host, source).await;
+                clear_failed_join(host, source, stale.as_deref()).await?;
+                repaired = true;
+                continue;
+            }
+            Seen::Failed | Seen::Not => {}
         }
         if error.kind() == ErrorKind::Transient && attempt < JOIN_ATTEMPTS {
             tracing::debug!("join attempt {attempt} failed, retrying: {error}");
@@ -775,6 +870,47 @@ async fn join_and_observe<H: SwarmHost>(
         }
         return Err(StepError::engine("join failed: ", &error));
     }
+}
+
+/// Clears a join that stopped half-way: the node leaves (force) the swarm
+/// state it is stuck in, and its stale entry, if one is listed, is removed
+/// from the swarm.
+async fn clear_failed_join<H: SwarmHost>(
+    host: &H,
+    source: &H,
+    stale_entry: Option<&str>,
+) -> Result<(), StepError> {
+    if let Err(e) = host.leave(true).await
+        && e.kind() != ErrorKind::NotInSwarm
+    {
+        return Err(StepError::engine("clearing the failed join (leave): ", &e));
+    }
+    if let Some(id) = stale_entry
+        && let Err(e) = source.remove_node(id, true).await
+    {
+        return Err(StepError::engine(
+            &format!("removing the stale entry {id}: "),
+            &e,
+        ));
+    }
+    Ok(())
+}
+
+/// The entry a half-finished join left in the source's node list: the one
+/// with the node's NodeID, else one with no hostname at the node's address.
+async fn stale_entry<H: SwarmHost>(host: &H, source: &H) -> Option<String> {
+    let info = host.info().await.ok()?;
+    let nodes = source.nodes().await.ok()?;
+    let by_id = info
+        .node_id
+        .as_deref()
+        .and_then(|id| nodes.iter().find(|n| n.id == id));
+    let by_addr = || {
+        nodes
+            .iter()
+            .find(|n| n.hostname.is_empty() && n.addr.is_some() && n.addr == info.node_addr)
+    };
+    by_id.or_else(by_addr).map(|n| n.id.clone())
 }
 
 /// The NodeID a node reports after a successful join.
@@ -789,23 +925,45 @@ async fn joined_node_id<H: SwarmHost>(host: &H) -> Result<String, StepError> {
     })
 }
 
-/// The node's NodeID when it is active (waiting out `pending`) and listed
-/// by the source manager's node list.
-async fn member_of_source<H: SwarmHost>(host: &H, source: &H) -> Option<String> {
+/// What a node is, seen after a join answered an error.
+enum Seen {
+    /// Active and listed by the source: it joined (its NodeID).
+    Member(String),
+    /// Stuck in state `error`: a join that stopped half-way.
+    Failed,
+    /// Neither: the join did not happen.
+    Not,
+}
+
+/// Looks at the node (waiting out `pending`) and at the source's node list.
+async fn member_of_source<H: SwarmHost>(host: &H, source: &H) -> Seen {
     let deadline = Instant::now() + PENDING_TIMEOUT;
     let info = loop {
-        let info = host.info().await.ok()?;
+        let Ok(info) = host.info().await else {
+            return Seen::Not;
+        };
         if info.state != LocalState::Pending || Instant::now() >= deadline {
             break info;
         }
         sleep(Duration::from_millis(500)).await;
     };
-    if info.state != LocalState::Active {
-        return None;
+    match info.state {
+        LocalState::Error => return Seen::Failed,
+        LocalState::Active => {}
+        _ => return Seen::Not,
     }
-    let node_id = info.node_id?;
-    let nodes = source.nodes().await.ok()?;
-    nodes.iter().any(|n| n.id == node_id).then_some(node_id)
+    let Some(node_id) = info.node_id else {
+        return Seen::Not;
+    };
+    let listed = source
+        .nodes()
+        .await
+        .is_ok_and(|nodes| nodes.iter().any(|n| n.id == node_id));
+    if listed {
+        Seen::Member(node_id)
+    } else {
+        Seen::Not
+    }
 }
 
 /// Addresses of the managers joiners may use, the leader first.

@@ -115,6 +115,18 @@ pub struct UpArgs {
     /// (that node is still never taken out of its swarm).
     #[arg(long)]
     pub force: bool,
+    /// DANGEROUS: initialise a new swarm on the leader although some
+    /// inventory managers could not be seen to be out of a swarm (they are
+    /// unreachable, locked or in state error). Only when the swarm they may
+    /// hold is gone for good; otherwise this makes a second swarm. (Not
+    /// Docker's `swarm init --force-new-cluster`, which rebuilds a swarm from
+    /// one manager's state.)
+    #[arg(long)]
+    pub force_new_cluster: bool,
+    /// Take the run lock even when another run holds it (use when a run
+    /// died; locks also expire after 30 minutes).
+    #[arg(long)]
+    pub break_lock: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -139,7 +151,7 @@ pub enum HostKeyChecking {
     Strict,
     /// Learn the key of a host that known_hosts does not list yet; refuse a changed key.
     AcceptNew,
-    /// Accept any host key (prints a warning). For throw-away labs only.
+    /// Accept any host key that is not @revoked (prints a warning). For throw-away labs only.
     Off,
 }
 
@@ -319,7 +331,11 @@ async fn up(inventory: &Inventory, args: &UpArgs) -> color_eyre::Result<u8> {
     let options = crate::apply::UpOptions {
         parallel: args.nodes.parallel(),
         dry_run: args.dry_run,
-        force: args.force,
+        plan: crate::plan::PlanOptions {
+            force: args.force,
+            force_new_cluster: args.force_new_cluster,
+        },
+        break_lock: args.break_lock,
     };
     let outcome = crate::apply::up(
         inventory,

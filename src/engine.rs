@@ -39,6 +39,8 @@ pub(crate) enum ErrorKind {
     NotInSwarm,
     /// A manager-only call reached a worker (503).
     NotManager,
+    /// The swarm has no leader (lost quorum): managers answer 503.
+    NoLeader,
     /// The join token was refused.
     InvalidToken,
     /// Another writer moved the object's version in between (update).
@@ -148,6 +150,8 @@ fn classify(status: u16, message: &str) -> ErrorKind {
         ErrorKind::AlreadyInSwarm
     } else if m.contains("not part of a swarm") {
         ErrorKind::NotInSwarm
+    } else if m.contains("does not have a leader") || m.contains("no leader") {
+        ErrorKind::NoLeader
     } else if m.contains("not a swarm manager") {
         ErrorKind::NotManager
     } else if m.contains("invalid join token") || m.contains("token") && m.contains("invalid") {
@@ -366,6 +370,20 @@ fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
 pub(crate) struct SwarmInspect {
     #[serde(rename = "JoinTokens")]
     pub(crate) tokens: JoinTokens,
+    /// The swarm object's version: updates must name it.
+    #[serde(rename = "Version", default)]
+    pub(crate) version: ObjectVersion,
+    /// The swarm spec as the engine sent it, so that an update changes
+    /// only what it means to and keeps every field this program does not
+    /// model. Holds no secret (the join tokens are outside the spec).
+    #[serde(rename = "Spec", default)]
+    pub(crate) spec: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub(crate) struct ObjectVersion {
+    #[serde(rename = "Index", default)]
+    pub(crate) index: u64,
 }
 
 /// Body of `POST /swarm/init`.
@@ -528,6 +546,38 @@ impl Engine {
         let bytes = self.raw("GET /swarm", "GET", "/swarm", None).await?;
         serde_json::from_slice(&bytes)
             .map_err(|e| EngineError::unreadable("GET /swarm", format!("unreadable answer: {e}")))
+    }
+
+    /// Updates the swarm's spec at `version` (managers only); an update
+    /// raced by another writer fails with [`ErrorKind::OutOfSequence`].
+    pub(crate) async fn update_swarm(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+    ) -> Result<(), EngineError> {
+        let body = serde_json::to_vec(spec)
+            .map_err(|e| EngineError::unreadable("POST /swarm/update", e))?;
+        let path = format!("/swarm/update?version={version}");
+        self.raw("POST /swarm/update", "POST", &path, Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// Makes this node leave its swarm (`force`: also a manager, or a node
+    /// stuck in state `error`).
+    pub(crate) async fn leave(&self, force: bool) -> Result<(), EngineError> {
+        let path = format!("/swarm/leave?force={force}");
+        self.raw("POST /swarm/leave", "POST", &path, None)
+            .await
+            .map(drop)
+    }
+
+    /// Removes a node's entry from the swarm (managers only).
+    pub(crate) async fn remove_node(&self, id: &str, force: bool) -> Result<(), EngineError> {
+        let path = format!("/nodes/{id}?force={force}");
+        self.raw("DELETE /nodes/{id}", "DELETE", &path, None)
+            .await
+            .map(drop)
     }
 
     /// Initialises a new swarm on this node; returns its NodeID.

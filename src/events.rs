@@ -16,6 +16,8 @@ pub(crate) enum Step {
     Initialising,
     /// Proving the node reaches a manager's swarm port.
     CheckingPorts,
+    /// Clearing a join that stopped half-way before joining again.
+    Repairing,
     Joining,
     WaitingReachable,
     Promoting,
@@ -34,6 +36,7 @@ impl std::fmt::Display for Step {
             Step::Queued => "queued",
             Step::Initialising => "initialising the swarm",
             Step::CheckingPorts => "checking ports",
+            Step::Repairing => "clearing a failed join",
             Step::Joining => "joining",
             Step::WaitingReachable => "waiting until reachable",
             Step::Promoting => "promoting",

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use crate::engine::{
     EngineError, EngineInfo, ErrorKind, InitRequest, JoinRequest, JoinTokens, LocalState,
-    ManagerStatus, NodeRole, NodeStatus, NodeUpdate, Reachability, RemoteManager, SwarmInspect,
-    SwarmNode,
+    ManagerStatus, NodeRole, NodeStatus, NodeUpdate, ObjectVersion, Reachability, RemoteManager,
+    SwarmInspect, SwarmNode,
 };
 use crate::error::{Failure, Stage};
 use crate::host::{Connector, PortCheck, SwarmHost};
@@ -37,6 +37,10 @@ pub(crate) enum Fault {
     JoinedButErr(ErrorKind),
     /// No answer within the request timeout; nothing changes.
     Hang,
+    /// The join stops half-way, as a cut network or the engine's own
+    /// deadline leaves it: the node is in state `error` and the managers
+    /// list an entry with no hostname; the answer is a timeout.
+    HalfJoin,
 }
 
 /// A node's entry in the swarm's node list.
@@ -90,6 +94,33 @@ struct State {
     next_id: u32,
     joins: BTreeMap<NodeName, usize>,
     update_faults: VecDeque<ErrorKind>,
+    swarm_version: u64,
+    swarm_spec: serde_json::Value,
+    /// Entries of nodes that left or half-joined.
+    ghosts: Vec<SwarmNode>,
+    /// The managers lost quorum: none is leader.
+    no_leader: bool,
+}
+
+/// A node-list entry nobody answers for.
+fn ghost(id: &str, hostname: &str, addr: &str, role: NodeRole) -> SwarmNode {
+    SwarmNode {
+        id: id.to_owned(),
+        version: 1,
+        name: None,
+        hostname: hostname.to_owned(),
+        role,
+        availability: Availability::Active,
+        labels: BTreeMap::new(),
+        state: if hostname.is_empty() {
+            NodeStatus::Unknown
+        } else {
+            NodeStatus::Down
+        },
+        addr: Some(addr.to_owned()),
+        manager: None,
+        engine_version: None,
+    }
 }
 
 /// The cluster; cheap to clone, every clone sees the same state.
@@ -239,6 +270,78 @@ impl FakeCluster {
         });
     }
 
+    /// Another run holds the run lock, taken `age` ago.
+    pub(crate) fn hold_lock(&self, age: Duration) {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+            .saturating_sub(age.as_secs());
+        let holder = crate::lock::Holder {
+            host: "ci-runner-7".into(),
+            pid: 4242,
+            since,
+            token: "other".into(),
+        };
+        let mut state = self.lock();
+        state.swarm_spec = serde_json::json!({
+            "Labels": { crate::lock::LOCK_LABEL: serde_json::to_string(&holder).unwrap_or_default() }
+        });
+        state.swarm_version += 1;
+    }
+
+    /// The run lock's holder, if any.
+    pub(crate) fn lock_holder(&self) -> Option<crate::lock::Holder> {
+        crate::lock::holder(&self.lock().swarm_spec)
+    }
+
+    /// A join of `name` stopped half-way in an earlier run: state `error`
+    /// and an entry with no hostname.
+    pub(crate) fn half_joined(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        let id = state.new_id();
+        let addr = state.node(&name).addr.clone();
+        state.ghosts.push(ghost(&id, "", &addr, NodeRole::Worker));
+        state.node(&name).state = LocalState::Error;
+    }
+
+    /// Entries of the node list with no hostname or in state Down.
+    pub(crate) fn stale_entries(&self) -> usize {
+        self.lock().ghosts.len()
+    }
+
+    /// The node's engine restarted with autolock on: it is `locked`.
+    pub(crate) fn locked(&self, name: &str) {
+        self.with(name, |n| n.state = LocalState::Locked);
+    }
+
+    /// The managers lost quorum: no leader, manager calls answer 503.
+    pub(crate) fn lose_quorum(&self) {
+        let mut state = self.lock();
+        state.no_leader = true;
+        for node in state.nodes.values_mut() {
+            if let Some(m) = node.member.as_mut() {
+                m.leader = false;
+            }
+        }
+    }
+
+    /// The node is wiped and reinstalled: not in any swarm; its old entry
+    /// stays in the node list as Down.
+    pub(crate) fn reinstall(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        let node = state.node(&name);
+        node.state = LocalState::Inactive;
+        let addr = node.addr.clone();
+        if let Some(member) = node.member.take() {
+            state
+                .ghosts
+                .push(ghost(&member.id, &name.to_string(), &addr, member.role));
+        }
+    }
+
     /// Changes a member's entry by hand (drift).
     pub(crate) fn set(&self, name: &str, role: NodeRole, availability: Availability) {
         self.with(name, |n| {
@@ -285,6 +388,12 @@ impl State {
     }
 
     fn swarm_nodes(&self) -> Vec<SwarmNode> {
+        let mut nodes = self.member_nodes();
+        nodes.extend(self.ghosts.iter().cloned());
+        nodes
+    }
+
+    fn member_nodes(&self) -> Vec<SwarmNode> {
         self.nodes
             .iter()
             .filter(|(_, n)| n.foreign_cluster.is_none())
@@ -369,6 +478,9 @@ pub(crate) struct FakeHost {
 impl FakeHost {
     /// Waits out the request timeout when the node hangs.
     async fn hang_check(&self, call: &'static str) -> Result<(), EngineError> {
+        // Every call yields, as a network round trip does, so that
+        // concurrent runs interleave.
+        tokio::task::yield_now().await;
         let hangs = self.cluster.lock().node(&self.name).hangs;
         if hangs {
             tokio::time::sleep(TIMEOUT).await;
@@ -395,6 +507,7 @@ impl SwarmHost for FakeHost {
         let mut state = self.cluster.lock();
         let is_manager = state.is_manager(&self.name);
         let cluster_id = state.cluster_id.clone();
+        let no_leader = state.no_leader;
         let remote_managers = state
             .swarm_nodes()
             .into_iter()
@@ -415,7 +528,7 @@ impl SwarmHost for FakeHost {
             node_addr: Some(node.addr.clone()),
             cluster_id: if node.foreign_cluster.is_some() {
                 node.foreign_cluster.clone()
-            } else if is_manager {
+            } else if is_manager && !no_leader {
                 cluster_id
             } else {
                 None
@@ -426,7 +539,8 @@ impl SwarmHost for FakeHost {
             } else {
                 Vec::new()
             },
-            error: None,
+            error: (node.state == LocalState::Error)
+                .then(|| "context deadline exceeded".to_owned()),
         })
     }
 
@@ -434,6 +548,12 @@ impl SwarmHost for FakeHost {
         self.hang_check("GET /nodes").await?;
         let mut state = self.cluster.lock();
         self.manager_only(&state)?;
+        if state.no_leader {
+            return Err(error(
+                ErrorKind::NoLeader,
+                "GET /nodes: the engine answered 503: The swarm does not have a leader.",
+            ));
+        }
         if state.node(&self.name).node_list_fails {
             return Err(error(
                 ErrorKind::Transient,
@@ -452,6 +572,10 @@ impl SwarmHost for FakeHost {
                 worker: Secret::new(WORKER_TOKEN),
                 manager: Secret::new(MANAGER_TOKEN),
             },
+            version: ObjectVersion {
+                index: state.swarm_version,
+            },
+            spec: state.swarm_spec.clone(),
         })
     }
 
@@ -499,6 +623,18 @@ impl SwarmHost for FakeHost {
             return Err(error(
                 kind,
                 "POST /swarm/join: the engine answered 500: refused",
+            ));
+        }
+        if fault == Some(Fault::HalfJoin) {
+            let mut state = self.cluster.lock();
+            let id = state.new_id();
+            let addr = state.node(&self.name).addr.clone();
+            state.ghosts.push(ghost(&id, "", &addr, NodeRole::Worker));
+            state.log.push(format!("half-join {}", self.name));
+            state.node(&self.name).state = LocalState::Error;
+            return Err(error(
+                ErrorKind::Timeout,
+                "POST /swarm/join: the engine answered 500: context deadline exceeded",
             ));
         }
         let mut state = self.cluster.lock();
@@ -578,6 +714,75 @@ impl SwarmHost for FakeHost {
         member.labels = update.labels.clone();
         member.version += 1;
         state.log.extend(entries);
+        Ok(())
+    }
+
+    async fn update_swarm(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+    ) -> Result<(), EngineError> {
+        self.hang_check("POST /swarm/update").await?;
+        let mut state = self.cluster.lock();
+        self.manager_only(&state)?;
+        if version != state.swarm_version {
+            return Err(error(
+                ErrorKind::OutOfSequence,
+                "POST /swarm/update: update out of sequence",
+            ));
+        }
+        state.swarm_version += 1;
+        state.swarm_spec = spec.clone();
+        state.log.push("swarm update".into());
+        Ok(())
+    }
+
+    async fn leave(&self, force: bool) -> Result<(), EngineError> {
+        self.hang_check("POST /swarm/leave").await?;
+        let mut state = self.cluster.lock();
+        state.log.push(format!("leave {} force={force}", self.name));
+        let node = state.node(&self.name);
+        if node.state == LocalState::Inactive {
+            return Err(error(
+                ErrorKind::NotInSwarm,
+                "POST /swarm/leave: This node is not part of a swarm",
+            ));
+        }
+        node.state = LocalState::Inactive;
+        // Its entry stays in the node list (Down), as the engine leaves it.
+        let addr = node.addr.clone();
+        if let Some(member) = node.member.take() {
+            state.ghosts.push(ghost(
+                &member.id,
+                &self.name.to_string(),
+                &addr,
+                member.role,
+            ));
+        }
+        Ok(())
+    }
+
+    async fn remove_node(&self, id: &str, force: bool) -> Result<(), EngineError> {
+        self.hang_check("DELETE /nodes/{id}").await?;
+        let mut state = self.cluster.lock();
+        self.manager_only(&state)?;
+        if let Some(i) = state.ghosts.iter().position(|g| g.id == id) {
+            let ghost = state.ghosts.remove(i);
+            state
+                .log
+                .push(format!("rm {} force={force}", ghost.hostname));
+            return Ok(());
+        }
+        let Some(name) = state
+            .nodes
+            .iter()
+            .find(|(_, n)| n.member.as_ref().is_some_and(|m| m.id == id))
+            .map(|(name, _)| name.clone())
+        else {
+            return Err(error(ErrorKind::Rejected, "node not found"));
+        };
+        state.log.push(format!("rm {name} force={force}"));
+        state.node(&name).member = None;
         Ok(())
     }
 

@@ -43,6 +43,21 @@ pub(crate) trait SwarmHost: Send + Sync {
         node: &SwarmNode,
         update: &NodeUpdate,
     ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// `POST /swarm/update` of the spec at `version` (managers only).
+    fn update_swarm(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+    ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// `POST /swarm/leave`: only ever used to clear a join that failed
+    /// half-way (state `error`) before joining again.
+    fn leave(&self, force: bool) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// `DELETE /nodes/{id}` (managers only): a stale entry.
+    fn remove_node(
+        &self,
+        id: &str,
+        force: bool,
+    ) -> impl Future<Output = Result<(), EngineError>> + Send;
     /// Whether this node can open a TCP connection to `addr` (`host:port`).
     fn can_reach(&self, addr: &str) -> impl Future<Output = PortCheck> + Send;
 }
@@ -101,6 +116,22 @@ impl SwarmHost for RemoteHost {
 
     async fn update_node(&self, node: &SwarmNode, update: &NodeUpdate) -> Result<(), EngineError> {
         self.engine.update_node(node, update).await
+    }
+
+    async fn update_swarm(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+    ) -> Result<(), EngineError> {
+        self.engine.update_swarm(version, spec).await
+    }
+
+    async fn leave(&self, force: bool) -> Result<(), EngineError> {
+        self.engine.leave(force).await
+    }
+
+    async fn remove_node(&self, id: &str, force: bool) -> Result<(), EngineError> {
+        self.engine.remove_node(id, force).await
     }
 
     async fn can_reach(&self, addr: &str) -> PortCheck {

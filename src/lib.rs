@@ -12,6 +12,7 @@
 
 mod apply;
 pub mod cli;
+mod cluster;
 mod engine;
 mod error;
 mod events;
@@ -22,6 +23,7 @@ mod host;
 pub mod inventory;
 mod known_hosts;
 pub mod lab;
+mod lock;
 mod observe;
 mod plan;
 mod secret;

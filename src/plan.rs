@@ -12,6 +12,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use crate::cluster::{self, QuorumLoss};
 use crate::engine::{EngineInfo, LocalState, NodeRole, SwarmNode};
 use crate::error::Failure;
 use crate::inventory::{Availability, Inventory, Node, NodeName, Role};
@@ -26,6 +27,12 @@ pub(crate) enum NodePlan {
     Init(Membership),
     /// `swarm join` with the manager or worker token, then its labels.
     Join(Membership),
+    /// A worker whose earlier join stopped half-way (state `error`): leave
+    /// (force), remove the stale entry (when one is listed), join again.
+    Repair {
+        stale_entry: Option<String>,
+        join: Membership,
+    },
     /// Changes to a member of the swarm, in order.
     Update {
         node_id: String,
@@ -76,7 +83,14 @@ pub(crate) enum BlockReason {
     Pending,
     /// Inventory nodes hold swarm state but no manager of it answered:
     /// starting a swarm now would make a second one.
-    SwarmUnreachable,
+    SwarmUnreachable(Vec<NodeName>),
+    /// No swarm is visible, but these managers could not be seen to be out
+    /// of one (unreachable, locked, error, pending): they may hold the live
+    /// swarm. Only `--force-new-cluster` initialises anyway.
+    ManagersUnknown(Vec<(NodeName, &'static str)>),
+    /// A join of this node stopped half-way (state `error`) and the node is
+    /// a manager: repairing it could cost quorum, so it is left to the user.
+    ManagerInError(String),
     /// The node is in another swarm.
     Foreign(Foreign),
     /// The node is in our swarm but no manager answered with a node list.
@@ -102,7 +116,8 @@ impl fmt::Display for BlockReason {
         match self {
             BlockReason::Unreachable(failure) => write!(f, "unreachable: {failure}"),
             BlockReason::Locked => f.write_str(
-                "the swarm is locked on this node: unlock it with `docker swarm unlock`",
+                "locked: the swarm is locked on this node (autolock); unlock it with \
+                 `docker swarm unlock` on the node, then run `up` again",
             ),
             BlockReason::SwarmError(error) => {
                 write!(f, "the engine reports a swarm error: {error}")
@@ -110,9 +125,35 @@ impl fmt::Display for BlockReason {
             BlockReason::Pending => {
                 f.write_str("the node is still joining a swarm (pending); run again in a moment")
             }
-            BlockReason::SwarmUnreachable => f.write_str(
-                "some inventory nodes are in a swarm, but no manager of it is reachable: \
-                 refusing to start a second swarm",
+            BlockReason::SwarmUnreachable(holders) => write!(
+                f,
+                "{} {} in a swarm, but no manager of it is reachable: refusing to start a second swarm; \
+                 bring a manager of that swarm back (or fix SSH to it) and run again",
+                names(holders),
+                if holders.len() == 1 { "is" } else { "are" }
+            ),
+            BlockReason::ManagersUnknown(unknown) => {
+                let list: Vec<String> = unknown
+                    .iter()
+                    .map(|(name, why)| format!("{name} ({why})"))
+                    .collect();
+                write!(
+                    f,
+                    "refusing to initialise a swarm: the manager{} {} may be in a live swarm; \
+                     bring {} back or fix SSH to {}, or, only if that swarm is gone for good, \
+                     run `swarmadm up --force-new-cluster`",
+                    if unknown.len() == 1 { "" } else { "s" },
+                    list.join(", "),
+                    if unknown.len() == 1 { "it" } else { "them" },
+                    if unknown.len() == 1 { "it" } else { "them" },
+                )
+            }
+            BlockReason::ManagerInError(error) => write!(
+                f,
+                "a join of this manager stopped half-way (swarm state error: {error}); \
+                 swarmadm does not repair managers: run `docker swarm leave --force` on it, \
+                 remove its stale entry (`docker node demote` + `docker node rm`) while quorum holds, \
+                 then run `up` again"
             ),
             BlockReason::Foreign(foreign) => {
                 let detail = match foreign {
@@ -153,7 +194,9 @@ impl BlockReason {
             BlockReason::Locked => "locked",
             BlockReason::SwarmError(_) => "swarm_error",
             BlockReason::Pending => "pending",
-            BlockReason::SwarmUnreachable => "swarm_unreachable",
+            BlockReason::SwarmUnreachable(_) => "swarm_unreachable",
+            BlockReason::ManagersUnknown(_) => "managers_unknown",
+            BlockReason::ManagerInError(_) => "manager_in_error",
             BlockReason::Foreign(_) => "foreign_swarm",
             BlockReason::NoNodeList => "no_node_list",
             BlockReason::Quorum { .. } => "quorum",
@@ -177,7 +220,7 @@ pub(crate) enum Refusal {
     /// Inventory nodes are in another swarm (and `--force` was not given).
     ForeignNodes(Vec<NodeName>),
     /// The swarm has lost quorum.
-    QuorumLost { reachable: usize, managers: usize },
+    QuorumLost(QuorumLoss),
 }
 
 impl fmt::Display for Refusal {
@@ -192,15 +235,7 @@ impl fmt::Display for Refusal {
                     if names.len() == 1 { "is" } else { "are" }
                 )
             }
-            Refusal::QuorumLost {
-                reachable,
-                managers,
-            } => write!(
-                f,
-                "the swarm has lost quorum: {reachable} of {managers} managers reachable, {} needed; \
-                 restore the unreachable managers first",
-                quorum(*managers)
-            ),
+            Refusal::QuorumLost(loss) => loss.fmt(f),
         }
     }
 }
@@ -216,6 +251,9 @@ impl Serialize for Refusal {
 pub(crate) enum Warning {
     /// An even number of managers adds no failure tolerance.
     EvenManagers(usize),
+    /// After this run the swarm has one or two managers: losing one makes
+    /// it read-only.
+    NoFaultTolerance(usize),
 }
 
 impl fmt::Display for Warning {
@@ -226,6 +264,12 @@ impl fmt::Display for Warning {
                 "the inventory has {n} managers: an even count tolerates no more failures than {} (quorum needs {})",
                 n - 1,
                 quorum(*n)
+            ),
+            Warning::NoFaultTolerance(n) => write!(
+                f,
+                "after this run the swarm has {n} manager{}: it tolerates no manager failure \
+                 (losing one makes it read-only); run 3 or 5 managers",
+                if *n == 1 { "" } else { "s" }
             ),
         }
     }
@@ -271,7 +315,10 @@ impl NodePlan {
     pub(crate) fn is_change(&self) -> bool {
         matches!(
             self,
-            NodePlan::Init(_) | NodePlan::Join(_) | NodePlan::Update { .. }
+            NodePlan::Init(_)
+                | NodePlan::Join(_)
+                | NodePlan::Repair { .. }
+                | NodePlan::Update { .. }
         )
     }
 
@@ -294,16 +341,33 @@ impl NodePlan {
     }
 }
 
+fn names(nodes: &[NodeName]) -> String {
+    nodes
+        .iter()
+        .map(NodeName::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Choices of the user that loosen the plan's refusals.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PlanOptions {
+    /// Converge the other nodes when some are in another swarm (those stay
+    /// blocked).
+    pub(crate) force: bool,
+    /// Initialise a swarm although inventory managers could not be seen to
+    /// be out of one.
+    pub(crate) force_new_cluster: bool,
+}
+
 /// Majority of `managers`: the number that must be reachable.
 pub(crate) fn quorum(managers: usize) -> usize {
     managers / 2 + 1
 }
 
-/// Computes the plan from the snapshot's facts. `force` converges the other
-/// nodes when some are in another swarm (those stay blocked).
-pub(crate) fn plan(inventory: &Inventory, facts: &Facts, force: bool) -> Plan {
+/// Computes the plan from the snapshot's facts.
+pub(crate) fn plan(inventory: &Inventory, facts: &Facts, options: PlanOptions) -> Plan {
     let cluster_id = facts.cluster_id.as_deref();
-    let view = facts.view.as_ref();
     let mut plan = Plan {
         cluster_id: cluster_id.map(str::to_owned),
         nodes: Vec::new(),
@@ -314,24 +378,18 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts, force: bool) -> Plan {
     if wanted_managers > 0 && wanted_managers.is_multiple_of(2) {
         plan.warnings.push(Warning::EvenManagers(wanted_managers));
     }
-    // Nodes in a swarm we cannot see the managers of. A node that manages a
-    // swarm of its own is known to be foreign and does not count: it is
-    // refused below, and does not stop a new swarm for the others.
-    let any_in_swarm = facts.nodes.values().any(|r| {
-        r.as_ref().is_ok_and(|i| {
-            i.state != LocalState::Inactive && !(i.is_manager && i.cluster_id.is_some())
-        })
-    });
-
+    let new_swarm = new_swarm_evidence(inventory, facts, options);
+    let context = Context {
+        inventory,
+        facts,
+        new_swarm: &new_swarm,
+    };
     for node in &inventory.nodes {
         let node_plan = match facts.get(&node.name) {
-            None => BlockReason::Unreachable(Failure {
-                stage: crate::error::Stage::Tcp,
-                message: "not observed".into(),
-            })
-            .into(),
             Some(Err(failure)) => NodePlan::Blocked(BlockReason::Unreachable(failure.clone())),
-            Some(Ok(info)) => node_plan(inventory, node, info, cluster_id, view, any_in_swarm),
+            Some(Ok(info)) => context.node_plan(node, info),
+            // The snapshot observes every inventory node.
+            None => continue,
         };
         plan.nodes.push(NodeStep {
             name: node.name.clone(),
@@ -340,8 +398,59 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts, force: bool) -> Plan {
         });
     }
 
-    refuse_unsafe(&mut plan, view, force);
+    refuse_unsafe(&mut plan, inventory, facts, options);
+    if plan.refused.is_none()
+        && let Some(managers) = managers_after(&plan, facts)
+        && (1..=2).contains(&managers)
+    {
+        plan.warnings.push(Warning::NoFaultTolerance(managers));
+    }
     plan
+}
+
+/// Whether a new swarm may be initialised: only with positive evidence that
+/// none exists for this inventory. Every inventory manager answered and is
+/// out of any swarm, and no answering node holds swarm state of a swarm we
+/// cannot see (a node that manages a swarm of its own is foreign, refused
+/// on its own, and does not count).
+fn new_swarm_evidence(
+    inventory: &Inventory,
+    facts: &Facts,
+    options: PlanOptions,
+) -> Result<(), BlockReason> {
+    let holders: Vec<NodeName> = inventory
+        .nodes
+        .iter()
+        .filter(|n| {
+            facts.info(&n.name).is_some_and(|i| {
+                i.state != LocalState::Inactive && !(i.is_manager && i.cluster_id.is_some())
+            })
+        })
+        .map(|n| n.name.clone())
+        .collect();
+    if !holders.is_empty() {
+        return Err(BlockReason::SwarmUnreachable(holders));
+    }
+    let unknown: Vec<(NodeName, &'static str)> = inventory
+        .managers()
+        .filter_map(|n| {
+            let why = match facts.get(&n.name)? {
+                Err(_) => "unreachable",
+                Ok(i) => match i.state {
+                    LocalState::Locked => "locked",
+                    LocalState::Error => "in swarm state error",
+                    LocalState::Pending => "pending",
+                    LocalState::Inactive | LocalState::Active => return None,
+                },
+            };
+            Some((n.name.clone(), why))
+        })
+        .collect();
+    if unknown.is_empty() || options.force_new_cluster {
+        Ok(())
+    } else {
+        Err(BlockReason::ManagersUnknown(unknown))
+    }
 }
 
 impl From<BlockReason> for NodePlan {
@@ -350,31 +459,60 @@ impl From<BlockReason> for NodePlan {
     }
 }
 
-fn node_plan(
-    inventory: &Inventory,
-    node: &Node,
-    info: &EngineInfo,
-    cluster_id: Option<&str>,
-    view: Option<&ClusterView>,
-    any_in_swarm: bool,
-) -> NodePlan {
-    let membership = || Membership {
-        role: NodeRole::from(node.role),
-        advertise_addr: inventory.advertise_addr_of(node).map(str::to_owned),
-        availability: inventory.availability_of(node),
-        labels: node.labels.clone(),
-    };
-    match info.state {
-        LocalState::Locked => BlockReason::Locked.into(),
-        LocalState::Error => {
-            BlockReason::SwarmError(info.error.clone().unwrap_or_else(|| "unknown".into())).into()
+/// What every node's plan needs to know.
+struct Context<'a> {
+    inventory: &'a Inventory,
+    facts: &'a Facts,
+    new_swarm: &'a Result<(), BlockReason>,
+}
+
+impl Context<'_> {
+    fn membership(&self, node: &Node) -> Membership {
+        Membership {
+            role: NodeRole::from(node.role),
+            advertise_addr: self.inventory.advertise_addr_of(node).map(str::to_owned),
+            availability: self.inventory.availability_of(node),
+            labels: node.labels.clone(),
         }
-        LocalState::Pending => BlockReason::Pending.into(),
-        LocalState::Inactive if cluster_id.is_some() => NodePlan::Join(membership()),
-        LocalState::Inactive if any_in_swarm => BlockReason::SwarmUnreachable.into(),
-        LocalState::Inactive if node.role == Role::Leader => NodePlan::Init(membership()),
-        LocalState::Inactive => NodePlan::Join(membership()),
-        LocalState::Active => member_plan(inventory, node, info, cluster_id, view),
+    }
+
+    fn node_plan(&self, node: &Node, info: &EngineInfo) -> NodePlan {
+        let cluster_id = self.facts.cluster_id.as_deref();
+        match info.state {
+            LocalState::Locked => BlockReason::Locked.into(),
+            LocalState::Error => self.repair(node, info),
+            LocalState::Pending => BlockReason::Pending.into(),
+            LocalState::Inactive if cluster_id.is_some() => NodePlan::Join(self.membership(node)),
+            LocalState::Inactive => match self.new_swarm {
+                Err(reason) => reason.clone().into(),
+                Ok(()) if node.role == Role::Leader => NodePlan::Init(self.membership(node)),
+                Ok(()) => NodePlan::Join(self.membership(node)),
+            },
+            LocalState::Active => member_plan(
+                self.inventory,
+                node,
+                info,
+                cluster_id,
+                self.facts.view.as_ref(),
+            ),
+        }
+    }
+
+    /// A node whose join stopped half-way: a worker is repaired when its
+    /// swarm is known; a manager is left to the user.
+    fn repair(&self, node: &Node, info: &EngineInfo) -> NodePlan {
+        let error = info.error.clone().unwrap_or_else(|| "unknown".into());
+        if node.role.is_manager() {
+            return BlockReason::ManagerInError(error).into();
+        }
+        let Some(view) = &self.facts.view else {
+            return BlockReason::SwarmError(error).into();
+        };
+        let claimed = cluster::claim(self.inventory, self.facts, view, &BTreeMap::new());
+        NodePlan::Repair {
+            stale_entry: claimed.get(&node.name).map(|id| (*id).to_owned()),
+            join: self.membership(node),
+        }
     }
 }
 
@@ -436,32 +574,59 @@ fn drift(inventory: &Inventory, node: &Node, current: &SwarmNode) -> Vec<Update>
     updates
 }
 
-/// Refuses what would lose quorum, and nodes in other swarms unless forced.
-fn refuse_unsafe(plan: &mut Plan, view: Option<&ClusterView>, force: bool) {
+/// The number of managers once the plan ran: the swarm's managers plus
+/// joins and promotions, less demotions; for a new swarm, the managers that
+/// init or join. `None` when the swarm could not be read.
+fn managers_after(plan: &Plan, facts: &Facts) -> Option<usize> {
+    let adds = plan
+        .nodes
+        .iter()
+        .filter(|n| match &n.plan {
+            NodePlan::Init(_) => true,
+            NodePlan::Join(m) | NodePlan::Repair { join: m, .. } => m.role == NodeRole::Manager,
+            other => other.promotes(),
+        })
+        .count();
+    let demotes = plan.nodes.iter().filter(|n| n.plan.demotes()).count();
+    let now = match &facts.view {
+        Some(view) => view.managers().count(),
+        None if facts.cluster_id.is_none()
+            && plan
+                .nodes
+                .iter()
+                .any(|n| matches!(n.plan, NodePlan::Init(_))) =>
+        {
+            0
+        }
+        None => return None,
+    };
+    Some((now + adds).saturating_sub(demotes))
+}
+
+/// Refuses a swarm that lost quorum and nodes in other swarms (unless
+/// forced), and blocks demotions that would lose quorum.
+fn refuse_unsafe(plan: &mut Plan, inventory: &Inventory, facts: &Facts, options: PlanOptions) {
+    if let Some(loss) = cluster::quorum_loss(inventory, facts) {
+        plan.refused = Some(Refusal::QuorumLost(loss));
+        return;
+    }
     let foreign: Vec<NodeName> = plan
         .nodes
         .iter()
         .filter(|n| matches!(n.plan, NodePlan::Blocked(BlockReason::Foreign(_))))
         .map(|n| n.name.clone())
         .collect();
-    if !foreign.is_empty() && !force {
+    if !foreign.is_empty() && !options.force {
         plan.refused = Some(Refusal::ForeignNodes(foreign));
         return;
     }
 
-    let Some(view) = view else { return };
+    let Some(view) = &facts.view else { return };
     let managers_now = view.managers().count();
     let reachable_now = view
         .managers()
         .filter(|m| m.is_reachable() || m.is_leader())
         .count();
-    if managers_now > 0 && reachable_now < quorum(managers_now) {
-        plan.refused = Some(Refusal::QuorumLost {
-            reachable: reachable_now,
-            managers: managers_now,
-        });
-        return;
-    }
     let adds = plan
         .nodes
         .iter()

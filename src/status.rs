@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::cluster;
 use crate::engine::{LocalState, NodeRole, SwarmNode};
 use crate::error::Failure;
 use crate::events::Events;
@@ -36,13 +37,21 @@ pub(crate) struct NodeStatus {
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct StatusReport {
     pub(crate) nodes: Vec<NodeStatus>,
+    /// What is wrong with the swarm as a whole (quorum lost), in the words
+    /// `up` and `verify` use too.
+    pub(crate) problems: Vec<String>,
     /// SSH connections this run opened (one per reachable node).
     pub(crate) ssh_connections: usize,
 }
 
 impl StatusReport {
+    /// 1 when a node is unreachable, locked or in swarm state error, or the
+    /// swarm has a problem.
     pub(crate) fn exit_code(&self) -> u8 {
-        if self.nodes.iter().all(|n| n.reachable) {
+        let healthy = |n: &NodeStatus| {
+            n.reachable && !matches!(n.state, Some(LocalState::Locked | LocalState::Error))
+        };
+        if self.problems.is_empty() && self.nodes.iter().all(healthy) {
             exit_codes::OK
         } else {
             exit_codes::FAILED
@@ -72,8 +81,13 @@ pub(crate) async fn run<C: Connector>(
             );
         }
     }
+    let problems = cluster::quorum_loss(inventory, &snapshot.facts)
+        .map(|loss| loss.to_string())
+        .into_iter()
+        .collect();
     StatusReport {
         nodes,
+        problems,
         ssh_connections: snapshot.connections,
     }
 }

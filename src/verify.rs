@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::engine::{EngineInfo, LocalState, NodeRole, NodeStatus, SwarmNode};
+use crate::cluster;
+use crate::engine::{EngineInfo, LocalState, NodeRole, SwarmNode};
 use crate::error::Failure;
 use crate::events::{Events, Step};
 use crate::exit_codes;
@@ -131,8 +132,9 @@ impl VerifyReport {
         } else {
             let nodes: BTreeSet<&str> = deltas.iter().map(|(n, _)| n.name()).collect();
             format!(
-                "FAIL: {} delta(s) on {}",
+                "FAIL: {} {} on {}",
                 deltas.len(),
+                if deltas.len() == 1 { "delta" } else { "deltas" },
                 nodes.into_iter().collect::<Vec<_>>().join(", ")
             )
         }
@@ -186,8 +188,19 @@ pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
         report.error = Some("no manager of the inventory is reachable".into());
         return report;
     }
+    let quorum_loss = cluster::quorum_loss(inventory, facts);
+    if view.is_none()
+        && let Some(loss) = quorum_loss
+    {
+        // Without a node list, membership cannot be checked at all.
+        report.error = Some(loss.to_string());
+        return report;
+    }
 
-    let claimed = claim_nodes(inventory, facts);
+    let claimed = match view {
+        Some(view) => cluster::claim(inventory, facts, view, &BTreeMap::new()),
+        None => BTreeMap::new(),
+    };
     for node in &inventory.nodes {
         let swarm_node = claimed
             .get(&node.name)
@@ -202,49 +215,6 @@ pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
     }
     report.cluster = cluster_checks(inventory, facts, &claimed);
     report
-}
-
-/// Which node-list entry each inventory node is: by the NodeID a reachable
-/// node reports; for an unreachable node, the entry with its address (or,
-/// failing that, its hostname) that no reachable node claimed.
-fn claim_nodes<'v>(inventory: &Inventory, facts: &'v Facts) -> BTreeMap<NodeName, &'v str> {
-    let mut claimed = BTreeMap::new();
-    let Some(view) = facts.view.as_ref() else {
-        return claimed;
-    };
-    for node in &inventory.nodes {
-        let Some(id) = facts.info(&node.name).and_then(|i| i.node_id.as_deref()) else {
-            continue;
-        };
-        if let Some(listed) = view.node(id) {
-            claimed.insert(node.name.clone(), listed.id.as_str());
-        }
-    }
-    for node in &inventory.nodes {
-        if facts.info(&node.name).is_some() {
-            continue;
-        }
-        let taken: BTreeSet<&str> = claimed.values().copied().collect();
-        let addresses: Vec<&str> = [
-            Some(node.ssh.hop.host.as_str()),
-            inventory.advertise_addr_of(node),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let candidates = view.nodes.iter().filter(|n| !taken.contains(n.id.as_str()));
-        let by_addr = candidates
-            .clone()
-            .filter(|n| n.addr.as_deref().is_some_and(|a| addresses.contains(&a)))
-            .max_by_key(|n| n.version);
-        let by_name = candidates
-            .filter(|n| n.hostname == node.name.as_str())
-            .max_by_key(|n| n.version);
-        if let Some(found) = by_addr.or(by_name) {
-            claimed.insert(node.name.clone(), found.id.as_str());
-        }
-    }
-    claimed
 }
 
 fn node_report(
@@ -271,9 +241,24 @@ fn node_report(
         )),
     }
 
+    if let Ok(i) = info
+        && i.state == LocalState::Locked
+    {
+        checks.push(Check::new(
+            "unlocked",
+            false,
+            "swarm unlocked",
+            "locked: the swarm is locked on this node (autolock); unlock it with `docker swarm unlock` on the node",
+        ));
+    }
+
     let cluster_id = view.map(|v| v.cluster_id.as_str()).unwrap_or("-");
     let membership = match (info, swarm_node) {
         (_, Some(_)) => (true, format!("member of {cluster_id}")),
+        (Ok(i), None) if i.state == LocalState::Inactive && view.is_none() => (
+            false,
+            "not in a swarm (no swarm yet: run `swarmadm up` first)".to_owned(),
+        ),
         (Ok(i), None) if i.state == LocalState::Inactive => (false, "not in a swarm".to_owned()),
         (Ok(i), None) if i.state != LocalState::Active => {
             (false, format!("swarm state {}", i.state))
@@ -406,8 +391,13 @@ fn cluster_checks(
         leaders.len() == 1,
         "exactly one leader",
         format!(
-            "{} leader(s): {}",
+            "{} {}: {}",
             leaders.len(),
+            if leaders.len() == 1 {
+                "leader"
+            } else {
+                "leaders"
+            },
             leaders
                 .iter()
                 .map(|l| l.hostname.as_str())
@@ -425,32 +415,22 @@ fn cluster_checks(
     let tolerates = reachable.saturating_sub(needed);
     checks.push(Check::new(
         "quorum",
-        reachable >= needed,
+        cluster::quorum_loss(inventory, facts).is_none(),
         format!("at least {needed} of {managers} managers reachable"),
-        format!("{reachable} of {managers} reachable, tolerates {tolerates} more failure(s)"),
+        match cluster::quorum_loss(inventory, facts) {
+            Some(loss) => loss.to_string(),
+            None => format!(
+                "{reachable} of {managers} reachable, tolerates {tolerates} more {}",
+                if tolerates == 1 {
+                    "failure"
+                } else {
+                    "failures"
+                }
+            ),
+        },
     ));
 
-    let taken: BTreeSet<&str> = claimed.values().copied().collect();
-    let strays: Vec<String> = view
-        .nodes
-        .iter()
-        .filter(|n| !taken.contains(n.id.as_str()))
-        .map(|n| {
-            let leftover = n.state == NodeStatus::Down && inventory.node(&n.hostname).is_some();
-            format!(
-                "{} ({}, {}, {}{})",
-                n.hostname,
-                n.id,
-                n.role,
-                n.state,
-                if leftover {
-                    ", leftover of an earlier join: `docker node rm` it"
-                } else {
-                    ""
-                }
-            )
-        })
-        .collect();
+    let strays = cluster::strays(inventory, view, claimed);
     checks.push(Check::new(
         "strays",
         strays.is_empty(),
@@ -458,7 +438,11 @@ fn cluster_checks(
         if strays.is_empty() {
             "none".to_owned()
         } else {
-            strays.join("; ")
+            strays
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
         },
     ));
 

@@ -31,7 +31,8 @@ fn options() -> UpOptions {
     UpOptions {
         parallel: 16,
         dry_run: false,
-        force: false,
+        plan: PlanOptions::default(),
+        break_lock: false,
     }
 }
 
@@ -74,7 +75,12 @@ async fn a_cold_start_inits_the_leader_then_managers_one_by_one_then_workers() {
     let cluster = FakeCluster::new(&inv);
     let outcome = run(&inv, &cluster, options()).await;
     assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
-    let log = cluster.log();
+    // The run lock (swarm spec updates) aside.
+    let log: Vec<String> = cluster
+        .log()
+        .into_iter()
+        .filter(|l| l != "swarm update")
+        .collect();
     assert_eq!(log[0], "init m1", "{log:?}");
     assert_eq!(log[1..3], ["join m2 manager", "join m3 manager"], "{log:?}");
     let mut workers = log[3..].to_vec();
@@ -106,7 +112,7 @@ async fn a_converged_cluster_is_unchanged_and_nothing_is_sent() {
             .all(|n| n.result == NodeResult::Unchanged),
         "{outcome:?}"
     );
-    assert_eq!(cluster.log(), Vec::<String>::new());
+    assert_eq!(cluster.log(), Vec::<String>::new(), "not even the run lock");
     assert_eq!(outcome.exit_code(), exit_codes::OK);
 }
 
@@ -337,7 +343,10 @@ async fn a_node_in_another_swarm_refuses_the_plan_and_nothing_is_changed() {
         &inv,
         &cluster,
         UpOptions {
-            force: true,
+            plan: PlanOptions {
+                force: true,
+                force_new_cluster: false,
+            },
             ..options()
         },
     )
@@ -409,4 +418,343 @@ async fn a_hung_engine_is_reported_within_the_request_timeout() {
         "took {:?}",
         start.elapsed()
     );
+}
+
+// Safety under faults.
+
+fn inventory_of(managers: usize, workers: usize) -> Inventory {
+    inventory(managers, workers)
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_second_swarm_when_the_managers_are_unknown_and_the_leader_was_reinstalled() {
+    let inv = inventory_of(3, 0);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.unreachable("m2");
+    cluster.unreachable("m3");
+    cluster.reinstall("m1");
+    let outcome = run(&inv, &cluster, options()).await;
+    let NodeResult::Blocked(reason) = result(&outcome, "m1") else {
+        panic!("m1 must be blocked: {outcome:?}");
+    };
+    let message = reason.to_string();
+    assert!(
+        matches!(reason, BlockReason::ManagersUnknown(_)),
+        "{message}"
+    );
+    assert!(
+        message.contains("m2 (unreachable)") && message.contains("m3 (unreachable)"),
+        "{message}"
+    );
+    assert!(message.contains("--force-new-cluster"), "{message}");
+    assert!(!cluster.log().iter().any(|l| l.starts_with("init")));
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+    let text = crate::ui::render::up(&outcome);
+    assert!(!text.contains("no swarm yet"), "{text}");
+
+    // Only the explicit flag initialises anyway.
+    let forced = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            plan: PlanOptions {
+                force: false,
+                force_new_cluster: true,
+            },
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(done(&forced, "m1"), [Action::Initialised, Action::Drained]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn workers_still_in_a_swarm_whose_managers_are_gone_block_a_new_swarm() {
+    let inv = inventory_of(1, 2);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.reinstall("m1");
+    let outcome = run(&inv, &cluster, options()).await;
+    assert!(
+        matches!(
+            result(&outcome, "m1"),
+            NodeResult::Blocked(BlockReason::SwarmUnreachable(holders)) if holders.len() == 2
+        ),
+        "{outcome:?}"
+    );
+    assert!(!cluster.log().iter().any(|l| l.starts_with("init")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_locked_manager_is_blocked_with_the_unlock_advice_and_is_no_stray() {
+    let inv = inventory_of(3, 1);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.locked("m2");
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = result(&outcome, "m2").error().unwrap_or_default();
+    assert!(
+        error.contains("locked") && error.contains("docker swarm unlock"),
+        "{error}"
+    );
+    assert!(outcome.strays.is_empty(), "{:?}", outcome.strays);
+
+    let connector = cluster.connector();
+    let report = crate::verify::run(&inv, &connector, 4, &Events::discard()).await;
+    let deltas: Vec<(String, &str, String)> = report
+        .deltas()
+        .into_iter()
+        .map(|(n, c)| (n.name().to_owned(), c.name, c.actual.clone()))
+        .collect();
+    assert!(
+        deltas
+            .iter()
+            .any(|(n, c, a)| n == "m2" && *c == "unlocked" && a.contains("docker swarm unlock")),
+        "{deltas:?}"
+    );
+    assert!(!deltas.iter().any(|(_, c, _)| *c == "strays"), "{deltas:?}");
+
+    let status = crate::status::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+    assert_eq!(status.exit_code(), exit_codes::FAILED);
+}
+
+#[tokio::test(start_paused = true)]
+async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
+    let inv = inventory_of(3, 2);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.unreachable("m2");
+    cluster.unreachable("m3");
+    cluster.lose_quorum();
+    let words = "quorum lost: 1 of 3 managers reachable; the swarm is read-only";
+
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = outcome
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(error.contains(words), "up: {error}");
+    assert!(cluster.log().is_empty(), "{:?}", cluster.log());
+    let text = crate::ui::render::up(&outcome);
+    assert!(!text.contains("no swarm"), "{text}");
+
+    let report = crate::verify::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+    assert!(
+        report.error.as_deref().unwrap_or_default().contains(words),
+        "verify: {:?}",
+        report.error
+    );
+    assert!(!crate::ui::render::verify(&report).contains("no swarm"));
+
+    let status = crate::status::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+    assert!(
+        status.problems.iter().any(|p| p.contains(words)),
+        "status: {:?}",
+        status.problems
+    );
+    assert_eq!(status.exit_code(), exit_codes::FAILED);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_join_that_stops_half_way_is_cleared_and_joined_again_in_the_same_run() {
+    let inv = inventory_of(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w1", Fault::HalfJoin);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Repaired, Action::Joined]);
+    let log = cluster.log();
+    assert!(
+        position(&log, "half-join w1") < position(&log, "leave w1 force=true")
+            && position(&log, "leave w1 force=true") < position(&log, "join w1 worker"),
+        "{log:?}"
+    );
+    assert_eq!(
+        cluster.stale_entries(),
+        0,
+        "the half-registered entry is removed"
+    );
+    assert!(outcome.strays.is_empty(), "{:?}", outcome.strays);
+    assert_eq!(outcome.exit_code(), exit_codes::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_worker_left_in_state_error_by_an_earlier_run_is_repaired_and_the_dry_run_says_so() {
+    let inv = inventory_of(1, 2);
+    let cluster = FakeCluster::converged(&inventory_of(1, 1));
+    cluster.add("w2");
+    cluster.half_joined("w2");
+    let dry = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            dry_run: true,
+            ..options()
+        },
+    )
+    .await;
+    assert!(
+        matches!(
+            dry.plan
+                .nodes
+                .iter()
+                .find(|n| n.name.as_str() == "w2")
+                .map(|n| &n.plan),
+            Some(NodePlan::Repair {
+                stale_entry: Some(_),
+                ..
+            })
+        ),
+        "{:?}",
+        dry.plan
+    );
+    assert!(crate::ui::render::plan(&dry.plan).contains("repair a join that stopped half-way"));
+    assert!(cluster.log().is_empty());
+
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w2"), [Action::Repaired, Action::Joined]);
+    assert_eq!(cluster.stale_entries(), 0);
+    assert!(outcome.strays.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_manager_in_state_error_is_left_to_the_user() {
+    let inv = inventory_of(3, 0);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.half_joined("m3");
+    let outcome = run(&inv, &cluster, options()).await;
+    assert!(matches!(
+        result(&outcome, "m3"),
+        NodeResult::Blocked(BlockReason::ManagerInError(_))
+    ));
+    assert!(!cluster.log().iter().any(|l| l.contains("leave")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn strays_are_reported_by_up_and_the_run_is_not_plain_converged() {
+    let full = inventory_of(1, 2);
+    let cluster = FakeCluster::converged(&full);
+    let inv = inventory_of(1, 1);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.strays.len(), 1, "{:?}", outcome.strays);
+    assert_eq!(outcome.strays[0].hostname, "w2");
+    let text = crate::ui::render::up(&outcome);
+    assert!(text.contains("converged, but 1 node is"), "{text}");
+    assert!(!text.contains("\nconverged:"), "{text}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_plan_that_leaves_no_fault_tolerance_warns_before_acting() {
+    for (managers, warns) in [(1, true), (2, true), (3, false), (5, false)] {
+        let inv = inventory_of(managers, 1);
+        let cluster = FakeCluster::new(&inv);
+        let outcome = run(
+            &inv,
+            &cluster,
+            UpOptions {
+                dry_run: true,
+                ..options()
+            },
+        )
+        .await;
+        let warned = outcome
+            .plan
+            .warnings
+            .iter()
+            .any(|w| w.to_string().contains("tolerates no manager failure"));
+        assert_eq!(
+            warned, warns,
+            "{managers} managers: {:?}",
+            outcome.plan.warnings
+        );
+    }
+    // Two of three managers demoted by the inventory in one run.
+    let cluster = FakeCluster::converged(&inventory_of(3, 0));
+    let mut inv = inventory_of(3, 0);
+    inv.nodes[1].role = Role::Worker;
+    inv.nodes[2].role = Role::Worker;
+    let outcome = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            dry_run: true,
+            ..options()
+        },
+    )
+    .await;
+    assert!(
+        outcome
+            .plan
+            .warnings
+            .iter()
+            .any(|w| w.to_string().contains("1 manager:")),
+        "{:?}",
+        outcome.plan.warnings
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_lock_held_by_another_run_refuses_until_broken_and_ours_is_released() {
+    let inv = inventory_of(1, 2);
+    let cluster = FakeCluster::converged(&inventory_of(1, 1));
+    cluster.add("w2");
+    cluster.hold_lock(Duration::from_secs(60));
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = outcome
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        error.contains("another swarmadm up is running on this swarm from ci-runner-7")
+            && error.contains("--break-lock"),
+        "{error}"
+    );
+    assert_eq!(result(&outcome, "w2"), &NodeResult::Skipped(Skip::Locked));
+    assert_eq!(cluster.joins("w2"), 0);
+
+    let broken = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            break_lock: true,
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(done(&broken, "w2"), [Action::Joined]);
+    assert_eq!(cluster.lock_holder(), None, "the run released its lock");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_expired_run_lock_is_taken_over() {
+    let inv = inventory_of(1, 2);
+    let cluster = FakeCluster::converged(&inventory_of(1, 1));
+    cluster.add("w2");
+    cluster.hold_lock(crate::lock::LOCK_TTL + Duration::from_secs(1));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w2"), [Action::Joined]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_concurrent_runs_join_each_node_once() {
+    let inv = inventory_of(1, 3);
+    let cluster = FakeCluster::converged(&inventory_of(1, 0));
+    for w in ["w1", "w2", "w3"] {
+        cluster.add(w);
+    }
+    let (a, b) = tokio::join!(
+        run(&inv, &cluster, options()),
+        run(&inv, &cluster, options())
+    );
+    for w in ["w1", "w2", "w3"] {
+        assert_eq!(cluster.joins(w), 1, "{w} was sent one join");
+    }
+    let locked = [&a, &b]
+        .iter()
+        .filter(|o| matches!(o.error, Some(RunError::Lock(_))))
+        .count();
+    assert_eq!(
+        locked, 1,
+        "one run refused with the lock: {:?} / {:?}",
+        a.error, b.error
+    );
+    assert_eq!(cluster.lock_holder(), None);
 }

@@ -128,14 +128,14 @@ impl fmt::Display for Availability {
 
 /// How host keys are checked. `Off` is only ever chosen by an explicit
 /// command-line flag, never by a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HostKeyPolicy {
     /// Refuse hosts whose key is not in known_hosts.
     Strict,
     /// Learn the key of a host that known_hosts does not list yet; refuse a changed key.
     AcceptNew,
-    /// Accept any host key (prints a warning). For throw-away labs only.
+    /// Accept any host key that is not @revoked (prints a warning). For throw-away labs only.
     Off,
 }
 

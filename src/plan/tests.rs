@@ -147,6 +147,11 @@ fn updates_of(plan: &Plan, n: &str) -> Vec<Update> {
     }
 }
 
+const FORCE: PlanOptions = PlanOptions {
+    force: true,
+    force_new_cluster: false,
+};
+
 fn text(plan: &Plan) -> String {
     crate::ui::render::plan(plan)
 }
@@ -157,7 +162,7 @@ fn fresh_nodes_get_init_on_the_leader_and_drained_managers() {
     let infos = vec![inactive(); 6];
     let f = facts(&inv, &infos, None, None);
     assert_eq!(choose_swarm(&inv, &f), None);
-    let plan = plan(&inv, &f, false);
+    let plan = plan(&inv, &f, PlanOptions::default());
     assert_eq!(plan.refused, None);
     let joining = |role, availability| Membership {
         role,
@@ -185,7 +190,7 @@ fn a_converged_swarm_plans_nothing() {
     let (infos, view) = converged();
     let f = facts(&inv, &infos, Some("C"), Some(&view));
     assert_eq!(choose_swarm(&inv, &f).as_deref(), Some("C"));
-    let plan = plan(&inv, &f, false);
+    let plan = plan(&inv, &f, PlanOptions::default());
     assert!(!plan.has_changes(), "{}", text(&plan));
     assert!(
         plan.nodes
@@ -202,7 +207,7 @@ fn drift_in_availability_and_labels_is_corrected_and_other_labels_kept() {
     view.nodes[3].availability = Availability::Drain;
     view.nodes[3].labels.insert("unmanaged".into(), "x".into());
     let f = facts(&inv, &infos, Some("C"), Some(&view));
-    let plan = plan(&inv, &f, false);
+    let plan = plan(&inv, &f, PlanOptions::default());
     assert_eq!(
         updates_of(&plan, "w1"),
         vec![
@@ -223,10 +228,10 @@ fn a_node_in_a_foreign_swarm_refuses_the_plan_unless_forced() {
     let (mut infos, view) = converged();
     infos[2] = member("id-other", "OTHER", true);
     let f = facts(&inv, &infos, Some("C"), Some(&view));
-    let refused = plan(&inv, &f, false);
+    let refused = plan(&inv, &f, PlanOptions::default());
     let reason = refused.refused.expect("refused").to_string();
     assert!(reason.contains("m3"), "{reason}");
-    let forced = plan(&inv, &f, true);
+    let forced = plan(&inv, &f, FORCE);
     assert_eq!(forced.refused, None);
     assert!(matches!(
         plan_of(&forced, "m3"),
@@ -240,7 +245,7 @@ fn a_worker_unknown_to_our_managers_is_foreign() {
     let (mut infos, view) = converged();
     infos[5] = member("id-elsewhere", "", false);
     let f = facts(&inv, &infos, Some("C"), Some(&view));
-    let plan = plan(&inv, &f, false);
+    let plan = plan(&inv, &f, PlanOptions::default());
     assert!(plan.refused.expect("refused").to_string().contains("w3"));
 }
 
@@ -255,9 +260,9 @@ fn demoting_below_quorum_is_refused() {
         }
     }
     let f = facts(&inv, &infos, Some("C"), Some(&view));
-    let plan = plan(&inv, &f, false);
+    let plan = plan(&inv, &f, PlanOptions::default());
     let reason = plan.refused.expect("quorum already lost").to_string();
-    assert!(reason.contains("lost quorum"), "{reason}");
+    assert!(reason.contains("quorum lost: 1 of 3"), "{reason}");
 }
 
 #[test]
@@ -267,7 +272,7 @@ fn demotions_that_keep_quorum_are_planned_and_ones_that_lose_it_are_blocked() {
     let inv = inventory(1, 5);
     let (infos, mut view) = converged();
     let f = facts(&inv, &infos, Some("C"), Some(&view));
-    let plan_ok = plan(&inv, &f, false);
+    let plan_ok = plan(&inv, &f, PlanOptions::default());
     assert!(
         updates_of(&plan_ok, "w1").contains(&Update::Demote),
         "{}",
@@ -279,7 +284,7 @@ fn demotions_that_keep_quorum_are_planned_and_ones_that_lose_it_are_blocked() {
     // followers would leave no reachable manager: refused.
     view.nodes[2].manager.as_mut().unwrap().reachability = Reachability::Unreachable;
     let f = facts(&inv, &infos, Some("C"), Some(&view));
-    let plan_bad = plan(&inv, &f, false);
+    let plan_bad = plan(&inv, &f, PlanOptions::default());
     assert!(
         matches!(
             plan_of(&plan_bad, "w1"),
@@ -294,7 +299,11 @@ fn demotions_that_keep_quorum_are_planned_and_ones_that_lose_it_are_blocked() {
 fn an_even_manager_count_warns() {
     let inv = inventory(4, 2);
     let infos = vec![inactive(); 6];
-    let plan = plan(&inv, &facts(&inv, &infos, None, None), false);
+    let plan = plan(
+        &inv,
+        &facts(&inv, &infos, None, None),
+        PlanOptions::default(),
+    );
     assert!(
         plan.warnings.iter().any(|w| w.to_string().contains("even")),
         "{:?}",
@@ -309,7 +318,7 @@ fn no_second_swarm_is_started_when_a_node_is_in_one_whose_managers_are_gone() {
     infos[4] = member("id-w2", "", false);
     let f = facts(&inv, &infos, None, None);
     assert_eq!(choose_swarm(&inv, &f), None);
-    let plan = plan(&inv, &f, false);
+    let plan = plan(&inv, &f, PlanOptions::default());
     assert!(
         !plan
             .nodes
@@ -342,7 +351,7 @@ fn unreachable_nodes_are_blocked_with_their_cause() {
     };
     let mut f = facts(&inv, &infos, Some("C"), Some(&view));
     f.nodes.insert(name("w2"), Err(failure));
-    let plan = plan(&inv, &f, false);
+    let plan = plan(&inv, &f, PlanOptions::default());
     assert!(matches!(
         plan_of(&plan, "w2"),
         NodePlan::Blocked(reason) if reason.to_string().contains("connection refused")
@@ -359,9 +368,9 @@ fn a_swarm_managed_only_by_an_inventory_worker_is_foreign_not_ours() {
     infos[4] = member("id-rogue", "ROGUE", true);
     let f = facts(&inv, &infos, None, None);
     assert_eq!(choose_swarm(&inv, &f), None);
-    let refused = plan(&inv, &f, false);
+    let refused = plan(&inv, &f, PlanOptions::default());
     assert!(refused.refused.expect("refused").to_string().contains("w2"));
-    let forced = plan(&inv, &f, true);
+    let forced = plan(&inv, &f, FORCE);
     assert!(
         matches!(plan_of(&forced, "m1"), NodePlan::Init(_)),
         "{}",

@@ -33,9 +33,14 @@ fn dash() -> String {
 
 /// One line per node: what the plan will do to it.
 pub(crate) fn plan(plan: &Plan) -> String {
+    let new_swarm = plan
+        .nodes
+        .iter()
+        .any(|n| matches!(n.plan, NodePlan::Init(_)));
     let mut out = match &plan.cluster_id {
         Some(id) => format!("Plan for swarm {id}:\n"),
-        None => "Plan (no swarm yet):\n".to_owned(),
+        None if new_swarm => "Plan (no swarm yet):\n".to_owned(),
+        None => "Plan (the inventory's swarm could not be read):\n".to_owned(),
     };
     for step in &plan.nodes {
         out.push_str(&format!(
@@ -80,6 +85,21 @@ fn node_plan(plan: &NodePlan) -> String {
             ),
             &m.labels,
         ),
+        NodePlan::Repair { stale_entry, join } => {
+            let remove = stale_entry
+                .as_deref()
+                .map(|id| format!(", remove its stale entry {id}"))
+                .unwrap_or_default();
+            with_labels(
+                format!(
+                    "repair a join that stopped half-way (leave --force{remove}), then join as {} (advertise {}, {})",
+                    join.role,
+                    join.advertise_addr.as_deref().unwrap_or("auto"),
+                    join.availability
+                ),
+                &join.labels,
+            )
+        }
         NodePlan::Update { updates, .. } => {
             updates.iter().map(update).collect::<Vec<_>>().join("; ")
         }
@@ -145,8 +165,21 @@ pub(crate) fn up(outcome: &UpOutcome) -> String {
     if let Some(error) = &outcome.error {
         out.push_str(&format!("up failed: {error}\n"));
     }
+    for stray in &outcome.strays {
+        out.push_str(&format!(
+            "warning: in the swarm but not in the inventory: {stray}\n"
+        ));
+    }
     let failed = outcome.failed_nodes();
-    if failed.is_empty() && outcome.error.is_none() {
+    if failed.is_empty() && outcome.error.is_none() && !outcome.strays.is_empty() {
+        out.push_str(&format!(
+            "converged, but {} {} in the swarm that the inventory does not list: {} nodes, {} SSH connections\n",
+            outcome.strays.len(),
+            if outcome.strays.len() == 1 { "node is" } else { "nodes are" },
+            outcome.nodes.len(),
+            outcome.ssh_connections
+        ));
+    } else if failed.is_empty() && outcome.error.is_none() {
         out.push_str(&format!(
             "converged: {} nodes, {} SSH connections\n",
             outcome.nodes.len(),
@@ -302,7 +335,11 @@ pub(crate) fn status(report: &StatusReport) -> String {
             "ERROR",
         ],
         rows,
-    )
+    ) + &report
+        .problems
+        .iter()
+        .map(|p| format!("\nerror: {p}"))
+        .collect::<String>()
 }
 
 #[cfg(test)]

@@ -34,7 +34,8 @@ fn options(dry_run: bool) -> UpOptions {
     UpOptions {
         parallel: 1,
         dry_run,
-        force: false,
+        plan: crate::plan::PlanOptions::default(),
+        break_lock: false,
     }
 }
 
