@@ -16,9 +16,9 @@ use crate::observe::{ClusterView, Facts};
 use crate::plan::quorum;
 
 /// Which node-list entry each inventory node is: by the NodeID the node
-/// reports; for a node that reports none (unreachable, locked), the entry
-/// with its address (or, failing that, its hostname) that no other node
-/// claimed. `extra` adds NodeIDs learnt later (nodes that joined in this
+/// reports; for a node that reports none but may be in the swarm
+/// (unreachable, locked, stuck in state error), the entry with its address
+/// (or, failing that, its hostname) that no other node claimed. `extra` adds NodeIDs learnt later (nodes that joined in this
 /// run).
 pub(crate) fn claim<'v>(
     inventory: &Inventory,
@@ -37,7 +37,12 @@ pub(crate) fn claim<'v>(
         }
     }
     for node in &inventory.nodes {
-        if claimed.contains_key(&node.name) {
+        // A node that says it is in no swarm is not any entry: an entry
+        // with its name is a leftover.
+        let out_of_swarm = facts
+            .info(&node.name)
+            .is_some_and(|i| i.state == LocalState::Inactive);
+        if claimed.contains_key(&node.name) || out_of_swarm {
             continue;
         }
         let taken: BTreeSet<&str> = claimed.values().copied().collect();
@@ -165,8 +170,8 @@ impl Serialize for QuorumLoss {
 
 /// Whether the swarm the inventory's managers are in has lost quorum, seen
 /// from any manager: the chosen swarm's node list shows too few reachable
-/// managers or no leader, or an inventory manager is active but can name no
-/// cluster (a manager without a leader answers so).
+/// managers or no leader, or an inventory manager is active but has no
+/// leader (it names no cluster, or answers the node list so).
 pub(crate) fn quorum_loss(inventory: &Inventory, facts: &Facts) -> Option<QuorumLoss> {
     if let Some(view) = &facts.view {
         let managers = view.managers().count();
@@ -180,10 +185,16 @@ pub(crate) fn quorum_loss(inventory: &Inventory, facts: &Facts) -> Option<Quorum
             managers,
         });
     }
+    // A manager without a leader either names no cluster in `/info` or
+    // answers the node list with "no leader".
     let leaderless: Vec<_> = inventory
         .managers()
         .filter_map(|n| facts.info(&n.name))
-        .filter(|i| i.state == LocalState::Active && i.is_manager && i.cluster_id.is_none())
+        .filter(|i| {
+            i.state == LocalState::Active
+                && i.is_manager
+                && (i.cluster_id.is_none() || facts.no_leader)
+        })
         .collect();
     if leaderless.is_empty() {
         return None;

@@ -3,8 +3,9 @@
 //! (`io.swarmadm.lock`), taken with the swarm's version like every spec
 //! update, so of two runs that take it at the same time exactly one wins;
 //! the other sees the holder and refuses. A lock older than [`LOCK_TTL`]
-//! has expired (its run died) and is taken over; `--break-lock` takes over
-//! any lock. The lock is released at the end of the run.
+//! has expired (its run died), and so has one taken on this host by a
+//! process that no longer runs; both are taken over. `--break-lock` takes
+//! over any lock. The lock is released at the end of the run.
 //!
 //! A swarm that does not exist yet cannot be locked: two cold runs race on
 //! `swarm init`, which only one node can win for a given leader.
@@ -34,6 +35,28 @@ pub(crate) struct Holder {
     pub(crate) since: u64,
     /// Unique per run: release only removes our own lock.
     pub(crate) token: String,
+}
+
+impl Holder {
+    /// Whether the lock still counts: younger than [`LOCK_TTL`], and, when
+    /// it was taken on this host, its process still runs (a run killed
+    /// here does not block the next one for half an hour).
+    fn is_live(&self) -> bool {
+        if now().saturating_sub(self.since) >= LOCK_TTL.as_secs() {
+            return false;
+        }
+        if self.host != hostname() {
+            return true;
+        }
+        let Ok(pid) = i32::try_from(self.pid) else {
+            return true;
+        };
+        // Signal 0 only asks whether the process exists.
+        !matches!(
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+            Err(nix::errno::Errno::ESRCH)
+        )
+    }
 }
 
 /// Why the lock could not be taken.
@@ -90,7 +113,7 @@ impl RunLock {
             let swarm = source.swarm().await.map_err(engine)?;
             if let Some(holder) = holder(&swarm.spec)
                 && !break_lock
-                && now().saturating_sub(holder.since) < LOCK_TTL.as_secs()
+                && holder.is_live()
             {
                 return Err(LockError::Held(holder));
             }

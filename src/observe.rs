@@ -54,6 +54,8 @@ pub(crate) struct Facts {
     pub(crate) view: Option<ClusterView>,
     /// Node lists of other swarms that inventory managers are in.
     pub(crate) others: Vec<ClusterView>,
+    /// A manager of the chosen swarm answered that it has no leader.
+    pub(crate) no_leader: bool,
 }
 
 impl Facts {
@@ -144,20 +146,26 @@ impl<H: SwarmHost> Snapshot<H> {
             .collect();
         self.facts.view = None;
         self.facts.others.clear();
+        self.facts.no_leader = false;
         if let Some(id) = self.facts.cluster_id.clone() {
             ids.remove(&id);
-            self.facts.view = self.cluster_view(&id).await;
+            match self.cluster_view(&id).await {
+                Ok(view) => self.facts.view = Some(view),
+                Err(no_leader) => self.facts.no_leader = no_leader,
+            }
         }
         for id in ids {
-            if let Some(view) = self.cluster_view(&id).await {
+            if let Ok(view) = self.cluster_view(&id).await {
                 self.facts.others.push(view);
             }
         }
     }
 
     /// Reads the node list of swarm `cluster_id` from a reachable manager
-    /// in it, trying each in turn. `None` when none of them answers.
-    async fn cluster_view(&self, cluster_id: &str) -> Option<ClusterView> {
+    /// in it, trying each in turn. When none of them answers: whether one
+    /// said the swarm has no leader.
+    async fn cluster_view(&self, cluster_id: &str) -> Result<ClusterView, bool> {
+        let mut no_leader = false;
         for (name, info) in self.facts.nodes.iter() {
             let Ok(info) = info else { continue };
             if !(info.is_manager
@@ -171,16 +179,19 @@ impl<H: SwarmHost> Snapshot<H> {
             };
             match host.nodes().await {
                 Ok(nodes) => {
-                    return Some(ClusterView {
+                    return Ok(ClusterView {
                         cluster_id: cluster_id.to_owned(),
                         source: name.clone(),
                         nodes,
                     });
                 }
-                Err(e) => tracing::debug!("{name}: node list failed: {e}"),
+                Err(e) => {
+                    tracing::debug!("{name}: node list failed: {e}");
+                    no_leader |= e.kind() == crate::engine::ErrorKind::NoLeader;
+                }
             }
         }
-        None
+        Err(no_leader)
     }
 
     /// Nodes left `pending` by an interrupted join settle within seconds:

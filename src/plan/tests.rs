@@ -133,6 +133,7 @@ fn facts(
         cluster_id: cluster_id.map(str::to_owned),
         view: view.cloned(),
         others: vec![],
+        no_leader: false,
     }
 }
 

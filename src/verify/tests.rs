@@ -110,6 +110,7 @@ fn facts(infos: Vec<Result<EngineInfo, Failure>>, view: Option<&ClusterView>) ->
         cluster_id: view.map(|v| v.cluster_id.clone()),
         view: view.cloned(),
         others: vec![],
+        no_leader: false,
     }
 }
 

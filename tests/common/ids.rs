@@ -18,7 +18,8 @@
 //! | 45–49   | `tests/bench.rs`                                           |
 //! | 100–119 | reserved: `tests/lab_scale.rs` and `tests/engines.rs`      |
 //! | 120–139 | `tests/ssh_trust.rs`                                       |
-//! | 140–179 | reserved: future safety and lifecycle tests                |
+//! | 140–149 | `tests/safety.rs`                                          |
+//! | 150–179 | reserved: future lifecycle tests                           |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
 /// so that an id cannot be added without the uniqueness test seeing it.
@@ -35,7 +36,7 @@ macro_rules! lab_ids {
 /// into one until its owner registers its own ids here.
 pub const RESERVED: &[(u8, u8, &str)] = &[
     (100, 119, "tests/lab_scale.rs and tests/engines.rs"),
-    (140, 179, "future safety and lifecycle tests"),
+    (150, 179, "future lifecycle tests"),
 ];
 
 lab_ids! {
@@ -116,6 +117,18 @@ lab_ids! {
     TRUST_CERT_AUTHORITY = 121;
     /// `an_included_ssh_config_reaches_the_nodes_and_proxycommand_is_refused`
     TRUST_INCLUDE_PROXYCOMMAND = 122;
+
+    // tests/safety.rs
+    /// `no_second_swarm_when_the_managers_are_unreachable_and_the_leader_left`
+    SAFETY_NO_SECOND_SWARM = 140;
+    /// `a_locked_manager_is_locked_everywhere_and_never_a_stray`
+    SAFETY_LOCKED = 141;
+    /// `quorum_loss_is_said_by_status_verify_and_up_and_nothing_says_no_swarm`
+    SAFETY_QUORUM_LOSS = 142;
+    /// `a_hung_worker_engine_is_reported_within_the_bound_and_converges_after_sigcont`
+    SAFETY_HUNG_ENGINE = 143;
+    /// `two_concurrent_ups_converge_once`
+    SAFETY_CONCURRENT = 144;
 }
 
 #[cfg(test)]
