@@ -6,6 +6,7 @@ lab_name := env_var_or_default("SWARMADM_LAB", "lab")
 lab_dir := "/var/tmp/swarmadm-lab/" + lab_name
 lab_inventory := lab_dir + "/inventory.toml"
 bin := "target/debug/swarmadm"
+install_root := env_var_or_default("CARGO_INSTALL_ROOT", home_directory() / ".cargo")
 
 # List the recipes
 default:
@@ -23,6 +24,8 @@ setup:
     command -v nsenter >/dev/null || missing+=(util-linux)
     command -v ruby >/dev/null || missing+=(ruby)
     command -v python3 >/dev/null || missing+=(python3)
+    command -v tmux >/dev/null || missing+=(tmux)
+    command -v man >/dev/null || missing+=(man-db)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing: ${missing[*]}"
         apt-get update -qq
@@ -32,6 +35,12 @@ setup:
 # Build swarmadm, swarm-up and swarm-verify
 build:
     cargo build --bins
+
+# Install swarmadm, swarm-up, swarm-verify into ROOT/bin, man pages into ROOT/share/man/man1 (ROOT: ~/.cargo)
+install root=install_root:
+    cargo install --path . --locked --root "{{root}}"
+    "{{root}}/bin/swarmadm" man "{{root}}/share/man/man1"
+    @echo "installed swarmadm, swarm-up and swarm-verify into {{root}}/bin and their man pages into {{root}}/share/man/man1"
 
 # The main job on a local lab: lab up, swarm-up, swarm-verify, status (root)
 demo: setup build lab-down lab-up (swarm-up lab_inventory) (swarm-verify lab_inventory) (status lab_inventory)

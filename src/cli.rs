@@ -4,6 +4,7 @@
 //! documented exit codes.
 
 use std::ffi::OsString;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use crate::exit_codes::{FAILED as EXIT_FAILED, OK as EXIT_OK, UNUSABLE as EXIT_U
 use crate::host::SshConnector;
 use crate::inventory::{self, HostKeyPolicy, Inventory, LoadOptions};
 use crate::ssh::SshOptions;
-use crate::ui::{Mode, Reporter, render};
+use crate::ui::{Layout, LogSink, Mode, Reporter, render};
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -22,11 +23,13 @@ Exit codes:
   1  a node failed, or verify found a delta
   2  nothing could be done: bad arguments or inventory, no manager reachable
 
+Inventory: -i PATH, else $SWARMADM_INVENTORY, else ./swarmadm.toml or ./inventory.toml.
+
 Examples:
   swarmadm lab up                                   # six local nodes for a try-out
   swarmadm status -i /var/tmp/swarmadm-lab/lab/inventory.toml
   swarmadm up -i inventories/vagrant.ini -F ssh.config --dry-run
-  swarmadm up -i config/vagrant.toml
+  swarmadm up -i config/vagrant.toml --check         # exit 1 when something would change
   swarmadm verify -i config/vagrant.toml --junit verify.xml";
 
 #[derive(Debug, Parser)]
@@ -51,16 +54,11 @@ pub enum Command {
         after_help = "Example:\n  swarmadm status -i inventories/vagrant.ini -F ssh.config --output json"
     )]
     Status(NodeArgs),
-    /// Converge the nodes to the inventory: init, join, drain, label (alias: swarm-up).
-    #[command(
-        after_help = "Examples:\n  swarmadm up -i config/vagrant.toml --dry-run\n  swarmadm up -i inventories/vagrant.ini -F ssh.config --parallel 8"
-    )]
+    /// Converge the nodes to the inventory: init, join, drain, label.
+    #[command(visible_alias = "swarm-up", after_help = UP_AFTER_HELP)]
     Up(UpArgs),
-    /// Check the cluster against the inventory, read-only (alias: swarm-verify).
-    #[command(
-        after_help = "Exit codes: 0 conforms, 1 a delta was found, 2 the cluster could not be checked.\n\n\
-        Example:\n  swarmadm verify -i config/vagrant.toml --junit verify.xml"
-    )]
+    /// Check the cluster against the inventory, read-only.
+    #[command(visible_alias = "swarm-verify", after_help = VERIFY_AFTER_HELP)]
     Verify(VerifyArgs),
     /// Run a local lab of real nodes in network namespaces (Linux, root).
     Lab(crate::lab::LabArgs),
@@ -71,15 +69,96 @@ pub enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+        /// The program to complete: swarmadm or one of its alias binaries.
+        #[arg(long, value_enum, default_value_t = Bin::Swarmadm)]
+        bin: Bin,
+    },
+    /// Write a man page per command into DIR (`just install` uses it).
+    #[command(hide = true)]
+    Man {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
 }
+
+const UP_AFTER_HELP: &str = "\
+Exit codes: 0 converged (--check: nothing would change), 1 a node failed \
+(--check: something would change), 2 nothing could be done.
+
+Examples:
+  swarmadm up -i config/vagrant.toml --dry-run
+  swarmadm up -i config/vagrant.toml --check
+  swarmadm up -i inventories/vagrant.ini -F ssh.config --parallel 8";
+
+const VERIFY_AFTER_HELP: &str = "\
+Exit codes: 0 conforms, 1 a delta was found, 2 the cluster could not be checked.
+
+Example:
+  swarmadm verify -i config/vagrant.toml --junit verify.xml";
+
+/// `swarm-up`: `swarmadm up` under its own name.
+#[derive(Debug, Parser)]
+#[command(
+    name = "swarm-up",
+    version,
+    about = "Converge the nodes to the inventory: init, join, drain, label (the same as `swarmadm up`)",
+    after_help = UP_AFTER_HELP
+)]
+pub struct SwarmUp {
+    #[command(flatten)]
+    pub args: UpArgs,
+}
+
+/// `swarm-verify`: `swarmadm verify` under its own name.
+#[derive(Debug, Parser)]
+#[command(
+    name = "swarm-verify",
+    version,
+    about = "Check the cluster against the inventory, read-only (the same as `swarmadm verify`)",
+    after_help = VERIFY_AFTER_HELP
+)]
+pub struct SwarmVerify {
+    #[command(flatten)]
+    pub args: VerifyArgs,
+}
+
+/// The programs this package installs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Bin {
+    Swarmadm,
+    SwarmUp,
+    SwarmVerify,
+}
+
+impl Bin {
+    fn name(self) -> &'static str {
+        match self {
+            Bin::Swarmadm => "swarmadm",
+            Bin::SwarmUp => "swarm-up",
+            Bin::SwarmVerify => "swarm-verify",
+        }
+    }
+
+    fn command(self) -> clap::Command {
+        match self {
+            Bin::Swarmadm => Cli::command(),
+            Bin::SwarmUp => SwarmUp::command(),
+            Bin::SwarmVerify => SwarmVerify::command(),
+        }
+    }
+}
+
+/// The files an inventory is looked for in, in the current directory,
+/// when neither `-i` nor `SWARMADM_INVENTORY` names one.
+const INVENTORY_FILES: [&str; 2] = ["swarmadm.toml", "inventory.toml"];
 
 /// Options of every command that talks to the nodes of an inventory.
 #[derive(Debug, clap::Args)]
 pub struct NodeArgs {
-    /// The inventory: a swarmadm TOML file (`*.toml`) or an Ansible INI inventory.
+    /// The inventory: a swarmadm TOML file (`*.toml`) or an Ansible INI inventory
+    /// [default: ./swarmadm.toml or ./inventory.toml]
     #[arg(short, long, env = "SWARMADM_INVENTORY", value_name = "PATH")]
-    pub inventory: PathBuf,
+    pub inventory: Option<PathBuf>,
     /// OpenSSH client config to read (default: the inventory's `ssh_config`, else ~/.ssh/config).
     #[arg(short = 'F', long, value_name = "FILE")]
     pub ssh_config: Option<PathBuf>,
@@ -96,7 +175,7 @@ pub struct NodeArgs {
     /// How many nodes to work on at once (at least 1).
     #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub parallel: u64,
-    /// Output format of the result.
+    /// Output format of the result: `table` fits the terminal, `wide` shows every column.
     #[arg(short, long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
     /// Plain progress lines instead of progress bars, and debug logging.
@@ -111,6 +190,10 @@ pub struct UpArgs {
     /// Print the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print the plan and change nothing; exit 1 when the plan has changes,
+    /// 0 when the cluster is converged (drift detection in CI).
+    #[arg(long)]
+    pub check: bool,
     /// Go on with the other nodes when a node is in a different swarm
     /// (that node is still never taken out of its swarm).
     #[arg(long)]
@@ -140,8 +223,21 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {
+    /// The most useful columns, fitted to the terminal; long errors as notes below.
     Table,
+    /// Every column, errors in full.
+    Wide,
     Json,
+}
+
+impl Output {
+    /// The layout of a table or text result.
+    fn layout(self) -> Layout {
+        match self {
+            Output::Wide => Layout::Wide,
+            Output::Table | Output::Json => Layout::Fit(crate::ui::terminal_width()),
+        }
+    }
 }
 
 /// `--host-key-checking`: the command line's names for [`HostKeyPolicy`].
@@ -180,67 +276,106 @@ impl NodeArgs {
         usize::try_from(self.parallel).unwrap_or(usize::MAX)
     }
 
-    fn load(&self) -> Result<Inventory, inventory::InventoryError> {
-        inventory::load(
-            &self.inventory,
+    fn load(&self) -> color_eyre::Result<Inventory> {
+        let path = match &self.inventory {
+            Some(path) => path.clone(),
+            None => find_inventory(&std::env::current_dir()?)?,
+        };
+        Ok(inventory::load(
+            &path,
             &LoadOptions {
                 ssh_config: self.ssh_config.clone(),
             },
-        )
+        )?)
     }
 }
 
-/// Entry point of `swarmadm`: `swarm-up` and `swarm-verify` are the same
-/// program under another name.
+/// The inventory in `dir` when no `-i` names one: the first of
+/// [`INVENTORY_FILES`] that exists.
+fn find_inventory(dir: &std::path::Path) -> color_eyre::Result<PathBuf> {
+    INVENTORY_FILES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
+        .map(|path| PathBuf::from(".").join(path.file_name().unwrap_or_default()))
+        .ok_or_else(|| {
+            color_eyre::eyre::eyre!(
+                "no inventory: pass -i/--inventory PATH, set SWARMADM_INVENTORY, \
+                 or create ./{} or ./{} in {}",
+                INVENTORY_FILES[0],
+                INVENTORY_FILES[1],
+                dir.display()
+            )
+        })
+}
+
+/// Entry point of `swarmadm`. Started under the name `swarm-up` or
+/// `swarm-verify` (a link, say) it is that program.
 pub fn run() -> ExitCode {
-    let mut args: Vec<OsString> = std::env::args_os().collect();
+    let args: Vec<OsString> = std::env::args_os().collect();
     let invoked_as = args
         .first()
         .and_then(|a| std::path::Path::new(a).file_name())
         .and_then(|n| n.to_str())
-        .unwrap_or("swarmadm")
-        .to_owned();
-    match invoked_as.as_str() {
-        "swarm-up" => args.insert(1, "up".into()),
-        "swarm-verify" => args.insert(1, "verify".into()),
-        _ => {}
+        .unwrap_or("swarmadm");
+    match invoked_as {
+        "swarm-up" => run_alias(Bin::SwarmUp),
+        "swarm-verify" => run_alias(Bin::SwarmVerify),
+        _ => run_with(args),
     }
-    run_with(args)
 }
 
-/// Runs as `swarmadm <alias>` (for the `swarm-up` and `swarm-verify` binaries).
-pub fn run_alias(subcommand: &str) -> ExitCode {
-    let mut args: Vec<OsString> = std::env::args_os().collect();
-    args.insert(1.min(args.len()), subcommand.into());
-    run_with(args)
+/// Entry point of the alias binaries: `swarm-up [OPTIONS]` is `swarmadm up
+/// [OPTIONS]`, with its own name in `--help` and `--version`.
+pub fn run_alias(bin: Bin) -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let command = match bin {
+        Bin::Swarmadm => return run_with(args),
+        Bin::SwarmUp => parse::<SwarmUp>(args).map(|p| Command::Up(p.args)),
+        Bin::SwarmVerify => parse::<SwarmVerify>(args).map(|p| Command::Verify(p.args)),
+    };
+    match command {
+        Ok(command) => finish(Cli { command }),
+        Err(code) => code,
+    }
 }
 
 pub fn run_with(args: Vec<OsString>) -> ExitCode {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                EXIT_UNUSABLE
-            } else {
-                EXIT_OK
-            });
-        }
-    };
+    match parse::<Cli>(args) {
+        Ok(cli) => finish(cli),
+        Err(code) => code,
+    }
+}
+
+/// Parses the arguments; on `--help`, `--version` or an error, prints it
+/// and gives the exit code.
+fn parse<P: Parser>(args: Vec<OsString>) -> Result<P, ExitCode> {
+    P::try_parse_from(args).map_err(|e| {
+        let _ = e.print();
+        ExitCode::from(if e.use_stderr() {
+            EXIT_UNUSABLE
+        } else {
+            EXIT_OK
+        })
+    })
+}
+
+fn finish(cli: Cli) -> ExitCode {
     let _ = color_eyre::install();
     match execute(cli) {
         Ok(code) => ExitCode::from(code),
         Err(report) => {
-            eprintln!("error: {report:#}");
+            let _ = writeln!(std::io::stderr(), "error: {report:#}");
             ExitCode::from(EXIT_UNUSABLE)
         }
     }
 }
 
 fn execute(cli: Cli) -> color_eyre::Result<u8> {
+    let sink = LogSink::default();
     match cli.command {
         Command::Lab(args) => {
-            init_logging(false);
+            crate::ui::init_logging(false, &sink);
             let code = crate::lab::run(&args)?;
             Ok(if code == ExitCode::SUCCESS {
                 EXIT_OK
@@ -248,31 +383,49 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
                 EXIT_FAILED
             })
         }
-        Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "swarmadm",
-                &mut std::io::stdout(),
-            );
+        Command::Completions { shell, bin } => {
+            // Generated whole first: clap_complete panics on a write error.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut bin.command(), bin.name(), &mut script);
+            crate::ui::print(&String::from_utf8_lossy(&script))?;
+            Ok(EXIT_OK)
+        }
+        Command::Man { dir } => {
+            write_man_pages(&dir)?;
             Ok(EXIT_OK)
         }
         Command::Status(args) => {
-            init_logging(args.verbose);
+            crate::ui::init_logging(args.verbose, &sink);
             let inventory = args.load()?;
-            runtime()?.block_on(status(&inventory, &args))
+            runtime()?.block_on(status(&inventory, &args, &sink))
         }
         Command::Up(args) => {
-            init_logging(args.nodes.verbose);
+            crate::ui::init_logging(args.nodes.verbose, &sink);
             let inventory = args.nodes.load()?;
-            runtime()?.block_on(up(&inventory, &args))
+            runtime()?.block_on(up(&inventory, &args, &sink))
         }
         Command::Verify(args) => {
-            init_logging(args.nodes.verbose);
+            crate::ui::init_logging(args.nodes.verbose, &sink);
             let inventory = args.nodes.load()?;
-            runtime()?.block_on(verify(&inventory, &args))
+            runtime()?.block_on(verify(&inventory, &args, &sink))
         }
     }
+}
+
+/// One man page per command: `swarmadm.1`, `swarmadm-up.1`, … and
+/// `swarm-up.1`, `swarm-verify.1`.
+fn write_man_pages(dir: &std::path::Path) -> color_eyre::Result<()> {
+    let cannot = |e: std::io::Error| {
+        color_eyre::eyre::eyre!("cannot write man pages into {}: {e}", dir.display())
+    };
+    std::fs::create_dir_all(dir).map_err(cannot)?;
+    clap_mangen::generate_to(Cli::command(), dir).map_err(cannot)?;
+    for bin in [Bin::SwarmUp, Bin::SwarmVerify] {
+        clap_mangen::Man::new(bin.command())
+            .generate_to(dir)
+            .map_err(cannot)?;
+    }
+    Ok(())
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
@@ -281,35 +434,26 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-/// Logging for `--verbose` and `RUST_LOG`. bollard logs request bodies at
-/// trace level, so it is always silenced: no join token may reach a log.
-fn init_logging(verbose: bool) {
-    let base = std::env::var("RUST_LOG").unwrap_or_else(|_| {
-        if verbose {
-            "swarmadm=debug,warn".to_owned()
-        } else {
-            "swarmadm=warn,error".to_owned()
-        }
-    });
-    let filter = tracing_subscriber::EnvFilter::try_new(format!(
-        "{base},bollard=off,hyper=off,hyper_util=off,russh=warn"
-    ))
-    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,bollard=off"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
-}
-
-fn print_json<T: serde::Serialize>(value: &T) -> color_eyre::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+/// Prints a result: JSON as is, tables and text laid out for the terminal.
+fn print_result<T: serde::Serialize>(
+    output: Output,
+    value: &T,
+    text: impl FnOnce(Layout) -> String,
+) -> color_eyre::Result<()> {
+    let mut out = match output {
+        Output::Json => serde_json::to_string_pretty(value)?,
+        Output::Table | Output::Wide => text(output.layout()),
+    };
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    crate::ui::print(&out)?;
     Ok(())
 }
 
-async fn status(inventory: &Inventory, args: &NodeArgs) -> color_eyre::Result<u8> {
+async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.verbose), &names);
+    let reporter = Reporter::start(Mode::choose(args.verbose), &names, sink);
     let report = crate::status::run(
         inventory,
         &args.connector(),
@@ -318,19 +462,18 @@ async fn status(inventory: &Inventory, args: &NodeArgs) -> color_eyre::Result<u8
     )
     .await;
     reporter.finish().await;
-    match args.output {
-        Output::Json => print_json(&report)?,
-        Output::Table => println!("{}", render::status(&report)),
-    }
+    print_result(args.output, &report, |layout| {
+        render::status(&report, layout)
+    })?;
     Ok(report.exit_code())
 }
 
-async fn up(inventory: &Inventory, args: &UpArgs) -> color_eyre::Result<u8> {
+async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names);
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names, sink);
     let options = crate::apply::UpOptions {
         parallel: args.nodes.parallel(),
-        dry_run: args.dry_run,
+        dry_run: args.dry_run || args.check,
         plan: crate::plan::PlanOptions {
             force: args.force,
             force_new_cluster: args.force_new_cluster,
@@ -345,16 +488,22 @@ async fn up(inventory: &Inventory, args: &UpArgs) -> color_eyre::Result<u8> {
     )
     .await;
     reporter.finish().await;
-    match args.nodes.output {
-        Output::Json => print_json(&outcome)?,
-        Output::Table => println!("{}", render::up(&outcome)),
+    print_result(args.nodes.output, &outcome, |layout| {
+        render::up(&outcome, layout)
+    })?;
+    if args.check && outcome.plan.has_changes() {
+        return Ok(EXIT_FAILED);
     }
     Ok(outcome.exit_code())
 }
 
-async fn verify(inventory: &Inventory, args: &VerifyArgs) -> color_eyre::Result<u8> {
+async fn verify(
+    inventory: &Inventory,
+    args: &VerifyArgs,
+    sink: &LogSink,
+) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names);
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names, sink);
     let report = crate::verify::run(
         inventory,
         &args.nodes.connector(),
@@ -367,9 +516,8 @@ async fn verify(inventory: &Inventory, args: &VerifyArgs) -> color_eyre::Result<
         std::fs::write(path, render::verify_junit(&report)?)
             .map_err(|e| color_eyre::eyre::eyre!("cannot write {}: {e}", path.display()))?;
     }
-    match args.nodes.output {
-        Output::Json => print_json(&report)?,
-        Output::Table => println!("{}", render::verify(&report)),
-    }
+    print_result(args.nodes.output, &report, |layout| {
+        render::verify(&report, layout)
+    })?;
     Ok(report.exit_code())
 }

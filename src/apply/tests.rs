@@ -449,7 +449,7 @@ async fn no_second_swarm_when_the_managers_are_unknown_and_the_leader_was_reinst
     assert!(message.contains("--force-new-cluster"), "{message}");
     assert!(!cluster.log().iter().any(|l| l.starts_with("init")));
     assert_eq!(outcome.exit_code(), exit_codes::FAILED);
-    let text = crate::ui::render::up(&outcome);
+    let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
     assert!(!text.contains("no swarm yet"), "{text}");
 
     // Only the explicit flag initialises anyway.
@@ -533,7 +533,7 @@ async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
         .unwrap_or_default();
     assert!(error.contains(words), "up: {error}");
     assert!(cluster.log().is_empty(), "{:?}", cluster.log());
-    let text = crate::ui::render::up(&outcome);
+    let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
     assert!(!text.contains("no swarm"), "{text}");
 
     let report = crate::verify::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
@@ -542,7 +542,9 @@ async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
         "verify: {:?}",
         report.error
     );
-    assert!(!crate::ui::render::verify(&report).contains("no swarm"));
+    assert!(
+        !crate::ui::render::verify(&report, crate::ui::render::Layout::Wide).contains("no swarm")
+    );
 
     let status = crate::status::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
     assert!(
@@ -635,7 +637,7 @@ async fn strays_are_reported_by_up_and_the_run_is_not_plain_converged() {
     let outcome = run(&inv, &cluster, options()).await;
     assert_eq!(outcome.strays.len(), 1, "{:?}", outcome.strays);
     assert_eq!(outcome.strays[0].hostname, "w2");
-    let text = crate::ui::render::up(&outcome);
+    let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
     assert!(text.contains("converged, but 1 node is"), "{text}");
     assert!(!text.contains("\nconverged:"), "{text}");
 }

@@ -1,4 +1,4 @@
 //! `swarm-up`: the same as `swarmadm up`.
 fn main() -> std::process::ExitCode {
-    swarmadm::cli::run_alias("up")
+    swarmadm::cli::run_alias(swarmadm::cli::Bin::SwarmUp)
 }

@@ -1,13 +1,19 @@
 //! What the user sees: per-node progress (indicatif bars on a terminal,
 //! plain lines otherwise or with `--verbose`) drawn from [`crate::events`],
-//! and the results of each command as tables and text ([`render`]).
+//! log lines and warnings ([`log`]), the results of each command as tables
+//! and text ([`render`]) and how they reach stdout ([`print`]).
 //! indicatif and comfy-table appear only in this module.
 //!
-//! Progress goes to stderr; results (tables, JSON) go to stdout, so that
-//! `--output json` can be piped.
+//! Progress, warnings and logs go to stderr; results (tables, JSON) go to
+//! stdout, so that `--output json` can be piped. While bars are drawn, every
+//! other stderr line (a warning event, a `tracing` log line such as "learned
+//! the host key of …") is printed *above* them through the same
+//! [`MultiProgress`], so that a redraw never erases it: it stays in the
+//! scrollback. When the work is done every bar is cleared: what remains on
+//! the screen is the warnings and the one result.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -17,22 +23,28 @@ use tokio::task::JoinHandle;
 use crate::events::{Event, Events};
 use crate::inventory::NodeName;
 
+mod log;
 pub(crate) mod render;
+
+pub(crate) use log::{LogSink, init as init_logging};
+pub(crate) use render::Layout;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
-    /// One live line per node (stderr is a terminal).
+    /// One live line per node (stderr is a terminal), cleared at the end.
     Bars,
     /// One plain line per event.
     Lines,
 }
 
 impl Mode {
-    /// Bars only when both stdout and stderr are terminals: output that is
-    /// piped or logged (CI) gets plain lines.
+    /// Bars when stderr, where they are drawn, is a terminal; plain lines
+    /// when it is piped or logged (CI) or with `--verbose`. Stdout does not
+    /// matter: `swarmadm status | head -1` in a terminal still gets bars,
+    /// which vanish before the result is printed.
     pub(crate) fn choose(verbose: bool) -> Mode {
-        if verbose || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
+        if verbose || !std::io::stderr().is_terminal() {
             Mode::Lines
         } else {
             Mode::Bars
@@ -40,53 +52,102 @@ impl Mode {
     }
 }
 
+/// The width results are laid out for: the terminal's when stdout is one,
+/// else `COLUMNS` when set, else 80.
+pub(crate) fn terminal_width() -> usize {
+    const DEFAULT: usize = 80;
+    let stdout = std::io::stdout();
+    if stdout.is_terminal()
+        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(&stdout)
+        && w > 0
+    {
+        return usize::from(w);
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .unwrap_or(DEFAULT)
+}
+
+/// Writes a command's result to stdout in one write. A reader that went
+/// away (`| head -1`, `| grep -q`) is not an error, as in ripgrep and cargo:
+/// the rest of the output is dropped quietly, and the command's exit code
+/// stands. Any other write error is returned.
+pub(crate) fn print(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 /// Draws events until [`Reporter::finish`].
 pub(crate) struct Reporter {
     events: Events,
     task: JoinHandle<()>,
+    sink: LogSink,
 }
 
 impl Reporter {
-    /// Starts drawing; `nodes` fixes the order of the progress lines.
-    pub(crate) fn start(mode: Mode, nodes: &[NodeName]) -> Reporter {
+    /// Starts drawing; `nodes` fixes the order of the progress lines. In
+    /// [`Mode::Bars`], log lines sent to `sink` are printed above the bars
+    /// until [`Reporter::finish`].
+    pub(crate) fn start(mode: Mode, nodes: &[NodeName], sink: &LogSink) -> Reporter {
         let (events, rx) = Events::channel();
         let task = match mode {
-            Mode::Bars => tokio::spawn(draw_bars(rx, nodes.to_vec())),
+            Mode::Bars => {
+                let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+                sink.draw_above(Some(multi.clone()));
+                tokio::spawn(draw_bars(rx, multi, nodes.to_vec()))
+            }
             Mode::Lines => tokio::spawn(draw_lines(rx)),
         };
-        Reporter { events, task }
+        Reporter {
+            events,
+            task,
+            sink: sink.clone(),
+        }
     }
 
     pub(crate) fn events(&self) -> Events {
         self.events.clone()
     }
 
-    /// Waits until every event sent so far is drawn.
+    /// Waits until every event sent so far is drawn and every bar is
+    /// cleared; log lines go straight to stderr again.
     pub(crate) async fn finish(self) {
-        let Reporter { events, task } = self;
+        let Reporter { events, task, sink } = self;
         drop(events);
         let _ = task.await;
+        sink.draw_above(None);
     }
 }
 
 async fn draw_lines(mut rx: mpsc::UnboundedReceiver<Event>) {
     while let Some(event) = rx.recv().await {
-        match event {
-            Event::Step { node, step } => eprintln!("{node}: {step}"),
-            Event::Done { node, summary } => eprintln!("{node}: done: {summary}"),
-            Event::Failed { node, error } => eprintln!("{node}: FAILED: {error}"),
-            Event::Warn(text) => eprintln!("warning: {text}"),
-        }
+        let line = match event {
+            Event::Step { node, step } => format!("{node}: {step}"),
+            Event::Done { node, summary } => format!("{node}: done: {summary}"),
+            Event::Failed { node, error } => format!("{node}: FAILED: {error}"),
+            Event::Warn(text) => format!("warning: {text}"),
+        };
+        // A closed stderr must not end the run: the result still matters.
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
     }
 }
 
-async fn draw_bars(mut rx: mpsc::UnboundedReceiver<Event>, nodes: Vec<NodeName>) {
-    let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+async fn draw_bars(
+    mut rx: mpsc::UnboundedReceiver<Event>,
+    multi: MultiProgress,
+    nodes: Vec<NodeName>,
+) {
     let width = nodes.iter().map(|n| n.as_str().len()).max().unwrap_or(8);
     let running =
         ProgressStyle::with_template(&format!("{{spinner}} {{prefix:{width}}}  {{wide_msg}}"))
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
-    let finished = ProgressStyle::with_template(&format!("{{prefix:{width}}}  {{wide_msg}}"))
+    let finished = ProgressStyle::with_template(&format!("  {{prefix:{width}}}  {{wide_msg}}"))
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     let mut bars: HashMap<NodeName, ProgressBar> = HashMap::new();
     for node in &nodes {
@@ -121,9 +182,11 @@ async fn draw_bars(mut rx: mpsc::UnboundedReceiver<Event>, nodes: Vec<NodeName>)
             }
         }
     }
+    // The result that follows says what happened to every node: a bar left
+    // on the screen would repeat it, or worse show a node still
+    // "connecting" after the run.
     for bar in bars.values() {
-        if !bar.is_finished() {
-            bar.finish();
-        }
+        bar.finish_and_clear();
     }
+    let _ = multi.clear();
 }

@@ -1,6 +1,11 @@
 //! Results as text: the plan, the `up` result, the `verify` report (and its
 //! JUnit form) and the `status` table. Commands hand over their structured
 //! results; only this file decides how they look.
+//!
+//! Every table comes in two layouts ([`Layout`]): by default the most useful
+//! columns, fitted to the terminal's width (errors too long for their cell
+//! become numbered notes below the table, and text lines wrap), and with
+//! `-o wide` every column, unbounded.
 
 use comfy_table::{ContentArrangement, Table, presets};
 
@@ -9,17 +14,184 @@ use crate::plan::{NodePlan, Plan, Update};
 use crate::status::StatusReport;
 use crate::verify::{Scope, Severity, VerifyReport};
 
-/// Renders a plain table (no colours, stable for copying into docs).
-fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+/// How results are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// The most useful columns, fitted to this many terminal columns.
+    Fit(usize),
+    /// Every column, no width limit (`-o wide`).
+    Wide,
+}
+
+impl Layout {
+    /// The width text is wrapped at.
+    fn width(self) -> usize {
+        match self {
+            // Narrower than this, nothing useful fits anyway.
+            Layout::Fit(width) => width.max(40),
+            Layout::Wide => usize::MAX,
+        }
+    }
+}
+
+/// The terminal columns `text` takes (every character swarmadm prints,
+/// box drawing and marks included, is one column wide).
+fn columns(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// `text` broken at spaces into lines of at most `width` columns, every
+/// line after the first indented by `indent`; a word longer than a line (a
+/// path) is cut. Each line ends with a newline.
+fn wrap(text: &str, width: usize, indent: usize) -> String {
+    let mut out = String::new();
+    let body = text.trim_start_matches(' ');
+    // The first line keeps its own indentation.
+    let mut line = " ".repeat(text.len() - body.len());
+    let pad = " ".repeat(indent);
+    for word in body.split(' ') {
+        let mut word = word.to_owned();
+        loop {
+            let sep = usize::from(!line.trim_start().is_empty());
+            if columns(&line) + sep + columns(&word) <= width {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if !line.trim_start().is_empty() {
+                out.push_str(&line);
+                out.push('\n');
+                line = pad.clone();
+                continue;
+            }
+            // The word alone is too long for a line: cut it.
+            let room = width.saturating_sub(columns(&line)).max(1);
+            let head: String = word.chars().take(room).collect();
+            let rest: String = word.chars().skip(room).collect();
+            line.push_str(&head);
+            out.push_str(&line);
+            out.push('\n');
+            line = pad.clone();
+            if rest.is_empty() {
+                break;
+            }
+            word = rest;
+        }
+    }
+    if !line.trim().is_empty() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A plain table (no colours, stable for copying into docs). With
+/// [`Layout::Fit`] comfy-table wraps cells should the columns still be too
+/// wide (a very narrow terminal).
+fn table(headers: &[&str], rows: Vec<Vec<String>>, layout: Layout) -> String {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(headers.to_vec());
+    match layout {
+        Layout::Wide => {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
+        Layout::Fit(_) => {
+            table
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(u16::try_from(layout.width()).unwrap_or(u16::MAX));
+        }
+    }
     for row in rows {
         table.add_row(row);
     }
     table.to_string()
+}
+
+/// A table's row: the cells of every column but the last, and the node's
+/// error (if any) for the last column, ERROR.
+struct Row {
+    cells: Vec<String>,
+    error: Option<String>,
+}
+
+/// A table whose last column is ERROR. Wide: every error in full. Fit: the
+/// column only when some node has an error; an error that does not fit the
+/// room left becomes its first words and `[n]`, with note `[n]` in full
+/// below the table.
+fn table_with_errors(headers: &[&str], rows: Vec<Row>, layout: Layout) -> String {
+    if layout == Layout::Wide {
+        let rows = rows
+            .into_iter()
+            .map(|r| {
+                let mut cells = r.cells;
+                cells.push(r.error.unwrap_or_default());
+                cells
+            })
+            .collect();
+        let mut all = headers.to_vec();
+        all.push("ERROR");
+        return table(&all, rows, layout);
+    }
+    if rows.iter().all(|r| r.error.is_none()) {
+        let rows = rows.into_iter().map(|r| r.cells).collect();
+        return table(headers, rows, layout);
+    }
+    let mut used = 0;
+    for (i, header) in headers.iter().enumerate() {
+        let cells = rows
+            .iter()
+            .filter_map(|r| r.cells.get(i))
+            .map(|c| columns(c));
+        used += cells.chain([columns(header)]).max().unwrap_or(0);
+    }
+    // Each column has a border and a blank on each side: 3 per column, 1
+    // for the last border.
+    let borders = 3 * (headers.len() + 1) + 1;
+    let room = layout.width().saturating_sub(used + borders).max(12);
+    let mut notes: Vec<String> = Vec::new();
+    let mut cells_rows = Vec::new();
+    for row in rows {
+        let mut cells = row.cells;
+        let cell = match row.error {
+            None => String::new(),
+            Some(error) if columns(&error) <= room => error,
+            Some(error) => {
+                let node = cells.first().cloned().unwrap_or_default();
+                notes.push(format!("{node}: {error}"));
+                short(&error, room, notes.len())
+            }
+        };
+        cells.push(cell);
+        cells_rows.push(cells);
+    }
+    let mut all = headers.to_vec();
+    all.push("ERROR");
+    let mut out = table(&all, cells_rows, layout);
+    out.push('\n');
+    for (i, note) in notes.iter().enumerate() {
+        out.push_str(&wrap(&format!("[{}] {note}", i + 1), layout.width(), 4));
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// The start of `error` (up to its first `: `, and at most `room` columns
+/// with the reference) followed by the reference ` [n]` to its note.
+fn short(error: &str, room: usize, note: usize) -> String {
+    let reference = format!(" [{note}]");
+    let head = error.split(": ").next().unwrap_or(error);
+    let keep = room.saturating_sub(columns(&reference)).max(4);
+    let head = if columns(head) <= keep {
+        head.to_owned()
+    } else {
+        let cut: String = head.chars().take(keep.saturating_sub(1)).collect();
+        format!("{}…", cut.trim_end())
+    };
+    format!("{head}{reference}")
 }
 
 /// `✓` or `✗`.
@@ -31,8 +203,20 @@ fn dash() -> String {
     "-".to_owned()
 }
 
-/// One line per node: what the plan will do to it.
+/// `1 node`, `2 nodes`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The plan, unbounded (for messages and tests).
+#[cfg(test)]
 pub(crate) fn plan(plan: &Plan) -> String {
+    plan_text(plan, Layout::Wide)
+}
+
+/// One line per node: what the plan will do to it.
+fn plan_text(plan: &Plan, layout: Layout) -> String {
+    let width = layout.width();
     let new_swarm = plan
         .nodes
         .iter()
@@ -43,18 +227,14 @@ pub(crate) fn plan(plan: &Plan) -> String {
         None => "Plan (the inventory's swarm could not be read):\n".to_owned(),
     };
     for step in &plan.nodes {
-        out.push_str(&format!(
-            "  {} ({}): {}\n",
-            step.name,
-            step.role,
-            node_plan(&step.plan)
-        ));
+        let line = format!("  {} ({}): {}", step.name, step.role, node_plan(&step.plan));
+        out.push_str(&wrap(&line, width, 4));
     }
     for w in &plan.warnings {
-        out.push_str(&format!("  warning: {w}\n"));
+        out.push_str(&wrap(&format!("  warning: {w}"), width, 4));
     }
     if let Some(reason) = &plan.refused {
-        out.push_str(&format!("  REFUSED: {reason}\n"));
+        out.push_str(&wrap(&format!("  REFUSED: {reason}"), width, 4));
     }
     out
 }
@@ -136,68 +316,194 @@ fn result_word(result: &NodeResult) -> String {
     }
 }
 
-/// The plan, then (unless a dry run) one row per node and a last line.
-pub(crate) fn up(outcome: &UpOutcome) -> String {
-    let mut out = plan(&outcome.plan);
-    out.push('\n');
+/// A dry run: the plan and what would change. A run: the plan's warnings,
+/// one row per node (what was done, or why not) and one summary line. The
+/// plan itself is not repeated after the work.
+pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
+    let width = layout.width();
     if outcome.dry_run {
-        out.push_str("Dry run: nothing was changed.\n");
+        let changes = outcome
+            .plan
+            .nodes
+            .iter()
+            .filter(|n| n.plan.is_change())
+            .count();
+        let mut out = plan_text(&outcome.plan, layout);
+        out.push('\n');
+        let summary = if changes == 0 {
+            "Dry run: nothing was changed; nothing would change.".to_owned()
+        } else {
+            format!(
+                "Dry run: nothing was changed; {changes} of {} would change.",
+                count(outcome.plan.nodes.len(), "node", "nodes"),
+            )
+        };
+        out.push_str(&wrap(&summary, width, 2));
         return out;
     }
+    let mut out = String::new();
+    for w in &outcome.plan.warnings {
+        out.push_str(&wrap(&format!("warning: {w}"), width, 2));
+    }
+    let wide = layout == Layout::Wide;
     let rows = outcome
+        .nodes
+        .iter()
+        .map(|n| {
+            let mut cells = vec![n.name.to_string(), n.role.to_string()];
+            if wide {
+                cells.push(n.node_id.clone().unwrap_or_else(dash));
+            }
+            cells.push(result_word(&n.result));
+            Row {
+                cells,
+                error: n.result.error(),
+            }
+        })
+        .collect();
+    let headers: &[&str] = if wide {
+        &["NODE", "ROLE", "NODE ID", "RESULT"]
+    } else {
+        &["NODE", "ROLE", "RESULT"]
+    };
+    out.push_str(&table_with_errors(headers, rows, layout));
+    out.push('\n');
+    for stray in &outcome.strays {
+        out.push_str(&wrap(
+            &format!("warning: in the swarm but not in the inventory: {stray}"),
+            width,
+            2,
+        ));
+    }
+    out.push_str(&wrap(&up_summary(outcome), width, 2));
+    out
+}
+
+/// The one line that ends `up`.
+fn up_summary(outcome: &UpOutcome) -> String {
+    let failed: Vec<String> = outcome
+        .failed_nodes()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    match (&outcome.error, failed.is_empty()) {
+        (Some(error), true) => format!("up failed: {error}"),
+        (Some(error), false) => {
+            format!("up failed: {error}; failed nodes: {}", failed.join(", "))
+        }
+        (None, false) => format!(
+            "failed nodes: {} (once fixed, run `up` again: it goes on from here)",
+            failed.join(", ")
+        ),
+        (None, true) if !outcome.strays.is_empty() => format!(
+            "converged, but {} in the swarm that the inventory does not list: {}, {}",
+            count(outcome.strays.len(), "node is", "nodes are"),
+            count(outcome.nodes.len(), "node", "nodes"),
+            count(outcome.ssh_connections, "SSH connection", "SSH connections")
+        ),
+        (None, true) => format!(
+            "converged: {}, {}",
+            count(outcome.nodes.len(), "node", "nodes"),
+            count(outcome.ssh_connections, "SSH connection", "SSH connections")
+        ),
+    }
+}
+
+/// The checks per node as a table (fitted: one RESULT column; wide: a
+/// column per check), the cluster checks, the deltas and the verdict.
+pub(crate) fn verify(report: &VerifyReport, layout: Layout) -> String {
+    let width = layout.width();
+    let mut out = match layout {
+        Layout::Wide => verify_wide_table(report),
+        Layout::Fit(_) => verify_fit_table(report, layout),
+    };
+    out.push('\n');
+    for c in &report.cluster {
+        let mark = if c.ok {
+            "✓"
+        } else if c.severity == Severity::Warning {
+            "!"
+        } else {
+            "✗"
+        };
+        out.push_str(&wrap(&format!("{mark} {}: {}", c.name, c.actual), width, 2));
+    }
+    let deltas = report.deltas();
+    if !deltas.is_empty() {
+        out.push_str("\nDeltas:\n");
+        for (scope, check) in deltas {
+            let line = format!(
+                "  {} {}: expected {}, actual {}",
+                scope.name(),
+                check.name,
+                check.expected,
+                check.actual
+            );
+            out.push_str(&wrap(&line, width, 4));
+        }
+    }
+    out.push_str(&wrap(&report.verdict(), width, 2));
+    out
+}
+
+/// NODE, ROLE, ENGINE and one RESULT: `✓`, or `✗` and the failing checks
+/// (their count when the names do not fit; the deltas below name them).
+fn verify_fit_table(report: &VerifyReport, layout: Layout) -> String {
+    let rows: Vec<Vec<String>> = report
         .nodes
         .iter()
         .map(|n| {
             vec![
                 n.name.to_string(),
                 n.role.to_string(),
-                n.node_id.clone().unwrap_or_else(dash),
-                result_word(&n.result),
-                n.result.error().unwrap_or_default(),
+                n.engine_version.clone().unwrap_or_else(dash),
             ]
         })
         .collect();
-    out.push_str(&table(
-        &["NODE", "ROLE", "NODE ID", "RESULT", "ERROR"],
-        rows,
-    ));
-    out.push('\n');
-    if let Some(error) = &outcome.error {
-        out.push_str(&format!("up failed: {error}\n"));
+    let headers = ["NODE", "ROLE", "ENGINE"];
+    let mut used = 0;
+    for (i, header) in headers.iter().enumerate() {
+        let cells = rows.iter().filter_map(|r| r.get(i)).map(|c| columns(c));
+        used += cells.chain([columns(header)]).max().unwrap_or(0);
     }
-    for stray in &outcome.strays {
-        out.push_str(&format!(
-            "warning: in the swarm but not in the inventory: {stray}\n"
-        ));
-    }
-    let failed = outcome.failed_nodes();
-    if failed.is_empty() && outcome.error.is_none() && !outcome.strays.is_empty() {
-        out.push_str(&format!(
-            "converged, but {} {} in the swarm that the inventory does not list: {} nodes, {} SSH connections\n",
-            outcome.strays.len(),
-            if outcome.strays.len() == 1 { "node is" } else { "nodes are" },
-            outcome.nodes.len(),
-            outcome.ssh_connections
-        ));
-    } else if failed.is_empty() && outcome.error.is_none() {
-        out.push_str(&format!(
-            "converged: {} nodes, {} SSH connections\n",
-            outcome.nodes.len(),
-            outcome.ssh_connections
-        ));
-    } else if !failed.is_empty() {
-        let names: Vec<String> = failed.iter().map(|n| n.to_string()).collect();
-        out.push_str(&format!(
-            "failed nodes: {} (run `up` again once fixed: it picks up where this run stopped)\n",
-            names.join(", ")
-        ));
-    }
-    out
+    let room = layout
+        .width()
+        .saturating_sub(used + 3 * (headers.len() + 1) + 1)
+        .max(10);
+    let rows = rows
+        .into_iter()
+        .zip(&report.nodes)
+        .map(|(mut row, node)| {
+            let failing: Vec<&str> = node
+                .checks
+                .iter()
+                .filter(|c| c.failing())
+                .map(|c| c.name)
+                .collect();
+            let text = if failing.is_empty() {
+                mark(true).to_owned()
+            } else {
+                format!("{} {}", mark(false), failing.join(", "))
+            };
+            row.push(if columns(&text) <= room {
+                text
+            } else {
+                format!(
+                    "{} {}",
+                    mark(false),
+                    count(failing.len(), "delta", "deltas")
+                )
+            });
+            row
+        })
+        .collect();
+    let mut all = headers.to_vec();
+    all.push("RESULT");
+    table(&all, rows, layout)
 }
 
-/// The checks per node as a table, the cluster checks, the deltas and the
-/// verdict.
-pub(crate) fn verify(report: &VerifyReport) -> String {
+/// Every check as a column.
+fn verify_wide_table(report: &VerifyReport) -> String {
     let mut names: Vec<&'static str> = Vec::new();
     for check in report.nodes.iter().flat_map(|n| &n.checks) {
         if !names.contains(&check.name) {
@@ -227,34 +533,7 @@ pub(crate) fn verify(report: &VerifyReport) -> String {
             row
         })
         .collect();
-    let mut out = table(&headers, rows);
-    out.push('\n');
-    for c in &report.cluster {
-        let mark = if c.ok {
-            "✓"
-        } else if c.severity == Severity::Warning {
-            "!"
-        } else {
-            "✗"
-        };
-        out.push_str(&format!("{mark} {}: {}\n", c.name, c.actual));
-    }
-    let deltas = report.deltas();
-    if !deltas.is_empty() {
-        out.push_str("\nDeltas:\n");
-        for (scope, check) in deltas {
-            out.push_str(&format!(
-                "  {} {}: expected {}, actual {}\n",
-                scope.name(),
-                check.name,
-                check.expected,
-                check.actual
-            ));
-        }
-    }
-    out.push_str(&report.verdict());
-    out.push('\n');
-    out
+    table(&headers, rows, Layout::Wide)
 }
 
 /// JUnit XML: one test suite, one test case per check per node and per
@@ -294,34 +573,48 @@ pub(crate) fn verify_junit(report: &VerifyReport) -> Result<String, quick_junit:
     junit.to_string()
 }
 
-/// One row per node.
-pub(crate) fn status(report: &StatusReport) -> String {
+/// One row per node. Fitted: NODE, ROLE (the leader marked as `leader`),
+/// SWARM (the node's state, or unreachable), AVAILABILITY and ERROR; wide:
+/// also SSH address, engine and API version, NodeID and ClusterID.
+pub(crate) fn status(report: &StatusReport, layout: Layout) -> String {
+    let wide = layout == Layout::Wide;
     let rows = report
         .nodes
         .iter()
         .map(|n| {
             let role = match (&n.role, n.leader) {
-                (Some(r), true) => format!("{r} (leader)"),
+                (Some(r), true) if wide => format!("{r} (leader)"),
+                (Some(_), true) => "leader".to_owned(),
                 (Some(r), false) => r.to_string(),
                 (None, _) => dash(),
             };
-            vec![
-                n.name.clone(),
-                n.ssh_address.clone(),
-                n.engine_version.clone().unwrap_or_else(dash),
-                n.api_version.clone().unwrap_or_else(dash),
-                n.state
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| "unreachable".into()),
-                n.node_id.clone().unwrap_or_else(dash),
-                role,
-                n.availability.map(|a| a.to_string()).unwrap_or_else(dash),
-                n.cluster_id.clone().unwrap_or_else(dash),
-                n.error.as_ref().map(|e| e.to_string()).unwrap_or_default(),
-            ]
+            let state = n
+                .state
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "unreachable".into());
+            let availability = n.availability.map(|a| a.to_string()).unwrap_or_else(dash);
+            let cells = if wide {
+                vec![
+                    n.name.clone(),
+                    n.ssh_address.clone(),
+                    n.engine_version.clone().unwrap_or_else(dash),
+                    n.api_version.clone().unwrap_or_else(dash),
+                    state,
+                    n.node_id.clone().unwrap_or_else(dash),
+                    role,
+                    availability,
+                    n.cluster_id.clone().unwrap_or_else(dash),
+                ]
+            } else {
+                vec![n.name.clone(), role, state, availability]
+            };
+            Row {
+                cells,
+                error: n.error.as_ref().map(|e| e.to_string()),
+            }
         })
         .collect();
-    table(
+    let headers: &[&str] = if wide {
         &[
             "NODE",
             "SSH",
@@ -332,14 +625,16 @@ pub(crate) fn status(report: &StatusReport) -> String {
             "ROLE",
             "AVAILABILITY",
             "CLUSTER ID",
-            "ERROR",
-        ],
-        rows,
-    ) + &report
-        .problems
-        .iter()
-        .map(|p| format!("\nerror: {p}"))
-        .collect::<String>()
+        ]
+    } else {
+        &["NODE", "ROLE", "SWARM", "AVAILABILITY"]
+    };
+    let mut out = table_with_errors(headers, rows, layout);
+    for problem in &report.problems {
+        out.push('\n');
+        out.push_str(&wrap(&format!("error: {problem}"), layout.width(), 2));
+    }
+    out
 }
 
 #[cfg(test)]

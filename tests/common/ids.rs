@@ -20,6 +20,7 @@
 //! | 120–139 | `tests/ssh_trust.rs`                                       |
 //! | 140–149 | `tests/safety.rs`                                          |
 //! | 150–179 | reserved: future lifecycle tests                           |
+//! | 180–189 | `tests/terminal.rs`                                        |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
 /// so that an id cannot be added without the uniqueness test seeing it.
@@ -129,6 +130,18 @@ lab_ids! {
     SAFETY_HUNG_ENGINE = 143;
     /// `two_concurrent_ups_converge_once`
     SAFETY_CONCURRENT = 144;
+
+    // tests/terminal.rs
+    /// `a_cold_up_at_80_columns_fits_and_leaves_no_bar_behind`
+    TERMINAL_COLD_UP_80 = 180;
+    /// `security_warnings_stay_above_the_bars_and_in_the_scrollback`
+    TERMINAL_HOST_KEY_WARNINGS = 181;
+    /// `status_into_a_closed_pipe_exits_0_and_says_nothing`
+    TERMINAL_CLOSED_PIPE = 182;
+    /// `swarmadm_swarm_up_dry_run_matches_up`
+    TERMINAL_ALIAS_DRY_RUN = 183;
+    /// `up_check_exits_1_while_something_would_change_and_0_once_converged`
+    TERMINAL_UP_CHECK = 184;
 }
 
 #[cfg(test)]

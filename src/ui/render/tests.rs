@@ -1,8 +1,10 @@
 //! Snapshots of every text output for fixed inputs: a cold `up` and its
 //! plan, a converged re-run, a run with a blocked and a failed node, a
-//! passing and a failing `verify`, and `status` with an unreachable node.
-//! The inputs come from the in-memory cluster of `crate::fake`, so they are
-//! the results the commands really produce. Review changes with
+//! passing and a failing `verify`, and `status` with an unreachable node,
+//! each fitted to 80 and to 200 columns and wide (`-o wide`). Every fitted
+//! output is also checked to have no line wider than its width. The inputs
+//! come from the in-memory cluster of `crate::fake`, so they are the
+//! results the commands really produce. Review changes with
 //! `cargo insta review` (or `INSTA_UPDATE=always`).
 
 use std::path::PathBuf;
@@ -12,6 +14,33 @@ use crate::engine::{ErrorKind, NodeRole};
 use crate::events::Events;
 use crate::fake::{FakeCluster, Fault};
 use crate::inventory::{Availability, Inventory, Role, SwarmSettings};
+use crate::ui::Layout;
+
+/// The three layouts every output is snapshot in.
+const LAYOUTS: [(&str, Layout); 3] = [
+    ("80", Layout::Fit(80)),
+    ("200", Layout::Fit(200)),
+    ("wide", Layout::Wide),
+];
+
+/// Snapshots `render` in every layout as `<name>@<layout>`, after checking
+/// that a fitted output has no line wider than its width.
+#[track_caller]
+fn assert_layouts(name: &str, render: impl Fn(Layout) -> String) {
+    for (suffix, layout) in LAYOUTS {
+        let text = render(layout);
+        if let Layout::Fit(width) = layout {
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= width,
+                    "{name} at {width} columns: a line of {} columns:\n{line}\n\n{text}",
+                    line.chars().count()
+                );
+            }
+        }
+        insta::assert_snapshot!(format!("{name}@{suffix}"), text);
+    }
+}
 
 fn inventory() -> Inventory {
     let node = |name: &str, role| crate::inventory::test_node(name, role, &format!("{name}.lab"));
@@ -39,36 +68,64 @@ fn options(dry_run: bool) -> UpOptions {
     }
 }
 
-async fn up_text(inv: &Inventory, cluster: &FakeCluster, dry_run: bool) -> String {
-    let outcome = up(
+async fn up_outcome(
+    inv: &Inventory,
+    cluster: &FakeCluster,
+    dry_run: bool,
+) -> crate::apply::UpOutcome {
+    up(
         inv,
         &cluster.connector(),
         &options(dry_run),
         &Events::discard(),
     )
-    .await;
-    super::up(&outcome)
+    .await
+}
+
+#[track_caller]
+fn assert_up(name: &str, outcome: &crate::apply::UpOutcome) {
+    assert_layouts(name, |layout| super::up(outcome, layout));
 }
 
 #[tokio::test(start_paused = true)]
 async fn up_dry_run_on_fresh_nodes() {
     let inv = inventory();
     let cluster = FakeCluster::new(&inv);
-    insta::assert_snapshot!(up_text(&inv, &cluster, true).await);
+    let outcome = up_outcome(&inv, &cluster, true).await;
+    assert_up("up_dry_run_on_fresh_nodes", &outcome);
 }
 
 #[tokio::test(start_paused = true)]
 async fn up_cold_start() {
     let inv = inventory();
     let cluster = FakeCluster::new(&inv);
-    insta::assert_snapshot!(up_text(&inv, &cluster, false).await);
+    let outcome = up_outcome(&inv, &cluster, false).await;
+    let text = super::up(&outcome, Layout::Fit(80));
+    assert!(
+        !text.contains("Plan"),
+        "a run does not print the plan after the work:\n{text}"
+    );
+    assert_eq!(
+        text.lines().last(),
+        Some("converged: 5 nodes, 5 SSH connections")
+    );
+    assert_up("up_cold_start", &outcome);
 }
 
 #[tokio::test(start_paused = true)]
 async fn up_converged_rerun() {
     let inv = inventory();
     let cluster = FakeCluster::converged(&inv);
-    insta::assert_snapshot!(up_text(&inv, &cluster, false).await);
+    let outcome = up_outcome(&inv, &cluster, false).await;
+    let text = super::up(&outcome, Layout::Fit(80));
+    for node in &inv.nodes {
+        let said = text
+            .lines()
+            .filter(|l| l.contains(node.name.as_str()) && l.contains("unchanged"))
+            .count();
+        assert_eq!(said, 1, "{} unchanged once:\n{text}", node.name);
+    }
+    assert_up("up_converged_rerun", &outcome);
 }
 
 #[tokio::test(start_paused = true)]
@@ -84,19 +141,29 @@ async fn up_with_drift_an_unreachable_and_a_failed_node() {
     ));
     cluster.add("worker-03");
     cluster.fault("worker-03", Fault::Refuse(ErrorKind::InvalidToken));
-    insta::assert_snapshot!(up_text(&inv, &cluster, false).await);
+    let outcome = up_outcome(&inv, &cluster, false).await;
+    let text = super::up(&outcome, Layout::Fit(80));
+    // Both errors are too long for the cell: numbered notes below.
+    assert!(
+        text.contains("[1] worker-02: unreachable: tcp failed"),
+        "{text}"
+    );
+    assert!(text.contains("[2] worker-03: join failed"), "{text}");
+    let wide = super::up(&outcome, Layout::Wide);
+    assert!(!wide.contains("[1]"), "wide shows errors in full:\n{wide}");
+    assert_up("up_with_drift_an_unreachable_and_a_failed_node", &outcome);
 }
 
-async fn verify_text(inv: &Inventory, cluster: &FakeCluster) -> String {
-    let report = crate::verify::run(inv, &cluster.connector(), 4, &Events::discard()).await;
-    super::verify(&report)
+async fn verify_report(inv: &Inventory, cluster: &FakeCluster) -> crate::verify::VerifyReport {
+    crate::verify::run(inv, &cluster.connector(), 4, &Events::discard()).await
 }
 
 #[tokio::test(start_paused = true)]
 async fn verify_passing() {
     let inv = inventory();
     let cluster = FakeCluster::converged(&inv);
-    insta::assert_snapshot!(verify_text(&inv, &cluster).await);
+    let report = verify_report(&inv, &cluster).await;
+    assert_layouts("verify_passing", |layout| super::verify(&report, layout));
 }
 
 #[tokio::test(start_paused = true)]
@@ -105,7 +172,12 @@ async fn verify_with_deltas() {
     let cluster = FakeCluster::converged(&inv);
     cluster.set("worker-02", NodeRole::Worker, Availability::Drain);
     cluster.set("manager-03", NodeRole::Worker, Availability::Drain);
-    insta::assert_snapshot!(verify_text(&inv, &cluster).await);
+    let report = verify_report(&inv, &cluster).await;
+    let text = super::verify(&report, Layout::Fit(80));
+    assert!(text.contains("✗ role, manager_status"), "{text}");
+    assert_layouts("verify_with_deltas", |layout| {
+        super::verify(&report, layout)
+    });
 }
 
 #[tokio::test(start_paused = true)]
@@ -114,5 +186,10 @@ async fn status_with_an_unreachable_node() {
     let cluster = FakeCluster::converged(&inv);
     cluster.unreachable("worker-02");
     let report = crate::status::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
-    insta::assert_snapshot!(super::status(&report));
+    let fitted = super::status(&report, Layout::Fit(80));
+    assert!(!fitted.contains("CLUSTER ID"), "{fitted}");
+    assert!(super::status(&report, Layout::Wide).contains("CLUSTER ID"));
+    assert_layouts("status_with_an_unreachable_node", |layout| {
+        super::status(&report, layout)
+    });
 }
