@@ -297,6 +297,19 @@ impl fmt::Display for RunError {
     }
 }
 
+impl RunError {
+    /// A short, stable name for JSON.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            RunError::Refused(Refusal::QuorumLost(_)) => "quorum_lost",
+            RunError::Refused(Refusal::ForeignNodes(_)) => "foreign_swarm",
+            RunError::InitFailed { .. } => "init_failed",
+            RunError::NoManager => "no_manager",
+            RunError::Lock(_) => "locked_by_another_run",
+        }
+    }
+}
+
 impl Serialize for RunError {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)

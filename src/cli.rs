@@ -15,6 +15,7 @@ use crate::exit_codes::{FAILED as EXIT_FAILED, OK as EXIT_OK, UNUSABLE as EXIT_U
 use crate::host::SshConnector;
 use crate::inventory::{self, HostKeyPolicy, Inventory, LoadOptions};
 use crate::ssh::SshOptions;
+use crate::ui::log::Verbosity;
 use crate::ui::{Layout, LogSink, Mode, Reporter, render};
 
 const AFTER_HELP: &str = "\
@@ -178,9 +179,21 @@ pub struct NodeArgs {
     /// Output format of the result: `table` fits the terminal, `wide` shows every column.
     #[arg(short, long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
-    /// Plain progress lines instead of progress bars, and debug logging.
-    #[arg(short, long)]
-    pub verbose: bool,
+    /// Plain progress lines instead of progress bars, and debug logging:
+    /// per node the SSH address, user, keys, known_hosts files and socket
+    /// used, and every API call with its duration and result. `-vv` adds
+    /// the SSH negotiation.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print only errors and the final line (no progress, no warnings).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+impl NodeArgs {
+    fn verbosity(&self) -> Verbosity {
+        Verbosity::from_flags(self.verbose, self.quiet)
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -362,12 +375,38 @@ fn parse<P: Parser>(args: Vec<OsString>) -> Result<P, ExitCode> {
 
 fn finish(cli: Cli) -> ExitCode {
     let _ = color_eyre::install();
+    let json_for = cli.command.json_command();
     match execute(cli) {
         Ok(code) => ExitCode::from(code),
         Err(report) => {
-            let _ = writeln!(std::io::stderr(), "error: {report:#}");
+            let text = format!("error: {report:#}");
+            let _ = writeln!(std::io::stderr(), "{}", crate::ui::escape::terminal(&text));
+            // With `-o json`, even a run that could not start answers in
+            // the schema, on stdout.
+            if let Some(command) = json_for {
+                let kind = if report.downcast_ref::<inventory::InventoryError>().is_some() {
+                    "inventory"
+                } else {
+                    "internal"
+                };
+                let error = crate::ui::json::ErrorObject::new(kind, None, format!("{report:#}"));
+                let _ = crate::ui::print_json(&(crate::ui::json::error(command, error) + "\n"));
+            }
             ExitCode::from(EXIT_UNUSABLE)
         }
+    }
+}
+
+impl Command {
+    /// The command's name when it was asked for JSON output.
+    fn json_command(&self) -> Option<&'static str> {
+        let (name, output) = match self {
+            Command::Status(a) => ("status", a.output),
+            Command::Up(a) => ("up", a.nodes.output),
+            Command::Verify(a) => ("verify", a.nodes.output),
+            _ => return None,
+        };
+        (output == Output::Json).then_some(name)
     }
 }
 
@@ -375,7 +414,7 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
     let sink = LogSink::default();
     match cli.command {
         Command::Lab(args) => {
-            crate::ui::init_logging(false, &sink);
+            crate::ui::init_logging(Verbosity::Normal, &sink);
             let code = crate::lab::run(&args)?;
             Ok(if code == ExitCode::SUCCESS {
                 EXIT_OK
@@ -387,7 +426,7 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
             // Generated whole first: clap_complete panics on a write error.
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut bin.command(), bin.name(), &mut script);
-            crate::ui::print(&String::from_utf8_lossy(&script))?;
+            crate::ui::print_json(&String::from_utf8_lossy(&script))?;
             Ok(EXIT_OK)
         }
         Command::Man { dir } => {
@@ -395,17 +434,17 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
             Ok(EXIT_OK)
         }
         Command::Status(args) => {
-            crate::ui::init_logging(args.verbose, &sink);
+            crate::ui::init_logging(args.verbosity(), &sink);
             let inventory = args.load()?;
             runtime()?.block_on(status(&inventory, &args, &sink))
         }
         Command::Up(args) => {
-            crate::ui::init_logging(args.nodes.verbose, &sink);
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
             let inventory = args.nodes.load()?;
             runtime()?.block_on(up(&inventory, &args, &sink))
         }
         Command::Verify(args) => {
-            crate::ui::init_logging(args.nodes.verbose, &sink);
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
             let inventory = args.nodes.load()?;
             runtime()?.block_on(verify(&inventory, &args, &sink))
         }
@@ -435,15 +474,21 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Prints a result: JSON as is, tables and text laid out for the terminal.
-fn print_result<T: serde::Serialize>(
-    output: Output,
-    value: &T,
+fn print_result(
+    args: &NodeArgs,
+    json: impl FnOnce() -> String,
     text: impl FnOnce(Layout) -> String,
 ) -> color_eyre::Result<()> {
-    let mut out = match output {
-        Output::Json => serde_json::to_string_pretty(value)?,
-        Output::Table | Output::Wide => text(output.layout()),
-    };
+    if args.output == Output::Json {
+        let mut out = json();
+        out.push('\n');
+        crate::ui::print_json(&out)?;
+        return Ok(());
+    }
+    let mut out = text(args.output.layout());
+    if args.quiet {
+        out = crate::ui::render::quiet(&out);
+    }
     if !out.ends_with('\n') {
         out.push('\n');
     }
@@ -453,7 +498,7 @@ fn print_result<T: serde::Serialize>(
 
 async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.verbose), &names, sink);
+    let reporter = Reporter::start(Mode::choose(args.verbosity()), &names, sink);
     let report = crate::status::run(
         inventory,
         &args.connector(),
@@ -462,15 +507,17 @@ async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color
     )
     .await;
     reporter.finish().await;
-    print_result(args.output, &report, |layout| {
-        render::status(&report, layout)
-    })?;
+    print_result(
+        args,
+        || crate::ui::json::status(&report),
+        |layout| render::status(&report, layout),
+    )?;
     Ok(report.exit_code())
 }
 
 async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names, sink);
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
     let options = crate::apply::UpOptions {
         parallel: args.nodes.parallel(),
         dry_run: args.dry_run || args.check,
@@ -488,9 +535,11 @@ async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre:
     )
     .await;
     reporter.finish().await;
-    print_result(args.nodes.output, &outcome, |layout| {
-        render::up(&outcome, layout)
-    })?;
+    print_result(
+        &args.nodes,
+        || crate::ui::json::up(&outcome),
+        |layout| render::up(&outcome, layout),
+    )?;
     if args.check && outcome.plan.has_changes() {
         return Ok(EXIT_FAILED);
     }
@@ -503,7 +552,7 @@ async fn verify(
     sink: &LogSink,
 ) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names, sink);
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
     let report = crate::verify::run(
         inventory,
         &args.nodes.connector(),
@@ -516,8 +565,10 @@ async fn verify(
         std::fs::write(path, render::verify_junit(&report)?)
             .map_err(|e| color_eyre::eyre::eyre!("cannot write {}: {e}", path.display()))?;
     }
-    print_result(args.nodes.output, &report, |layout| {
-        render::verify(&report, layout)
-    })?;
+    print_result(
+        &args.nodes,
+        || crate::ui::json::verify(&report),
+        |layout| render::verify(&report, layout),
+    )?;
     Ok(report.exit_code())
 }

@@ -538,7 +538,10 @@ async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
 
     let report = crate::verify::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
     assert!(
-        report.error.as_deref().unwrap_or_default().contains(words),
+        report
+            .error
+            .as_ref()
+            .is_some_and(|e| e.message.contains(words)),
         "verify: {:?}",
         report.error
     );

@@ -203,6 +203,22 @@ fn dash() -> String {
     "-".to_owned()
 }
 
+/// `--quiet`: of a rendered result, only the error lines and the final
+/// line (the verdict or summary).
+pub(crate) fn quiet(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let Some((last, rest)) = lines.split_last() else {
+        return String::new();
+    };
+    let mut out: Vec<&str> = rest
+        .iter()
+        .copied()
+        .filter(|l| l.trim_start().starts_with("error:"))
+        .collect();
+    out.push(last);
+    out.join("\n")
+}
+
 /// `1 node`, `2 nodes`.
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -543,7 +559,7 @@ pub(crate) fn verify_junit(report: &VerifyReport) -> Result<String, quick_junit:
     let mut suite = TestSuite::new(format!("swarmadm verify {}", report.inventory));
     if let Some(error) = &report.error {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-        status.set_message(error.clone());
+        status.set_message(error.message.clone());
         let mut case = TestCase::new("cluster.checkable", status);
         case.set_classname("cluster");
         suite.add_test_case(case);
@@ -634,7 +650,39 @@ pub(crate) fn status(report: &StatusReport, layout: Layout) -> String {
         out.push('\n');
         out.push_str(&wrap(&format!("error: {problem}"), layout.width(), 2));
     }
+    out.push('\n');
+    out.push_str(&wrap(&status_summary(report), layout.width(), 2));
     out
+}
+
+/// The one line that ends `status`.
+fn status_summary(report: &StatusReport) -> String {
+    let troubled: Vec<&str> = report
+        .nodes
+        .iter()
+        .filter(|n| {
+            !n.reachable
+                || matches!(
+                    n.state,
+                    Some(crate::engine::LocalState::Locked | crate::engine::LocalState::Error)
+                )
+        })
+        .map(|n| n.name.as_str())
+        .collect();
+    if troubled.is_empty() {
+        format!(
+            "{} answered, {}",
+            count(report.nodes.len(), "node", "nodes"),
+            count(report.ssh_connections, "SSH connection", "SSH connections")
+        )
+    } else {
+        format!(
+            "{} of {} unreachable, locked or in error: {}",
+            troubled.len(),
+            count(report.nodes.len(), "node", "nodes"),
+            troubled.join(", ")
+        )
+    }
 }
 
 #[cfg(test)]

@@ -76,6 +76,8 @@ lab_ids! {
     STATUS_MISSING_SOCKET = 15;
     /// `workers_are_reached_through_a_proxyjump_host`
     STATUS_PROXYJUMP = 16;
+    /// `verbose_logs_say_how_each_node_was_reached_and_every_api_call_and_quiet_says_one_line`
+    STATUS_VERBOSE_QUIET = 17;
 
     // tests/up.rs
     /// `up_builds_the_playbooks_cluster_and_a_second_run_changes_nothing`
@@ -100,6 +102,8 @@ lab_ids! {
     VERIFY_DELTAS = 30;
     /// `verify_exits_2_when_every_manager_is_unreachable`
     VERIFY_NO_MANAGER = 31;
+    /// `a_label_with_terminal_escapes_is_shown_escaped_and_kept_exact_in_json`
+    VERIFY_SPOOFED_LABEL = 32;
 
     // tests/readme.rs
     /// `just_swarm_up_and_swarm_verify_work_on_a_lab`
