@@ -4,11 +4,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::LabError;
 use super::down::DownReport;
 use super::layout::{self, LabInfo, LabName, Subnet};
+use super::reach::Reachability;
 use super::status::LabStatus;
 use super::up::UpOptions;
 
@@ -37,7 +38,20 @@ pub enum LabCommand {
     /// or killed `up`. Running it when nothing is left is fine.
     Down(SelectArgs),
     /// Show whether each node's dockerd and sshd run and answer; exits 1 if any does not
-    Status(SelectArgs),
+    Status(StatusArgs),
+}
+
+/// `lab status` arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Also connect from every node to every other node on these TCP ports
+    /// (e.g. 22,2377,7946 once a swarm exists) and name each pair that fails;
+    /// a full neighbour table is reported as such
+    #[arg(long, value_name = "PORTS", value_delimiter = ',')]
+    pub reach: Vec<u16>,
 }
 
 const UP_EXAMPLES: &str = "\
@@ -126,10 +140,16 @@ pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
                 count(opts.workers, "worker"),
                 opts.subnet
             );
-            let lab = super::up(&opts)?;
+            let report = super::bring_up(&opts)?;
+            for raised in &report.raised {
+                eprintln!(
+                    "raised {raised} (the host's neighbour table, for {} nodes)",
+                    report.lab.nodes.len()
+                );
+            }
             print!(
                 "{}",
-                up_summary(&lab, &up.select, started.elapsed().as_secs_f64())
+                up_summary(&report.lab, &up.select, started.elapsed().as_secs_f64())
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -138,16 +158,57 @@ pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
             print!("{}", down_summary(&select.name, &report));
             Ok(ExitCode::SUCCESS)
         }
-        LabCommand::Status(select) => {
+        LabCommand::Status(args) => {
+            let select = &args.select;
             let status = super::status(&select.name, &select.dir())?;
             print!("{}", status_table(&status));
-            Ok(if status.all_up() {
+            let mut ok = status.all_up();
+            if !args.reach.is_empty() {
+                let found = super::reach(&status.lab, |_| true, &args.reach, REACH_TIMEOUT)?;
+                print!("{}", reach_summary(&found, &args.reach));
+                ok &= found.all_reached();
+            }
+            Ok(if ok {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
             })
         }
     }
+}
+
+/// How long `lab status --reach` waits for each connect.
+const REACH_TIMEOUT: Duration = Duration::from_secs(3);
+
+fn reach_summary(found: &Reachability, ports: &[u16]) -> String {
+    let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+    let mut out = String::new();
+    if found.all_reached() {
+        out.push_str(&format!(
+            "every node reaches every other on port {} ({} connects)\n",
+            ports.join(", "),
+            found.tried
+        ));
+        return out;
+    }
+    out.push_str(&format!(
+        "\n{} of {} connects between nodes failed:\n",
+        found.failed.len(),
+        found.tried
+    ));
+    for f in found.failed.iter().take(20) {
+        out.push_str(&format!(
+            "  {} -> {}:{}: {}\n",
+            f.from, f.to, f.port, f.error
+        ));
+    }
+    if found.failed.len() > 20 {
+        out.push_str(&format!("  ... and {} more\n", found.failed.len() - 20));
+    }
+    if let Some(cause) = &found.cause {
+        out.push_str(&format!("cause: {cause}\n"));
+    }
+    out
 }
 
 /// `1 worker`, `3 workers`, `2 processes`.
@@ -287,6 +348,9 @@ fn status_table(status: &LabStatus) -> String {
             "\n{n} of {} nodes are not fully up\n",
             status.nodes.len()
         )),
+    }
+    if let Some(cause) = &status.cause {
+        out.push_str(&format!("cause: {cause}\n"));
     }
     out
 }

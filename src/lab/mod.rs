@@ -22,12 +22,14 @@ mod error;
 mod files;
 mod host;
 mod layout;
+mod neigh;
 mod probe;
 mod procs;
+mod reach;
 mod status;
 mod up;
 
-pub use command::{LabArgs, LabCommand, SelectArgs, UpArgs, run};
+pub use command::{LabArgs, LabCommand, SelectArgs, StatusArgs, UpArgs, run};
 pub use daemon::{Daemon, daemon_pid, start_daemon, stop_daemon};
 pub use down::{DownReport, down};
 pub use error::LabError;
@@ -35,8 +37,10 @@ pub use layout::{
     DEFAULT_NAME, DEFAULT_PARENT_DIR, DEFAULT_SUBNET, LabInfo, LabName, LabNode, MAX_NODES, Role,
     Subnet, default_dir,
 };
+pub use neigh::{Raised, Threshold};
+pub use reach::{Reachability, Unreachable, reach};
 pub use status::{LabStatus, NodeStatus, load, status};
-pub use up::{DEFAULT_READY_TIMEOUT, UpOptions, up};
+pub use up::{DEFAULT_READY_TIMEOUT, UpOptions, UpReport, bring_up, up};
 
 /// Checks that this host can run a lab: root, and every program a node
 /// needs (dockerd, sshd, ssh-keygen, ip, util-linux tools) installed. The

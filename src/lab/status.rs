@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::daemon::{Daemon, daemon_pid};
 use super::layout::{self, LabInfo, LabName};
-use super::{LabError, host, probe};
+use super::{LabError, host, neigh, probe};
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -17,6 +17,9 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 pub struct LabStatus {
     pub lab: LabInfo,
     pub nodes: Vec<NodeStatus>,
+    /// Why nodes did not answer, when the host's neighbour table overflowed
+    /// while they were probed.
+    pub cause: Option<String>,
 }
 
 impl LabStatus {
@@ -83,7 +86,8 @@ pub fn status(name: &LabName, dir: &Path) -> Result<LabStatus, LabError> {
         LabError::NotUp { .. } => leftovers_error(name).unwrap_or(e),
         e => e,
     })?;
-    let nodes = std::thread::scope(|scope| {
+    let table = neigh::usage();
+    let nodes: Vec<NodeStatus> = std::thread::scope(|scope| {
         let handles: Vec<_> = lab
             .nodes
             .iter()
@@ -113,5 +117,10 @@ pub fn status(name: &LabName, dir: &Path) -> Result<LabStatus, LabError> {
             })
             .collect()
     });
-    Ok(LabStatus { lab, nodes })
+    let cause = if nodes.iter().all(NodeStatus::is_up) {
+        None
+    } else {
+        neigh::overflow_since(Some(table))
+    };
+    Ok(LabStatus { lab, nodes, cause })
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::host::{self, Tools};
 use super::layout::{self, LabInfo, LabName, LabNode, Subnet};
+use super::neigh::{self, Raised};
 use super::{LabError, files, probe, procs};
 
 /// How long `up` waits for every node to answer, unless told otherwise.
@@ -51,13 +52,28 @@ impl UpOptions {
     }
 }
 
+/// What `up` made, and what it changed on the host for it.
+#[derive(Debug, Clone)]
+pub struct UpReport {
+    pub lab: LabInfo,
+    /// Neighbour table limits raised for the lab's size (host-wide).
+    pub raised: Vec<Raised>,
+}
+
 /// Brings a lab up and returns what it made; every node's engine answers
 /// `/_ping` and every sshd its banner when this returns.
 pub fn up(opts: &UpOptions) -> Result<LabInfo, LabError> {
+    bring_up(opts).map(|report| report.lab)
+}
+
+/// [`up`], also saying what it changed on the host.
+pub fn bring_up(opts: &UpOptions) -> Result<UpReport, LabError> {
     let dir = std::path::absolute(&opts.dir).map_err(|e| LabError::io("resolve", &opts.dir, e))?;
     let mut lab = LabInfo::plan(&opts.name, &dir, opts.subnet, opts.managers, opts.workers)?;
     let tools = host::preflight()?;
     check_free(&lab)?;
+    let table = neigh::usage();
+    let raised = neigh::size_for(lab.nodes.len())?;
     prepare_dir(&lab)?;
     write_state(&lab)?;
     let host_keys = write_node_files(&lab, &tools)?;
@@ -67,10 +83,10 @@ pub fn up(opts: &UpOptions) -> Result<LabInfo, LabError> {
         create_node_network(&lab, node)?;
         start_node(&lab, node)
     })?;
-    wait_ready(&lab, opts.ready_timeout)?;
+    wait_ready(&lab, opts.ready_timeout, table)?;
     record_sessions(&mut lab);
     write_state(&lab)?;
-    Ok(lab)
+    Ok(UpReport { lab, raised })
 }
 
 /// Refuses to start over a lab that is up, its leftovers, or a subnet that
@@ -288,7 +304,7 @@ impl Progress {
 
 /// Polls every node until all answer, failing fast when a node's processes
 /// die and at the deadline otherwise, naming the node and its log.
-fn wait_ready(lab: &LabInfo, timeout: Duration) -> Result<(), LabError> {
+fn wait_ready(lab: &LabInfo, timeout: Duration, table: neigh::Usage) -> Result<(), LabError> {
     let start = Instant::now();
     let mut progress = vec![Progress::default(); lab.nodes.len()];
     let mut last_liveness = start;
@@ -302,7 +318,8 @@ fn wait_ready(lab: &LabInfo, timeout: Duration) -> Result<(), LabError> {
             check_alive(lab, &mut progress, start.elapsed())?;
         }
         if start.elapsed() >= timeout {
-            return Err(not_ready(lab, &progress, timeout));
+            let cause = neigh::overflow_since(Some(table));
+            return Err(not_ready(lab, &progress, timeout, cause));
         }
         thread::sleep(POLL_INTERVAL);
     }
@@ -390,7 +407,12 @@ fn check_alive(
     Ok(())
 }
 
-fn not_ready(lab: &LabInfo, progress: &[Progress], timeout: Duration) -> LabError {
+fn not_ready(
+    lab: &LabInfo,
+    progress: &[Progress],
+    timeout: Duration,
+    cause: Option<String>,
+) -> LabError {
     let mut late = lab.nodes.iter().zip(progress).filter(|(_, p)| !p.ready());
     let others = late.clone().count().saturating_sub(1);
     let Some((node, r)) = late.next() else {
@@ -401,10 +423,14 @@ fn not_ready(lab: &LabInfo, progress: &[Progress], timeout: Duration) -> LabErro
     } else {
         ("the engine does not answer GET /_ping", node.dockerd_log())
     };
+    let what = match cause {
+        Some(cause) => format!("{what}, probably because of a {cause}"),
+        None => what.to_owned(),
+    };
     LabError::NodeNotReady {
         lab: lab.name.to_string(),
         node: node.hostname.clone(),
-        what: what.to_owned(),
+        what,
         log,
         seconds: timeout.as_secs(),
         others,
