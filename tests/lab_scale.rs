@@ -131,3 +131,177 @@ fn a_3_plus_40_lab_sizes_the_neighbour_table_and_its_swarm_nodes_reach_each_othe
         .count();
     assert_eq!(ready, 43, "ready nodes in the leader's list");
 }
+
+/// An echo server on 127.0.0.1 for the relay to forward to; serves one
+/// connection at a time until the test ends.
+fn echo_server() -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind echo server");
+    let addr = listener.local_addr().expect("echo server address");
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.set_nodelay(true);
+            let mut buf = [0; 4096];
+            while let Ok(n) = stream.read(&mut buf) {
+                if n == 0 || stream.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    addr
+}
+
+/// A free port on 127.0.0.1, for the relay to listen on.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+/// Kills the relay process a test started, however the test ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_relay_delays_each_direction_by_its_setting_and_pipelines_chunks() {
+    use std::io::{Read, Write};
+    use std::time::Instant;
+
+    let delay = Duration::from_millis(25);
+    let target = echo_server();
+    let port = free_port();
+    let _relay = Child(
+        common::swarmadm()
+            .args(["lab", "relay", "--for", "/var/tmp/swarmadm-test/t102-none"])
+            .args(["--delay", "25ms"])
+            .arg(format!("127.0.0.1:{port}={target}"))
+            .spawn()
+            .expect("start the relay"),
+    );
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let started = Instant::now();
+    let mut stream = loop {
+        match std::net::TcpStream::connect(addr) {
+            Ok(stream) => break stream,
+            Err(_) if started.elapsed() < Duration::from_secs(10) => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            Err(e) => panic!("the relay does not listen on {addr}: {e}"),
+        }
+    };
+    stream.set_nodelay(true).expect("nodelay");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+
+    // Round trips, one at a time: each costs twice the delay, and not
+    // much more (the slack is for a busy 2-core machine).
+    let round_trip = 2 * delay;
+    let slack = Duration::from_millis(40);
+    for i in 0..6u8 {
+        let sent = Instant::now();
+        stream.write_all(&[i]).expect("send");
+        let mut got = [0u8; 1];
+        stream.read_exact(&mut got).expect("echo");
+        let took = sent.elapsed();
+        assert_eq!(got[0], i);
+        assert!(
+            took >= round_trip && took < round_trip + slack,
+            "round trip {i} took {took:?}, the relay says {round_trip:?}"
+        );
+    }
+
+    // Chunks sent 10 ms apart arrive 10 ms apart, one round trip later:
+    // pipelined, in order, not queued behind each other.
+    let sent = Instant::now();
+    for i in 0..5u8 {
+        stream.write_all(&[b'a' + i]).expect("send");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut got = Vec::new();
+    while got.len() < 5 {
+        let mut buf = [0u8; 16];
+        let n = stream.read(&mut buf).expect("echo");
+        assert!(n > 0, "the relay closed the connection");
+        got.extend_from_slice(&buf[..n]);
+    }
+    let took = sent.elapsed();
+    assert_eq!(got, b"abcde");
+    let last_sent = Duration::from_millis(40);
+    assert!(
+        took >= last_sent + round_trip && took < last_sent + round_trip + slack,
+        "5 chunks 10 ms apart took {took:?}; pipelined they take about {:?}",
+        last_sent + round_trip
+    );
+}
+
+#[test]
+fn a_latency_lab_reaches_sshd_through_the_relay_and_down_leaves_no_relay() {
+    let delay = Duration::from_millis(25);
+    let lab = Running::up(101, 1, 1, |opts| {
+        opts.latency = Some(delay);
+        opts.relay_program = Some(env!("CARGO_BIN_EXE_swarmadm").into());
+    });
+    assert_eq!(lab.info.latency, Some(delay));
+
+    // The node's banner comes one round trip after the connect.
+    for node in &lab.info.nodes {
+        use std::io::{BufRead, BufReader};
+        let addr = node.ssh_addr();
+        assert_ne!(addr.ip(), &node.ip, "{} is reached directly", node.hostname);
+        let started = std::time::Instant::now();
+        let stream = std::net::TcpStream::connect(addr).expect("connect to the relay");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let mut banner = String::new();
+        BufReader::new(stream)
+            .read_line(&mut banner)
+            .expect("banner through the relay");
+        let took = started.elapsed();
+        assert!(banner.starts_with("SSH-2.0-"), "{banner:?}");
+        assert!(
+            took >= 2 * delay && took < 2 * delay + Duration::from_millis(200),
+            "{}: banner after {took:?}, the relay says {:?} per round trip",
+            node.hostname,
+            2 * delay
+        );
+    }
+
+    // swarmadm goes through it, with the nodes' own host keys.
+    let status = common::swarmadm()
+        .args(["status", "-i"])
+        .arg(lab.info.inventory_toml())
+        .output()
+        .expect("run swarmadm status");
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        status.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("root@{}", lab.info.nodes[1].ssh_addr())),
+        "{stdout}"
+    );
+
+    let relays = || -> Vec<(u32, String)> {
+        let marker = format!("lab relay --for {} ", lab.dir.display());
+        common::all_processes()
+            .into_iter()
+            .filter(|(_, cmd)| cmd.contains(&marker))
+            .collect()
+    };
+    assert_eq!(relays().len(), 1, "one relay serves the lab");
+    let report = lab::down(&lab.name, &lab.dir).expect("lab down");
+    assert!(report.processes > 0);
+    assert_eq!(relays(), Vec::new(), "lab down left the relay running");
+    let left = common::leftovers(lab.name.as_str(), &lab.dir);
+    assert!(left.is_empty(), "lab down left {left:?}");
+}

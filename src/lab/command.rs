@@ -10,6 +10,7 @@ use super::LabError;
 use super::down::DownReport;
 use super::layout::{self, LabInfo, LabName, Subnet};
 use super::reach::Reachability;
+use super::relay::Route;
 use super::status::LabStatus;
 use super::up::UpOptions;
 
@@ -39,6 +40,25 @@ pub enum LabCommand {
     Down(SelectArgs),
     /// Show whether each node's dockerd and sshd run and answer; exits 1 if any does not
     Status(StatusArgs),
+    /// The latency relay `lab up --latency` starts (runs until killed)
+    #[command(hide = true)]
+    Relay(RelayArgs),
+}
+
+/// `lab relay` arguments: what `lab up` passes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RelayArgs {
+    /// The lab dir this relay serves: `lab down` finds the relay by it
+    #[arg(long = "for", value_name = "DIR")]
+    pub lab_dir: PathBuf,
+
+    /// The delay each way
+    #[arg(long, value_name = "DURATION", value_parser = parse_delay)]
+    pub delay: Duration,
+
+    /// LISTEN=TARGET, both ip:port
+    #[arg(value_name = "ROUTE", required = true)]
+    pub routes: Vec<Route>,
 }
 
 /// `lab status` arguments.
@@ -58,6 +78,8 @@ const UP_EXAMPLES: &str = "\
 Examples:
   sudo swarmadm lab up
   sudo swarmadm lab up --name big --managers 3 --workers 30 --subnet 10.213.7.0/24
+  sudo swarmadm lab up --latency 25ms           # nodes 50 ms (round trip) away
+  sudo swarmadm lab up --worker-dockerd /var/tmp/swarmadm-engines/docker-26.1
   swarmadm status -i /var/tmp/swarmadm-lab/lab/inventory.toml
   sudo swarmadm lab down";
 
@@ -104,6 +126,45 @@ pub struct UpArgs {
     /// takes .(11+I); must not overlap a route of this host
     #[arg(long, value_name = "CIDR", default_value = layout::DEFAULT_SUBNET, value_parser = parse_subnet)]
     pub subnet: Subnet,
+
+    /// Make the nodes far away: a relay in front of every sshd delays each
+    /// direction by this much (25ms gives a 50 ms round trip); the inventory
+    /// and ssh config then point at the relay (the bridge address, port
+    /// 22000 + I)
+    #[arg(long, value_name = "DURATION", value_parser = parse_delay)]
+    pub latency: Option<Duration>,
+
+    /// Run every node's dockerd from an unpacked engine: DIR holds
+    /// usr/sbin/dockerd and its containerd (bench/fetch-engine makes one)
+    #[arg(long, value_name = "DIR")]
+    pub dockerd: Option<PathBuf>,
+
+    /// The same for the managers only (overrides --dockerd)
+    #[arg(long, value_name = "DIR")]
+    pub manager_dockerd: Option<PathBuf>,
+
+    /// The same for the workers only (overrides --dockerd)
+    #[arg(long, value_name = "DIR")]
+    pub worker_dockerd: Option<PathBuf>,
+}
+
+/// A delay such as `25ms`, `0.5s` or `1500us`.
+fn parse_delay(s: &str) -> Result<Duration, String> {
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &s[digits.len()..];
+    let value: f64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}`: write a delay as a number and a unit, e.g. 25ms"))?;
+    let seconds = match unit {
+        "s" => value,
+        "ms" => value / 1e3,
+        "us" => value / 1e6,
+        _ => return Err(format!("`{s}`: the unit must be s, ms or us, e.g. 25ms")),
+    };
+    if !(0.0..=60.0).contains(&seconds) {
+        return Err(format!("`{s}`: a delay is 0 to 60 s"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 fn parse_name(s: &str) -> Result<LabName, String> {
@@ -122,6 +183,12 @@ impl UpArgs {
             managers: usize::from(self.managers),
             workers: usize::from(self.workers),
             subnet: self.subnet,
+            latency: self.latency,
+            manager_engine: self
+                .manager_dockerd
+                .clone()
+                .or_else(|| self.dockerd.clone()),
+            worker_engine: self.worker_dockerd.clone().or_else(|| self.dockerd.clone()),
             ..UpOptions::new(self.select.name.clone())
         }
     }
@@ -156,6 +223,10 @@ pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
         LabCommand::Down(select) => {
             let report = super::down(&select.name, &select.dir())?;
             print!("{}", down_summary(&select.name, &report));
+            Ok(ExitCode::SUCCESS)
+        }
+        LabCommand::Relay(args) => {
+            super::relay::serve(&args.routes, args.delay)?;
             Ok(ExitCode::SUCCESS)
         }
         LabCommand::Status(args) => {
@@ -243,12 +314,26 @@ fn up_summary(lab: &LabInfo, select: &SelectArgs, seconds: f64) -> String {
         lab.subnet,
         lab.bridge
     );
-    for node in &lab.nodes {
+    if let Some(delay) = lab.latency {
         out.push_str(&format!(
-            "  {:width$}  {:15}  {}\n",
+            "SSH goes through a latency relay: {} ms each way, {} ms round trip\n\n",
+            delay.as_secs_f64() * 1e3,
+            delay.as_secs_f64() * 2e3
+        ));
+    }
+    for node in &lab.nodes {
+        let mut extra = String::new();
+        if node.relay.is_some() {
+            extra.push_str(&format!("  ssh {}", node.ssh_addr()));
+        }
+        if let Some(engine) = &node.engine {
+            extra.push_str(&format!("  engine {}", engine.display()));
+        }
+        out.push_str(&format!(
+            "  {:width$}  {:15}  {:7}{extra}\n",
             node.hostname,
             node.ip.to_string(),
-            node.role
+            node.role.to_string()
         ));
     }
     let dir = lab.dir.display();

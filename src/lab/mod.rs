@@ -26,10 +26,11 @@ mod neigh;
 mod probe;
 mod procs;
 mod reach;
+mod relay;
 mod status;
 mod up;
 
-pub use command::{LabArgs, LabCommand, SelectArgs, StatusArgs, UpArgs, run};
+pub use command::{LabArgs, LabCommand, RelayArgs, SelectArgs, StatusArgs, UpArgs, run};
 pub use daemon::{Daemon, daemon_pid, start_daemon, stop_daemon};
 pub use down::{DownReport, down};
 pub use error::LabError;
@@ -39,6 +40,7 @@ pub use layout::{
 };
 pub use neigh::{Raised, Threshold};
 pub use reach::{Reachability, Unreachable, reach};
+pub use relay::Route;
 pub use status::{LabStatus, NodeStatus, load, status};
 pub use up::{DEFAULT_READY_TIMEOUT, UpOptions, UpReport, bring_up, up};
 

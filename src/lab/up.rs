@@ -36,6 +36,18 @@ pub struct UpOptions {
     pub workers: usize,
     pub subnet: Subnet,
     pub ready_timeout: Duration,
+    /// Put a latency relay in front of every node's sshd that delays each
+    /// direction by this much (so the round trip is twice it).
+    pub latency: Option<Duration>,
+    /// The swarmadm binary that runs the relay (`swarmadm lab relay`);
+    /// by default this process's own, or the `swarmadm` next to the test
+    /// binary that runs this.
+    pub relay_program: Option<PathBuf>,
+    /// The unpacked engine (holding `usr/sbin/dockerd`) the managers run;
+    /// `None` is the host's dockerd.
+    pub manager_engine: Option<PathBuf>,
+    /// The same for the workers.
+    pub worker_engine: Option<PathBuf>,
 }
 
 impl UpOptions {
@@ -48,6 +60,10 @@ impl UpOptions {
             workers: 3,
             subnet: Subnet::DEFAULT,
             ready_timeout: DEFAULT_READY_TIMEOUT,
+            latency: None,
+            relay_program: None,
+            manager_engine: None,
+            worker_engine: None,
         }
     }
 }
@@ -69,8 +85,25 @@ pub fn up(opts: &UpOptions) -> Result<LabInfo, LabError> {
 /// [`up`], also saying what it changed on the host.
 pub fn bring_up(opts: &UpOptions) -> Result<UpReport, LabError> {
     let dir = std::path::absolute(&opts.dir).map_err(|e| LabError::io("resolve", &opts.dir, e))?;
-    let mut lab = LabInfo::plan(&opts.name, &dir, opts.subnet, opts.managers, opts.workers)?;
+    let mut lab = LabInfo::plan(&opts.name, &dir, opts.subnet, opts.managers, opts.workers)?
+        .with_engines(
+            opts.manager_engine.as_deref(),
+            opts.worker_engine.as_deref(),
+        );
+    if let Some(delay) = opts.latency {
+        lab = lab.with_latency(delay);
+    }
     let tools = host::preflight()?;
+    for engine in [&opts.manager_engine, &opts.worker_engine]
+        .into_iter()
+        .flatten()
+    {
+        check_engine(engine)?;
+    }
+    let relay = match opts.latency {
+        Some(_) => Some(relay_program(opts.relay_program.as_deref())?),
+        None => None,
+    };
     check_free(&lab)?;
     let table = neigh::usage();
     let raised = neigh::size_for(lab.nodes.len())?;
@@ -84,9 +117,117 @@ pub fn bring_up(opts: &UpOptions) -> Result<UpReport, LabError> {
         start_node(&lab, node)
     })?;
     wait_ready(&lab, opts.ready_timeout, table)?;
+    if let (Some(program), Some(delay)) = (relay, lab.latency) {
+        start_relay(&lab, &program, delay)?;
+        wait_relay(&lab, delay)?;
+    }
     record_sessions(&mut lab);
     write_state(&lab)?;
     Ok(UpReport { lab, raised })
+}
+
+/// An engine dir must hold an executable `usr/sbin/dockerd`, and its path
+/// ends up in a shell script: keep it to characters that need no quoting.
+fn check_engine(dir: &Path) -> Result<(), LabError> {
+    let bad = |reason: &str| LabError::BadEngine {
+        dir: dir.to_path_buf(),
+        reason: reason.to_owned(),
+    };
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+@,=".contains(c);
+    if !dir.is_absolute() || !dir.to_str().is_some_and(|d| d.chars().all(plain)) {
+        return Err(bad(
+            "give an absolute path of letters, digits and / . _ - + @ , =",
+        ));
+    }
+    let dockerd = dir.join("usr/sbin/dockerd");
+    let executable =
+        fs::metadata(&dockerd).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if !executable {
+        return Err(bad(
+            "it has no executable usr/sbin/dockerd; unpack an engine there with bench/fetch-engine (`just fetch-engine`)",
+        ));
+    }
+    Ok(())
+}
+
+/// The swarmadm binary that runs the relay: the one given, else this one,
+/// else (when this is a test binary in cargo's `target/<profile>/deps`)
+/// the `swarmadm` cargo built beside it.
+fn relay_program(given: Option<&Path>) -> Result<PathBuf, LabError> {
+    if let Some(program) = given {
+        return Ok(program.to_path_buf());
+    }
+    let me = std::env::current_exe().map_err(|e| LabError::io("find", "this program", e))?;
+    if me
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("swarmadm"))
+    {
+        return Ok(me);
+    }
+    let beside = me
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("swarmadm"));
+    beside.filter(|p| p.is_file()).ok_or_else(|| LabError::BadEngine {
+        dir: me.clone(),
+        reason: "the latency relay runs as `swarmadm lab relay`, and no swarmadm binary was found beside this program; set UpOptions::relay_program".into(),
+    })
+}
+
+/// Starts the lab's latency relay in a session of its own, detached from
+/// us like the nodes; `down` finds it by `--for <lab dir>`.
+fn start_relay(lab: &LabInfo, program: &Path, delay: Duration) -> Result<(), LabError> {
+    let log = append(&lab.relay_log())?;
+    let log2 = log
+        .try_clone()
+        .map_err(|e| LabError::io("open", lab.relay_log(), e))?;
+    let routes: Vec<String> = lab
+        .nodes
+        .iter()
+        .filter_map(|n| Some(format!("{}={}:22", n.relay?, n.ip)))
+        .collect();
+    let mut command = Command::new("setsid");
+    command
+        .arg("-f")
+        .arg(program)
+        .args(["lab", "relay", "--for"])
+        .arg(&lab.dir)
+        .arg("--delay")
+        .arg(format!("{}us", delay.as_micros()))
+        .args(&routes)
+        .env_clear()
+        .env("PATH", host::node_path())
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2);
+    host::run_command(command, "starting the latency relay", None).map(drop)
+}
+
+/// Waits until every node's sshd greets through the relay.
+fn wait_relay(lab: &LabInfo, delay: Duration) -> Result<(), LabError> {
+    const TIMEOUT: Duration = Duration::from_secs(30);
+    let probe_timeout = delay * 4 + Duration::from_secs(1);
+    let deadline = Instant::now() + TIMEOUT;
+    let late = parallel(&lab.nodes, |node| {
+        let addr = std::net::SocketAddr::V4(node.ssh_addr());
+        while !probe::ssh_banner_at(addr, probe_timeout) {
+            if Instant::now() >= deadline {
+                return Ok(Some((node.hostname.clone(), addr.to_string())));
+            }
+            thread::sleep(POLL_INTERVAL);
+        }
+        Ok(None)
+    })?;
+    match late.into_iter().flatten().next() {
+        None => Ok(()),
+        Some((node, addr)) => Err(LabError::RelayNotReady {
+            lab: lab.name.to_string(),
+            node,
+            addr,
+            seconds: TIMEOUT.as_secs(),
+            log: lab.relay_log(),
+        }),
+    }
 }
 
 /// Refuses to start over a lab that is up, its leftovers, or a subnet that
