@@ -299,6 +299,9 @@ fn a_latency_lab_reaches_sshd_through_the_relay_and_down_leaves_no_relay() {
             .collect()
     };
     assert_eq!(relays().len(), 1, "one relay serves the lab");
+    let status = lab::status(&lab.name, &lab.dir).expect("lab status");
+    assert_eq!(status.relay_running, Some(true));
+    assert!(status.all_up());
     let report = lab::down(&lab.name, &lab.dir).expect("lab down");
     assert!(report.processes > 0);
     assert_eq!(relays(), Vec::new(), "lab down left the relay running");

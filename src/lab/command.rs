@@ -434,6 +434,18 @@ fn status_table(status: &LabStatus) -> String {
             status.nodes.len()
         )),
     }
+    if let (Some(running), Some(delay)) = (status.relay_running, lab.latency) {
+        let state = if running {
+            "running"
+        } else {
+            "NOT running: SSH to the nodes fails"
+        };
+        out.push_str(&format!(
+            "latency relay ({} ms each way, log {}): {state}\n",
+            delay.as_secs_f64() * 1e3,
+            lab.relay_log().display()
+        ));
+    }
     if let Some(cause) = &status.cause {
         out.push_str(&format!("cause: {cause}\n"));
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::daemon::{Daemon, daemon_pid};
 use super::layout::{self, LabInfo, LabName};
-use super::{LabError, host, neigh, probe};
+use super::{LabError, host, neigh, probe, procs};
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -20,13 +20,24 @@ pub struct LabStatus {
     /// Why nodes did not answer, when the host's neighbour table overflowed
     /// while they were probed.
     pub cause: Option<String>,
+    /// For a lab with a latency relay: whether the relay runs.
+    pub relay_running: Option<bool>,
 }
 
 impl LabStatus {
-    /// Whether every daemon of every node runs and answers.
+    /// Whether every daemon of every node runs and answers, and the latency
+    /// relay runs if the lab has one.
     pub fn all_up(&self) -> bool {
-        self.nodes.iter().all(NodeStatus::is_up)
+        self.nodes.iter().all(NodeStatus::is_up) && self.relay_running != Some(false)
     }
+}
+
+/// Whether the latency relay of the lab in `dir` runs.
+pub(crate) fn relay_running(dir: &Path) -> bool {
+    let marker = format!("lab relay --for {} ", dir.display());
+    procs::snapshot()
+        .iter()
+        .any(|p| p.is_alive() && procs::cmdline(p.pid).contains(&marker))
 }
 
 /// One node: its processes and whether they answer.
@@ -122,5 +133,11 @@ pub fn status(name: &LabName, dir: &Path) -> Result<LabStatus, LabError> {
     } else {
         neigh::overflow_since(Some(table))
     };
-    Ok(LabStatus { lab, nodes, cause })
+    let relay_running = lab.latency.map(|_| relay_running(&lab.dir));
+    Ok(LabStatus {
+        lab,
+        nodes,
+        cause,
+        relay_running,
+    })
 }
