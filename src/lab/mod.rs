@@ -11,9 +11,15 @@
 //! for the lab, and only ever connects to the lab's own addresses and
 //! sockets. It knows nothing about swarms; bootstrapping one is `apply`'s job.
 //!
-//! Everything is synchronous (std processes and threads). The CLI is
-//! [`run`]; tests and benchmarks use [`up`], [`down`], [`status`] and the
-//! daemon controls directly.
+//! It also owns what the host needs for a lab to behave: the kernel's
+//! neighbour table sized for the node count (`neigh`), an optional latency
+//! relay in front of every sshd that makes the nodes far away (`relay`),
+//! and the engine each node runs (the host's dockerd or an unpacked one).
+//!
+//! Everything is synchronous (std processes and threads), except the relay,
+//! a process of its own on a tokio runtime. The CLI is [`run`]; tests and
+//! benchmarks use [`up`], [`down`], [`status`], [`reach`] and the daemon
+//! controls directly.
 
 mod command;
 mod daemon;
