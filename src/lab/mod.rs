@@ -41,8 +41,8 @@ pub use daemon::{Daemon, daemon_pid, start_daemon, stop_daemon};
 pub use down::{DownReport, down};
 pub use error::LabError;
 pub use layout::{
-    DEFAULT_NAME, DEFAULT_PARENT_DIR, DEFAULT_SUBNET, LabInfo, LabName, LabNode, MAX_NODES, Role,
-    Subnet, default_dir,
+    DEFAULT_NAME, DEFAULT_PARENT_DIR, DEFAULT_SUBNET, LabInfo, LabName, LabNode, MAX_NODES,
+    RELAY_FIRST_PORT, Role, Subnet, default_dir,
 };
 pub use neigh::{Raised, Threshold};
 pub use reach::{Reachability, Unreachable, reach};
