@@ -16,7 +16,8 @@
 //! | 30–39   | `tests/verify.rs`                                          |
 //! | 40–44   | `tests/readme.rs`                                          |
 //! | 45–49   | `tests/bench.rs`                                           |
-//! | 100–119 | reserved: `tests/lab_scale.rs` and `tests/engines.rs`      |
+//! | 100–109 | `tests/lab_scale.rs`                                       |
+//! | 110–119 | `tests/engines.rs`                                         |
 //! | 120–139 | `tests/ssh_trust.rs`                                       |
 //! | 140–149 | `tests/safety.rs`                                          |
 //! | 150–179 | reserved: future lifecycle tests                           |
@@ -35,10 +36,7 @@ macro_rules! lab_ids {
 
 /// Ranges kept free for tests being written elsewhere: no id above may fall
 /// into one until its owner registers its own ids here.
-pub const RESERVED: &[(u8, u8, &str)] = &[
-    (100, 119, "tests/lab_scale.rs and tests/engines.rs"),
-    (150, 179, "future lifecycle tests"),
-];
+pub const RESERVED: &[(u8, u8, &str)] = &[(150, 179, "future lifecycle tests")];
 
 lab_ids! {
     // tests/lab.rs
@@ -114,6 +112,20 @@ lab_ids! {
     /// held, not used as a test lab; `bench/run` makes its own lab on this
     /// id's subnet.
     BENCH_QUICK = 45;
+
+    // tests/lab_scale.rs
+    /// the 3+40 lab whose nodes all reach each other
+    SCALE_3_PLUS_40 = 100;
+    /// the latency relay
+    SCALE_LATENCY = 101;
+
+    // tests/engines.rs
+    /// the swarm scenario on dockerd 26.1
+    ENGINES_26 = 110;
+    /// 20.10 managers with 26.1 workers
+    ENGINES_MIXED_OLD_MANAGERS = 111;
+    /// 26.1 managers with 20.10 workers
+    ENGINES_MIXED_NEW_MANAGERS = 112;
 
     // tests/ssh_trust.rs
     /// `revoked_host_keys_are_refused_in_every_mode`
