@@ -173,7 +173,9 @@ pub struct NodeArgs {
     /// Seconds for one Docker API request (at least 1).
     #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
-    /// How many nodes to work on at once (at least 1).
+    /// How many nodes `up` changes at once (joins, updates; at least 1).
+    /// Reading the nodes is not bounded by it: every command reaches up to
+    /// 256 nodes at once.
     #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub parallel: u64,
     /// Output format of the result: `table` fits the terminal, `wide` shows every column.
@@ -502,7 +504,6 @@ async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color
     let report = crate::status::run(
         inventory,
         &args.connector(),
-        args.parallel(),
         &reporter.events(),
     )
     .await;
@@ -556,7 +557,6 @@ async fn verify(
     let report = crate::verify::run(
         inventory,
         &args.nodes.connector(),
-        args.nodes.parallel(),
         &reporter.events(),
     )
     .await;

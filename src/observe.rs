@@ -77,18 +77,24 @@ pub(crate) struct Snapshot<H> {
     pub(crate) connections: usize,
 }
 
-/// Reaches every node of `inventory` (at most `parallel` at once), reads
-/// its `/info`, chooses the inventory's swarm and reads its node list.
+/// How many nodes are reached at once. Observing only reads, so it does not
+/// wait for `--parallel` (which bounds changes): far away, round trips and
+/// not the nodes decide the time. The bound protects file descriptors.
+pub(crate) const OBSERVE_LIMIT: usize = 256;
+
+/// Reaches every node of `inventory` (at most [`OBSERVE_LIMIT`] at once),
+/// reads its `/info`, chooses the inventory's swarm and reads its node
+/// list.
 pub(crate) async fn snapshot<C: Connector>(
     inventory: &Inventory,
     connector: &C,
-    parallel: usize,
     events: &Events,
 ) -> Snapshot<C::Host> {
+    let parallel = OBSERVE_LIMIT;
     let reached: Vec<(NodeName, Reached<C::Host>)> = stream::iter(inventory.nodes.iter())
         .map(|node| async move {
             events.step(&node.name, Step::Connecting);
-            let result = reach(connector, node, events).await;
+            let result: Reached<C::Host> = connector.connect(node).await;
             if let Err(failure) = &result {
                 events.failed(&node.name, failure.to_string());
             }
@@ -121,17 +127,6 @@ pub(crate) async fn snapshot<C: Connector>(
 
 /// A node's host and `/info`, or why it could not be read.
 type Reached<H> = Result<(H, EngineInfo), Failure>;
-
-async fn reach<C: Connector>(
-    connector: &C,
-    node: &crate::inventory::Node,
-    events: &Events,
-) -> Reached<C::Host> {
-    let host = connector.connect(node).await?;
-    events.step(&node.name, Step::Inspecting);
-    let info = host.info().await?;
-    Ok((host, info))
-}
 
 impl<H: SwarmHost> Snapshot<H> {
     /// Chooses the inventory's swarm and reads the node list of it and of

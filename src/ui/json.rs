@@ -398,21 +398,21 @@ mod tests {
     async fn verify_and_status_documents_match_the_schema() {
         let inv = inventory(2);
         let cluster = FakeCluster::converged(&inv);
-        let report = crate::verify::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+        let report = crate::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
         let json = valid("verify", &verify(&report));
         assert_eq!(json["result"], "ok");
         cluster.unreachable("w2");
-        let report = crate::verify::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+        let report = crate::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
         let json = valid("verify", &verify(&report));
         assert_eq!(json["result"], "failed");
         assert_eq!(json["nodes"][2]["error"]["stage"], "tcp");
         cluster.unreachable("m1");
-        let report = crate::verify::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+        let report = crate::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
         let json = valid("verify", &verify(&report));
         assert_eq!(json["result"], "error");
         assert_eq!(json["error"]["kind"], "no_manager");
 
-        let report = crate::status::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+        let report = crate::status::run(&inv, &cluster.connector(), &Events::discard()).await;
         let json = valid("status", &status(&report));
         assert_eq!(json["result"], "failed");
         assert_eq!(json["nodes"][1]["role"], "worker");

@@ -155,7 +155,7 @@ async fn up_with_drift_an_unreachable_and_a_failed_node() {
 }
 
 async fn verify_report(inv: &Inventory, cluster: &FakeCluster) -> crate::verify::VerifyReport {
-    crate::verify::run(inv, &cluster.connector(), 4, &Events::discard()).await
+    crate::verify::run(inv, &cluster.connector(), &Events::discard()).await
 }
 
 #[tokio::test(start_paused = true)]
@@ -185,7 +185,7 @@ async fn status_with_an_unreachable_node() {
     let inv = inventory();
     let cluster = FakeCluster::converged(&inv);
     cluster.unreachable("worker-02");
-    let report = crate::status::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+    let report = crate::status::run(&inv, &cluster.connector(), &Events::discard()).await;
     let fitted = super::status(&report, Layout::Fit(80));
     assert!(!fitted.contains("CLUSTER ID"), "{fitted}");
     assert!(super::status(&report, Layout::Wide).contains("CLUSTER ID"));
