@@ -27,10 +27,12 @@ mod lock;
 mod observe;
 mod plan;
 mod secret;
+mod settings;
 mod ssh;
 mod status;
 mod tunnel;
 mod ui;
+mod unlock;
 mod verify;
 
 pub use cli::run;
