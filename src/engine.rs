@@ -468,6 +468,9 @@ pub(crate) struct InitRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) data_path_port: Option<u16>,
     pub(crate) spec: serde_json::Value,
+    /// Lock managers at rest from the start (autolock).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) auto_lock_managers: bool,
 }
 
 /// Body of `POST /swarm/join`. Its `Debug` is derived, but the token is a

@@ -26,6 +26,7 @@ pub mod lab;
 mod lock;
 mod observe;
 mod plan;
+mod rotate;
 mod secret;
 mod settings;
 mod ssh;

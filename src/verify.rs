@@ -214,6 +214,11 @@ pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
             .push(node_report(inventory, node, info, swarm_node, view));
     }
     report.cluster = cluster_checks(inventory, facts, &claimed);
+    if let Some(swarm) = &facts.swarm {
+        report
+            .cluster
+            .extend(crate::settings::checks(&inventory.swarm, swarm));
+    }
     report
 }
 

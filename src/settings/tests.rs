@@ -73,8 +73,10 @@ fn the_update_keeps_every_other_field_and_the_run_lock() {
 
 #[test]
 fn autolock_is_planned_and_written_into_the_encryption_config() {
-    let mut swarm = SwarmSettings::default();
-    swarm.autolock = Some(true);
+    let swarm = SwarmSettings {
+        autolock: Some(true),
+        ..SwarmSettings::default()
+    };
     let plan = plan(&swarm, &object(engine_spec()));
     assert_eq!(plan.changes.len(), 1);
     assert_eq!(plan.changes[0].key, "autolock");
@@ -85,10 +87,12 @@ fn autolock_is_planned_and_written_into_the_encryption_config() {
 
 #[test]
 fn init_only_values_are_reported_not_changed() {
-    let mut swarm = SwarmSettings::default();
-    swarm.default_addr_pool = vec!["10.20.0.0/16".into()];
-    swarm.subnet_size = Some(26);
-    swarm.data_path_port = Some(4789);
+    let swarm = SwarmSettings {
+        default_addr_pool: vec!["10.20.0.0/16".into()],
+        subnet_size: Some(26),
+        data_path_port: Some(4789),
+        ..SwarmSettings::default()
+    };
     let plan = plan(&swarm, &object(engine_spec()));
     assert!(!plan.has_changes());
     let keys: Vec<&str> = plan.init_only.iter().map(|d| d.key).collect();
@@ -134,4 +138,177 @@ fn durations_show_in_their_largest_even_unit() {
     assert_eq!(show_duration(Duration::from_secs(7200)), "2h");
     assert_eq!(show_duration(Duration::from_secs(5)), "5s");
     assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
+}
+
+/// `up` with settings and autolock, against the fake cluster.
+mod up {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::apply::{
+        Action, KeyFileOutcome, NodeResult, RunError, SettingsOutcome, UpOptions, up,
+    };
+    use crate::engine::LocalState;
+    use crate::events::Events;
+    use crate::fake::FakeCluster;
+    use crate::inventory::{Inventory, Role, test_node};
+    use crate::secret::Secret;
+    use crate::unlock::KeyOptions;
+
+    fn inventory(swarm: SwarmSettings) -> Inventory {
+        Inventory {
+            source: PathBuf::from("test.toml"),
+            swarm,
+            nodes: vec![
+                test_node("m1", Role::Leader, "m1.example"),
+                test_node("m2", Role::Manager, "m2.example"),
+                test_node("m3", Role::Manager, "m3.example"),
+                test_node("w1", Role::Worker, "w1.example"),
+            ],
+        }
+    }
+
+    fn options(dry_run: bool, file: Option<PathBuf>) -> UpOptions {
+        UpOptions {
+            parallel: 4,
+            dry_run,
+            plan: crate::plan::PlanOptions::default(),
+            break_lock: false,
+            keys: KeyOptions { file, env: None },
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn settings_converge_in_one_update_under_the_lock_and_a_rerun_changes_nothing() {
+        let inv = inventory(wanted_settings());
+        let cluster = FakeCluster::converged(&inv);
+        let connector = cluster.connector();
+        let outcome = up(&inv, &connector, &options(false, None), &Events::discard()).await;
+        assert_eq!(outcome.exit_code(), 0, "{outcome:?}");
+        assert!(
+            matches!(outcome.settings, Some(SettingsOutcome::Applied { ref changes }) if changes.len() == 3)
+        );
+        // Lock, settings, unlock: three spec updates, no node change.
+        assert_eq!(cluster.log(), ["swarm update"; 3]);
+        let spec = cluster.spec();
+        assert_eq!(spec["Orchestration"]["TaskHistoryRetentionLimit"], 2);
+        assert_eq!(spec["Labels"]["team"], "infra");
+        assert!(spec["Labels"].get(crate::lock::LOCK_LABEL).is_none());
+        let again = up(
+            &inv,
+            &cluster.connector(),
+            &options(false, None),
+            &Events::discard(),
+        )
+        .await;
+        assert_eq!(again.settings, None);
+        assert_eq!(cluster.log().len(), 3, "the rerun changed nothing");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dry_run_shows_the_settings_and_changes_nothing() {
+        let inv = inventory(wanted_settings());
+        let cluster = FakeCluster::converged(&inv);
+        let outcome = up(
+            &inv,
+            &cluster.connector(),
+            &options(true, None),
+            &Events::discard(),
+        )
+        .await;
+        assert!(outcome.plan.has_changes());
+        assert!(matches!(
+            outcome.settings,
+            Some(SettingsOutcome::Planned { .. })
+        ));
+        let text = crate::ui::render::up(&outcome, crate::ui::Layout::Wide);
+        assert!(
+            text.contains("swarm settings: task_history_limit 0 → 2"),
+            "{text}"
+        );
+        assert!(cluster.log().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_swarm_gets_its_settings_and_autolock_at_init_and_the_key_file() {
+        let mut swarm = wanted_settings();
+        swarm.autolock = Some(true);
+        let inv = inventory(swarm);
+        let cluster = FakeCluster::new(&inv);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("unlock.key");
+        let outcome = up(
+            &inv,
+            &cluster.connector(),
+            &options(false, Some(path.clone())),
+            &Events::discard(),
+        )
+        .await;
+        assert_eq!(outcome.exit_code(), 0, "{outcome:?}");
+        let init = &cluster.inits()[0];
+        assert!(init.auto_lock_managers);
+        assert_eq!(init.spec["Orchestration"]["TaskHistoryRetentionLimit"], 2);
+        assert!(matches!(
+            outcome.unlock_key_file,
+            Some(KeyFileOutcome::Written { .. })
+        ));
+        let key = cluster.unlock_key().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{key}\n"));
+        let json = serde_json::to_string(&outcome).unwrap();
+        assert!(!json.contains("SWMKEY"), "{json}");
+        // Written once: the next run finds it and leaves it.
+        let again = up(
+            &inv,
+            &cluster.connector(),
+            &options(false, Some(path.clone())),
+            &Events::discard(),
+        )
+        .await;
+        assert!(
+            matches!(again.unlock_key_file, Some(KeyFileOutcome::Kept { .. })),
+            "{again:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn autolock_without_a_key_file_changes_nothing() {
+        let mut swarm = wanted_settings();
+        swarm.autolock = Some(true);
+        let inv = inventory(swarm);
+        let cluster = FakeCluster::new(&inv);
+        let outcome = up(
+            &inv,
+            &cluster.connector(),
+            &options(false, None),
+            &Events::discard(),
+        )
+        .await;
+        assert!(
+            matches!(outcome.error, Some(RunError::KeyFile(_))),
+            "{outcome:?}"
+        );
+        assert!(cluster.log().is_empty());
+        assert_eq!(cluster.state_of("m1"), LocalState::Inactive);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn up_with_the_key_unlocks_a_locked_manager_first() {
+        let inv = inventory(SwarmSettings::default());
+        let cluster = FakeCluster::converged(&inv);
+        let mut spec = cluster.spec();
+        spec["EncryptionConfig"] = json!({ "AutoLockManagers": true });
+        cluster.set_spec(spec);
+        cluster.locked("m2");
+        let mut opts = options(false, None);
+        opts.keys.env = cluster.unlock_key().map(Secret::new);
+        let outcome = up(&inv, &cluster.connector(), &opts, &Events::discard()).await;
+        assert_eq!(outcome.exit_code(), 0, "{outcome:?}");
+        let m2 = outcome
+            .nodes
+            .iter()
+            .find(|n| n.name.as_str() == "m2")
+            .unwrap();
+        assert_eq!(m2.result, NodeResult::Done(vec![Action::Unlocked]));
+        assert_eq!(cluster.state_of("m2"), LocalState::Active);
+    }
 }
