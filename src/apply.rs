@@ -596,7 +596,8 @@ async fn check_key_file<H: SwarmHost>(
 }
 
 /// Why `up` refuses autolock without a key file.
-pub(crate) const NO_KEY_FILE: &str = "the inventory asks for autolock, but no --unlock-key-file PATH      was given: the unlock key must be kept somewhere, and swarmadm never prints it; nothing was changed";
+pub(crate) const NO_KEY_FILE: &str = "the inventory asks for autolock, but no --unlock-key-file PATH was given: \
+     the unlock key must be kept somewhere, and swarmadm never prints it; nothing was changed";
 
 /// After the run: with autolock on, the unlock key goes into the key file
 /// (once; a file that holds it already is left alone).

@@ -561,7 +561,8 @@ async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color
 async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre::Result<u8> {
     let keys = key_options(args.unlock_key_file.as_ref());
     // Refused before any node is reached: nothing changes.
-    if inventory.swarm.autolock == Some(true) && keys.file.is_none() {
+    let dry_run = args.dry_run || args.check;
+    if inventory.swarm.autolock == Some(true) && keys.file.is_none() && !dry_run {
         color_eyre::eyre::bail!("{}", crate::apply::NO_KEY_FILE);
     }
     if let Some(path) = &keys.file

@@ -59,12 +59,15 @@ pub(crate) struct RotateReport {
     pub(crate) rotated: Vec<Rotated>,
     /// Set when nothing could be rotated.
     pub(crate) error: Option<String>,
-    pub(crate) note: &'static str,
+    /// What the rotation means for the members.
+    pub(crate) notes: Vec<&'static str>,
 }
 
-/// Said with every rotation: the members are not affected.
+/// Said with every token rotation: the members are not affected.
 pub(crate) const NOTE: &str = "existing members are not affected: nodes that already joined keep \
      working; only new joins need the new token";
+const KEY_NOTE: &str = "running managers stay unlocked; a manager that restarts needs the new key";
+const CA_NOTE: &str = "members are not affected: each got a certificate from the new root CA";
 
 impl RotateReport {
     pub(crate) fn exit_code(&self) -> u8 {
@@ -83,7 +86,7 @@ impl RotateReport {
             source: None,
             rotated: Vec::new(),
             error: Some(error),
-            note: NOTE,
+            notes: Vec::new(),
         }
     }
 }
@@ -197,7 +200,14 @@ async fn rotate<H: SwarmHost>(
         source: Some(name.clone()),
         rotated,
         error: None,
-        note: NOTE,
+        notes: [
+            (options.worker || options.manager, NOTE),
+            (options.unlock_key, KEY_NOTE),
+            (options.ca, CA_NOTE),
+        ]
+        .into_iter()
+        .filter_map(|(said, note)| said.then_some(note))
+        .collect(),
     })
 }
 

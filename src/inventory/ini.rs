@@ -8,7 +8,10 @@
 //! spellings) and swarmadm's own (`swarm_advertise_addr`,
 //! `swarm_availability`, `swarm_label_<key>`, `docker_socket`) are used;
 //! other variables and other groups are ignored, but a `swarm_*` variable or
-//! a group name that looks like a typo of ours is an error. This module does
+//! a group name that looks like a typo of ours is an error. Swarm-wide
+//! variables (`swarm_autolock`, the settings of TOML's `[swarm.settings]`,
+//! `swarm_cluster_label_<key>`) are read from `[all:vars]` and the `:vars`
+//! of our groups, which must agree; anywhere else they are an error. This module does
 //! not implement Ansible's patterns, templates, plugins or YAML inventories.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};

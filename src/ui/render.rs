@@ -513,7 +513,9 @@ pub(crate) fn rotate(report: &RotateReport, layout: Layout) -> String {
     for r in report.rotated.iter().filter(|r| r.ok) {
         out.push_str(&wrap(&format!("{}: {}", r.what, r.detail), width, 2));
     }
-    out.push_str(&wrap(&format!("note: {}", report.note), width, 2));
+    for note in &report.notes {
+        out.push_str(&wrap(&format!("note: {note}"), width, 2));
+    }
     let source = report
         .source
         .as_ref()
