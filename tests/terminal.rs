@@ -450,6 +450,8 @@ fn man_pages_render_for_every_command() {
         "swarmadm-verify",
         "swarmadm-lab",
         "swarmadm-completions",
+        "swarmadm-rotate-tokens",
+        "swarmadm-unlock",
         "swarm-up",
         "swarm-verify",
     ] {

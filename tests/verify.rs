@@ -166,15 +166,7 @@ fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
         Duration::from_secs(60),
         || lab.api("swarm-manager-03").info()["Swarm"]["ControlAvailable"] == false,
     );
-    // The engine may drop the connection while it leaves: what counts is
-    // that it ends up out of the swarm.
-    let socket = lab.socket("swarm-manager-03");
-    let _ = common::http_request(&socket, "POST", "/v1.41/swarm/leave?force=true", "{}");
-    wait_until(
-        "swarm-manager-03 to leave the swarm",
-        Duration::from_secs(60),
-        || lab.api("swarm-manager-03").info()["Swarm"]["LocalNodeState"] == "inactive",
-    );
+    lab.api("swarm-manager-03").leave_swarm();
     let run = verify(&inv).expect_code(1);
     let d = deltas(run.json());
     assert!(

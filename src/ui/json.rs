@@ -344,6 +344,7 @@ mod tests {
             dry_run,
             plan: PlanOptions::default(),
             break_lock: false,
+            keys: crate::unlock::KeyOptions::default(),
         }
     }
 

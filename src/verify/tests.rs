@@ -111,6 +111,7 @@ fn facts(infos: Vec<Result<EngineInfo, Failure>>, view: Option<&ClusterView>) ->
         view: view.cloned(),
         others: vec![],
         no_leader: false,
+        swarm: None,
     }
 }
 

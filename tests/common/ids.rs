@@ -20,7 +20,9 @@
 //! | 110–119 | `tests/engines.rs`                                         |
 //! | 120–139 | `tests/ssh_trust.rs`                                       |
 //! | 140–149 | `tests/safety.rs`                                          |
-//! | 150–179 | reserved: future lifecycle tests                           |
+//! | 150–159 | reserved: future lifecycle tests (prune, remove, down, context) |
+//! | 160–169 | `tests/lifecycle_swarm.rs`                                 |
+//! | 170–179 | reserved: future lifecycle tests                           |
 //! | 180–189 | `tests/terminal.rs`                                        |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
@@ -36,7 +38,14 @@ macro_rules! lab_ids {
 
 /// Ranges kept free for tests being written elsewhere: no id above may fall
 /// into one until its owner registers its own ids here.
-pub const RESERVED: &[(u8, u8, &str)] = &[(150, 179, "future lifecycle tests")];
+pub const RESERVED: &[(u8, u8, &str)] = &[
+    (
+        150,
+        159,
+        "future lifecycle tests (prune, remove, down, context)",
+    ),
+    (170, 179, "future lifecycle tests"),
+];
 
 lab_ids! {
     // tests/lab.rs
@@ -146,6 +155,14 @@ lab_ids! {
     SAFETY_HUNG_ENGINE = 143;
     /// `two_concurrent_ups_converge_once`
     SAFETY_CONCURRENT = 144;
+
+    // tests/lifecycle_swarm.rs
+    /// `rotate_tokens_gives_new_tokens_and_a_new_worker_joins_with_them`
+    LIFECYCLE_ROTATE_TOKENS = 160;
+    /// `autolock_keeps_the_key_in_a_private_file_and_unlock_unlocks_a_restarted_manager`
+    LIFECYCLE_AUTOLOCK = 161;
+    /// `settings_from_the_inventory_are_applied_once_and_verify_flags_a_hand_change`
+    LIFECYCLE_SETTINGS = 162;
 
     // tests/terminal.rs
     /// `a_cold_up_at_80_columns_fits_and_leaves_no_bar_behind`
