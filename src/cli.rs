@@ -596,12 +596,7 @@ fn print_result(
 async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let reporter = Reporter::start(Mode::choose(args.verbosity()), &names, sink);
-    let report = crate::status::run(
-        inventory,
-        &args.connector(),
-        &reporter.events(),
-    )
-    .await;
+    let report = crate::status::run(inventory, &args.connector(), &reporter.events()).await;
     reporter.finish().await;
     print_result(
         args,
@@ -670,7 +665,6 @@ async fn rotate_tokens(
         ca: args.ca,
         ca_timeout: Duration::from_secs(args.ca_timeout),
         keys: key_options(args.unlock_key_file.as_ref()),
-        parallel: args.nodes.parallel(),
     };
     let report = crate::rotate::run(
         inventory,
@@ -719,12 +713,7 @@ async fn verify(
 ) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
-    let report = crate::verify::run(
-        inventory,
-        &args.nodes.connector(),
-        &reporter.events(),
-    )
-    .await;
+    let report = crate::verify::run(inventory, &args.nodes.connector(), &reporter.events()).await;
     reporter.finish().await;
     if let Some(path) = &args.junit {
         std::fs::write(path, render::verify_junit(&report)?)

@@ -571,7 +571,14 @@ impl Engine {
         timeout: Duration,
     ) -> Result<(Engine, EngineInfo), EngineError> {
         let http = tunnel::http_client(Arc::clone(&connection), socket);
-        let info = raw_request(&http, timeout, "GET /info", "GET", "http://docker.sock/info", None);
+        let info = raw_request(
+            &http,
+            timeout,
+            "GET /info",
+            "GET",
+            "http://docker.sock/info",
+            None,
+        );
         let (engine, info) = tokio::join!(Engine::connect(connection, socket, timeout), info);
         let engine = engine?;
         let info: bollard::models::SystemInfo = serde_json::from_slice(&info?)

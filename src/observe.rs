@@ -148,24 +148,16 @@ impl<H: SwarmHost> Snapshot<H> {
         self.facts.swarm = None;
         if let Some(id) = self.facts.cluster_id.clone() {
             ids.remove(&id);
-            match self.cluster_view(&id).await {
-                Ok(view) => self.facts.view = Some(view),
+            match self.cluster_view(&id, true).await {
+                Ok((view, swarm)) => {
+                    self.facts.view = Some(view);
+                    self.facts.swarm = swarm;
+                }
                 Err(no_leader) => self.facts.no_leader = no_leader,
             }
         }
-        if let Some(host) = self
-            .facts
-            .view
-            .as_ref()
-            .and_then(|v| self.hosts.get(&v.source))
-        {
-            match host.swarm().await {
-                Ok(swarm) => self.facts.swarm = Some(swarm.object()),
-                Err(e) => tracing::debug!("reading the swarm spec failed: {e}"),
-            }
-        }
         for id in ids {
-            if let Ok(view) = self.cluster_view(&id).await {
+            if let Ok((view, _)) = self.cluster_view(&id, false).await {
                 self.facts.others.push(view);
             }
         }
@@ -174,7 +166,13 @@ impl<H: SwarmHost> Snapshot<H> {
     /// Reads the node list of swarm `cluster_id` from a reachable manager
     /// in it, trying each in turn. When none of them answers: whether one
     /// said the swarm has no leader.
-    async fn cluster_view(&self, cluster_id: &str) -> Result<ClusterView, bool> {
+    /// With `with_swarm`, the swarm object (spec, no tokens) is read from
+    /// the same manager at the same time, saving a round trip far away.
+    async fn cluster_view(
+        &self,
+        cluster_id: &str,
+        with_swarm: bool,
+    ) -> Result<(ClusterView, Option<crate::engine::SwarmObject>), bool> {
         let mut no_leader = false;
         for (name, info) in self.facts.nodes.iter() {
             let Ok(info) = info else { continue };
@@ -187,13 +185,25 @@ impl<H: SwarmHost> Snapshot<H> {
             let Some(host) = self.hosts.get(name) else {
                 continue;
             };
-            match host.nodes().await {
+            let swarm = async {
+                if !with_swarm {
+                    return None;
+                }
+                host.swarm()
+                    .await
+                    .map_err(|e| tracing::debug!("reading the swarm spec failed: {e}"))
+                    .ok()
+                    .map(|s| s.object())
+            };
+            let (nodes, swarm) = tokio::join!(host.nodes(), swarm);
+            match nodes {
                 Ok(nodes) => {
-                    return Ok(ClusterView {
+                    let view = ClusterView {
                         cluster_id: cluster_id.to_owned(),
                         source: name.clone(),
                         nodes,
-                    });
+                    };
+                    return Ok((view, swarm));
                 }
                 Err(e) => {
                     tracing::debug!("{name}: node list failed: {e}");

@@ -174,6 +174,10 @@ struct UpExtra<'a> {
     dry_run: bool,
     plan: &'a crate::plan::Plan,
     strays: &'a [Stray],
+    /// The swarm settings update, when the plan had one.
+    settings: Option<&'a crate::apply::SettingsOutcome>,
+    /// The unlock key file, when the inventory asks for autolock.
+    unlock_key_file: Option<&'a crate::apply::KeyFileOutcome>,
     ssh_connections: usize,
 }
 
@@ -222,6 +226,8 @@ pub(crate) fn up(outcome: &UpOutcome) -> String {
             dry_run: outcome.dry_run,
             plan: &outcome.plan,
             strays: &outcome.strays,
+            settings: outcome.settings.as_ref(),
+            unlock_key_file: outcome.unlock_key_file.as_ref(),
             ssh_connections: outcome.ssh_connections,
         },
     })
