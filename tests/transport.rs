@@ -353,7 +353,8 @@ fn verbose_logs_say_how_each_node_was_reached_and_every_api_call_and_quiet_says_
             run.stderr
         );
         assert!(
-            run.stderr.contains(&format!("{name}: GET /info: ok in ")),
+            run.stderr
+                .contains(&format!("{name}: GET /version and GET /info: ok in ")),
             "no timed API call for {name}:\n{}",
             run.stderr
         );

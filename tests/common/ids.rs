@@ -155,6 +155,8 @@ lab_ids! {
     SAFETY_HUNG_ENGINE = 143;
     /// `two_concurrent_ups_converge_once`
     SAFETY_CONCURRENT = 144;
+    /// `a_join_cut_half_way_is_repaired_by_the_next_up_without_manual_steps`
+    SAFETY_JOIN_CUT = 145;
 
     // tests/lifecycle_swarm.rs
     /// `rotate_tokens_gives_new_tokens_and_a_new_worker_joins_with_them`
