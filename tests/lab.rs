@@ -394,3 +394,49 @@ impl HostSnapshot {
         }
     }
 }
+
+#[test]
+fn lab_status_json_matches_the_schema_and_lab_list_names_the_lab() {
+    require_root();
+    let lab = Lab::up(ids::LAB_STATUS_JSON, 1, 1);
+    // The builder validates the document against schemas/lab-status.schema.json.
+    let run = Swarmadm::new()
+        .lab("status")
+        .lab_at(&lab.name, &lab.dir)
+        .json()
+        .success();
+    let json = run.json();
+    assert_eq!(json["command"], "lab status");
+    assert_eq!(json["result"], "ok");
+    assert_eq!(json["nodes"][0]["role"], "leader");
+    assert_eq!(json["nodes"][1]["engine_answers"], true);
+
+    lab.stop_sshd("swarm-worker-01");
+    let run = Swarmadm::new()
+        .lab("status")
+        .lab_at(&lab.name, &lab.dir)
+        .json()
+        .expect_code(1);
+    let worker = &run.json()["nodes"][1];
+    assert_eq!(worker["error"]["kind"], "down", "{worker}");
+    assert!(
+        worker["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("sshd"),
+        "{worker}"
+    );
+    lab.start_sshd("swarm-worker-01");
+
+    let parent = lab.dir.parent().expect("the test labs' parent dir");
+    let list = Swarmadm::new()
+        .args(["lab", "list", "--parent"])
+        .arg(parent)
+        .success();
+    let line = list
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{} ", lab.name)))
+        .unwrap_or_else(|| panic!("{} not listed:\n{}", lab.name, list.stdout));
+    assert!(line.contains("1+1") && line.contains(" up "), "{line}");
+}

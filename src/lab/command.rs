@@ -40,6 +40,12 @@ pub enum LabCommand {
     Down(SelectArgs),
     /// Show whether each node's dockerd and sshd run and answer; exits 1 if any does not
     Status(StatusArgs),
+    /// List the labs on this host (under /var/tmp/swarmadm-lab) and whether they run
+    List {
+        /// Where to look for labs
+        #[arg(long, value_name = "DIR", default_value = layout::DEFAULT_PARENT_DIR)]
+        parent: PathBuf,
+    },
     /// The latency relay `lab up --latency` starts (runs until killed)
     #[command(hide = true)]
     Relay(RelayArgs),
@@ -72,6 +78,17 @@ pub struct StatusArgs {
     /// a full neighbour table is reported as such
     #[arg(long, value_name = "PORTS", value_delimiter = ',')]
     pub reach: Vec<u16>,
+
+    /// `json`: the result in swarmadm's JSON schema (`schemas/lab-status.schema.json`)
+    #[arg(short, long, value_enum, default_value_t = LabOutput::Table)]
+    pub output: LabOutput,
+}
+
+/// Output format of `lab status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LabOutput {
+    Table,
+    Json,
 }
 
 const UP_EXAMPLES: &str = "\
@@ -232,12 +249,22 @@ pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
         LabCommand::Status(args) => {
             let select = &args.select;
             let status = super::status(&select.name, &select.dir())?;
-            print!("{}", status_table(&status));
             let mut ok = status.all_up();
-            if !args.reach.is_empty() {
+            let found = if args.reach.is_empty() {
+                None
+            } else {
                 let found = super::reach(&status.lab, |_| true, &args.reach, REACH_TIMEOUT)?;
-                print!("{}", reach_summary(&found, &args.reach));
                 ok &= found.all_reached();
+                Some(found)
+            };
+            match args.output {
+                LabOutput::Json => println!("{}", status_json(&status, found.as_ref(), ok)),
+                LabOutput::Table => {
+                    print!("{}", status_table(&status));
+                    if let Some(found) = &found {
+                        print!("{}", reach_summary(found, &args.reach));
+                    }
+                }
             }
             Ok(if ok {
                 ExitCode::SUCCESS
@@ -245,7 +272,115 @@ pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
                 ExitCode::from(1)
             })
         }
+        LabCommand::List { parent } => {
+            print!("{}", list_labs(parent));
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// `lab status -o json`: a document of swarmadm's JSON schema (1), with
+/// the node objects every command shares (`name`, `role`, `node_id`,
+/// `error`).
+fn status_json(status: &LabStatus, found: Option<&Reachability>, ok: bool) -> String {
+    let nodes: Vec<serde_json::Value> = status
+        .lab
+        .nodes
+        .iter()
+        .zip(&status.nodes)
+        .map(|(node, st)| {
+            let down: Vec<&str> = [
+                (!st.dockerd_running, "dockerd is not running"),
+                (st.dockerd_running && !st.engine_answers, "the engine does not answer"),
+                (!st.sshd_running, "sshd is not running"),
+                (st.sshd_running && !st.ssh_answers, "sshd does not answer"),
+            ]
+            .into_iter()
+            .filter_map(|(bad, what)| bad.then_some(what))
+            .collect();
+            serde_json::json!({
+                "name": node.hostname,
+                "role": node.role,
+                "node_id": null,
+                "error": if down.is_empty() {
+                    serde_json::Value::Null
+                } else {
+                    serde_json::json!({"kind": "down", "stage": null, "message": down.join("; ")})
+                },
+                "ip": node.ip.to_string(),
+                "dockerd_running": st.dockerd_running,
+                "sshd_running": st.sshd_running,
+                "engine_answers": st.engine_answers,
+                "ssh_answers": st.ssh_answers,
+            })
+        })
+        .collect();
+    let reach = found.map(|f| {
+        serde_json::json!({
+            "tried": f.tried,
+            "failed": f.failed.iter().map(|x| serde_json::json!({
+                "from": x.from, "to": x.to, "port": x.port, "error": x.error,
+            })).collect::<Vec<_>>(),
+        })
+    });
+    let lab = &status.lab;
+    let doc = serde_json::json!({
+        "schema": 1,
+        "command": "lab status",
+        "result": if ok { "ok" } else { "failed" },
+        "error": null,
+        "nodes": nodes,
+        "lab": {
+            "name": lab.name.as_str(),
+            "subnet": lab.subnet.to_string(),
+            "bridge": lab.bridge,
+            "dir": lab.dir.display().to_string(),
+            "latency_ms": lab.latency.map(|d| d.as_millis() as u64),
+            "relay_running": status.relay_running,
+            "cause": status.cause,
+        },
+        "reach": reach,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// `lab list`: every lab with a `state.json` under `parent`.
+fn list_labs(parent: &Path) -> String {
+    let mut labs: Vec<(String, String)> = std::fs::read_dir(parent)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let dir = entry.path();
+            let name: LabName = entry.file_name().to_str()?.parse().ok()?;
+            let info = super::load(&name, &dir).ok()?;
+            let up = super::status(&name, &dir).is_ok_and(|s| s.all_up());
+            let managers = info.nodes.iter().filter(|n| n.role.is_manager()).count();
+            let line = format!(
+                "{:8}  {:>3}+{:<3}  {:18}  {:4}  {}",
+                name.as_str(),
+                managers,
+                info.nodes.len() - managers,
+                info.subnet.to_string(),
+                if up { "up" } else { "down" },
+                dir.display()
+            );
+            Some((name.as_str().to_owned(), line))
+        })
+        .collect();
+    labs.sort();
+    if labs.is_empty() {
+        return format!("no lab under {}\n", parent.display());
+    }
+    let mut out = format!(
+        "{:8}  {:7}  {:18}  {:4}  {}\n",
+        "NAME", "NODES", "SUBNET", "", "DIR"
+    );
+    for (_, line) in labs {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 /// How long `lab status --reach` waits for each connect.
@@ -291,7 +426,6 @@ fn count(n: usize, what: &str) -> String {
     }
 }
 
-/// How to name this lab on a later command line.
 /// How to call this program in the hints: `swarmadm` when that is on
 /// PATH, else the full path of this binary (`just install` puts it on PATH).
 fn command_name() -> String {
@@ -306,6 +440,7 @@ fn command_name() -> String {
         .unwrap_or_else(|_| "swarmadm".to_owned())
 }
 
+/// How to name this lab on a later command line.
 fn select_flags(select: &SelectArgs) -> String {
     let mut flags = format!("--name {}", select.name);
     if let Some(dir) = &select.dir {

@@ -282,6 +282,7 @@ fn schema_of(json: &Value) -> Option<&'static str> {
         "status" => Some("status"),
         "up" => Some("up"),
         "verify" => Some("verify"),
+        "lab status" => Some("lab-status"),
         _ => None,
     }
 }

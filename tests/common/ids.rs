@@ -16,6 +16,7 @@
 //! | 30–39   | `tests/verify.rs`                                          |
 //! | 40–44   | `tests/readme.rs`                                          |
 //! | 45–49   | `tests/bench.rs`                                           |
+//! | 50–59   | `tests/lab.rs` (more)                                      |
 //! | 100–109 | `tests/lab_scale.rs`                                       |
 //! | 110–119 | `tests/engines.rs`                                         |
 //! | 120–139 | `tests/ssh_trust.rs`                                       |
@@ -121,6 +122,10 @@ lab_ids! {
     /// held, not used as a test lab; `bench/run` makes its own lab on this
     /// id's subnet.
     BENCH_QUICK = 45;
+
+    // tests/lab.rs (more)
+    /// `lab_status_json_matches_the_schema_and_lab_list_names_the_lab`
+    LAB_STATUS_JSON = 50;
 
     // tests/lab_scale.rs
     /// the 3+40 lab whose nodes all reach each other
