@@ -463,6 +463,9 @@ pub(crate) async fn up<C: Connector>(
             .collect();
         (results, None)
     } else {
+        if plan.has_changes() {
+            events.plan(&plan);
+        }
         for step in plan.nodes.iter().filter(|s| s.plan.is_change()) {
             events.step(&step.name, Step::Queued);
         }

@@ -71,6 +71,8 @@ pub(crate) enum Event {
     Failed { node: NodeName, error: String },
     /// Something the user should know that is not tied to one node's line.
     Warn(String),
+    /// The plan `up` is about to execute (shown before the work, as data).
+    Plan(Box<crate::plan::Plan>),
 }
 
 /// The sending side, cheap to clone into every node's task. Sending never
@@ -88,6 +90,11 @@ impl Events {
     #[cfg(test)]
     pub(crate) fn discard() -> Events {
         Events::channel().0
+    }
+
+    /// The plan, before it is executed.
+    pub(crate) fn plan(&self, plan: &crate::plan::Plan) {
+        self.send(Event::Plan(Box::new(plan.clone())));
     }
 
     fn send(&self, event: Event) {

@@ -156,10 +156,15 @@ fn a_cold_up_at_80_columns_fits_and_leaves_no_bar_behind() {
     for node in &lab.nodes {
         assert!(screen.contains(&node.hostname), "{screen}");
     }
+    // The plan first (once, before the work), then one result.
+    let plan = screen.find("plan (no swarm yet):");
+    let table = screen.find("NODE");
     assert!(
-        !screen.contains("Plan"),
-        "the plan is printed only for a dry run:\n{screen}"
+        plan.is_some() && plan < table,
+        "the plan comes before the result:\n{screen}"
     );
+    assert_eq!(screen.matches("plan (no swarm yet):").count(), 1, "{screen}");
+    assert!(screen.contains("swarm-manager-01: init the swarm"), "{screen}");
     let summary: Vec<&str> = screen
         .lines()
         .filter(|l| l.starts_with("converged:"))

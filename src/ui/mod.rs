@@ -155,6 +155,7 @@ async fn draw_lines(mut rx: mpsc::UnboundedReceiver<Event>) {
             Event::Done { node, summary } => format!("{node}: done: {summary}"),
             Event::Failed { node, error } => format!("{node}: FAILED: {error}"),
             Event::Warn(text) => format!("warning: {text}"),
+            Event::Plan(plan) => render::plan_changes(&plan).join("\n"),
         };
         // A closed stderr must not end the run: the result still matters.
         let _ = writeln!(std::io::stderr().lock(), "{}", escape::terminal(&line));
@@ -202,6 +203,11 @@ async fn draw_bars(
             }
             Event::Warn(text) => {
                 let _ = multi.println(format!("warning: {}", escape::terminal(&text)));
+            }
+            Event::Plan(plan) => {
+                for line in render::plan_changes(&plan) {
+                    let _ = multi.println(escape::terminal(&line));
+                }
             }
         }
     }

@@ -262,6 +262,26 @@ fn plan_text(plan: &Plan, layout: Layout) -> String {
     out
 }
 
+/// The changes of a plan, one line per changed node, for the progress
+/// display before the work starts (unchanged and blocked nodes show in the
+/// result).
+pub(crate) fn plan_changes(plan: &Plan) -> Vec<String> {
+    let mut lines = vec![match &plan.cluster_id {
+        Some(id) => format!("plan for swarm {id}:"),
+        None => "plan (no swarm yet):".to_owned(),
+    }];
+    for step in plan.nodes.iter().filter(|s| s.plan.is_change()) {
+        lines.push(format!("  {}: {}", step.name, node_plan(&step.plan)));
+    }
+    if let Some(settings) = plan.settings.as_ref().filter(|s| s.has_changes()) {
+        lines.push(format!(
+            "  swarm settings: {}",
+            changes_text(&settings.changes)
+        ));
+    }
+    lines
+}
+
 fn node_plan(plan: &NodePlan) -> String {
     let with_labels = |text: String, labels: &std::collections::BTreeMap<String, String>| {
         if labels.is_empty() {
