@@ -32,6 +32,12 @@ pub(crate) struct NodeStatus {
     pub(crate) role: Option<NodeRole>,
     pub(crate) leader: bool,
     pub(crate) availability: Option<Availability>,
+    /// Ready, down, ... as the node list says (`docker node ls` STATUS).
+    pub(crate) node_state: Option<crate::engine::NodeStatus>,
+    /// A manager's Raft reachability (`docker node ls` MANAGER STATUS).
+    pub(crate) reachability: Option<crate::engine::Reachability>,
+    /// The node's labels in the swarm.
+    pub(crate) labels: std::collections::BTreeMap<String, String>,
     pub(crate) cluster_id: Option<String>,
     pub(crate) error: Option<Failure>,
 }
@@ -114,6 +120,9 @@ fn row(node: &Node, facts: &Facts) -> NodeStatus {
         role: None,
         leader: false,
         availability: None,
+        node_state: None,
+        reachability: None,
+        labels: Default::default(),
         cluster_id: None,
         error: observed.and_then(|r| r.err().cloned()),
     };
@@ -135,6 +144,9 @@ fn row(node: &Node, facts: &Facts) -> NodeStatus {
         status.role = Some(listed.role);
         status.leader = listed.is_leader();
         status.availability = Some(listed.availability);
+        status.node_state = Some(listed.state);
+        status.reachability = listed.manager.as_ref().map(|m| m.reachability);
+        status.labels = listed.labels.clone();
         status.cluster_id = Some(view.cluster_id.clone());
     }
     status

@@ -163,8 +163,15 @@ fn a_cold_up_at_80_columns_fits_and_leaves_no_bar_behind() {
         plan.is_some() && plan < table,
         "the plan comes before the result:\n{screen}"
     );
-    assert_eq!(screen.matches("plan (no swarm yet):").count(), 1, "{screen}");
-    assert!(screen.contains("swarm-manager-01: init the swarm"), "{screen}");
+    assert_eq!(
+        screen.matches("plan (no swarm yet):").count(),
+        1,
+        "{screen}"
+    );
+    assert!(
+        screen.contains("swarm-manager-01: init the swarm"),
+        "{screen}"
+    );
     let summary: Vec<&str> = screen
         .lines()
         .filter(|l| l.starts_with("converged:"))

@@ -291,7 +291,10 @@ fn status_json(status: &LabStatus, found: Option<&Reachability>, ok: bool) -> St
         .map(|(node, st)| {
             let down: Vec<&str> = [
                 (!st.dockerd_running, "dockerd is not running"),
-                (st.dockerd_running && !st.engine_answers, "the engine does not answer"),
+                (
+                    st.dockerd_running && !st.engine_answers,
+                    "the engine does not answer",
+                ),
                 (!st.sshd_running, "sshd is not running"),
                 (st.sshd_running && !st.ssh_answers, "sshd does not answer"),
             ]

@@ -112,6 +112,12 @@ struct StatusNode<'a> {
     swarm_role: Option<NodeRole>,
     leader: bool,
     availability: Option<Availability>,
+    /// ready, down, disconnected or unknown, from the node list.
+    node_state: Option<crate::engine::NodeStatus>,
+    /// leader, reachable, unreachable or unknown for a manager; null for a
+    /// worker.
+    manager_status: Option<String>,
+    labels: &'a std::collections::BTreeMap<String, String>,
     cluster_id: Option<&'a str>,
 }
 
@@ -140,6 +146,13 @@ pub(crate) fn status(report: &StatusReport) -> String {
             swarm_role: n.role,
             leader: n.leader,
             availability: n.availability,
+            node_state: n.node_state,
+            manager_status: if n.leader {
+                Some("leader".to_owned())
+            } else {
+                n.reachability.map(|r| r.to_string())
+            },
+            labels: &n.labels,
             cluster_id: n.cluster_id.as_deref(),
         })
         .collect();

@@ -771,8 +771,10 @@ pub(crate) fn verify_junit(report: &VerifyReport) -> Result<String, quick_junit:
 }
 
 /// One row per node. Fitted: NODE, ROLE (the leader marked as `leader`),
-/// SWARM (the node's state, or unreachable), AVAILABILITY and ERROR; wide:
-/// also SSH address, engine and API version, NodeID and ClusterID.
+/// SWARM (the node's own state, or unreachable), STATUS (ready, down, as
+/// the node list says), AVAIL, MANAGER (leader, reachable, unreachable) and
+/// ERROR; wide: also SSH address, engine and API version, NodeID, labels
+/// and ClusterID.
 pub(crate) fn status(report: &StatusReport, layout: Layout) -> String {
     let wide = layout == Layout::Wide;
     let rows = report
@@ -785,12 +787,25 @@ pub(crate) fn status(report: &StatusReport, layout: Layout) -> String {
                 (Some(r), false) => r.to_string(),
                 (None, _) => dash(),
             };
+            // An unreachable node's own state is unknown; ERROR says why
+            // (the wide table keeps the longer word).
             let state = n
                 .state
                 .map(|s| s.to_string())
-                .unwrap_or_else(|| "unreachable".into());
+                .unwrap_or_else(|| if wide { "unreachable" } else { "unknown" }.to_owned());
             let availability = n.availability.map(|a| a.to_string()).unwrap_or_else(dash);
+            let node_state = n.node_state.map(|s| s.to_string()).unwrap_or_else(dash);
+            let manager = if n.leader {
+                "leader".to_owned()
+            } else {
+                n.reachability.map(|r| r.to_string()).unwrap_or_else(dash)
+            };
             let cells = if wide {
+                let labels = if n.labels.is_empty() {
+                    dash()
+                } else {
+                    labels_text(&n.labels)
+                };
                 vec![
                     n.name.clone(),
                     n.ssh_address.clone(),
@@ -799,11 +814,21 @@ pub(crate) fn status(report: &StatusReport, layout: Layout) -> String {
                     state,
                     n.node_id.clone().unwrap_or_else(dash),
                     role,
+                    node_state,
                     availability,
+                    manager,
+                    labels,
                     n.cluster_id.clone().unwrap_or_else(dash),
                 ]
             } else {
-                vec![n.name.clone(), role, state, availability]
+                vec![
+                    n.name.clone(),
+                    role,
+                    state,
+                    node_state,
+                    availability,
+                    manager,
+                ]
             };
             Row {
                 cells,
@@ -820,11 +845,14 @@ pub(crate) fn status(report: &StatusReport, layout: Layout) -> String {
             "SWARM",
             "NODE ID",
             "ROLE",
+            "STATUS",
             "AVAILABILITY",
+            "MANAGER",
+            "LABELS",
             "CLUSTER ID",
         ]
     } else {
-        &["NODE", "ROLE", "SWARM", "AVAILABILITY"]
+        &["NODE", "ROLE", "SWARM", "STATUS", "AVAIL", "MANAGER"]
     };
     let mut out = table_with_errors(headers, rows, layout);
     for problem in &report.problems {
