@@ -32,7 +32,7 @@ setup:
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
 
-# Build swarmadm, swarm-up and swarm-verify
+# Build swarmadm, swarm-up, swarm-verify and swarm-down
 build:
     cargo build --bins
 
@@ -63,6 +63,10 @@ swarm-verify inventory=lab_inventory *args="": build
 
 alias smoketest := swarm-verify
 
+# Dissolve the inventory's swarm: workers leave, then managers, the leader last (asks first; --yes to skip)
+swarm-down inventory=lab_inventory *args="": build
+    target/debug/swarm-down -i {{inventory}} {{args}}
+
 # Show every node of an inventory: engine, swarm state, role, availability
 status inventory=lab_inventory *args="": build
     {{bin}} status -i {{inventory}} {{args}}
@@ -74,6 +78,9 @@ vagrant:
 
 # Vagrant VMs, then swarm-up on them (what `make up` did)
 up: vagrant (swarm-up "config/vagrant.toml")
+
+# Dissolve the Vagrant VMs' swarm (the reverse of `just up`; the VMs stay)
+down *args="": (swarm-down "config/vagrant.toml" args)
 
 # Destroy the Vagrant VMs and remove generated files
 clean:

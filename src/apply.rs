@@ -69,6 +69,8 @@ pub(crate) enum Action {
     Labelled,
     /// Cleared a join that stopped half-way (leave, stale entry removed).
     Repaired,
+    /// Left the swarm (`down`, `remove`, `up --prune`).
+    Left,
 }
 
 impl fmt::Display for Action {
@@ -83,6 +85,7 @@ impl fmt::Display for Action {
             Action::Paused => "paused",
             Action::Labelled => "labelled",
             Action::Repaired => "repaired",
+            Action::Left => "left",
         })
     }
 }

@@ -26,6 +26,10 @@ pub(crate) enum Step {
     Activating,
     Labelling,
     Checking,
+    /// Leaving the swarm (`down`, `remove`, `up --prune`).
+    Leaving,
+    /// Waiting until a demoted manager is out of the Raft membership.
+    WaitingDemoted,
 }
 
 impl std::fmt::Display for Step {
@@ -45,6 +49,8 @@ impl std::fmt::Display for Step {
             Step::Activating => "setting availability",
             Step::Labelling => "labelling",
             Step::Checking => "checking",
+            Step::Leaving => "leaving the swarm",
+            Step::WaitingDemoted => "waiting until out of the Raft membership",
         })
     }
 }

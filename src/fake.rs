@@ -740,6 +740,15 @@ impl SwarmHost for FakeHost {
     async fn leave(&self, force: bool) -> Result<(), EngineError> {
         self.hang_check("POST /swarm/leave").await?;
         let mut state = self.cluster.lock();
+        // The engine refuses a manager's leave without force: it would
+        // cost the swarm a Raft member without shrinking the membership.
+        if !force && state.is_manager(&self.name) {
+            return Err(error(
+                ErrorKind::Rejected,
+                "POST /swarm/leave: You are attempting to leave the swarm on a node that is \
+                 participating as a manager.",
+            ));
+        }
         state.log.push(format!("leave {} force={force}", self.name));
         let node = state.node(&self.name);
         if node.state == LocalState::Inactive {

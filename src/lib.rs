@@ -13,6 +13,8 @@
 mod apply;
 pub mod cli;
 mod cluster;
+mod context;
+mod down;
 mod engine;
 mod error;
 mod events;

@@ -10,6 +10,8 @@
 use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::apply::{NodeResult, UpOutcome};
+use crate::context::ContextReport;
+use crate::down::{DownAction, DownOutcome, DownPlan, DownResult};
 use crate::plan::{NodePlan, Plan, Update};
 use crate::status::StatusReport;
 use crate::verify::{Scope, Severity, VerifyReport};
@@ -633,6 +635,145 @@ pub(crate) fn status(report: &StatusReport, layout: Layout) -> String {
     for problem in &report.problems {
         out.push('\n');
         out.push_str(&wrap(&format!("error: {problem}"), layout.width(), 2));
+    }
+    out
+}
+
+/// The plan of `down` in the order it runs: workers, then managers one at
+/// a time, the leader last; then the nodes it leaves alone.
+pub(crate) fn down_plan(plan: &DownPlan, layout: Layout) -> String {
+    let width = layout.width();
+    let mut out = match &plan.cluster_id {
+        Some(id) => format!("Plan to dissolve swarm {id}:\n"),
+        None => "Plan (the inventory's nodes are in no swarm swarmadm can see):\n".to_owned(),
+    };
+    let phase = |a: &DownAction| match a {
+        DownAction::Leave { .. } => 0,
+        DownAction::DemoteAndLeave { .. } => 1,
+        DownAction::LeaveLast { .. } => 2,
+        _ => 3,
+    };
+    let mut steps: Vec<_> = plan.nodes.iter().collect();
+    steps.sort_by_key(|s| phase(&s.action));
+    let mut n = 0;
+    for step in steps {
+        let prefix = if step.action.is_change() {
+            n += 1;
+            format!("{n}.")
+        } else {
+            "-".to_owned()
+        };
+        let line = format!("  {prefix} {} ({}): {}", step.name, step.role, step.action);
+        out.push_str(&wrap(&line, width, 6));
+    }
+    for warning in &plan.warnings {
+        out.push_str(&wrap(&format!("  warning: {warning}"), width, 4));
+    }
+    if let Some(reason) = &plan.refused {
+        out.push_str(&wrap(&format!("  REFUSED: {reason}"), width, 4));
+    }
+    out
+}
+
+/// `down`: the plan (a dry run) or one row per node, and a summary line.
+pub(crate) fn down(outcome: &DownOutcome, layout: Layout) -> String {
+    let width = layout.width();
+    let wide = layout == Layout::Wide;
+    let mut out = String::new();
+    if outcome.dry_run || outcome.plan.refused.is_some() {
+        out.push_str(&down_plan(&outcome.plan, layout));
+        out.push('\n');
+    }
+    let rows = outcome
+        .nodes
+        .iter()
+        .map(|n| {
+            let result = match &n.result {
+                DownResult::Done(actions) => actions
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.word().to_owned(),
+            };
+            let mut cells = vec![n.name.to_string(), n.role.to_string()];
+            if wide {
+                cells.push(n.node_id.clone().unwrap_or_else(dash));
+            }
+            cells.push(result);
+            Row {
+                cells,
+                error: n.result.error(),
+            }
+        })
+        .collect();
+    let headers: &[&str] = if wide {
+        &["NODE", "ROLE", "NODE ID", "RESULT"]
+    } else {
+        &["NODE", "ROLE", "RESULT"]
+    };
+    out.push_str(&table_with_errors(headers, rows, layout));
+    out.push('\n');
+    let failed: Vec<String> = outcome
+        .failed_nodes()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let changes = outcome
+        .plan
+        .nodes
+        .iter()
+        .filter(|n| n.action.is_change())
+        .count();
+    let summary = match (&outcome.error, failed.is_empty()) {
+        (Some(error), _) => format!("down failed: {error}"),
+        (None, false) => format!(
+            "failed nodes: {} (once fixed, run `down` again: it goes on from here)",
+            failed.join(", ")
+        ),
+        (None, true) if outcome.dry_run => format!(
+            "dry run: {} would leave the swarm; nothing was changed",
+            count(changes, "node", "nodes")
+        ),
+        (None, true) if changes == 0 => "nothing to do: no inventory node is in a swarm".to_owned(),
+        (None, true) => format!(
+            "dissolved: {} left the swarm, {}",
+            count(changes, "node", "nodes"),
+            count(outcome.ssh_connections, "SSH connection", "SSH connections")
+        ),
+    };
+    out.push_str(&wrap(&summary, width, 2));
+    out
+}
+
+/// `context`: shell lines, so that `eval "$(swarmadm context)"` works;
+/// what ssh:// needs on the node as a comment.
+pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
+    let width = layout.width();
+    let mut out = String::new();
+    let comment = |text: &str| wrap(&format!("# {text}"), width, 2).replace("\n  ", "\n# ");
+    if let (Some(leader), Some(id)) = (&report.leader, &report.leader_node_id) {
+        out.push_str(&comment(&format!(
+            "Raft leader: {leader} ({id}) of swarm {}",
+            report.cluster_id.as_deref().unwrap_or("?")
+        )));
+    }
+    out.push_str(&comment(report.note));
+    if report.proxy_jump {
+        out.push_str(&comment(
+            "this node is reached through ProxyJump: give your ssh config the same ProxyJump for it",
+        ));
+    }
+    if let Some(host) = &report.docker_host {
+        out.push_str(&format!("export DOCKER_HOST={host}\n"));
+    }
+    if let Some(name) = &report.context {
+        out.push_str(&comment(&format!(
+            "created docker context {name}: `docker context use {name}` or `docker --context {name} node ls`"
+        )));
+    }
+    if let Some(error) = &report.error {
+        out.push_str(&comment(&format!("error: {error}")));
     }
     out
 }

@@ -19,7 +19,8 @@
 //! | 100–119 | reserved: `tests/lab_scale.rs` and `tests/engines.rs`      |
 //! | 120–139 | `tests/ssh_trust.rs`                                       |
 //! | 140–149 | `tests/safety.rs`                                          |
-//! | 150–179 | reserved: future lifecycle tests                           |
+//! | 150–159 | `tests/lifecycle_down.rs`                                  |
+//! | 160–179 | reserved: future lifecycle tests                           |
 //! | 180–189 | `tests/terminal.rs`                                        |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
@@ -37,7 +38,7 @@ macro_rules! lab_ids {
 /// into one until its owner registers its own ids here.
 pub const RESERVED: &[(u8, u8, &str)] = &[
     (100, 119, "tests/lab_scale.rs and tests/engines.rs"),
-    (150, 179, "future lifecycle tests"),
+    (160, 179, "future lifecycle tests"),
 ];
 
 lab_ids! {
@@ -130,6 +131,18 @@ lab_ids! {
     SAFETY_HUNG_ENGINE = 143;
     /// `two_concurrent_ups_converge_once`
     SAFETY_CONCURRENT = 144;
+
+    // tests/lifecycle_down.rs
+    /// `up_prune_removes_a_manager_and_a_worker_keeping_a_leader_and_moving_tasks`
+    LIFECYCLE_PRUNE = 150;
+    /// `prune_of_a_manager_warns_at_two_and_refuses_losing_quorum`
+    LIFECYCLE_PRUNE_QUORUM = 151;
+    /// `down_dissolves_the_swarm_and_a_second_down_changes_nothing`
+    LIFECYCLE_DOWN = 152;
+    /// `down_on_an_inventory_whose_managers_are_in_another_swarm_touches_nothing`
+    LIFECYCLE_DOWN_FOREIGN = 153;
+    /// `context_names_the_current_leader_after_a_leadership_change`
+    LIFECYCLE_CONTEXT = 154;
 
     // tests/terminal.rs
     /// `a_cold_up_at_80_columns_fits_and_leaves_no_bar_behind`
