@@ -33,6 +33,7 @@ use crate::inventory::{Availability, Inventory, NodeName, Role};
 use crate::lock::{LockError, RunLock};
 use crate::observe::{self, ClusterView, Snapshot};
 use crate::plan::{self, BlockReason, Membership, NodePlan, Plan, PlanOptions, Refusal, Update};
+use crate::prune::{self, PruneOutcome};
 
 /// How long a joined or promoted manager may take to become Reachable.
 const REACHABLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -53,6 +54,8 @@ pub(crate) struct UpOptions {
     pub(crate) plan: PlanOptions,
     /// Take the run lock even when another run holds it.
     pub(crate) break_lock: bool,
+    /// Take the swarm's strays out of it (`up --prune`).
+    pub(crate) prune: bool,
 }
 
 /// What was done to a node.
@@ -71,6 +74,8 @@ pub(crate) enum Action {
     Repaired,
     /// Left the swarm (`down`, `remove`, `up --prune`).
     Left,
+    /// Its entry was removed from the swarm's node list.
+    Removed,
 }
 
 impl fmt::Display for Action {
@@ -86,6 +91,7 @@ impl fmt::Display for Action {
             Action::Labelled => "labelled",
             Action::Repaired => "repaired",
             Action::Left => "left",
+            Action::Removed => "removed",
         })
     }
 }
@@ -111,6 +117,8 @@ pub(crate) enum FailKind {
     NotReachable,
     /// The node's answers contradict each other (no NodeID after a join).
     Inconsistent,
+    /// A drained node's tasks did not move in time.
+    TasksNotMoved,
 }
 
 impl FailKind {
@@ -134,6 +142,7 @@ impl FailKind {
             FailKind::PortsClosed => "ports_closed",
             FailKind::NotReachable => "not_reachable",
             FailKind::Inconsistent => "inconsistent",
+            FailKind::TasksNotMoved => "tasks_not_moved",
         }
     }
 }
@@ -316,6 +325,9 @@ pub(crate) struct UpOutcome {
     pub(crate) error: Option<RunError>,
     /// Nodes in the swarm that the inventory does not list, after the run.
     pub(crate) strays: Vec<Stray>,
+    /// `--prune`: what happened to each node taken out of the swarm.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) pruned: Vec<PruneOutcome>,
     pub(crate) ssh_connections: usize,
 }
 
@@ -329,7 +341,8 @@ impl UpOutcome {
     }
 
     pub(crate) fn exit_code(&self) -> u8 {
-        if self.error.is_some() || !self.failed_nodes().is_empty() {
+        let prune_failed = self.pruned.iter().any(|p| !p.result.is_ok());
+        if self.error.is_some() || !self.failed_nodes().is_empty() || prune_failed {
             exit_codes::FAILED
         } else {
             exit_codes::OK
@@ -348,12 +361,16 @@ pub(crate) async fn up<C: Connector>(
     snapshot
         .settle_pending(inventory, PENDING_TIMEOUT, events)
         .await;
-    let plan = plan::plan(inventory, &snapshot.facts, options.plan);
+    let mut plan = plan::plan(inventory, &snapshot.facts, options.plan);
+    if options.prune {
+        plan.prune_strays(inventory, &snapshot.facts);
+    }
     for warning in &plan.warnings {
         events.warn(warning.to_string());
     }
     let mut node_ids = BTreeMap::new();
     let mut final_view = snapshot.facts.view.clone();
+    let mut pruned = prune::not_run(&plan.prune, None);
     let (results, error) = if let Some(refusal) = &plan.refused {
         let results = plan
             .nodes
@@ -382,6 +399,13 @@ pub(crate) async fn up<C: Connector>(
         let error = run.execute(&plan).await.err();
         final_view = run.final_view().await;
         node_ids = run.node_ids;
+        pruned = match run.pruned {
+            Some(pruned) => pruned,
+            None => prune::not_run(
+                &plan.prune,
+                Some("skipped: nothing was changed in this run"),
+            ),
+        };
         (run.results, error)
     };
     let nodes: Vec<NodeOutcome> = plan
@@ -422,6 +446,7 @@ pub(crate) async fn up<C: Connector>(
         nodes,
         error,
         strays,
+        pruned,
         ssh_connections: connector.connections(),
     }
 }
@@ -462,6 +487,8 @@ struct Run<'a, H> {
     results: BTreeMap<NodeName, NodeResult>,
     /// NodeIDs learnt while executing (init, joins).
     node_ids: BTreeMap<NodeName, String>,
+    /// `--prune`: the nodes taken out, once that part ran.
+    pruned: Option<Vec<PruneOutcome>>,
 }
 
 /// A joined node's NodeID and what was done to it.
@@ -490,6 +517,7 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             source: snapshot.source().map(|(name, _)| name.clone()),
             results,
             node_ids: BTreeMap::new(),
+            pruned: None,
         }
     }
 
@@ -621,6 +649,11 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             .await;
         for (name, result) in joined {
             self.record_join(name, result);
+        }
+
+        // Scale in last: whatever joined above adds to the margin.
+        if !plan.prune.is_empty() {
+            self.pruned = Some(prune::run(self.snapshot, source, &plan.prune, self.events).await);
         }
     }
 
@@ -1025,7 +1058,7 @@ async fn set_labels<H: SwarmHost>(
 
 /// Reads the node, computes the update from its current spec, and retries
 /// when another writer moved its version in between.
-async fn update_node<H: SwarmHost>(
+pub(crate) async fn update_node<H: SwarmHost>(
     source: &H,
     node_id: &str,
     update: impl Fn(&SwarmNode) -> NodeUpdate,

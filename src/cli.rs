@@ -76,6 +76,15 @@ pub enum Command {
     /// docker CLI installed (swarmadm itself needs only the engine).
     #[command(after_help = CONTEXT_AFTER_HELP)]
     Context(ContextArgs),
+    /// Take nodes out of the swarm safely: drain, wait, demote, leave, remove.
+    ///
+    /// Each node is drained and waited on until its tasks have moved; a manager is
+    /// demoted (only while quorum holds afterwards, one at a time) and waited on
+    /// until it is out of the Raft membership; an inventory node is made to leave;
+    /// then its entry is removed through another manager. `up --prune` does the same
+    /// for every node the inventory does not list.
+    #[command(after_help = REMOVE_AFTER_HELP)]
+    Remove(RemoveArgs),
     /// Run a local lab of real nodes in network namespaces (Linux, root).
     Lab(crate::lab::LabArgs),
     /// Print a shell completion script.
@@ -104,6 +113,7 @@ Exit codes: 0 converged (--check: nothing would change), 1 a node failed \
 Examples:
   swarmadm up -i config/vagrant.toml --dry-run
   swarmadm up -i config/vagrant.toml --check
+  swarmadm up -i config/vagrant.toml --prune --dry-run
   swarmadm up -i inventories/vagrant.ini -F ssh.config --parallel 8";
 
 const DOWN_AFTER_HELP: &str = "\
@@ -117,6 +127,21 @@ confirmed, or no terminal to ask on and no --yes.
 Examples:
   swarmadm down -i config/vagrant.toml --dry-run
   swarmadm down -i config/vagrant.toml --yes";
+
+const REMOVE_AFTER_HELP: &str = "\
+A node named by its inventory name is reached over SSH and leaves the swarm \
+itself; take it out of the inventory too, or the next `up` joins it again. A \
+node named by hostname or NodeID is not in the inventory: swarmadm cannot \
+reach it, so its entry is removed with force after it was drained (and \
+demoted); run `docker swarm leave --force` on that machine if it still says \
+it is in a swarm.
+
+Exit codes: 0 removed, 1 a node failed or was refused (quorum), 2 nothing \
+could be done (a name not in the swarm, no manager reachable).
+
+Examples:
+  swarmadm remove -i config/vagrant.toml swarm-worker-03 --dry-run
+  swarmadm remove -i config/vagrant.toml old-worker-7";
 
 const CONTEXT_AFTER_HELP: &str = "\
 The docker CLI's ssh:// transport runs `docker system dial-stdio` on the node \
@@ -267,6 +292,12 @@ pub struct UpArgs {
     /// died; locks also expire after 30 minutes).
     #[arg(long)]
     pub break_lock: bool,
+    /// Also take out of the swarm the nodes the inventory does not list
+    /// (and Down or half-registered leftovers): drain, wait until their
+    /// tasks moved, demote managers while quorum holds, remove their entries.
+    /// Without it, `up` only reports them.
+    #[arg(long)]
+    pub prune: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -281,6 +312,23 @@ pub struct DownArgs {
     pub yes: bool,
     /// Take the run lock even when another run holds it (use when a run
     /// died; locks also expire after 30 minutes).
+    #[arg(long)]
+    pub break_lock: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RemoveArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// The nodes to take out: inventory node names (swarmadm reaches them
+    /// and makes them leave), or hostnames or NodeIDs in the swarm's node
+    /// list (removed through a manager with force: swarmadm cannot reach them).
+    #[arg(value_name = "NODE", required = true)]
+    pub names: Vec<String>,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Take the run lock even when another run holds it.
     #[arg(long)]
     pub break_lock: bool,
 }
@@ -499,6 +547,11 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
             let inventory = args.nodes.load()?;
             runtime()?.block_on(down(&inventory, &args, &sink))
         }
+        Command::Remove(args) => {
+            crate::ui::init_logging(args.nodes.verbose, &sink);
+            let inventory = args.nodes.load()?;
+            runtime()?.block_on(remove(&inventory, &args, &sink))
+        }
         Command::Context(args) => {
             crate::ui::init_logging(args.nodes.verbose, &sink);
             let inventory = args.nodes.load()?;
@@ -574,6 +627,7 @@ async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre:
             force_new_cluster: args.force_new_cluster,
         },
         break_lock: args.break_lock,
+        prune: args.prune,
     };
     let outcome = crate::apply::up(
         inventory,
@@ -707,4 +761,31 @@ async fn context(
         render::context(&report, layout)
     })?;
     Ok(report.exit_code())
+}
+
+async fn remove(
+    inventory: &Inventory,
+    args: &RemoveArgs,
+    sink: &LogSink,
+) -> color_eyre::Result<u8> {
+    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names, sink);
+    let options = crate::prune::RemoveOptions {
+        parallel: args.nodes.parallel(),
+        dry_run: args.dry_run,
+        break_lock: args.break_lock,
+    };
+    let outcome = crate::prune::remove(
+        inventory,
+        &args.nodes.connector(),
+        &args.names,
+        options,
+        &reporter.events(),
+    )
+    .await;
+    reporter.finish().await;
+    print_result(args.nodes.output, &outcome, |layout| {
+        render::remove(&outcome, layout)
+    })?;
+    Ok(outcome.exit_code())
 }

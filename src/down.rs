@@ -669,7 +669,7 @@ async fn demote_and_leave<H: SwarmHost>(
         };
     }
     events.step(name, Step::WaitingDemoted);
-    if let Err(error) = wait_demoted(leader, host, node_id).await {
+    if let Err(error) = wait_demoted(leader, Some(host), node_id).await {
         return DownResult::Failed {
             error,
             done: vec![Action::Demoted],
@@ -723,10 +723,11 @@ pub(crate) async fn demote<H: SwarmHost>(leader: &H, node_id: &str) -> Result<()
 }
 
 /// Waits until the leader lists the node without manager status and the
-/// node itself no longer has control: the Raft membership has shrunk.
+/// node itself (when it can be asked) no longer has control: the Raft
+/// membership has shrunk.
 pub(crate) async fn wait_demoted<H: SwarmHost>(
     leader: &H,
-    host: &H,
+    host: Option<&H>,
     node_id: &str,
 ) -> Result<(), StepError> {
     let deadline = Instant::now() + DEMOTE_TIMEOUT;
@@ -736,7 +737,12 @@ pub(crate) async fn wait_demoted<H: SwarmHost>(
                 .iter()
                 .any(|n| n.id == node_id && n.role == NodeRole::Worker && n.manager.is_none())
         });
-        if listed_as_worker && host.info().await.is_ok_and(|i| !i.is_manager) {
+        let lost_control = match host {
+            Some(host) => host.info().await.is_ok_and(|i| !i.is_manager),
+            // A node swarmadm cannot reach: the managers' list is all there is.
+            None => true,
+        };
+        if listed_as_worker && lost_control {
             return Ok(());
         }
         if Instant::now() >= deadline {

@@ -30,6 +30,10 @@ pub(crate) enum Step {
     Leaving,
     /// Waiting until a demoted manager is out of the Raft membership.
     WaitingDemoted,
+    /// Waiting until a drained node's tasks have moved: how many are left.
+    WaitingTasks(usize),
+    /// Removing the node's entry from the swarm.
+    Removing,
 }
 
 impl std::fmt::Display for Step {
@@ -50,6 +54,10 @@ impl std::fmt::Display for Step {
             Step::Labelling => "labelling",
             Step::Checking => "checking",
             Step::Leaving => "leaving the swarm",
+            Step::WaitingTasks(n) => {
+                return write!(f, "waiting until its tasks have moved ({n} left)");
+            }
+            Step::Removing => "removing its entry",
             Step::WaitingDemoted => "waiting until out of the Raft membership",
         })
     }

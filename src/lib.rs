@@ -28,6 +28,7 @@ pub mod lab;
 mod lock;
 mod observe;
 mod plan;
+mod prune;
 mod secret;
 mod ssh;
 mod status;

@@ -297,12 +297,33 @@ pub(crate) struct Plan {
     pub(crate) warnings: Vec<Warning>,
     /// Set when the plan as a whole is refused: nothing is executed.
     pub(crate) refused: Option<Refusal>,
+    /// `up --prune`: the nodes to take out of the swarm, after the joins
+    /// (see [`crate::prune`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) prune: Vec<crate::prune::PruneStep>,
 }
 
 impl Plan {
     /// Whether executing the plan would change anything.
     pub(crate) fn has_changes(&self) -> bool {
         self.nodes.iter().any(|n| n.plan.is_change())
+            || self.prune.iter().any(crate::prune::PruneStep::is_change)
+    }
+
+    /// Adds the prune steps for every stray of the swarm (`up --prune`),
+    /// unless the plan is refused or the swarm could not be read.
+    pub(crate) fn prune_strays(&mut self, inventory: &Inventory, facts: &Facts) {
+        let Some(view) = facts.view.as_ref().filter(|_| self.refused.is_none()) else {
+            return;
+        };
+        let targets = crate::prune::strays(inventory, facts, view);
+        let (steps, warnings) = crate::prune::plan(view, targets, &|_| false);
+        self.prune = steps;
+        for warning in warnings {
+            if !self.warnings.contains(&warning) {
+                self.warnings.push(warning);
+            }
+        }
     }
 
     #[cfg(test)]
@@ -373,6 +394,7 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts, options: PlanOptions) -
         nodes: Vec::new(),
         warnings: Vec::new(),
         refused: None,
+        prune: Vec::new(),
     };
     let wanted_managers = inventory.managers().count();
     if wanted_managers > 0 && wanted_managers.is_multiple_of(2) {

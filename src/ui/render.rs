@@ -10,9 +10,11 @@
 use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::apply::{NodeResult, UpOutcome};
+use crate::cluster::StrayKind;
 use crate::context::ContextReport;
 use crate::down::{DownAction, DownOutcome, DownPlan, DownResult};
 use crate::plan::{NodePlan, Plan, Update};
+use crate::prune::{PruneOutcome, PruneReason, PruneStep, RemoveOutcome};
 use crate::status::StatusReport;
 use crate::verify::{Scope, Severity, VerifyReport};
 
@@ -232,6 +234,13 @@ fn plan_text(plan: &Plan, layout: Layout) -> String {
         let line = format!("  {} ({}): {}", step.name, step.role, node_plan(&step.plan));
         out.push_str(&wrap(&line, width, 4));
     }
+    if !plan.prune.is_empty() {
+        out.push_str(
+            "  Then take out of the swarm, one at a time:
+",
+        );
+        out.push_str(&prune_lines(&plan.prune, width));
+    }
     for w in &plan.warnings {
         out.push_str(&wrap(&format!("  warning: {w}"), width, 4));
     }
@@ -332,12 +341,20 @@ pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
             .count();
         let mut out = plan_text(&outcome.plan, layout);
         out.push('\n');
-        let summary = if changes == 0 {
+        let pruned = outcome.plan.prune.iter().filter(|p| p.is_change()).count();
+        let summary = if changes == 0 && pruned == 0 {
             "Dry run: nothing was changed; nothing would change.".to_owned()
-        } else {
+        } else if pruned == 0 {
             format!(
                 "Dry run: nothing was changed; {changes} of {} would change.",
                 count(outcome.plan.nodes.len(), "node", "nodes"),
+            )
+        } else {
+            format!(
+                "Dry run: nothing was changed; {changes} of {} would change, and {} would be \
+                 taken out of the swarm.",
+                count(outcome.plan.nodes.len(), "node", "nodes"),
+                count(pruned, "node", "nodes"),
             )
         };
         out.push_str(&wrap(&summary, width, 2));
@@ -370,6 +387,11 @@ pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
     };
     out.push_str(&table_with_errors(headers, rows, layout));
     out.push('\n');
+    if !outcome.pruned.is_empty() {
+        out.push_str("\nTaken out of the swarm (--prune):\n");
+        out.push_str(&pruned_table(&outcome.pruned, layout));
+        out.push('\n');
+    }
     for stray in &outcome.strays {
         out.push_str(&wrap(
             &format!("warning: in the swarm but not in the inventory: {stray}"),
@@ -672,6 +694,103 @@ pub(crate) fn down_plan(plan: &DownPlan, layout: Layout) -> String {
     if let Some(reason) = &plan.refused {
         out.push_str(&wrap(&format!("  REFUSED: {reason}"), width, 4));
     }
+    out
+}
+
+/// One line per node to take out: who, why, and each operation in order.
+fn prune_lines(steps: &[PruneStep], width: usize) -> String {
+    let mut out = String::new();
+    for step in steps {
+        let why = match step.reason {
+            PruneReason::Stray(StrayKind::NotInInventory) => "not in the inventory",
+            PruneReason::Stray(StrayKind::Leftover) => "a leftover entry",
+            PruneReason::Stray(StrayKind::HalfRegistered) => "a half-registered entry",
+            PruneReason::Named => "named",
+        };
+        let what = match &step.blocked {
+            Some(block) => format!("BLOCKED: {block}"),
+            None => step
+                .ops
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let line = format!(
+            "  - {} ({}, {}, {}, {why}): {what}",
+            step.name(),
+            step.role,
+            step.node_id,
+            step.state
+        );
+        out.push_str(&wrap(&line, width, 6));
+    }
+    out
+}
+
+/// The nodes taken out: NODE, ROLE, (NODE ID), RESULT and ERROR.
+fn pruned_table(pruned: &[PruneOutcome], layout: Layout) -> String {
+    let wide = layout == Layout::Wide;
+    let rows = pruned
+        .iter()
+        .map(|p| {
+            let result = match &p.result {
+                DownResult::Done(actions) => actions
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.word().to_owned(),
+            };
+            let mut cells = vec![p.step.name(), p.step.role.to_string()];
+            if wide {
+                cells.push(p.step.node_id.clone());
+            }
+            cells.push(result);
+            Row {
+                cells,
+                error: p.result.error(),
+            }
+        })
+        .collect();
+    let headers: &[&str] = if wide {
+        &["NODE", "ROLE", "NODE ID", "RESULT"]
+    } else {
+        &["NODE", "ROLE", "RESULT"]
+    };
+    table_with_errors(headers, rows, layout)
+}
+
+/// `remove`: the plan (a dry run) or what happened to each node.
+pub(crate) fn remove(outcome: &RemoveOutcome, layout: Layout) -> String {
+    let width = layout.width();
+    let mut out = String::new();
+    for w in &outcome.warnings {
+        out.push_str(&wrap(&format!("warning: {w}"), width, 2));
+    }
+    if outcome.dry_run {
+        out.push_str("Plan: take out of the swarm, one at a time:\n");
+        out.push_str(&prune_lines(&outcome.steps, width));
+        out.push('\n');
+    }
+    if !outcome.nodes.is_empty() {
+        out.push_str(&pruned_table(&outcome.nodes, layout));
+        out.push('\n');
+    }
+    let failed = outcome.nodes.iter().filter(|n| !n.result.is_ok()).count();
+    let summary = match &outcome.error {
+        Some(error) => format!("remove failed: {error}"),
+        None if outcome.dry_run => "Dry run: nothing was changed.".to_owned(),
+        None if failed > 0 => format!(
+            "{} could not be taken out (run `remove` again once fixed)",
+            count(failed, "node", "nodes")
+        ),
+        None => format!(
+            "removed: {}; take them out of the inventory too, or `up` joins them again",
+            count(outcome.nodes.len(), "node", "nodes")
+        ),
+    };
+    out.push_str(&wrap(&summary, width, 2));
     out
 }
 

@@ -65,6 +65,7 @@ fn options(dry_run: bool) -> UpOptions {
         dry_run,
         plan: crate::plan::PlanOptions::default(),
         break_lock: false,
+        prune: false,
     }
 }
 
