@@ -268,3 +268,284 @@ fn context_names_the_current_leader_after_a_leadership_change() {
     };
     assert_eq!(leader(&lab, other).as_deref(), Some(new_leader.as_str()));
 }
+
+/// The node list of `manager` (empty when it does not answer).
+fn nodes_of(lab: &Lab, manager: &str) -> Vec<Value> {
+    let (status, body) = lab.engine_get(manager, "/v1.41/nodes");
+    if status != 200 {
+        return Vec::new();
+    }
+    serde_json::from_str::<Value>(&body)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+}
+
+fn hostnames(nodes: &[Value]) -> Vec<String> {
+    nodes
+        .iter()
+        .filter_map(|n| n["Description"]["Hostname"].as_str())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The service's tasks that are running, as (task id, node id).
+fn running_tasks(lab: &Lab, manager: &str, service: &str) -> Vec<(String, String)> {
+    let filter = format!("%7B%22service%22%3A%5B%22{service}%22%5D%7D");
+    let (status, body) = lab.engine_get(manager, &format!("/v1.41/tasks?filters={filter}"));
+    if status != 200 {
+        return Vec::new();
+    }
+    serde_json::from_str::<Value>(&body)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter(|t| t["Status"]["State"] == "running" && t["DesiredState"] == "running")
+        .filter_map(|t| {
+            Some((
+                t["ID"].as_str()?.to_owned(),
+                t["NodeID"].as_str()?.to_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// What the background poller saw while `up --prune` ran.
+#[derive(Debug, Default)]
+struct Seen {
+    polls: usize,
+    /// Polls whose node list had no leader (or no answer).
+    leaderless: Vec<String>,
+    /// When every replica ran on another node than the pruned worker.
+    moved_at: Option<std::time::Instant>,
+    /// When the pruned worker was first gone from the node list.
+    gone_at: Option<std::time::Instant>,
+}
+
+#[test]
+fn up_prune_removes_a_manager_and_a_worker_keeping_a_leader_and_moving_tasks() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    common::require_root();
+    let lab = Lab::up(ids::LIFECYCLE_PRUNE, 4, 4);
+    Swarmadm::new().up(&lab.inventory_toml).success();
+    lab.load_test_image();
+    let m1 = "swarm-manager-01";
+    let w4 = "swarm-worker-04";
+    let w4_id = lab.node_id(w4);
+
+    // Four replicas on four active workers: the scheduler spreads them,
+    // one lands on the worker to prune.
+    let created = lab.api(m1).post(
+        "/services/create",
+        &serde_json::json!({
+            "Name": "sleeper",
+            "TaskTemplate": {
+                "ContainerSpec": {
+                    "Image": common::docker::TEST_IMAGE,
+                    "Command": ["/bin/busybox", "sleep", "3600"]
+                },
+                "Networks": [{"Target": "host"}],
+                "RestartPolicy": {"Condition": "any", "Delay": 1_000_000_000u64}
+            },
+            "Mode": {"Replicated": {"Replicas": 4}}
+        }),
+    );
+    let service: Value = serde_json::from_str(&created).expect("service create answer");
+    let service_id = service["ID"].as_str().expect("service ID").to_owned();
+    wait_until(
+        "4 sleeper tasks running, one on swarm-worker-04",
+        Duration::from_secs(120),
+        || {
+            let tasks = running_tasks(&lab, m1, &service_id);
+            (tasks.len() == 4 && tasks.iter().any(|(_, node)| *node == w4_id))
+                .then_some(())
+                .ok_or_else(|| format!("{tasks:?}"))
+        },
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = inventory_of(
+        &lab,
+        dir.path(),
+        "smaller.toml",
+        &[
+            ("swarm-manager-01", "leader"),
+            ("swarm-manager-02", "manager"),
+            ("swarm-manager-03", "manager"),
+            ("swarm-worker-01", "worker"),
+            ("swarm-worker-02", "worker"),
+            ("swarm-worker-03", "worker"),
+        ],
+    );
+
+    // While up runs: a leader at every poll, and when the tasks moved and
+    // the worker went.
+    let stop = Arc::new(AtomicBool::new(false));
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let poller = {
+        let (stop, seen) = (stop.clone(), seen.clone());
+        let (socket, service_id, w4_id) = (lab.socket(m1), service_id.clone(), w4_id.clone());
+        std::thread::spawn(move || {
+            let lab_api = common::docker::Api::new(&socket);
+            while !stop.load(Ordering::Relaxed) {
+                let (status, body) = lab_api.request("GET", "/nodes", None);
+                let nodes: Vec<Value> = serde_json::from_str::<Value>(&body)
+                    .ok()
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default();
+                let filter = format!("%7B%22service%22%3A%5B%22{service_id}%22%5D%7D");
+                let (_, tasks) = lab_api.request("GET", &format!("/tasks?filters={filter}"), None);
+                let tasks: Vec<Value> = serde_json::from_str::<Value>(&tasks)
+                    .ok()
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default();
+                let now = std::time::Instant::now();
+                let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                seen.polls += 1;
+                if status != 200 || !nodes.iter().any(|n| n["ManagerStatus"]["Leader"] == true) {
+                    seen.leaderless.push(format!("{status} {body}"));
+                }
+                let elsewhere = tasks
+                    .iter()
+                    .filter(|t| t["Status"]["State"] == "running" && t["DesiredState"] == "running")
+                    .filter(|t| t["NodeID"] != w4_id.as_str())
+                    .count();
+                if elsewhere == 4 && seen.moved_at.is_none() {
+                    seen.moved_at = Some(now);
+                }
+                if status == 200
+                    && !nodes.iter().any(|n| n["ID"] == w4_id.as_str())
+                    && seen.gone_at.is_none()
+                {
+                    seen.gone_at = Some(now);
+                }
+                drop(seen);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    let run = Swarmadm::new()
+        .up(&inventory)
+        .arg("--prune")
+        .json()
+        .verbose()
+        .success();
+    stop.store(true, Ordering::Relaxed);
+    poller.join().expect("poller");
+
+    let json = run.json();
+    let pruned: Vec<&Value> = json["pruned"].as_array().into_iter().flatten().collect();
+    assert_eq!(pruned.len(), 2, "{json}");
+    assert!(
+        run.stderr
+            .contains("swarm-worker-04: waiting until its tasks have moved"),
+        "{}",
+        run.stderr
+    );
+
+    // Through the engines: both are gone, three managers remain, and a
+    // leader was there at every poll.
+    let nodes = nodes_of(&lab, m1);
+    let names = hostnames(&nodes);
+    assert!(
+        !names.iter().any(|n| n == "swarm-manager-04" || n == w4),
+        "{names:?}"
+    );
+    let managers = nodes
+        .iter()
+        .filter(|n| n["Spec"]["Role"] == "manager")
+        .count();
+    assert_eq!(managers, 3, "{names:?}");
+    assert_eq!(lab.api(m1).info()["Swarm"]["Managers"], 3);
+    let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+    assert!(seen.polls > 5, "{seen:?}");
+    assert!(
+        seen.leaderless.is_empty(),
+        "polls without a leader: {seen:?}"
+    );
+    let (Some(moved), Some(gone)) = (seen.moved_at, seen.gone_at) else {
+        panic!("the tasks never moved or the worker never went: {seen:?}");
+    };
+    assert!(
+        moved <= gone,
+        "the worker left before its task was rescheduled: {seen:?}"
+    );
+    assert_eq!(running_tasks(&lab, m1, &service_id).len(), 4);
+}
+
+#[test]
+fn prune_of_a_manager_warns_at_two_and_refuses_losing_quorum() {
+    common::require_root();
+    let lab = Lab::up(ids::LIFECYCLE_PRUNE_QUORUM, 3, 0);
+    Swarmadm::new().up(&lab.inventory_toml).success();
+    let m1 = "swarm-manager-01";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = inventory_of(
+        &lab,
+        dir.path(),
+        "two.toml",
+        &[
+            ("swarm-manager-01", "leader"),
+            ("swarm-manager-02", "manager"),
+        ],
+    );
+
+    // swarm-manager-02 is down: demoting -03 would leave 1 of 2 reachable.
+    lab.stop_dockerd("swarm-manager-02");
+    let refused = Swarmadm::new()
+        .up(&inventory)
+        .arg("--prune")
+        .json()
+        .expect_code(1);
+    let json = refused.json();
+    let m3 = &json["pruned"][0];
+    assert_eq!(m3["outcome"], "blocked", "{json}");
+    assert!(
+        m3["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("would lose quorum")),
+        "{json}"
+    );
+    let role_of_m3 = |nodes: &[Value]| {
+        nodes
+            .iter()
+            .find(|n| n["Description"]["Hostname"] == "swarm-manager-03")
+            .map(|n| n["Spec"]["Role"].clone())
+    };
+    assert_eq!(
+        role_of_m3(&nodes_of(&lab, m1)),
+        Some(Value::from("manager"))
+    );
+
+    // Back to three reachable: the prune goes through, with the warning.
+    lab.start_dockerd("swarm-manager-02");
+    wait_until(
+        "swarm-manager-02 reachable again",
+        Duration::from_secs(60),
+        || {
+            nodes_of(&lab, m1).iter().any(|n| {
+                n["Description"]["Hostname"] == "swarm-manager-02"
+                    && n["ManagerStatus"]["Reachability"] == "reachable"
+            })
+        },
+    );
+    let run = Swarmadm::new()
+        .up(&inventory)
+        .arg("--prune")
+        .json()
+        .success();
+    assert!(
+        run.stderr.contains("tolerates no manager failure"),
+        "{}",
+        run.stderr
+    );
+    let warnings = run.json()["plan"]["warnings"].to_string();
+    assert!(warnings.contains("2 managers"), "{warnings}");
+
+    let nodes = nodes_of(&lab, m1);
+    assert_eq!(role_of_m3(&nodes), None, "{:?}", hostnames(&nodes));
+    assert_eq!(lab.api(m1).info()["Swarm"]["Managers"], 2);
+}
