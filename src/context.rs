@@ -171,7 +171,70 @@ pub(crate) fn create(report: &mut ContextReport, name: &str) {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
+    use crate::fake::FakeCluster;
+    use crate::inventory::{Role, SwarmSettings};
+    use crate::ui::{Layout, render};
+
+    fn inventory() -> Inventory {
+        let node =
+            |name: &str, role| crate::inventory::test_node(name, role, &format!("{name}.example"));
+        Inventory {
+            source: PathBuf::from("test.toml"),
+            swarm: SwarmSettings::default(),
+            nodes: vec![
+                node("m1", Role::Leader),
+                node("m2", Role::Manager),
+                node("m3", Role::Manager),
+                node("w1", Role::Worker),
+            ],
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_live_leader_is_named_not_the_inventory_leader() {
+        let inv = inventory();
+        let cluster = FakeCluster::converged(&inv);
+        cluster.elect("m3");
+        cluster.unreachable("m1");
+        let report = run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+        assert_eq!(report.leader.as_ref().map(NodeName::as_str), Some("m3"));
+        assert_eq!(report.docker_host.as_deref(), Some("ssh://core@m3.example"));
+        assert_eq!(report.exit_code(), exit_codes::OK);
+        let text = render::context(&report, Layout::Fit(80));
+        assert!(
+            text.contains("export DOCKER_HOST=ssh://core@m3.example\n"),
+            "{text}"
+        );
+        assert!(text.contains("docker CLI"), "{text}");
+        for line in text.lines() {
+            assert!(
+                line.starts_with("# ") || line.starts_with("export "),
+                "{line}"
+            );
+            assert!(line.chars().count() <= 80, "{line}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_leader_there_is_no_docker_host_and_exit_2() {
+        let inv = inventory();
+        let cluster = FakeCluster::converged(&inv);
+        cluster.lose_quorum();
+        let report = run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+        assert_eq!(report.docker_host, None);
+        assert!(
+            report
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("quorum")),
+            "{report:?}"
+        );
+        assert_eq!(report.exit_code(), exit_codes::UNUSABLE);
+        assert!(!render::context(&report, Layout::Wide).contains("DOCKER_HOST"));
+    }
 
     #[test]
     fn docker_host_leaves_out_port_22_and_brackets_ipv6() {

@@ -157,6 +157,10 @@ async fn a_dry_run_plans_every_node_and_sends_nothing() {
     let text = crate::ui::render::down(&outcome, crate::ui::Layout::Wide);
     assert!(text.contains("1. w1 (worker): leave"), "{text}");
     assert!(text.contains("5. m1 (leader): leave last"), "{text}");
+    assert!(
+        text.contains("Dry run: nothing was changed; 5 nodes would leave"),
+        "{text}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

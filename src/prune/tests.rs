@@ -270,3 +270,29 @@ async fn remove_of_a_name_not_in_the_swarm_changes_nothing() {
     assert!(outcome.error.as_deref().is_some_and(|e| e.contains("nope")));
     assert!(cluster.log().is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_prune_outputs_fit_80_columns_and_name_what_could_not_leave() {
+    let full = inventory(3, 2);
+    let cluster = FakeCluster::converged(&full);
+    let inv = without(&full, &["w2"]);
+    for dry_run in [true, false] {
+        let cluster = FakeCluster::converged(&full);
+        let outcome = up_prune(&inv, &cluster, dry_run).await;
+        let text = crate::ui::render::up(&outcome, crate::ui::Layout::Fit(80));
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{line}\n{text}");
+        }
+        if !dry_run {
+            assert!(text.contains("cannot reach w2"), "{text}");
+            assert!(text.contains("1 node taken out of the swarm"), "{text}");
+        }
+    }
+    let outcome = up_prune(&inv, &cluster, false).await;
+    let json = serde_json::to_value(&outcome).expect("json");
+    assert_eq!(json["pruned"][0]["name"], "w2");
+    assert_eq!(
+        json["pruned"][0]["actions"],
+        serde_json::json!(["drained", "removed"])
+    );
+}

@@ -14,7 +14,7 @@ use crate::cluster::StrayKind;
 use crate::context::ContextReport;
 use crate::down::{DownAction, DownOutcome, DownPlan, DownResult};
 use crate::plan::{NodePlan, Plan, Update};
-use crate::prune::{PruneOutcome, PruneReason, PruneStep, RemoveOutcome};
+use crate::prune::{PruneOp, PruneOutcome, PruneReason, PruneStep, RemoveOutcome};
 use crate::status::StatusReport;
 use crate::verify::{Scope, Severity, VerifyReport};
 
@@ -391,6 +391,7 @@ pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
         out.push_str("\nTaken out of the swarm (--prune):\n");
         out.push_str(&pruned_table(&outcome.pruned, layout));
         out.push('\n');
+        out.push_str(&pruned_notes(&outcome.pruned, width));
     }
     for stray in &outcome.strays {
         out.push_str(&wrap(
@@ -426,11 +427,65 @@ fn up_summary(outcome: &UpOutcome) -> String {
             count(outcome.ssh_connections, "SSH connection", "SSH connections")
         ),
         (None, true) => format!(
-            "converged: {}, {}",
+            "converged: {}{}, {}",
             count(outcome.nodes.len(), "node", "nodes"),
+            pruned_summary(outcome),
             count(outcome.ssh_connections, "SSH connection", "SSH connections")
         ),
     }
+}
+
+/// `, 2 nodes taken out of the swarm` after `up --prune`, else nothing.
+fn pruned_summary(outcome: &UpOutcome) -> String {
+    let done = outcome
+        .pruned
+        .iter()
+        .filter(|p| matches!(p.result, DownResult::Done(_)))
+        .count();
+    if done == 0 {
+        String::new()
+    } else {
+        format!(", {} taken out of the swarm", count(done, "node", "nodes"))
+    }
+}
+
+/// Notes below the table of nodes taken out: which ones failed, and which
+/// ones swarmadm could not reach to make them leave.
+fn pruned_notes(pruned: &[PruneOutcome], width: usize) -> String {
+    let mut out = String::new();
+    let failed: Vec<String> = pruned
+        .iter()
+        .filter(|p| !p.result.is_ok())
+        .map(|p| p.step.name())
+        .collect();
+    if !failed.is_empty() {
+        out.push_str(&wrap(
+            &format!("not taken out of the swarm: {}", failed.join(", ")),
+            width,
+            2,
+        ));
+    }
+    let unreached: Vec<String> = pruned
+        .iter()
+        .filter(|p| {
+            matches!(p.result, DownResult::Done(_))
+                && p.step.state == crate::engine::NodeStatus::Ready
+                && !p.step.ops.contains(&PruneOp::Leave)
+        })
+        .map(|p| p.step.name())
+        .collect();
+    if !unreached.is_empty() {
+        out.push_str(&wrap(
+            &format!(
+                "note: swarmadm cannot reach {} (not in the inventory): its entry was removed, but \
+                 its engine may still say it is in a swarm: run `docker swarm leave --force` on it",
+                unreached.join(", ")
+            ),
+            width,
+            2,
+        ));
+    }
+    out
 }
 
 /// The checks per node as a table (fitted: one RESULT column; wide: a
@@ -776,6 +831,9 @@ pub(crate) fn remove(outcome: &RemoveOutcome, layout: Layout) -> String {
     if !outcome.nodes.is_empty() {
         out.push_str(&pruned_table(&outcome.nodes, layout));
         out.push('\n');
+        if !outcome.dry_run {
+            out.push_str(&pruned_notes(&outcome.nodes, width));
+        }
     }
     let failed = outcome.nodes.iter().filter(|n| !n.result.is_ok()).count();
     let summary = match &outcome.error {
@@ -802,6 +860,26 @@ pub(crate) fn down(outcome: &DownOutcome, layout: Layout) -> String {
     if outcome.dry_run || outcome.plan.refused.is_some() {
         out.push_str(&down_plan(&outcome.plan, layout));
         out.push('\n');
+    }
+    if outcome.dry_run {
+        let changes = outcome
+            .plan
+            .nodes
+            .iter()
+            .filter(|n| n.action.is_change())
+            .count();
+        let summary = match &outcome.plan.refused {
+            Some(refusal) => format!("down refused: {refusal}"),
+            None if changes == 0 => {
+                "Dry run: nothing to do: no inventory node is in a swarm.".into()
+            }
+            None => format!(
+                "Dry run: nothing was changed; {} would leave the swarm.",
+                count(changes, "node", "nodes")
+            ),
+        };
+        out.push_str(&wrap(&summary, width, 2));
+        return out;
     }
     let rows = outcome
         .nodes
@@ -849,10 +927,6 @@ pub(crate) fn down(outcome: &DownOutcome, layout: Layout) -> String {
         (None, false) => format!(
             "failed nodes: {} (once fixed, run `down` again: it goes on from here)",
             failed.join(", ")
-        ),
-        (None, true) if outcome.dry_run => format!(
-            "dry run: {} would leave the swarm; nothing was changed",
-            count(changes, "node", "nodes")
         ),
         (None, true) if changes == 0 => "nothing to do: no inventory node is in a swarm".to_owned(),
         (None, true) => format!(
