@@ -37,11 +37,11 @@ setup:
 build:
     cargo build --bins
 
-# Install swarmadm, swarm-up, swarm-verify into ROOT/bin, man pages into ROOT/share/man/man1 (ROOT: ~/.cargo)
+# Install swarmadm, swarm-up, swarm-verify, swarm-down into ROOT/bin, man pages into ROOT/share/man/man1 (ROOT: ~/.cargo)
 install root=install_root:
     cargo install --path . --locked --root "{{root}}"
     "{{root}}/bin/swarmadm" man "{{root}}/share/man/man1"
-    @echo "installed swarmadm, swarm-up and swarm-verify into {{root}}/bin and their man pages into {{root}}/share/man/man1"
+    @echo "installed swarmadm, swarm-up, swarm-verify and swarm-down into {{root}}/bin and their man pages into {{root}}/share/man/man1"
 
 # The main job on a local lab: lab up, swarm-up, swarm-verify, status (root)
 demo: setup build lab-down lab-up (swarm-up lab_inventory) (swarm-verify lab_inventory) (status lab_inventory)

@@ -475,10 +475,16 @@ fn pruned_notes(pruned: &[PruneOutcome], width: usize) -> String {
         .map(|p| p.step.name())
         .collect();
     if !unreached.is_empty() {
+        let text = if unreached.len() == 1 {
+            "its entry was removed, but its engine may still say it is in a swarm: run \
+             `docker swarm leave --force` on it"
+        } else {
+            "their entries were removed, but their engines may still say they are in a swarm: \
+             run `docker swarm leave --force` on each"
+        };
         out.push_str(&wrap(
             &format!(
-                "note: swarmadm cannot reach {} (not in the inventory): its entry was removed, but \
-                 its engine may still say it is in a swarm: run `docker swarm leave --force` on it",
+                "note: swarmadm cannot reach {} (not in the inventory): {text}",
                 unreached.join(", ")
             ),
             width,
@@ -828,25 +834,42 @@ pub(crate) fn remove(outcome: &RemoveOutcome, layout: Layout) -> String {
         out.push_str(&prune_lines(&outcome.steps, width));
         out.push('\n');
     }
-    if !outcome.nodes.is_empty() {
+    if !outcome.nodes.is_empty() && !outcome.dry_run {
         out.push_str(&pruned_table(&outcome.nodes, layout));
         out.push('\n');
-        if !outcome.dry_run {
-            out.push_str(&pruned_notes(&outcome.nodes, width));
-        }
+        out.push_str(&pruned_notes(&outcome.nodes, width));
     }
     let failed = outcome.nodes.iter().filter(|n| !n.result.is_ok()).count();
     let summary = match &outcome.error {
         Some(error) => format!("remove failed: {error}"),
-        None if outcome.dry_run => "Dry run: nothing was changed.".to_owned(),
+        None if outcome.dry_run => format!(
+            "Dry run: nothing was changed; {} would be taken out of the swarm.",
+            count(
+                outcome.steps.iter().filter(|s| s.is_change()).count(),
+                "node",
+                "nodes"
+            )
+        ),
         None if failed > 0 => format!(
             "{} could not be taken out (run `remove` again once fixed)",
             count(failed, "node", "nodes")
         ),
-        None => format!(
-            "removed: {}; take them out of the inventory too, or `up` joins them again",
-            count(outcome.nodes.len(), "node", "nodes")
-        ),
+        None => {
+            let listed: Vec<String> = outcome
+                .nodes
+                .iter()
+                .filter_map(|n| n.step.inventory_node.as_ref().map(ToString::to_string))
+                .collect();
+            let mut text = format!("removed: {}", count(outcome.nodes.len(), "node", "nodes"));
+            if !listed.is_empty() {
+                text.push_str(&format!(
+                    "; take {} out of the inventory too, or `up` joins {} again",
+                    listed.join(", "),
+                    if listed.len() == 1 { "it" } else { "them" }
+                ));
+            }
+            text
+        }
     };
     out.push_str(&wrap(&summary, width, 2));
     out
