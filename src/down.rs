@@ -593,8 +593,13 @@ async fn run<H: SwarmHost>(
         return Ok(());
     }
     // The lock lives in the swarm's spec: the leader's leaving erases both.
-    drop(lock);
+    // Should the leader stay, the lock is given back.
     let result = leave(leader, leader_name, true, events).await;
+    if !result.is_ok()
+        && let Err(e) = lock.release(leader).await
+    {
+        events.warn(format!("could not release the run lock: {e}"));
+    }
     results.insert(leader_name.clone(), result);
     Ok(())
 }

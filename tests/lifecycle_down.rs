@@ -187,13 +187,15 @@ fn down_on_an_inventory_whose_managers_are_in_another_swarm_touches_nothing() {
         assert_eq!(state(&lab, &node.hostname), "active", "{}", node.hostname);
     }
     let after = lab.api("swarm-manager-01").nodes();
-    let versions = |nodes: &[Value]| -> Vec<(Value, Value)> {
+    // Node versions move on their own (status, certificates); the specs
+    // only move when someone changes a node.
+    let specs = |nodes: &[Value]| -> Vec<(Value, Value)> {
         nodes
             .iter()
-            .map(|n| (n["ID"].clone(), n["Version"]["Index"].clone()))
+            .map(|n| (n["ID"].clone(), n["Spec"].clone()))
             .collect()
     };
-    assert_eq!(versions(&before), versions(&after));
+    assert_eq!(specs(&before), specs(&after));
 }
 
 #[test]
@@ -548,4 +550,72 @@ fn prune_of_a_manager_warns_at_two_and_refuses_losing_quorum() {
     let nodes = nodes_of(&lab, m1);
     assert_eq!(role_of_m3(&nodes), None, "{:?}", hostnames(&nodes));
     assert_eq!(lab.api(m1).info()["Swarm"]["Managers"], 2);
+}
+
+#[test]
+fn remove_makes_inventory_nodes_leave_and_drops_their_entries() {
+    common::require_root();
+    let lab = Lab::up(ids::LIFECYCLE_REMOVE, 4, 2);
+    Swarmadm::new().up(&lab.inventory_toml).success();
+    let m1 = "swarm-manager-01";
+
+    let dry = Swarmadm::new()
+        .arg("remove")
+        .arg("-i")
+        .arg(&lab.inventory_toml)
+        .args([
+            "swarm-manager-04",
+            "swarm-worker-02",
+            "--dry-run",
+            "-o",
+            "wide",
+        ])
+        .success();
+    assert!(
+        dry.stdout
+            .contains("demote, wait until out of the Raft membership, leave"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(lab.api(m1).info()["Swarm"]["Managers"], 4);
+
+    let run = Swarmadm::new()
+        .arg("remove")
+        .arg("-i")
+        .arg(&lab.inventory_toml)
+        .args(["swarm-manager-04", "swarm-worker-02"])
+        .json()
+        .success();
+    let json = run.json();
+    assert_eq!(
+        outcome(json, "swarm-manager-04")["actions"],
+        serde_json::json!(["demoted", "left", "removed"]),
+        "{json}"
+    );
+    assert_eq!(
+        outcome(json, "swarm-worker-02")["actions"],
+        serde_json::json!(["drained", "left", "removed"]),
+        "{json}"
+    );
+
+    // Through the engines: both left, their entries are gone, three
+    // managers remain in the Raft membership.
+    assert_eq!(state(&lab, "swarm-manager-04"), "inactive");
+    assert_eq!(state(&lab, "swarm-worker-02"), "inactive");
+    let names = hostnames(&nodes_of(&lab, m1));
+    assert!(
+        !names
+            .iter()
+            .any(|n| n == "swarm-manager-04" || n == "swarm-worker-02"),
+        "{names:?}"
+    );
+    assert_eq!(lab.api(m1).info()["Swarm"]["Managers"], 3);
+
+    // A name that is not in the swarm (any more) changes nothing: exit 2.
+    Swarmadm::new()
+        .arg("remove")
+        .arg("-i")
+        .arg(&lab.inventory_toml)
+        .arg("swarm-worker-02")
+        .expect_code(2);
 }

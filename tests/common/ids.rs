@@ -143,6 +143,8 @@ lab_ids! {
     LIFECYCLE_DOWN_FOREIGN = 153;
     /// `context_names_the_current_leader_after_a_leadership_change`
     LIFECYCLE_CONTEXT = 154;
+    /// `remove_makes_inventory_nodes_leave_and_drops_their_entries`
+    LIFECYCLE_REMOVE = 155;
 
     // tests/terminal.rs
     /// `a_cold_up_at_80_columns_fits_and_leaves_no_bar_behind`
