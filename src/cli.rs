@@ -62,7 +62,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Dissolve the inventory's swarm: workers leave, then managers, the leader last.
     ///
-    /// The only swarmadm command that makes nodes leave a swarm. Workers leave in
+    /// The only swarmadm command that makes the swarm's nodes leave it (`up` never
+    /// makes a node leave; `remove` only the inventory nodes it names). Workers leave in
     /// parallel; then each manager that is not the Raft leader is demoted, waited on
     /// until it is out of the Raft membership, and leaves, one at a time; the leader
     /// leaves last. Every node ends `inactive`. A swarm that the inventory's managers
@@ -117,7 +118,9 @@ Examples:
   swarmadm up -i inventories/vagrant.ini -F ssh.config --parallel 8";
 
 const DOWN_AFTER_HELP: &str = "\
-`down` is the only command that makes nodes leave a swarm.
+`down` is the only command that makes nodes leave a swarm: `up` never does \
+(`up --prune` removes the entries of nodes it cannot reach), and `remove` \
+only makes the inventory nodes it names leave.
 
 Exit codes: 0 dissolved (or no inventory node was in a swarm), 1 a node \
 failed (run `down` again: it goes on from there), 2 nothing was touched: \
@@ -193,7 +196,8 @@ pub struct SwarmVerify {
     name = "swarm-down",
     version,
     about = "Dissolve the inventory's swarm: workers leave, then managers, the leader last \
-        (the same as `swarmadm down`; the only command that makes nodes leave a swarm)",
+        (the same as `swarmadm down`; the only command that makes nodes leave a swarm, \
+        besides `remove` of the nodes it names)",
     after_help = DOWN_AFTER_HELP
 )]
 pub struct SwarmDown {

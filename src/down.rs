@@ -308,7 +308,7 @@ fn refusal(
                 .find(|(_, id)| **id == m.id)
                 .map(|(n, _)| n.to_string())
                 .unwrap_or_else(|| format!("{} (not in the inventory)", m.hostname));
-            format!("{name}, {}", m.id)
+            format!("{name} ({})", m.id)
         })
         .collect();
     if !unworkable.is_empty() {
@@ -470,7 +470,7 @@ pub(crate) async fn execute<H: SwarmHost>(
         for step in plan.nodes.iter().filter(|s| s.action.is_change()) {
             results.insert(
                 step.name.clone(),
-                DownResult::Skipped(format!("not changed: {refusal}")),
+                DownResult::Skipped("not changed: the plan was refused (see below)".into()),
             );
         }
     } else if options.dry_run {
