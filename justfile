@@ -7,6 +7,7 @@ lab_dir := "/var/tmp/swarmadm-lab/" + lab_name
 lab_inventory := lab_dir + "/inventory.toml"
 bin := "target/debug/swarmadm"
 install_root := env_var_or_default("CARGO_INSTALL_ROOT", home_directory() / ".cargo")
+engine_dir := "/var/tmp/swarmadm-engines/docker-26.1"
 
 # List the recipes
 default:
@@ -46,9 +47,13 @@ install root=install_root:
 # The main job on a local lab: lab up, swarm-up, swarm-verify, status (root)
 demo: setup build lab-down lab-up (swarm-up lab_inventory) (swarm-verify lab_inventory) (status lab_inventory)
 
-# Start a local lab of real nodes (network namespaces, dockerd, sshd; root)
-lab-up managers="3" workers="3": build
-    {{bin}} lab up --name {{lab_name}} --managers {{managers}} --workers {{workers}}
+# Start a local lab of real nodes (root); e.g. `just lab-up 3 30 --latency 25ms`
+lab-up managers="3" workers="3" *args="": build
+    {{bin}} lab up --name {{lab_name}} --managers {{managers}} --workers {{workers}} {{args}}
+
+# Fetch docker.io 26.1 from Debian trixie into DIR, for `lab up --dockerd DIR` (installs nothing)
+fetch-engine dir=engine_dir:
+    bench/fetch-engine {{dir}}
 
 # Remove the local lab: every process, namespace, link and file it made
 lab-down: build

@@ -34,6 +34,8 @@ use crate::lock::{LockError, RunLock};
 use crate::observe::{self, ClusterView, Snapshot};
 use crate::plan::{self, BlockReason, Membership, NodePlan, Plan, PlanOptions, Refusal, Update};
 use crate::prune::{self, PruneOutcome};
+use crate::settings::{SettingChange, SettingsPlan};
+use crate::unlock::{KeyFile, KeyOptions, UnlockResult};
 
 /// How long a joined or promoted manager may take to become Reachable.
 const REACHABLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -56,6 +58,9 @@ pub(crate) struct UpOptions {
     pub(crate) break_lock: bool,
     /// Take the swarm's strays out of it (`up --prune`).
     pub(crate) prune: bool,
+    /// The unlock key: where to write it (autolock) and what to unlock
+    /// locked managers with.
+    pub(crate) keys: KeyOptions,
 }
 
 /// What was done to a node.
@@ -76,6 +81,8 @@ pub(crate) enum Action {
     Left,
     /// Its entry was removed from the swarm's node list.
     Removed,
+    /// A locked manager was unlocked with the unlock key.
+    Unlocked,
 }
 
 impl fmt::Display for Action {
@@ -92,6 +99,7 @@ impl fmt::Display for Action {
             Action::Repaired => "repaired",
             Action::Left => "left",
             Action::Removed => "removed",
+            Action::Unlocked => "unlocked",
         })
     }
 }
@@ -291,9 +299,14 @@ impl Serialize for NodeOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RunError {
     Refused(Refusal),
-    InitFailed { node: NodeName, message: String },
+    InitFailed {
+        node: NodeName,
+        message: String,
+    },
     NoManager,
     Lock(LockError),
+    /// The unlock key file cannot be used: nothing was changed.
+    KeyFile(String),
 }
 
 impl fmt::Display for RunError {
@@ -305,6 +318,21 @@ impl fmt::Display for RunError {
                 f.write_str("no manager of the swarm is reachable: nothing can be changed")
             }
             RunError::Lock(e) => e.fmt(f),
+            RunError::KeyFile(e) => f.write_str(e),
+        }
+    }
+}
+
+impl RunError {
+    /// A short, stable name for JSON.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            RunError::Refused(Refusal::QuorumLost(_)) => "quorum_lost",
+            RunError::Refused(Refusal::ForeignNodes(_)) => "foreign_swarm",
+            RunError::InitFailed { .. } => "init_failed",
+            RunError::NoManager => "no_manager",
+            RunError::Lock(_) => "locked_by_another_run",
+            RunError::KeyFile(_) => "unlock_key_file",
         }
     }
 }
@@ -329,6 +357,51 @@ pub(crate) struct UpOutcome {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) pruned: Vec<PruneOutcome>,
     pub(crate) ssh_connections: usize,
+    /// The swarm settings update, when the plan had one.
+    pub(crate) settings: Option<SettingsOutcome>,
+    /// The unlock key file, when the inventory asks for autolock.
+    pub(crate) unlock_key_file: Option<KeyFileOutcome>,
+}
+
+/// What became of the planned swarm settings update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub(crate) enum SettingsOutcome {
+    Applied { changes: Vec<SettingChange> },
+    Planned { changes: Vec<SettingChange> },
+    Failed { error: String },
+    Skipped { reason: String },
+}
+
+impl SettingsOutcome {
+    pub(crate) fn is_ok(&self) -> bool {
+        matches!(
+            self,
+            SettingsOutcome::Applied { .. } | SettingsOutcome::Planned { .. }
+        )
+    }
+}
+
+/// What became of the unlock key file (the key itself is never here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub(crate) enum KeyFileOutcome {
+    /// The key was written to the file (created 0600).
+    Written {
+        path: String,
+    },
+    /// The file already holds the swarm's current key.
+    Kept {
+        path: String,
+    },
+    /// `--dry-run`: would be written.
+    Planned {
+        path: String,
+    },
+    Failed {
+        path: String,
+        error: String,
+    },
 }
 
 impl UpOutcome {
@@ -342,7 +415,14 @@ impl UpOutcome {
 
     pub(crate) fn exit_code(&self) -> u8 {
         let prune_failed = self.pruned.iter().any(|p| !p.result.is_ok());
-        if self.error.is_some() || !self.failed_nodes().is_empty() || prune_failed {
+        let settings_failed = self.settings.as_ref().is_some_and(|s| !s.is_ok());
+        let key_failed = matches!(self.unlock_key_file, Some(KeyFileOutcome::Failed { .. }));
+        if self.error.is_some()
+            || !self.failed_nodes().is_empty()
+            || settings_failed
+            || key_failed
+            || prune_failed
+        {
             exit_codes::FAILED
         } else {
             exit_codes::OK
@@ -361,17 +441,32 @@ pub(crate) async fn up<C: Connector>(
     snapshot
         .settle_pending(inventory, PENDING_TIMEOUT, events)
         .await;
+    let unlocked = unlock_first(&mut snapshot, inventory, options, events).await;
     let mut plan = plan::plan(inventory, &snapshot.facts, options.plan);
     if options.prune {
         plan.prune_strays(inventory, &snapshot.facts);
     }
+    let key_refusal = if options.dry_run {
+        None
+    } else {
+        check_key_file(inventory, &snapshot, options).await.err()
+    };
     for warning in &plan.warnings {
         events.warn(warning.to_string());
     }
     let mut node_ids = BTreeMap::new();
     let mut final_view = snapshot.facts.view.clone();
     let mut pruned = prune::not_run(&plan.prune, None);
-    let (results, error) = if let Some(refusal) = &plan.refused {
+    let mut settings_outcome = None;
+    let (results, error) = if let Some(message) = key_refusal {
+        let results = plan
+            .nodes
+            .iter()
+            .map(|step| (step.name.clone(), initial_result(&step.plan, false)))
+            .collect();
+        plan.settings = None;
+        (results, Some(RunError::KeyFile(message)))
+    } else if let Some(refusal) = &plan.refused {
         let results = plan
             .nodes
             .iter()
@@ -398,8 +493,9 @@ pub(crate) async fn up<C: Connector>(
         let mut run = Run::new(inventory, &snapshot, options, events, &plan);
         let error = run.execute(&plan).await.err();
         final_view = run.final_view().await;
-        node_ids = run.node_ids;
-        pruned = match run.pruned {
+        settings_outcome = run.settings.take();
+        node_ids = std::mem::take(&mut run.node_ids);
+        pruned = match run.pruned.take() {
             Some(pruned) => pruned,
             None => prune::not_run(
                 &plan.prune,
@@ -407,6 +503,20 @@ pub(crate) async fn up<C: Connector>(
             ),
         };
         (run.results, error)
+    };
+    if options.dry_run && plan.refused.is_none() {
+        settings_outcome =
+            plan.settings
+                .as_ref()
+                .filter(|s| s.has_changes())
+                .map(|s| SettingsOutcome::Planned {
+                    changes: s.changes.clone(),
+                });
+    }
+    let unlock_key_file = if error.is_some() {
+        None
+    } else {
+        store_key_file(inventory, &snapshot, options, events).await
     };
     let nodes: Vec<NodeOutcome> = plan
         .nodes
@@ -425,7 +535,7 @@ pub(crate) async fn up<C: Connector>(
                     .map(str::to_owned)
                     .or_else(|| node_ids.get(&step.name).cloned())
                     .or_else(|| snapshot.facts.info(&step.name)?.node_id.clone()),
-                result,
+                result: with_unlocked(result, unlocked.get(&step.name)),
             }
         })
         .collect();
@@ -448,6 +558,133 @@ pub(crate) async fn up<C: Connector>(
         strays,
         pruned,
         ssh_connections: connector.connections(),
+        settings: settings_outcome,
+        unlock_key_file,
+    }
+}
+
+/// Unlocks the locked managers first when the run has the key, so that
+/// they are planned like every other node; returns how that went.
+async fn unlock_first<H: SwarmHost>(
+    snapshot: &mut Snapshot<H>,
+    inventory: &Inventory,
+    options: &UpOptions,
+    events: &Events,
+) -> BTreeMap<NodeName, UnlockResult> {
+    if options.dry_run {
+        return BTreeMap::new();
+    }
+    let key = match options.keys.key() {
+        Ok(Some(key)) => key,
+        Ok(None) => return BTreeMap::new(),
+        Err(e) => {
+            events.warn(format!("cannot unlock locked managers: {e}"));
+            return BTreeMap::new();
+        }
+    };
+    crate::unlock::unlock_locked(snapshot, inventory, &key, options.parallel, events)
+        .await
+        .into_iter()
+        .collect()
+}
+
+/// A node's result with the unlock that came first.
+fn with_unlocked(result: NodeResult, unlocked: Option<&UnlockResult>) -> NodeResult {
+    match (unlocked, result) {
+        (Some(UnlockResult::Unlocked), NodeResult::Unchanged) => {
+            NodeResult::Done(vec![Action::Unlocked])
+        }
+        (Some(UnlockResult::Unlocked), NodeResult::Done(mut actions)) => {
+            actions.insert(0, Action::Unlocked);
+            NodeResult::Done(actions)
+        }
+        (Some(UnlockResult::Failed { error }), NodeResult::Blocked(BlockReason::Locked)) => {
+            NodeResult::Failed {
+                error: StepError {
+                    kind: FailKind::Engine(ErrorKind::Locked),
+                    message: error.clone(),
+                },
+                done: Vec::new(),
+            }
+        }
+        (_, result) => result,
+    }
+}
+
+/// Before anything changes: with autolock asked for, the key file must be
+/// named, private, and hold nothing or the swarm's current key.
+async fn check_key_file<H: SwarmHost>(
+    inventory: &Inventory,
+    snapshot: &Snapshot<H>,
+    options: &UpOptions,
+) -> Result<(), String> {
+    if inventory.swarm.autolock != Some(true) {
+        return Ok(());
+    }
+    let Some(path) = &options.keys.file else {
+        return Err(NO_KEY_FILE.to_owned());
+    };
+    let on = snapshot
+        .facts
+        .swarm
+        .as_ref()
+        .is_some_and(|s| crate::settings::autolock(&s.spec));
+    let current = match (on, snapshot.source()) {
+        (true, Some((_, source))) => source
+            .unlock_key()
+            .await
+            .map_err(|e| format!("reading the unlock key: {e}"))?,
+        _ => None,
+    };
+    crate::unlock::check(path, current.as_ref())
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+/// Why `up` refuses autolock without a key file.
+pub(crate) const NO_KEY_FILE: &str = "the inventory asks for autolock, but no --unlock-key-file PATH was given: \
+     the unlock key must be kept somewhere, and swarmadm never prints it; nothing was changed";
+
+/// After the run: with autolock on, the unlock key goes into the key file
+/// (once; a file that holds it already is left alone).
+async fn store_key_file<H: SwarmHost>(
+    inventory: &Inventory,
+    snapshot: &Snapshot<H>,
+    options: &UpOptions,
+    events: &Events,
+) -> Option<KeyFileOutcome> {
+    if inventory.swarm.autolock != Some(true) {
+        return None;
+    }
+    let path = options.keys.file.as_ref()?;
+    let shown = path.display().to_string();
+    if options.dry_run {
+        return Some(KeyFileOutcome::Planned { path: shown });
+    }
+    let failed = |error: String| {
+        events.warn(format!("unlock key file {shown}: {error}"));
+        Some(KeyFileOutcome::Failed {
+            path: shown.clone(),
+            error,
+        })
+    };
+    // After an init the snapshot has no source: any manager that answers.
+    let source = snapshot.source().map(|(_, h)| h).or_else(|| {
+        inventory
+            .leader()
+            .and_then(|leader| snapshot.hosts.get(&leader.name))
+    })?;
+    let key = match source.unlock_key().await {
+        Ok(Some(key)) => key,
+        Ok(None) => return failed("the swarm has no unlock key: autolock is not on".into()),
+        Err(e) => return failed(format!("reading the unlock key: {e}")),
+    };
+    let result = crate::unlock::check(path, Some(&key))
+        .and_then(|found| crate::unlock::store(path, &key, &found).map(|()| found));
+    match result {
+        Ok(KeyFile::Current) => Some(KeyFileOutcome::Kept { path: shown }),
+        Ok(_) => Some(KeyFileOutcome::Written { path: shown }),
+        Err(e) => failed(e.to_string()),
     }
 }
 
@@ -489,6 +726,8 @@ struct Run<'a, H> {
     node_ids: BTreeMap<NodeName, String>,
     /// `--prune`: the nodes taken out, once that part ran.
     pruned: Option<Vec<PruneOutcome>>,
+    /// The settings update, when the plan had one.
+    settings: Option<SettingsOutcome>,
 }
 
 /// A joined node's NodeID and what was done to it.
@@ -518,6 +757,7 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             results,
             node_ids: BTreeMap::new(),
             pruned: None,
+            settings: None,
         }
     }
 
@@ -569,10 +809,23 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             Ok(lock) => lock,
             Err(e) => {
                 self.skip_rest(plan, &Skip::Locked);
+                if plan.changes_settings() {
+                    self.settings = Some(SettingsOutcome::Skipped {
+                        reason: Skip::Locked.to_string(),
+                    });
+                }
                 return Err(RunError::Lock(e));
             }
         };
         self.change(source, plan).await;
+        if let Some(settings) = plan.settings.as_ref().filter(|s| s.has_changes()) {
+            let name = self.source.clone();
+            if let Some(name) = &name {
+                self.events.step(name, Step::UpdatingSettings);
+            }
+            let before = self.snapshot.facts.swarm.as_ref().map(|s| &s.spec);
+            self.settings = Some(update_settings(source, self.inventory, settings, before).await);
+        }
         if let Err(e) = lock.release(source).await {
             self.events
                 .warn(format!("could not release the run lock: {e}"));
@@ -682,7 +935,8 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             default_addr_pool: swarm.default_addr_pool.clone(),
             subnet_size: swarm.subnet_size,
             data_path_port: swarm.data_path_port,
-            spec: serde_json::json!({}),
+            spec: crate::settings::apply(swarm, &serde_json::json!({})),
+            auto_lock_managers: swarm.autolock == Some(true),
         };
         let node_id = host
             .init(&request)
@@ -860,6 +1114,42 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             actions.push(Action::Labelled);
         }
         Ok((node_id, actions))
+    }
+}
+
+/// The one swarm update of the settings, at the swarm's current version.
+/// The run lock moved the version since the snapshot; a change by someone
+/// else to a value the inventory manages is detected, not overwritten, and
+/// so is one that races the update itself.
+async fn update_settings<H: SwarmHost>(
+    source: &H,
+    inventory: &Inventory,
+    planned: &SettingsPlan,
+    before: Option<&serde_json::Value>,
+) -> SettingsOutcome {
+    let failed = |error: String| SettingsOutcome::Failed { error };
+    let swarm = match source.swarm().await {
+        Ok(swarm) => swarm,
+        Err(e) => return failed(format!("reading the swarm spec: {e}")),
+    };
+    if let Some(before) = before
+        && !crate::settings::same_managed_values(&inventory.swarm, before, &swarm.spec)
+    {
+        return failed(
+            "the swarm's settings were changed by someone else since this run read them;              nothing was overwritten: run `up` again to see the new plan"
+                .into(),
+        );
+    }
+    let spec = crate::settings::apply(&inventory.swarm, &swarm.spec);
+    match source.update_swarm(swarm.version.index, &spec).await {
+        Ok(()) => SettingsOutcome::Applied {
+            changes: planned.changes.clone(),
+        },
+        Err(e) if e.kind() == ErrorKind::OutOfSequence => failed(
+            "the swarm spec was changed by someone else during the update; nothing was              overwritten: run `up` again to see the new plan"
+                .into(),
+        ),
+        Err(e) => failed(format!("updating the swarm settings: {e}")),
     }
 }
 

@@ -15,6 +15,7 @@ use crate::exit_codes::{FAILED as EXIT_FAILED, OK as EXIT_OK, UNUSABLE as EXIT_U
 use crate::host::{Connector as _, SshConnector};
 use crate::inventory::{self, HostKeyPolicy, Inventory, LoadOptions};
 use crate::ssh::SshOptions;
+use crate::ui::log::Verbosity;
 use crate::ui::{Layout, LogSink, Mode, Reporter, render};
 
 const AFTER_HELP: &str = "\
@@ -86,6 +87,12 @@ pub enum Command {
     /// for every node the inventory does not list.
     #[command(after_help = REMOVE_AFTER_HELP)]
     Remove(RemoveArgs),
+    /// Rotate the join tokens (both unless --worker or --manager), optionally the unlock key and the root CA.
+    #[command(after_help = ROTATE_AFTER_HELP)]
+    RotateTokens(RotateArgs),
+    /// Unlock every locked manager (autolock) with the unlock key.
+    #[command(after_help = UNLOCK_AFTER_HELP)]
+    Unlock(UnlockArgs),
     /// Run a local lab of real nodes in network namespaces (Linux, root).
     Lab(crate::lab::LabArgs),
     /// Print a shell completion script.
@@ -157,6 +164,28 @@ created, 2 no leader that is an inventory node could be found.
 Examples:
   eval \"$(swarmadm context -i config/vagrant.toml)\" && docker node ls
   swarmadm context -i config/vagrant.toml --create vagrant-swarm";
+const ROTATE_AFTER_HELP: &str = "\
+Existing members are not affected: nodes that already joined keep working; only new joins \
+need the new token. Tokens and keys are never printed.
+
+Exit codes: 0 rotated, 1 a rotation could not be confirmed (or the root CA did not reach \
+every node in time), 2 nothing was rotated.
+
+Examples:
+  swarmadm rotate-tokens -i config/vagrant.toml
+  swarmadm rotate-tokens -i config/vagrant.toml --worker
+  swarmadm rotate-tokens -i config/vagrant.toml --unlock-key --unlock-key-file ~/.swarm-unlock.key
+  swarmadm rotate-tokens -i config/vagrant.toml --ca --ca-timeout 600";
+
+const UNLOCK_AFTER_HELP: &str = "\
+The key comes from --unlock-key-file PATH (a file only its owner can read), else from \
+$SWARMADM_UNLOCK_KEY. It is never printed.
+
+Exit codes: 0 every locked node was unlocked (or none was locked), 1 a node could not be \
+unlocked, 2 no key or no usable key file.
+
+Example:
+  swarmadm unlock -i config/vagrant.toml --unlock-key-file ~/.swarm-unlock.key";
 
 const VERIFY_AFTER_HELP: &str = "\
 Exit codes: 0 conforms, 1 a delta was found, 2 the cluster could not be checked.
@@ -264,9 +293,21 @@ pub struct NodeArgs {
     /// Output format of the result: `table` fits the terminal, `wide` shows every column.
     #[arg(short, long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
-    /// Plain progress lines instead of progress bars, and debug logging.
-    #[arg(short, long)]
-    pub verbose: bool,
+    /// Plain progress lines instead of progress bars, and debug logging:
+    /// per node the SSH address, user, keys, known_hosts files and socket
+    /// used, and every API call with its duration and result. `-vv` adds
+    /// the SSH negotiation.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print only errors and the final line (no progress, no warnings).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+impl NodeArgs {
+    fn verbosity(&self) -> Verbosity {
+        Verbosity::from_flags(self.verbose, self.quiet)
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -302,6 +343,57 @@ pub struct UpArgs {
     /// Without it, `up` only reports them.
     #[arg(long)]
     pub prune: bool,
+    /// Where the unlock key is kept (autolock): written once, created 0600; an
+    /// existing file must be private and hold this swarm's key. Also used to
+    /// unlock locked managers (else $SWARMADM_UNLOCK_KEY).
+    #[arg(long, value_name = "PATH")]
+    pub unlock_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Rotate the worker join token.
+    #[arg(long)]
+    pub worker: bool,
+    /// Rotate the manager join token.
+    #[arg(long)]
+    pub manager: bool,
+    /// Rotate the autolock unlock key into --unlock-key-file (replaced atomically).
+    #[arg(long, requires = "unlock_key_file")]
+    pub unlock_key: bool,
+    /// The unlock key file (for --unlock-key).
+    #[arg(long, value_name = "PATH")]
+    pub unlock_key_file: Option<PathBuf>,
+    /// Also rotate the swarm's root CA and wait until every node trusts the new one.
+    #[arg(long)]
+    pub ca: bool,
+    /// Seconds to wait for every node to trust the new root CA (at least 1).
+    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub ca_timeout: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UnlockArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// The unlock key file (else $SWARMADM_UNLOCK_KEY).
+    #[arg(long, value_name = "PATH")]
+    pub unlock_key_file: Option<PathBuf>,
+}
+
+/// The unlock key options: the file, and the key from the environment
+/// (read here, not by clap, so that `--help` never shows it).
+fn key_options(file: Option<&PathBuf>) -> crate::unlock::KeyOptions {
+    crate::unlock::KeyOptions {
+        file: file.cloned(),
+        env: std::env::var(crate::unlock::KEY_ENV)
+            .ok()
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .map(crate::secret::Secret::new),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -499,12 +591,38 @@ fn parse<P: Parser>(args: Vec<OsString>) -> Result<P, ExitCode> {
 
 fn finish(cli: Cli) -> ExitCode {
     let _ = color_eyre::install();
+    let json_for = cli.command.json_command();
     match execute(cli) {
         Ok(code) => ExitCode::from(code),
         Err(report) => {
-            let _ = writeln!(std::io::stderr(), "error: {report:#}");
+            let text = format!("error: {report:#}");
+            let _ = writeln!(std::io::stderr(), "{}", crate::ui::escape::terminal(&text));
+            // With `-o json`, even a run that could not start answers in
+            // the schema, on stdout.
+            if let Some(command) = json_for {
+                let kind = if report.downcast_ref::<inventory::InventoryError>().is_some() {
+                    "inventory"
+                } else {
+                    "internal"
+                };
+                let error = crate::ui::json::ErrorObject::new(kind, None, format!("{report:#}"));
+                let _ = crate::ui::print_json(&(crate::ui::json::error(command, error) + "\n"));
+            }
             ExitCode::from(EXIT_UNUSABLE)
         }
+    }
+}
+
+impl Command {
+    /// The command's name when it was asked for JSON output.
+    fn json_command(&self) -> Option<&'static str> {
+        let (name, output) = match self {
+            Command::Status(a) => ("status", a.output),
+            Command::Up(a) => ("up", a.nodes.output),
+            Command::Verify(a) => ("verify", a.nodes.output),
+            _ => return None,
+        };
+        (output == Output::Json).then_some(name)
     }
 }
 
@@ -512,7 +630,7 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
     let sink = LogSink::default();
     match cli.command {
         Command::Lab(args) => {
-            crate::ui::init_logging(false, &sink);
+            crate::ui::init_logging(Verbosity::Normal, &sink);
             let code = crate::lab::run(&args)?;
             Ok(if code == ExitCode::SUCCESS {
                 EXIT_OK
@@ -524,7 +642,7 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
             // Generated whole first: clap_complete panics on a write error.
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut bin.command(), bin.name(), &mut script);
-            crate::ui::print(&String::from_utf8_lossy(&script))?;
+            crate::ui::print_json(&String::from_utf8_lossy(&script))?;
             Ok(EXIT_OK)
         }
         Command::Man { dir } => {
@@ -532,34 +650,44 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
             Ok(EXIT_OK)
         }
         Command::Status(args) => {
-            crate::ui::init_logging(args.verbose, &sink);
+            crate::ui::init_logging(args.verbosity(), &sink);
             let inventory = args.load()?;
             runtime()?.block_on(status(&inventory, &args, &sink))
         }
         Command::Up(args) => {
-            crate::ui::init_logging(args.nodes.verbose, &sink);
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
             let inventory = args.nodes.load()?;
             runtime()?.block_on(up(&inventory, &args, &sink))
         }
         Command::Verify(args) => {
-            crate::ui::init_logging(args.nodes.verbose, &sink);
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
             let inventory = args.nodes.load()?;
             runtime()?.block_on(verify(&inventory, &args, &sink))
         }
         Command::Down(args) => {
-            crate::ui::init_logging(args.nodes.verbose, &sink);
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
             let inventory = args.nodes.load()?;
             runtime()?.block_on(down(&inventory, &args, &sink))
         }
         Command::Remove(args) => {
-            crate::ui::init_logging(args.nodes.verbose, &sink);
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
             let inventory = args.nodes.load()?;
             runtime()?.block_on(remove(&inventory, &args, &sink))
         }
         Command::Context(args) => {
-            crate::ui::init_logging(args.nodes.verbose, &sink);
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
             let inventory = args.nodes.load()?;
             runtime()?.block_on(context(&inventory, &args, &sink))
+        }
+        Command::RotateTokens(args) => {
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
+            let inventory = args.nodes.load()?;
+            runtime()?.block_on(rotate_tokens(&inventory, &args, &sink))
+        }
+        Command::Unlock(args) => {
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
+            let inventory = args.nodes.load()?;
+            runtime()?.block_on(unlock(&inventory, &args, &sink))
         }
     }
 }
@@ -587,15 +715,26 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Prints a result: JSON as is, tables and text laid out for the terminal.
-fn print_result<T: serde::Serialize>(
-    output: Output,
-    value: &T,
+/// The JSON of a result that has no document of its own in the schema.
+fn json_of<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+fn print_result(
+    args: &NodeArgs,
+    json: impl FnOnce() -> String,
     text: impl FnOnce(Layout) -> String,
 ) -> color_eyre::Result<()> {
-    let mut out = match output {
-        Output::Json => serde_json::to_string_pretty(value)?,
-        Output::Table | Output::Wide => text(output.layout()),
-    };
+    if args.output == Output::Json {
+        let mut out = json();
+        out.push('\n');
+        crate::ui::print_json(&out)?;
+        return Ok(());
+    }
+    let mut out = text(args.output.layout());
+    if args.quiet {
+        out = crate::ui::render::quiet(&out);
+    }
     if !out.ends_with('\n') {
         out.push('\n');
     }
@@ -605,7 +744,7 @@ fn print_result<T: serde::Serialize>(
 
 async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.verbose), &names, sink);
+    let reporter = Reporter::start(Mode::choose(args.verbosity()), &names, sink);
     let report = crate::status::run(
         inventory,
         &args.connector(),
@@ -614,16 +753,31 @@ async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color
     )
     .await;
     reporter.finish().await;
-    print_result(args.output, &report, |layout| {
-        render::status(&report, layout)
-    })?;
+    print_result(
+        args,
+        || crate::ui::json::status(&report),
+        |layout| render::status(&report, layout),
+    )?;
     Ok(report.exit_code())
 }
 
 async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre::Result<u8> {
+    let keys = key_options(args.unlock_key_file.as_ref());
+    // Refused before any node is reached: nothing changes.
+    let dry_run = args.dry_run || args.check;
+    if inventory.swarm.autolock == Some(true) && keys.file.is_none() && !dry_run {
+        color_eyre::eyre::bail!("{}", crate::apply::NO_KEY_FILE);
+    }
+    if let Some(path) = &keys.file
+        && let Err(e @ crate::unlock::KeyFileError::TooOpen { .. }) =
+            crate::unlock::check(path, None)
+    {
+        color_eyre::eyre::bail!("{e}; nothing was changed");
+    }
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names, sink);
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
     let options = crate::apply::UpOptions {
+        keys,
         parallel: args.nodes.parallel(),
         dry_run: args.dry_run || args.check,
         plan: crate::plan::PlanOptions {
@@ -641,13 +795,72 @@ async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre:
     )
     .await;
     reporter.finish().await;
-    print_result(args.nodes.output, &outcome, |layout| {
-        render::up(&outcome, layout)
-    })?;
+    print_result(
+        &args.nodes,
+        || crate::ui::json::up(&outcome),
+        |layout| render::up(&outcome, layout),
+    )?;
     if args.check && outcome.plan.has_changes() {
         return Ok(EXIT_FAILED);
     }
     Ok(outcome.exit_code())
+}
+
+async fn rotate_tokens(
+    inventory: &Inventory,
+    args: &RotateArgs,
+    sink: &LogSink,
+) -> color_eyre::Result<u8> {
+    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let both = !args.worker && !args.manager && !args.unlock_key && !args.ca;
+    let options = crate::rotate::RotateOptions {
+        worker: args.worker || both,
+        manager: args.manager || both,
+        unlock_key: args.unlock_key,
+        ca: args.ca,
+        ca_timeout: Duration::from_secs(args.ca_timeout),
+        keys: key_options(args.unlock_key_file.as_ref()),
+        parallel: args.nodes.parallel(),
+    };
+    let report = crate::rotate::run(
+        inventory,
+        &args.nodes.connector(),
+        &options,
+        &reporter.events(),
+    )
+    .await;
+    reporter.finish().await;
+    print_result(
+        &args.nodes,
+        || json_of(&report),
+        |layout| render::rotate(&report, layout),
+    )?;
+    Ok(report.exit_code())
+}
+
+async fn unlock(
+    inventory: &Inventory,
+    args: &UnlockArgs,
+    sink: &LogSink,
+) -> color_eyre::Result<u8> {
+    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let report = crate::unlock::run(
+        inventory,
+        &args.nodes.connector(),
+        &key_options(args.unlock_key_file.as_ref()),
+        args.nodes.parallel(),
+        &reporter.events(),
+    )
+    .await;
+    reporter.finish().await;
+    print_result(
+        &args.nodes,
+        || json_of(&report),
+        |layout| render::unlock(&report, layout),
+    )?;
+    Ok(report.exit_code())
 }
 
 async fn verify(
@@ -656,7 +869,7 @@ async fn verify(
     sink: &LogSink,
 ) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names, sink);
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
     let report = crate::verify::run(
         inventory,
         &args.nodes.connector(),
@@ -669,9 +882,11 @@ async fn verify(
         std::fs::write(path, render::verify_junit(&report)?)
             .map_err(|e| color_eyre::eyre::eyre!("cannot write {}: {e}", path.display()))?;
     }
-    print_result(args.nodes.output, &report, |layout| {
-        render::verify(&report, layout)
-    })?;
+    print_result(
+        &args.nodes,
+        || crate::ui::json::verify(&report),
+        |layout| render::verify(&report, layout),
+    )?;
     Ok(report.exit_code())
 }
 
@@ -679,7 +894,7 @@ async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> color_e
     use std::io::IsTerminal as _;
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let connector = args.nodes.connector();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names, sink);
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
     let (snapshot, plan) = crate::down::observe(
         inventory,
         &connector,
@@ -694,7 +909,7 @@ async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> color_e
                 std::io::stderr(),
                 "{}error: `down` dissolves swarm {}; it asks for confirmation on a terminal, \
                  and stdin is not one: run with --yes (or --dry-run to see the plan). Nothing was changed.",
-                render::down_plan(&plan, args.nodes.output.layout()),
+                crate::ui::escape::terminal(&render::down_plan(&plan, args.nodes.output.layout())),
                 plan.cluster_id.as_deref().unwrap_or("?"),
             );
             return Ok(EXIT_UNUSABLE);
@@ -704,7 +919,7 @@ async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> color_e
             return Ok(EXIT_UNUSABLE);
         }
     }
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names, sink);
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
     let options = crate::down::DownOptions {
         parallel: args.nodes.parallel(),
         dry_run: args.dry_run,
@@ -719,9 +934,11 @@ async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> color_e
     )
     .await;
     reporter.finish().await;
-    print_result(args.nodes.output, &outcome, |layout| {
-        render::down(&outcome, layout)
-    })?;
+    print_result(
+        &args.nodes,
+        || json_of(&outcome),
+        |layout| render::down(&outcome, layout),
+    )?;
     Ok(outcome.exit_code())
 }
 
@@ -731,7 +948,7 @@ fn confirm(plan: &crate::down::DownPlan, layout: Layout) -> color_eyre::Result<b
     write!(
         err,
         "{}Dissolve swarm {}? Every listed node leaves it. [y/N] ",
-        render::down_plan(plan, layout),
+        crate::ui::escape::terminal(&render::down_plan(plan, layout)),
         plan.cluster_id.as_deref().unwrap_or("?")
     )?;
     err.flush()?;
@@ -749,7 +966,7 @@ async fn context(
     sink: &LogSink,
 ) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names, sink);
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
     let mut report = crate::context::run(
         inventory,
         &args.nodes.connector(),
@@ -761,9 +978,11 @@ async fn context(
     if let Some(name) = &args.create {
         crate::context::create(&mut report, name);
     }
-    print_result(args.nodes.output, &report, |layout| {
-        render::context(&report, layout)
-    })?;
+    print_result(
+        &args.nodes,
+        || json_of(&report),
+        |layout| render::context(&report, layout),
+    )?;
     Ok(report.exit_code())
 }
 
@@ -773,7 +992,7 @@ async fn remove(
     sink: &LogSink,
 ) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbose), &names, sink);
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
     let options = crate::prune::RemoveOptions {
         parallel: args.nodes.parallel(),
         dry_run: args.dry_run,
@@ -788,8 +1007,10 @@ async fn remove(
     )
     .await;
     reporter.finish().await;
-    print_result(args.nodes.output, &outcome, |layout| {
-        render::remove(&outcome, layout)
-    })?;
+    print_result(
+        &args.nodes,
+        || json_of(&outcome),
+        |layout| render::remove(&outcome, layout),
+    )?;
     Ok(outcome.exit_code())
 }

@@ -182,16 +182,22 @@ fn find_ssh_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'
     None
 }
 
-/// Replaces anything shaped like a swarm join token with `<redacted>`.
+/// Replaces anything shaped like a swarm join token or unlock key with
+/// `<redacted>`.
 pub(crate) fn redact(text: &str) -> String {
+    redact_prefix(&redact_prefix(text, "SWMTKN-"), "SWMKEY-")
+}
+
+fn redact_prefix(text: &str, prefix: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(pos) = rest.find("SWMTKN-") {
+    while let Some(pos) = rest.find(prefix) {
         out.push_str(&rest[..pos]);
         out.push_str("<redacted>");
         let tail = &rest[pos..];
         let end = tail
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            // Unlock keys are base64: `+`, `/` and `=` belong to them.
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "-+/=".contains(c)))
             .unwrap_or(tail.len());
         rest = &tail[end..];
     }
@@ -378,6 +384,67 @@ pub(crate) struct SwarmInspect {
     /// model. Holds no secret (the join tokens are outside the spec).
     #[serde(rename = "Spec", default)]
     pub(crate) spec: serde_json::Value,
+    /// Init-only network values: not part of the spec, never changed later.
+    #[serde(rename = "DefaultAddrPool", default)]
+    pub(crate) default_addr_pool: Option<Vec<String>>,
+    #[serde(rename = "SubnetSize", default)]
+    pub(crate) subnet_size: Option<u32>,
+    #[serde(rename = "DataPathPort", default)]
+    pub(crate) data_path_port: Option<u32>,
+    /// `TLSInfo.TrustRoot`: the swarm's root CA certificate (PEM).
+    #[serde(rename = "TLSInfo", default)]
+    pub(crate) tls_info: Option<TlsInfo>,
+    #[serde(rename = "RootRotationInProgress", default)]
+    pub(crate) root_rotation_in_progress: bool,
+}
+
+/// `TLSInfo` of the swarm or of a node: its trust root (a public CA
+/// certificate, not a secret).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub(crate) struct TlsInfo {
+    #[serde(rename = "TrustRoot", default)]
+    pub(crate) trust_root: String,
+}
+
+impl SwarmInspect {
+    /// The swarm object without its join tokens.
+    pub(crate) fn object(&self) -> SwarmObject {
+        SwarmObject {
+            version: self.version.index,
+            spec: self.spec.clone(),
+            default_addr_pool: self.default_addr_pool.clone().unwrap_or_default(),
+            subnet_size: self.subnet_size,
+            data_path_port: self.data_path_port,
+        }
+    }
+}
+
+/// The swarm object as planning and verify read it: its version, its spec
+/// and the init-only network values. No join token.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct SwarmObject {
+    pub(crate) version: u64,
+    pub(crate) spec: serde_json::Value,
+    pub(crate) default_addr_pool: Vec<String>,
+    pub(crate) subnet_size: Option<u32>,
+    pub(crate) data_path_port: Option<u32>,
+}
+
+/// What a swarm update also rotates (`rotateWorkerToken`,
+/// `rotateManagerToken`, `rotateManagerUnlockKey`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Rotation {
+    pub(crate) worker_token: bool,
+    pub(crate) manager_token: bool,
+    pub(crate) unlock_key: bool,
+}
+
+/// A node's trust root as the node list shows it (`Description.TLSInfo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NodeTrust {
+    pub(crate) id: String,
+    pub(crate) hostname: String,
+    pub(crate) trust_root: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
@@ -401,6 +468,9 @@ pub(crate) struct InitRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) data_path_port: Option<u16>,
     pub(crate) spec: serde_json::Value,
+    /// Lock managers at rest from the start (autolock).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) auto_lock_managers: bool,
 }
 
 /// Body of `POST /swarm/join`. Its `Debug` is derived, but the token is a
@@ -580,6 +650,75 @@ impl Engine {
         self.raw("POST /swarm/update", "POST", &path, Some(body))
             .await
             .map(drop)
+    }
+
+    /// Updates the swarm's spec at `version` and rotates what `rotation`
+    /// names (managers only).
+    pub(crate) async fn update_swarm_rotating(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+        rotation: Rotation,
+    ) -> Result<(), EngineError> {
+        let body = serde_json::to_vec(spec)
+            .map_err(|e| EngineError::unreadable("POST /swarm/update", e))?;
+        let path = format!(
+            "/swarm/update?version={version}&rotateWorkerToken={}&rotateManagerToken={}&rotateManagerUnlockKey={}",
+            rotation.worker_token, rotation.manager_token, rotation.unlock_key
+        );
+        self.raw("POST /swarm/update", "POST", &path, Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// `GET /swarm/unlockkey` (managers only): the key, or `None` when
+    /// autolock is off.
+    pub(crate) async fn unlock_key(&self) -> Result<Option<Secret>, EngineError> {
+        #[derive(Deserialize)]
+        struct UnlockKey {
+            #[serde(rename = "UnlockKey", default)]
+            key: String,
+        }
+        let bytes = self
+            .raw("GET /swarm/unlockkey", "GET", "/swarm/unlockkey", None)
+            .await?;
+        let answer: UnlockKey = serde_json::from_slice(&bytes).map_err(|_| {
+            // The body may hold the key: never quote it.
+            EngineError::unreadable("GET /swarm/unlockkey", "unreadable answer")
+        })?;
+        Ok(Some(answer.key).filter(|k| !k.is_empty()).map(Secret::new))
+    }
+
+    /// `POST /swarm/unlock` with the key.
+    pub(crate) async fn unlock(&self, key: &Secret) -> Result<(), EngineError> {
+        let body = serde_json::to_vec(&serde_json::json!({ "UnlockKey": key.expose() }))
+            .map_err(|e| EngineError::unreadable("POST /swarm/unlock", e))?;
+        self.raw("POST /swarm/unlock", "POST", "/swarm/unlock", Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// The trust root of every node in the node list (managers only).
+    pub(crate) async fn node_trust(&self) -> Result<Vec<NodeTrust>, EngineError> {
+        let nodes = self
+            .docker
+            .list_nodes(None::<bollard::query_parameters::ListNodesOptions>)
+            .await
+            .map_err(|e| EngineError::from_bollard("GET /nodes", e))?;
+        Ok(nodes
+            .into_iter()
+            .filter_map(|n| {
+                let description = n.description.unwrap_or_default();
+                Some(NodeTrust {
+                    id: n.id?,
+                    hostname: description.hostname.unwrap_or_default(),
+                    trust_root: description
+                        .tls_info
+                        .and_then(|t| t.trust_root)
+                        .unwrap_or_default(),
+                })
+            })
+            .collect())
     }
 
     /// Makes this node leave its swarm (`force`: also a manager, or a node
@@ -785,6 +924,12 @@ fn convert_node(node: bollard::models::Node) -> Option<SwarmNode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redact_removes_unlock_keys_too() {
+        let out = redact("unlock failed for SWMKEY-1-abcDEF+/x");
+        assert!(!out.contains("SWMKEY"), "{out}");
+    }
 
     #[test]
     fn redact_removes_every_token() {

@@ -34,6 +34,14 @@ pub(crate) enum Step {
     WaitingTasks(usize),
     /// Removing the node's entry from the swarm.
     Removing,
+    /// Unlocking a locked manager (autolock).
+    Unlocking,
+    /// The one swarm spec update of the inventory's settings.
+    UpdatingSettings,
+    /// Rotating join tokens, the unlock key or the root CA.
+    Rotating,
+    /// Waiting until every node trusts the new root CA.
+    WaitingTrust,
 }
 
 impl std::fmt::Display for Step {
@@ -59,6 +67,10 @@ impl std::fmt::Display for Step {
             }
             Step::Removing => "removing its entry",
             Step::WaitingDemoted => "waiting until out of the Raft membership",
+            Step::Unlocking => "unlocking",
+            Step::UpdatingSettings => "updating swarm settings",
+            Step::Rotating => "rotating",
+            Step::WaitingTrust => "waiting for the new root CA",
         })
     }
 }

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use crate::engine::{
     EngineError, EngineInfo, ErrorKind, InitRequest, JoinRequest, JoinTokens, LocalState,
-    ManagerStatus, NodeRole, NodeStatus, NodeTask, NodeUpdate, ObjectVersion, Reachability,
-    RemoteManager, SwarmInspect, SwarmNode,
+    ManagerStatus, NodeRole, NodeStatus, NodeTask, NodeTrust, NodeUpdate, ObjectVersion,
+    Reachability, RemoteManager, Rotation, SwarmInspect, SwarmNode, TlsInfo,
 };
 use crate::error::{Failure, Stage};
 use crate::host::{Connector, PortCheck, SwarmHost};
@@ -110,6 +110,18 @@ struct State {
     ghosts: Vec<SwarmNode>,
     /// The managers lost quorum: none is leader.
     no_leader: bool,
+    /// How often each join token was rotated.
+    worker_rotations: u32,
+    manager_rotations: u32,
+    /// The unlock key while autolock is on.
+    unlock_key: Option<String>,
+    unlock_rotations: u32,
+    /// The swarm's root CA (a counter stands for the certificate).
+    ca_generation: u32,
+    /// Nodes that never take up a new root CA.
+    stale_trust: Vec<NodeName>,
+    /// Init requests as sent (spec, network values).
+    inits: Vec<InitRequest>,
 }
 
 /// A node-list entry nobody answers for.
@@ -380,6 +392,40 @@ impl FakeCluster {
         });
     }
 
+    /// The join tokens now (worker, manager), for tests that compare them.
+    pub(crate) fn tokens(&self) -> (String, String) {
+        let state = self.lock();
+        (state.worker_token(), state.manager_token())
+    }
+
+    /// The unlock key now, if autolock is on.
+    pub(crate) fn unlock_key(&self) -> Option<String> {
+        self.lock().unlock_key.clone()
+    }
+
+    /// The swarm spec now.
+    pub(crate) fn spec(&self) -> serde_json::Value {
+        self.lock().swarm_spec.clone()
+    }
+
+    /// Sets the swarm spec by hand (another writer), moving its version.
+    pub(crate) fn set_spec(&self, spec: serde_json::Value) {
+        let mut state = self.lock();
+        state.take_spec(&spec);
+        state.swarm_version += 1;
+    }
+
+    /// The init requests the cluster was sent.
+    pub(crate) fn inits(&self) -> Vec<InitRequest> {
+        self.lock().inits.clone()
+    }
+
+    /// `name` never takes up a new root CA.
+    pub(crate) fn stale_trust(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        self.lock().stale_trust.push(name);
+    }
+
     /// Makes `name` the Raft leader (and no one else).
     pub(crate) fn elect(&self, name: &str) {
         let name = NodeName::new(name).expect("test node name");
@@ -397,6 +443,36 @@ impl State {
         self.nodes
             .get_mut(name)
             .expect("a node of the fake cluster")
+    }
+
+    fn worker_token(&self) -> String {
+        format!("{WORKER_TOKEN}-{}", self.worker_rotations)
+    }
+
+    fn manager_token(&self) -> String {
+        format!("{MANAGER_TOKEN}-{}", self.manager_rotations)
+    }
+
+    fn trust_root(&self) -> String {
+        format!("ROOT-{}", self.ca_generation)
+    }
+
+    /// A new spec: autolock on or off, a CA rotation forced.
+    fn take_spec(&mut self, spec: &serde_json::Value) {
+        let autolock = spec["EncryptionConfig"]["AutoLockManagers"]
+            .as_bool()
+            .unwrap_or(false);
+        if autolock && self.unlock_key.is_none() {
+            self.unlock_rotations += 1;
+            self.unlock_key = Some(format!("SWMKEY-1-fake{}", self.unlock_rotations));
+        } else if !autolock {
+            self.unlock_key = None;
+        }
+        let force = |s: &serde_json::Value| s["CAConfig"]["ForceRotate"].as_u64().unwrap_or(0);
+        if force(spec) != force(&self.swarm_spec) {
+            self.ca_generation += 1;
+        }
+        self.swarm_spec = spec.clone();
     }
 
     fn new_id(&mut self) -> String {
@@ -596,13 +672,20 @@ impl SwarmHost for FakeHost {
         self.manager_only(&state)?;
         Ok(SwarmInspect {
             tokens: JoinTokens {
-                worker: Secret::new(WORKER_TOKEN),
-                manager: Secret::new(MANAGER_TOKEN),
+                worker: Secret::new(state.worker_token()),
+                manager: Secret::new(state.manager_token()),
             },
             version: ObjectVersion {
                 index: state.swarm_version,
             },
             spec: state.swarm_spec.clone(),
+            default_addr_pool: Some(vec!["10.0.0.0/8".into()]),
+            subnet_size: Some(24),
+            data_path_port: Some(4789),
+            tls_info: Some(TlsInfo {
+                trust_root: state.trust_root(),
+            }),
+            root_rotation_in_progress: false,
         })
     }
 
@@ -622,6 +705,8 @@ impl SwarmHost for FakeHost {
         let id = state.new_id();
         state.cluster_id = Some("CLUSTER".into());
         state.log.push(format!("init {}", self.name));
+        state.inits.push(request.clone());
+        state.take_spec(&request.spec);
         let node = state.node(&self.name);
         node.state = LocalState::Active;
         node.member = Some(Member {
@@ -665,10 +750,11 @@ impl SwarmHost for FakeHost {
             ));
         }
         let mut state = self.cluster.lock();
-        let role = match request.token.expose() {
-            WORKER_TOKEN => NodeRole::Worker,
-            MANAGER_TOKEN => NodeRole::Manager,
-            _ => {
+        let token = request.token.expose();
+        let role = match () {
+            () if token == state.worker_token() => NodeRole::Worker,
+            () if token == state.manager_token() => NodeRole::Manager,
+            () => {
                 return Err(error(
                     ErrorKind::InvalidToken,
                     "POST /swarm/join: invalid join token",
@@ -762,9 +848,84 @@ impl SwarmHost for FakeHost {
             ));
         }
         state.swarm_version += 1;
-        state.swarm_spec = spec.clone();
+        state.take_spec(spec);
         state.log.push("swarm update".into());
         Ok(())
+    }
+
+    async fn update_swarm_rotating(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+        rotation: Rotation,
+    ) -> Result<(), EngineError> {
+        self.update_swarm(version, spec).await?;
+        let mut state = self.cluster.lock();
+        if rotation.worker_token {
+            state.worker_rotations += 1;
+            state.log.push("rotate worker token".into());
+        }
+        if rotation.manager_token {
+            state.manager_rotations += 1;
+            state.log.push("rotate manager token".into());
+        }
+        if rotation.unlock_key && state.unlock_key.is_some() {
+            state.unlock_rotations += 1;
+            state.unlock_key = Some(format!("SWMKEY-1-fake{}", state.unlock_rotations));
+            state.log.push("rotate unlock key".into());
+        }
+        Ok(())
+    }
+
+    async fn unlock_key(&self) -> Result<Option<Secret>, EngineError> {
+        self.hang_check("GET /swarm/unlockkey").await?;
+        let state = self.cluster.lock();
+        self.manager_only(&state)?;
+        Ok(state.unlock_key.clone().map(Secret::new))
+    }
+
+    async fn unlock(&self, key: &Secret) -> Result<(), EngineError> {
+        self.hang_check("POST /swarm/unlock").await?;
+        let mut state = self.cluster.lock();
+        if state.node(&self.name).state != LocalState::Locked {
+            return Err(error(
+                ErrorKind::Rejected,
+                "POST /swarm/unlock: the engine answered 503: swarm is not locked",
+            ));
+        }
+        if state.unlock_key.as_deref() != Some(key.expose()) {
+            return Err(error(
+                ErrorKind::Rejected,
+                "POST /swarm/unlock: the engine answered 400: invalid key",
+            ));
+        }
+        state.log.push(format!("unlock {}", self.name));
+        state.node(&self.name).state = LocalState::Active;
+        Ok(())
+    }
+
+    async fn node_trust(&self) -> Result<Vec<NodeTrust>, EngineError> {
+        self.hang_check("GET /nodes").await?;
+        let state = self.cluster.lock();
+        self.manager_only(&state)?;
+        let current = state.trust_root();
+        Ok(state
+            .nodes
+            .iter()
+            .filter_map(|(name, n)| {
+                let m = n.member.as_ref()?;
+                let trust_root = if state.stale_trust.contains(name) {
+                    "ROOT-0".to_owned()
+                } else {
+                    current.clone()
+                };
+                Some(NodeTrust {
+                    id: m.id.clone(),
+                    hostname: name.to_string(),
+                    trust_root,
+                })
+            })
+            .collect())
     }
 
     async fn leave(&self, force: bool) -> Result<(), EngineError> {

@@ -15,11 +15,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::engine::{
-    Engine, EngineError, EngineInfo, InitRequest, JoinRequest, NodeTask, NodeUpdate, SwarmInspect,
-    SwarmNode,
+    Engine, EngineError, EngineInfo, InitRequest, JoinRequest, NodeTask, NodeTrust, NodeUpdate,
+    Rotation, SwarmInspect, SwarmNode,
 };
 use crate::error::Failure;
-use crate::inventory::Node;
+use crate::inventory::{Node, NodeName};
+use crate::secret::Secret;
 use crate::ssh::{Connection, SshError, SshOptions};
 
 /// What a node can be asked. Every call is bounded by the request timeout
@@ -68,6 +69,20 @@ pub(crate) trait SwarmHost: Send + Sync {
     ) -> impl Future<Output = Result<Vec<NodeTask>, EngineError>> + Send;
     /// Whether this node can open a TCP connection to `addr` (`host:port`).
     fn can_reach(&self, addr: &str) -> impl Future<Output = PortCheck> + Send;
+    /// `POST /swarm/update` of the spec at `version`, rotating what
+    /// `rotation` names (managers only).
+    fn update_swarm_rotating(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+        rotation: Rotation,
+    ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// `GET /swarm/unlockkey` (managers only); `None` when autolock is off.
+    fn unlock_key(&self) -> impl Future<Output = Result<Option<Secret>, EngineError>> + Send;
+    /// `POST /swarm/unlock` on this (locked) node.
+    fn unlock(&self, key: &Secret) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// Each node's trust root from the node list (managers only).
+    fn node_trust(&self) -> impl Future<Output = Result<Vec<NodeTrust>, EngineError>> + Send;
 }
 
 /// The answer of [`SwarmHost::can_reach`].
@@ -94,8 +109,27 @@ pub(crate) trait Connector: Sync {
 /// One node's engine over its one SSH connection.
 #[derive(Debug, Clone)]
 pub(crate) struct RemoteHost {
+    node: NodeName,
     connection: Arc<Connection>,
     engine: Engine,
+}
+
+impl RemoteHost {
+    /// Runs one API call, logging (`-v`) its duration and how it ended.
+    async fn timed<T>(
+        &self,
+        call: &str,
+        request: impl Future<Output = Result<T, EngineError>>,
+    ) -> Result<T, EngineError> {
+        let start = std::time::Instant::now();
+        let result = request.await;
+        let took = start.elapsed().as_millis();
+        match &result {
+            Ok(_) => tracing::debug!("{}: {call}: ok in {took} ms", self.node),
+            Err(e) => tracing::debug!("{}: {call}: {:?} in {took} ms: {e}", self.node, e.kind()),
+        }
+        result
+    }
 }
 
 /// How long a node may take to connect to another node's port.
@@ -103,27 +137,31 @@ const PORT_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl SwarmHost for RemoteHost {
     async fn info(&self) -> Result<EngineInfo, EngineError> {
-        self.engine.info().await
+        self.timed("GET /info", self.engine.info()).await
     }
 
     async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
-        self.engine.nodes().await
+        self.timed("GET /nodes", self.engine.nodes()).await
     }
 
     async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
-        self.engine.swarm().await
+        self.timed("GET /swarm", self.engine.swarm()).await
     }
 
     async fn init(&self, request: &InitRequest) -> Result<String, EngineError> {
-        self.engine.init(request).await
+        self.timed("POST /swarm/init", self.engine.init(request))
+            .await
     }
 
     async fn join(&self, request: &JoinRequest) -> Result<(), EngineError> {
-        self.engine.join(request).await
+        self.timed("POST /swarm/join", self.engine.join(request))
+            .await
     }
 
     async fn update_node(&self, node: &SwarmNode, update: &NodeUpdate) -> Result<(), EngineError> {
-        self.engine.update_node(node, update).await
+        let call = format!("POST /nodes/{}/update", node.id);
+        self.timed(&call, self.engine.update_node(node, update))
+            .await
     }
 
     async fn update_swarm(
@@ -131,15 +169,44 @@ impl SwarmHost for RemoteHost {
         version: u64,
         spec: &serde_json::Value,
     ) -> Result<(), EngineError> {
-        self.engine.update_swarm(version, spec).await
+        self.timed(
+            "POST /swarm/update",
+            self.engine.update_swarm(version, spec),
+        )
+        .await
     }
 
     async fn leave(&self, force: bool) -> Result<(), EngineError> {
-        self.engine.leave(force).await
+        self.timed("POST /swarm/leave", self.engine.leave(force))
+            .await
     }
 
     async fn remove_node(&self, id: &str, force: bool) -> Result<(), EngineError> {
-        self.engine.remove_node(id, force).await
+        let call = format!("DELETE /nodes/{id}");
+        self.timed(&call, self.engine.remove_node(id, force)).await
+    }
+
+    async fn update_swarm_rotating(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+        rotation: Rotation,
+    ) -> Result<(), EngineError> {
+        self.engine
+            .update_swarm_rotating(version, spec, rotation)
+            .await
+    }
+
+    async fn unlock_key(&self) -> Result<Option<Secret>, EngineError> {
+        self.engine.unlock_key().await
+    }
+
+    async fn unlock(&self, key: &Secret) -> Result<(), EngineError> {
+        self.engine.unlock(key).await
+    }
+
+    async fn node_trust(&self) -> Result<Vec<NodeTrust>, EngineError> {
+        self.engine.node_trust().await
     }
 
     async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
@@ -171,6 +238,58 @@ fn split_host_port(addr: &str) -> Option<(&str, u16)> {
     Some((host, port.parse().ok()?))
 }
 
+/// Says (`-v`) where a node's connection goes and with what: address,
+/// user, keys and where they came from, known_hosts files, jump hosts and
+/// the Docker socket.
+fn log_target(node: &Node) {
+    let hop = &node.ssh.hop;
+    let keys: Vec<String> = hop
+        .identity_files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let known_hosts: Vec<String> = hop
+        .known_hosts_files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let jumps: Vec<String> = node
+        .ssh
+        .jumps
+        .iter()
+        .map(|j| format!("{}@{}:{}", j.user, j.host, j.port))
+        .collect();
+    tracing::debug!(
+        "{}: ssh {}@{}:{}{}; keys: {} (from {:?}{}); known_hosts: {}; socket {}",
+        node.name,
+        hop.user,
+        hop.host,
+        hop.port,
+        if jumps.is_empty() {
+            String::new()
+        } else {
+            format!(" via {}", jumps.join(" → "))
+        },
+        if keys.is_empty() {
+            "ssh-agent only".to_owned()
+        } else {
+            keys.join(", ")
+        },
+        hop.identity_origin,
+        if hop.identities_only {
+            ", IdentitiesOnly"
+        } else {
+            ""
+        },
+        if known_hosts.is_empty() {
+            "~/.ssh/known_hosts, /etc/ssh/ssh_known_hosts".to_owned()
+        } else {
+            known_hosts.join(", ")
+        },
+        node.ssh.socket
+    );
+}
+
 /// Connects over SSH (one connection per node) and negotiates the engine's
 /// API version; counts the connections it opened.
 #[derive(Debug)]
@@ -194,7 +313,14 @@ impl Connector for SshConnector {
     type Host = RemoteHost;
 
     async fn connect(&self, node: &Node) -> Result<RemoteHost, Failure> {
+        log_target(node);
+        let start = std::time::Instant::now();
         let connection = Arc::new(Connection::open(&node.ssh, &self.ssh).await?);
+        tracing::debug!(
+            "{}: SSH connected and authenticated in {} ms",
+            node.name,
+            start.elapsed().as_millis()
+        );
         self.opened.fetch_add(1, Ordering::Relaxed);
         let engine = Engine::connect(
             Arc::clone(&connection),
@@ -202,7 +328,12 @@ impl Connector for SshConnector {
             self.request_timeout,
         )
         .await?;
-        Ok(RemoteHost { connection, engine })
+        tracing::debug!("{}: engine API {}", node.name, engine.api_version());
+        Ok(RemoteHost {
+            node: node.name.clone(),
+            connection,
+            engine,
+        })
     }
 
     fn connections(&self) -> usize {

@@ -29,11 +29,14 @@ mod lock;
 mod observe;
 mod plan;
 mod prune;
+mod rotate;
 mod secret;
+mod settings;
 mod ssh;
 mod status;
 mod tunnel;
 mod ui;
+mod unlock;
 mod verify;
 
 pub use cli::run;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use futures_util::stream;
 
-use crate::engine::{EngineInfo, LocalState, SwarmNode};
+use crate::engine::{EngineInfo, LocalState, SwarmNode, SwarmObject};
 use crate::error::Failure;
 use crate::events::{Events, Step};
 use crate::host::{Connector, SwarmHost};
@@ -56,6 +56,9 @@ pub(crate) struct Facts {
     pub(crate) others: Vec<ClusterView>,
     /// A manager of the chosen swarm answered that it has no leader.
     pub(crate) no_leader: bool,
+    /// The chosen swarm's object (spec and version, no join token), read
+    /// from the manager the node list came from.
+    pub(crate) swarm: Option<SwarmObject>,
 }
 
 impl Facts {
@@ -147,11 +150,23 @@ impl<H: SwarmHost> Snapshot<H> {
         self.facts.view = None;
         self.facts.others.clear();
         self.facts.no_leader = false;
+        self.facts.swarm = None;
         if let Some(id) = self.facts.cluster_id.clone() {
             ids.remove(&id);
             match self.cluster_view(&id).await {
                 Ok(view) => self.facts.view = Some(view),
                 Err(no_leader) => self.facts.no_leader = no_leader,
+            }
+        }
+        if let Some(host) = self
+            .facts
+            .view
+            .as_ref()
+            .and_then(|v| self.hosts.get(&v.source))
+        {
+            match host.swarm().await {
+                Ok(swarm) => self.facts.swarm = Some(swarm.object()),
+                Err(e) => tracing::debug!("reading the swarm spec failed: {e}"),
             }
         }
         for id in ids {
@@ -230,6 +245,20 @@ impl<H: SwarmHost> Snapshot<H> {
         if settled_any {
             self.read_views(inventory).await;
         }
+    }
+
+    /// Reads the `/info` of `names` again (after they were unlocked, say),
+    /// then the swarm and its node list.
+    pub(crate) async fn refresh(&mut self, inventory: &Inventory, names: &[NodeName]) {
+        for name in names {
+            let Some(host) = self.hosts.get(name) else {
+                continue;
+            };
+            if let Ok(info) = host.info().await {
+                self.facts.nodes.insert(name.clone(), Ok(info));
+            }
+        }
+        self.read_views(inventory).await;
     }
 
     /// The host that answers for the swarm: the Raft leader when it is an

@@ -117,7 +117,7 @@ impl fmt::Display for BlockReason {
             BlockReason::Unreachable(failure) => write!(f, "unreachable: {failure}"),
             BlockReason::Locked => f.write_str(
                 "locked: the swarm is locked on this node (autolock); unlock it with \
-                 `docker swarm unlock` on the node, then run `up` again",
+                 `swarmadm unlock --unlock-key-file PATH` (or `docker swarm unlock` on the node), then run `up` again",
             ),
             BlockReason::SwarmError(error) => {
                 write!(f, "the engine reports a swarm error: {error}")
@@ -254,6 +254,8 @@ pub(crate) enum Warning {
     /// After this run the swarm has one or two managers: losing one makes
     /// it read-only.
     NoFaultTolerance(usize),
+    /// A swarm setting that is set at init only differs from the inventory.
+    InitOnly(crate::settings::InitOnlyDrift),
 }
 
 impl fmt::Display for Warning {
@@ -265,6 +267,7 @@ impl fmt::Display for Warning {
                 n - 1,
                 quorum(*n)
             ),
+            Warning::InitOnly(drift) => drift.fmt(f),
             Warning::NoFaultTolerance(n) => write!(
                 f,
                 "after this run the swarm has {n} manager{}: it tolerates no manager failure \
@@ -301,6 +304,9 @@ pub(crate) struct Plan {
     /// (see [`crate::prune`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) prune: Vec<crate::prune::PruneStep>,
+    /// The swarm settings to change (an existing swarm only: a new one
+    /// gets them at init).
+    pub(crate) settings: Option<crate::settings::SettingsPlan>,
 }
 
 impl Plan {
@@ -308,6 +314,14 @@ impl Plan {
     pub(crate) fn has_changes(&self) -> bool {
         self.nodes.iter().any(|n| n.plan.is_change())
             || self.prune.iter().any(crate::prune::PruneStep::is_change)
+            || self.changes_settings()
+    }
+
+    /// Whether the plan updates the swarm's settings.
+    pub(crate) fn changes_settings(&self) -> bool {
+        self.settings
+            .as_ref()
+            .is_some_and(crate::settings::SettingsPlan::has_changes)
     }
 
     /// Adds the prune steps for every stray of the swarm (`up --prune`),
@@ -395,7 +409,14 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts, options: PlanOptions) -
         warnings: Vec::new(),
         refused: None,
         prune: Vec::new(),
+        settings: facts
+            .swarm
+            .as_ref()
+            .map(|swarm| crate::settings::plan(&inventory.swarm, swarm)),
     };
+    for drift in plan.settings.iter().flat_map(|s| &s.init_only) {
+        plan.warnings.push(Warning::InitOnly(drift.clone()));
+    }
     let wanted_managers = inventory.managers().count();
     if wanted_managers > 0 && wanted_managers.is_multiple_of(2) {
         plan.warnings.push(Warning::EvenManagers(wanted_managers));

@@ -18,6 +18,8 @@ use crate::observe::{self, ClusterView, Facts};
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct NodeStatus {
     pub(crate) name: String,
+    /// The inventory's role: leader, manager or worker.
+    pub(crate) inventory_role: crate::inventory::Role,
     pub(crate) ssh_address: String,
     pub(crate) reachable: bool,
     pub(crate) hostname: Option<String>,
@@ -102,6 +104,7 @@ fn row(node: &Node, facts: &Facts) -> NodeStatus {
     let observed = facts.get(&node.name);
     let mut status = NodeStatus {
         name: node.name.to_string(),
+        inventory_role: node.role,
         ssh_address,
         reachable: observed.is_some_and(|r| r.is_ok()),
         hostname: None,

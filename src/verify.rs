@@ -64,7 +64,23 @@ pub(crate) struct NodeReport {
     pub(crate) role: crate::inventory::Role,
     pub(crate) node_id: Option<String>,
     pub(crate) engine_version: Option<String>,
+    /// Why the node could not be reached, if it could not.
+    pub(crate) failure: Option<Failure>,
     pub(crate) checks: Vec<Check>,
+}
+
+/// Why the cluster could not be checked at all (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Unchecked {
+    /// `no_manager`, `quorum_lost`.
+    pub(crate) kind: &'static str,
+    pub(crate) message: String,
+}
+
+impl std::fmt::Display for Unchecked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// The result of `verify`; `--output json` prints it as is.
@@ -77,7 +93,7 @@ pub(crate) struct VerifyReport {
     /// Checks of the cluster as a whole.
     pub(crate) cluster: Vec<Check>,
     /// Set when the cluster could not be checked at all (exit 2).
-    pub(crate) error: Option<String>,
+    pub(crate) error: Option<Unchecked>,
 }
 
 /// Where a failing check was found: a node, or the cluster as a whole.
@@ -122,6 +138,13 @@ impl VerifyReport {
             return format!("ERROR: the cluster could not be checked: {error}");
         }
         let deltas = self.deltas();
+        if self
+            .cluster
+            .iter()
+            .any(|c| c.name == "swarm" && !c.ok && c.actual.starts_with("no swarm yet"))
+        {
+            return "FAIL: no swarm yet: run `swarmadm up` first".to_owned();
+        }
         if deltas.is_empty() {
             format!(
                 "PASS: {} nodes conform to {} (cluster {})",
@@ -184,16 +207,52 @@ pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
         error: None,
     };
     let any_manager_reachable = inventory.managers().any(|n| facts.info(&n.name).is_some());
-    if !any_manager_reachable {
-        report.error = Some("no manager of the inventory is reachable".into());
+    let quorum_loss = cluster::quorum_loss(inventory, facts).filter(|_| view.is_none());
+    // Without a manager, or without a node list, membership cannot be
+    // checked at all: each node shows only whether it answered, and why not.
+    let unchecked = if !any_manager_reachable {
+        Some(Unchecked {
+            kind: "no_manager",
+            message: "no manager of the inventory is reachable".into(),
+        })
+    } else {
+        quorum_loss.map(|loss| Unchecked {
+            kind: "quorum_lost",
+            message: loss.to_string(),
+        })
+    };
+    if let Some(unchecked) = unchecked {
+        report.error = Some(unchecked);
+        report.nodes = inventory
+            .nodes
+            .iter()
+            .filter_map(|node| Some(reachability_report(node, facts.get(&node.name)?)))
+            .collect();
         return report;
     }
-    let quorum_loss = cluster::quorum_loss(inventory, facts);
-    if view.is_none()
-        && let Some(loss) = quorum_loss
-    {
-        // Without a node list, membership cannot be checked at all.
-        report.error = Some(loss.to_string());
+    if view.is_none() && no_swarm_yet(facts) {
+        report.nodes = inventory
+            .nodes
+            .iter()
+            .filter_map(|node| {
+                let mut report = reachability_report(node, facts.get(&node.name)?);
+                if report.failure.is_none() {
+                    report.checks.push(Check::new(
+                        "in_swarm",
+                        false,
+                        "member of the inventory's swarm",
+                        "not in a swarm",
+                    ));
+                }
+                Some(report)
+            })
+            .collect();
+        report.cluster.push(Check::new(
+            "swarm",
+            false,
+            "one swarm",
+            "no swarm yet: the inventory's nodes are in no swarm; run `swarmadm up` first",
+        ));
         return report;
     }
 
@@ -214,7 +273,42 @@ pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
             .push(node_report(inventory, node, info, swarm_node, view));
     }
     report.cluster = cluster_checks(inventory, facts, &claimed);
+    if let Some(swarm) = &facts.swarm {
+        report
+            .cluster
+            .extend(crate::settings::checks(&inventory.swarm, swarm));
+    }
     report
+}
+
+/// Whether every node that answered is in no swarm at all.
+fn no_swarm_yet(facts: &Facts) -> bool {
+    facts
+        .nodes
+        .values()
+        .filter_map(|r| r.as_ref().ok())
+        .all(|i| i.state == LocalState::Inactive)
+}
+
+/// A node's report with only the `reachable` check.
+fn reachability_report(node: &Node, info: Result<&EngineInfo, &Failure>) -> NodeReport {
+    let check = match info {
+        Ok(i) => Check::new(
+            "reachable",
+            true,
+            "engine answering",
+            format!("engine {} (API {})", i.engine_version, i.api_version),
+        ),
+        Err(f) => Check::new("reachable", false, "engine answering", f.to_string()),
+    };
+    NodeReport {
+        name: node.name.clone(),
+        role: node.role,
+        node_id: info.ok().and_then(|i| i.node_id.clone()),
+        engine_version: info.ok().map(|i| i.engine_version.clone()),
+        failure: info.err().cloned(),
+        checks: vec![check],
+    }
 }
 
 fn node_report(
@@ -248,17 +342,13 @@ fn node_report(
             "unlocked",
             false,
             "swarm unlocked",
-            "locked: the swarm is locked on this node (autolock); unlock it with `docker swarm unlock` on the node",
+            "locked: the swarm is locked on this node (autolock); unlock it with `swarmadm unlock --unlock-key-file PATH` or `docker swarm unlock` on the node",
         ));
     }
 
     let cluster_id = view.map(|v| v.cluster_id.as_str()).unwrap_or("-");
     let membership = match (info, swarm_node) {
         (_, Some(_)) => (true, format!("member of {cluster_id}")),
-        (Ok(i), None) if i.state == LocalState::Inactive && view.is_none() => (
-            false,
-            "not in a swarm (no swarm yet: run `swarmadm up` first)".to_owned(),
-        ),
         (Ok(i), None) if i.state == LocalState::Inactive => (false, "not in a swarm".to_owned()),
         (Ok(i), None) if i.state != LocalState::Active => {
             (false, format!("swarm state {}", i.state))
@@ -339,6 +429,7 @@ fn node_report(
         role: node.role,
         node_id: swarm_node.map(|n| n.id.clone()),
         engine_version: info.ok().map(|i| i.engine_version.clone()),
+        failure: info.err().cloned(),
         checks,
     }
 }

@@ -38,14 +38,13 @@ fn no_second_swarm_when_the_managers_are_unreachable_and_the_leader_left() {
     ];
     // The leader is reinstalled (out of any swarm); the other two managers
     // keep the swarm (2 of 3) but cannot be reached over SSH.
-    lab.api("swarm-manager-01")
-        .post("/swarm/leave?force=true", &json!({}));
+    lab.api("swarm-manager-01").leave_swarm();
     lab.stop_sshd("swarm-manager-02");
     lab.stop_sshd("swarm-manager-03");
 
     let run = Swarmadm::new().up(&lab.inventory_toml).json().failure();
     assert_eq!(run.code, Some(1));
-    let error = outcome(run.json(), "swarm-manager-01")["error"]
+    let error = outcome(run.json(), "swarm-manager-01")["error"]["message"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -135,7 +134,7 @@ fn a_locked_manager_is_locked_everywhere_and_never_a_stray() {
     );
 
     let up = Swarmadm::new().up(&lab.inventory_toml).json().failure();
-    let error = outcome(up.json(), "swarm-manager-02")["error"]
+    let error = outcome(up.json(), "swarm-manager-02")["error"]["message"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -234,7 +233,7 @@ fn a_hung_worker_engine_is_reported_within_the_bound_and_converges_after_sigcont
     assert!(took < Duration::from_secs(60), "up took {took:?}");
     let json = run.json();
     assert!(
-        outcome(json, "swarm-worker-02")["error"].is_string(),
+        outcome(json, "swarm-worker-02")["error"]["message"].is_string(),
         "{json}"
     );
     assert_eq!(

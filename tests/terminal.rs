@@ -457,6 +457,8 @@ fn man_pages_render_for_every_command() {
         "swarmadm-down",
         "swarmadm-remove",
         "swarmadm-context",
+        "swarmadm-rotate-tokens",
+        "swarmadm-unlock",
         "swarm-up",
         "swarm-verify",
         "swarm-down",

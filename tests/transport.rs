@@ -335,3 +335,39 @@ fn workers_are_reached_through_a_proxyjump_host() {
         );
     }
 }
+
+#[test]
+fn verbose_logs_say_how_each_node_was_reached_and_every_api_call_and_quiet_says_one_line() {
+    common::require_root();
+    let lab = Lab::up(ids::STATUS_VERBOSE_QUIET, 1, 1);
+    let run = Swarmadm::new()
+        .status(&lab.inventory_toml)
+        .arg("-v")
+        .success();
+    for node in &lab.nodes {
+        let name = &node.hostname;
+        assert!(
+            run.stderr
+                .contains(&format!("{name}: ssh root@{}:22", node.ip)),
+            "no connection line for {name}:\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!("{name}: GET /info: ok in ")),
+            "no timed API call for {name}:\n{}",
+            run.stderr
+        );
+    }
+    assert!(run.stderr.contains("known_hosts: "), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains('\u{1b}'),
+        "log lines on a pipe carry no ANSI colour"
+    );
+
+    let run = Swarmadm::new()
+        .status(&lab.inventory_toml)
+        .arg("-q")
+        .success();
+    assert_eq!(run.stderr, "", "quiet prints no progress");
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+}

@@ -206,7 +206,7 @@ fn a_worker_is_added_while_the_configured_leaders_engine_is_stopped() {
     // The unreachable leader is a failed node.
     let run = up(&lab.inventory_toml).failure();
     let json = run.json();
-    assert!(outcome(json, "swarm-manager-01")["error"].is_string());
+    assert!(outcome(json, "swarm-manager-01")["error"]["message"].is_string());
     assert_eq!(
         outcome(json, "swarm-worker-02")["actions"],
         json!(["joined"]),
@@ -225,7 +225,7 @@ fn a_node_in_a_foreign_swarm_is_refused_and_left_alone() {
     let foreign_cluster = foreign.info()["Swarm"]["Cluster"]["ID"].clone();
 
     let run = up(&lab.inventory_toml).failure();
-    let error = run.json()["error"].as_str().unwrap_or_default();
+    let error = run.json()["error"]["message"].as_str().unwrap_or_default();
     assert!(
         error.contains("swarm-worker-02") && error.contains("different swarm"),
         "{error}"
@@ -240,7 +240,7 @@ fn a_node_in_a_foreign_swarm_is_refused_and_left_alone() {
     // --force converges the others and still leaves the foreign node alone.
     let run = up(&lab.inventory_toml).arg("--force").failure();
     assert!(
-        outcome(run.json(), "swarm-worker-02")["error"]
+        outcome(run.json(), "swarm-worker-02")["error"]["message"]
             .as_str()
             .unwrap()
             .contains("different swarm")
@@ -328,7 +328,7 @@ fn a_node_that_cannot_reach_the_managers_port_fails_clearly_and_a_rerun_finishes
     let inv = &lab.inventory_toml;
     let run = up(inv).failure();
     let json = run.json();
-    let error = outcome(json, "swarm-worker-02")["error"]
+    let error = outcome(json, "swarm-worker-02")["error"]["message"]
         .as_str()
         .unwrap_or_default()
         .to_owned();

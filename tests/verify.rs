@@ -166,15 +166,7 @@ fn verify_passes_after_up_and_reports_each_delta_on_the_right_node() {
         Duration::from_secs(60),
         || lab.api("swarm-manager-03").info()["Swarm"]["ControlAvailable"] == false,
     );
-    // The engine may drop the connection while it leaves: what counts is
-    // that it ends up out of the swarm.
-    let socket = lab.socket("swarm-manager-03");
-    let _ = common::http_request(&socket, "POST", "/v1.41/swarm/leave?force=true", "{}");
-    wait_until(
-        "swarm-manager-03 to leave the swarm",
-        Duration::from_secs(60),
-        || lab.api("swarm-manager-03").info()["Swarm"]["LocalNodeState"] == "inactive",
-    );
+    lab.api("swarm-manager-03").leave_swarm();
     let run = verify(&inv).expect_code(1);
     let d = deltas(run.json());
     assert!(
@@ -194,7 +186,10 @@ fn verify_exits_2_when_every_manager_is_unreachable() {
     let run = verify(&lab.inventory_toml).expect_code(2);
     let json = run.json();
     assert!(
-        json["error"].as_str().unwrap().contains("no manager"),
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no manager"),
         "{json}"
     );
 }
@@ -218,4 +213,40 @@ fn junit_cases(path: &Path) -> (usize, usize) {
         }
     }
     (cases, failures)
+}
+
+#[test]
+fn a_label_with_terminal_escapes_is_shown_escaped_and_kept_exact_in_json() {
+    common::require_root();
+    let lab = Lab::up(ids::VERIFY_SPOOFED_LABEL, 1, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let inv = lab.inventory_with_labels(dir.path(), "swarm-worker-01", &[("zone", "a")]);
+    Swarmadm::new().up(&inv).success();
+    // A node's label set to an OSC sequence that would retitle the
+    // terminal, and a carriage return that would hide what precedes it.
+    let hostile = "\u{1b}]0;pwned\u{7}\rok";
+    let id = lab.node_id("swarm-worker-01");
+    lab.api("swarm-manager-01")
+        .update_node(&id, |s| s["Labels"]["zone"] = json!(hostile));
+
+    for args in [&[][..], &["-o", "wide"][..]] {
+        let run = Swarmadm::new().verify(&inv).args(args).expect_code(1);
+        assert!(
+            !run.stdout.contains('\u{1b}') && !run.stdout.contains('\r'),
+            "a control character reached the terminal: {:?}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("\\e]0;pwned"), "{}", run.stdout);
+    }
+    let run = verify(&inv).expect_code(1);
+    let labels = deltas(run.json())
+        .into_iter()
+        .find(|(n, c, _, _)| n == "swarm-worker-01" && c == "labels")
+        .map(|(_, _, _, actual)| actual)
+        .unwrap_or_default();
+    assert_eq!(
+        labels,
+        format!("zone={hostile}"),
+        "JSON keeps the exact value"
+    );
 }

@@ -34,6 +34,7 @@ fn options() -> UpOptions {
         plan: PlanOptions::default(),
         break_lock: false,
         prune: false,
+        keys: crate::unlock::KeyOptions::default(),
     }
 }
 
@@ -539,7 +540,10 @@ async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
 
     let report = crate::verify::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
     assert!(
-        report.error.as_deref().unwrap_or_default().contains(words),
+        report
+            .error
+            .as_ref()
+            .is_some_and(|e| e.message.contains(words)),
         "verify: {:?}",
         report.error
     );

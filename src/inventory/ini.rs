@@ -8,7 +8,10 @@
 //! spellings) and swarmadm's own (`swarm_advertise_addr`,
 //! `swarm_availability`, `swarm_label_<key>`, `docker_socket`) are used;
 //! other variables and other groups are ignored, but a `swarm_*` variable or
-//! a group name that looks like a typo of ours is an error. This module does
+//! a group name that looks like a typo of ours is an error. Swarm-wide
+//! variables (`swarm_autolock`, the settings of TOML's `[swarm.settings]`,
+//! `swarm_cluster_label_<key>`) are read from `[all:vars]` and the `:vars`
+//! of our groups, which must agree; anywhere else they are an error. This module does
 //! not implement Ansible's patterns, templates, plugins or YAML inventories.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -18,8 +21,10 @@ use super::env::base_dir;
 use super::error::{Origin, in_node};
 use super::suggest::{did_you_mean, is_close};
 use super::validate::{
-    check_address, check_advertise_addr, check_label_key, check_label_value, check_port,
-    check_socket, check_user, validate,
+    check_addr_pool, check_address, check_advertise_addr, check_count, check_data_path_port,
+    check_heartbeat, check_label_key, check_label_value, check_node_cert_expiry, check_port,
+    check_snapshot_interval, check_socket, check_subnet_size, check_swarm_label, check_user,
+    parse_bool, validate,
 };
 use super::{
     Availability, Inventory, InventoryError, LoadOptions, LocalEnv, Node, NodeName, Role,
@@ -31,8 +36,43 @@ const MANAGER: &str = "swarm-manager";
 const WORKER: &str = "swarm-worker";
 const OUR_GROUPS: [&str; 3] = [LEADER, MANAGER, WORKER];
 const LABEL_PREFIX: &str = "swarm_label_";
+/// Swarm labels (`[swarm.settings.labels]` in TOML).
+const CLUSTER_LABEL_PREFIX: &str = "swarm_cluster_label_";
+/// Swarm-wide variables: only in `[all:vars]` or the `:vars` of our groups.
+const CLUSTER_VARS: [&str; 10] = [
+    "swarm_autolock",
+    "swarm_task_history_limit",
+    "swarm_node_cert_expiry",
+    "swarm_dispatcher_heartbeat",
+    "swarm_snapshot_interval",
+    "swarm_keep_old_snapshots",
+    "swarm_log_entries_for_slow_followers",
+    "swarm_default_addr_pool",
+    "swarm_subnet_size",
+    "swarm_data_path_port",
+];
 /// Our variables, for "did you mean" hints.
-const SWARM_VARS: [&str; 3] = ["swarm_advertise_addr", "swarm_availability", LABEL_PREFIX];
+const SWARM_VARS: [&str; 14] = [
+    "swarm_advertise_addr",
+    "swarm_availability",
+    LABEL_PREFIX,
+    CLUSTER_LABEL_PREFIX,
+    CLUSTER_VARS[0],
+    CLUSTER_VARS[1],
+    CLUSTER_VARS[2],
+    CLUSTER_VARS[3],
+    CLUSTER_VARS[4],
+    CLUSTER_VARS[5],
+    CLUSTER_VARS[6],
+    CLUSTER_VARS[7],
+    CLUSTER_VARS[8],
+    CLUSTER_VARS[9],
+];
+
+/// Whether `key` is a swarm-wide variable.
+fn is_cluster_var(key: &str) -> bool {
+    CLUSTER_VARS.contains(&key) || key.starts_with(CLUSTER_LABEL_PREFIX)
+}
 /// How deep `:children` may nest before we call it a cycle.
 const MAX_GROUP_DEPTH: usize = 32;
 /// The most hosts one host line may expand to (`n[1:100000]`): a typo in
@@ -262,7 +302,8 @@ impl Reader<'_> {
     /// checked wherever it appears: a typo must not go unnoticed.
     fn var(&self, number: usize, key: &str, value: &str) -> Result<Var, InventoryError> {
         let known = matches!(key, "swarm_advertise_addr" | "swarm_availability")
-            || key.starts_with(LABEL_PREFIX);
+            || key.starts_with(LABEL_PREFIX)
+            || is_cluster_var(key);
         if key.starts_with("swarm_") && !known {
             return Err(self.error(number, unknown_swarm_var(key)));
         }
@@ -286,7 +327,8 @@ fn unknown_swarm_var(key: &str) -> String {
             .unwrap_or_default()
     };
     format!(
-        "unknown variable `{key}`{hint}: swarmadm knows swarm_advertise_addr, swarm_availability, swarm_label_<key> and docker_socket"
+        "unknown variable `{key}`{hint}: swarmadm knows swarm_advertise_addr, swarm_availability, swarm_label_<key>, docker_socket and the swarm-wide {}, swarm_cluster_label_<key>",
+        CLUSTER_VARS.join(", ")
     )
 }
 
@@ -335,11 +377,78 @@ impl Ini {
         }
         let inventory = Inventory {
             source: ctx.path.to_owned(),
-            swarm: SwarmSettings::default(),
+            swarm: self.swarm_settings(ctx)?,
             nodes,
         };
         validate(&inventory, &origins)?;
         Ok(inventory)
+    }
+
+    /// The swarm-wide variables: from `[all:vars]` and the `:vars` of our
+    /// groups, which must agree; anywhere else they are an error (a host
+    /// line cannot change a setting of the whole swarm).
+    fn swarm_settings(&self, ctx: &Ctx) -> Result<SwarmSettings, InventoryError> {
+        let misplaced = |var: &Var, place: String| {
+            ctx.error(
+                var.line,
+                format!(
+                    "`{}` is a swarm-wide setting and cannot be set {place}: set it under [all:vars]",
+                    var.key
+                ),
+            )
+        };
+        for (host, vars) in &self.host_vars {
+            if let Some(var) = vars.iter().find(|v| is_cluster_var(&v.key)) {
+                return Err(misplaced(var, format!("on the host line of `{host}`")));
+            }
+        }
+        let allowed = |group: &str| group == "all" || OUR_GROUPS.contains(&group);
+        for (group, vars) in &self.group_vars {
+            if allowed(group) {
+                continue;
+            }
+            if let Some(var) = vars.iter().find(|v| is_cluster_var(&v.key)) {
+                return Err(misplaced(var, format!("in [{group}:vars]")));
+            }
+        }
+        let mut chosen: BTreeMap<&str, &Var> = BTreeMap::new();
+        for group in ["all", LEADER, MANAGER, WORKER] {
+            for var in self.group_vars.get(group).into_iter().flatten() {
+                if !is_cluster_var(&var.key) {
+                    continue;
+                }
+                if let Some(first) = chosen.get(var.key.as_str())
+                    && first.value != var.value
+                {
+                    return Err(ctx.error(
+                        var.line,
+                        format!(
+                            "`{}` is `{}` here but `{}` on line {}: a swarm-wide setting has one value",
+                            var.key, var.value, first.value, first.line
+                        ),
+                    ));
+                }
+                chosen.entry(var.key.as_str()).or_insert(var);
+            }
+        }
+        let mut swarm = SwarmSettings::default();
+        for var in chosen.values() {
+            apply_cluster_var(&mut swarm, var)
+                .map_err(|m| ctx.error(var.line, format!("`{}`: {m}", var.key)))?;
+        }
+        if let Some(size) = swarm.subnet_size {
+            let prefixes: Vec<u8> = swarm
+                .default_addr_pool
+                .iter()
+                .filter_map(|p| check_addr_pool(p).ok())
+                .collect();
+            if let Err(m) = check_subnet_size(i64::from(size), &prefixes)
+                && let Some(var) = chosen.get("swarm_subnet_size")
+            {
+                return Err(ctx.error(var.line, format!("`swarm_subnet_size`: {m}")));
+            }
+        }
+        Ok(swarm)
     }
 
     fn check_leader(
@@ -619,6 +728,64 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// One swarm-wide variable into the settings; the error says what was
+/// expected.
+fn apply_cluster_var(swarm: &mut SwarmSettings, var: &Var) -> Result<(), String> {
+    let value = var.value.as_str();
+    if value.contains("{{") || value.contains("{%") {
+        return Err(format!(
+            "`{value}` is a template: swarmadm does not evaluate Jinja, write the value itself"
+        ));
+    }
+    let int = |value: &str| {
+        value
+            .parse::<i64>()
+            .map_err(|_| format!("expected a whole number, got `{value}`"))
+    };
+    let settings = &mut swarm.settings;
+    match var.key.as_str() {
+        "swarm_autolock" => swarm.autolock = Some(parse_bool(value)?),
+        "swarm_task_history_limit" => {
+            let limit = check_count(int(value)?)?;
+            settings.task_history_limit = Some(i64::try_from(limit).unwrap_or(i64::MAX));
+        }
+        "swarm_node_cert_expiry" => {
+            settings.node_cert_expiry = Some(check_node_cert_expiry(value)?)
+        }
+        "swarm_dispatcher_heartbeat" => {
+            settings.dispatcher_heartbeat = Some(check_heartbeat(value)?)
+        }
+        "swarm_snapshot_interval" => {
+            settings.snapshot_interval = Some(check_snapshot_interval(int(value)?)?);
+        }
+        "swarm_keep_old_snapshots" => settings.keep_old_snapshots = Some(check_count(int(value)?)?),
+        "swarm_log_entries_for_slow_followers" => {
+            settings.log_entries_for_slow_followers = Some(check_count(int(value)?)?);
+        }
+        "swarm_default_addr_pool" => {
+            let pools: Vec<String> = value
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect();
+            for pool in &pools {
+                check_addr_pool(pool)?;
+            }
+            swarm.default_addr_pool = pools;
+        }
+        "swarm_subnet_size" => swarm.subnet_size = Some(check_subnet_size(int(value)?, &[])?),
+        "swarm_data_path_port" => swarm.data_path_port = Some(check_data_path_port(int(value)?)?),
+        key => {
+            if let Some(label) = key.strip_prefix(CLUSTER_LABEL_PREFIX) {
+                check_swarm_label(label, value)?;
+                settings.labels.insert(label.to_owned(), value.to_owned());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Split a line into words like a shell, as Ansible does with `shlex`:
@@ -1240,5 +1407,90 @@ unrelated-host
             .to_string();
         assert!(err.contains("/nonexistent/swarmadm/ssh.config"), "{err}");
         assert!(err.contains("cannot read (given with -F)"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<Inventory, InventoryError> {
+        parse_with(
+            Path::new("/etc/ansible/hosts"),
+            text,
+            &LoadOptions::default(),
+            &LocalEnv::for_tests(),
+        )
+    }
+
+    #[test]
+    fn swarm_wide_variables_are_read_from_all_vars_and_our_groups() {
+        let inv = parse_text(
+            "[swarm-leader]\nm1\n[swarm-worker]\nw1\n\
+             [all:vars]\nswarm_autolock=true\nswarm_task_history_limit=2\n\
+             swarm_dispatcher_heartbeat=10s\nswarm_cluster_label_team=infra\n\
+             swarm_default_addr_pool=10.20.0.0/16, 10.30.0.0/16\nswarm_subnet_size=24\n\
+             [swarm-leader:vars]\nswarm_snapshot_interval=5000\nswarm_task_history_limit=2\n",
+        )
+        .unwrap();
+        assert_eq!(inv.swarm.autolock, Some(true));
+        let s = &inv.swarm.settings;
+        assert_eq!(s.task_history_limit, Some(2));
+        assert_eq!(s.dispatcher_heartbeat, Some(Duration::from_secs(10)));
+        assert_eq!(s.snapshot_interval, Some(5000));
+        assert_eq!(s.labels.get("team").map(String::as_str), Some("infra"));
+        assert_eq!(inv.swarm.default_addr_pool.len(), 2);
+        assert_eq!(inv.swarm.subnet_size, Some(24));
+        // Not a node label.
+        assert!(inv.nodes.iter().all(|n| n.labels.is_empty()));
+    }
+
+    #[test]
+    fn swarm_wide_variables_elsewhere_or_disagreeing_are_errors() {
+        let err = parse_text("[swarm-leader]\nm1 swarm_autolock=true\n")
+            .expect_err("host line")
+            .to_string();
+        assert!(err.contains("swarm-wide setting"), "{err}");
+        assert!(err.contains("hosts:2:"), "{err}");
+        let err =
+            parse_text("[swarm-leader]\nm1\n[db]\nd1\n[db:vars]\nswarm_task_history_limit=1\n")
+                .expect_err("other group")
+                .to_string();
+        assert!(err.contains("[db:vars]"), "{err}");
+        let err = parse_text(
+            "[swarm-leader]\nm1\n[all:vars]\nswarm_task_history_limit=1\n[swarm-worker:vars]\nswarm_task_history_limit=3\n",
+        )
+        .expect_err("disagree")
+        .to_string();
+        assert!(err.contains("on line 4"), "{err}");
+    }
+
+    #[test]
+    fn bad_swarm_wide_values_name_the_variable_and_line() {
+        let cases = [
+            ("swarm_autolock=maybe", "expected true or false"),
+            ("swarm_task_history_limit=lots", "whole number"),
+            ("swarm_dispatcher_heartbeat=5", "expected a duration"),
+            ("swarm_node_cert_expiry=10m", "at least 1h"),
+            ("swarm_cluster_label_io.swarmadm.lock=x", "run lock"),
+            ("swarm_data_path_port=80", "1024 to 49151"),
+        ];
+        for (var, message) in cases {
+            let text = format!("[swarm-leader]\nm1\n[all:vars]\n{var}\n");
+            let err = parse_text(&text).expect_err(var).to_string();
+            let key = var.split('=').next().unwrap_or(var);
+            assert!(err.contains(&format!("`{key}`")), "{var}: {err}");
+            assert!(err.contains(message), "{var}: {err}");
+            assert!(err.contains("hosts:4:"), "{var}: {err}");
+        }
+        let err = parse_text("[swarm-leader]\nm1\n[all:vars]\nswarm_task_histroy_limit=1\n")
+            .expect_err("typo")
+            .to_string();
+        assert!(
+            err.contains("did you mean `swarm_task_history_limit`"),
+            "{err}"
+        );
     }
 }

@@ -29,8 +29,8 @@ pub use env::LocalEnv;
 pub use error::InventoryError;
 pub use file::{Format, MAX_FILE_SIZE, ReadError, read_bounded};
 pub use model::{
-    Availability, DEFAULT_LISTEN_ADDR, DEFAULT_SOCKET, HostKeyPolicy, IdentityOrigin, Inventory,
-    Node, NodeName, Role, SshHop, SshTarget, SwarmSettings,
+    Availability, ClusterSettings, DEFAULT_LISTEN_ADDR, DEFAULT_SOCKET, HostKeyPolicy,
+    IdentityOrigin, Inventory, Node, NodeName, Role, SshHop, SshTarget, SwarmSettings,
 };
 pub use sshconfig::{SshConfigFile, SshSettings};
 

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -212,6 +213,39 @@ pub struct SwarmSettings {
     pub leader_availability: Availability,
     pub manager_availability: Availability,
     pub worker_availability: Availability,
+    /// `autolock`: lock managers at rest (`EncryptionConfig.AutoLockManagers`);
+    /// `None` leaves the swarm as it is.
+    pub autolock: Option<bool>,
+    /// `[swarm.settings]`: the swarm spec values `up` converges.
+    pub settings: ClusterSettings,
+}
+
+/// The swarm spec values of `[swarm.settings]` (INI: `swarm_<key>` under
+/// `[all:vars]`). `None` (and labels not listed) leave the swarm's own
+/// value alone: swarmadm only converges what the inventory names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ClusterSettings {
+    /// `Orchestration.TaskHistoryRetentionLimit`.
+    pub task_history_limit: Option<i64>,
+    /// `CAConfig.NodeCertExpiry`.
+    pub node_cert_expiry: Option<Duration>,
+    /// `Dispatcher.HeartbeatPeriod`.
+    pub dispatcher_heartbeat: Option<Duration>,
+    /// `Raft.SnapshotInterval`.
+    pub snapshot_interval: Option<u64>,
+    /// `Raft.KeepOldSnapshots`.
+    pub keep_old_snapshots: Option<u64>,
+    /// `Raft.LogEntriesForSlowFollowers`.
+    pub log_entries_for_slow_followers: Option<u64>,
+    /// Swarm labels (`Spec.Labels`) swarmadm manages; others stay.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl ClusterSettings {
+    /// Whether the inventory names any setting.
+    pub fn is_empty(&self) -> bool {
+        *self == ClusterSettings::default()
+    }
 }
 
 impl Default for SwarmSettings {
@@ -225,6 +259,8 @@ impl Default for SwarmSettings {
             leader_availability: Availability::Drain,
             manager_availability: Availability::Drain,
             worker_availability: Availability::Active,
+            autolock: None,
+            settings: ClusterSettings::default(),
         }
     }
 }

@@ -95,9 +95,11 @@ impl SshConfigFile {
     }
 
     fn load_from(path: &Path, env: LocalEnv, source: Source) -> Result<Self, InventoryError> {
-        let text = std::fs::read_to_string(path).map_err(|e| InventoryError::SshConfig {
-            path: path.to_owned(),
-            message: format!("cannot read{source}: {e}"),
+        let text = super::read_bounded(path, super::MAX_FILE_SIZE).map_err(|e| {
+            InventoryError::SshConfig {
+                path: path.to_owned(),
+                message: format!("cannot read{source}: {e}"),
+            }
         })?;
         Self::parse(path, &text, env)
     }
@@ -114,12 +116,15 @@ impl SshConfigFile {
             message,
         };
         let rewritten = rewrite_match_blocks(text);
-        // ssh2-config reads the included files itself; this parse stays
-        // first so that its errors (an Include cycle, say) come first.
+        // Our own scan comes first: it reads every included file with the
+        // same limits as the config itself (a regular file of at most
+        // `MAX_FILE_SIZE`, nesting at most `MAX_INCLUDE_DEPTH` deep), so that
+        // ssh2-config, which reads them again without limits, never meets a
+        // FIFO, a device or an include cycle.
+        let directives = scan(path, text, env.home.as_deref(), 0).map_err(error)?;
         let config = config
             .parse(&mut rewritten.as_bytes(), rules)
             .map_err(|e| error(format!("cannot parse: {e}")))?;
-        let directives = scan(path, text, env.home.as_deref(), 0).map_err(error)?;
         for directive in directives.iter().filter(|d| d.keyword == "match") {
             check_match(directive, path).map_err(error)?;
         }
@@ -520,7 +525,7 @@ fn scan(
                 for file in
                     include_files(arg, home).map_err(|m| format!("{}: {m}", directive.at()))?
                 {
-                    let text = std::fs::read_to_string(&file).map_err(|e| {
+                    let text = super::read_bounded(&file, super::MAX_FILE_SIZE).map_err(|e| {
                         format!("{}: cannot read {}: {e}", directive.at(), file.display())
                     })?;
                     out.extend(scan(&file, &text, home, depth + 1)?);
@@ -1129,6 +1134,31 @@ mod tests {
 
     fn load(dir: &tempfile::TempDir, env: LocalEnv) -> Result<SshConfigFile, String> {
         SshConfigFile::load_with(&dir.path().join(".ssh/config"), env).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn an_include_of_a_device_or_fifo_is_refused_before_anything_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(made, "mkfifo");
+        for target in [Path::new("/dev/zero"), fifo.as_path()] {
+            let config = dir.path().join("config");
+            std::fs::write(&config, format!("Include {}\n", target.display())).unwrap();
+            let text = std::fs::read_to_string(&config).unwrap();
+            let err = SshConfigFile::parse(&config, &text, LocalEnv::for_tests())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.contains("config:1") && err.contains("not a regular file"),
+                "{}: {err}",
+                target.display()
+            );
+        }
     }
 
     #[test]

@@ -22,13 +22,14 @@ use super::env::base_dir;
 use super::error::{Origin, in_node};
 use super::suggest::closest;
 use super::validate::{
-    check_addr_pool, check_address, check_advertise_addr, check_data_path_port, check_label_key,
-    check_label_value, check_listen_addr, check_port, check_socket, check_subnet_size, check_user,
-    validate,
+    check_addr_pool, check_address, check_advertise_addr, check_count, check_data_path_port,
+    check_heartbeat, check_label_key, check_label_value, check_listen_addr, check_node_cert_expiry,
+    check_port, check_snapshot_interval, check_socket, check_subnet_size, check_swarm_label,
+    check_user, validate,
 };
 use super::{
-    Availability, Inventory, InventoryError, LoadOptions, LocalEnv, Node, NodeName, Role,
-    SshConfigFile, SshSettings, SwarmSettings, choose_ssh_config,
+    Availability, ClusterSettings, Inventory, InventoryError, LoadOptions, LocalEnv, Node,
+    NodeName, Role, SshConfigFile, SshSettings, SwarmSettings, choose_ssh_config,
 };
 
 /// Parse and validate the TOML inventory `text`, read from `path`.
@@ -93,6 +94,26 @@ struct RawSwarm {
     data_path_port: Option<S<Int>>,
     #[serde(default)]
     availability: RawAvailability,
+    autolock: Option<S<bool>>,
+    #[serde(default)]
+    settings: RawSettings,
+}
+
+/// `[swarm.settings]`: swarm spec values, and the init-only network
+/// values (which may also be written in `[swarm]`, not in both).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    task_history_limit: Option<S<Int>>,
+    node_cert_expiry: Option<S<String>>,
+    dispatcher_heartbeat: Option<S<String>>,
+    snapshot_interval: Option<S<Int>>,
+    keep_old_snapshots: Option<S<Int>>,
+    log_entries_for_slow_followers: Option<S<Int>>,
+    default_addr_pool: Option<Vec<S<String>>>,
+    subnet_size: Option<S<Int>>,
+    data_path_port: Option<S<Int>>,
+    labels: Option<S<Labels>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -311,8 +332,11 @@ impl Ctx<'_> {
         })
     }
 
-    fn swarm(&self, raw: RawSwarm) -> Result<SwarmSettings, InventoryError> {
+    fn swarm(&self, mut raw: RawSwarm) -> Result<SwarmSettings, InventoryError> {
         let mut swarm = SwarmSettings::default();
+        self.move_network_settings(&mut raw)?;
+        swarm.autolock = raw.autolock.map(Spanned::into_inner);
+        swarm.settings = self.settings(&raw.settings)?;
         if let Some(addr) = self.checked("swarm.listen_addr", raw.listen_addr, check_listen_addr)? {
             swarm.listen_addr = addr;
         }
@@ -365,6 +389,98 @@ impl Ctx<'_> {
             swarm.worker_availability,
         )?;
         Ok(swarm)
+    }
+
+    /// The init-only network values may be written in `[swarm]` or in
+    /// `[swarm.settings]`; moves the latter into the former, refusing both.
+    fn move_network_settings(&self, raw: &mut RawSwarm) -> Result<(), InventoryError> {
+        let twice = |key: &str, line: usize| {
+            Origin::key(format!("swarm.settings.{key}"), Some(line)).error(
+                self.path,
+                format!("`{key}` is set in [swarm] and in [swarm.settings]: keep one"),
+            )
+        };
+        if let Some(pools) = raw.settings.default_addr_pool.take() {
+            if raw.default_addr_pool.is_some() {
+                let line = pools.first().map_or(1, |p| self.lines.line(p.span().start));
+                return Err(twice("default_addr_pool", line));
+            }
+            raw.default_addr_pool = Some(pools);
+        }
+        if let Some(size) = raw.settings.subnet_size.take() {
+            if raw.subnet_size.is_some() {
+                return Err(twice("subnet_size", self.lines.line(size.span().start)));
+            }
+            raw.subnet_size = Some(size);
+        }
+        if let Some(port) = raw.settings.data_path_port.take() {
+            if raw.data_path_port.is_some() {
+                return Err(twice("data_path_port", self.lines.line(port.span().start)));
+            }
+            raw.data_path_port = Some(port);
+        }
+        Ok(())
+    }
+
+    /// `[swarm.settings]`, each value checked with its key path.
+    fn settings(&self, raw: &RawSettings) -> Result<ClusterSettings, InventoryError> {
+        let int = |key: &str, value: &Option<S<Int>>, check: fn(i64) -> Result<u64, String>| {
+            value
+                .as_ref()
+                .map(|v| {
+                    check(v.get_ref().0)
+                        .map_err(|m| self.error(&format!("swarm.settings.{key}"), v, m))
+                })
+                .transpose()
+        };
+        let duration =
+            |key: &str,
+             value: &Option<S<String>>,
+             check: fn(&str) -> Result<std::time::Duration, String>| {
+                value
+                    .as_ref()
+                    .map(|v| {
+                        check(v.get_ref())
+                            .map_err(|m| self.error(&format!("swarm.settings.{key}"), v, m))
+                    })
+                    .transpose()
+            };
+        let task_history_limit = int("task_history_limit", &raw.task_history_limit, check_count)?
+            .map(|v| i64::try_from(v).unwrap_or(i64::MAX));
+        let mut labels = BTreeMap::new();
+        if let Some(raw_labels) = &raw.labels {
+            for (key, value) in &raw_labels.get_ref().0 {
+                check_swarm_label(key, value).map_err(|m| {
+                    self.error(&format!("swarm.settings.labels.{key}"), raw_labels, m)
+                })?;
+                labels.insert(key.clone(), value.clone());
+            }
+        }
+        Ok(ClusterSettings {
+            task_history_limit,
+            node_cert_expiry: duration(
+                "node_cert_expiry",
+                &raw.node_cert_expiry,
+                check_node_cert_expiry,
+            )?,
+            dispatcher_heartbeat: duration(
+                "dispatcher_heartbeat",
+                &raw.dispatcher_heartbeat,
+                check_heartbeat,
+            )?,
+            snapshot_interval: int(
+                "snapshot_interval",
+                &raw.snapshot_interval,
+                check_snapshot_interval,
+            )?,
+            keep_old_snapshots: int("keep_old_snapshots", &raw.keep_old_snapshots, check_count)?,
+            log_entries_for_slow_followers: int(
+                "log_entries_for_slow_followers",
+                &raw.log_entries_for_slow_followers,
+                check_count,
+            )?,
+            labels,
+        })
     }
 
     fn node(
@@ -1226,5 +1342,129 @@ manager = "active"
             .to_string();
         assert!(err.contains("/nonexistent/swarmadm/ssh.config"), "{err}");
         assert!(err.contains("-F"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<Inventory, InventoryError> {
+        parse_with(
+            Path::new("/etc/swarmadm/inventory.toml"),
+            text,
+            &LoadOptions::default(),
+            &LocalEnv::for_tests(),
+        )
+    }
+
+    fn with_swarm(swarm: &str) -> String {
+        format!("{swarm}\n[[nodes]]\nname = \"m1\"\nrole = \"leader\"\n")
+    }
+
+    #[test]
+    fn swarm_settings_and_autolock_are_read() {
+        let inv = parse_text(&with_swarm(
+            r#"
+[swarm]
+autolock = true
+
+[swarm.settings]
+task_history_limit = 2
+node_cert_expiry = "2160h"
+dispatcher_heartbeat = "10s"
+snapshot_interval = 5000
+keep_old_snapshots = 1
+log_entries_for_slow_followers = 300
+default_addr_pool = ["10.20.0.0/16"]
+subnet_size = 24
+data_path_port = 4790
+labels = { team = "infra" }
+"#,
+        ))
+        .unwrap();
+        let s = &inv.swarm.settings;
+        assert_eq!(inv.swarm.autolock, Some(true));
+        assert_eq!(s.task_history_limit, Some(2));
+        assert_eq!(s.node_cert_expiry, Some(Duration::from_secs(2160 * 3600)));
+        assert_eq!(s.dispatcher_heartbeat, Some(Duration::from_secs(10)));
+        assert_eq!(s.snapshot_interval, Some(5000));
+        assert_eq!(s.keep_old_snapshots, Some(1));
+        assert_eq!(s.log_entries_for_slow_followers, Some(300));
+        assert_eq!(s.labels.get("team").map(String::as_str), Some("infra"));
+        assert_eq!(inv.swarm.default_addr_pool, vec!["10.20.0.0/16".to_owned()]);
+        assert_eq!(inv.swarm.subnet_size, Some(24));
+        assert_eq!(inv.swarm.data_path_port, Some(4790));
+    }
+
+    #[test]
+    fn no_settings_leave_the_swarm_alone() {
+        let inv = parse_text(&with_swarm("")).unwrap();
+        assert!(inv.swarm.settings.is_empty());
+        assert_eq!(inv.swarm.autolock, None);
+    }
+
+    #[test]
+    fn bad_setting_values_name_their_key_and_line() {
+        let cases = [
+            (
+                "[swarm.settings]\ntask_history_limit = -1\n",
+                "swarm.settings.task_history_limit",
+                "expected 0 or more",
+            ),
+            (
+                "[swarm.settings]\ndispatcher_heartbeat = \"5 parsecs\"\n",
+                "swarm.settings.dispatcher_heartbeat",
+                "expected a duration",
+            ),
+            (
+                "[swarm.settings]\nnode_cert_expiry = \"30m\"\n",
+                "swarm.settings.node_cert_expiry",
+                "at least 1h",
+            ),
+            (
+                "[swarm.settings]\nsnapshot_interval = 0\n",
+                "swarm.settings.snapshot_interval",
+                "1 or more",
+            ),
+            (
+                "[swarm.settings]\nlabels = { \"io.swarmadm.lock\" = \"x\" }\n",
+                "swarm.settings.labels.io.swarmadm.lock",
+                "run lock",
+            ),
+            (
+                "[swarm]\nsubnet_size = 24\n[swarm.settings]\nsubnet_size = 26\n",
+                "swarm.settings.subnet_size",
+                "keep one",
+            ),
+        ];
+        for (text, key, message) in cases {
+            let err = parse_text(&with_swarm(text)).expect_err(text).to_string();
+            assert!(err.contains(key), "{text}: {err}");
+            assert!(err.contains(message), "{text}: {err}");
+            let line = if text.contains("[swarm]\nsubnet") {
+                4
+            } else {
+                2
+            };
+            assert!(
+                err.contains(&format!("inventory.toml:{line}:")),
+                "{text}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_setting_is_refused_with_its_path() {
+        let err = parse_text(&with_swarm("[swarm.settings]\ntask_histroy_limit = 3\n"))
+            .expect_err("unknown key")
+            .to_string();
+        assert!(err.contains("task_histroy_limit"), "{err}");
+        let err = parse_text(&with_swarm("[swarm]\nautolock = \"yes\"\n"))
+            .expect_err("not a bool")
+            .to_string();
+        assert!(err.contains("autolock"), "{err}");
     }
 }

@@ -6,6 +6,7 @@
 //! nodes. The syntax of addresses and names is `address`'s.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use super::address::check_ssh_address;
 pub(crate) use super::address::{check_advertise_addr, check_listen_addr};
@@ -129,6 +130,90 @@ pub(crate) fn check_addr_pool(pool: &str) -> Result<u8, String> {
         .ok()
         .filter(|p| (1..=32).contains(p))
         .ok_or_else(expected)
+}
+
+/// The shortest node certificate lifetime swarmkit accepts.
+pub(crate) const MIN_NODE_CERT_EXPIRY: Duration = Duration::from_secs(3600);
+
+/// A duration written as a number and a unit: `500ms`, `5s`, `10m`, `12h`,
+/// `90d`. Returns it, or what was expected.
+pub(crate) fn parse_duration(value: &str) -> Result<Duration, String> {
+    let expected = || {
+        format!("expected a duration such as \"5s\", \"10m\", \"2160h\" or \"90d\", got `{value}`")
+    };
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(expected)?;
+    let (number, unit) = value.split_at(split);
+    let number: u64 = number.parse().map_err(|_| expected())?;
+    let millis = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(expected()),
+    };
+    number
+        .checked_mul(millis)
+        .map(Duration::from_millis)
+        .ok_or_else(expected)
+}
+
+/// `node_cert_expiry`: at least an hour (swarmkit refuses less).
+pub(crate) fn check_node_cert_expiry(value: &str) -> Result<Duration, String> {
+    let d = parse_duration(value)?;
+    if d < MIN_NODE_CERT_EXPIRY {
+        return Err(format!(
+            "expected at least 1h (Docker refuses shorter node certificates), got `{value}`"
+        ));
+    }
+    Ok(d)
+}
+
+/// `dispatcher_heartbeat`: at least a second.
+pub(crate) fn check_heartbeat(value: &str) -> Result<Duration, String> {
+    let d = parse_duration(value)?;
+    if d < Duration::from_secs(1) {
+        return Err(format!("expected at least 1s, got `{value}`"));
+    }
+    Ok(d)
+}
+
+/// A count that must not be negative (`task_history_limit`,
+/// `keep_old_snapshots`, `log_entries_for_slow_followers`).
+pub(crate) fn check_count(value: i64) -> Result<u64, String> {
+    u64::try_from(value).map_err(|_| format!("expected 0 or more, got {value}"))
+}
+
+/// `snapshot_interval`: a positive number of log entries.
+pub(crate) fn check_snapshot_interval(value: i64) -> Result<u64, String> {
+    u64::try_from(value)
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| format!("expected 1 or more log entries, got {value}"))
+}
+
+/// A swarm label: a label key and value as for nodes, and not the label
+/// swarmadm's run lock lives in.
+pub(crate) fn check_swarm_label(key: &str, value: &str) -> Result<(), String> {
+    if key == crate::lock::LOCK_LABEL {
+        return Err(format!(
+            "`{key}` is swarmadm's own run lock: it cannot be set in the inventory"
+        ));
+    }
+    check_label_key(key)?;
+    check_label_value(key, value)
+}
+
+/// A boolean as INI files write it.
+pub(crate) fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "on" => Ok(true),
+        "false" | "no" | "0" | "off" => Ok(false),
+        _ => Err(format!("expected true or false, got `{value}`")),
+    }
 }
 
 /// The validation both formats share, run on the finished inventory:

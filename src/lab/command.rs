@@ -4,11 +4,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::LabError;
 use super::down::DownReport;
 use super::layout::{self, LabInfo, LabName, Subnet};
+use super::reach::Reachability;
+use super::relay::Route;
 use super::status::LabStatus;
 use super::up::UpOptions;
 
@@ -37,13 +39,47 @@ pub enum LabCommand {
     /// or killed `up`. Running it when nothing is left is fine.
     Down(SelectArgs),
     /// Show whether each node's dockerd and sshd run and answer; exits 1 if any does not
-    Status(SelectArgs),
+    Status(StatusArgs),
+    /// The latency relay `lab up --latency` starts (runs until killed)
+    #[command(hide = true)]
+    Relay(RelayArgs),
+}
+
+/// `lab relay` arguments: what `lab up` passes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RelayArgs {
+    /// The lab dir this relay serves: `lab down` finds the relay by it
+    #[arg(long = "for", value_name = "DIR")]
+    pub lab_dir: PathBuf,
+
+    /// The delay each way
+    #[arg(long, value_name = "DURATION", value_parser = parse_delay)]
+    pub delay: Duration,
+
+    /// LISTEN=TARGET, both ip:port
+    #[arg(value_name = "ROUTE", required = true)]
+    pub routes: Vec<Route>,
+}
+
+/// `lab status` arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Also connect from every node to every other node on these TCP ports
+    /// (e.g. 22,2377,7946 once a swarm exists) and name each pair that fails;
+    /// a full neighbour table is reported as such
+    #[arg(long, value_name = "PORTS", value_delimiter = ',')]
+    pub reach: Vec<u16>,
 }
 
 const UP_EXAMPLES: &str = "\
 Examples:
   sudo swarmadm lab up
   sudo swarmadm lab up --name big --managers 3 --workers 30 --subnet 10.213.7.0/24
+  sudo swarmadm lab up --latency 25ms           # nodes 50 ms (round trip) away
+  sudo swarmadm lab up --worker-dockerd /var/tmp/swarmadm-engines/docker-26.1
   swarmadm status -i /var/tmp/swarmadm-lab/lab/inventory.toml
   sudo swarmadm lab down";
 
@@ -90,6 +126,45 @@ pub struct UpArgs {
     /// takes .(11+I); must not overlap a route of this host
     #[arg(long, value_name = "CIDR", default_value = layout::DEFAULT_SUBNET, value_parser = parse_subnet)]
     pub subnet: Subnet,
+
+    /// Make the nodes far away: a relay in front of every sshd delays each
+    /// direction by this much (25ms gives a 50 ms round trip); the inventory
+    /// and ssh config then point at the relay (the bridge address, port
+    /// 22000 + I)
+    #[arg(long, value_name = "DURATION", value_parser = parse_delay)]
+    pub latency: Option<Duration>,
+
+    /// Run every node's dockerd from an unpacked engine: DIR holds
+    /// usr/sbin/dockerd and its containerd (bench/fetch-engine makes one)
+    #[arg(long, value_name = "DIR")]
+    pub dockerd: Option<PathBuf>,
+
+    /// The same for the managers only (overrides --dockerd)
+    #[arg(long, value_name = "DIR")]
+    pub manager_dockerd: Option<PathBuf>,
+
+    /// The same for the workers only (overrides --dockerd)
+    #[arg(long, value_name = "DIR")]
+    pub worker_dockerd: Option<PathBuf>,
+}
+
+/// A delay such as `25ms`, `0.5s` or `1500us`.
+fn parse_delay(s: &str) -> Result<Duration, String> {
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &s[digits.len()..];
+    let value: f64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}`: write a delay as a number and a unit, e.g. 25ms"))?;
+    let seconds = match unit {
+        "s" => value,
+        "ms" => value / 1e3,
+        "us" => value / 1e6,
+        _ => return Err(format!("`{s}`: the unit must be s, ms or us, e.g. 25ms")),
+    };
+    if !(0.0..=60.0).contains(&seconds) {
+        return Err(format!("`{s}`: a delay is 0 to 60 s"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 fn parse_name(s: &str) -> Result<LabName, String> {
@@ -108,6 +183,12 @@ impl UpArgs {
             managers: usize::from(self.managers),
             workers: usize::from(self.workers),
             subnet: self.subnet,
+            latency: self.latency,
+            manager_engine: self
+                .manager_dockerd
+                .clone()
+                .or_else(|| self.dockerd.clone()),
+            worker_engine: self.worker_dockerd.clone().or_else(|| self.dockerd.clone()),
             ..UpOptions::new(self.select.name.clone())
         }
     }
@@ -126,10 +207,16 @@ pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
                 count(opts.workers, "worker"),
                 opts.subnet
             );
-            let lab = super::up(&opts)?;
+            let report = super::bring_up(&opts)?;
+            for raised in &report.raised {
+                eprintln!(
+                    "raised {raised} (the host's neighbour table, for {} nodes)",
+                    report.lab.nodes.len()
+                );
+            }
             print!(
                 "{}",
-                up_summary(&lab, &up.select, started.elapsed().as_secs_f64())
+                up_summary(&report.lab, &up.select, started.elapsed().as_secs_f64())
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -138,16 +225,61 @@ pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
             print!("{}", down_summary(&select.name, &report));
             Ok(ExitCode::SUCCESS)
         }
-        LabCommand::Status(select) => {
+        LabCommand::Relay(args) => {
+            super::relay::serve(&args.routes, args.delay)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LabCommand::Status(args) => {
+            let select = &args.select;
             let status = super::status(&select.name, &select.dir())?;
             print!("{}", status_table(&status));
-            Ok(if status.all_up() {
+            let mut ok = status.all_up();
+            if !args.reach.is_empty() {
+                let found = super::reach(&status.lab, |_| true, &args.reach, REACH_TIMEOUT)?;
+                print!("{}", reach_summary(&found, &args.reach));
+                ok &= found.all_reached();
+            }
+            Ok(if ok {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
             })
         }
     }
+}
+
+/// How long `lab status --reach` waits for each connect.
+const REACH_TIMEOUT: Duration = Duration::from_secs(3);
+
+fn reach_summary(found: &Reachability, ports: &[u16]) -> String {
+    let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+    let mut out = String::new();
+    if found.all_reached() {
+        out.push_str(&format!(
+            "every node reaches every other on port {} ({} connects)\n",
+            ports.join(", "),
+            found.tried
+        ));
+        return out;
+    }
+    out.push_str(&format!(
+        "\n{} of {} connects between nodes failed:\n",
+        found.failed.len(),
+        found.tried
+    ));
+    for f in found.failed.iter().take(20) {
+        out.push_str(&format!(
+            "  {} -> {}:{}: {}\n",
+            f.from, f.to, f.port, f.error
+        ));
+    }
+    if found.failed.len() > 20 {
+        out.push_str(&format!("  ... and {} more\n", found.failed.len() - 20));
+    }
+    if let Some(cause) = &found.cause {
+        out.push_str(&format!("cause: {cause}\n"));
+    }
+    out
 }
 
 /// `1 worker`, `3 workers`, `2 processes`.
@@ -160,6 +292,20 @@ fn count(n: usize, what: &str) -> String {
 }
 
 /// How to name this lab on a later command line.
+/// How to call this program in the hints: `swarmadm` when that is on
+/// PATH, else the full path of this binary (`just install` puts it on PATH).
+fn command_name() -> String {
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| dir.join("swarmadm").is_file())
+    });
+    if on_path {
+        return "swarmadm".to_owned();
+    }
+    std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "swarmadm".to_owned())
+}
+
 fn select_flags(select: &SelectArgs) -> String {
     let mut flags = format!("--name {}", select.name);
     if let Some(dir) = &select.dir {
@@ -182,12 +328,26 @@ fn up_summary(lab: &LabInfo, select: &SelectArgs, seconds: f64) -> String {
         lab.subnet,
         lab.bridge
     );
-    for node in &lab.nodes {
+    if let Some(delay) = lab.latency {
         out.push_str(&format!(
-            "  {:width$}  {:15}  {}\n",
+            "SSH goes through a latency relay: {} ms each way, {} ms round trip\n\n",
+            delay.as_secs_f64() * 1e3,
+            delay.as_secs_f64() * 2e3
+        ));
+    }
+    for node in &lab.nodes {
+        let mut extra = String::new();
+        if node.relay.is_some() {
+            extra.push_str(&format!("  ssh {}", node.ssh_addr()));
+        }
+        if let Some(engine) = &node.engine {
+            extra.push_str(&format!("  engine {}", engine.display()));
+        }
+        out.push_str(&format!(
+            "  {:width$}  {:15}  {:7}{extra}\n",
             node.hostname,
             node.ip.to_string(),
-            node.role
+            node.role.to_string()
         ));
     }
     let dir = lab.dir.display();
@@ -201,12 +361,13 @@ fn up_summary(lab: &LabInfo, select: &SelectArgs, seconds: f64) -> String {
          \x20 id_ed25519      the key every node accepts for root\n\
          \x20 nodes/NODE/     each node's logs, config and Docker data root\n\
          \nUse it:\n\
-         \x20 swarmadm status -i {toml}\n\
-         \x20 swarmadm status -i {ini} -F {ssh}\n\
+         \x20 {me} status -i {toml}\n\
+         \x20 {me} status -i {ini} -F {ssh}\n\
          \x20 ssh -F {ssh} {first}\n\
          \x20 DOCKER_HOST=unix://{socket} docker info\n\
-         \x20 swarmadm lab status {flags}\n\
-         \x20 swarmadm lab down {flags}\n",
+         \x20 {me} lab status {flags}\n\
+         \x20 {me} lab down {flags}\n",
+        me = command_name(),
         toml = file(&lab.inventory_toml()),
         ini = file(&lab.inventory_ini()),
         ssh = file(&lab.ssh_config()),
@@ -287,6 +448,21 @@ fn status_table(status: &LabStatus) -> String {
             "\n{n} of {} nodes are not fully up\n",
             status.nodes.len()
         )),
+    }
+    if let (Some(running), Some(delay)) = (status.relay_running, lab.latency) {
+        let state = if running {
+            "running"
+        } else {
+            "NOT running: SSH to the nodes fails"
+        };
+        out.push_str(&format!(
+            "latency relay ({} ms each way, log {}): {state}\n",
+            delay.as_secs_f64() * 1e3,
+            lab.relay_log().display()
+        ));
+    }
+    if let Some(cause) = &status.cause {
+        out.push_str(&format!("cause: {cause}\n"));
     }
     out
 }

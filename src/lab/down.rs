@@ -1,6 +1,7 @@
 //! `lab down`: remove everything a lab made, found by name rather than from
 //! `state.json`, so that a crashed or killed `up` is cleaned up too: the
-//! processes in its namespaces (and their descendants), host mounts under
+//! processes in its namespaces (and their descendants), its latency relay,
+//! host mounts under
 //! its dir, its veths, namespaces and bridge, and its dir. Running it again
 //! finds nothing and does nothing.
 
@@ -111,6 +112,8 @@ fn kill_processes(name: &LabName, dir: &Path, netns: &[String]) -> Result<usize,
         .filter_map(|ns| procs::ns_id(&Path::new(NETNS_DIR).join(ns)))
         .collect();
     let nodes_dir = format!("{}/nodes/", dir.display());
+    // The latency relay runs on the host, named by its `--for <lab dir>`.
+    let relay = format!("lab relay --for {} ", dir.display());
     let deadline = Instant::now() + KILL_DEADLINE;
     let mut killed = BTreeSet::new();
     loop {
@@ -123,6 +126,7 @@ fn kill_processes(name: &LabName, dir: &Path, netns: &[String]) -> Result<usize,
                 p.netns.is_some_and(|ns| namespaces.contains(&ns))
                     || (LAB_PROGRAMS.contains(&p.comm.as_str())
                         && procs::cmdline(p.pid).contains(&nodes_dir))
+                    || procs::cmdline(p.pid).contains(&relay)
             })
             .map(|p| p.pid)
             .collect();

@@ -125,6 +125,20 @@ pub enum LabError {
         log: PathBuf,
     },
 
+    #[error("engine dir {dir} cannot be used: {reason}")]
+    BadEngine { dir: PathBuf, reason: String },
+
+    #[error(
+        "the latency relay of lab `{lab}` does not answer for node {node} at {addr} within {seconds}s; see {log}, then run `swarmadm lab down --name {lab}`"
+    )]
+    RelayNotReady {
+        lab: String,
+        node: String,
+        addr: String,
+        seconds: u64,
+        log: PathBuf,
+    },
+
     #[error(
         "processes of lab `{name}` survived SIGKILL (pids {pids}); they may be stuck in the kernel: check `ps -o pid,stat,wchan -p {pids}` and run down again"
     )]

@@ -43,13 +43,25 @@ pub(crate) fn start_script(lab: &LabInfo, node: &LabNode, path: &str) -> String 
     )
 }
 
-/// How the node's engine is started, at boot and by `start_daemon`.
+/// How the node's engine is started, at boot and by `start_daemon`. An
+/// unpacked engine's own `usr/bin` and `usr/sbin` come first on its PATH,
+/// so that its dockerd finds its own containerd (and runc, if it has one).
 pub(crate) fn dockerd_script(node: &LabNode, tools: &Tools) -> String {
     let dir = node.dir.display();
+    let (path, dockerd) = match &node.engine {
+        Some(engine) => (
+            format!(
+                "PATH={e}/usr/bin:{e}/usr/sbin:$PATH; export PATH\n",
+                e = engine.display()
+            ),
+            engine.join("usr/sbin/dockerd"),
+        ),
+        None => (String::new(), tools.dockerd.clone()),
+    };
     format!(
-        "exec {dockerd} --iptables=false --ip-masq=false --bridge=none \
+        "{path}exec {dockerd} --iptables=false --ip-masq=false --bridge=none \
          --storage-driver=vfs --data-root={dir}/docker >>{dir}/dockerd.log 2>&1\n",
-        dockerd = tools.dockerd.display(),
+        dockerd = dockerd.display(),
     )
 }
 
@@ -104,11 +116,19 @@ pub(crate) fn inventory_toml(lab: &LabInfo) -> String {
         name = lab.name,
     );
     for node in &lab.nodes {
+        let ssh = node.ssh_addr();
         let _ = write!(
             out,
             "\n[[nodes]]\nname = \"{}\"\naddress = \"{}\"\nrole = \"{}\"\n",
-            node.hostname, node.ip, node.role
+            node.hostname,
+            ssh.ip(),
+            node.role
         );
+        if node.relay.is_some() {
+            // Through the latency relay; the swarm still sees the node's
+            // own address (its only interface), so none is set here.
+            let _ = writeln!(out, "port = {}", ssh.port());
+        }
     }
     out
 }
@@ -138,12 +158,14 @@ pub(crate) fn ssh_config(lab: &LabInfo) -> String {
         lab.name
     );
     for node in &lab.nodes {
+        let ssh = node.ssh_addr();
         let _ = write!(
             out,
-            "\nHost {host}\n  HostName {ip}\n  User root\n  Port 22\n  IdentityFile {key}\n  \
+            "\nHost {host}\n  HostName {ip}\n  User root\n  Port {port}\n  IdentityFile {key}\n  \
              IdentitiesOnly yes\n  UserKnownHostsFile {known}\n  StrictHostKeyChecking yes\n",
             host = node.hostname,
-            ip = node.ip,
+            ip = ssh.ip(),
+            port = ssh.port(),
             key = lab.identity_file().display(),
             known = lab.known_hosts().display(),
         );
@@ -151,15 +173,28 @@ pub(crate) fn ssh_config(lab: &LabInfo) -> String {
     out
 }
 
-/// One `<ip> <type> <key>` line per node; `host_keys` holds each node's
-/// `.pub` file, in node order.
+/// One `<ip> <type> <key>` line per node, and one `[<ip>]:<port> ...` line
+/// for its latency relay (which passes the node's own host key through);
+/// `host_keys` holds each node's `.pub` file, in node order.
 pub(crate) fn known_hosts(lab: &LabInfo, host_keys: &[String]) -> String {
     lab.nodes
         .iter()
         .zip(host_keys)
         .map(|(node, public)| {
-            let key: Vec<&str> = public.split_whitespace().take(2).collect();
-            format!("{} {}\n", node.ip, key.join(" "))
+            let key = public
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ");
+            match node.relay {
+                Some(relay) => format!(
+                    "{} {key}\n[{}]:{} {key}\n",
+                    node.ip,
+                    relay.ip(),
+                    relay.port()
+                ),
+                None => format!("{} {key}\n", node.ip),
+            }
         })
         .collect()
 }
@@ -239,6 +274,42 @@ mod tests {
             known_hosts(&lab, &keys),
             "10.213.0.11 ssh-ed25519 AAAA1\n10.213.0.12 ssh-ed25519 AAAA2\n"
         );
+    }
+
+    #[test]
+    fn a_latency_lab_points_clients_at_the_relay_with_the_nodes_keys() {
+        let lab = lab(1, 1).with_latency(std::time::Duration::from_millis(25));
+        let config = ssh_config(&lab);
+        assert!(
+            config.contains(
+                "Host swarm-worker-01\n  HostName 10.213.0.1\n  User root\n  Port 22001\n"
+            )
+        );
+        let keys = [
+            "ssh-ed25519 AAAA1".to_owned(),
+            "ssh-ed25519 AAAA2".to_owned(),
+        ];
+        assert_eq!(
+            known_hosts(&lab, &keys),
+            "10.213.0.11 ssh-ed25519 AAAA1\n[10.213.0.1]:22000 ssh-ed25519 AAAA1\n\
+             10.213.0.12 ssh-ed25519 AAAA2\n[10.213.0.1]:22001 ssh-ed25519 AAAA2\n"
+        );
+        let value: toml::Value = toml::from_str(&inventory_toml(&lab)).unwrap();
+        let worker = &value["nodes"][1];
+        assert_eq!(worker["address"].as_str(), Some("10.213.0.1"));
+        assert_eq!(worker["port"].as_integer(), Some(22001));
+    }
+
+    #[test]
+    fn an_unpacked_engine_runs_with_its_own_tools_first_on_path() {
+        let lab = lab(1, 1).with_engines(None, Some(Path::new("/opt/e")));
+        let tools = Tools {
+            sshd: PathBuf::from("/usr/sbin/sshd"),
+            dockerd: PathBuf::from("/usr/sbin/dockerd"),
+        };
+        assert!(dockerd_script(&lab.nodes[0], &tools).starts_with("exec /usr/sbin/dockerd "));
+        let worker = dockerd_script(&lab.nodes[1], &tools);
+        assert!(worker.starts_with("PATH=/opt/e/usr/bin:/opt/e/usr/sbin:$PATH; export PATH\nexec /opt/e/usr/sbin/dockerd "), "{worker}");
     }
 
     #[test]

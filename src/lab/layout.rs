@@ -5,9 +5,10 @@
 //! holds.
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +24,9 @@ pub const MAX_NODES: usize = 240;
 pub const DEFAULT_PARENT_DIR: &str = "/var/tmp/swarmadm-lab";
 
 const FIRST_HOST: u32 = 11;
+/// With a latency relay, node `i`'s sshd is reached at the bridge address,
+/// port `RELAY_FIRST_PORT + i`.
+pub const RELAY_FIRST_PORT: u16 = 22000;
 const NAME_MAX: usize = 8;
 /// A Unix socket path must fit in `sun_path` (108 bytes with the NUL).
 const SOCKET_PATH_MAX: usize = 107;
@@ -247,9 +251,23 @@ pub struct LabNode {
     /// The process id of the node's session leader, once it runs.
     #[serde(default)]
     pub session: Option<u32>,
+    /// Where the lab's latency relay listens for this node's sshd, if the
+    /// lab has one: what its inventory and ssh config point at.
+    #[serde(default)]
+    pub relay: Option<SocketAddrV4>,
+    /// The unpacked engine (a dir holding `usr/sbin/dockerd`) the node
+    /// runs, if not the host's dockerd.
+    #[serde(default)]
+    pub engine: Option<PathBuf>,
 }
 
 impl LabNode {
+    /// Where SSH clients reach the node's sshd: the relay if there is one,
+    /// else the node's own address.
+    pub fn ssh_addr(&self) -> SocketAddrV4 {
+        self.relay.unwrap_or(SocketAddrV4::new(self.ip, 22))
+    }
+
     /// Host-side path of the node's Docker socket (the node's
     /// `/var/run/docker.sock`: its `/run` is bound to [`Self::run_dir`]).
     pub fn socket(&self) -> PathBuf {
@@ -303,6 +321,9 @@ pub struct LabInfo {
     pub bridge: String,
     pub dir: PathBuf,
     pub nodes: Vec<LabNode>,
+    /// The delay the latency relay adds each way, if the lab has one.
+    #[serde(default)]
+    pub latency: Option<Duration>,
 }
 
 impl LabInfo {
@@ -337,6 +358,8 @@ impl LabInfo {
                     netns: name.netns(i),
                     veth: name.veth(i),
                     session: None,
+                    relay: None,
+                    engine: None,
                 }
             })
             .collect();
@@ -346,6 +369,7 @@ impl LabInfo {
             bridge: name.bridge(),
             dir: dir.to_path_buf(),
             nodes,
+            latency: None,
         };
         info.check_dir()?;
         Ok(info)
@@ -383,6 +407,38 @@ impl LabInfo {
             )));
         }
         Ok(())
+    }
+
+    /// Puts a latency relay of `delay` each way in front of every node's
+    /// sshd: node `i` is then reached at the bridge address, port
+    /// [`RELAY_FIRST_PORT`]` + i`.
+    pub fn with_latency(mut self, delay: Duration) -> Self {
+        let bridge = self.subnet.bridge_ip();
+        for (i, node) in self.nodes.iter_mut().enumerate() {
+            let port = u16::try_from(i).map_or(u16::MAX, |i| RELAY_FIRST_PORT.saturating_add(i));
+            node.relay = Some(SocketAddrV4::new(bridge, port));
+        }
+        self.latency = Some(delay);
+        self
+    }
+
+    /// Runs the engine unpacked in `managers` on the managers and the one in
+    /// `workers` on the workers; `None` is the host's dockerd.
+    pub fn with_engines(mut self, managers: Option<&Path>, workers: Option<&Path>) -> Self {
+        for node in &mut self.nodes {
+            let engine = if node.role.is_manager() {
+                managers
+            } else {
+                workers
+            };
+            node.engine = engine.map(Path::to_path_buf);
+        }
+        self
+    }
+
+    /// The log of the latency relay.
+    pub fn relay_log(&self) -> PathBuf {
+        self.dir.join("relay.log")
     }
 
     pub fn node(&self, hostname: &str) -> Option<&LabNode> {

@@ -11,9 +11,15 @@
 //! for the lab, and only ever connects to the lab's own addresses and
 //! sockets. It knows nothing about swarms; bootstrapping one is `apply`'s job.
 //!
-//! Everything is synchronous (std processes and threads). The CLI is
-//! [`run`]; tests and benchmarks use [`up`], [`down`], [`status`] and the
-//! daemon controls directly.
+//! It also owns what the host needs for a lab to behave: the kernel's
+//! neighbour table sized for the node count (`neigh`), an optional latency
+//! relay in front of every sshd that makes the nodes far away (`relay`),
+//! and the engine each node runs (the host's dockerd or an unpacked one).
+//!
+//! Everything is synchronous (std processes and threads), except the relay,
+//! a process of its own on a tokio runtime. The CLI is [`run`]; tests and
+//! benchmarks use [`up`], [`down`], [`status`], [`reach`] and the daemon
+//! controls directly.
 
 mod command;
 mod daemon;
@@ -22,21 +28,27 @@ mod error;
 mod files;
 mod host;
 mod layout;
+mod neigh;
 mod probe;
 mod procs;
+mod reach;
+mod relay;
 mod status;
 mod up;
 
-pub use command::{LabArgs, LabCommand, SelectArgs, UpArgs, run};
+pub use command::{LabArgs, LabCommand, RelayArgs, SelectArgs, StatusArgs, UpArgs, run};
 pub use daemon::{Daemon, daemon_pid, start_daemon, stop_daemon};
 pub use down::{DownReport, down};
 pub use error::LabError;
 pub use layout::{
-    DEFAULT_NAME, DEFAULT_PARENT_DIR, DEFAULT_SUBNET, LabInfo, LabName, LabNode, MAX_NODES, Role,
-    Subnet, default_dir,
+    DEFAULT_NAME, DEFAULT_PARENT_DIR, DEFAULT_SUBNET, LabInfo, LabName, LabNode, MAX_NODES,
+    RELAY_FIRST_PORT, Role, Subnet, default_dir,
 };
+pub use neigh::{Raised, Threshold};
+pub use reach::{Reachability, Unreachable, reach};
+pub use relay::Route;
 pub use status::{LabStatus, NodeStatus, load, status};
-pub use up::{DEFAULT_READY_TIMEOUT, UpOptions, up};
+pub use up::{DEFAULT_READY_TIMEOUT, UpOptions, UpReport, bring_up, up};
 
 /// Checks that this host can run a lab: root, and every program a node
 /// needs (dockerd, sshd, ssh-keygen, ip, util-linux tools) installed. The

@@ -26,8 +26,13 @@ pub(crate) fn engine_ping(socket: &Path, timeout: Duration) -> bool {
 
 /// Whether sshd on `ip:22` greets with an `SSH-2.0` banner.
 pub(crate) fn ssh_banner(ip: Ipv4Addr, timeout: Duration) -> bool {
+    ssh_banner_at(SocketAddr::from((ip, 22)), timeout)
+}
+
+/// Whether whatever listens on `addr` (an sshd, or the latency relay in
+/// front of one) greets with an `SSH-2.0` banner within `timeout`.
+pub(crate) fn ssh_banner_at(addr: SocketAddr, timeout: Duration) -> bool {
     let answer = || -> std::io::Result<bool> {
-        let addr = SocketAddr::from((ip, 22));
         let stream = TcpStream::connect_timeout(&addr, timeout)?;
         stream.set_read_timeout(Some(timeout))?;
         // One line, at most 255 bytes (RFC 4253 4.2).

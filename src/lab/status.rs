@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::daemon::{Daemon, daemon_pid};
 use super::layout::{self, LabInfo, LabName};
-use super::{LabError, host, probe};
+use super::{LabError, host, neigh, probe, procs};
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -17,13 +17,27 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 pub struct LabStatus {
     pub lab: LabInfo,
     pub nodes: Vec<NodeStatus>,
+    /// Why nodes did not answer, when the host's neighbour table overflowed
+    /// while they were probed.
+    pub cause: Option<String>,
+    /// For a lab with a latency relay: whether the relay runs.
+    pub relay_running: Option<bool>,
 }
 
 impl LabStatus {
-    /// Whether every daemon of every node runs and answers.
+    /// Whether every daemon of every node runs and answers, and the latency
+    /// relay runs if the lab has one.
     pub fn all_up(&self) -> bool {
-        self.nodes.iter().all(NodeStatus::is_up)
+        self.nodes.iter().all(NodeStatus::is_up) && self.relay_running != Some(false)
     }
+}
+
+/// Whether the latency relay of the lab in `dir` runs.
+pub(crate) fn relay_running(dir: &Path) -> bool {
+    let marker = format!("lab relay --for {} ", dir.display());
+    procs::snapshot()
+        .iter()
+        .any(|p| p.is_alive() && procs::cmdline(p.pid).contains(&marker))
 }
 
 /// One node: its processes and whether they answer.
@@ -83,7 +97,8 @@ pub fn status(name: &LabName, dir: &Path) -> Result<LabStatus, LabError> {
         LabError::NotUp { .. } => leftovers_error(name).unwrap_or(e),
         e => e,
     })?;
-    let nodes = std::thread::scope(|scope| {
+    let table = neigh::usage();
+    let nodes: Vec<NodeStatus> = std::thread::scope(|scope| {
         let handles: Vec<_> = lab
             .nodes
             .iter()
@@ -113,5 +128,16 @@ pub fn status(name: &LabName, dir: &Path) -> Result<LabStatus, LabError> {
             })
             .collect()
     });
-    Ok(LabStatus { lab, nodes })
+    let cause = if nodes.iter().all(NodeStatus::is_up) {
+        None
+    } else {
+        neigh::overflow_since(Some(table))
+    };
+    let relay_running = lab.latency.map(|_| relay_running(&lab.dir));
+    Ok(LabStatus {
+        lab,
+        nodes,
+        cause,
+        relay_running,
+    })
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::host::{self, Tools};
 use super::layout::{self, LabInfo, LabName, LabNode, Subnet};
+use super::neigh::{self, Raised};
 use super::{LabError, files, probe, procs};
 
 /// How long `up` waits for every node to answer, unless told otherwise.
@@ -35,6 +36,18 @@ pub struct UpOptions {
     pub workers: usize,
     pub subnet: Subnet,
     pub ready_timeout: Duration,
+    /// Put a latency relay in front of every node's sshd that delays each
+    /// direction by this much (so the round trip is twice it).
+    pub latency: Option<Duration>,
+    /// The swarmadm binary that runs the relay (`swarmadm lab relay`);
+    /// by default this process's own, or the `swarmadm` next to the test
+    /// binary that runs this.
+    pub relay_program: Option<PathBuf>,
+    /// The unpacked engine (holding `usr/sbin/dockerd`) the managers run;
+    /// `None` is the host's dockerd.
+    pub manager_engine: Option<PathBuf>,
+    /// The same for the workers.
+    pub worker_engine: Option<PathBuf>,
 }
 
 impl UpOptions {
@@ -47,17 +60,53 @@ impl UpOptions {
             workers: 3,
             subnet: Subnet::DEFAULT,
             ready_timeout: DEFAULT_READY_TIMEOUT,
+            latency: None,
+            relay_program: None,
+            manager_engine: None,
+            worker_engine: None,
         }
     }
+}
+
+/// What `up` made, and what it changed on the host for it.
+#[derive(Debug, Clone)]
+pub struct UpReport {
+    pub lab: LabInfo,
+    /// Neighbour table limits raised for the lab's size (host-wide).
+    pub raised: Vec<Raised>,
 }
 
 /// Brings a lab up and returns what it made; every node's engine answers
 /// `/_ping` and every sshd its banner when this returns.
 pub fn up(opts: &UpOptions) -> Result<LabInfo, LabError> {
+    bring_up(opts).map(|report| report.lab)
+}
+
+/// [`up`], also saying what it changed on the host.
+pub fn bring_up(opts: &UpOptions) -> Result<UpReport, LabError> {
     let dir = std::path::absolute(&opts.dir).map_err(|e| LabError::io("resolve", &opts.dir, e))?;
-    let mut lab = LabInfo::plan(&opts.name, &dir, opts.subnet, opts.managers, opts.workers)?;
+    let mut lab = LabInfo::plan(&opts.name, &dir, opts.subnet, opts.managers, opts.workers)?
+        .with_engines(
+            opts.manager_engine.as_deref(),
+            opts.worker_engine.as_deref(),
+        );
+    if let Some(delay) = opts.latency {
+        lab = lab.with_latency(delay);
+    }
     let tools = host::preflight()?;
+    for engine in [&opts.manager_engine, &opts.worker_engine]
+        .into_iter()
+        .flatten()
+    {
+        check_engine(engine)?;
+    }
+    let relay = match opts.latency {
+        Some(_) => Some(relay_program(opts.relay_program.as_deref())?),
+        None => None,
+    };
     check_free(&lab)?;
+    let table = neigh::usage();
+    let raised = neigh::size_for(lab.nodes.len())?;
     prepare_dir(&lab)?;
     write_state(&lab)?;
     let host_keys = write_node_files(&lab, &tools)?;
@@ -67,10 +116,118 @@ pub fn up(opts: &UpOptions) -> Result<LabInfo, LabError> {
         create_node_network(&lab, node)?;
         start_node(&lab, node)
     })?;
-    wait_ready(&lab, opts.ready_timeout)?;
+    wait_ready(&lab, opts.ready_timeout, table)?;
+    if let (Some(program), Some(delay)) = (relay, lab.latency) {
+        start_relay(&lab, &program, delay)?;
+        wait_relay(&lab, delay)?;
+    }
     record_sessions(&mut lab);
     write_state(&lab)?;
-    Ok(lab)
+    Ok(UpReport { lab, raised })
+}
+
+/// An engine dir must hold an executable `usr/sbin/dockerd`, and its path
+/// ends up in a shell script: keep it to characters that need no quoting.
+fn check_engine(dir: &Path) -> Result<(), LabError> {
+    let bad = |reason: &str| LabError::BadEngine {
+        dir: dir.to_path_buf(),
+        reason: reason.to_owned(),
+    };
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+@,=".contains(c);
+    if !dir.is_absolute() || !dir.to_str().is_some_and(|d| d.chars().all(plain)) {
+        return Err(bad(
+            "give an absolute path of letters, digits and / . _ - + @ , =",
+        ));
+    }
+    let dockerd = dir.join("usr/sbin/dockerd");
+    let executable =
+        fs::metadata(&dockerd).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if !executable {
+        return Err(bad(
+            "it has no executable usr/sbin/dockerd; unpack an engine there with bench/fetch-engine (`just fetch-engine`)",
+        ));
+    }
+    Ok(())
+}
+
+/// The swarmadm binary that runs the relay: the one given, else this one,
+/// else (when this is a test binary in cargo's `target/<profile>/deps`)
+/// the `swarmadm` cargo built beside it.
+fn relay_program(given: Option<&Path>) -> Result<PathBuf, LabError> {
+    if let Some(program) = given {
+        return Ok(program.to_path_buf());
+    }
+    let me = std::env::current_exe().map_err(|e| LabError::io("find", "this program", e))?;
+    if me
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("swarmadm"))
+    {
+        return Ok(me);
+    }
+    let beside = me
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("swarmadm"));
+    beside.filter(|p| p.is_file()).ok_or_else(|| LabError::BadEngine {
+        dir: me.clone(),
+        reason: "the latency relay runs as `swarmadm lab relay`, and no swarmadm binary was found beside this program; set UpOptions::relay_program".into(),
+    })
+}
+
+/// Starts the lab's latency relay in a session of its own, detached from
+/// us like the nodes; `down` finds it by `--for <lab dir>`.
+fn start_relay(lab: &LabInfo, program: &Path, delay: Duration) -> Result<(), LabError> {
+    let log = append(&lab.relay_log())?;
+    let log2 = log
+        .try_clone()
+        .map_err(|e| LabError::io("open", lab.relay_log(), e))?;
+    let routes: Vec<String> = lab
+        .nodes
+        .iter()
+        .filter_map(|n| Some(format!("{}={}:22", n.relay?, n.ip)))
+        .collect();
+    let mut command = Command::new("setsid");
+    command
+        .arg("-f")
+        .arg(program)
+        .args(["lab", "relay", "--for"])
+        .arg(&lab.dir)
+        .arg("--delay")
+        .arg(format!("{}us", delay.as_micros()))
+        .args(&routes)
+        .env_clear()
+        .env("PATH", host::node_path())
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2);
+    host::run_command(command, "starting the latency relay", None).map(drop)
+}
+
+/// Waits until every node's sshd greets through the relay.
+fn wait_relay(lab: &LabInfo, delay: Duration) -> Result<(), LabError> {
+    const TIMEOUT: Duration = Duration::from_secs(30);
+    let probe_timeout = delay * 4 + Duration::from_secs(1);
+    let deadline = Instant::now() + TIMEOUT;
+    let late = parallel(&lab.nodes, |node| {
+        let addr = std::net::SocketAddr::V4(node.ssh_addr());
+        while !probe::ssh_banner_at(addr, probe_timeout) {
+            if Instant::now() >= deadline {
+                return Ok(Some((node.hostname.clone(), addr.to_string())));
+            }
+            thread::sleep(POLL_INTERVAL);
+        }
+        Ok(None)
+    })?;
+    match late.into_iter().flatten().next() {
+        None => Ok(()),
+        Some((node, addr)) => Err(LabError::RelayNotReady {
+            lab: lab.name.to_string(),
+            node,
+            addr,
+            seconds: TIMEOUT.as_secs(),
+            log: lab.relay_log(),
+        }),
+    }
 }
 
 /// Refuses to start over a lab that is up, its leftovers, or a subnet that
@@ -288,7 +445,7 @@ impl Progress {
 
 /// Polls every node until all answer, failing fast when a node's processes
 /// die and at the deadline otherwise, naming the node and its log.
-fn wait_ready(lab: &LabInfo, timeout: Duration) -> Result<(), LabError> {
+fn wait_ready(lab: &LabInfo, timeout: Duration, table: neigh::Usage) -> Result<(), LabError> {
     let start = Instant::now();
     let mut progress = vec![Progress::default(); lab.nodes.len()];
     let mut last_liveness = start;
@@ -302,7 +459,8 @@ fn wait_ready(lab: &LabInfo, timeout: Duration) -> Result<(), LabError> {
             check_alive(lab, &mut progress, start.elapsed())?;
         }
         if start.elapsed() >= timeout {
-            return Err(not_ready(lab, &progress, timeout));
+            let cause = neigh::overflow_since(Some(table));
+            return Err(not_ready(lab, &progress, timeout, cause));
         }
         thread::sleep(POLL_INTERVAL);
     }
@@ -390,7 +548,12 @@ fn check_alive(
     Ok(())
 }
 
-fn not_ready(lab: &LabInfo, progress: &[Progress], timeout: Duration) -> LabError {
+fn not_ready(
+    lab: &LabInfo,
+    progress: &[Progress],
+    timeout: Duration,
+    cause: Option<String>,
+) -> LabError {
     let mut late = lab.nodes.iter().zip(progress).filter(|(_, p)| !p.ready());
     let others = late.clone().count().saturating_sub(1);
     let Some((node, r)) = late.next() else {
@@ -401,10 +564,14 @@ fn not_ready(lab: &LabInfo, progress: &[Progress], timeout: Duration) -> LabErro
     } else {
         ("the engine does not answer GET /_ping", node.dockerd_log())
     };
+    let what = match cause {
+        Some(cause) => format!("{what}, probably because of a {cause}"),
+        None => what.to_owned(),
+    };
     LabError::NodeNotReady {
         lab: lab.name.to_string(),
         node: node.hostname.clone(),
-        what: what.to_owned(),
+        what,
         log,
         seconds: timeout.as_secs(),
         others,

@@ -134,6 +134,7 @@ fn facts(
         view: view.cloned(),
         others: vec![],
         no_leader: false,
+        swarm: None,
     }
 }
 

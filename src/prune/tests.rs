@@ -51,6 +51,7 @@ fn options(dry_run: bool) -> UpOptions {
         plan: PlanOptions::default(),
         break_lock: false,
         prune: true,
+        keys: crate::unlock::KeyOptions::default(),
     }
 }
 
@@ -295,4 +296,22 @@ async fn the_prune_outputs_fit_80_columns_and_name_what_could_not_leave() {
         json["pruned"][0]["actions"],
         serde_json::json!(["drained", "removed"])
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_up_prune_document_matches_the_schema() {
+    let full = inventory(3, 2);
+    let inv = without(&full, &["w2", "m3"]);
+    for dry_run in [true, false] {
+        let cluster = FakeCluster::converged(&full);
+        cluster.tasks("w2", 1);
+        let outcome = up_prune(&inv, &cluster, dry_run).await;
+        assert_eq!(outcome.pruned.len(), 2, "{outcome:#?}");
+        let document = crate::ui::json::up(&outcome);
+        if let Err(e) = crate::ui::json::validate("up", &document) {
+            panic!("{e}\n{document}");
+        }
+        let json: serde_json::Value = serde_json::from_str(&document).expect("json");
+        assert_eq!(json["pruned"][0]["reason"]["stray"], "not_in_inventory");
+    }
 }

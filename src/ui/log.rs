@@ -30,6 +30,7 @@ impl LogSink {
     }
 
     fn emit(&self, text: &str) {
+        let text = &*super::escape::terminal(text);
         let above = self
             .above
             .lock()
@@ -117,16 +118,20 @@ where
 /// Logging for `--verbose` and `RUST_LOG`, written through `sink`. bollard
 /// logs request bodies at trace level, so it is always silenced: no join
 /// token may reach a log.
-pub(crate) fn init(verbose: bool, sink: &LogSink) {
-    let base = std::env::var("RUST_LOG").unwrap_or_else(|_| {
-        if verbose {
-            "swarmadm=debug,warn".to_owned()
-        } else {
-            "swarmadm=warn,error".to_owned()
-        }
-    });
+pub(crate) fn init(verbosity: Verbosity, sink: &LogSink) {
+    let (base, russh) = match verbosity {
+        Verbosity::Quiet => ("swarmadm=error,error", "error"),
+        Verbosity::Normal => ("swarmadm=warn,error", "warn"),
+        Verbosity::Verbose => ("swarmadm=debug,warn", "warn"),
+        // The SSH negotiation: russh's debug lines (never its trace lines,
+        // which may dump channel data).
+        Verbosity::Negotiation => ("swarmadm=trace,warn", "debug"),
+    };
+    let base = std::env::var("RUST_LOG").unwrap_or_else(|_| base.to_owned());
+    // bollard and hyper log request bodies, which carry join tokens: they
+    // stay off whatever RUST_LOG says.
     let filter = tracing_subscriber::EnvFilter::try_new(format!(
-        "{base},bollard=off,hyper=off,hyper_util=off,russh=warn"
+        "{base},bollard=off,hyper=off,hyper_util=off,russh={russh}"
     ))
     .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,bollard=off"));
     let _ = tracing_subscriber::fmt()
@@ -135,6 +140,26 @@ pub(crate) fn init(verbose: bool, sink: &LogSink) {
         .event_format(Plain)
         .with_writer(sink.clone())
         .try_init();
+}
+
+/// How much is logged: `-q`, default, `-v`, `-vv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+    Negotiation,
+}
+
+impl Verbosity {
+    pub(crate) fn from_flags(verbose: u8, quiet: bool) -> Verbosity {
+        match (quiet, verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            (false, 1) => Verbosity::Verbose,
+            (false, _) => Verbosity::Negotiation,
+        }
+    }
 }
 
 #[cfg(test)]

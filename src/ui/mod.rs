@@ -23,9 +23,11 @@ use tokio::task::JoinHandle;
 use crate::events::{Event, Events};
 use crate::inventory::NodeName;
 
-mod log;
+pub(crate) mod escape;
+pub(crate) mod json;
 pub(crate) mod render;
 
+pub(crate) mod log;
 pub(crate) use log::{LogSink, init as init_logging};
 pub(crate) use render::Layout;
 
@@ -36,6 +38,8 @@ pub(crate) enum Mode {
     Bars,
     /// One plain line per event.
     Lines,
+    /// Nothing (`--quiet`).
+    Quiet,
 }
 
 impl Mode {
@@ -43,8 +47,10 @@ impl Mode {
     /// when it is piped or logged (CI) or with `--verbose`. Stdout does not
     /// matter: `swarmadm status | head -1` in a terminal still gets bars,
     /// which vanish before the result is printed.
-    pub(crate) fn choose(verbose: bool) -> Mode {
-        if verbose || !std::io::stderr().is_terminal() {
+    pub(crate) fn choose(verbosity: log::Verbosity) -> Mode {
+        if verbosity == log::Verbosity::Quiet {
+            Mode::Quiet
+        } else if verbosity > log::Verbosity::Normal || !std::io::stderr().is_terminal() {
             Mode::Lines
         } else {
             Mode::Bars
@@ -74,7 +80,20 @@ pub(crate) fn terminal_width() -> usize {
 /// away (`| head -1`, `| grep -q`) is not an error, as in ripgrep and cargo:
 /// the rest of the output is dropped quietly, and the command's exit code
 /// stands. Any other write error is returned.
+///
+/// Control characters in it (from a node or a file) are made visible; JSON
+/// goes through [`print_json`] instead.
 pub(crate) fn print(text: &str) -> std::io::Result<()> {
+    write_stdout(&escape::terminal(text))
+}
+
+/// Writes JSON (or a generated script) as is: serde_json already escapes
+/// control characters inside strings, and the exact values matter.
+pub(crate) fn print_json(text: &str) -> std::io::Result<()> {
+    write_stdout(text)
+}
+
+fn write_stdout(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     match written {
@@ -103,6 +122,10 @@ impl Reporter {
                 tokio::spawn(draw_bars(rx, multi, nodes.to_vec()))
             }
             Mode::Lines => tokio::spawn(draw_lines(rx)),
+            Mode::Quiet => tokio::spawn(async move {
+                let mut rx = rx;
+                while rx.recv().await.is_some() {}
+            }),
         };
         Reporter {
             events,
@@ -134,7 +157,7 @@ async fn draw_lines(mut rx: mpsc::UnboundedReceiver<Event>) {
             Event::Warn(text) => format!("warning: {text}"),
         };
         // A closed stderr must not end the run: the result still matters.
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        let _ = writeln!(std::io::stderr().lock(), "{}", escape::terminal(&line));
     }
 }
 
@@ -172,17 +195,17 @@ async fn draw_bars(
             Event::Done { node, summary } => {
                 if let Some(bar) = bars.get(&node) {
                     bar.set_style(finished.clone());
-                    bar.finish_with_message(format!("✓ {summary}"));
+                    bar.finish_with_message(format!("✓ {}", escape::terminal(&summary)));
                 }
             }
             Event::Failed { node, error } => {
                 if let Some(bar) = bars.get(&node) {
                     bar.set_style(finished.clone());
-                    bar.finish_with_message(format!("✗ {error}"));
+                    bar.finish_with_message(format!("✗ {}", escape::terminal(&error)));
                 }
             }
             Event::Warn(text) => {
-                let _ = multi.println(format!("warning: {text}"));
+                let _ = multi.println(format!("warning: {}", escape::terminal(&text)));
             }
         }
     }

@@ -9,13 +9,16 @@
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::apply::{NodeResult, UpOutcome};
+use crate::apply::{KeyFileOutcome, NodeResult, SettingsOutcome, UpOutcome};
 use crate::cluster::StrayKind;
 use crate::context::ContextReport;
 use crate::down::{DownAction, DownOutcome, DownPlan, DownResult};
 use crate::plan::{NodePlan, Plan, Update};
 use crate::prune::{PruneOp, PruneOutcome, PruneReason, PruneStep, RemoveOutcome};
+use crate::rotate::RotateReport;
+use crate::settings::SettingChange;
 use crate::status::StatusReport;
+use crate::unlock::UnlockReport;
 use crate::verify::{Scope, Severity, VerifyReport};
 
 /// How results are laid out.
@@ -207,6 +210,22 @@ fn dash() -> String {
     "-".to_owned()
 }
 
+/// `--quiet`: of a rendered result, only the error lines and the final
+/// line (the verdict or summary).
+pub(crate) fn quiet(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let Some((last, rest)) = lines.split_last() else {
+        return String::new();
+    };
+    let mut out: Vec<&str> = rest
+        .iter()
+        .copied()
+        .filter(|l| l.trim_start().starts_with("error:"))
+        .collect();
+    out.push(last);
+    out.join("\n")
+}
+
 /// `1 node`, `2 nodes`.
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -240,6 +259,10 @@ fn plan_text(plan: &Plan, layout: Layout) -> String {
 ",
         );
         out.push_str(&prune_lines(&plan.prune, width));
+    }
+    if let Some(settings) = plan.settings.as_ref().filter(|s| s.has_changes()) {
+        let line = format!("  swarm settings: {}", changes_text(&settings.changes));
+        out.push_str(&wrap(&line, width, 4));
     }
     for w in &plan.warnings {
         out.push_str(&wrap(&format!("  warning: {w}"), width, 4));
@@ -299,6 +322,61 @@ fn node_plan(plan: &NodePlan) -> String {
     }
 }
 
+/// `task_history_limit 5 → 2, labels.team (unset) → infra`.
+fn changes_text(changes: &[SettingChange]) -> String {
+    changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} → {}",
+                c.key,
+                c.from.as_deref().unwrap_or("(unset)"),
+                c.to
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The lines after `up`'s table about the swarm settings and the key file.
+fn swarm_lines(outcome: &UpOutcome) -> Vec<String> {
+    let mut lines = Vec::new();
+    match &outcome.settings {
+        Some(SettingsOutcome::Applied { changes }) => {
+            lines.push(format!("swarm settings: applied {}", changes_text(changes)));
+        }
+        Some(SettingsOutcome::Planned { changes }) => {
+            lines.push(format!(
+                "swarm settings: would apply {}",
+                changes_text(changes)
+            ));
+        }
+        Some(SettingsOutcome::Failed { error }) => {
+            lines.push(format!("swarm settings: FAILED: {error}"));
+        }
+        Some(SettingsOutcome::Skipped { reason }) => {
+            lines.push(format!("swarm settings: {reason}"));
+        }
+        None => {}
+    }
+    match &outcome.unlock_key_file {
+        Some(KeyFileOutcome::Written { path }) => lines.push(format!(
+            "unlock key: written to {path} (mode 0600); keep it safe, it is not shown anywhere"
+        )),
+        Some(KeyFileOutcome::Kept { path }) => {
+            lines.push(format!("unlock key: {path} already holds it"));
+        }
+        Some(KeyFileOutcome::Planned { path }) => {
+            lines.push(format!("unlock key: would be kept in {path}"));
+        }
+        Some(KeyFileOutcome::Failed { path, error }) => {
+            lines.push(format!("unlock key: FAILED for {path}: {error}"));
+        }
+        None => {}
+    }
+    lines
+}
+
 fn update(update: &Update) -> String {
     match update {
         Update::Promote => "promote to manager".to_owned(),
@@ -342,7 +420,9 @@ pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
         let mut out = plan_text(&outcome.plan, layout);
         out.push('\n');
         let pruned = outcome.plan.prune.iter().filter(|p| p.is_change()).count();
-        let summary = if changes == 0 && pruned == 0 {
+        let summary = if changes == 0 && pruned == 0 && outcome.plan.changes_settings() {
+            "Dry run: nothing was changed; the swarm settings would change.".to_owned()
+        } else if changes == 0 && pruned == 0 {
             "Dry run: nothing was changed; nothing would change.".to_owned()
         } else if pruned == 0 {
             format!(
@@ -393,6 +473,9 @@ pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
         out.push('\n');
         out.push_str(&pruned_notes(&outcome.pruned, width));
     }
+    for line in swarm_lines(outcome) {
+        out.push_str(&wrap(&line, width, 2));
+    }
     for stray in &outcome.strays {
         out.push_str(&wrap(
             &format!("warning: in the swarm but not in the inventory: {stray}"),
@@ -411,6 +494,16 @@ fn up_summary(outcome: &UpOutcome) -> String {
         .iter()
         .map(|n| n.to_string())
         .collect();
+    if let Some(SettingsOutcome::Failed { error }) = &outcome.settings
+        && outcome.error.is_none()
+    {
+        return format!("up failed: swarm settings: {error}");
+    }
+    if let Some(KeyFileOutcome::Failed { error, .. }) = &outcome.unlock_key_file
+        && outcome.error.is_none()
+    {
+        return format!("up failed: unlock key file: {error}");
+    }
     match (&outcome.error, failed.is_empty()) {
         (Some(error), true) => format!("up failed: {error}"),
         (Some(error), false) => {
@@ -491,6 +584,90 @@ fn pruned_notes(pruned: &[PruneOutcome], width: usize) -> String {
             2,
         ));
     }
+    out
+}
+
+/// `rotate-tokens`: one row per thing rotated, the note that members are
+/// not affected, and a summary line.
+pub(crate) fn rotate(report: &RotateReport, layout: Layout) -> String {
+    let width = layout.width();
+    if let Some(error) = &report.error {
+        return wrap(
+            &format!("rotate-tokens failed: {error}; nothing was rotated"),
+            width,
+            2,
+        );
+    }
+    let rows = report
+        .rotated
+        .iter()
+        .map(|r| Row {
+            cells: vec![
+                r.what.to_owned(),
+                if r.ok { "rotated" } else { "failed" }.to_owned(),
+            ],
+            error: (!r.ok).then(|| r.detail.clone()),
+        })
+        .collect();
+    let mut out = table_with_errors(&["WHAT", "RESULT"], rows, layout);
+    out.push('\n');
+    for r in report.rotated.iter().filter(|r| r.ok) {
+        out.push_str(&wrap(&format!("{}: {}", r.what, r.detail), width, 2));
+    }
+    for note in &report.notes {
+        out.push_str(&wrap(&format!("note: {note}"), width, 2));
+    }
+    let source = report
+        .source
+        .as_ref()
+        .map_or_else(dash, ToString::to_string);
+    let summary = if report.rotated.iter().all(|r| r.ok) {
+        format!(
+            "rotated through {source} (cluster {})",
+            report.cluster_id.as_deref().unwrap_or("-")
+        )
+    } else {
+        "rotate-tokens failed: see the table".to_owned()
+    };
+    out.push_str(&wrap(&summary, width, 2));
+    out
+}
+
+/// `unlock`: one row per node and a summary line.
+pub(crate) fn unlock(report: &UnlockReport, layout: Layout) -> String {
+    let width = layout.width();
+    if let Some(error) = &report.error {
+        return wrap(&format!("unlock failed: {error}"), width, 2);
+    }
+    let rows = report
+        .nodes
+        .iter()
+        .map(|n| Row {
+            cells: vec![
+                n.name.to_string(),
+                n.role.to_string(),
+                n.result.word().to_owned(),
+            ],
+            error: n.result.error().map(str::to_owned),
+        })
+        .collect();
+    let mut out = table_with_errors(&["NODE", "ROLE", "RESULT"], rows, layout);
+    out.push('\n');
+    let failed = report
+        .nodes
+        .iter()
+        .filter(|n| n.result.word() == "failed")
+        .count();
+    let summary = match (report.unlocked(), failed) {
+        (0, 0) => "nothing to unlock: no node is locked".to_owned(),
+        (n, 0) => format!("unlocked {}", count(n, "node", "nodes")),
+        (n, f) => format!(
+            "unlocked {}, {} could not be unlocked",
+            count(n, "node", "nodes"),
+            count(f, "node", "nodes")
+        ),
+    };
+    out.push_str(&wrap(&summary, width, 2));
     out
 }
 
@@ -628,7 +805,7 @@ pub(crate) fn verify_junit(report: &VerifyReport) -> Result<String, quick_junit:
     let mut suite = TestSuite::new(format!("swarmadm verify {}", report.inventory));
     if let Some(error) = &report.error {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-        status.set_message(error.clone());
+        status.set_message(error.message.clone());
         let mut case = TestCase::new("cluster.checkable", status);
         case.set_classname("cluster");
         suite.add_test_case(case);
@@ -719,6 +896,8 @@ pub(crate) fn status(report: &StatusReport, layout: Layout) -> String {
         out.push('\n');
         out.push_str(&wrap(&format!("error: {problem}"), layout.width(), 2));
     }
+    out.push('\n');
+    out.push_str(&wrap(&status_summary(report), layout.width(), 2));
     out
 }
 
@@ -992,6 +1171,36 @@ pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
         out.push_str(&comment(&format!("error: {error}")));
     }
     out
+}
+
+/// The one line that ends `status`.
+fn status_summary(report: &StatusReport) -> String {
+    let troubled: Vec<&str> = report
+        .nodes
+        .iter()
+        .filter(|n| {
+            !n.reachable
+                || matches!(
+                    n.state,
+                    Some(crate::engine::LocalState::Locked | crate::engine::LocalState::Error)
+                )
+        })
+        .map(|n| n.name.as_str())
+        .collect();
+    if troubled.is_empty() {
+        format!(
+            "{} answered, {}",
+            count(report.nodes.len(), "node", "nodes"),
+            count(report.ssh_connections, "SSH connection", "SSH connections")
+        )
+    } else {
+        format!(
+            "{} of {} unreachable, locked or in error: {}",
+            troubled.len(),
+            count(report.nodes.len(), "node", "nodes"),
+            troubled.join(", ")
+        )
+    }
 }
 
 #[cfg(test)]

@@ -111,6 +111,7 @@ fn facts(infos: Vec<Result<EngineInfo, Failure>>, view: Option<&ClusterView>) ->
         view: view.cloned(),
         others: vec![],
         no_leader: false,
+        swarm: None,
     }
 }
 
@@ -261,4 +262,52 @@ fn junit_has_one_case_per_check_per_node() {
     assert_eq!(xml.matches("<testcase ").count(), cases);
     assert_eq!(xml.matches("<failure").count(), 1);
     assert!(xml.contains("w1.availability"));
+}
+
+#[test]
+fn before_the_first_up_verify_says_so_instead_of_listing_every_check() {
+    let inactive = |id: &str| EngineInfo {
+        state: LocalState::Inactive,
+        node_id: None,
+        cluster_id: None,
+        is_manager: false,
+        ..info(id, false)
+    };
+    let results = vec![
+        Ok(inactive("m1")),
+        Ok(inactive("m2")),
+        Ok(inactive("m3")),
+        Ok(inactive("w1")),
+    ];
+    let report = evaluate(&inventory(), &facts(results, None));
+    assert_eq!(report.exit_code(), 1);
+    assert_eq!(
+        report.verdict(),
+        "FAIL: no swarm yet: run `swarmadm up` first"
+    );
+    let checks: usize = report.nodes.iter().map(|n| n.checks.len()).sum();
+    assert_eq!(checks, 8, "reachable and in_swarm per node only");
+}
+
+#[test]
+fn with_no_manager_reachable_each_node_still_says_why() {
+    let failure = Failure {
+        stage: Stage::Auth,
+        message: "permission denied".into(),
+    };
+    let results = vec![
+        Err(failure.clone()),
+        Err(failure.clone()),
+        Err(failure),
+        Ok(info("w1", false)),
+    ];
+    let report = evaluate(&inventory(), &facts(results, None));
+    assert_eq!(report.exit_code(), 2);
+    assert_eq!(report.nodes.len(), 4);
+    assert_eq!(report.nodes[0].checks[0].name, "reachable");
+    assert!(
+        report.nodes[0].checks[0]
+            .actual
+            .contains("permission denied")
+    );
 }

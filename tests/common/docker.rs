@@ -38,6 +38,17 @@ impl Api {
         text
     }
 
+    /// `POST /swarm/leave?force=true`, then waits until the node says it
+    /// is out: the engine may drop the connection while it leaves.
+    pub fn leave_swarm(&self) {
+        let _ = super::http_request(&self.socket, "POST", "/v1.41/swarm/leave?force=true", "{}");
+        super::wait_until(
+            "the node to leave its swarm",
+            std::time::Duration::from_secs(60),
+            || self.info()["Swarm"]["LocalNodeState"] == "inactive",
+        );
+    }
+
     pub fn info(&self) -> Value {
         self.get("/info")
     }

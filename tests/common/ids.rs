@@ -16,11 +16,13 @@
 //! | 30–39   | `tests/verify.rs`                                          |
 //! | 40–44   | `tests/readme.rs`                                          |
 //! | 45–49   | `tests/bench.rs`                                           |
-//! | 100–119 | reserved: `tests/lab_scale.rs` and `tests/engines.rs`      |
+//! | 100–109 | `tests/lab_scale.rs`                                       |
+//! | 110–119 | `tests/engines.rs`                                         |
 //! | 120–139 | `tests/ssh_trust.rs`                                       |
 //! | 140–149 | `tests/safety.rs`                                          |
 //! | 150–159 | `tests/lifecycle_down.rs`                                  |
-//! | 160–179 | reserved: future lifecycle tests                           |
+//! | 160–169 | `tests/lifecycle_swarm.rs`                                 |
+//! | 170–179 | reserved: future lifecycle tests                           |
 //! | 180–189 | `tests/terminal.rs`                                        |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
@@ -36,10 +38,7 @@ macro_rules! lab_ids {
 
 /// Ranges kept free for tests being written elsewhere: no id above may fall
 /// into one until its owner registers its own ids here.
-pub const RESERVED: &[(u8, u8, &str)] = &[
-    (100, 119, "tests/lab_scale.rs and tests/engines.rs"),
-    (160, 179, "future lifecycle tests"),
-];
+pub const RESERVED: &[(u8, u8, &str)] = &[(170, 179, "future lifecycle tests")];
 
 lab_ids! {
     // tests/lab.rs
@@ -77,6 +76,8 @@ lab_ids! {
     STATUS_MISSING_SOCKET = 15;
     /// `workers_are_reached_through_a_proxyjump_host`
     STATUS_PROXYJUMP = 16;
+    /// `verbose_logs_say_how_each_node_was_reached_and_every_api_call_and_quiet_says_one_line`
+    STATUS_VERBOSE_QUIET = 17;
 
     // tests/up.rs
     /// `up_builds_the_playbooks_cluster_and_a_second_run_changes_nothing`
@@ -101,6 +102,8 @@ lab_ids! {
     VERIFY_DELTAS = 30;
     /// `verify_exits_2_when_every_manager_is_unreachable`
     VERIFY_NO_MANAGER = 31;
+    /// `a_label_with_terminal_escapes_is_shown_escaped_and_kept_exact_in_json`
+    VERIFY_SPOOFED_LABEL = 32;
 
     // tests/readme.rs
     /// `just_swarm_up_and_swarm_verify_work_on_a_lab`
@@ -111,6 +114,20 @@ lab_ids! {
     /// held, not used as a test lab; `bench/run` makes its own lab on this
     /// id's subnet.
     BENCH_QUICK = 45;
+
+    // tests/lab_scale.rs
+    /// the 3+40 lab whose nodes all reach each other
+    SCALE_3_PLUS_40 = 100;
+    /// the latency relay
+    SCALE_LATENCY = 101;
+
+    // tests/engines.rs
+    /// the swarm scenario on dockerd 26.1
+    ENGINES_26 = 110;
+    /// 20.10 managers with 26.1 workers
+    ENGINES_MIXED_OLD_MANAGERS = 111;
+    /// 26.1 managers with 20.10 workers
+    ENGINES_MIXED_NEW_MANAGERS = 112;
 
     // tests/ssh_trust.rs
     /// `revoked_host_keys_are_refused_in_every_mode`
@@ -145,6 +162,13 @@ lab_ids! {
     LIFECYCLE_CONTEXT = 154;
     /// `remove_makes_inventory_nodes_leave_and_drops_their_entries`
     LIFECYCLE_REMOVE = 155;
+    // tests/lifecycle_swarm.rs
+    /// `rotate_tokens_gives_new_tokens_and_a_new_worker_joins_with_them`
+    LIFECYCLE_ROTATE_TOKENS = 160;
+    /// `autolock_keeps_the_key_in_a_private_file_and_unlock_unlocks_a_restarted_manager`
+    LIFECYCLE_AUTOLOCK = 161;
+    /// `settings_from_the_inventory_are_applied_once_and_verify_flags_a_hand_change`
+    LIFECYCLE_SETTINGS = 162;
 
     // tests/terminal.rs
     /// `a_cold_up_at_80_columns_fits_and_leaves_no_bar_behind`

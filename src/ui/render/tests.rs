@@ -68,6 +68,7 @@ fn options(dry_run: bool) -> UpOptions {
         plan: crate::plan::PlanOptions::default(),
         break_lock: false,
         prune: false,
+        keys: crate::unlock::KeyOptions::default(),
     }
 }
 
