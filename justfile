@@ -26,8 +26,9 @@ setup:
     command -v ruby >/dev/null || missing+=(ruby)
     command -v python3 >/dev/null || missing+=(python3)
     command -v tmux >/dev/null || missing+=(tmux)
+    command -v iptables >/dev/null || missing+=(iptables)
+    [ -x /bin/busybox ] || missing+=(busybox-static)
     command -v man >/dev/null || missing+=(man-db)
-    [ -x /bin/busybox ] || missing+=(busybox-static)  # the tests' service image
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing: ${missing[*]}"
         apt-get update -qq

@@ -437,7 +437,7 @@ pub(crate) async fn up<C: Connector>(
     options: &UpOptions,
     events: &Events,
 ) -> UpOutcome {
-    let mut snapshot = observe::snapshot(inventory, connector, options.parallel, events).await;
+    let mut snapshot = observe::snapshot(inventory, connector, events).await;
     snapshot
         .settle_pending(inventory, PENDING_TIMEOUT, events)
         .await;

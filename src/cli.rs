@@ -287,7 +287,9 @@ pub struct NodeArgs {
     /// Seconds for one Docker API request (at least 1).
     #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
-    /// How many nodes to work on at once (at least 1).
+    /// How many nodes `up` changes at once (joins, updates; at least 1).
+    /// Reading the nodes is not bounded by it: every command reaches up to
+    /// 256 nodes at once.
     #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub parallel: u64,
     /// Output format of the result: `table` fits the terminal, `wide` shows every column.
@@ -745,13 +747,7 @@ fn print_result(
 async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let reporter = Reporter::start(Mode::choose(args.verbosity()), &names, sink);
-    let report = crate::status::run(
-        inventory,
-        &args.connector(),
-        args.parallel(),
-        &reporter.events(),
-    )
-    .await;
+    let report = crate::status::run(inventory, &args.connector(), &reporter.events()).await;
     reporter.finish().await;
     print_result(
         args,
@@ -821,7 +817,6 @@ async fn rotate_tokens(
         ca: args.ca,
         ca_timeout: Duration::from_secs(args.ca_timeout),
         keys: key_options(args.unlock_key_file.as_ref()),
-        parallel: args.nodes.parallel(),
     };
     let report = crate::rotate::run(
         inventory,
@@ -870,13 +865,7 @@ async fn verify(
 ) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
-    let report = crate::verify::run(
-        inventory,
-        &args.nodes.connector(),
-        args.nodes.parallel(),
-        &reporter.events(),
-    )
-    .await;
+    let report = crate::verify::run(inventory, &args.nodes.connector(), &reporter.events()).await;
     reporter.finish().await;
     if let Some(path) = &args.junit {
         std::fs::write(path, render::verify_junit(&report)?)
@@ -895,13 +884,7 @@ async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> color_e
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let connector = args.nodes.connector();
     let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
-    let (snapshot, plan) = crate::down::observe(
-        inventory,
-        &connector,
-        args.nodes.parallel(),
-        &reporter.events(),
-    )
-    .await;
+    let (snapshot, plan) = crate::down::observe(inventory, &connector, &reporter.events()).await;
     reporter.finish().await;
     if !args.dry_run && !args.yes && plan.has_changes() {
         if !std::io::stdin().is_terminal() {
@@ -967,13 +950,8 @@ async fn context(
 ) -> color_eyre::Result<u8> {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
-    let mut report = crate::context::run(
-        inventory,
-        &args.nodes.connector(),
-        args.nodes.parallel(),
-        &reporter.events(),
-    )
-    .await;
+    let mut report =
+        crate::context::run(inventory, &args.nodes.connector(), &reporter.events()).await;
     reporter.finish().await;
     if let Some(name) = &args.create {
         crate::context::create(&mut report, name);
@@ -994,7 +972,6 @@ async fn remove(
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
     let options = crate::prune::RemoveOptions {
-        parallel: args.nodes.parallel(),
         dry_run: args.dry_run,
         break_lock: args.break_lock,
     };

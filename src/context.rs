@@ -62,10 +62,9 @@ impl ContextReport {
 pub(crate) async fn run<C: Connector>(
     inventory: &Inventory,
     connector: &C,
-    parallel: usize,
     events: &Events,
 ) -> ContextReport {
-    let snapshot = observe::snapshot(inventory, connector, parallel, events).await;
+    let snapshot = observe::snapshot(inventory, connector, events).await;
     for name in snapshot.hosts.keys() {
         events.done(name, "read");
     }
@@ -199,7 +198,7 @@ mod tests {
         let cluster = FakeCluster::converged(&inv);
         cluster.elect("m3");
         cluster.unreachable("m1");
-        let report = run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+        let report = run(&inv, &cluster.connector(), &Events::discard()).await;
         assert_eq!(report.leader.as_ref().map(NodeName::as_str), Some("m3"));
         assert_eq!(report.docker_host.as_deref(), Some("ssh://core@m3.example"));
         assert_eq!(report.exit_code(), exit_codes::OK);
@@ -223,7 +222,7 @@ mod tests {
         let inv = inventory();
         let cluster = FakeCluster::converged(&inv);
         cluster.lose_quorum();
-        let report = run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+        let report = run(&inv, &cluster.connector(), &Events::discard()).await;
         assert_eq!(report.docker_host, None);
         assert!(
             report

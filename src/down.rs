@@ -437,10 +437,9 @@ impl DownOutcome {
 pub(crate) async fn observe<C: Connector>(
     inventory: &Inventory,
     connector: &C,
-    parallel: usize,
     events: &Events,
 ) -> (Snapshot<C::Host>, DownPlan) {
-    let snapshot = observe::snapshot(inventory, connector, parallel, events).await;
+    let snapshot = observe::snapshot(inventory, connector, events).await;
     let plan = plan(inventory, &snapshot.facts);
     for warning in &plan.warnings {
         events.warn(warning.clone());

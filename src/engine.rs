@@ -579,6 +579,33 @@ impl Engine {
         })
     }
 
+    /// [`Engine::connect`] and the node's `/info` at the same time: the
+    /// `/info` request goes out unversioned (the engine answers in its own
+    /// API version, whose `/info` fields we read are the same since 1.24)
+    /// on a second channel while the version is negotiated, which saves a
+    /// round trip per node far away.
+    pub(crate) async fn connect_with_info(
+        connection: Arc<Connection>,
+        socket: &str,
+        timeout: Duration,
+    ) -> Result<(Engine, EngineInfo), EngineError> {
+        let http = tunnel::http_client(Arc::clone(&connection), socket);
+        let info = raw_request(
+            &http,
+            timeout,
+            "GET /info",
+            "GET",
+            "http://docker.sock/info",
+            None,
+        );
+        let (engine, info) = tokio::join!(Engine::connect(connection, socket, timeout), info);
+        let engine = engine?;
+        let info: bollard::models::SystemInfo = serde_json::from_slice(&info?)
+            .map_err(|e| EngineError::unreadable("GET /info", format!("unreadable answer: {e}")))?;
+        let info = engine_info(info, engine.api_version());
+        Ok((engine, info))
+    }
+
     /// The negotiated API version, e.g. `1.41`.
     pub(crate) fn api_version(&self) -> String {
         self.docker.client_version().to_string()
@@ -590,34 +617,7 @@ impl Engine {
             .info()
             .await
             .map_err(|e| EngineError::from_bollard("GET /info", e))?;
-        let swarm = info.swarm.unwrap_or_default();
-        let state = match swarm.local_node_state {
-            Some(LocalNodeState::ACTIVE) => LocalState::Active,
-            Some(LocalNodeState::PENDING) => LocalState::Pending,
-            Some(LocalNodeState::ERROR) => LocalState::Error,
-            Some(LocalNodeState::LOCKED) => LocalState::Locked,
-            _ => LocalState::Inactive,
-        };
-        Ok(EngineInfo {
-            hostname: info.name.unwrap_or_default(),
-            engine_version: info.server_version.unwrap_or_default(),
-            api_version: self.api_version(),
-            state,
-            node_id: swarm.node_id.filter(|s| !s.is_empty()),
-            node_addr: swarm.node_addr.filter(|s| !s.is_empty()),
-            cluster_id: swarm.cluster.and_then(|c| c.id).filter(|s| !s.is_empty()),
-            is_manager: swarm.control_available.unwrap_or(false),
-            remote_managers: swarm
-                .remote_managers
-                .unwrap_or_default()
-                .into_iter()
-                .map(|p| RemoteManager {
-                    node_id: p.node_id.unwrap_or_default(),
-                    addr: p.addr.unwrap_or_default(),
-                })
-                .collect(),
-            error: swarm.error.filter(|s| !s.is_empty()).map(|e| redact(&e)),
-        })
+        Ok(engine_info(info, self.api_version()))
     }
 
     /// The swarm's node list (managers only).
@@ -835,39 +835,83 @@ impl Engine {
         body: Option<Vec<u8>>,
     ) -> Result<Bytes, EngineError> {
         let uri = format!("http://docker.sock/v{}{path}", self.api_version());
-        let has_body = body.is_some();
-        let mut builder = hyper::Request::builder().method(method).uri(uri);
-        if has_body {
-            builder = builder.header("content-type", "application/json");
-        }
-        let request = builder
-            .body(bollard::body_full(Bytes::from(body.unwrap_or_default())))
-            .map_err(|e| EngineError::unreadable(call, e))?;
-        let exchange = async {
-            let response = self
-                .http
-                .request(request)
-                .await
-                .map_err(|e| EngineError::from_hyper(call, e))?;
-            let status = response.status();
-            let bytes = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| EngineError::unreadable(call, format!("reading the answer: {e}")))?
-                .to_bytes();
-            if !status.is_success() {
-                return Err(EngineError::answer(
-                    call,
-                    status.as_u16(),
-                    &engine_message(&bytes),
-                ));
-            }
-            Ok(bytes)
-        };
-        tokio::time::timeout(self.timeout, exchange)
+        raw_request(&self.http, self.timeout, call, method, &uri, body).await
+    }
+}
+
+/// One request through the tunnel, bounded by `timeout`; an error answer
+/// becomes a classified [`EngineError`].
+async fn raw_request(
+    http: &HttpClient,
+    timeout: Duration,
+    call: &'static str,
+    method: &str,
+    uri: &str,
+    body: Option<Vec<u8>>,
+) -> Result<Bytes, EngineError> {
+    let has_body = body.is_some();
+    let mut builder = hyper::Request::builder().method(method).uri(uri);
+    if has_body {
+        builder = builder.header("content-type", "application/json");
+    }
+    let request = builder
+        .body(bollard::body_full(Bytes::from(body.unwrap_or_default())))
+        .map_err(|e| EngineError::unreadable(call, e))?;
+    let exchange = async {
+        let response = http
+            .request(request)
             .await
-            .unwrap_or_else(|_| Err(EngineError::timeout(call, self.timeout)))
+            .map_err(|e| EngineError::from_hyper(call, e))?;
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| EngineError::unreadable(call, format!("reading the answer: {e}")))?
+            .to_bytes();
+        if !status.is_success() {
+            return Err(EngineError::answer(
+                call,
+                status.as_u16(),
+                &engine_message(&bytes),
+            ));
+        }
+        Ok(bytes)
+    };
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .unwrap_or_else(|_| Err(EngineError::timeout(call, timeout)))
+}
+
+/// What swarmadm reads of a node's `/info`.
+fn engine_info(info: bollard::models::SystemInfo, api_version: String) -> EngineInfo {
+    let swarm = info.swarm.unwrap_or_default();
+    let state = match swarm.local_node_state {
+        Some(LocalNodeState::ACTIVE) => LocalState::Active,
+        Some(LocalNodeState::PENDING) => LocalState::Pending,
+        Some(LocalNodeState::ERROR) => LocalState::Error,
+        Some(LocalNodeState::LOCKED) => LocalState::Locked,
+        _ => LocalState::Inactive,
+    };
+    EngineInfo {
+        hostname: info.name.unwrap_or_default(),
+        engine_version: info.server_version.unwrap_or_default(),
+        api_version,
+        state,
+        node_id: swarm.node_id.filter(|s| !s.is_empty()),
+        node_addr: swarm.node_addr.filter(|s| !s.is_empty()),
+        cluster_id: swarm.cluster.and_then(|c| c.id).filter(|s| !s.is_empty()),
+        is_manager: swarm.control_available.unwrap_or(false),
+        remote_managers: swarm
+            .remote_managers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| RemoteManager {
+                node_id: p.node_id.unwrap_or_default(),
+                addr: p.addr.unwrap_or_default(),
+            })
+            .collect(),
+        error: swarm.error.filter(|s| !s.is_empty()).map(|e| redact(&e)),
     }
 }
 

@@ -546,7 +546,7 @@ pub(crate) struct FakeConnector {
 impl Connector for FakeConnector {
     type Host = FakeHost;
 
-    async fn connect(&self, node: &Node) -> Result<FakeHost, Failure> {
+    async fn connect(&self, node: &Node) -> Result<(FakeHost, EngineInfo), Failure> {
         let unreachable = self
             .cluster
             .lock()
@@ -560,10 +560,12 @@ impl Connector for FakeConnector {
             });
         }
         self.opened.fetch_add(1, Ordering::Relaxed);
-        Ok(FakeHost {
+        let host = FakeHost {
             name: node.name.clone(),
             cluster: self.cluster.clone(),
-        })
+        };
+        let info = host.info().await?;
+        Ok((host, info))
     }
 
     fn connections(&self) -> usize {

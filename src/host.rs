@@ -100,8 +100,12 @@ pub(crate) enum PortCheck {
 /// Reaches the nodes of an inventory.
 pub(crate) trait Connector: Sync {
     type Host: SwarmHost;
-    /// Opens the node's connection; a failure names the step that failed.
-    fn connect(&self, node: &Node) -> impl Future<Output = Result<Self::Host, Failure>> + Send;
+    /// Opens the node's connection and reads its `/info` (at once, where
+    /// the transport allows); a failure names the step that failed.
+    fn connect(
+        &self,
+        node: &Node,
+    ) -> impl Future<Output = Result<(Self::Host, EngineInfo), Failure>> + Send;
     /// How many connections this connector opened so far.
     fn connections(&self) -> usize;
 }
@@ -312,7 +316,7 @@ impl SshConnector {
 impl Connector for SshConnector {
     type Host = RemoteHost;
 
-    async fn connect(&self, node: &Node) -> Result<RemoteHost, Failure> {
+    async fn connect(&self, node: &Node) -> Result<(RemoteHost, EngineInfo), Failure> {
         log_target(node);
         let start = std::time::Instant::now();
         let connection = Arc::new(Connection::open(&node.ssh, &self.ssh).await?);
@@ -322,18 +326,26 @@ impl Connector for SshConnector {
             start.elapsed().as_millis()
         );
         self.opened.fetch_add(1, Ordering::Relaxed);
-        let engine = Engine::connect(
+        let start = std::time::Instant::now();
+        let (engine, info) = Engine::connect_with_info(
             Arc::clone(&connection),
             &node.ssh.socket,
             self.request_timeout,
         )
         .await?;
-        tracing::debug!("{}: engine API {}", node.name, engine.api_version());
-        Ok(RemoteHost {
+        tracing::debug!(
+            "{}: GET /version and GET /info: ok in {} ms (engine {}, API {})",
+            node.name,
+            start.elapsed().as_millis(),
+            info.engine_version,
+            engine.api_version()
+        );
+        let host = RemoteHost {
             node: node.name.clone(),
             connection,
             engine,
-        })
+        };
+        Ok((host, info))
     }
 
     fn connections(&self) -> usize {

@@ -80,18 +80,24 @@ pub(crate) struct Snapshot<H> {
     pub(crate) connections: usize,
 }
 
-/// Reaches every node of `inventory` (at most `parallel` at once), reads
-/// its `/info`, chooses the inventory's swarm and reads its node list.
+/// How many nodes are reached at once. Observing only reads, so it does not
+/// wait for `--parallel` (which bounds changes): far away, round trips and
+/// not the nodes decide the time. The bound protects file descriptors.
+pub(crate) const OBSERVE_LIMIT: usize = 256;
+
+/// Reaches every node of `inventory` (at most [`OBSERVE_LIMIT`] at once),
+/// reads its `/info`, chooses the inventory's swarm and reads its node
+/// list.
 pub(crate) async fn snapshot<C: Connector>(
     inventory: &Inventory,
     connector: &C,
-    parallel: usize,
     events: &Events,
 ) -> Snapshot<C::Host> {
+    let parallel = OBSERVE_LIMIT;
     let reached: Vec<(NodeName, Reached<C::Host>)> = stream::iter(inventory.nodes.iter())
         .map(|node| async move {
             events.step(&node.name, Step::Connecting);
-            let result = reach(connector, node, events).await;
+            let result: Reached<C::Host> = connector.connect(node).await;
             if let Err(failure) = &result {
                 events.failed(&node.name, failure.to_string());
             }
@@ -125,17 +131,6 @@ pub(crate) async fn snapshot<C: Connector>(
 /// A node's host and `/info`, or why it could not be read.
 type Reached<H> = Result<(H, EngineInfo), Failure>;
 
-async fn reach<C: Connector>(
-    connector: &C,
-    node: &crate::inventory::Node,
-    events: &Events,
-) -> Reached<C::Host> {
-    let host = connector.connect(node).await?;
-    events.step(&node.name, Step::Inspecting);
-    let info = host.info().await?;
-    Ok((host, info))
-}
-
 impl<H: SwarmHost> Snapshot<H> {
     /// Chooses the inventory's swarm and reads the node list of it and of
     /// every other swarm an inventory manager is in.
@@ -153,24 +148,16 @@ impl<H: SwarmHost> Snapshot<H> {
         self.facts.swarm = None;
         if let Some(id) = self.facts.cluster_id.clone() {
             ids.remove(&id);
-            match self.cluster_view(&id).await {
-                Ok(view) => self.facts.view = Some(view),
+            match self.cluster_view(&id, true).await {
+                Ok((view, swarm)) => {
+                    self.facts.view = Some(view);
+                    self.facts.swarm = swarm;
+                }
                 Err(no_leader) => self.facts.no_leader = no_leader,
             }
         }
-        if let Some(host) = self
-            .facts
-            .view
-            .as_ref()
-            .and_then(|v| self.hosts.get(&v.source))
-        {
-            match host.swarm().await {
-                Ok(swarm) => self.facts.swarm = Some(swarm.object()),
-                Err(e) => tracing::debug!("reading the swarm spec failed: {e}"),
-            }
-        }
         for id in ids {
-            if let Ok(view) = self.cluster_view(&id).await {
+            if let Ok((view, _)) = self.cluster_view(&id, false).await {
                 self.facts.others.push(view);
             }
         }
@@ -179,7 +166,13 @@ impl<H: SwarmHost> Snapshot<H> {
     /// Reads the node list of swarm `cluster_id` from a reachable manager
     /// in it, trying each in turn. When none of them answers: whether one
     /// said the swarm has no leader.
-    async fn cluster_view(&self, cluster_id: &str) -> Result<ClusterView, bool> {
+    /// With `with_swarm`, the swarm object (spec, no tokens) is read from
+    /// the same manager at the same time, saving a round trip far away.
+    async fn cluster_view(
+        &self,
+        cluster_id: &str,
+        with_swarm: bool,
+    ) -> Result<(ClusterView, Option<crate::engine::SwarmObject>), bool> {
         let mut no_leader = false;
         for (name, info) in self.facts.nodes.iter() {
             let Ok(info) = info else { continue };
@@ -192,13 +185,25 @@ impl<H: SwarmHost> Snapshot<H> {
             let Some(host) = self.hosts.get(name) else {
                 continue;
             };
-            match host.nodes().await {
+            let swarm = async {
+                if !with_swarm {
+                    return None;
+                }
+                host.swarm()
+                    .await
+                    .map_err(|e| tracing::debug!("reading the swarm spec failed: {e}"))
+                    .ok()
+                    .map(|s| s.object())
+            };
+            let (nodes, swarm) = tokio::join!(host.nodes(), swarm);
+            match nodes {
                 Ok(nodes) => {
-                    return Ok(ClusterView {
+                    let view = ClusterView {
                         cluster_id: cluster_id.to_owned(),
                         source: name.clone(),
                         nodes,
-                    });
+                    };
+                    return Ok((view, swarm));
                 }
                 Err(e) => {
                     tracing::debug!("{name}: node list failed: {e}");

@@ -565,7 +565,6 @@ pub(crate) fn not_run(steps: &[PruneStep], skipped: Option<&str>) -> Vec<PruneOu
 /// Options of `remove`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RemoveOptions {
-    pub(crate) parallel: usize,
     pub(crate) dry_run: bool,
     pub(crate) break_lock: bool,
 }
@@ -607,7 +606,7 @@ pub(crate) async fn remove<C: crate::host::Connector>(
     options: RemoveOptions,
     events: &Events,
 ) -> RemoveOutcome {
-    let snapshot = crate::observe::snapshot(inventory, connector, options.parallel, events).await;
+    let snapshot = crate::observe::snapshot(inventory, connector, events).await;
     let mut outcome = RemoveOutcome {
         dry_run: options.dry_run,
         cluster_id: snapshot.facts.cluster_id.clone(),

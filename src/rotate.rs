@@ -38,7 +38,6 @@ pub(crate) struct RotateOptions {
     /// How long to wait for every node to trust the new root CA.
     pub(crate) ca_timeout: Duration,
     pub(crate) keys: KeyOptions,
-    pub(crate) parallel: usize,
 }
 
 /// One thing rotated, or not.
@@ -102,7 +101,7 @@ pub(crate) async fn run<C: Connector>(
     options: &RotateOptions,
     events: &Events,
 ) -> RotateReport {
-    let snapshot = observe::snapshot(inventory, connector, options.parallel, events).await;
+    let snapshot = observe::snapshot(inventory, connector, events).await;
     let Some((name, source)) = snapshot.source() else {
         return RotateReport::refused(
             "no manager of the inventory's swarm is reachable: nothing was rotated".into(),

@@ -65,10 +65,9 @@ impl StatusReport {
 pub(crate) async fn run<C: Connector>(
     inventory: &Inventory,
     connector: &C,
-    parallel: usize,
     events: &Events,
 ) -> StatusReport {
-    let snapshot = observe::snapshot(inventory, connector, parallel, events).await;
+    let snapshot = observe::snapshot(inventory, connector, events).await;
     let nodes = inventory
         .nodes
         .iter()

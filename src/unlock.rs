@@ -329,7 +329,7 @@ pub(crate) async fn run<C: Connector>(
             };
         }
     };
-    let mut snapshot = observe::snapshot(inventory, connector, parallel, events).await;
+    let mut snapshot = observe::snapshot(inventory, connector, events).await;
     let results = unlock_locked(&mut snapshot, inventory, &key, parallel, events).await;
     let mut nodes = Vec::new();
     for node in &inventory.nodes {

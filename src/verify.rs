@@ -169,10 +169,9 @@ impl VerifyReport {
 pub(crate) async fn run<C: Connector>(
     inventory: &Inventory,
     connector: &C,
-    parallel: usize,
     events: &Events,
 ) -> VerifyReport {
-    let snapshot = observe::snapshot(inventory, connector, parallel, events).await;
+    let snapshot = observe::snapshot(inventory, connector, events).await;
     for name in snapshot.hosts.keys() {
         events.step(name, Step::Checking);
     }

@@ -304,3 +304,70 @@ fn two_concurrent_ups_converge_once() {
     // A later run converges with nothing to do.
     Swarmadm::new().up(&lab.inventory_toml).success();
 }
+
+#[test]
+fn a_join_cut_half_way_is_repaired_by_the_next_up_without_manual_steps() {
+    common::require_root();
+    let lab = Lab::up(ids::SAFETY_JOIN_CUT, 1, 1);
+    let worker = lab.node("swarm-worker-01").netns.clone();
+    // The worker's traffic to the managers' port 2377 is cut once a
+    // connection has carried 2000 bytes: the port check (a bare connect)
+    // passes, the join starts and is cut half-way through its TLS exchange.
+    let rule = [
+        "OUTPUT",
+        "-p",
+        "tcp",
+        "--dport",
+        "2377",
+        "-m",
+        "connbytes",
+        "--connbytes",
+        "2000:",
+        "--connbytes-dir",
+        "original",
+        "--connbytes-mode",
+        "bytes",
+        "-j",
+        "DROP",
+    ];
+    let iptables = |action: &str| {
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", &worker, "iptables", action])
+            .args(rule)
+            .output()
+            .expect("iptables");
+        assert!(
+            out.status.success(),
+            "iptables {action}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    iptables("-A");
+    let cut = Swarmadm::new()
+        .up(&lab.inventory_toml)
+        .args(["--timeout", "15"])
+        .json()
+        .failure();
+    let error = outcome(cut.json(), "swarm-worker-01")["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!error.is_empty(), "{}", cut.stdout);
+    iptables("-D");
+
+    // The next run finishes the job by itself, and verify agrees.
+    let run = Swarmadm::new().up(&lab.inventory_toml).json().success();
+    let worker_outcome = outcome(run.json(), "swarm-worker-01").clone();
+    Swarmadm::new().verify(&lab.inventory_toml).success();
+
+    // Through the engines: the worker is an active member, the node list
+    // has exactly the two nodes and no entry without a hostname.
+    assert_eq!(state(&lab, "swarm-worker-01"), "active", "{worker_outcome}");
+    let nodes = lab.api("swarm-manager-01").nodes();
+    let hostnames: Vec<&str> = nodes
+        .iter()
+        .map(|n| n["Description"]["Hostname"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(hostnames.len(), 2, "{hostnames:?}");
+    assert!(!hostnames.contains(&""), "{hostnames:?}");
+}

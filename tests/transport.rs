@@ -353,7 +353,8 @@ fn verbose_logs_say_how_each_node_was_reached_and_every_api_call_and_quiet_says_
             run.stderr
         );
         assert!(
-            run.stderr.contains(&format!("{name}: GET /info: ok in ")),
+            run.stderr
+                .contains(&format!("{name}: GET /version and GET /info: ok in ")),
             "no timed API call for {name}:\n{}",
             run.stderr
         );
@@ -370,4 +371,30 @@ fn verbose_logs_say_how_each_node_was_reached_and_every_api_call_and_quiet_says_
         .success();
     assert_eq!(run.stderr, "", "quiet prints no progress");
     assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+}
+
+#[test]
+fn a_run_that_cannot_start_answers_in_the_json_schema_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere.toml");
+    for command in ["status", "up", "verify"] {
+        // The builder validates the document against schemas/error.schema.json.
+        let run = Swarmadm::new()
+            .args([command, "-i"])
+            .arg(&missing)
+            .json()
+            .expect_code(2);
+        let json = run.json();
+        assert_eq!(json["result"], "error", "{json}");
+        assert_eq!(json["command"], command, "{json}");
+        assert_eq!(json["error"]["kind"], "inventory", "{json}");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("nowhere.toml"),
+            "{json}"
+        );
+        assert!(run.stderr.contains("nowhere.toml"), "{}", run.stderr);
+    }
 }

@@ -500,7 +500,7 @@ async fn a_locked_manager_is_blocked_with_the_unlock_advice_and_is_no_stray() {
     assert!(outcome.strays.is_empty(), "{:?}", outcome.strays);
 
     let connector = cluster.connector();
-    let report = crate::verify::run(&inv, &connector, 4, &Events::discard()).await;
+    let report = crate::verify::run(&inv, &connector, &Events::discard()).await;
     let deltas: Vec<(String, &str, String)> = report
         .deltas()
         .into_iter()
@@ -514,7 +514,7 @@ async fn a_locked_manager_is_blocked_with_the_unlock_advice_and_is_no_stray() {
     );
     assert!(!deltas.iter().any(|(_, c, _)| *c == "strays"), "{deltas:?}");
 
-    let status = crate::status::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+    let status = crate::status::run(&inv, &cluster.connector(), &Events::discard()).await;
     assert_eq!(status.exit_code(), exit_codes::FAILED);
 }
 
@@ -538,7 +538,7 @@ async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
     let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
     assert!(!text.contains("no swarm"), "{text}");
 
-    let report = crate::verify::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+    let report = crate::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
     assert!(
         report
             .error
@@ -551,7 +551,7 @@ async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
         !crate::ui::render::verify(&report, crate::ui::render::Layout::Wide).contains("no swarm")
     );
 
-    let status = crate::status::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+    let status = crate::status::run(&inv, &cluster.connector(), &Events::discard()).await;
     assert!(
         status.problems.iter().any(|p| p.contains(words)),
         "status: {:?}",

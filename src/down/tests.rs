@@ -37,7 +37,7 @@ fn options(dry_run: bool) -> DownOptions {
 async fn down(inv: &Inventory, cluster: &FakeCluster, dry_run: bool) -> DownOutcome {
     let connector = cluster.connector();
     let events = Events::discard();
-    let (snapshot, plan) = observe(inv, &connector, 16, &events).await;
+    let (snapshot, plan) = observe(inv, &connector, &events).await;
     execute(
         &snapshot,
         plan,

@@ -227,7 +227,6 @@ async fn remove_makes_an_inventory_node_leave_before_its_entry_goes() {
         &cluster.connector(),
         &["m3".to_owned(), "w2".to_owned()],
         RemoveOptions {
-            parallel: 16,
             dry_run: false,
             break_lock: false,
         },
@@ -260,7 +259,6 @@ async fn remove_of_a_name_not_in_the_swarm_changes_nothing() {
         &cluster.connector(),
         &["nope".to_owned()],
         RemoveOptions {
-            parallel: 16,
             dry_run: false,
             break_lock: false,
         },

@@ -23,7 +23,6 @@ fn options() -> RotateOptions {
         worker: true,
         manager: true,
         ca_timeout: Duration::from_secs(30),
-        parallel: 4,
         ..RotateOptions::default()
     }
 }

@@ -177,6 +177,10 @@ struct UpExtra<'a> {
     /// `up --prune`: each node taken out of the swarm (absent without).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pruned: &'a [crate::prune::PruneOutcome],
+    /// The swarm settings update, when the plan had one.
+    settings: Option<&'a crate::apply::SettingsOutcome>,
+    /// The unlock key file, when the inventory asks for autolock.
+    unlock_key_file: Option<&'a crate::apply::KeyFileOutcome>,
     ssh_connections: usize,
 }
 
@@ -226,6 +230,8 @@ pub(crate) fn up(outcome: &UpOutcome) -> String {
             plan: &outcome.plan,
             strays: &outcome.strays,
             pruned: &outcome.pruned,
+            settings: outcome.settings.as_ref(),
+            unlock_key_file: outcome.unlock_key_file.as_ref(),
             ssh_connections: outcome.ssh_connections,
         },
     })
@@ -404,21 +410,21 @@ mod tests {
     async fn verify_and_status_documents_match_the_schema() {
         let inv = inventory(2);
         let cluster = FakeCluster::converged(&inv);
-        let report = crate::verify::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+        let report = crate::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
         let json = valid("verify", &verify(&report));
         assert_eq!(json["result"], "ok");
         cluster.unreachable("w2");
-        let report = crate::verify::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+        let report = crate::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
         let json = valid("verify", &verify(&report));
         assert_eq!(json["result"], "failed");
         assert_eq!(json["nodes"][2]["error"]["stage"], "tcp");
         cluster.unreachable("m1");
-        let report = crate::verify::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+        let report = crate::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
         let json = valid("verify", &verify(&report));
         assert_eq!(json["result"], "error");
         assert_eq!(json["error"]["kind"], "no_manager");
 
-        let report = crate::status::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+        let report = crate::status::run(&inv, &cluster.connector(), &Events::discard()).await;
         let json = valid("status", &status(&report));
         assert_eq!(json["result"], "failed");
         assert_eq!(json["nodes"][1]["role"], "worker");

@@ -247,14 +247,68 @@ impl Swarmadm {
         if !self.json {
             return run;
         }
-        match serde_json::from_str(&run.stdout) {
-            Ok(json) => Run {
-                json: Some(json),
-                ..run
-            },
+        match serde_json::from_str::<Value>(&run.stdout) {
+            Ok(json) => {
+                // Every JSON document of status, up and verify must match
+                // the published schema, whatever the test looks at.
+                if let Some(schema) = schema_of(&json)
+                    && let Err(e) = validate(schema, &json)
+                {
+                    panic!(
+                        "{}",
+                        run.report(&format!("stdout does not match {schema}: {e}"))
+                    );
+                }
+                Run {
+                    json: Some(json),
+                    ..run
+                }
+            }
             Err(e) => panic!("{}", run.report(&format!("stdout is not JSON ({e})"))),
         }
     }
+}
+
+/// The schema file a document must match: by its `command` (and `error`
+/// for a run that could not start).
+fn schema_of(json: &Value) -> Option<&'static str> {
+    if json["schema"] != 1 {
+        return None;
+    }
+    if json["result"] == "error" && json["nodes"].as_array().is_some_and(Vec::is_empty) {
+        return Some("error");
+    }
+    match json["command"].as_str()? {
+        "status" => Some("status"),
+        "up" => Some("up"),
+        "verify" => Some("verify"),
+        _ => None,
+    }
+}
+
+/// Validates `json` against `schemas/NAME.schema.json`.
+pub fn validate(name: &str, json: &Value) -> Result<(), String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let mut wanted = None;
+    for entry in std::fs::read_dir(&dir).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let schema: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let id = schema["$id"].as_str().unwrap_or_default().to_owned();
+        if path.file_name().and_then(|n| n.to_str()) == Some(&format!("{name}.schema.json")) {
+            wanted = Some(id.clone());
+        }
+        compiler
+            .add_resource(&id, schema)
+            .map_err(|e| format!("{id}: {e:#}"))?;
+    }
+    let id = wanted.ok_or_else(|| format!("no schemas/{name}.schema.json"))?;
+    let index = compiler
+        .compile(&id, &mut schemas)
+        .map_err(|e| format!("{id}: {e:#}"))?;
+    schemas.validate(json, index).map_err(|e| format!("{e:#}"))
 }
 
 /// What a finished run printed and how it exited.

@@ -148,6 +148,8 @@ lab_ids! {
     SAFETY_HUNG_ENGINE = 143;
     /// `two_concurrent_ups_converge_once`
     SAFETY_CONCURRENT = 144;
+    /// `a_join_cut_half_way_is_repaired_by_the_next_up_without_manual_steps`
+    SAFETY_JOIN_CUT = 145;
 
     // tests/lifecycle_down.rs
     /// `up_prune_removes_a_manager_and_a_worker_keeping_a_leader_and_moving_tasks`

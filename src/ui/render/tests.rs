@@ -159,7 +159,7 @@ async fn up_with_drift_an_unreachable_and_a_failed_node() {
 }
 
 async fn verify_report(inv: &Inventory, cluster: &FakeCluster) -> crate::verify::VerifyReport {
-    crate::verify::run(inv, &cluster.connector(), 4, &Events::discard()).await
+    crate::verify::run(inv, &cluster.connector(), &Events::discard()).await
 }
 
 #[tokio::test(start_paused = true)]
@@ -189,7 +189,7 @@ async fn status_with_an_unreachable_node() {
     let inv = inventory();
     let cluster = FakeCluster::converged(&inv);
     cluster.unreachable("worker-02");
-    let report = crate::status::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+    let report = crate::status::run(&inv, &cluster.connector(), &Events::discard()).await;
     let fitted = super::status(&report, Layout::Fit(80));
     assert!(!fitted.contains("CLUSTER ID"), "{fitted}");
     assert!(super::status(&report, Layout::Wide).contains("CLUSTER ID"));
@@ -232,7 +232,7 @@ async fn up_prune() {
 
 async fn down_outcome(inv: &Inventory, cluster: &FakeCluster, dry_run: bool) -> DownOutcome {
     let connector = cluster.connector();
-    let (snapshot, plan) = crate::down::observe(inv, &connector, 4, &Events::discard()).await;
+    let (snapshot, plan) = crate::down::observe(inv, &connector, &Events::discard()).await;
     let options = crate::down::DownOptions {
         parallel: 4,
         dry_run,
@@ -276,7 +276,6 @@ async fn remove_an_inventory_node() {
         &cluster.connector(),
         &["worker-02".to_owned(), "manager-03".to_owned()],
         crate::prune::RemoveOptions {
-            parallel: 4,
             dry_run: false,
             break_lock: false,
         },
@@ -291,6 +290,6 @@ async fn context_of_the_leader() {
     let inv = inventory();
     let cluster = FakeCluster::converged(&inv);
     cluster.elect("manager-02");
-    let report = crate::context::run(&inv, &cluster.connector(), 4, &Events::discard()).await;
+    let report = crate::context::run(&inv, &cluster.connector(), &Events::discard()).await;
     assert_layouts("context", |layout| super::context(&report, layout));
 }
