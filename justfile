@@ -35,15 +35,15 @@ setup:
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
 
-# Build swarmadm, swarm-up and swarm-verify
+# Build swarmadm, swarm-up, swarm-verify and swarm-down
 build:
     cargo build --bins
 
-# Install swarmadm, swarm-up, swarm-verify into ROOT/bin, man pages into ROOT/share/man/man1 (ROOT: ~/.cargo)
+# Install swarmadm, swarm-up, swarm-verify, swarm-down into ROOT/bin, man pages into ROOT/share/man/man1 (ROOT: ~/.cargo)
 install root=install_root:
     cargo install --path . --locked --root "{{root}}"
     "{{root}}/bin/swarmadm" man "{{root}}/share/man/man1"
-    @echo "installed swarmadm, swarm-up and swarm-verify into {{root}}/bin and their man pages into {{root}}/share/man/man1"
+    @echo "installed swarmadm, swarm-up, swarm-verify and swarm-down into {{root}}/bin and their man pages into {{root}}/share/man/man1"
 
 # The main job on a local lab: lab up, swarm-up, swarm-verify, status (root)
 demo: setup build lab-down lab-up (swarm-up lab_inventory) (swarm-verify lab_inventory) (status lab_inventory)
@@ -70,6 +70,10 @@ swarm-verify inventory=lab_inventory *args="": build
 
 alias smoketest := swarm-verify
 
+# Dissolve the inventory's swarm: workers leave, then managers, the leader last (asks first; --yes to skip)
+swarm-down inventory=lab_inventory *args="": build
+    target/debug/swarm-down -i {{inventory}} {{args}}
+
 # Show every node of an inventory: engine, swarm state, role, availability
 status inventory=lab_inventory *args="": build
     {{bin}} status -i {{inventory}} {{args}}
@@ -81,6 +85,9 @@ vagrant:
 
 # Vagrant VMs, then swarm-up on them (what `make up` did)
 up: vagrant (swarm-up "config/vagrant.toml")
+
+# Dissolve the Vagrant VMs' swarm (the reverse of `just up`; the VMs stay)
+down *args="": (swarm-down "config/vagrant.toml" args)
 
 # Destroy the Vagrant VMs and remove generated files
 clean:

@@ -33,6 +33,7 @@ use crate::inventory::{Availability, Inventory, NodeName, Role};
 use crate::lock::{LockError, RunLock};
 use crate::observe::{self, ClusterView, Snapshot};
 use crate::plan::{self, BlockReason, Membership, NodePlan, Plan, PlanOptions, Refusal, Update};
+use crate::prune::{self, PruneOutcome};
 use crate::settings::{SettingChange, SettingsPlan};
 use crate::unlock::{KeyFile, KeyOptions, UnlockResult};
 
@@ -55,6 +56,8 @@ pub(crate) struct UpOptions {
     pub(crate) plan: PlanOptions,
     /// Take the run lock even when another run holds it.
     pub(crate) break_lock: bool,
+    /// Take the swarm's strays out of it (`up --prune`).
+    pub(crate) prune: bool,
     /// The unlock key: where to write it (autolock) and what to unlock
     /// locked managers with.
     pub(crate) keys: KeyOptions,
@@ -74,6 +77,10 @@ pub(crate) enum Action {
     Labelled,
     /// Cleared a join that stopped half-way (leave, stale entry removed).
     Repaired,
+    /// Left the swarm (`down`, `remove`, `up --prune`).
+    Left,
+    /// Its entry was removed from the swarm's node list.
+    Removed,
     /// A locked manager was unlocked with the unlock key.
     Unlocked,
 }
@@ -90,6 +97,8 @@ impl fmt::Display for Action {
             Action::Paused => "paused",
             Action::Labelled => "labelled",
             Action::Repaired => "repaired",
+            Action::Left => "left",
+            Action::Removed => "removed",
             Action::Unlocked => "unlocked",
         })
     }
@@ -116,6 +125,8 @@ pub(crate) enum FailKind {
     NotReachable,
     /// The node's answers contradict each other (no NodeID after a join).
     Inconsistent,
+    /// A drained node's tasks did not move in time.
+    TasksNotMoved,
 }
 
 impl FailKind {
@@ -139,6 +150,7 @@ impl FailKind {
             FailKind::PortsClosed => "ports_closed",
             FailKind::NotReachable => "not_reachable",
             FailKind::Inconsistent => "inconsistent",
+            FailKind::TasksNotMoved => "tasks_not_moved",
         }
     }
 }
@@ -341,6 +353,9 @@ pub(crate) struct UpOutcome {
     pub(crate) error: Option<RunError>,
     /// Nodes in the swarm that the inventory does not list, after the run.
     pub(crate) strays: Vec<Stray>,
+    /// `--prune`: what happened to each node taken out of the swarm.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) pruned: Vec<PruneOutcome>,
     pub(crate) ssh_connections: usize,
     /// The swarm settings update, when the plan had one.
     pub(crate) settings: Option<SettingsOutcome>,
@@ -399,9 +414,14 @@ impl UpOutcome {
     }
 
     pub(crate) fn exit_code(&self) -> u8 {
+        let prune_failed = self.pruned.iter().any(|p| !p.result.is_ok());
         let settings_failed = self.settings.as_ref().is_some_and(|s| !s.is_ok());
         let key_failed = matches!(self.unlock_key_file, Some(KeyFileOutcome::Failed { .. }));
-        if self.error.is_some() || !self.failed_nodes().is_empty() || settings_failed || key_failed
+        if self.error.is_some()
+            || !self.failed_nodes().is_empty()
+            || settings_failed
+            || key_failed
+            || prune_failed
         {
             exit_codes::FAILED
         } else {
@@ -423,6 +443,9 @@ pub(crate) async fn up<C: Connector>(
         .await;
     let unlocked = unlock_first(&mut snapshot, inventory, options, events).await;
     let mut plan = plan::plan(inventory, &snapshot.facts, options.plan);
+    if options.prune {
+        plan.prune_strays(inventory, &snapshot.facts);
+    }
     let key_refusal = if options.dry_run {
         None
     } else {
@@ -433,6 +456,7 @@ pub(crate) async fn up<C: Connector>(
     }
     let mut node_ids = BTreeMap::new();
     let mut final_view = snapshot.facts.view.clone();
+    let mut pruned = prune::not_run(&plan.prune, None);
     let mut settings_outcome = None;
     let (results, error) = if let Some(message) = key_refusal {
         let results = plan
@@ -474,6 +498,13 @@ pub(crate) async fn up<C: Connector>(
         final_view = run.final_view().await;
         settings_outcome = run.settings.take();
         node_ids = std::mem::take(&mut run.node_ids);
+        pruned = match run.pruned.take() {
+            Some(pruned) => pruned,
+            None => prune::not_run(
+                &plan.prune,
+                Some("skipped: nothing was changed in this run"),
+            ),
+        };
         (run.results, error)
     };
     if options.dry_run && plan.refused.is_none() {
@@ -528,6 +559,7 @@ pub(crate) async fn up<C: Connector>(
         nodes,
         error,
         strays,
+        pruned,
         ssh_connections: connector.connections(),
         settings: settings_outcome,
         unlock_key_file,
@@ -695,6 +727,8 @@ struct Run<'a, H> {
     results: BTreeMap<NodeName, NodeResult>,
     /// NodeIDs learnt while executing (init, joins).
     node_ids: BTreeMap<NodeName, String>,
+    /// `--prune`: the nodes taken out, once that part ran.
+    pruned: Option<Vec<PruneOutcome>>,
     /// The settings update, when the plan had one.
     settings: Option<SettingsOutcome>,
 }
@@ -725,6 +759,7 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             source: snapshot.source().map(|(name, _)| name.clone()),
             results,
             node_ids: BTreeMap::new(),
+            pruned: None,
             settings: None,
         }
     }
@@ -870,6 +905,11 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             .await;
         for (name, result) in joined {
             self.record_join(name, result);
+        }
+
+        // Scale in last: whatever joined above adds to the margin.
+        if !plan.prune.is_empty() {
+            self.pruned = Some(prune::run(self.snapshot, source, &plan.prune, self.events).await);
         }
     }
 
@@ -1311,7 +1351,7 @@ async fn set_labels<H: SwarmHost>(
 
 /// Reads the node, computes the update from its current spec, and retries
 /// when another writer moved its version in between.
-async fn update_node<H: SwarmHost>(
+pub(crate) async fn update_node<H: SwarmHost>(
     source: &H,
     node_id: &str,
     update: impl Fn(&SwarmNode) -> NodeUpdate,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::exit_codes::{FAILED as EXIT_FAILED, OK as EXIT_OK, UNUSABLE as EXIT_UNUSABLE};
-use crate::host::SshConnector;
+use crate::host::{Connector as _, SshConnector};
 use crate::inventory::{self, HostKeyPolicy, Inventory, LoadOptions};
 use crate::ssh::SshOptions;
 use crate::ui::log::Verbosity;
@@ -61,6 +61,32 @@ pub enum Command {
     /// Check the cluster against the inventory, read-only.
     #[command(visible_alias = "swarm-verify", after_help = VERIFY_AFTER_HELP)]
     Verify(VerifyArgs),
+    /// Dissolve the inventory's swarm: workers leave, then managers, the leader last.
+    ///
+    /// The only swarmadm command that makes the swarm's nodes leave it (`up` never
+    /// makes a node leave; `remove` only the inventory nodes it names). Workers leave in
+    /// parallel; then each manager that is not the Raft leader is demoted, waited on
+    /// until it is out of the Raft membership, and leaves, one at a time; the leader
+    /// leaves last. Every node ends `inactive`. A swarm that the inventory's managers
+    /// are not in is never touched. Asks for confirmation on a terminal.
+    #[command(visible_alias = "swarm-down", after_help = DOWN_AFTER_HELP)]
+    Down(DownArgs),
+    /// Print DOCKER_HOST for the current Raft leader, or create a docker context.
+    ///
+    /// The leader is read from the live cluster, not from the inventory. The docker
+    /// CLI's ssh:// runs `docker system dial-stdio` on the node: that node needs the
+    /// docker CLI installed (swarmadm itself needs only the engine).
+    #[command(after_help = CONTEXT_AFTER_HELP)]
+    Context(ContextArgs),
+    /// Take nodes out of the swarm safely: drain, wait, demote, leave, remove.
+    ///
+    /// Each node is drained and waited on until its tasks have moved; a manager is
+    /// demoted (only while quorum holds afterwards, one at a time) and waited on
+    /// until it is out of the Raft membership; an inventory node is made to leave;
+    /// then its entry is removed through another manager. `up --prune` does the same
+    /// for every node the inventory does not list.
+    #[command(after_help = REMOVE_AFTER_HELP)]
+    Remove(RemoveArgs),
     /// Rotate the join tokens (both unless --worker or --manager), optionally the unlock key and the root CA.
     #[command(after_help = ROTATE_AFTER_HELP)]
     RotateTokens(RotateArgs),
@@ -95,8 +121,49 @@ Exit codes: 0 converged (--check: nothing would change), 1 a node failed \
 Examples:
   swarmadm up -i config/vagrant.toml --dry-run
   swarmadm up -i config/vagrant.toml --check
+  swarmadm up -i config/vagrant.toml --prune --dry-run
   swarmadm up -i inventories/vagrant.ini -F ssh.config --parallel 8";
 
+const DOWN_AFTER_HELP: &str = "\
+`down` is the only command that makes nodes leave a swarm: `up` never does \
+(`up --prune` removes the entries of nodes it cannot reach), and `remove` \
+only makes the inventory nodes it names leave.
+
+Exit codes: 0 dissolved (or no inventory node was in a swarm), 1 a node \
+failed (run `down` again: it goes on from there), 2 nothing was touched: \
+refused (a foreign swarm, quorum lost, an unreachable manager), not \
+confirmed, or no terminal to ask on and no --yes.
+
+Examples:
+  swarmadm down -i config/vagrant.toml --dry-run
+  swarmadm down -i config/vagrant.toml --yes";
+
+const REMOVE_AFTER_HELP: &str = "\
+A node named by its inventory name is reached over SSH and leaves the swarm \
+itself; take it out of the inventory too, or the next `up` joins it again. A \
+node named by hostname or NodeID is not in the inventory: swarmadm cannot \
+reach it, so its entry is removed with force after it was drained (and \
+demoted); run `docker swarm leave --force` on that machine if it still says \
+it is in a swarm.
+
+Exit codes: 0 removed, 1 a node failed or was refused (quorum), 2 nothing \
+could be done (a name not in the swarm, no manager reachable).
+
+Examples:
+  swarmadm remove -i config/vagrant.toml swarm-worker-03 --dry-run
+  swarmadm remove -i config/vagrant.toml old-worker-7";
+
+const CONTEXT_AFTER_HELP: &str = "\
+The docker CLI's ssh:// transport runs `docker system dial-stdio` on the node \
+over your ssh: the node needs the docker CLI installed, its host key in your \
+known_hosts, and an ssh user that is root or in the docker group.
+
+Exit codes: 0 printed (and created), 1 the docker context could not be \
+created, 2 no leader that is an inventory node could be found.
+
+Examples:
+  eval \"$(swarmadm context -i config/vagrant.toml)\" && docker node ls
+  swarmadm context -i config/vagrant.toml --create vagrant-swarm";
 const ROTATE_AFTER_HELP: &str = "\
 Existing members are not affected: nodes that already joined keep working; only new joins \
 need the new token. Tokens and keys are never printed.
@@ -152,12 +219,28 @@ pub struct SwarmVerify {
     pub args: VerifyArgs,
 }
 
+/// `swarm-down`: `swarmadm down` under its own name.
+#[derive(Debug, Parser)]
+#[command(
+    name = "swarm-down",
+    version,
+    about = "Dissolve the inventory's swarm: workers leave, then managers, the leader last \
+        (the same as `swarmadm down`; the only command that makes nodes leave a swarm, \
+        besides `remove` of the nodes it names)",
+    after_help = DOWN_AFTER_HELP
+)]
+pub struct SwarmDown {
+    #[command(flatten)]
+    pub args: DownArgs,
+}
+
 /// The programs this package installs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Bin {
     Swarmadm,
     SwarmUp,
     SwarmVerify,
+    SwarmDown,
 }
 
 impl Bin {
@@ -166,6 +249,7 @@ impl Bin {
             Bin::Swarmadm => "swarmadm",
             Bin::SwarmUp => "swarm-up",
             Bin::SwarmVerify => "swarm-verify",
+            Bin::SwarmDown => "swarm-down",
         }
     }
 
@@ -174,6 +258,7 @@ impl Bin {
             Bin::Swarmadm => Cli::command(),
             Bin::SwarmUp => SwarmUp::command(),
             Bin::SwarmVerify => SwarmVerify::command(),
+            Bin::SwarmDown => SwarmDown::command(),
         }
     }
 }
@@ -254,6 +339,12 @@ pub struct UpArgs {
     /// died; locks also expire after 30 minutes).
     #[arg(long)]
     pub break_lock: bool,
+    /// Also take out of the swarm the nodes the inventory does not list
+    /// (and Down or half-registered leftovers): drain, wait until their
+    /// tasks moved, demote managers while quorum holds, remove their entries.
+    /// Without it, `up` only reports them.
+    #[arg(long)]
+    pub prune: bool,
     /// Where the unlock key is kept (autolock): written once, created 0600; an
     /// existing file must be private and hold this swarm's key. Also used to
     /// unlock locked managers (else $SWARMADM_UNLOCK_KEY).
@@ -305,6 +396,49 @@ fn key_options(file: Option<&PathBuf>) -> crate::unlock::KeyOptions {
             .filter(|k| !k.is_empty())
             .map(crate::secret::Secret::new),
     }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DownArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (needed when stdin is not a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Take the run lock even when another run holds it (use when a run
+    /// died; locks also expire after 30 minutes).
+    #[arg(long)]
+    pub break_lock: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RemoveArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// The nodes to take out: inventory node names (swarmadm reaches them
+    /// and makes them leave), or hostnames or NodeIDs in the swarm's node
+    /// list (removed through a manager with force: swarmadm cannot reach them).
+    #[arg(value_name = "NODE", required = true)]
+    pub names: Vec<String>,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Take the run lock even when another run holds it.
+    #[arg(long)]
+    pub break_lock: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ContextArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Create a docker context NAME for the leader through the docker CLI
+    /// (which must be installed here) instead of only printing DOCKER_HOST.
+    #[arg(long, value_name = "NAME")]
+    pub create: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -416,6 +550,7 @@ pub fn run() -> ExitCode {
     match invoked_as {
         "swarm-up" => run_alias(Bin::SwarmUp),
         "swarm-verify" => run_alias(Bin::SwarmVerify),
+        "swarm-down" => run_alias(Bin::SwarmDown),
         _ => run_with(args),
     }
 }
@@ -428,6 +563,7 @@ pub fn run_alias(bin: Bin) -> ExitCode {
         Bin::Swarmadm => return run_with(args),
         Bin::SwarmUp => parse::<SwarmUp>(args).map(|p| Command::Up(p.args)),
         Bin::SwarmVerify => parse::<SwarmVerify>(args).map(|p| Command::Verify(p.args)),
+        Bin::SwarmDown => parse::<SwarmDown>(args).map(|p| Command::Down(p.args)),
     };
     match command {
         Ok(command) => finish(Cli { command }),
@@ -530,6 +666,21 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
             let inventory = args.nodes.load()?;
             runtime()?.block_on(verify(&inventory, &args, &sink))
         }
+        Command::Down(args) => {
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
+            let inventory = args.nodes.load()?;
+            runtime()?.block_on(down(&inventory, &args, &sink))
+        }
+        Command::Remove(args) => {
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
+            let inventory = args.nodes.load()?;
+            runtime()?.block_on(remove(&inventory, &args, &sink))
+        }
+        Command::Context(args) => {
+            crate::ui::init_logging(args.nodes.verbosity(), &sink);
+            let inventory = args.nodes.load()?;
+            runtime()?.block_on(context(&inventory, &args, &sink))
+        }
         Command::RotateTokens(args) => {
             crate::ui::init_logging(args.nodes.verbosity(), &sink);
             let inventory = args.nodes.load()?;
@@ -551,7 +702,7 @@ fn write_man_pages(dir: &std::path::Path) -> color_eyre::Result<()> {
     };
     std::fs::create_dir_all(dir).map_err(cannot)?;
     clap_mangen::generate_to(Cli::command(), dir).map_err(cannot)?;
-    for bin in [Bin::SwarmUp, Bin::SwarmVerify] {
+    for bin in [Bin::SwarmUp, Bin::SwarmVerify, Bin::SwarmDown] {
         clap_mangen::Man::new(bin.command())
             .generate_to(dir)
             .map_err(cannot)?;
@@ -630,6 +781,7 @@ async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre:
             force_new_cluster: args.force_new_cluster,
         },
         break_lock: args.break_lock,
+        prune: args.prune,
     };
     let outcome = crate::apply::up(
         inventory,
@@ -725,4 +877,117 @@ async fn verify(
         |layout| render::verify(&report, layout),
     )?;
     Ok(report.exit_code())
+}
+
+async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> color_eyre::Result<u8> {
+    use std::io::IsTerminal as _;
+    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
+    let connector = args.nodes.connector();
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let (snapshot, plan) = crate::down::observe(inventory, &connector, &reporter.events()).await;
+    reporter.finish().await;
+    if !args.dry_run && !args.yes && plan.has_changes() {
+        if !std::io::stdin().is_terminal() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}error: `down` dissolves swarm {}; it asks for confirmation on a terminal, \
+                 and stdin is not one: run with --yes (or --dry-run to see the plan). Nothing was changed.",
+                crate::ui::escape::terminal(&render::down_plan(&plan, args.nodes.output.layout())),
+                plan.cluster_id.as_deref().unwrap_or("?"),
+            );
+            return Ok(EXIT_UNUSABLE);
+        }
+        if !confirm(&plan, args.nodes.output.layout())? {
+            let _ = writeln!(std::io::stderr(), "not confirmed: nothing was changed");
+            return Ok(EXIT_UNUSABLE);
+        }
+    }
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let options = crate::down::DownOptions {
+        parallel: args.nodes.parallel(),
+        dry_run: args.dry_run,
+        break_lock: args.break_lock,
+    };
+    let outcome = crate::down::execute(
+        &snapshot,
+        plan,
+        options,
+        connector.connections(),
+        &reporter.events(),
+    )
+    .await;
+    reporter.finish().await;
+    print_result(
+        &args.nodes,
+        || json_of(&outcome),
+        |layout| render::down(&outcome, layout),
+    )?;
+    Ok(outcome.exit_code())
+}
+
+/// Shows the plan on stderr and asks; true only for `y` or `yes`.
+fn confirm(plan: &crate::down::DownPlan, layout: Layout) -> color_eyre::Result<bool> {
+    let mut err = std::io::stderr().lock();
+    write!(
+        err,
+        "{}Dissolve swarm {}? Every listed node leaves it. [y/N] ",
+        crate::ui::escape::terminal(&render::down_plan(plan, layout)),
+        plan.cluster_id.as_deref().unwrap_or("?")
+    )?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+async fn context(
+    inventory: &Inventory,
+    args: &ContextArgs,
+    sink: &LogSink,
+) -> color_eyre::Result<u8> {
+    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let mut report =
+        crate::context::run(inventory, &args.nodes.connector(), &reporter.events()).await;
+    reporter.finish().await;
+    if let Some(name) = &args.create {
+        crate::context::create(&mut report, name);
+    }
+    print_result(
+        &args.nodes,
+        || json_of(&report),
+        |layout| render::context(&report, layout),
+    )?;
+    Ok(report.exit_code())
+}
+
+async fn remove(
+    inventory: &Inventory,
+    args: &RemoveArgs,
+    sink: &LogSink,
+) -> color_eyre::Result<u8> {
+    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
+    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let options = crate::prune::RemoveOptions {
+        dry_run: args.dry_run,
+        break_lock: args.break_lock,
+    };
+    let outcome = crate::prune::remove(
+        inventory,
+        &args.nodes.connector(),
+        &args.names,
+        options,
+        &reporter.events(),
+    )
+    .await;
+    reporter.finish().await;
+    print_result(
+        &args.nodes,
+        || json_of(&outcome),
+        |layout| render::remove(&outcome, layout),
+    )?;
+    Ok(outcome.exit_code())
 }

@@ -500,6 +500,25 @@ impl JoinRequest {
     }
 }
 
+/// A task the swarm placed on a node (`GET /tasks`), as far as draining
+/// needs it: whether it still runs there or is meant to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct NodeTask {
+    pub(crate) id: String,
+    pub(crate) service_id: String,
+    /// The orchestrator still wants it running on this node.
+    pub(crate) desired_running: bool,
+    /// It is assigned to the node and not yet stopped (assigned … running).
+    pub(crate) running: bool,
+}
+
+impl NodeTask {
+    /// Whether the task is still on the node: wanted or still running.
+    pub(crate) fn is_live(&self) -> bool {
+        self.desired_running || self.running
+    }
+}
+
 /// The desired spec of a node for a node update.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NodeUpdate {
@@ -717,6 +736,45 @@ impl Engine {
         self.raw("DELETE /nodes/{id}", "DELETE", &path, None)
             .await
             .map(drop)
+    }
+
+    /// The tasks the swarm placed on node `node_id` (managers only).
+    pub(crate) async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
+        use bollard::models::TaskState;
+        let options = bollard::query_parameters::ListTasksOptions {
+            filters: Some(std::collections::HashMap::from([(
+                "node".to_owned(),
+                vec![node_id.to_owned()],
+            )])),
+        };
+        let tasks = self
+            .docker
+            .list_tasks(Some(options))
+            .await
+            .map_err(|e| EngineError::from_bollard("GET /tasks", e))?;
+        Ok(tasks
+            .into_iter()
+            .filter(|t| t.node_id.as_deref() == Some(node_id))
+            .map(|t| {
+                let state = t.status.and_then(|s| s.state);
+                NodeTask {
+                    id: t.id.unwrap_or_default(),
+                    service_id: t.service_id.unwrap_or_default(),
+                    desired_running: t.desired_state == Some(TaskState::RUNNING),
+                    running: matches!(
+                        state,
+                        Some(
+                            TaskState::ASSIGNED
+                                | TaskState::ACCEPTED
+                                | TaskState::PREPARING
+                                | TaskState::READY
+                                | TaskState::STARTING
+                                | TaskState::RUNNING
+                        )
+                    ),
+                }
+            })
+            .collect())
     }
 
     /// Initialises a new swarm on this node; returns its NodeID.

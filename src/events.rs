@@ -26,6 +26,14 @@ pub(crate) enum Step {
     Activating,
     Labelling,
     Checking,
+    /// Leaving the swarm (`down`, `remove`, `up --prune`).
+    Leaving,
+    /// Waiting until a demoted manager is out of the Raft membership.
+    WaitingDemoted,
+    /// Waiting until a drained node's tasks have moved: how many are left.
+    WaitingTasks(usize),
+    /// Removing the node's entry from the swarm.
+    Removing,
     /// Unlocking a locked manager (autolock).
     Unlocking,
     /// The one swarm spec update of the inventory's settings.
@@ -53,6 +61,12 @@ impl std::fmt::Display for Step {
             Step::Activating => "setting availability",
             Step::Labelling => "labelling",
             Step::Checking => "checking",
+            Step::Leaving => "leaving the swarm",
+            Step::WaitingTasks(n) => {
+                return write!(f, "waiting until its tasks have moved ({n} left)");
+            }
+            Step::Removing => "removing its entry",
+            Step::WaitingDemoted => "waiting until out of the Raft membership",
             Step::Unlocking => "unlocking",
             Step::UpdatingSettings => "updating swarm settings",
             Step::Rotating => "rotating",

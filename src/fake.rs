@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use crate::engine::{
     EngineError, EngineInfo, ErrorKind, InitRequest, JoinRequest, JoinTokens, LocalState,
-    ManagerStatus, NodeRole, NodeStatus, NodeTrust, NodeUpdate, ObjectVersion, Reachability,
-    RemoteManager, Rotation, SwarmInspect, SwarmNode, TlsInfo,
+    ManagerStatus, NodeRole, NodeStatus, NodeTask, NodeTrust, NodeUpdate, ObjectVersion,
+    Reachability, RemoteManager, Rotation, SwarmInspect, SwarmNode, TlsInfo,
 };
 use crate::error::{Failure, Stage};
 use crate::host::{Connector, PortCheck, SwarmHost};
@@ -24,6 +24,8 @@ use crate::secret::Secret;
 
 const WORKER_TOKEN: &str = "SWMTKN-1-fake-worker";
 const MANAGER_TOKEN: &str = "SWMTKN-1-fake-manager";
+/// How long a drained node's tasks take to move elsewhere.
+pub(crate) const TASK_MOVE: Duration = Duration::from_secs(3);
 /// The request timeout of every fake engine.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -67,6 +69,11 @@ struct FakeNode {
     ports_closed: bool,
     node_list_fails: bool,
     faults: VecDeque<Fault>,
+    /// Live tasks on the node; they move away [`TASK_MOVE`] after it is
+    /// drained, unless `tasks_stuck`.
+    tasks: usize,
+    drained_at: Option<tokio::time::Instant>,
+    tasks_stuck: bool,
 }
 
 impl FakeNode {
@@ -82,6 +89,9 @@ impl FakeNode {
             ports_closed: false,
             node_list_fails: false,
             faults: VecDeque::new(),
+            tasks: 0,
+            drained_at: None,
+            tasks_stuck: false,
         }
     }
 }
@@ -263,6 +273,23 @@ impl FakeCluster {
 
     pub(crate) fn update_fault(&self, kind: ErrorKind) {
         self.lock().update_faults.push_back(kind);
+    }
+
+    /// The node runs `n` tasks.
+    pub(crate) fn tasks(&self, name: &str, n: usize) {
+        self.with(name, |node| node.tasks = n);
+    }
+
+    /// The node's tasks never move (no other node can run them).
+    pub(crate) fn tasks_stuck(&self, name: &str) {
+        self.with(name, |node| node.tasks_stuck = true);
+    }
+
+    /// Whether the node is in the swarm's node list.
+    pub(crate) fn listed(&self, name: &str) -> bool {
+        let mut listed = false;
+        self.with(name, |n| listed = n.member.is_some());
+        listed
     }
 
     /// The node initialised a swarm of its own.
@@ -793,6 +820,9 @@ impl SwarmHost for FakeHost {
         }
         if member.availability != update.availability {
             entries.push(format!("availability {name} {}", update.availability));
+            if update.availability == Availability::Drain {
+                target.drained_at = Some(tokio::time::Instant::now());
+            }
         }
         if member.labels != update.labels {
             entries.push(format!("labels {name}"));
@@ -903,6 +933,15 @@ impl SwarmHost for FakeHost {
     async fn leave(&self, force: bool) -> Result<(), EngineError> {
         self.hang_check("POST /swarm/leave").await?;
         let mut state = self.cluster.lock();
+        // The engine refuses a manager's leave without force: it would
+        // cost the swarm a Raft member without shrinking the membership.
+        if !force && state.is_manager(&self.name) {
+            return Err(error(
+                ErrorKind::Rejected,
+                "POST /swarm/leave: You are attempting to leave the swarm on a node that is \
+                 participating as a manager.",
+            ));
+        }
         state.log.push(format!("leave {} force={force}", self.name));
         let node = state.node(&self.name);
         if node.state == LocalState::Inactive {
@@ -944,9 +983,55 @@ impl SwarmHost for FakeHost {
         else {
             return Err(error(ErrorKind::Rejected, "node not found"));
         };
+        let node = state.node(&name);
+        let is_manager = node
+            .member
+            .as_ref()
+            .is_some_and(|m| m.role == NodeRole::Manager);
+        let live = node.state == LocalState::Active && !node.unreachable;
+        // As the engine: a manager must be demoted first, and a node that is
+        // not down is only removed with force.
+        if is_manager {
+            return Err(error(
+                ErrorKind::Rejected,
+                "DELETE /nodes/{id}: node is a cluster manager and is a member of the raft cluster. \
+                 It must be demoted to worker before removal",
+            ));
+        }
+        if live && !force {
+            return Err(error(
+                ErrorKind::Rejected,
+                "DELETE /nodes/{id}: node is not down and can't be removed",
+            ));
+        }
         state.log.push(format!("rm {name} force={force}"));
         state.node(&name).member = None;
         Ok(())
+    }
+
+    async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
+        self.hang_check("GET /tasks").await?;
+        let state = self.cluster.lock();
+        self.manager_only(&state)?;
+        let Some(node) = state
+            .nodes
+            .values()
+            .find(|n| n.member.as_ref().is_some_and(|m| m.id == node_id))
+        else {
+            return Ok(Vec::new());
+        };
+        let moved = !node.tasks_stuck
+            && node
+                .drained_at
+                .is_some_and(|at| tokio::time::Instant::now() >= at + TASK_MOVE);
+        Ok((0..node.tasks)
+            .map(|i| NodeTask {
+                id: format!("task{i}"),
+                service_id: "service".into(),
+                desired_running: !moved && node.drained_at.is_none(),
+                running: !moved,
+            })
+            .collect())
     }
 
     async fn can_reach(&self, addr: &str) -> PortCheck {

@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::engine::{
-    Engine, EngineError, EngineInfo, InitRequest, JoinRequest, NodeTrust, NodeUpdate, Rotation,
-    SwarmInspect, SwarmNode,
+    Engine, EngineError, EngineInfo, InitRequest, JoinRequest, NodeTask, NodeTrust, NodeUpdate,
+    Rotation, SwarmInspect, SwarmNode,
 };
 use crate::error::Failure;
 use crate::inventory::{Node, NodeName};
@@ -51,8 +51,9 @@ pub(crate) trait SwarmHost: Send + Sync {
         version: u64,
         spec: &serde_json::Value,
     ) -> impl Future<Output = Result<(), EngineError>> + Send;
-    /// `POST /swarm/leave`: only ever used to clear a join that failed
-    /// half-way (state `error`) before joining again.
+    /// `POST /swarm/leave`: to clear a join that failed half-way (state
+    /// `error`) before joining again, and in `down`, `remove` and
+    /// `up --prune`.
     fn leave(&self, force: bool) -> impl Future<Output = Result<(), EngineError>> + Send;
     /// `DELETE /nodes/{id}` (managers only): a stale entry.
     fn remove_node(
@@ -60,6 +61,12 @@ pub(crate) trait SwarmHost: Send + Sync {
         id: &str,
         force: bool,
     ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// `GET /tasks?filters={"node":[ID]}` (managers only): the tasks on a
+    /// node, to wait until a drained node's tasks have moved.
+    fn node_tasks(
+        &self,
+        node_id: &str,
+    ) -> impl Future<Output = Result<Vec<NodeTask>, EngineError>> + Send;
     /// Whether this node can open a TCP connection to `addr` (`host:port`).
     fn can_reach(&self, addr: &str) -> impl Future<Output = PortCheck> + Send;
     /// `POST /swarm/update` of the spec at `version`, rotating what
@@ -204,6 +211,10 @@ impl SwarmHost for RemoteHost {
 
     async fn node_trust(&self) -> Result<Vec<NodeTrust>, EngineError> {
         self.engine.node_trust().await
+    }
+
+    async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
+        self.engine.node_tasks(node_id).await
     }
 
     async fn can_reach(&self, addr: &str) -> PortCheck {

@@ -13,6 +13,8 @@
 mod apply;
 pub mod cli;
 mod cluster;
+mod context;
+mod down;
 mod engine;
 mod error;
 mod events;
@@ -26,6 +28,7 @@ pub mod lab;
 mod lock;
 mod observe;
 mod plan;
+mod prune;
 mod rotate;
 mod secret;
 mod settings;

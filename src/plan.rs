@@ -300,6 +300,10 @@ pub(crate) struct Plan {
     pub(crate) warnings: Vec<Warning>,
     /// Set when the plan as a whole is refused: nothing is executed.
     pub(crate) refused: Option<Refusal>,
+    /// `up --prune`: the nodes to take out of the swarm, after the joins
+    /// (see [`crate::prune`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) prune: Vec<crate::prune::PruneStep>,
     /// The swarm settings to change (an existing swarm only: a new one
     /// gets them at init).
     pub(crate) settings: Option<crate::settings::SettingsPlan>,
@@ -308,7 +312,9 @@ pub(crate) struct Plan {
 impl Plan {
     /// Whether executing the plan would change anything.
     pub(crate) fn has_changes(&self) -> bool {
-        self.nodes.iter().any(|n| n.plan.is_change()) || self.changes_settings()
+        self.nodes.iter().any(|n| n.plan.is_change())
+            || self.prune.iter().any(crate::prune::PruneStep::is_change)
+            || self.changes_settings()
     }
 
     /// Whether the plan updates the swarm's settings.
@@ -316,6 +322,22 @@ impl Plan {
         self.settings
             .as_ref()
             .is_some_and(crate::settings::SettingsPlan::has_changes)
+    }
+
+    /// Adds the prune steps for every stray of the swarm (`up --prune`),
+    /// unless the plan is refused or the swarm could not be read.
+    pub(crate) fn prune_strays(&mut self, inventory: &Inventory, facts: &Facts) {
+        let Some(view) = facts.view.as_ref().filter(|_| self.refused.is_none()) else {
+            return;
+        };
+        let targets = crate::prune::strays(inventory, facts, view);
+        let (steps, warnings) = crate::prune::plan(view, targets, &|_| false);
+        self.prune = steps;
+        for warning in warnings {
+            if !self.warnings.contains(&warning) {
+                self.warnings.push(warning);
+            }
+        }
     }
 
     #[cfg(test)]
@@ -386,6 +408,7 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts, options: PlanOptions) -
         nodes: Vec::new(),
         warnings: Vec::new(),
         refused: None,
+        prune: Vec::new(),
         settings: facts
             .swarm
             .as_ref()

@@ -296,7 +296,11 @@ fn completions_into_a_closed_pipe_exit_0_with_nothing_on_stderr() {
 
 #[test]
 fn completions_cover_the_alias_programs() {
-    for (bin, option) in [("swarm-up", "--dry-run"), ("swarm-verify", "--junit")] {
+    for (bin, option) in [
+        ("swarm-up", "--dry-run"),
+        ("swarm-verify", "--junit"),
+        ("swarm-down", "--yes"),
+    ] {
         let run = Swarmadm::new()
             .args(["completions", "bash", "--bin", bin])
             .success();
@@ -462,10 +466,14 @@ fn man_pages_render_for_every_command() {
         "swarmadm-verify",
         "swarmadm-lab",
         "swarmadm-completions",
+        "swarmadm-down",
+        "swarmadm-remove",
+        "swarmadm-context",
         "swarmadm-rotate-tokens",
         "swarmadm-unlock",
         "swarm-up",
         "swarm-verify",
+        "swarm-down",
     ] {
         let path = dir.path().join(format!("{page}.1"));
         let out = Command::new("man")

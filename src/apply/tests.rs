@@ -33,6 +33,7 @@ fn options() -> UpOptions {
         dry_run: false,
         plan: PlanOptions::default(),
         break_lock: false,
+        prune: false,
         keys: crate::unlock::KeyOptions::default(),
     }
 }

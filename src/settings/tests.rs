@@ -175,6 +175,7 @@ mod up {
             plan: crate::plan::PlanOptions::default(),
             break_lock: false,
             keys: KeyOptions { file, env: None },
+            prune: false,
         }
     }
 

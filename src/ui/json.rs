@@ -187,6 +187,9 @@ struct UpExtra<'a> {
     dry_run: bool,
     plan: &'a crate::plan::Plan,
     strays: &'a [Stray],
+    /// `up --prune`: each node taken out of the swarm (absent without).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pruned: &'a [crate::prune::PruneOutcome],
     /// The swarm settings update, when the plan had one.
     settings: Option<&'a crate::apply::SettingsOutcome>,
     /// The unlock key file, when the inventory asks for autolock.
@@ -239,6 +242,7 @@ pub(crate) fn up(outcome: &UpOutcome) -> String {
             dry_run: outcome.dry_run,
             plan: &outcome.plan,
             strays: &outcome.strays,
+            pruned: &outcome.pruned,
             settings: outcome.settings.as_ref(),
             unlock_key_file: outcome.unlock_key_file.as_ref(),
             ssh_connections: outcome.ssh_connections,
@@ -364,6 +368,7 @@ mod tests {
             plan: PlanOptions::default(),
             break_lock: false,
             keys: crate::unlock::KeyOptions::default(),
+            prune: false,
         }
     }
 

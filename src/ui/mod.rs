@@ -174,20 +174,24 @@ async fn draw_bars(
     let finished = ProgressStyle::with_template(&format!("  {{prefix:{width}}}  {{wide_msg}}"))
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     let mut bars: HashMap<NodeName, ProgressBar> = HashMap::new();
-    for node in &nodes {
+    let new_bar = |node: &NodeName| {
         let bar = multi.add(ProgressBar::new_spinner());
         bar.set_style(running.clone());
         bar.set_prefix(node.to_string());
         bar.set_message("waiting");
         bar.enable_steady_tick(Duration::from_millis(120));
-        bars.insert(node.clone(), bar);
+        bar
+    };
+    for node in &nodes {
+        bars.insert(node.clone(), new_bar(node));
     }
     while let Some(event) = rx.recv().await {
         match event {
             Event::Step { node, step } => {
-                if let Some(bar) = bars.get(&node) {
-                    bar.set_message(step.to_string());
-                }
+                // A node outside the inventory (one `up --prune` takes out)
+                // gets its line when it is first worked on.
+                let bar = bars.entry(node.clone()).or_insert_with(|| new_bar(&node));
+                bar.set_message(step.to_string());
             }
             Event::Done { node, summary } => {
                 if let Some(bar) = bars.get(&node) {

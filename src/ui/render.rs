@@ -10,7 +10,11 @@
 use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::apply::{KeyFileOutcome, NodeResult, SettingsOutcome, UpOutcome};
+use crate::cluster::StrayKind;
+use crate::context::ContextReport;
+use crate::down::{DownAction, DownOutcome, DownPlan, DownResult};
 use crate::plan::{NodePlan, Plan, Update};
+use crate::prune::{PruneOp, PruneOutcome, PruneReason, PruneStep, RemoveOutcome};
 use crate::rotate::RotateReport;
 use crate::settings::SettingChange;
 use crate::status::StatusReport;
@@ -249,6 +253,13 @@ fn plan_text(plan: &Plan, layout: Layout) -> String {
         let line = format!("  {} ({}): {}", step.name, step.role, node_plan(&step.plan));
         out.push_str(&wrap(&line, width, 4));
     }
+    if !plan.prune.is_empty() {
+        out.push_str(
+            "  Then take out of the swarm, one at a time:
+",
+        );
+        out.push_str(&prune_lines(&plan.prune, width));
+    }
     if let Some(settings) = plan.settings.as_ref().filter(|s| s.has_changes()) {
         let line = format!("  swarm settings: {}", changes_text(&settings.changes));
         out.push_str(&wrap(&line, width, 4));
@@ -428,14 +439,22 @@ pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
             .count();
         let mut out = plan_text(&outcome.plan, layout);
         out.push('\n');
-        let summary = if changes == 0 && outcome.plan.changes_settings() {
+        let pruned = outcome.plan.prune.iter().filter(|p| p.is_change()).count();
+        let summary = if changes == 0 && pruned == 0 && outcome.plan.changes_settings() {
             "Dry run: nothing was changed; the swarm settings would change.".to_owned()
-        } else if changes == 0 {
+        } else if changes == 0 && pruned == 0 {
             "Dry run: nothing was changed; nothing would change.".to_owned()
-        } else {
+        } else if pruned == 0 {
             format!(
                 "Dry run: nothing was changed; {changes} of {} would change.",
                 count(outcome.plan.nodes.len(), "node", "nodes"),
+            )
+        } else {
+            format!(
+                "Dry run: nothing was changed; {changes} of {} would change, and {} would be \
+                 taken out of the swarm.",
+                count(outcome.plan.nodes.len(), "node", "nodes"),
+                count(pruned, "node", "nodes"),
             )
         };
         out.push_str(&wrap(&summary, width, 2));
@@ -468,6 +487,12 @@ pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
     };
     out.push_str(&table_with_errors(headers, rows, layout));
     out.push('\n');
+    if !outcome.pruned.is_empty() {
+        out.push_str("\nTaken out of the swarm (--prune):\n");
+        out.push_str(&pruned_table(&outcome.pruned, layout));
+        out.push('\n');
+        out.push_str(&pruned_notes(&outcome.pruned, width));
+    }
     for line in swarm_lines(outcome) {
         out.push_str(&wrap(&line, width, 2));
     }
@@ -515,11 +540,71 @@ fn up_summary(outcome: &UpOutcome) -> String {
             count(outcome.ssh_connections, "SSH connection", "SSH connections")
         ),
         (None, true) => format!(
-            "converged: {}, {}",
+            "converged: {}{}, {}",
             count(outcome.nodes.len(), "node", "nodes"),
+            pruned_summary(outcome),
             count(outcome.ssh_connections, "SSH connection", "SSH connections")
         ),
     }
+}
+
+/// `, 2 nodes taken out of the swarm` after `up --prune`, else nothing.
+fn pruned_summary(outcome: &UpOutcome) -> String {
+    let done = outcome
+        .pruned
+        .iter()
+        .filter(|p| matches!(p.result, DownResult::Done(_)))
+        .count();
+    if done == 0 {
+        String::new()
+    } else {
+        format!(", {} taken out of the swarm", count(done, "node", "nodes"))
+    }
+}
+
+/// Notes below the table of nodes taken out: which ones failed, and which
+/// ones swarmadm could not reach to make them leave.
+fn pruned_notes(pruned: &[PruneOutcome], width: usize) -> String {
+    let mut out = String::new();
+    let failed: Vec<String> = pruned
+        .iter()
+        .filter(|p| !p.result.is_ok())
+        .map(|p| p.step.name())
+        .collect();
+    if !failed.is_empty() {
+        out.push_str(&wrap(
+            &format!("not taken out of the swarm: {}", failed.join(", ")),
+            width,
+            2,
+        ));
+    }
+    let unreached: Vec<String> = pruned
+        .iter()
+        .filter(|p| {
+            matches!(p.result, DownResult::Done(_))
+                && p.step.state == crate::engine::NodeStatus::Ready
+                && !p.step.ops.contains(&PruneOp::Leave)
+        })
+        .map(|p| p.step.name())
+        .collect();
+    if !unreached.is_empty() {
+        let text = if unreached.len() == 1 {
+            "its entry was removed, but its engine may still say it is in a swarm: run \
+             `docker swarm leave --force` on it"
+        } else {
+            "their entries were removed, but their engines may still say they are in a swarm: \
+             run `docker swarm leave --force` on each"
+        };
+        out.push_str(&wrap(
+            &format!(
+                "note: swarmadm cannot reach {} (not in the inventory): {text}",
+                unreached.join(", ")
+            ),
+            width,
+            2,
+        ));
+    }
+    out
 }
 
 /// `rotate-tokens`: one row per thing rotated, the note that members are
@@ -861,6 +946,278 @@ pub(crate) fn status(report: &StatusReport, layout: Layout) -> String {
     }
     out.push('\n');
     out.push_str(&wrap(&status_summary(report), layout.width(), 2));
+    out
+}
+
+/// The plan of `down` in the order it runs: workers, then managers one at
+/// a time, the leader last; then the nodes it leaves alone.
+pub(crate) fn down_plan(plan: &DownPlan, layout: Layout) -> String {
+    let width = layout.width();
+    let mut out = match &plan.cluster_id {
+        Some(id) => format!("Plan to dissolve swarm {id}:\n"),
+        None => "Plan (the inventory's nodes are in no swarm swarmadm can see):\n".to_owned(),
+    };
+    let phase = |a: &DownAction| match a {
+        DownAction::Leave { .. } => 0,
+        DownAction::DemoteAndLeave { .. } => 1,
+        DownAction::LeaveLast { .. } => 2,
+        _ => 3,
+    };
+    let mut steps: Vec<_> = plan.nodes.iter().collect();
+    steps.sort_by_key(|s| phase(&s.action));
+    let mut n = 0;
+    for step in steps {
+        let prefix = if step.action.is_change() {
+            n += 1;
+            format!("{n}.")
+        } else {
+            "-".to_owned()
+        };
+        let line = format!("  {prefix} {} ({}): {}", step.name, step.role, step.action);
+        out.push_str(&wrap(&line, width, 6));
+    }
+    for warning in &plan.warnings {
+        out.push_str(&wrap(&format!("  warning: {warning}"), width, 4));
+    }
+    if let Some(reason) = &plan.refused {
+        out.push_str(&wrap(&format!("  REFUSED: {reason}"), width, 4));
+    }
+    out
+}
+
+/// One line per node to take out: who, why, and each operation in order.
+fn prune_lines(steps: &[PruneStep], width: usize) -> String {
+    let mut out = String::new();
+    for step in steps {
+        let why = match step.reason {
+            PruneReason::Stray(StrayKind::NotInInventory) => "not in the inventory",
+            PruneReason::Stray(StrayKind::Leftover) => "a leftover entry",
+            PruneReason::Stray(StrayKind::HalfRegistered) => "a half-registered entry",
+            PruneReason::Named => "named",
+        };
+        let what = match &step.blocked {
+            Some(block) => format!("BLOCKED: {block}"),
+            None => step
+                .ops
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let line = format!(
+            "  - {} ({}, {}, {}, {why}): {what}",
+            step.name(),
+            step.role,
+            step.node_id,
+            step.state
+        );
+        out.push_str(&wrap(&line, width, 6));
+    }
+    out
+}
+
+/// The nodes taken out: NODE, ROLE, (NODE ID), RESULT and ERROR.
+fn pruned_table(pruned: &[PruneOutcome], layout: Layout) -> String {
+    let wide = layout == Layout::Wide;
+    let rows = pruned
+        .iter()
+        .map(|p| {
+            let result = match &p.result {
+                DownResult::Done(actions) => actions
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.word().to_owned(),
+            };
+            let mut cells = vec![p.step.name(), p.step.role.to_string()];
+            if wide {
+                cells.push(p.step.node_id.clone());
+            }
+            cells.push(result);
+            Row {
+                cells,
+                error: p.result.error(),
+            }
+        })
+        .collect();
+    let headers: &[&str] = if wide {
+        &["NODE", "ROLE", "NODE ID", "RESULT"]
+    } else {
+        &["NODE", "ROLE", "RESULT"]
+    };
+    table_with_errors(headers, rows, layout)
+}
+
+/// `remove`: the plan (a dry run) or what happened to each node.
+pub(crate) fn remove(outcome: &RemoveOutcome, layout: Layout) -> String {
+    let width = layout.width();
+    let mut out = String::new();
+    for w in &outcome.warnings {
+        out.push_str(&wrap(&format!("warning: {w}"), width, 2));
+    }
+    if outcome.dry_run {
+        out.push_str("Plan: take out of the swarm, one at a time:\n");
+        out.push_str(&prune_lines(&outcome.steps, width));
+        out.push('\n');
+    }
+    if !outcome.nodes.is_empty() && !outcome.dry_run {
+        out.push_str(&pruned_table(&outcome.nodes, layout));
+        out.push('\n');
+        out.push_str(&pruned_notes(&outcome.nodes, width));
+    }
+    let failed = outcome.nodes.iter().filter(|n| !n.result.is_ok()).count();
+    let summary = match &outcome.error {
+        Some(error) => format!("remove failed: {error}"),
+        None if outcome.dry_run => format!(
+            "Dry run: nothing was changed; {} would be taken out of the swarm.",
+            count(
+                outcome.steps.iter().filter(|s| s.is_change()).count(),
+                "node",
+                "nodes"
+            )
+        ),
+        None if failed > 0 => format!(
+            "{} could not be taken out (run `remove` again once fixed)",
+            count(failed, "node", "nodes")
+        ),
+        None => {
+            let listed: Vec<String> = outcome
+                .nodes
+                .iter()
+                .filter_map(|n| n.step.inventory_node.as_ref().map(ToString::to_string))
+                .collect();
+            let mut text = format!("removed: {}", count(outcome.nodes.len(), "node", "nodes"));
+            if !listed.is_empty() {
+                text.push_str(&format!(
+                    "; take {} out of the inventory too, or `up` joins {} again",
+                    listed.join(", "),
+                    if listed.len() == 1 { "it" } else { "them" }
+                ));
+            }
+            text
+        }
+    };
+    out.push_str(&wrap(&summary, width, 2));
+    out
+}
+
+/// `down`: the plan (a dry run) or one row per node, and a summary line.
+pub(crate) fn down(outcome: &DownOutcome, layout: Layout) -> String {
+    let width = layout.width();
+    let wide = layout == Layout::Wide;
+    let mut out = String::new();
+    if outcome.dry_run || outcome.plan.refused.is_some() {
+        out.push_str(&down_plan(&outcome.plan, layout));
+        out.push('\n');
+    }
+    if outcome.dry_run {
+        let changes = outcome
+            .plan
+            .nodes
+            .iter()
+            .filter(|n| n.action.is_change())
+            .count();
+        let summary = match &outcome.plan.refused {
+            Some(refusal) => format!("down refused: {refusal}"),
+            None if changes == 0 => {
+                "Dry run: nothing to do: no inventory node is in a swarm.".into()
+            }
+            None => format!(
+                "Dry run: nothing was changed; {} would leave the swarm.",
+                count(changes, "node", "nodes")
+            ),
+        };
+        out.push_str(&wrap(&summary, width, 2));
+        return out;
+    }
+    let rows = outcome
+        .nodes
+        .iter()
+        .map(|n| {
+            let result = match &n.result {
+                DownResult::Done(actions) => actions
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.word().to_owned(),
+            };
+            let mut cells = vec![n.name.to_string(), n.role.to_string()];
+            if wide {
+                cells.push(n.node_id.clone().unwrap_or_else(dash));
+            }
+            cells.push(result);
+            Row {
+                cells,
+                error: n.result.error(),
+            }
+        })
+        .collect();
+    let headers: &[&str] = if wide {
+        &["NODE", "ROLE", "NODE ID", "RESULT"]
+    } else {
+        &["NODE", "ROLE", "RESULT"]
+    };
+    out.push_str(&table_with_errors(headers, rows, layout));
+    out.push('\n');
+    let failed: Vec<String> = outcome
+        .failed_nodes()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let changes = outcome
+        .plan
+        .nodes
+        .iter()
+        .filter(|n| n.action.is_change())
+        .count();
+    let summary = match (&outcome.error, failed.is_empty()) {
+        (Some(error), _) => format!("down failed: {error}"),
+        (None, false) => format!(
+            "failed nodes: {} (once fixed, run `down` again: it goes on from here)",
+            failed.join(", ")
+        ),
+        (None, true) if changes == 0 => "nothing to do: no inventory node is in a swarm".to_owned(),
+        (None, true) => format!(
+            "dissolved: {} left the swarm, {}",
+            count(changes, "node", "nodes"),
+            count(outcome.ssh_connections, "SSH connection", "SSH connections")
+        ),
+    };
+    out.push_str(&wrap(&summary, width, 2));
+    out
+}
+
+/// `context`: shell lines, so that `eval "$(swarmadm context)"` works;
+/// what ssh:// needs on the node as a comment.
+pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
+    let width = layout.width();
+    let mut out = String::new();
+    let comment = |text: &str| wrap(&format!("# {text}"), width, 2).replace("\n  ", "\n# ");
+    if let (Some(leader), Some(id)) = (&report.leader, &report.leader_node_id) {
+        out.push_str(&comment(&format!(
+            "Raft leader: {leader} ({id}) of swarm {}",
+            report.cluster_id.as_deref().unwrap_or("?")
+        )));
+    }
+    out.push_str(&comment(report.note));
+    if report.proxy_jump {
+        out.push_str(&comment(
+            "this node is reached through ProxyJump: give your ssh config the same ProxyJump for it",
+        ));
+    }
+    if let Some(host) = &report.docker_host {
+        out.push_str(&format!("export DOCKER_HOST={host}\n"));
+    }
+    if let Some(name) = &report.context {
+        out.push_str(&comment(&format!(
+            "created docker context {name}: `docker context use {name}` or `docker --context {name} node ls`"
+        )));
+    }
+    if let Some(error) = &report.error {
+        out.push_str(&comment(&format!("error: {error}")));
+    }
     out
 }
 

@@ -21,7 +21,7 @@
 //! | 110–119 | `tests/engines.rs`                                         |
 //! | 120–139 | `tests/ssh_trust.rs`                                       |
 //! | 140–149 | `tests/safety.rs`                                          |
-//! | 150–159 | reserved: future lifecycle tests (prune, remove, down, context) |
+//! | 150–159 | `tests/lifecycle_down.rs`                                  |
 //! | 160–169 | `tests/lifecycle_swarm.rs`                                 |
 //! | 170–179 | reserved: future lifecycle tests                           |
 //! | 180–189 | `tests/terminal.rs`                                        |
@@ -39,14 +39,7 @@ macro_rules! lab_ids {
 
 /// Ranges kept free for tests being written elsewhere: no id above may fall
 /// into one until its owner registers its own ids here.
-pub const RESERVED: &[(u8, u8, &str)] = &[
-    (
-        150,
-        159,
-        "future lifecycle tests (prune, remove, down, context)",
-    ),
-    (170, 179, "future lifecycle tests"),
-];
+pub const RESERVED: &[(u8, u8, &str)] = &[(170, 179, "future lifecycle tests")];
 
 lab_ids! {
     // tests/lab.rs
@@ -163,6 +156,19 @@ lab_ids! {
     /// `a_join_cut_half_way_is_repaired_by_the_next_up_without_manual_steps`
     SAFETY_JOIN_CUT = 145;
 
+    // tests/lifecycle_down.rs
+    /// `up_prune_removes_a_manager_and_a_worker_keeping_a_leader_and_moving_tasks`
+    LIFECYCLE_PRUNE = 150;
+    /// `prune_of_a_manager_warns_at_two_and_refuses_losing_quorum`
+    LIFECYCLE_PRUNE_QUORUM = 151;
+    /// `down_dissolves_the_swarm_and_a_second_down_changes_nothing`
+    LIFECYCLE_DOWN = 152;
+    /// `down_on_an_inventory_whose_managers_are_in_another_swarm_touches_nothing`
+    LIFECYCLE_DOWN_FOREIGN = 153;
+    /// `context_names_the_current_leader_after_a_leadership_change`
+    LIFECYCLE_CONTEXT = 154;
+    /// `remove_makes_inventory_nodes_leave_and_drops_their_entries`
+    LIFECYCLE_REMOVE = 155;
     // tests/lifecycle_swarm.rs
     /// `rotate_tokens_gives_new_tokens_and_a_new_worker_joins_with_them`
     LIFECYCLE_ROTATE_TOKENS = 160;

@@ -1,6 +1,7 @@
 //! Snapshots of every text output for fixed inputs: a cold `up` and its
-//! plan, a converged re-run, a run with a blocked and a failed node, a
-//! passing and a failing `verify`, and `status` with an unreachable node,
+//! plan, a converged re-run, a run with a blocked and a failed node, `up
+//! --prune` and its plan, `down` (plan, run, refusal), `remove`, `context`,
+//! a passing and a failing `verify`, and `status` with an unreachable node,
 //! each fitted to 80 and to 200 columns and wide (`-o wide`). Every fitted
 //! output is also checked to have no line wider than its width. The inputs
 //! come from the in-memory cluster of `crate::fake`, so they are the
@@ -10,6 +11,7 @@
 use std::path::PathBuf;
 
 use crate::apply::{UpOptions, up};
+use crate::down::DownOutcome;
 use crate::engine::{ErrorKind, NodeRole};
 use crate::events::Events;
 use crate::fake::{FakeCluster, Fault};
@@ -65,6 +67,7 @@ fn options(dry_run: bool) -> UpOptions {
         dry_run,
         plan: crate::plan::PlanOptions::default(),
         break_lock: false,
+        prune: false,
         keys: crate::unlock::KeyOptions::default(),
     }
 }
@@ -193,4 +196,100 @@ async fn status_with_an_unreachable_node() {
     assert_layouts("status_with_an_unreachable_node", |layout| {
         super::status(&report, layout)
     });
+}
+
+/// The swarm of [`inventory`] plus `manager-04` and `worker-03`, which the
+/// inventory does not list.
+fn swarm_with_strays() -> (Inventory, FakeCluster) {
+    let inv = inventory();
+    let mut bigger = inventory();
+    let node = |name: &str, role| crate::inventory::test_node(name, role, &format!("{name}.lab"));
+    bigger.nodes.push(node("manager-04", Role::Manager));
+    bigger.nodes.push(node("worker-03", Role::Worker));
+    (inv, FakeCluster::converged(&bigger))
+}
+
+async fn up_prune_outcome(dry_run: bool) -> crate::apply::UpOutcome {
+    let (inv, cluster) = swarm_with_strays();
+    let options = UpOptions {
+        prune: true,
+        ..options(dry_run)
+    };
+    up(&inv, &cluster.connector(), &options, &Events::discard()).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn up_prune_dry_run() {
+    let outcome = up_prune_outcome(true).await;
+    assert_up("up_prune_dry_run", &outcome);
+}
+
+#[tokio::test(start_paused = true)]
+async fn up_prune() {
+    let outcome = up_prune_outcome(false).await;
+    assert_up("up_prune", &outcome);
+}
+
+async fn down_outcome(inv: &Inventory, cluster: &FakeCluster, dry_run: bool) -> DownOutcome {
+    let connector = cluster.connector();
+    let (snapshot, plan) = crate::down::observe(inv, &connector, &Events::discard()).await;
+    let options = crate::down::DownOptions {
+        parallel: 4,
+        dry_run,
+        break_lock: false,
+    };
+    crate::down::execute(
+        &snapshot,
+        plan,
+        options,
+        crate::host::Connector::connections(&connector),
+        &Events::discard(),
+    )
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn down_dry_run_and_run() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    let dry = down_outcome(&inv, &cluster, true).await;
+    assert_layouts("down_dry_run", |layout| super::down(&dry, layout));
+    let run = down_outcome(&inv, &cluster, false).await;
+    assert_layouts("down", |layout| super::down(&run, layout));
+}
+
+#[tokio::test(start_paused = true)]
+async fn down_refused_with_a_manager_unreachable() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    cluster.unreachable("manager-03");
+    let outcome = down_outcome(&inv, &cluster, false).await;
+    assert_layouts("down_refused", |layout| super::down(&outcome, layout));
+}
+
+#[tokio::test(start_paused = true)]
+async fn remove_an_inventory_node() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    let outcome = crate::prune::remove(
+        &inv,
+        &cluster.connector(),
+        &["worker-02".to_owned(), "manager-03".to_owned()],
+        crate::prune::RemoveOptions {
+            dry_run: false,
+            break_lock: false,
+        },
+        &Events::discard(),
+    )
+    .await;
+    assert_layouts("remove", |layout| super::remove(&outcome, layout));
+}
+
+#[tokio::test(start_paused = true)]
+async fn context_of_the_leader() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    cluster.elect("manager-02");
+    let report = crate::context::run(&inv, &cluster.connector(), &Events::discard()).await;
+    assert_layouts("context", |layout| super::context(&report, layout));
 }

@@ -1,0 +1,4 @@
+//! `swarm-down`: the same as `swarmadm down`.
+fn main() -> std::process::ExitCode {
+    swarmadm::cli::run_alias(swarmadm::cli::Bin::SwarmDown)
+}
