@@ -93,6 +93,10 @@ pub enum Command {
     /// Unlock every locked manager (autolock) with the unlock key.
     #[command(after_help = UNLOCK_AFTER_HELP)]
     Unlock(UnlockArgs),
+    /// Show the nodes as swarmadm resolves them from the inventory and the
+    /// ssh config, without connecting: SSH target, keys, jump hosts, socket,
+    /// advertise address, availability, labels (like `ansible-inventory --list`).
+    Inventory(NodeArgs),
     /// Run a local lab of real nodes in network namespaces (Linux, root).
     Lab(crate::lab::LabArgs),
     /// Print a shell completion script.
@@ -631,6 +635,16 @@ impl Command {
 fn execute(cli: Cli) -> color_eyre::Result<u8> {
     let sink = LogSink::default();
     match cli.command {
+        Command::Inventory(args) => {
+            crate::ui::init_logging(args.verbosity(), &sink);
+            let inventory = args.load()?;
+            print_result(
+                &args,
+                || json_of(&inventory),
+                |layout| render::inventory(&inventory, layout),
+            )?;
+            Ok(EXIT_OK)
+        }
         Command::Lab(args) => {
             crate::ui::init_logging(Verbosity::Normal, &sink);
             let code = crate::lab::run(&args)?;

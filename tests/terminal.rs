@@ -471,6 +471,7 @@ fn man_pages_render_for_every_command() {
         "swarmadm-context",
         "swarmadm-rotate-tokens",
         "swarmadm-unlock",
+        "swarmadm-inventory",
         "swarm-up",
         "swarm-verify",
         "swarm-down",

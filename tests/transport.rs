@@ -398,3 +398,32 @@ fn a_run_that_cannot_start_answers_in_the_json_schema_too() {
         assert!(run.stderr.contains("nowhere.toml"), "{}", run.stderr);
     }
 }
+
+#[test]
+fn inventory_shows_how_each_node_resolves_without_connecting() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = Swarmadm::new()
+        .args(["inventory", "-i"])
+        .arg(root.join("inventories/vagrant.ini"))
+        .arg("-F")
+        .arg(root.join("tests/fixtures/inventory/vagrant-ssh.config"))
+        .success();
+    assert!(
+        run.stdout.contains("swarm-manager-01")
+            && run.stdout.contains("core@127.0.0.1:2222")
+            && run.stdout.contains("6 nodes in"),
+        "{}",
+        run.stdout
+    );
+    let run = Swarmadm::new()
+        .args(["inventory", "-o", "wide", "-i"])
+        .arg(root.join("inventories/vagrant.ini"))
+        .arg("-F")
+        .arg(root.join("tests/fixtures/inventory/vagrant-ssh.config"))
+        .success();
+    assert!(
+        run.stdout.contains("private_key"),
+        "the wide table names the keys: {}",
+        run.stdout
+    );
+}
