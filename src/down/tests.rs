@@ -1,29 +1,16 @@
 //! `down` against the in-memory cluster of `crate::fake`: the order of
 //! operations, refusals, idempotence and the dry run, with paused time.
 
-use std::path::PathBuf;
-
 use super::*;
 use crate::fake::FakeCluster;
-use crate::inventory::{Node, SwarmSettings};
+use crate::inventory::Node;
 
 fn node(name: &str, role: Role) -> Node {
     crate::inventory::test_node(name, role, &format!("{name}.example"))
 }
 
 fn inventory(managers: usize, workers: usize) -> Inventory {
-    let mut nodes = vec![node("m1", Role::Leader)];
-    for i in 2..=managers {
-        nodes.push(node(&format!("m{i}"), Role::Manager));
-    }
-    for i in 1..=workers {
-        nodes.push(node(&format!("w{i}"), Role::Worker));
-    }
-    Inventory {
-        source: PathBuf::from("test.toml"),
-        swarm: SwarmSettings::default(),
-        nodes,
-    }
+    crate::inventory::test_inventory(managers, workers)
 }
 
 fn options(dry_run: bool) -> DownOptions {

@@ -350,3 +350,22 @@ pub(crate) fn test_node(name: &str, role: Role, host: &str) -> Node {
         labels: BTreeMap::new(),
     }
 }
+
+/// The playbooks' shape from plain values: the leader `m1`, managers `m2`
+/// to `mN`, workers `w1` to `wM`, each at `NAME.example`.
+#[cfg(test)]
+pub(crate) fn test_inventory(managers: usize, workers: usize) -> Inventory {
+    let node = |name: &str, role| test_node(name, role, &format!("{name}.example"));
+    let mut nodes = vec![node("m1", Role::Leader)];
+    for i in 2..=managers {
+        nodes.push(node(&format!("m{i}"), Role::Manager));
+    }
+    for i in 1..=workers {
+        nodes.push(node(&format!("w{i}"), Role::Worker));
+    }
+    Inventory {
+        source: PathBuf::from("test.toml"),
+        swarm: SwarmSettings::default(),
+        nodes,
+    }
+}

@@ -1,17 +1,12 @@
 //! Planning from plain values: no network.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use super::*;
 use crate::engine::{ManagerStatus, NodeStatus, Reachability, RemoteManager};
 use crate::error::Stage;
-use crate::inventory::SwarmSettings;
-use crate::observe::choose_swarm;
 
-fn node(name: &str, role: Role) -> Node {
-    crate::inventory::test_node(name, role, &format!("{name}.example"))
-}
+use crate::observe::choose_swarm;
 
 fn name(n: &str) -> NodeName {
     NodeName::new(n).unwrap()
@@ -19,18 +14,7 @@ fn name(n: &str) -> NodeName {
 
 /// The playbooks' shape: one leader, `managers - 1` managers, `workers` workers.
 fn inventory(managers: usize, workers: usize) -> Inventory {
-    let mut nodes = vec![node("m1", Role::Leader)];
-    for i in 2..=managers {
-        nodes.push(node(&format!("m{i}"), Role::Manager));
-    }
-    for i in 1..=workers {
-        nodes.push(node(&format!("w{i}"), Role::Worker));
-    }
-    Inventory {
-        source: PathBuf::from("test.toml"),
-        swarm: SwarmSettings::default(),
-        nodes,
-    }
+    crate::inventory::test_inventory(managers, workers)
 }
 
 fn inactive() -> EngineInfo {

@@ -2,33 +2,15 @@
 //! and `remove`: the order of operations, waiting for tasks, quorum
 //! refusals, idempotence and the dry run, with paused time.
 
-use std::path::PathBuf;
-
 use super::*;
 use crate::apply::{UpOptions, UpOutcome, up};
 use crate::engine::LocalState;
 use crate::exit_codes;
 use crate::fake::FakeCluster;
-use crate::inventory::{Node, Role, SwarmSettings};
 use crate::plan::PlanOptions;
 
-fn node(name: &str, role: Role) -> Node {
-    crate::inventory::test_node(name, role, &format!("{name}.example"))
-}
-
 fn inventory(managers: usize, workers: usize) -> Inventory {
-    let mut nodes = vec![node("m1", Role::Leader)];
-    for i in 2..=managers {
-        nodes.push(node(&format!("m{i}"), Role::Manager));
-    }
-    for i in 1..=workers {
-        nodes.push(node(&format!("w{i}"), Role::Worker));
-    }
-    Inventory {
-        source: PathBuf::from("test.toml"),
-        swarm: SwarmSettings::default(),
-        nodes,
-    }
+    crate::inventory::test_inventory(managers, workers)
 }
 
 /// The inventory without `dropped`.
