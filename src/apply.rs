@@ -39,6 +39,8 @@ use crate::unlock::{KeyFile, KeyOptions, UnlockResult};
 
 /// How long a joined or promoted manager may take to become Reachable.
 const REACHABLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long a joined node may take to be listed Ready by the managers.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long to wait for nodes still `pending` from an earlier run.
 const PENDING_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often a join is tried while the swarm answers with a transient error.
@@ -123,6 +125,8 @@ pub(crate) enum FailKind {
     PortsClosed,
     /// A manager did not become Reachable in time.
     NotReachable,
+    /// A joined node was not listed Ready in time.
+    NotReady,
     /// The node's answers contradict each other (no NodeID after a join).
     Inconsistent,
     /// A drained node's tasks did not move in time.
@@ -149,6 +153,7 @@ impl FailKind {
             },
             FailKind::PortsClosed => "ports_closed",
             FailKind::NotReachable => "not_reachable",
+            FailKind::NotReady => "not_ready",
             FailKind::Inconsistent => "inconsistent",
             FailKind::TasksNotMoved => "tasks_not_moved",
         }
@@ -1109,6 +1114,12 @@ impl<'a, H: SwarmHost> Run<'a, H> {
                 return Err((error, actions));
             }
         }
+        // A join returns before the managers have the node's description:
+        // "converged" waits until the node list shows it Ready, by name.
+        self.events.step(name, Step::WaitingReady);
+        if let Err(error) = wait_ready(source, &node_id).await {
+            return Err((error, actions));
+        }
         if !m.labels.is_empty() {
             self.events.step(name, Step::Labelling);
             if let Err(error) = set_labels(source, &node_id, &m.labels).await {
@@ -1377,6 +1388,31 @@ pub(crate) async fn update_node<H: SwarmHost>(
             }
             Err(e) => return Err(StepError::engine("", &e)),
         }
+    }
+}
+
+/// Waits until a joined node is listed Ready with its hostname.
+async fn wait_ready<H: SwarmHost>(source: &H, node_id: &str) -> Result<(), StepError> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Ok(nodes) = source.nodes().await
+            && nodes
+                .iter()
+                .any(|n| n.id == node_id && n.is_ready() && !n.hostname.is_empty())
+        {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(StepError {
+                kind: FailKind::NotReady,
+                message: format!(
+                    "joined, but not listed Ready by the managers within {}s: check that ports 2377/tcp \
+                     and 7946/tcp+udp are open between the nodes",
+                    READY_TIMEOUT.as_secs()
+                ),
+            });
+        }
+        sleep(POLL).await;
     }
 }
 

@@ -20,6 +20,8 @@ pub(crate) enum Step {
     Repairing,
     Joining,
     WaitingReachable,
+    /// Waiting until a joined node is listed Ready.
+    WaitingReady,
     Promoting,
     Demoting,
     Draining,
@@ -55,6 +57,7 @@ impl std::fmt::Display for Step {
             Step::Repairing => "clearing a failed join",
             Step::Joining => "joining",
             Step::WaitingReachable => "waiting until reachable",
+            Step::WaitingReady => "waiting until ready",
             Step::Promoting => "promoting",
             Step::Demoting => "demoting",
             Step::Draining => "draining",

@@ -68,6 +68,9 @@ struct FakeNode {
     never_reachable: bool,
     ports_closed: bool,
     node_list_fails: bool,
+    /// Node lists that still show this member without its description
+    /// (no hostname, state unknown), as right after a join.
+    unregistered_lists: u32,
     faults: VecDeque<Fault>,
     /// Live tasks on the node; they move away [`TASK_MOVE`] after it is
     /// drained, unless `tasks_stuck`.
@@ -88,6 +91,7 @@ impl FakeNode {
             never_reachable: false,
             ports_closed: false,
             node_list_fails: false,
+            unregistered_lists: 0,
             faults: VecDeque::new(),
             tasks: 0,
             drained_at: None,
@@ -245,6 +249,12 @@ impl FakeCluster {
                 .map(|m| (m.role, m.availability, m.labels.clone()));
         });
         out
+    }
+
+    /// After its join, the next `lists` node lists show `name` without
+    /// its description (no hostname, state unknown).
+    pub(crate) fn registers_late(&self, name: &str, lists: u32) {
+        self.with(name, |n| n.unregistered_lists = lists);
     }
 
     pub(crate) fn unreachable(&self, name: &str) {
@@ -506,12 +516,18 @@ impl State {
                     id: m.id.clone(),
                     version: m.version,
                     name: None,
-                    hostname: name.to_string(),
+                    hostname: if n.unregistered_lists > 0 {
+                        String::new()
+                    } else {
+                        name.to_string()
+                    },
                     role: m.role,
                     availability: m.availability,
                     labels: m.labels.clone(),
                     state: if n.unreachable {
                         NodeStatus::Down
+                    } else if n.unregistered_lists > 0 {
+                        NodeStatus::Unknown
                     } else {
                         NodeStatus::Ready
                     },
@@ -665,7 +681,11 @@ impl SwarmHost for FakeHost {
                 "GET /nodes: the engine answered 500",
             ));
         }
-        Ok(state.swarm_nodes())
+        let nodes = state.swarm_nodes();
+        for node in state.nodes.values_mut().filter(|n| n.member.is_some()) {
+            node.unregistered_lists = node.unregistered_lists.saturating_sub(1);
+        }
+        Ok(nodes)
     }
 
     async fn swarm(&self) -> Result<SwarmInspect, EngineError> {

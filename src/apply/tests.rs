@@ -752,3 +752,20 @@ async fn two_concurrent_runs_join_each_node_once() {
     );
     assert_eq!(cluster.lock_holder(), None);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_joined_worker_is_done_only_once_the_managers_list_it_ready() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.registers_late("w1", 5);
+    cluster.registers_late("w2", u32::MAX);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    let error = failed(&outcome, "w2");
+    assert_eq!(error.kind, FailKind::NotReady);
+    assert!(
+        error.message.contains("not listed Ready"),
+        "{}",
+        error.message
+    );
+}
