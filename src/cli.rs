@@ -758,9 +758,14 @@ fn print_result(
     Ok(())
 }
 
-async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color_eyre::Result<u8> {
+/// Starts drawing progress for the inventory's nodes, as `args` ask.
+fn start_reporter(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> Reporter {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.verbosity()), &names, sink);
+    Reporter::start(Mode::choose(args.verbosity()), &names, sink)
+}
+
+async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color_eyre::Result<u8> {
+    let reporter = start_reporter(inventory, args, sink);
     let report = crate::status::run(inventory, &args.connector(), &reporter.events()).await;
     reporter.finish().await;
     print_result(
@@ -784,8 +789,7 @@ async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre:
     {
         color_eyre::eyre::bail!("{e}; nothing was changed");
     }
-    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let reporter = start_reporter(inventory, &args.nodes, sink);
     let options = crate::apply::UpOptions {
         keys,
         parallel: args.nodes.parallel(),
@@ -821,8 +825,7 @@ async fn rotate_tokens(
     args: &RotateArgs,
     sink: &LogSink,
 ) -> color_eyre::Result<u8> {
-    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let reporter = start_reporter(inventory, &args.nodes, sink);
     let both = !args.worker && !args.manager && !args.unlock_key && !args.ca;
     let options = crate::rotate::RotateOptions {
         worker: args.worker || both,
@@ -853,8 +856,7 @@ async fn unlock(
     args: &UnlockArgs,
     sink: &LogSink,
 ) -> color_eyre::Result<u8> {
-    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let reporter = start_reporter(inventory, &args.nodes, sink);
     let report = crate::unlock::run(
         inventory,
         &args.nodes.connector(),
@@ -877,8 +879,7 @@ async fn verify(
     args: &VerifyArgs,
     sink: &LogSink,
 ) -> color_eyre::Result<u8> {
-    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let reporter = start_reporter(inventory, &args.nodes, sink);
     let report = crate::verify::run(inventory, &args.nodes.connector(), &reporter.events()).await;
     reporter.finish().await;
     if let Some(path) = &args.junit {
@@ -895,9 +896,8 @@ async fn verify(
 
 async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> color_eyre::Result<u8> {
     use std::io::IsTerminal as _;
-    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     let connector = args.nodes.connector();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let reporter = start_reporter(inventory, &args.nodes, sink);
     let (snapshot, plan) = crate::down::observe(inventory, &connector, &reporter.events()).await;
     reporter.finish().await;
     if !args.dry_run && !args.yes && plan.has_changes() {
@@ -916,7 +916,7 @@ async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> color_e
             return Ok(EXIT_UNUSABLE);
         }
     }
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let reporter = start_reporter(inventory, &args.nodes, sink);
     let options = crate::down::DownOptions {
         parallel: args.nodes.parallel(),
         dry_run: args.dry_run,
@@ -962,8 +962,7 @@ async fn context(
     args: &ContextArgs,
     sink: &LogSink,
 ) -> color_eyre::Result<u8> {
-    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let reporter = start_reporter(inventory, &args.nodes, sink);
     let mut report =
         crate::context::run(inventory, &args.nodes.connector(), &reporter.events()).await;
     reporter.finish().await;
@@ -983,8 +982,7 @@ async fn remove(
     args: &RemoveArgs,
     sink: &LogSink,
 ) -> color_eyre::Result<u8> {
-    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
-    let reporter = Reporter::start(Mode::choose(args.nodes.verbosity()), &names, sink);
+    let reporter = start_reporter(inventory, &args.nodes, sink);
     let options = crate::prune::RemoveOptions {
         dry_run: args.dry_run,
         break_lock: args.break_lock,

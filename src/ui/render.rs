@@ -464,28 +464,14 @@ pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
     for w in &outcome.plan.warnings {
         out.push_str(&wrap(&format!("warning: {w}"), width, 2));
     }
-    let wide = layout == Layout::Wide;
-    let rows = outcome
-        .nodes
-        .iter()
-        .map(|n| {
-            let mut cells = vec![n.name.to_string(), n.role.to_string()];
-            if wide {
-                cells.push(n.node_id.clone().unwrap_or_else(dash));
-            }
-            cells.push(result_word(&n.result));
-            Row {
-                cells,
-                error: n.result.error(),
-            }
-        })
-        .collect();
-    let headers: &[&str] = if wide {
-        &["NODE", "ROLE", "NODE ID", "RESULT"]
-    } else {
-        &["NODE", "ROLE", "RESULT"]
-    };
-    out.push_str(&table_with_errors(headers, rows, layout));
+    let rows = outcome.nodes.iter().map(|n| ResultRow {
+        name: n.name.to_string(),
+        role: n.role.to_string(),
+        node_id: n.node_id.clone(),
+        result: result_word(&n.result),
+        error: n.result.error(),
+    });
+    out.push_str(&result_table(rows, layout));
     out.push('\n');
     if !outcome.pruned.is_empty() {
         out.push_str("\nTaken out of the swarm (--prune):\n");
@@ -505,6 +491,40 @@ pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
     }
     out.push_str(&wrap(&up_summary(outcome), width, 2));
     out
+}
+
+/// One node's line of a command's result.
+struct ResultRow {
+    name: String,
+    role: String,
+    node_id: Option<String>,
+    result: String,
+    error: Option<String>,
+}
+
+/// NODE, ROLE, (wide: NODE ID,) RESULT and the errors, for the commands
+/// that change nodes.
+fn result_table(rows: impl Iterator<Item = ResultRow>, layout: Layout) -> String {
+    let wide = layout == Layout::Wide;
+    let rows = rows
+        .map(|r| {
+            let mut cells = vec![r.name, r.role];
+            if wide {
+                cells.push(r.node_id.unwrap_or_else(dash));
+            }
+            cells.push(r.result);
+            Row {
+                cells,
+                error: r.error,
+            }
+        })
+        .collect();
+    let headers: &[&str] = if wide {
+        &["NODE", "ROLE", "NODE ID", "RESULT"]
+    } else {
+        &["NODE", "ROLE", "RESULT"]
+    };
+    table_with_errors(headers, rows, layout)
 }
 
 /// The one line that ends `up`.
@@ -1175,7 +1195,6 @@ pub(crate) fn remove(outcome: &RemoveOutcome, layout: Layout) -> String {
 /// `down`: the plan (a dry run) or one row per node, and a summary line.
 pub(crate) fn down(outcome: &DownOutcome, layout: Layout) -> String {
     let width = layout.width();
-    let wide = layout == Layout::Wide;
     let mut out = String::new();
     if outcome.dry_run || outcome.plan.refused.is_some() {
         out.push_str(&down_plan(&outcome.plan, layout));
@@ -1201,35 +1220,21 @@ pub(crate) fn down(outcome: &DownOutcome, layout: Layout) -> String {
         out.push_str(&wrap(&summary, width, 2));
         return out;
     }
-    let rows = outcome
-        .nodes
-        .iter()
-        .map(|n| {
-            let result = match &n.result {
-                DownResult::Done(actions) => actions
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                other => other.word().to_owned(),
-            };
-            let mut cells = vec![n.name.to_string(), n.role.to_string()];
-            if wide {
-                cells.push(n.node_id.clone().unwrap_or_else(dash));
-            }
-            cells.push(result);
-            Row {
-                cells,
-                error: n.result.error(),
-            }
-        })
-        .collect();
-    let headers: &[&str] = if wide {
-        &["NODE", "ROLE", "NODE ID", "RESULT"]
-    } else {
-        &["NODE", "ROLE", "RESULT"]
-    };
-    out.push_str(&table_with_errors(headers, rows, layout));
+    let rows = outcome.nodes.iter().map(|n| ResultRow {
+        name: n.name.to_string(),
+        role: n.role.to_string(),
+        node_id: n.node_id.clone(),
+        result: match &n.result {
+            DownResult::Done(actions) => actions
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.word().to_owned(),
+        },
+        error: n.result.error(),
+    });
+    out.push_str(&result_table(rows, layout));
     out.push('\n');
     let failed: Vec<String> = outcome
         .failed_nodes()
