@@ -500,7 +500,11 @@ pub(crate) async fn up<C: Connector>(
         }
         let mut run = Run::new(inventory, &snapshot, options, events, &plan);
         let error = run.execute(&plan).await.err();
-        final_view = run.final_view().await;
+        // With nothing changed, the observed node list is still current:
+        // reading it again would cost a round trip far away.
+        if plan.has_changes() {
+            final_view = run.final_view().await;
+        }
         settings_outcome = run.settings.take();
         node_ids = std::mem::take(&mut run.node_ids);
         pruned = match run.pruned.take() {

@@ -544,14 +544,9 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// Builds the clients and negotiates the API version: the first request,
-    /// so a socket that cannot be opened shows here.
-    pub(crate) async fn connect(
-        connection: Arc<Connection>,
-        socket: &str,
-        timeout: Duration,
-    ) -> Result<Engine, EngineError> {
-        let http = tunnel::http_client(connection, socket);
+    /// Builds the client and negotiates the API version over `http`, whose
+    /// pooled channels every later request of this engine reuses.
+    async fn over(http: HttpClient, timeout: Duration) -> Result<Engine, EngineError> {
         let transport_client = http.clone();
         let docker = Docker::connect_with_custom_transport(
             move |req: bollard::BollardRequest| {
@@ -579,16 +574,24 @@ impl Engine {
         })
     }
 
-    /// [`Engine::connect`] and the node's `/info` at the same time: the
+    /// Builds the client and reads the node's `/info` at the same time: the
     /// `/info` request goes out unversioned (the engine answers in its own
     /// API version, whose `/info` fields we read are the same since 1.24)
     /// on a second channel while the version is negotiated, which saves a
-    /// round trip per node far away.
+    /// round trip per node far away. Both channels stay in the engine's
+    /// pool for the requests that follow.
+    ///
+    /// With `view` (a node the inventory calls a manager), the node list
+    /// and the swarm object are asked for at the same time too, so that
+    /// observing a swarm far away does not wait one more round trip for
+    /// them after every `/info` is in. On a node that turns out not to be
+    /// a manager they fail harmlessly and are not used.
     pub(crate) async fn connect_with_info(
         connection: Arc<Connection>,
         socket: &str,
         timeout: Duration,
-    ) -> Result<(Engine, EngineInfo), EngineError> {
+        view: bool,
+    ) -> Result<(Engine, EngineInfo, Option<ViewRead>), EngineError> {
         let http = tunnel::http_client(Arc::clone(&connection), socket);
         let info = raw_request(
             &http,
@@ -598,12 +601,40 @@ impl Engine {
             "http://docker.sock/info",
             None,
         );
-        let (engine, info) = tokio::join!(Engine::connect(connection, socket, timeout), info);
+        let read_view = async {
+            if !view {
+                return None;
+            }
+            let (nodes, swarm) = tokio::join!(
+                raw_request(
+                    &http,
+                    timeout,
+                    "GET /nodes",
+                    "GET",
+                    "http://docker.sock/nodes",
+                    None
+                ),
+                raw_request(
+                    &http,
+                    timeout,
+                    "GET /swarm",
+                    "GET",
+                    "http://docker.sock/swarm",
+                    None
+                ),
+            );
+            Some(ViewRead {
+                nodes: nodes.and_then(|bytes| parse_nodes(&bytes)),
+                swarm: swarm.and_then(|bytes| parse_swarm(&bytes)),
+            })
+        };
+        let (engine, info, view) =
+            tokio::join!(Engine::over(http.clone(), timeout), info, read_view);
         let engine = engine?;
         let info: bollard::models::SystemInfo = serde_json::from_slice(&info?)
             .map_err(|e| EngineError::unreadable("GET /info", format!("unreadable answer: {e}")))?;
         let info = engine_info(info, engine.api_version());
-        Ok((engine, info))
+        Ok((engine, info, view))
     }
 
     /// The negotiated API version, e.g. `1.41`.
@@ -633,8 +664,7 @@ impl Engine {
     /// The cluster ID and join tokens (managers only).
     pub(crate) async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
         let bytes = self.raw("GET /swarm", "GET", "/swarm", None).await?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| EngineError::unreadable("GET /swarm", format!("unreadable answer: {e}")))
+        parse_swarm(&bytes)
     }
 
     /// Updates the swarm's spec at `version` (managers only); an update
@@ -837,6 +867,25 @@ impl Engine {
         let uri = format!("http://docker.sock/v{}{path}", self.api_version());
         raw_request(&self.http, self.timeout, call, method, &uri, body).await
     }
+}
+
+/// A manager's node list and swarm object, read while its `/info` was
+/// (see [`Engine::connect_with_info`]).
+#[derive(Debug)]
+pub(crate) struct ViewRead {
+    pub(crate) nodes: Result<Vec<SwarmNode>, EngineError>,
+    pub(crate) swarm: Result<SwarmInspect, EngineError>,
+}
+
+fn parse_nodes(bytes: &[u8]) -> Result<Vec<SwarmNode>, EngineError> {
+    let nodes: Vec<bollard::models::Node> = serde_json::from_slice(bytes)
+        .map_err(|e| EngineError::unreadable("GET /nodes", format!("unreadable answer: {e}")))?;
+    Ok(nodes.into_iter().filter_map(convert_node).collect())
+}
+
+fn parse_swarm(bytes: &[u8]) -> Result<SwarmInspect, EngineError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| EngineError::unreadable("GET /swarm", format!("unreadable answer: {e}")))
 }
 
 /// One request through the tunnel, bounded by `timeout`; an error answer

@@ -15,10 +15,10 @@ use std::time::Duration;
 use crate::engine::{
     EngineError, EngineInfo, ErrorKind, InitRequest, JoinRequest, JoinTokens, LocalState,
     ManagerStatus, NodeRole, NodeStatus, NodeTask, NodeTrust, NodeUpdate, ObjectVersion,
-    Reachability, RemoteManager, Rotation, SwarmInspect, SwarmNode, TlsInfo,
+    Reachability, RemoteManager, Rotation, SwarmInspect, SwarmNode, TlsInfo, ViewRead,
 };
 use crate::error::{Failure, Stage};
-use crate::host::{Connector, PortCheck, SwarmHost};
+use crate::host::{Connector, PortCheck, Reached, SwarmHost};
 use crate::inventory::{Availability, Inventory, Node, NodeName};
 use crate::secret::Secret;
 
@@ -126,6 +126,8 @@ struct State {
     stale_trust: Vec<NodeName>,
     /// Init requests as sent (spec, network values).
     inits: Vec<InitRequest>,
+    /// How many node lists were asked for.
+    node_lists: usize,
 }
 
 /// A node-list entry nobody answers for.
@@ -216,7 +218,13 @@ impl FakeCluster {
         FakeConnector {
             cluster: self.clone(),
             opened: AtomicUsize::new(0),
+            prefetched: AtomicUsize::new(0),
         }
+    }
+
+    /// How many node lists were asked for, from any node.
+    pub(crate) fn node_lists(&self) -> usize {
+        self.lock().node_lists
     }
 
     /// What the cluster was asked to change, in order.
@@ -557,12 +565,14 @@ fn error(kind: ErrorKind, text: &str) -> EngineError {
 pub(crate) struct FakeConnector {
     cluster: FakeCluster,
     opened: AtomicUsize,
+    /// How many nodes were asked for their view while being reached.
+    pub(crate) prefetched: AtomicUsize,
 }
 
 impl Connector for FakeConnector {
     type Host = FakeHost;
 
-    async fn connect(&self, node: &Node) -> Result<(FakeHost, EngineInfo), Failure> {
+    async fn connect(&self, node: &Node, view: bool) -> Result<Reached<FakeHost>, Failure> {
         let unreachable = self
             .cluster
             .lock()
@@ -581,7 +591,14 @@ impl Connector for FakeConnector {
             cluster: self.cluster.clone(),
         };
         let info = host.info().await?;
-        Ok((host, info))
+        let view = if view {
+            self.prefetched.fetch_add(1, Ordering::Relaxed);
+            let (nodes, swarm) = tokio::join!(host.nodes(), host.swarm());
+            Some(ViewRead { nodes, swarm })
+        } else {
+            None
+        };
+        Ok(Reached { host, info, view })
     }
 
     fn connections(&self) -> usize {
@@ -668,6 +685,7 @@ impl SwarmHost for FakeHost {
     async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
         self.hang_check("GET /nodes").await?;
         let mut state = self.cluster.lock();
+        state.node_lists += 1;
         self.manager_only(&state)?;
         if state.no_leader {
             return Err(error(

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use crate::engine::{
     Engine, EngineError, EngineInfo, InitRequest, JoinRequest, NodeTask, NodeTrust, NodeUpdate,
-    Rotation, SwarmInspect, SwarmNode,
+    Rotation, SwarmInspect, SwarmNode, ViewRead,
 };
 use crate::error::Failure;
 use crate::inventory::{Node, NodeName};
@@ -101,13 +101,26 @@ pub(crate) enum PortCheck {
 pub(crate) trait Connector: Sync {
     type Host: SwarmHost;
     /// Opens the node's connection and reads its `/info` (at once, where
-    /// the transport allows); a failure names the step that failed.
+    /// the transport allows); with `view`, also its node list and swarm
+    /// object (see [`Reached`]). A failure names the step that failed.
     fn connect(
         &self,
         node: &Node,
-    ) -> impl Future<Output = Result<(Self::Host, EngineInfo), Failure>> + Send;
+        view: bool,
+    ) -> impl Future<Output = Result<Reached<Self::Host>, Failure>> + Send;
     /// How many connections this connector opened so far.
     fn connections(&self) -> usize;
+}
+
+/// A node just reached: its host, its `/info` and, when the connector was
+/// asked for it, the node list and swarm object read alongside `/info`.
+/// That read is speculative (the node may not be a manager): only the
+/// observation that asked for it may use it, never a later step.
+#[derive(Debug)]
+pub(crate) struct Reached<H> {
+    pub(crate) host: H,
+    pub(crate) info: EngineInfo,
+    pub(crate) view: Option<ViewRead>,
 }
 
 /// One node's engine over its one SSH connection.
@@ -316,7 +329,7 @@ impl SshConnector {
 impl Connector for SshConnector {
     type Host = RemoteHost;
 
-    async fn connect(&self, node: &Node) -> Result<(RemoteHost, EngineInfo), Failure> {
+    async fn connect(&self, node: &Node, view: bool) -> Result<Reached<RemoteHost>, Failure> {
         log_target(node);
         let start = std::time::Instant::now();
         let connection = Arc::new(Connection::open(&node.ssh, &self.ssh).await?);
@@ -327,25 +340,31 @@ impl Connector for SshConnector {
         );
         self.opened.fetch_add(1, Ordering::Relaxed);
         let start = std::time::Instant::now();
-        let (engine, info) = Engine::connect_with_info(
+        let (engine, info, view) = Engine::connect_with_info(
             Arc::clone(&connection),
             &node.ssh.socket,
             self.request_timeout,
+            view,
         )
         .await?;
         tracing::debug!(
-            "{}: GET /version and GET /info: ok in {} ms (engine {}, API {})",
+            "{}: GET /version and GET /info: ok in {} ms (engine {}, API {}){}",
             node.name,
             start.elapsed().as_millis(),
             info.engine_version,
-            engine.api_version()
+            engine.api_version(),
+            if view.is_some() {
+                "; GET /nodes and GET /swarm sent alongside"
+            } else {
+                ""
+            },
         );
         let host = RemoteHost {
             node: node.name.clone(),
             connection,
             engine,
         };
-        Ok((host, info))
+        Ok(Reached { host, info, view })
     }
 
     fn connections(&self) -> usize {

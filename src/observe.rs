@@ -13,10 +13,10 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use futures_util::stream;
 
-use crate::engine::{EngineInfo, LocalState, SwarmNode, SwarmObject};
+use crate::engine::{EngineInfo, LocalState, SwarmNode, SwarmObject, ViewRead};
 use crate::error::Failure;
 use crate::events::{Events, Step};
-use crate::host::{Connector, SwarmHost};
+use crate::host::{Connector, Reached, SwarmHost};
 use crate::inventory::{Inventory, NodeName, Role};
 
 /// The swarm as one of its managers sees it.
@@ -78,6 +78,10 @@ pub(crate) struct Snapshot<H> {
     pub(crate) hosts: BTreeMap<NodeName, H>,
     /// Connections opened to take this snapshot.
     pub(crate) connections: usize,
+    /// Node lists and swarm objects the inventory's managers sent with
+    /// their `/info`; used (and dropped) by the first reading of the views,
+    /// so nothing later ever sees them stale.
+    prefetched: BTreeMap<NodeName, ViewRead>,
 }
 
 /// How many nodes are reached at once. Observing only reads, so it does not
@@ -85,19 +89,24 @@ pub(crate) struct Snapshot<H> {
 /// not the nodes decide the time. The bound protects file descriptors.
 pub(crate) const OBSERVE_LIMIT: usize = 256;
 
+/// A node reached, or why it could not be.
+type Reaching<H> = Result<Reached<H>, Failure>;
+
 /// Reaches every node of `inventory` (at most [`OBSERVE_LIMIT`] at once),
 /// reads its `/info`, chooses the inventory's swarm and reads its node
-/// list.
+/// list. The inventory's managers are asked for their node list and swarm
+/// object along with `/info`, so that far away the node list costs no
+/// round trip of its own after the slowest node's `/info`.
 pub(crate) async fn snapshot<C: Connector>(
     inventory: &Inventory,
     connector: &C,
     events: &Events,
 ) -> Snapshot<C::Host> {
     let parallel = OBSERVE_LIMIT;
-    let reached: Vec<(NodeName, Reached<C::Host>)> = stream::iter(inventory.nodes.iter())
+    let reached: Vec<(NodeName, Reaching<C::Host>)> = stream::iter(inventory.nodes.iter())
         .map(|node| async move {
             events.step(&node.name, Step::Connecting);
-            let result: Reached<C::Host> = connector.connect(node).await;
+            let result = connector.connect(node, node.role.is_manager()).await;
             if let Err(failure) = &result {
                 events.failed(&node.name, failure.to_string());
             }
@@ -108,10 +117,14 @@ pub(crate) async fn snapshot<C: Connector>(
         .await;
     let mut facts = Facts::default();
     let mut hosts = BTreeMap::new();
+    let mut prefetched = BTreeMap::new();
     for (name, result) in reached {
         match result {
-            Ok((host, info)) => {
+            Ok(Reached { host, info, view }) => {
                 facts.nodes.insert(name.clone(), Ok(info));
+                if let Some(view) = view {
+                    prefetched.insert(name.clone(), view);
+                }
                 hosts.insert(name, host);
             }
             Err(failure) => {
@@ -123,18 +136,17 @@ pub(crate) async fn snapshot<C: Connector>(
         facts,
         hosts,
         connections: connector.connections(),
+        prefetched,
     };
     snapshot.read_views(inventory).await;
     snapshot
 }
 
-/// A node's host and `/info`, or why it could not be read.
-type Reached<H> = Result<(H, EngineInfo), Failure>;
-
 impl<H: SwarmHost> Snapshot<H> {
     /// Chooses the inventory's swarm and reads the node list of it and of
     /// every other swarm an inventory manager is in.
     async fn read_views(&mut self, inventory: &Inventory) {
+        let mut prefetched = std::mem::take(&mut self.prefetched);
         self.facts.cluster_id = choose_swarm(inventory, &self.facts);
         let mut ids: BTreeSet<String> = self
             .facts
@@ -148,7 +160,7 @@ impl<H: SwarmHost> Snapshot<H> {
         self.facts.swarm = None;
         if let Some(id) = self.facts.cluster_id.clone() {
             ids.remove(&id);
-            match self.cluster_view(&id, true).await {
+            match self.cluster_view(&id, true, &mut prefetched).await {
                 Ok((view, swarm)) => {
                     self.facts.view = Some(view);
                     self.facts.swarm = swarm;
@@ -157,7 +169,7 @@ impl<H: SwarmHost> Snapshot<H> {
             }
         }
         for id in ids {
-            if let Ok((view, _)) = self.cluster_view(&id, false).await {
+            if let Ok((view, _)) = self.cluster_view(&id, false, &mut prefetched).await {
                 self.facts.others.push(view);
             }
         }
@@ -168,10 +180,13 @@ impl<H: SwarmHost> Snapshot<H> {
     /// said the swarm has no leader.
     /// With `with_swarm`, the swarm object (spec, no tokens) is read from
     /// the same manager at the same time, saving a round trip far away.
+    /// What a manager sent with its `/info` is used instead of asking it
+    /// again.
     async fn cluster_view(
         &self,
         cluster_id: &str,
         with_swarm: bool,
+        prefetched: &mut BTreeMap<NodeName, ViewRead>,
     ) -> Result<(ClusterView, Option<crate::engine::SwarmObject>), bool> {
         let mut no_leader = false;
         for (name, info) in self.facts.nodes.iter() {
@@ -185,17 +200,18 @@ impl<H: SwarmHost> Snapshot<H> {
             let Some(host) = self.hosts.get(name) else {
                 continue;
             };
-            let swarm = async {
-                if !with_swarm {
-                    return None;
-                }
-                host.swarm()
-                    .await
-                    .map_err(|e| tracing::debug!("reading the swarm spec failed: {e}"))
-                    .ok()
-                    .map(|s| s.object())
+            let (nodes, swarm) = match prefetched.remove(name) {
+                Some(read) => (read.nodes, read.swarm),
+                None => tokio::join!(host.nodes(), host.swarm()),
             };
-            let (nodes, swarm) = tokio::join!(host.nodes(), swarm);
+            let swarm = match swarm {
+                Ok(swarm) if with_swarm => Some(swarm.object()),
+                Ok(_) => None,
+                Err(e) => {
+                    tracing::debug!("{name}: reading the swarm spec failed: {e}");
+                    None
+                }
+            };
             match nodes {
                 Ok(nodes) => {
                     let view = ClusterView {
@@ -306,4 +322,63 @@ pub(crate) fn choose_swarm(inventory: &Inventory, facts: &Facts) -> Option<Strin
         .into_iter()
         .max_by_key(|(_, n)| *n)
         .map(|(id, _)| id.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use super::*;
+    use crate::fake::FakeCluster;
+
+    fn name(s: &str) -> NodeName {
+        NodeName::new(s).expect("test node name")
+    }
+
+    #[tokio::test]
+    async fn the_managers_node_lists_come_with_their_info() {
+        let inventory = crate::inventory::test_inventory(3, 2);
+        let cluster = FakeCluster::converged(&inventory);
+        let connector = cluster.connector();
+        let snapshot = snapshot(&inventory, &connector, &Events::discard()).await;
+        // Asked of the three managers only, while they were reached; the
+        // view is one of those answers, not a fourth request.
+        assert_eq!(connector.prefetched.load(Ordering::Relaxed), 3);
+        assert_eq!(cluster.node_lists(), 3);
+        let view = snapshot.facts.view.as_ref().expect("a view");
+        assert_eq!(view.nodes.len(), 5);
+        assert!(
+            snapshot.facts.swarm.is_some(),
+            "the swarm object came along"
+        );
+        assert!(snapshot.prefetched.is_empty(), "nothing is kept for later");
+    }
+
+    #[tokio::test]
+    async fn a_failed_prefetched_list_falls_back_to_the_next_manager() {
+        let inventory = crate::inventory::test_inventory(3, 2);
+        let cluster = FakeCluster::converged(&inventory);
+        let first = inventory.nodes[0].name.clone();
+        cluster.node_list_fails(first.as_str());
+        let connector = cluster.connector();
+        let snapshot = snapshot(&inventory, &connector, &Events::discard()).await;
+        let view = snapshot.facts.view.as_ref().expect("a view");
+        assert_ne!(view.source, first);
+        assert_eq!(
+            cluster.node_lists(),
+            3,
+            "the next manager's prefetch was used"
+        );
+    }
+
+    #[tokio::test]
+    async fn views_read_again_later_are_live() {
+        let inventory = crate::inventory::test_inventory(3, 2);
+        let cluster = FakeCluster::converged(&inventory);
+        let connector = cluster.connector();
+        let mut snapshot = snapshot(&inventory, &connector, &Events::discard()).await;
+        let before = cluster.node_lists();
+        snapshot.refresh(&inventory, &[name("w1")]).await;
+        assert_eq!(cluster.node_lists(), before + 1);
+    }
 }

@@ -359,6 +359,16 @@ fn verbose_logs_say_how_each_node_was_reached_and_every_api_call_and_quiet_says_
             run.stderr
         );
     }
+    // The manager is asked for its node list along with its `/info`.
+    let manager = &lab.nodes[0].hostname;
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.contains(&format!("{manager}: GET /version"))
+                && l.ends_with("GET /nodes and GET /swarm sent alongside")),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("known_hosts: "), "{}", run.stderr);
     assert!(
         !run.stderr.contains('\u{1b}'),
