@@ -36,6 +36,7 @@ use crate::plan::{self, BlockReason, Membership, NodePlan, Plan, PlanOptions, Re
 use crate::prune::{self, PruneOutcome};
 use crate::settings::{SettingChange, SettingsPlan};
 use crate::unlock::{KeyFile, KeyOptions, UnlockResult};
+use shared::Shared;
 
 /// How long a joined or promoted manager may take to become Reachable.
 const REACHABLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -887,6 +888,7 @@ impl<'a, H: SwarmHost> Run<'a, H> {
                 })
                 .collect()
         };
+        let shared = Shared::new(source);
         let mut failed_manager: Option<NodeName> = None;
         for (name, membership, repair) in joins(NodeRole::Manager) {
             if let Some(failed) = &failed_manager {
@@ -896,7 +898,7 @@ impl<'a, H: SwarmHost> Run<'a, H> {
                 );
                 continue;
             }
-            let joined = self.join(source, name, membership, repair).await;
+            let joined = self.join(&shared, name, membership, repair).await;
             if joined.is_err() {
                 failed_manager = Some(name.clone());
             }
@@ -905,9 +907,10 @@ impl<'a, H: SwarmHost> Run<'a, H> {
 
         // Workers join in parallel, bounded.
         let this = &*self;
+        let shared = &shared;
         let joined: Vec<(&NodeName, Joined)> = stream::iter(joins(NodeRole::Worker))
             .map(|(name, membership, repair)| async move {
-                (name, this.join(source, name, membership, repair).await)
+                (name, this.join(shared, name, membership, repair).await)
             })
             .buffer_unordered(self.options.parallel.max(1))
             .collect()
@@ -1035,7 +1038,7 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             }
             if *update == Update::Promote {
                 self.events.step(name, Step::WaitingReachable);
-                if let Err(error) = wait_reachable(source, node_id).await {
+                if let Err(error) = wait_reachable(&Shared::new(source), node_id).await {
                     return NodeResult::Failed { error, done };
                 }
             }
@@ -1047,12 +1050,13 @@ impl<'a, H: SwarmHost> Run<'a, H> {
     /// Joins one node, then labels it; returns its NodeID and what was done.
     async fn join(
         &self,
-        source: &H,
+        shared: &Shared<'_, H>,
         name: &NodeName,
         m: &Membership,
         repair: Option<&Option<String>>,
     ) -> Joined {
         let fail = |error: StepError| Err((error, Vec::new()));
+        let source = shared.source;
         let Some(host) = self.host(name) else {
             return fail(StepError {
                 kind: FailKind::Engine(ErrorKind::Unreachable),
@@ -1068,11 +1072,11 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             actions.push(Action::Repaired);
         }
         self.events.step(name, Step::Joining);
-        let swarm = match source.swarm().await {
+        let swarm = match shared.swarm().await {
             Ok(swarm) => swarm,
             Err(e) => return fail(StepError::engine("reading join tokens: ", &e)),
         };
-        let nodes = match source.nodes().await {
+        let nodes = match shared.nodes().await {
             Ok(nodes) => nodes,
             Err(e) => return fail(StepError::engine("reading the node list: ", &e)),
         };
@@ -1114,14 +1118,14 @@ impl<'a, H: SwarmHost> Run<'a, H> {
         }
         if m.role == NodeRole::Manager {
             self.events.step(name, Step::WaitingReachable);
-            if let Err(error) = wait_reachable(source, &node_id).await {
+            if let Err(error) = wait_reachable(shared, &node_id).await {
                 return Err((error, actions));
             }
         }
         // A join returns before the managers have the node's description:
         // "converged" waits until the node list shows it Ready, by name.
         self.events.step(name, Step::WaitingReady);
-        if let Err(error) = wait_ready(source, &node_id).await {
+        if let Err(error) = wait_ready(shared, &node_id).await {
             return Err((error, actions));
         }
         if !m.labels.is_empty() {
@@ -1396,10 +1400,10 @@ pub(crate) async fn update_node<H: SwarmHost>(
 }
 
 /// Waits until a joined node is listed Ready with its hostname.
-async fn wait_ready<H: SwarmHost>(source: &H, node_id: &str) -> Result<(), StepError> {
+async fn wait_ready<H: SwarmHost>(shared: &Shared<'_, H>, node_id: &str) -> Result<(), StepError> {
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
-        if let Ok(nodes) = source.nodes().await
+        if let Ok(nodes) = shared.nodes().await
             && nodes
                 .iter()
                 .any(|n| n.id == node_id && n.is_ready() && !n.hostname.is_empty())
@@ -1421,10 +1425,13 @@ async fn wait_ready<H: SwarmHost>(source: &H, node_id: &str) -> Result<(), StepE
 }
 
 /// Waits until a manager shows as Reachable (or leader) in the node list.
-async fn wait_reachable<H: SwarmHost>(source: &H, node_id: &str) -> Result<(), StepError> {
+async fn wait_reachable<H: SwarmHost>(
+    shared: &Shared<'_, H>,
+    node_id: &str,
+) -> Result<(), StepError> {
     let deadline = Instant::now() + REACHABLE_TIMEOUT;
     loop {
-        if let Ok(nodes) = source.nodes().await
+        if let Ok(nodes) = shared.nodes().await
             && nodes
                 .iter()
                 .any(|n| n.id == node_id && (n.is_reachable() || n.is_leader()))
@@ -1444,5 +1451,6 @@ async fn wait_reachable<H: SwarmHost>(source: &H, node_id: &str) -> Result<(), S
     }
 }
 
+mod shared;
 #[cfg(test)]
 mod tests;

@@ -90,6 +90,20 @@ async fn a_cold_start_inits_the_leader_then_managers_one_by_one_then_workers() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn parallel_joins_share_the_node_list_instead_of_each_reading_it() {
+    let inv = inventory(3, 40);
+    let cluster = FakeCluster::new(&inv);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    assert_eq!(cluster.joins("w40"), 1);
+    // Each worker needs the manager addresses and then waits until it is
+    // listed Ready: two node lists apiece when read per join (80 and more).
+    // Joins running together share one read per poll interval.
+    let lists = cluster.node_lists();
+    assert!(lists < 40, "{lists} node lists for 40 worker joins");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_converged_cluster_is_unchanged_and_nothing_is_sent() {
     let inv = inventory(3, 3);
     let cluster = FakeCluster::converged(&inv);
