@@ -43,13 +43,20 @@ fn bench_quick_runs_every_3_plus_3_scenario_and_writes_the_table() {
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .collect();
-        assert_eq!(cells.len(), 8, "{row}");
+        assert_eq!(cells.len(), 9, "{row}");
         for cell in &cells[1..] {
             let value: f64 = cell
                 .parse()
                 .unwrap_or_else(|_| panic!("not a number: {cell} in {row}"));
             assert!(value > 0.0, "{row}");
         }
+        // swarmadm's own CPU per node, in ms: measured, and far from the
+        // whole run (which is mostly the engines' and sshd's work).
+        let cpu: f64 = cells[8].parse().expect("CPU per node");
+        assert!(
+            cpu < 1000.0 * cells[1].parse::<f64>().expect("time"),
+            "{row}"
+        );
         if !scenario.starts_with("cold") {
             assert_eq!(
                 cells[6], "1",
