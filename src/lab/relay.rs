@@ -7,9 +7,12 @@
 //! Per connection and direction, a reader stamps each chunk with the time
 //! it may leave (read time + delay) and a writer sends it then: order is
 //! kept and chunks are pipelined, so a chunk read while earlier ones are in
-//! flight is not held up by them. The relay connects to the node `delay`
-//! after it accepted the client, so the node's first bytes arrive one round
-//! trip after the connect, as over a real TCP handshake. It knows nothing
+//! flight is not held up by them. The kernel completes the client's
+//! connect at once, so the relay stands in for the handshake: it connects
+//! to the node three delays after it accepted the client (SYN, SYN-ACK and
+//! ACK, one delay each) and holds the client's first bytes until then. As
+//! over a real network, the node's first bytes (sshd speaks first) reach
+//! the client two round trips after its connect began. It knows nothing
 //! of SSH, and it only ever connects to the targets it was given.
 
 use std::net::SocketAddr;
@@ -21,6 +24,10 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep, sleep_until};
 
 use super::LabError;
+
+/// One-way delays a TCP handshake takes before the server's side of the
+/// connection is established: SYN, SYN-ACK, ACK.
+const HANDSHAKE_DELAYS: u32 = 3;
 
 /// How much one read takes at most; a chunk is forwarded as it was read.
 const CHUNK: usize = 64 * 1024;
@@ -112,11 +119,11 @@ struct Chunk {
 async fn relay(client: TcpStream, target: SocketAddr, delay: Duration) {
     let _ = client.set_nodelay(true);
     let (client_read, client_write) = client.into_split();
-    // The client's first bytes are read (and stamped) while the connect
-    // to the node is still on its way.
+    // The client's first bytes are read (and stamped) while the handshake
+    // is still on its way; none reaches the node before it completes.
     let (up_tx, up_rx) = mpsc::unbounded_channel();
     let up_reader = tokio::spawn(read_chunks(client_read, up_tx, delay));
-    sleep(delay).await;
+    sleep(HANDSHAKE_DELAYS * delay).await;
     let server = match TcpStream::connect(target).await {
         Ok(server) => server,
         Err(e) => {
