@@ -18,7 +18,7 @@ use std::fmt;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use futures_util::stream;
+use futures_util::stream::FuturesUnordered;
 use serde::{Serialize, Serializer};
 use tokio::time::{Instant, sleep};
 
@@ -37,6 +37,7 @@ use crate::prune::{self, PruneOutcome};
 use crate::settings::{SettingChange, SettingsPlan};
 use crate::unlock::{KeyFile, KeyOptions, UnlockResult};
 use shared::Shared;
+use window::JoinWindow;
 
 /// How long a joined or promoted manager may take to become Reachable.
 const REACHABLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -741,6 +742,8 @@ struct Run<'a, H> {
     pruned: Option<Vec<PruneOutcome>>,
     /// The settings update, when the plan had one.
     settings: Option<SettingsOutcome>,
+    /// How many worker joins may run at once (`--parallel` at most).
+    window: JoinWindow,
 }
 
 /// A joined node's NodeID and what was done to it.
@@ -771,6 +774,7 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             node_ids: BTreeMap::new(),
             pruned: None,
             settings: None,
+            window: JoinWindow::new(options.parallel),
         }
     }
 
@@ -905,16 +909,27 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             self.record_join(name, joined);
         }
 
-        // Workers join in parallel, bounded.
+        // Workers join in parallel, as many at once as the join window lets
+        // (see `window`): a new join starts whenever one ends.
         let this = &*self;
         let shared = &shared;
-        let joined: Vec<(&NodeName, Joined)> = stream::iter(joins(NodeRole::Worker))
-            .map(|(name, membership, repair)| async move {
-                (name, this.join(shared, name, membership, repair).await)
-            })
-            .buffer_unordered(self.options.parallel.max(1))
-            .collect()
-            .await;
+        let mut pending = joins(NodeRole::Worker).into_iter();
+        let mut running = FuturesUnordered::new();
+        let mut joined: Vec<(&NodeName, Joined)> = Vec::new();
+        loop {
+            while running.len() < this.window.size() {
+                let Some((name, membership, repair)) = pending.next() else {
+                    break;
+                };
+                running
+                    .push(async move { (name, this.join(shared, name, membership, repair).await) });
+            }
+            match running.next().await {
+                Some(done) => joined.push(done),
+                None => break,
+            }
+        }
+        drop(running);
         for (name, result) in joined {
             self.record_join(name, result);
         }
@@ -1103,7 +1118,8 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             availability: m.availability,
         };
         let repairable = m.role == NodeRole::Worker && repair.is_none();
-        let node_id = match join_and_observe(host, source, &request, repairable).await {
+        let node_id = match join_and_observe(host, source, &request, repairable, &self.window).await
+        {
             Ok((id, repaired)) => {
                 if repaired {
                     actions.push(Action::Repaired);
@@ -1188,12 +1204,16 @@ async fn join_and_observe<H: SwarmHost>(
     source: &H,
     request: &JoinRequest,
     repairable: bool,
+    window: &JoinWindow,
 ) -> Result<(String, bool), StepError> {
     let mut attempt = 0;
     let mut repaired = false;
     loop {
         attempt += 1;
-        let error = match host.join(request).await {
+        let started = Instant::now();
+        let answer = host.join(request).await;
+        window.answered(started.elapsed());
+        let error = match answer {
             Ok(()) => return joined_node_id(host).await.map(|id| (id, repaired)),
             Err(e) => e,
         };
@@ -1454,3 +1474,4 @@ async fn wait_reachable<H: SwarmHost>(
 mod shared;
 #[cfg(test)]
 mod tests;
+mod window;

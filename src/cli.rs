@@ -291,9 +291,10 @@ pub struct NodeArgs {
     /// Seconds for one Docker API request (at least 1).
     #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
-    /// How many nodes `up` changes at once (joins, updates; at least 1).
-    /// Reading the nodes is not bounded by it: every command reaches up to
-    /// 256 nodes at once.
+    /// How many nodes `up` changes at once at most (joins, updates; at
+    /// least 1). Fewer workers join at once while the swarm answers joins
+    /// slowly (10 s or more). Reading the nodes is not bounded by it: every
+    /// command reaches up to 256 nodes at once.
     #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub parallel: u64,
     /// Output format of the result: `table` fits the terminal, `wide` shows every column.

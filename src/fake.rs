@@ -128,6 +128,11 @@ struct State {
     inits: Vec<InitRequest>,
     /// How many node lists were asked for.
     node_lists: usize,
+    /// Managers that take `load × joins in flight` to answer each join.
+    join_load: Option<Duration>,
+    joins_in_flight: usize,
+    /// How many joins were in flight as each join began.
+    join_starts: Vec<usize>,
 }
 
 /// A node-list entry nobody answers for.
@@ -220,6 +225,17 @@ impl FakeCluster {
             opened: AtomicUsize::new(0),
             prefetched: AtomicUsize::new(0),
         }
+    }
+
+    /// Joins take `load` times the number of joins in flight to answer,
+    /// as managers that one more join at once slows down.
+    pub(crate) fn join_load(&self, load: Duration) {
+        self.lock().join_load = Some(load);
+    }
+
+    /// How many joins were in flight as each join began, in order.
+    pub(crate) fn join_starts(&self) -> Vec<usize> {
+        self.lock().join_starts.clone()
     }
 
     /// How many node lists were asked for, from any node.
@@ -761,11 +777,21 @@ impl SwarmHost for FakeHost {
     }
 
     async fn join(&self, request: &JoinRequest) -> Result<(), EngineError> {
-        let fault = {
+        let (fault, load) = {
             let mut state = self.cluster.lock();
             *state.joins.entry(self.name.clone()).or_default() += 1;
-            state.node(&self.name).faults.pop_front()
+            state.joins_in_flight += 1;
+            let in_flight = state.joins_in_flight;
+            state.join_starts.push(in_flight);
+            let load = state
+                .join_load
+                .map(|l| l * u32::try_from(in_flight).unwrap_or(u32::MAX));
+            (state.node(&self.name).faults.pop_front(), load)
         };
+        if let Some(load) = load {
+            tokio::time::sleep(load).await;
+        }
+        self.cluster.lock().joins_in_flight -= 1;
         if fault == Some(Fault::Hang) {
             tokio::time::sleep(TIMEOUT).await;
             return Err(EngineError::timeout("POST /swarm/join", TIMEOUT));

@@ -104,6 +104,44 @@ async fn parallel_joins_share_the_node_list_instead_of_each_reading_it() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn joins_answered_slowly_make_fewer_run_at_once() {
+    let inv = inventory(3, 64);
+    let cluster = FakeCluster::new(&inv);
+    // 16 joins at once take 16 s each to be answered, 8 take 8 s.
+    cluster.join_load(Duration::from_secs(1));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    let starts = cluster.join_starts();
+    assert_eq!(starts.len(), 2 + 64, "every node joined once");
+    assert_eq!(
+        starts.iter().max(),
+        Some(&16),
+        "at first, --parallel: {starts:?}"
+    );
+    // Then the window settles where answers come back within SLOW (10 s):
+    // fewer than 10 joins at once.
+    let late = &starts[starts.len() - 16..];
+    assert!(
+        late.iter().all(|&n| n < 10),
+        "after slow answers, fewer at once: {starts:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn joins_answered_quickly_keep_parallel_at_once() {
+    let inv = inventory(3, 64);
+    let cluster = FakeCluster::new(&inv);
+    cluster.join_load(Duration::from_millis(200));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    let starts = cluster.join_starts();
+    // After the first wave, each join starts as another ends: the window
+    // stays at --parallel.
+    assert_eq!(starts.iter().max(), Some(&16), "{starts:?}");
+    assert!(starts[18..].iter().all(|&n| n >= 14), "{starts:?}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_converged_cluster_is_unchanged_and_nothing_is_sent() {
     let inv = inventory(3, 3);
     let cluster = FakeCluster::converged(&inv);
