@@ -3,7 +3,9 @@
 //!
 //! Order of execution: init (if planned), changes to existing members
 //! (promotions before demotions), managers joining one at a time (each
-//! waited on until Reachable), then workers joining in parallel. Join
+//! waited on until Reachable), then workers joining in parallel, as many at
+//! once as the join window allows (`window`: `--parallel` at most, fewer
+//! while joins are answered slowly), sharing one node list (`shared`). Join
 //! tokens come from a reachable manager of the swarm, preferring the Raft
 //! leader; the address joiners use comes from the cluster
 //! (`ManagerStatus.Addr`). A join that errs is judged by observation, not
