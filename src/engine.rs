@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bollard::Docker;
 use bollard::models::{
     LocalNodeState, NodeSpec, NodeSpecAvailabilityEnum, NodeSpecRoleEnum, NodeState,
 };
+use bollard::{ClientVersion, Docker};
 use http_body_util::BodyExt;
 use hyper::body::Bytes;
 use serde::{Deserialize, Serialize};
@@ -547,6 +547,23 @@ impl Engine {
     /// Builds the client and negotiates the API version over `http`, whose
     /// pooled channels every later request of this engine reuses.
     async fn over(http: HttpClient, timeout: Duration) -> Result<Engine, EngineError> {
+        let docker = Engine::client(&http, timeout, bollard::API_DEFAULT_VERSION)?
+            .negotiate_version()
+            .await
+            .map_err(|e| EngineError::from_bollard("GET /version", e))?;
+        Ok(Engine {
+            docker,
+            http,
+            timeout,
+        })
+    }
+
+    /// The bollard client over `http`, speaking API `version`.
+    fn client(
+        http: &HttpClient,
+        timeout: Duration,
+        version: &ClientVersion,
+    ) -> Result<Docker, EngineError> {
         let transport_client = http.clone();
         let docker = Docker::connect_with_custom_transport(
             move |req: bollard::BollardRequest| {
@@ -560,26 +577,21 @@ impl Engine {
             },
             Some("http://docker.sock"),
             timeout.as_secs().max(1),
-            bollard::API_DEFAULT_VERSION,
+            version,
         )
         .map_err(|e| EngineError::from_bollard("connect", e))?;
-        let docker = docker
-            .negotiate_version()
-            .await
-            .map_err(|e| EngineError::from_bollard("GET /version", e))?;
-        Ok(Engine {
-            docker,
-            http,
-            timeout,
-        })
+        Ok(docker)
     }
 
-    /// Builds the client and reads the node's `/info` at the same time: the
-    /// `/info` request goes out unversioned (the engine answers in its own
-    /// API version, whose `/info` fields we read are the same since 1.24)
-    /// on a second channel while the version is negotiated, which saves a
-    /// round trip per node far away. Both channels stay in the engine's
-    /// pool for the requests that follow.
+    /// Reads the node's `/info` and builds the client from its answer: the
+    /// request goes out unversioned (the engine answers in its own API
+    /// version, whose `/info` fields we read are the same since 1.24), and
+    /// the engine names that version in the answer's `Api-Version` header,
+    /// so no `GET /version` is needed to negotiate (it costs a round trip
+    /// far away, and on 20.10 it runs `runc --version` and `docker-init
+    /// --version` on the node, as `/info` does). An answer without the
+    /// header (a proxy in between, say) falls back to negotiating. The
+    /// channels stay in the engine's pool for the requests that follow.
     ///
     /// With `view` (a node the inventory calls a manager), the node list
     /// and the swarm object are asked for at the same time too, so that
@@ -593,7 +605,7 @@ impl Engine {
         view: bool,
     ) -> Result<(Engine, EngineInfo, Option<ViewRead>), EngineError> {
         let http = tunnel::http_client(Arc::clone(&connection), socket);
-        let info = raw_request(
+        let info = exchange(
             &http,
             timeout,
             "GET /info",
@@ -628,10 +640,25 @@ impl Engine {
                 swarm: swarm.and_then(|bytes| parse_swarm(&bytes)),
             })
         };
-        let (engine, info, view) =
-            tokio::join!(Engine::over(http.clone(), timeout), info, read_view);
-        let engine = engine?;
-        let info: bollard::models::SystemInfo = serde_json::from_slice(&info?)
+        let (info, view) = tokio::join!(info, read_view);
+        let (info, server_version) = info?;
+        let engine = match server_version {
+            Some(server) => Engine {
+                docker: Engine::client(
+                    &http,
+                    timeout,
+                    if server < *bollard::API_DEFAULT_VERSION {
+                        &server
+                    } else {
+                        bollard::API_DEFAULT_VERSION
+                    },
+                )?,
+                http,
+                timeout,
+            },
+            None => Engine::over(http, timeout).await?,
+        };
+        let info: bollard::models::SystemInfo = serde_json::from_slice(&info)
             .map_err(|e| EngineError::unreadable("GET /info", format!("unreadable answer: {e}")))?;
         let info = engine_info(info, engine.api_version());
         Ok((engine, info, view))
@@ -898,6 +925,30 @@ async fn raw_request(
     uri: &str,
     body: Option<Vec<u8>>,
 ) -> Result<Bytes, EngineError> {
+    exchange(http, timeout, call, method, uri, body)
+        .await
+        .map(|(bytes, _)| bytes)
+}
+
+/// The API version an engine names in its answer's `Api-Version` header.
+fn api_version_header(headers: &hyper::HeaderMap) -> Option<ClientVersion> {
+    let value = headers.get("api-version")?.to_str().ok()?;
+    let (major, minor) = value.trim().split_once('.')?;
+    Some(ClientVersion {
+        major_version: major.parse().ok()?,
+        minor_version: minor.parse().ok()?,
+    })
+}
+
+/// [`raw_request`], with the API version the engine named in its answer.
+async fn exchange(
+    http: &HttpClient,
+    timeout: Duration,
+    call: &'static str,
+    method: &str,
+    uri: &str,
+    body: Option<Vec<u8>>,
+) -> Result<(Bytes, Option<ClientVersion>), EngineError> {
     let has_body = body.is_some();
     let mut builder = hyper::Request::builder().method(method).uri(uri);
     if has_body {
@@ -912,6 +963,7 @@ async fn raw_request(
             .await
             .map_err(|e| EngineError::from_hyper(call, e))?;
         let status = response.status();
+        let version = api_version_header(response.headers());
         let bytes = response
             .into_body()
             .collect()
@@ -925,7 +977,7 @@ async fn raw_request(
                 &engine_message(&bytes),
             ));
         }
-        Ok(bytes)
+        Ok((bytes, version))
     };
     tokio::time::timeout(timeout, exchange)
         .await
@@ -1017,6 +1069,19 @@ fn convert_node(node: bollard::models::Node) -> Option<SwarmNode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_api_version_header_is_read_and_junk_ignored() {
+        let mut headers = hyper::HeaderMap::new();
+        assert!(api_version_header(&headers).is_none());
+        headers.insert("Api-Version", "1.45".parse().unwrap());
+        let v = api_version_header(&headers).expect("a version");
+        assert_eq!((v.major_version, v.minor_version), (1, 45));
+        for junk in ["", "1", "one.two", "1.x", "1.45.2"] {
+            headers.insert("Api-Version", junk.parse().unwrap());
+            assert!(api_version_header(&headers).is_none(), "{junk:?}");
+        }
+    }
 
     #[test]
     fn redact_removes_unlock_keys_too() {

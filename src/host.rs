@@ -348,7 +348,7 @@ impl Connector for SshConnector {
         )
         .await?;
         tracing::debug!(
-            "{}: GET /version and GET /info: ok in {} ms (engine {}, API {}){}",
+            "{}: GET /info: ok in {} ms (engine {}, API {}){}",
             node.name,
             start.elapsed().as_millis(),
             info.engine_version,

@@ -179,6 +179,14 @@ fn registered(lab: &Running) -> BTreeMap<String, (String, String, String, u64)> 
 /// like is read from the nodes' own sockets.
 fn swarm_scenario(id: u8, managers: Engine, workers: Engine) {
     let lab = Running::up(id, managers, workers);
+    // swarmadm learns each engine's API version from its `/info` answer
+    // (no `GET /version`): it must speak exactly the engine's own.
+    let status = common::swarmadm()
+        .args(["status", "-o", "json", "-i"])
+        .arg(lab.info.inventory_toml())
+        .output()
+        .expect("run swarmadm status");
+    let status: Value = serde_json::from_slice(&status.stdout).expect("status JSON");
     for node in &lab.info.nodes {
         let engine = if node.role.is_manager() {
             managers
@@ -190,6 +198,16 @@ fn swarm_scenario(id: u8, managers: Engine, workers: Engine) {
         assert!(
             shown.starts_with(engine.version_prefix()),
             "{} runs engine {shown}, not {engine:?}",
+            node.hostname
+        );
+        let spoken = status["nodes"]
+            .as_array()
+            .and_then(|nodes| nodes.iter().find(|n| n["name"] == node.hostname.as_str()))
+            .map(|n| n["api_version"].clone());
+        assert_eq!(
+            spoken.as_ref(),
+            Some(&version["ApiVersion"]),
+            "{}: swarmadm's API version against the engine's",
             node.hostname
         );
     }

@@ -353,8 +353,7 @@ fn verbose_logs_say_how_each_node_was_reached_and_every_api_call_and_quiet_says_
             run.stderr
         );
         assert!(
-            run.stderr
-                .contains(&format!("{name}: GET /version and GET /info: ok in ")),
+            run.stderr.contains(&format!("{name}: GET /info: ok in ")),
             "no timed API call for {name}:\n{}",
             run.stderr
         );
@@ -364,7 +363,7 @@ fn verbose_logs_say_how_each_node_was_reached_and_every_api_call_and_quiet_says_
     assert!(
         run.stderr
             .lines()
-            .any(|l| l.contains(&format!("{manager}: GET /version"))
+            .any(|l| l.contains(&format!("{manager}: GET /info"))
                 && l.ends_with("GET /nodes and GET /swarm sent alongside")),
         "{}",
         run.stderr
