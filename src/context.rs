@@ -170,26 +170,13 @@ pub(crate) fn create(report: &mut ContextReport, name: &str) {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
 
     use super::*;
     use crate::fake::FakeCluster;
-    use crate::inventory::{Role, SwarmSettings};
     use crate::ui::{Layout, render};
 
     fn inventory() -> Inventory {
-        let node =
-            |name: &str, role| crate::inventory::test_node(name, role, &format!("{name}.example"));
-        Inventory {
-            source: PathBuf::from("test.toml"),
-            swarm: SwarmSettings::default(),
-            nodes: vec![
-                node("m1", Role::Leader),
-                node("m2", Role::Manager),
-                node("m3", Role::Manager),
-                node("w1", Role::Worker),
-            ],
-        }
+        crate::inventory::test_inventory(3, 1)
     }
 
     #[tokio::test(start_paused = true)]

@@ -463,13 +463,9 @@ async fn a_hung_engine_is_reported_within_the_request_timeout() {
 
 // Safety under faults.
 
-fn inventory_of(managers: usize, workers: usize) -> Inventory {
-    inventory(managers, workers)
-}
-
 #[tokio::test(start_paused = true)]
 async fn no_second_swarm_when_the_managers_are_unknown_and_the_leader_was_reinstalled() {
-    let inv = inventory_of(3, 0);
+    let inv = inventory(3, 0);
     let cluster = FakeCluster::converged(&inv);
     cluster.unreachable("m2");
     cluster.unreachable("m3");
@@ -511,7 +507,7 @@ async fn no_second_swarm_when_the_managers_are_unknown_and_the_leader_was_reinst
 
 #[tokio::test(start_paused = true)]
 async fn workers_still_in_a_swarm_whose_managers_are_gone_block_a_new_swarm() {
-    let inv = inventory_of(1, 2);
+    let inv = inventory(1, 2);
     let cluster = FakeCluster::converged(&inv);
     cluster.reinstall("m1");
     let outcome = run(&inv, &cluster, options()).await;
@@ -527,7 +523,7 @@ async fn workers_still_in_a_swarm_whose_managers_are_gone_block_a_new_swarm() {
 
 #[tokio::test(start_paused = true)]
 async fn a_locked_manager_is_blocked_with_the_unlock_advice_and_is_no_stray() {
-    let inv = inventory_of(3, 1);
+    let inv = inventory(3, 1);
     let cluster = FakeCluster::converged(&inv);
     cluster.locked("m2");
     let outcome = run(&inv, &cluster, options()).await;
@@ -559,7 +555,7 @@ async fn a_locked_manager_is_blocked_with_the_unlock_advice_and_is_no_stray() {
 
 #[tokio::test(start_paused = true)]
 async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
-    let inv = inventory_of(3, 2);
+    let inv = inventory(3, 2);
     let cluster = FakeCluster::converged(&inv);
     cluster.unreachable("m2");
     cluster.unreachable("m3");
@@ -601,7 +597,7 @@ async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
 
 #[tokio::test(start_paused = true)]
 async fn a_join_that_stops_half_way_is_cleared_and_joined_again_in_the_same_run() {
-    let inv = inventory_of(1, 2);
+    let inv = inventory(1, 2);
     let cluster = FakeCluster::new(&inv);
     cluster.fault("w1", Fault::HalfJoin);
     let outcome = run(&inv, &cluster, options()).await;
@@ -623,8 +619,8 @@ async fn a_join_that_stops_half_way_is_cleared_and_joined_again_in_the_same_run(
 
 #[tokio::test(start_paused = true)]
 async fn a_worker_left_in_state_error_by_an_earlier_run_is_repaired_and_the_dry_run_says_so() {
-    let inv = inventory_of(1, 2);
-    let cluster = FakeCluster::converged(&inventory_of(1, 1));
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inventory(1, 1));
     cluster.add("w2");
     cluster.half_joined("w2");
     let dry = run(
@@ -662,7 +658,7 @@ async fn a_worker_left_in_state_error_by_an_earlier_run_is_repaired_and_the_dry_
 
 #[tokio::test(start_paused = true)]
 async fn a_manager_in_state_error_is_left_to_the_user() {
-    let inv = inventory_of(3, 0);
+    let inv = inventory(3, 0);
     let cluster = FakeCluster::converged(&inv);
     cluster.half_joined("m3");
     let outcome = run(&inv, &cluster, options()).await;
@@ -675,9 +671,9 @@ async fn a_manager_in_state_error_is_left_to_the_user() {
 
 #[tokio::test(start_paused = true)]
 async fn strays_are_reported_by_up_and_the_run_is_not_plain_converged() {
-    let full = inventory_of(1, 2);
+    let full = inventory(1, 2);
     let cluster = FakeCluster::converged(&full);
-    let inv = inventory_of(1, 1);
+    let inv = inventory(1, 1);
     let outcome = run(&inv, &cluster, options()).await;
     assert_eq!(outcome.strays.len(), 1, "{:?}", outcome.strays);
     assert_eq!(outcome.strays[0].hostname, "w2");
@@ -689,7 +685,7 @@ async fn strays_are_reported_by_up_and_the_run_is_not_plain_converged() {
 #[tokio::test(start_paused = true)]
 async fn a_plan_that_leaves_no_fault_tolerance_warns_before_acting() {
     for (managers, warns) in [(1, true), (2, true), (3, false), (5, false)] {
-        let inv = inventory_of(managers, 1);
+        let inv = inventory(managers, 1);
         let cluster = FakeCluster::new(&inv);
         let outcome = run(
             &inv,
@@ -712,8 +708,8 @@ async fn a_plan_that_leaves_no_fault_tolerance_warns_before_acting() {
         );
     }
     // Two of three managers demoted by the inventory in one run.
-    let cluster = FakeCluster::converged(&inventory_of(3, 0));
-    let mut inv = inventory_of(3, 0);
+    let cluster = FakeCluster::converged(&inventory(3, 0));
+    let mut inv = inventory(3, 0);
     inv.nodes[1].role = Role::Worker;
     inv.nodes[2].role = Role::Worker;
     let outcome = run(
@@ -738,8 +734,8 @@ async fn a_plan_that_leaves_no_fault_tolerance_warns_before_acting() {
 
 #[tokio::test(start_paused = true)]
 async fn a_run_lock_held_by_another_run_refuses_until_broken_and_ours_is_released() {
-    let inv = inventory_of(1, 2);
-    let cluster = FakeCluster::converged(&inventory_of(1, 1));
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inventory(1, 1));
     cluster.add("w2");
     cluster.hold_lock(Duration::from_secs(60));
     let outcome = run(&inv, &cluster, options()).await;
@@ -771,8 +767,8 @@ async fn a_run_lock_held_by_another_run_refuses_until_broken_and_ours_is_release
 
 #[tokio::test(start_paused = true)]
 async fn an_expired_run_lock_is_taken_over() {
-    let inv = inventory_of(1, 2);
-    let cluster = FakeCluster::converged(&inventory_of(1, 1));
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inventory(1, 1));
     cluster.add("w2");
     cluster.hold_lock(crate::lock::LOCK_TTL + Duration::from_secs(1));
     let outcome = run(&inv, &cluster, options()).await;
@@ -781,8 +777,8 @@ async fn an_expired_run_lock_is_taken_over() {
 
 #[tokio::test(start_paused = true)]
 async fn two_concurrent_runs_join_each_node_once() {
-    let inv = inventory_of(1, 3);
-    let cluster = FakeCluster::converged(&inventory_of(1, 0));
+    let inv = inventory(1, 3);
+    let cluster = FakeCluster::converged(&inventory(1, 0));
     for w in ["w1", "w2", "w3"] {
         cluster.add(w);
     }

@@ -1,21 +1,10 @@
 //! Rotation against the fake cluster, with tokio's paused time.
 
-use std::path::PathBuf;
-
 use super::*;
 use crate::fake::FakeCluster;
-use crate::inventory::{Role, SwarmSettings, test_node};
 
 fn inventory() -> Inventory {
-    Inventory {
-        source: PathBuf::from("test.toml"),
-        swarm: SwarmSettings::default(),
-        nodes: vec![
-            test_node("m1", Role::Leader, "m1.example"),
-            test_node("m2", Role::Manager, "m2.example"),
-            test_node("w1", Role::Worker, "w1.example"),
-        ],
-    }
+    crate::inventory::test_inventory(2, 1)
 }
 
 fn options() -> RotateOptions {

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::fake::FakeCluster;
-use crate::inventory::{SwarmSettings, test_node};
 
 fn mode(path: &Path) -> u32 {
     fs::metadata(path)
@@ -106,16 +105,7 @@ fn key_errors_and_options_never_show_the_key() {
 }
 
 fn inventory() -> Inventory {
-    Inventory {
-        source: PathBuf::from("test.toml"),
-        swarm: SwarmSettings::default(),
-        nodes: vec![
-            test_node("m1", Role::Leader, "m1.example"),
-            test_node("m2", Role::Manager, "m2.example"),
-            test_node("m3", Role::Manager, "m3.example"),
-            test_node("w1", Role::Worker, "w1.example"),
-        ],
-    }
+    crate::inventory::test_inventory(3, 1)
 }
 
 /// A converged cluster with autolock on; returns its key.
