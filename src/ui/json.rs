@@ -305,35 +305,18 @@ pub(crate) fn verify(report: &VerifyReport) -> String {
     })
 }
 
+/// The schema validator the integration tests use too.
+#[cfg(test)]
+#[allow(unreachable_pub)]
+#[path = "../../tests/common/schema.rs"]
+mod schema;
+
 /// Validates `document` against `schemas/NAME.schema.json`; the error lists
-/// every violation.
+/// every violation, then the document.
 #[cfg(test)]
 pub(crate) fn validate(name: &str, document: &str) -> Result<(), String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    // The files name each other by their `$id`s: load them all under those.
-    let mut wanted = None;
-    for entry in std::fs::read_dir(&dir).map_err(|e| e.to_string())? {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-        let schema: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        let id = schema["$id"].as_str().unwrap_or_default().to_owned();
-        if path.file_name() == Some(std::ffi::OsStr::new(&format!("{name}.schema.json"))) {
-            wanted = Some(id.clone());
-        }
-        compiler
-            .add_resource(&id, schema)
-            .map_err(|e| format!("{id}: {e:#}"))?;
-    }
-    let id = wanted.ok_or_else(|| format!("no schemas/{name}.schema.json"))?;
-    let index = compiler
-        .compile(&id, &mut schemas)
-        .map_err(|e| format!("{id}: {e:#}"))?;
     let value: Value = serde_json::from_str(document).map_err(|e| e.to_string())?;
-    schemas
-        .validate(&value, index)
-        .map_err(|e| format!("{e:#}\n{document}"))
+    schema::validate(name, &value).map_err(|e| format!("{e}\n{document}"))
 }
 
 #[cfg(test)]

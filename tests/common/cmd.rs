@@ -287,30 +287,7 @@ fn schema_of(json: &Value) -> Option<&'static str> {
     }
 }
 
-/// Validates `json` against `schemas/NAME.schema.json`.
-pub fn validate(name: &str, json: &Value) -> Result<(), String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    let mut wanted = None;
-    for entry in std::fs::read_dir(&dir).map_err(|e| e.to_string())? {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-        let schema: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        let id = schema["$id"].as_str().unwrap_or_default().to_owned();
-        if path.file_name().and_then(|n| n.to_str()) == Some(&format!("{name}.schema.json")) {
-            wanted = Some(id.clone());
-        }
-        compiler
-            .add_resource(&id, schema)
-            .map_err(|e| format!("{id}: {e:#}"))?;
-    }
-    let id = wanted.ok_or_else(|| format!("no schemas/{name}.schema.json"))?;
-    let index = compiler
-        .compile(&id, &mut schemas)
-        .map_err(|e| format!("{id}: {e:#}"))?;
-    schemas.validate(json, index).map_err(|e| format!("{e:#}"))
-}
+pub use super::schema::validate;
 
 /// What a finished run printed and how it exited.
 #[derive(Debug)]

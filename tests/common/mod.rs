@@ -39,6 +39,7 @@
 pub mod cmd;
 pub mod docker;
 pub mod ids;
+pub mod schema;
 pub mod wait;
 
 use std::collections::BTreeSet;
