@@ -666,46 +666,14 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
             write_man_pages(&dir)?;
             Ok(EXIT_OK)
         }
-        Command::Status(args) => {
-            crate::ui::init_logging(args.verbosity(), &sink);
-            let inventory = args.load()?;
-            runtime()?.block_on(status(&inventory, &args, &sink))
-        }
-        Command::Up(args) => {
-            crate::ui::init_logging(args.nodes.verbosity(), &sink);
-            let inventory = args.nodes.load()?;
-            runtime()?.block_on(up(&inventory, &args, &sink))
-        }
-        Command::Verify(args) => {
-            crate::ui::init_logging(args.nodes.verbosity(), &sink);
-            let inventory = args.nodes.load()?;
-            runtime()?.block_on(verify(&inventory, &args, &sink))
-        }
-        Command::Down(args) => {
-            crate::ui::init_logging(args.nodes.verbosity(), &sink);
-            let inventory = args.nodes.load()?;
-            runtime()?.block_on(down(&inventory, &args, &sink))
-        }
-        Command::Remove(args) => {
-            crate::ui::init_logging(args.nodes.verbosity(), &sink);
-            let inventory = args.nodes.load()?;
-            runtime()?.block_on(remove(&inventory, &args, &sink))
-        }
-        Command::Context(args) => {
-            crate::ui::init_logging(args.nodes.verbosity(), &sink);
-            let inventory = args.nodes.load()?;
-            runtime()?.block_on(context(&inventory, &args, &sink))
-        }
-        Command::RotateTokens(args) => {
-            crate::ui::init_logging(args.nodes.verbosity(), &sink);
-            let inventory = args.nodes.load()?;
-            runtime()?.block_on(rotate_tokens(&inventory, &args, &sink))
-        }
-        Command::Unlock(args) => {
-            crate::ui::init_logging(args.nodes.verbosity(), &sink);
-            let inventory = args.nodes.load()?;
-            runtime()?.block_on(unlock(&inventory, &args, &sink))
-        }
+        Command::Status(args) => on_nodes(&args, &args, &sink, status),
+        Command::Up(args) => on_nodes(&args.nodes, &args, &sink, up),
+        Command::Verify(args) => on_nodes(&args.nodes, &args, &sink, verify),
+        Command::Down(args) => on_nodes(&args.nodes, &args, &sink, down),
+        Command::Remove(args) => on_nodes(&args.nodes, &args, &sink, remove),
+        Command::Context(args) => on_nodes(&args.nodes, &args, &sink, context),
+        Command::RotateTokens(args) => on_nodes(&args.nodes, &args, &sink, rotate_tokens),
+        Command::Unlock(args) => on_nodes(&args.nodes, &args, &sink, unlock),
     }
 }
 
@@ -763,6 +731,20 @@ fn print_result(
 fn start_reporter(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> Reporter {
     let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
     Reporter::start(Mode::choose(args.verbosity()), &names, sink)
+}
+
+/// What every command that works on an inventory's nodes does first:
+/// logging at the asked verbosity, the inventory loaded, then `command` run
+/// to its exit code.
+fn on_nodes<A>(
+    nodes: &NodeArgs,
+    args: &A,
+    sink: &LogSink,
+    command: impl AsyncFnOnce(&Inventory, &A, &LogSink) -> color_eyre::Result<u8>,
+) -> color_eyre::Result<u8> {
+    crate::ui::init_logging(nodes.verbosity(), sink);
+    let inventory = nodes.load()?;
+    runtime()?.block_on(command(&inventory, args, sink))
 }
 
 async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color_eyre::Result<u8> {
