@@ -264,10 +264,21 @@ fn plan_text(plan: &Plan, layout: Layout) -> String {
         let line = format!("  swarm settings: {}", changes_text(&settings.changes));
         out.push_str(&wrap(&line, width, 4));
     }
-    for w in &plan.warnings {
-        out.push_str(&wrap(&format!("  warning: {w}"), width, 4));
+    out.push_str(&plan_notes(&plan.warnings, plan.refused.as_ref(), width));
+    out
+}
+
+/// The end of a plan: its warnings, then why it is refused, if it is.
+fn plan_notes(
+    warnings: &[impl std::fmt::Display],
+    refused: Option<&impl std::fmt::Display>,
+    width: usize,
+) -> String {
+    let mut out = String::new();
+    for warning in warnings {
+        out.push_str(&wrap(&format!("  warning: {warning}"), width, 4));
     }
-    if let Some(reason) = &plan.refused {
+    if let Some(reason) = refused {
         out.push_str(&wrap(&format!("  REFUSED: {reason}"), width, 4));
     }
     out
@@ -1066,12 +1077,7 @@ pub(crate) fn down_plan(plan: &DownPlan, layout: Layout) -> String {
         let line = format!("  {prefix} {} ({}): {}", step.name, step.role, step.action);
         out.push_str(&wrap(&line, width, 6));
     }
-    for warning in &plan.warnings {
-        out.push_str(&wrap(&format!("  warning: {warning}"), width, 4));
-    }
-    if let Some(reason) = &plan.refused {
-        out.push_str(&wrap(&format!("  REFUSED: {reason}"), width, 4));
-    }
+    out.push_str(&plan_notes(&plan.warnings, plan.refused.as_ref(), width));
     out
 }
 
