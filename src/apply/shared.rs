@@ -51,8 +51,10 @@ impl<'a, H: SwarmHost> Shared<'a, H> {
         Ok(nodes)
     }
 
-    /// The swarm object with the join tokens, read once per run: the run
-    /// lock keeps anyone else's swarmadm from rotating them meanwhile.
+    /// The swarm object with the join tokens, read once per run. Tokens
+    /// rotated meanwhile (by hand, or `rotate-tokens`, which does not take
+    /// the run lock) make the joins still to come fail with "invalid join
+    /// token"; the next `up` reads the new ones.
     pub(super) async fn swarm(&self) -> Result<&SwarmInspect, EngineError> {
         self.swarm.get_or_try_init(|| self.source.swarm()).await
     }
