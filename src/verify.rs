@@ -69,6 +69,17 @@ pub(crate) struct NodeReport {
     pub(crate) checks: Vec<Check>,
 }
 
+impl NodeReport {
+    /// The names of the checks this node fails.
+    pub(crate) fn failing(&self) -> Vec<&'static str> {
+        self.checks
+            .iter()
+            .filter(|c| c.failing())
+            .map(|c| c.name)
+            .collect()
+    }
+}
+
 /// Why the cluster could not be checked at all (exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Unchecked {
@@ -180,12 +191,7 @@ pub(crate) async fn run<C: Connector>(
         let Some((name, _)) = snapshot.hosts.get_key_value(&node.name) else {
             continue;
         };
-        let failing: Vec<&str> = node
-            .checks
-            .iter()
-            .filter(|c| c.failing())
-            .map(|c| c.name)
-            .collect();
+        let failing = node.failing();
         if failing.is_empty() {
             events.done(name, "conforms");
         } else {

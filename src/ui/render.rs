@@ -787,12 +787,7 @@ fn verify_fit_table(report: &VerifyReport, layout: Layout) -> String {
         .into_iter()
         .zip(&report.nodes)
         .map(|(mut row, node)| {
-            let failing: Vec<&str> = node
-                .checks
-                .iter()
-                .filter(|c| c.failing())
-                .map(|c| c.name)
-                .collect();
+            let failing = node.failing();
             let text = if failing.is_empty() {
                 mark(true).to_owned()
             } else {
