@@ -11,12 +11,12 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use common::ids;
+use common::{Lab, ids};
 use serde_json::Value;
-use swarmadm::lab::{self, LabInfo, LabName, Role, UpOptions};
+use swarmadm::lab::Role;
 
 /// Where `bench/fetch-engine` unpacks docker.io 26.1 by default.
 const ENGINE_26: &str = "/var/tmp/swarmadm-engines/docker-26.1";
@@ -58,67 +58,20 @@ impl Engine {
     }
 }
 
-/// A lab brought up with the test's engines, torn down on drop.
-struct Running {
-    name: LabName,
-    dir: PathBuf,
-    info: LabInfo,
-    _lock: common::LabLock,
+/// A 3+3 lab with the test's engines, torn down on drop.
+fn lab_up(id: u8, managers: Engine, workers: Engine) -> Lab {
+    Lab::up_with(common::lock(id), 3, 3, |opts| {
+        opts.manager_engine = managers.dir();
+        opts.worker_engine = workers.dir();
+    })
 }
 
-impl Running {
-    fn up(id: u8, managers: Engine, workers: Engine) -> Self {
-        common::require_root();
-        let (manager_engine, worker_engine) = (managers.dir(), workers.dir());
-        let lock = common::lock(id);
-        let name: LabName = format!("t{id}").parse().expect("valid lab name");
-        let dir = PathBuf::from(common::TEST_DIR).join(format!("t{id}"));
-        lab::down(&name, &dir).unwrap_or_else(|e| panic!("cleaning up lab {name}: {e}"));
-        let opts = UpOptions {
-            dir: dir.clone(),
-            managers: 3,
-            workers: 3,
-            subnet: format!("10.213.{id}.0/24").parse().expect("valid subnet"),
-            ready_timeout: Duration::from_secs(120),
-            manager_engine,
-            worker_engine,
-            ..UpOptions::new(name.clone())
-        };
-        let info = lab::up(&opts).unwrap_or_else(|e| {
-            let _ = lab::down(&name, &dir);
-            panic!("lab up {name}: {e}")
-        });
-        Running {
-            name,
-            dir,
-            info,
-            _lock: lock,
-        }
-    }
-
-    /// `GET path` on a node's own engine, which must answer 200 with JSON.
-    fn engine(&self, socket: &Path, path: &str) -> Value {
-        let (status, body) = common::http_get(socket, path)
-            .unwrap_or_else(|e| panic!("GET {path} on {}: {e}", socket.display()));
-        assert_eq!(status, 200, "GET {path} on {}: {body}", socket.display());
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e})"))
-    }
-
-    fn swarmadm(&self, command: &str) -> std::process::Output {
-        common::swarmadm()
-            .args([command, "-i"])
-            .arg(self.info.inventory_toml())
-            .output()
-            .unwrap_or_else(|e| panic!("run swarmadm {command}: {e}"))
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Err(e) = lab::down(&self.name, &self.dir) {
-            eprintln!("lab down {}: {e}", self.name);
-        }
-    }
+fn swarmadm(lab: &Lab, command: &str) -> std::process::Output {
+    common::swarmadm()
+        .args([command, "-i"])
+        .arg(&lab.inventory_toml)
+        .output()
+        .unwrap_or_else(|e| panic!("run swarmadm {command}: {e}"))
 }
 
 fn assert_success(out: &std::process::Output, what: &str) -> String {
@@ -134,9 +87,8 @@ fn assert_success(out: &std::process::Output, what: &str) -> String {
 
 /// The swarm as the leader's engine lists it: hostname -> (role,
 /// availability, state, version index).
-fn node_list(lab: &Running) -> BTreeMap<String, (String, String, String, u64)> {
-    let leader = lab.info.nodes[0].socket();
-    let nodes = lab.engine(&leader, "/nodes");
+fn node_list(lab: &Lab) -> BTreeMap<String, (String, String, String, u64)> {
+    let nodes = lab.engine_json(&lab.nodes[0].hostname, "/nodes");
     nodes
         .as_array()
         .expect("a node list")
@@ -160,7 +112,7 @@ fn node_list(lab: &Running) -> BTreeMap<String, (String, String, String, u64)> {
 /// entry gets its hostname and state with its first heartbeat, moments
 /// after its join call returned: seen on a loaded machine right after
 /// `up`).
-fn registered(lab: &Running) -> BTreeMap<String, (String, String, String, u64)> {
+fn registered(lab: &Lab) -> BTreeMap<String, (String, String, String, u64)> {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let nodes = node_list(lab);
@@ -178,12 +130,12 @@ fn registered(lab: &Running) -> BTreeMap<String, (String, String, String, u64)> 
 /// `verify` passes, a second `up` changes nothing. What the swarm looks
 /// like is read from the nodes' own sockets.
 fn swarm_scenario(id: u8, managers: Engine, workers: Engine) {
-    let lab = Running::up(id, managers, workers);
+    let lab = lab_up(id, managers, workers);
     // swarmadm learns each engine's API version from its `/info` answer
     // (no `GET /version`): it must speak exactly the engine's own.
     let status = common::swarmadm()
         .args(["status", "-o", "json", "-i"])
-        .arg(lab.info.inventory_toml())
+        .arg(&lab.inventory_toml)
         .output()
         .expect("run swarmadm status");
     let status: Value = serde_json::from_slice(&status.stdout).expect("status JSON");
@@ -193,7 +145,7 @@ fn swarm_scenario(id: u8, managers: Engine, workers: Engine) {
         } else {
             workers
         };
-        let version = lab.engine(&node.socket(), "/version");
+        let version = lab.engine_json(&node.hostname, "/version");
         let shown = version["Version"].as_str().unwrap_or_default();
         assert!(
             shown.starts_with(engine.version_prefix()),
@@ -212,9 +164,9 @@ fn swarm_scenario(id: u8, managers: Engine, workers: Engine) {
         );
     }
 
-    assert_success(&lab.swarmadm("up"), "swarmadm up");
+    assert_success(&swarmadm(&lab, "up"), "swarmadm up");
     // What an operator runs next, at once.
-    let verify = assert_success(&lab.swarmadm("verify"), "swarmadm verify");
+    let verify = assert_success(&swarmadm(&lab, "verify"), "swarmadm verify");
     assert!(verify.contains("PASS"), "{verify}");
 
     let first = registered(&lab);
@@ -233,7 +185,7 @@ fn swarm_scenario(id: u8, managers: Engine, workers: Engine) {
             "{}",
             node.hostname
         );
-        let info = lab.engine(&node.socket(), "/info");
+        let info = lab.engine_json(&node.hostname, "/info");
         assert_eq!(
             info["Swarm"]["LocalNodeState"], "active",
             "{}",
@@ -245,14 +197,14 @@ fn swarm_scenario(id: u8, managers: Engine, workers: Engine) {
         .nodes
         .iter()
         .filter(|n| n.role.is_manager())
-        .map(|n| lab.engine(&n.socket(), "/info")["Swarm"]["Cluster"]["ID"].clone())
+        .map(|n| lab.engine_json(&n.hostname, "/info")["Swarm"]["Cluster"]["ID"].clone())
         .collect();
     assert!(
         clusters.iter().all(|c| c == &clusters[0] && c.is_string()),
         "managers in different clusters: {clusters:?}"
     );
 
-    let again = assert_success(&lab.swarmadm("up"), "swarmadm up (re-run)");
+    let again = assert_success(&swarmadm(&lab, "up"), "swarmadm up (re-run)");
     let unchanged = again.matches("unchanged").count();
     assert!(
         unchanged >= 6,

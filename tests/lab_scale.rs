@@ -7,56 +7,10 @@
 mod common;
 
 use std::fs;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use common::ids;
-use swarmadm::lab::{self, LabInfo, LabName, UpOptions};
-
-/// A lab brought up with options of the test's choosing, torn down on drop.
-struct Running {
-    name: LabName,
-    dir: PathBuf,
-    info: LabInfo,
-    _lock: common::LabLock,
-}
-
-impl Running {
-    fn up(id: u8, managers: usize, workers: usize, adjust: impl FnOnce(&mut UpOptions)) -> Self {
-        common::require_root();
-        let lock = common::lock(id);
-        let name: LabName = format!("t{id}").parse().expect("valid lab name");
-        let dir = PathBuf::from(common::TEST_DIR).join(format!("t{id}"));
-        lab::down(&name, &dir).unwrap_or_else(|e| panic!("cleaning up lab {name}: {e}"));
-        let mut opts = UpOptions {
-            dir: dir.clone(),
-            managers,
-            workers,
-            subnet: format!("10.213.{id}.0/24").parse().expect("valid subnet"),
-            ready_timeout: Duration::from_secs(180),
-            ..UpOptions::new(name.clone())
-        };
-        adjust(&mut opts);
-        let info = lab::up(&opts).unwrap_or_else(|e| {
-            let _ = lab::down(&name, &dir);
-            panic!("lab up {name}: {e}")
-        });
-        Running {
-            name,
-            dir,
-            info,
-            _lock: lock,
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Err(e) = lab::down(&self.name, &self.dir) {
-            eprintln!("lab down {}: {e}", self.name);
-        }
-    }
-}
+use common::{Lab, ids};
+use swarmadm::lab;
 
 fn sysctl(name: &str) -> u64 {
     let path = format!("/proc/sys/net/ipv4/neigh/default/{name}");
@@ -87,7 +41,9 @@ fn assert_all_reached(found: &lab::Reachability, what: &str) {
 
 #[test]
 fn a_3_plus_40_lab_sizes_the_neighbour_table_and_its_swarm_nodes_reach_each_other() {
-    let lab = Running::up(ids::SCALE_3_PLUS_40, 3, 40, |_| {});
+    let lab = Lab::up_with(common::lock(ids::SCALE_3_PLUS_40), 3, 40, |opts| {
+        opts.ready_timeout = Duration::from_secs(180);
+    });
     let nodes = lab.info.nodes.len() as u64;
     assert!(
         sysctl("gc_thresh3") >= 8 * nodes * nodes && sysctl("gc_thresh3") >= 65536,
@@ -257,7 +213,7 @@ fn the_relay_delays_each_direction_by_its_setting_and_pipelines_chunks() {
 #[test]
 fn a_latency_lab_reaches_sshd_through_the_relay_and_down_leaves_no_relay() {
     let delay = Duration::from_millis(25);
-    let lab = Running::up(ids::SCALE_LATENCY, 1, 1, |opts| {
+    let mut lab = Lab::up_with(common::lock(ids::SCALE_LATENCY), 1, 1, |opts| {
         opts.latency = Some(delay);
         opts.relay_program = Some(env!("CARGO_BIN_EXE_swarmadm").into());
     });
@@ -305,20 +261,20 @@ fn a_latency_lab_reaches_sshd_through_the_relay_and_down_leaves_no_relay() {
         "{stdout}"
     );
 
+    let marker = format!("lab relay --for {} ", lab.dir.display());
     let relays = || -> Vec<(u32, String)> {
-        let marker = format!("lab relay --for {} ", lab.dir.display());
         common::all_processes()
             .into_iter()
             .filter(|(_, cmd)| cmd.contains(&marker))
             .collect()
     };
     assert_eq!(relays().len(), 1, "one relay serves the lab");
-    let status = lab::status(&lab.name, &lab.dir).expect("lab status");
+    let status = lab::status(&Lab::name_for(ids::SCALE_LATENCY), &lab.dir).expect("lab status");
     assert_eq!(status.relay_running, Some(true));
     assert!(status.all_up());
-    let report = lab::down(&lab.name, &lab.dir).expect("lab down");
+    let report = lab.down();
     assert!(report.processes > 0);
     assert_eq!(relays(), Vec::new(), "lab down left the relay running");
-    let left = common::leftovers(lab.name.as_str(), &lab.dir);
+    let left = common::leftovers(&lab.name, &lab.dir);
     assert!(left.is_empty(), "lab down left {left:?}");
 }

@@ -150,6 +150,17 @@ impl Lab {
     /// [`Lab::up`] for a test that took the id's [`lock`] itself (to look at
     /// the host before the lab exists).
     pub fn up_locked(lock: LabLock, managers: usize, workers: usize) -> Lab {
+        Self::up_with(lock, managers, workers, |_| {})
+    }
+
+    /// [`Lab::up_locked`] with the lab's options adjusted first: engines,
+    /// latency, a longer wait for large labs.
+    pub fn up_with(
+        lock: LabLock,
+        managers: usize,
+        workers: usize,
+        adjust: impl FnOnce(&mut UpOptions),
+    ) -> Lab {
         require_root();
         let id = lock.id;
         let name = Self::name_for(id);
@@ -157,7 +168,7 @@ impl Lab {
         if let Err(e) = lab::down(&name, &dir) {
             panic!("cleaning up an earlier lab {name}: {e}");
         }
-        let opts = UpOptions {
+        let mut opts = UpOptions {
             dir: dir.clone(),
             managers,
             workers,
@@ -166,6 +177,7 @@ impl Lab {
             ready_timeout: Duration::from_secs(120),
             ..UpOptions::new(name.clone())
         };
+        adjust(&mut opts);
         let info = match lab::up(&opts) {
             Ok(info) => info,
             Err(e) => {
