@@ -248,6 +248,14 @@ impl FakeCluster {
         self.lock().log.clone()
     }
 
+    /// [`FakeCluster::log`] without the run lock's swarm spec updates.
+    pub(crate) fn changes(&self) -> Vec<String> {
+        self.log()
+            .into_iter()
+            .filter(|l| l != "swarm update")
+            .collect()
+    }
+
     /// How many joins `name` was sent.
     pub(crate) fn joins(&self, name: &str) -> usize {
         let name = NodeName::new(name).expect("test node name");

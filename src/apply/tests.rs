@@ -65,11 +65,7 @@ async fn a_cold_start_inits_the_leader_then_managers_one_by_one_then_workers() {
     let outcome = run(&inv, &cluster, options()).await;
     assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
     // The run lock (swarm spec updates) aside.
-    let log: Vec<String> = cluster
-        .log()
-        .into_iter()
-        .filter(|l| l != "swarm update")
-        .collect();
+    let log = cluster.changes();
     assert_eq!(log[0], "init m1", "{log:?}");
     assert_eq!(log[1..3], ["join m2 manager", "join m3 manager"], "{log:?}");
     let mut workers = log[3..].to_vec();

@@ -35,15 +35,6 @@ async fn down(inv: &Inventory, cluster: &FakeCluster, dry_run: bool) -> DownOutc
     .await
 }
 
-/// The log without the run lock's swarm updates.
-fn changes(cluster: &FakeCluster) -> Vec<String> {
-    cluster
-        .log()
-        .into_iter()
-        .filter(|l| l != "swarm update")
-        .collect()
-}
-
 fn result<'a>(outcome: &'a DownOutcome, name: &str) -> &'a DownResult {
     &outcome
         .nodes
@@ -61,7 +52,7 @@ async fn workers_leave_first_then_managers_one_by_one_then_the_leader() {
     cluster.elect("m2");
     let outcome = down(&inv, &cluster, false).await;
     assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:#?}");
-    let log = changes(&cluster);
+    let log = cluster.changes();
     let mut workers = log[..3].to_vec();
     workers.sort();
     assert_eq!(

@@ -47,14 +47,6 @@ async fn up_prune(inv: &Inventory, cluster: &FakeCluster, dry_run: bool) -> UpOu
     .await
 }
 
-fn changes(cluster: &FakeCluster) -> Vec<String> {
-    cluster
-        .log()
-        .into_iter()
-        .filter(|l| l != "swarm update")
-        .collect()
-}
-
 fn pruned<'a>(outcome: &'a UpOutcome, name: &str) -> &'a PruneOutcome {
     outcome
         .pruned
@@ -73,7 +65,7 @@ async fn prune_drains_waits_for_tasks_demotes_then_removes_one_at_a_time() {
     let outcome = up_prune(&inv, &cluster, false).await;
     assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:#?}");
     assert_eq!(
-        changes(&cluster),
+        cluster.changes(),
         [
             // Workers first.
             "availability w4 drain",
@@ -180,7 +172,7 @@ async fn pruning_a_manager_down_to_two_warns_and_losing_quorum_is_refused() {
     );
     assert!(matches!(m3.result, DownResult::Blocked(_)));
     assert!(cluster.listed("m3"));
-    assert!(!changes(&cluster).iter().any(|l| l.contains("m3")));
+    assert!(!cluster.changes().iter().any(|l| l.contains("m3")));
     assert_eq!(outcome.exit_code(), exit_codes::FAILED);
 }
 
@@ -217,7 +209,7 @@ async fn remove_makes_an_inventory_node_leave_before_its_entry_goes() {
     .await;
     assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:#?}");
     assert_eq!(
-        changes(&cluster),
+        cluster.changes(),
         [
             "availability w2 drain",
             "leave w2 force=false",
