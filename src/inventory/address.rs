@@ -7,8 +7,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// The rule for host names, said in errors.
-pub(crate) const HOST_NAME_RULE: &str = "host name rules: labels of letters, digits, `-` and `_` separated by dots, each 1 to 63 characters and not starting or ending with `-`, 253 characters in all";
+pub(crate) use crate::model::names::{check_host_name, describe_char};
 
 /// The forms of an advertise address, said in errors.
 pub(crate) const ADVERTISE_FORMS: &str = "an advertise address: an IP address or an interface name such as eth1, with an optional port (192.0.2.1, 192.0.2.1:2377, [2001:db8::1]:2377, eth1:2377)";
@@ -23,47 +22,6 @@ pub(crate) const SSH_ADDRESS_FORMS: &str =
 
 /// The longest interface name Linux accepts (`IFNAMSIZ` - 1).
 const MAX_INTERFACE_NAME: usize = 15;
-
-/// A host name by DNS rules (RFC 1123, plus `_`, which inventories use).
-/// `what` names the value in the message ("node name", "host name").
-pub(crate) fn check_host_name(name: &str, what: &str) -> Result<(), String> {
-    let bad = |why: String| format!("`{name}` is not a valid {what}: {why} ({HOST_NAME_RULE})");
-    if name.len() > 253 {
-        return Err(bad(format!("it has {} characters", name.len())));
-    }
-    for label in name.split('.') {
-        if label.is_empty() {
-            return Err(bad("it has an empty label".into()));
-        }
-        if label.len() > 63 {
-            return Err(bad(format!(
-                "label `{label}` has {} characters",
-                label.len()
-            )));
-        }
-        if let Some(c) = label
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
-        {
-            return Err(bad(format!("it contains {}", describe_char(c))));
-        }
-        if label.starts_with('-') || label.ends_with('-') {
-            return Err(bad(format!("label `{label}` starts or ends with `-`")));
-        }
-    }
-    Ok(())
-}
-
-/// `c` as a message shows it: printable ones quoted, others as escapes.
-fn describe_char(c: char) -> String {
-    if c.is_whitespace() {
-        "whitespace".into()
-    } else if c.is_control() {
-        format!("the control character {}", c.escape_default())
-    } else {
-        format!("`{c}`")
-    }
-}
 
 /// Digits and dots only, with a dot: meant as an IPv4 address, never a
 /// host name.
@@ -234,6 +192,7 @@ fn in_form(result: Result<(), String>, value: &str, forms: &str) -> Result<(), S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::names::HOST_NAME_RULE;
 
     #[test]
     fn host_names_follow_dns_rules() {

@@ -5,127 +5,17 @@
 //! files and the checks themselves live in the other inventory modules.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::address::check_host_name;
+pub use crate::model::names::{Availability, NodeName, Role};
 
 /// Default path of the Docker Engine socket on a node.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 /// Default swarm listen address (all interfaces, the manager port).
 pub const DEFAULT_LISTEN_ADDR: &str = "0.0.0.0:2377";
-
-/// A node's name as the inventory gives it: a hostname-like label.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct NodeName(String);
-
-impl NodeName {
-    /// A host name by DNS rules (labels of letters, digits, `-` and `_`,
-    /// each 1 to 63 characters and not starting or ending with `-`, at most
-    /// 253 characters in all): Docker names a node after its host name.
-    pub fn new(name: &str) -> Result<Self, String> {
-        if name.is_empty() {
-            return Err("a node name cannot be empty".into());
-        }
-        check_host_name(name, "node name")?;
-        Ok(Self(name.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for NodeName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// The role the inventory gives a node. The leader is a manager that
-/// initialises the swarm when no node is in one yet.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Leader,
-    Manager,
-    Worker,
-}
-
-impl Role {
-    pub fn is_manager(self) -> bool {
-        matches!(self, Role::Leader | Role::Manager)
-    }
-
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s {
-            "leader" => Ok(Role::Leader),
-            "manager" => Ok(Role::Manager),
-            "worker" => Ok(Role::Worker),
-            other => Err(format!(
-                "unknown role `{other}`, expected one of: leader, manager, worker"
-            )),
-        }
-    }
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Leader => "leader",
-            Role::Manager => "manager",
-            Role::Worker => "worker",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A node's scheduling availability, as the engine names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Availability {
-    Active,
-    Pause,
-    Drain,
-}
-
-impl Availability {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s {
-            "active" => Ok(Availability::Active),
-            "pause" => Ok(Availability::Pause),
-            "drain" => Ok(Availability::Drain),
-            other => Err(format!(
-                "unknown availability `{other}`, expected one of: active, pause, drain"
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Availability::Active => "active",
-            Availability::Pause => "pause",
-            Availability::Drain => "drain",
-        }
-    }
-}
-
-impl fmt::Display for Availability {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// How host keys are checked. `Off` is only ever chosen by an explicit
 /// command-line flag, never by a file.

@@ -198,7 +198,7 @@ pub(crate) fn check_snapshot_interval(value: i64) -> Result<u64, String> {
 /// A swarm label: a label key and value as for nodes, and not the label
 /// swarmadm's run lock lives in.
 pub(crate) fn check_swarm_label(key: &str, value: &str) -> Result<(), String> {
-    if key == crate::lock::LOCK_LABEL {
+    if key == crate::model::lock::LOCK_LABEL {
         return Err(format!(
             "`{key}` is swarmadm's own run lock: it cannot be set in the inventory"
         ));

@@ -13,14 +13,14 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::apply::{NodeResult, UpOutcome};
-use crate::cluster::Stray;
-use crate::engine::{LocalState, NodeRole};
-use crate::error::{Failure, Stage};
-use crate::exit_codes;
+use crate::check::status::StatusReport;
+use crate::check::verify::{Check, VerifyReport};
+use crate::exec::up::{NodeResult, UpOutcome};
 use crate::inventory::{Availability, Role};
-use crate::status::StatusReport;
-use crate::verify::{Check, VerifyReport};
+use crate::model::exit_codes;
+use crate::model::failure::{Failure, Stage};
+use crate::model::swarm::{LocalState, NodeRole};
+use crate::observe::cluster::Stray;
 
 /// The version of the schema; bumped on any incompatible change.
 pub(crate) const SCHEMA: u32 = 1;
@@ -113,7 +113,7 @@ struct StatusNode<'a> {
     leader: bool,
     availability: Option<Availability>,
     /// ready, down, disconnected or unknown, from the node list.
-    node_state: Option<crate::engine::NodeStatus>,
+    node_state: Option<crate::model::swarm::NodeStatus>,
     /// leader, reachable, unreachable or unknown for a manager; null for a
     /// worker.
     manager_status: Option<String>,
@@ -179,7 +179,7 @@ struct UpNode<'a> {
     result: &'static str,
     /// What was done: initialised, joined, promoted, demoted, drained,
     /// activated, paused, labelled, repaired.
-    actions: &'a [crate::apply::Action],
+    actions: &'a [crate::exec::step::Action],
 }
 
 #[derive(Serialize)]
@@ -189,11 +189,11 @@ struct UpExtra<'a> {
     strays: &'a [Stray],
     /// `up --prune`: each node taken out of the swarm (absent without).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pruned: &'a [crate::prune::PruneOutcome],
+    pruned: &'a [crate::exec::prune::PruneOutcome],
     /// The swarm settings update, when the plan had one.
-    settings: Option<&'a crate::apply::SettingsOutcome>,
+    settings: Option<&'a crate::exec::up::SettingsOutcome>,
     /// The unlock key file, when the inventory asks for autolock.
-    unlock_key_file: Option<&'a crate::apply::KeyFileOutcome>,
+    unlock_key_file: Option<&'a crate::exec::up::KeyFileOutcome>,
     ssh_connections: usize,
 }
 
@@ -324,12 +324,12 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::apply::{UpOptions, up as run_up};
-    use crate::engine::ErrorKind;
-    use crate::events::Events;
-    use crate::fake::{FakeCluster, Fault};
+    use crate::exec::up::{UpOptions, up as run_up};
     use crate::inventory::{Inventory, SwarmSettings};
+    use crate::observe::events::Events;
     use crate::plan::PlanOptions;
+    use crate::remote::engine::ErrorKind;
+    use crate::remote::fake::{FakeCluster, Fault};
 
     fn inventory(workers: usize) -> Inventory {
         let mut nodes = vec![crate::inventory::test_node("m1", Role::Leader, "m1.lab")];
@@ -350,7 +350,7 @@ mod tests {
             dry_run,
             plan: PlanOptions::default(),
             break_lock: false,
-            keys: crate::unlock::KeyOptions::default(),
+            keys: crate::exec::unlock::KeyOptions::default(),
             prune: false,
         }
     }
@@ -406,21 +406,25 @@ mod tests {
     async fn verify_and_status_documents_match_the_schema() {
         let inv = inventory(2);
         let cluster = FakeCluster::converged(&inv);
-        let report = crate::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
+        let report =
+            crate::check::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
         let json = valid("verify", &verify(&report));
         assert_eq!(json["result"], "ok");
         cluster.unreachable("w2");
-        let report = crate::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
+        let report =
+            crate::check::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
         let json = valid("verify", &verify(&report));
         assert_eq!(json["result"], "failed");
         assert_eq!(json["nodes"][2]["error"]["stage"], "tcp");
         cluster.unreachable("m1");
-        let report = crate::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
+        let report =
+            crate::check::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
         let json = valid("verify", &verify(&report));
         assert_eq!(json["result"], "error");
         assert_eq!(json["error"]["kind"], "no_manager");
 
-        let report = crate::status::run(&inv, &cluster.connector(), &Events::discard()).await;
+        let report =
+            crate::check::status::run(&inv, &cluster.connector(), &Events::discard()).await;
         let json = valid("status", &status(&report));
         assert_eq!(json["result"], "failed");
         assert_eq!(json["nodes"][1]["role"], "worker");

@@ -1,5 +1,5 @@
 //! What the user sees: per-node progress (indicatif bars on a terminal,
-//! plain lines otherwise or with `--verbose`) drawn from [`crate::events`],
+//! plain lines otherwise or with `--verbose`) drawn from [`crate::observe::events`],
 //! log lines and warnings ([`log`]), the results of each command as tables
 //! and text ([`render`]) and how they reach stdout ([`print`]).
 //! indicatif and comfy-table appear only in this module.
@@ -20,8 +20,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::events::{Event, Events};
 use crate::inventory::NodeName;
+use crate::observe::events::{Event, Events};
 
 pub(crate) mod escape;
 pub(crate) mod json;
@@ -134,6 +134,11 @@ impl Reporter {
         }
     }
 
+    /// Shows what `plan` changes above the progress, before it is done.
+    pub(crate) fn show_plan(&self, plan: &crate::plan::Plan) {
+        self.events.notice(render::plan_changes(plan));
+    }
+
     pub(crate) fn events(&self) -> Events {
         self.events.clone()
     }
@@ -155,7 +160,7 @@ async fn draw_lines(mut rx: mpsc::UnboundedReceiver<Event>) {
             Event::Done { node, summary } => format!("{node}: done: {summary}"),
             Event::Failed { node, error } => format!("{node}: FAILED: {error}"),
             Event::Warn(text) => format!("warning: {text}"),
-            Event::Plan(plan) => render::plan_changes(&plan).join("\n"),
+            Event::Notice(lines) => lines.join("\n"),
         };
         // A closed stderr must not end the run: the result still matters.
         let _ = writeln!(std::io::stderr().lock(), "{}", escape::terminal(&line));
@@ -208,8 +213,8 @@ async fn draw_bars(
             Event::Warn(text) => {
                 let _ = multi.println(format!("warning: {}", escape::terminal(&text)));
             }
-            Event::Plan(plan) => {
-                for line in render::plan_changes(&plan) {
+            Event::Notice(lines) => {
+                for line in lines {
                     let _ = multi.println(escape::terminal(&line));
                 }
             }

@@ -9,17 +9,19 @@
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::apply::{KeyFileOutcome, NodeResult, SettingsOutcome, UpOutcome};
-use crate::cluster::StrayKind;
-use crate::context::ContextReport;
-use crate::down::{DownAction, DownOutcome, DownPlan, DownResult};
+use crate::check::context::ContextReport;
+use crate::check::status::StatusReport;
+use crate::check::verify::{Scope, Severity, VerifyReport};
+use crate::exec::down::{DownOutcome, DownResult};
+use crate::exec::prune::{PruneOutcome, RemoveOutcome};
+use crate::exec::rotate::RotateReport;
+use crate::exec::unlock::UnlockReport;
+use crate::exec::up::{KeyFileOutcome, NodeResult, SettingsOutcome, UpOutcome};
+use crate::observe::cluster::StrayKind;
+use crate::plan::down::{DownAction, DownPlan};
+use crate::plan::prune::{PruneOp, PruneReason, PruneStep};
+use crate::plan::settings::SettingChange;
 use crate::plan::{NodePlan, Plan, Update};
-use crate::prune::{PruneOp, PruneOutcome, PruneReason, PruneStep, RemoveOutcome};
-use crate::rotate::RotateReport;
-use crate::settings::SettingChange;
-use crate::status::StatusReport;
-use crate::unlock::UnlockReport;
-use crate::verify::{Scope, Severity, VerifyReport};
 
 /// How results are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -613,7 +615,7 @@ fn pruned_notes(pruned: &[PruneOutcome], width: usize) -> String {
         .iter()
         .filter(|p| {
             matches!(p.result, DownResult::Done(_))
-                && p.step.state == crate::engine::NodeStatus::Ready
+                && p.step.state == crate::model::swarm::NodeStatus::Ready
                 && !p.step.ops.contains(&PruneOp::Leave)
         })
         .map(|p| p.step.name())
@@ -1306,7 +1308,10 @@ fn status_summary(report: &StatusReport) -> String {
             !n.reachable
                 || matches!(
                     n.state,
-                    Some(crate::engine::LocalState::Locked | crate::engine::LocalState::Error)
+                    Some(
+                        crate::model::swarm::LocalState::Locked
+                            | crate::model::swarm::LocalState::Error
+                    )
                 )
         })
         .map(|n| n.name.as_str())

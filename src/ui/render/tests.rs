@@ -4,18 +4,19 @@
 //! a passing and a failing `verify`, and `status` with an unreachable node,
 //! each fitted to 80 and to 200 columns and wide (`-o wide`). Every fitted
 //! output is also checked to have no line wider than its width. The inputs
-//! come from the in-memory cluster of `crate::fake`, so they are the
+//! come from the in-memory cluster of `crate::remote::fake`, so they are the
 //! results the commands really produce. Review changes with
 //! `cargo insta review` (or `INSTA_UPDATE=always`).
 
 use std::path::PathBuf;
 
-use crate::apply::{UpOptions, up};
-use crate::down::DownOutcome;
-use crate::engine::{ErrorKind, NodeRole};
-use crate::events::Events;
-use crate::fake::{FakeCluster, Fault};
+use crate::exec::down::DownOutcome;
+use crate::exec::up::{UpOptions, up};
 use crate::inventory::{Availability, Inventory, Role, SwarmSettings};
+use crate::model::swarm::NodeRole;
+use crate::observe::events::Events;
+use crate::remote::engine::ErrorKind;
+use crate::remote::fake::{FakeCluster, Fault};
 use crate::ui::Layout;
 
 /// The three layouts every output is snapshot in.
@@ -68,7 +69,7 @@ fn options(dry_run: bool) -> UpOptions {
         plan: crate::plan::PlanOptions::default(),
         break_lock: false,
         prune: false,
-        keys: crate::unlock::KeyOptions::default(),
+        keys: crate::exec::unlock::KeyOptions::default(),
     }
 }
 
@@ -76,7 +77,7 @@ async fn up_outcome(
     inv: &Inventory,
     cluster: &FakeCluster,
     dry_run: bool,
-) -> crate::apply::UpOutcome {
+) -> crate::exec::up::UpOutcome {
     up(
         inv,
         &cluster.connector(),
@@ -87,7 +88,7 @@ async fn up_outcome(
 }
 
 #[track_caller]
-fn assert_up(name: &str, outcome: &crate::apply::UpOutcome) {
+fn assert_up(name: &str, outcome: &crate::exec::up::UpOutcome) {
     assert_layouts(name, |layout| super::up(outcome, layout));
 }
 
@@ -158,8 +159,11 @@ async fn up_with_drift_an_unreachable_and_a_failed_node() {
     assert_up("up_with_drift_an_unreachable_and_a_failed_node", &outcome);
 }
 
-async fn verify_report(inv: &Inventory, cluster: &FakeCluster) -> crate::verify::VerifyReport {
-    crate::verify::run(inv, &cluster.connector(), &Events::discard()).await
+async fn verify_report(
+    inv: &Inventory,
+    cluster: &FakeCluster,
+) -> crate::check::verify::VerifyReport {
+    crate::check::verify::run(inv, &cluster.connector(), &Events::discard()).await
 }
 
 #[tokio::test(start_paused = true)]
@@ -189,7 +193,7 @@ async fn status_with_an_unreachable_node() {
     let inv = inventory();
     let cluster = FakeCluster::converged(&inv);
     cluster.unreachable("worker-02");
-    let report = crate::status::run(&inv, &cluster.connector(), &Events::discard()).await;
+    let report = crate::check::status::run(&inv, &cluster.connector(), &Events::discard()).await;
     let fitted = super::status(&report, Layout::Fit(80));
     assert!(!fitted.contains("CLUSTER ID"), "{fitted}");
     assert!(super::status(&report, Layout::Wide).contains("CLUSTER ID"));
@@ -209,7 +213,7 @@ fn swarm_with_strays() -> (Inventory, FakeCluster) {
     (inv, FakeCluster::converged(&bigger))
 }
 
-async fn up_prune_outcome(dry_run: bool) -> crate::apply::UpOutcome {
+async fn up_prune_outcome(dry_run: bool) -> crate::exec::up::UpOutcome {
     let (inv, cluster) = swarm_with_strays();
     let options = UpOptions {
         prune: true,
@@ -232,17 +236,17 @@ async fn up_prune() {
 
 async fn down_outcome(inv: &Inventory, cluster: &FakeCluster, dry_run: bool) -> DownOutcome {
     let connector = cluster.connector();
-    let (snapshot, plan) = crate::down::observe(inv, &connector, &Events::discard()).await;
-    let options = crate::down::DownOptions {
+    let (snapshot, plan) = crate::exec::down::observe(inv, &connector, &Events::discard()).await;
+    let options = crate::exec::down::DownOptions {
         parallel: 4,
         dry_run,
         break_lock: false,
     };
-    crate::down::execute(
+    crate::exec::down::execute(
         &snapshot,
         plan,
         options,
-        crate::host::Connector::connections(&connector),
+        crate::remote::host::Connector::connections(&connector),
         &Events::discard(),
     )
     .await
@@ -271,11 +275,11 @@ async fn down_refused_with_a_manager_unreachable() {
 async fn remove_an_inventory_node() {
     let inv = inventory();
     let cluster = FakeCluster::converged(&inv);
-    let outcome = crate::prune::remove(
+    let outcome = crate::exec::prune::remove(
         &inv,
         &cluster.connector(),
         &["worker-02".to_owned(), "manager-03".to_owned()],
-        crate::prune::RemoveOptions {
+        crate::exec::prune::RemoveOptions {
             dry_run: false,
             break_lock: false,
         },
@@ -290,6 +294,6 @@ async fn context_of_the_leader() {
     let inv = inventory();
     let cluster = FakeCluster::converged(&inv);
     cluster.elect("manager-02");
-    let report = crate::context::run(&inv, &cluster.connector(), &Events::discard()).await;
+    let report = crate::check::context::run(&inv, &cluster.connector(), &Events::discard()).await;
     assert_layouts("context", |layout| super::context(&report, layout));
 }

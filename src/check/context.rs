@@ -1,0 +1,234 @@
+//! `swarmadm context`: the hand-off to the docker CLI. It finds the current
+//! Raft leader in the live cluster (one snapshot, the leader's NodeID from
+//! a manager's node list, not the inventory's `leader` role), maps it to
+//! its inventory node, and gives `DOCKER_HOST=ssh://user@host[:port]` for
+//! it, or creates a docker context with it through the docker CLI.
+//!
+//! The docker CLI's `ssh://` transport runs `docker system dial-stdio` on
+//! the node over the user's `ssh`: unlike swarmadm, it needs the docker CLI
+//! installed on the node, the node's host key in the user's known_hosts,
+//! and a user that may open the Docker socket. The report says so.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use serde::Serialize;
+
+use crate::inventory::{Inventory, NodeName};
+use crate::model::exit_codes;
+use crate::observe;
+use crate::observe::cluster;
+use crate::observe::events::Events;
+use crate::remote::host::Connector;
+
+/// What the docker CLI's ssh:// transport needs on the node.
+pub(crate) const SSH_NEEDS: &str = "the docker CLI's ssh:// runs `docker system dial-stdio` on the \
+    node through your ssh: the node needs the docker CLI (not only the engine), its host key in \
+    your known_hosts, and the ssh user must be root or in the docker group";
+
+/// The result of `context`; `--output json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ContextReport {
+    pub(crate) cluster_id: Option<String>,
+    /// The inventory node that is the Raft leader now.
+    pub(crate) leader: Option<NodeName>,
+    pub(crate) leader_node_id: Option<String>,
+    /// `ssh://user@host[:port]`.
+    pub(crate) docker_host: Option<String>,
+    /// The node is reached through ProxyJump: the docker CLI's ssh needs
+    /// the same jump in the user's ssh config.
+    pub(crate) proxy_jump: bool,
+    /// The docker context created (`--create NAME`).
+    pub(crate) context: Option<String>,
+    pub(crate) note: &'static str,
+    /// Why there is no DOCKER_HOST, or the context could not be created.
+    pub(crate) error: Option<String>,
+    pub(crate) ssh_connections: usize,
+}
+
+impl ContextReport {
+    /// 0: printed (and created); 1: the context could not be created;
+    /// 2: no leader could be found in the inventory.
+    pub(crate) fn exit_code(&self) -> u8 {
+        match (&self.docker_host, &self.error) {
+            (None, _) => exit_codes::UNUSABLE,
+            (Some(_), Some(_)) => exit_codes::FAILED,
+            (Some(_), None) => exit_codes::OK,
+        }
+    }
+}
+
+/// Finds the leader and its DOCKER_HOST.
+pub(crate) async fn run<C: Connector>(
+    inventory: &Inventory,
+    connector: &C,
+    events: &Events,
+) -> ContextReport {
+    let snapshot = observe::snapshot(inventory, connector, events).await;
+    for name in snapshot.hosts.keys() {
+        events.done(name, "read");
+    }
+    let facts = &snapshot.facts;
+    let mut report = ContextReport {
+        cluster_id: facts.cluster_id.clone(),
+        leader: None,
+        leader_node_id: None,
+        docker_host: None,
+        proxy_jump: false,
+        context: None,
+        note: SSH_NEEDS,
+        error: None,
+        ssh_connections: connector.connections(),
+    };
+    let Some(view) = &facts.view else {
+        report.error = Some(match cluster::quorum_loss(inventory, facts) {
+            Some(loss) => loss.to_string(),
+            None => "no manager of the inventory's swarm answered with a node list".into(),
+        });
+        return report;
+    };
+    let Some(leader) = view.leader() else {
+        report.error = Some("the swarm has no leader".into());
+        return report;
+    };
+    report.leader_node_id = Some(leader.id.clone());
+    let claimed = cluster::claim(inventory, facts, view, &BTreeMap::new());
+    let Some(node) = claimed
+        .iter()
+        .find(|(_, id)| **id == leader.id)
+        .and_then(|(name, _)| inventory.node(name.as_str()))
+    else {
+        report.error = Some(format!(
+            "the leader {} ({}) is not in the inventory",
+            leader.hostname, leader.id
+        ));
+        return report;
+    };
+    report.leader = Some(node.name.clone());
+    report.docker_host = Some(docker_host(
+        &node.ssh.hop.user,
+        &node.ssh.hop.host,
+        node.ssh.hop.port,
+    ));
+    report.proxy_jump = !node.ssh.jumps.is_empty();
+    report
+}
+
+/// `ssh://user@host`, with `:port` unless 22 and brackets around IPv6.
+pub(crate) fn docker_host(user: &str, host: &str, port: u16) -> String {
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    };
+    let port = if port == 22 {
+        String::new()
+    } else {
+        format!(":{port}")
+    };
+    format!("ssh://{user}@{host}{port}")
+}
+
+/// Creates docker context `name` for the report's DOCKER_HOST through the
+/// docker CLI; records the context or the error in the report.
+pub(crate) fn create(report: &mut ContextReport, name: &str) {
+    let Some(host) = report.docker_host.clone() else {
+        return;
+    };
+    let description = format!(
+        "swarmadm: Raft leader {} of swarm {}",
+        report
+            .leader
+            .as_ref()
+            .map(NodeName::as_str)
+            .unwrap_or_default(),
+        report.cluster_id.as_deref().unwrap_or("?")
+    );
+    let output = Command::new("docker")
+        .args(["context", "create", name, "--description", &description])
+        .arg("--docker")
+        .arg(format!("host={host}"))
+        .output();
+    match output {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            report.error = Some(
+                "the docker CLI is not installed here (`docker` is not on PATH): use the \
+                 DOCKER_HOST above instead"
+                    .into(),
+            );
+        }
+        Err(e) => report.error = Some(format!("cannot run `docker context create`: {e}")),
+        Ok(out) if !out.status.success() => {
+            report.error = Some(format!(
+                "`docker context create {name}` failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(_) => report.context = Some(name.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+    use crate::remote::fake::FakeCluster;
+    use crate::ui::{Layout, render};
+
+    fn inventory() -> Inventory {
+        crate::inventory::test_inventory(3, 1)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_live_leader_is_named_not_the_inventory_leader() {
+        let inv = inventory();
+        let cluster = FakeCluster::converged(&inv);
+        cluster.elect("m3");
+        cluster.unreachable("m1");
+        let report = run(&inv, &cluster.connector(), &Events::discard()).await;
+        assert_eq!(report.leader.as_ref().map(NodeName::as_str), Some("m3"));
+        assert_eq!(report.docker_host.as_deref(), Some("ssh://core@m3.example"));
+        assert_eq!(report.exit_code(), exit_codes::OK);
+        let text = render::context(&report, Layout::Fit(80));
+        assert!(
+            text.contains("export DOCKER_HOST=ssh://core@m3.example\n"),
+            "{text}"
+        );
+        assert!(text.contains("docker CLI"), "{text}");
+        for line in text.lines() {
+            assert!(
+                line.starts_with("# ") || line.starts_with("export "),
+                "{line}"
+            );
+            assert!(line.chars().count() <= 80, "{line}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_leader_there_is_no_docker_host_and_exit_2() {
+        let inv = inventory();
+        let cluster = FakeCluster::converged(&inv);
+        cluster.lose_quorum();
+        let report = run(&inv, &cluster.connector(), &Events::discard()).await;
+        assert_eq!(report.docker_host, None);
+        assert!(
+            report
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("quorum")),
+            "{report:?}"
+        );
+        assert_eq!(report.exit_code(), exit_codes::UNUSABLE);
+        assert!(!render::context(&report, Layout::Wide).contains("DOCKER_HOST"));
+    }
+
+    #[test]
+    fn docker_host_leaves_out_port_22_and_brackets_ipv6() {
+        assert_eq!(docker_host("core", "10.0.0.1", 22), "ssh://core@10.0.0.1");
+        assert_eq!(
+            docker_host("core", "127.0.0.1", 2222),
+            "ssh://core@127.0.0.1:2222"
+        );
+        assert_eq!(docker_host("root", "fd00::1", 22), "ssh://root@[fd00::1]");
+    }
+}

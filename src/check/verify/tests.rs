@@ -1,0 +1,313 @@
+//! Evaluating plain observations: no network.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::*;
+use crate::inventory::NodeName;
+use crate::inventory::{Role, SwarmSettings};
+use crate::model::failure::Stage;
+use crate::model::swarm::{ManagerStatus, NodeStatus, Reachability};
+
+const CLUSTER: &str = "cluster";
+
+fn node(name: &str, role: Role) -> Node {
+    crate::inventory::test_node(name, role, &format!("10.0.0.{}", name.len()))
+}
+
+fn inventory() -> Inventory {
+    let mut w1 = node("w1", Role::Worker);
+    w1.labels.insert("zone".into(), "a".into());
+    Inventory {
+        source: PathBuf::from("inv.toml"),
+        swarm: SwarmSettings::default(),
+        nodes: vec![
+            node("m1", Role::Leader),
+            node("m2", Role::Manager),
+            node("m3", Role::Manager),
+            w1,
+        ],
+    }
+}
+
+fn info(id: &str, manager: bool) -> EngineInfo {
+    EngineInfo {
+        hostname: id.into(),
+        engine_version: "20.10.24".into(),
+        api_version: "1.41".into(),
+        state: LocalState::Active,
+        node_id: Some(id.into()),
+        node_addr: None,
+        cluster_id: manager.then(|| "C".to_owned()),
+        is_manager: manager,
+        remote_managers: vec![],
+        error: None,
+    }
+}
+
+fn swarm_node(id: &str, manager: bool, leader: bool) -> SwarmNode {
+    SwarmNode {
+        id: id.into(),
+        version: 5,
+        name: None,
+        hostname: id.into(),
+        role: if manager {
+            NodeRole::Manager
+        } else {
+            NodeRole::Worker
+        },
+        availability: if manager {
+            crate::inventory::Availability::Drain
+        } else {
+            crate::inventory::Availability::Active
+        },
+        labels: if manager {
+            BTreeMap::new()
+        } else {
+            BTreeMap::from([("zone".to_owned(), "a".to_owned())])
+        },
+        state: NodeStatus::Ready,
+        addr: None,
+        manager: manager.then(|| ManagerStatus {
+            leader,
+            reachability: Reachability::Reachable,
+            addr: format!("{id}:2377"),
+        }),
+        engine_version: None,
+    }
+}
+
+fn good() -> (Vec<EngineInfo>, ClusterView) {
+    (
+        vec![
+            info("m1", true),
+            info("m2", true),
+            info("m3", true),
+            info("w1", false),
+        ],
+        ClusterView {
+            cluster_id: "C".into(),
+            source: NodeName::new("m1").unwrap(),
+            nodes: vec![
+                swarm_node("m1", true, true),
+                swarm_node("m2", true, false),
+                swarm_node("m3", true, false),
+                swarm_node("w1", false, false),
+            ],
+        },
+    )
+}
+
+/// Facts from results in inventory order and the node list.
+fn facts(infos: Vec<Result<EngineInfo, Failure>>, view: Option<&ClusterView>) -> Facts {
+    Facts {
+        nodes: inventory()
+            .nodes
+            .iter()
+            .map(|n| n.name.clone())
+            .zip(infos)
+            .collect(),
+        cluster_id: view.map(|v| v.cluster_id.clone()),
+        view: view.cloned(),
+        others: vec![],
+        no_leader: false,
+        swarm: None,
+    }
+}
+
+fn eval(infos: &[EngineInfo], view: &ClusterView) -> VerifyReport {
+    let results = infos.iter().cloned().map(Ok).collect();
+    evaluate(&inventory(), &facts(results, Some(view)))
+}
+
+fn failing(report: &VerifyReport) -> Vec<(String, &'static str)> {
+    report
+        .deltas()
+        .into_iter()
+        .map(|(n, c)| (n.name().to_owned(), c.name))
+        .collect()
+}
+
+#[test]
+fn a_conforming_cluster_passes() {
+    let (infos, view) = good();
+    let report = eval(&infos, &view);
+    assert_eq!(failing(&report), vec![]);
+    assert_eq!(report.exit_code(), 0);
+    assert!(report.verdict().starts_with("PASS"), "{}", report.verdict());
+}
+
+#[test]
+fn a_drained_worker_is_a_delta_on_that_worker() {
+    let (infos, mut view) = good();
+    view.nodes[3].availability = crate::inventory::Availability::Drain;
+    let report = eval(&infos, &view);
+    assert_eq!(failing(&report), vec![("w1".to_owned(), "availability")]);
+    let (_, check) = report.deltas()[0];
+    assert_eq!(
+        (check.expected.as_str(), check.actual.as_str()),
+        ("active", "drain")
+    );
+    assert_eq!(report.exit_code(), 1);
+}
+
+#[test]
+fn a_changed_label_and_a_demoted_manager_are_reported() {
+    let (infos, mut view) = good();
+    view.nodes[3].labels.insert("zone".into(), "b".into());
+    view.nodes[2].role = NodeRole::Worker;
+    view.nodes[2].manager = None;
+    let report = eval(&infos, &view);
+    let deltas = failing(&report);
+    assert!(deltas.contains(&("w1".to_owned(), "labels")), "{deltas:?}");
+    assert!(deltas.contains(&("m3".to_owned(), "role")), "{deltas:?}");
+    assert!(
+        deltas.contains(&("m3".to_owned(), "manager_status")),
+        "{deltas:?}"
+    );
+}
+
+#[test]
+fn a_stray_node_and_a_down_leftover_are_reported_on_the_cluster() {
+    let (infos, mut view) = good();
+    view.nodes.push(swarm_node("intruder", false, false));
+    let mut leftover = swarm_node("zz-old", false, false);
+    leftover.hostname = "w1".into();
+    leftover.state = NodeStatus::Down;
+    view.nodes.push(leftover);
+    let report = eval(&infos, &view);
+    assert_eq!(failing(&report), vec![(CLUSTER.to_owned(), "strays")]);
+    let (_, check) = report.deltas()[0];
+    assert!(check.actual.contains("intruder"), "{}", check.actual);
+    assert!(check.actual.contains("leftover"), "{}", check.actual);
+}
+
+#[test]
+fn an_unreachable_node_is_matched_by_hostname_and_shows_down() {
+    let (infos, mut view) = good();
+    view.nodes[3].state = NodeStatus::Down;
+    let failure = Failure {
+        stage: Stage::Socket,
+        message: "no socket".into(),
+    };
+    let mut results: Vec<Result<EngineInfo, Failure>> = infos.into_iter().map(Ok).collect();
+    results[3] = Err(failure);
+    let report = evaluate(&inventory(), &facts(results, Some(&view)));
+    let deltas = failing(&report);
+    assert!(
+        deltas.contains(&("w1".to_owned(), "reachable")),
+        "{deltas:?}"
+    );
+    assert!(deltas.contains(&("w1".to_owned(), "ready")), "{deltas:?}");
+    assert!(
+        !deltas.iter().any(|(n, c)| n == CLUSTER && *c == "strays"),
+        "{deltas:?}"
+    );
+}
+
+#[test]
+fn no_reachable_manager_means_exit_2() {
+    let failure = Failure {
+        stage: Stage::Tcp,
+        message: "refused".into(),
+    };
+    let w = info("w1", false);
+    let results = vec![
+        Err(failure.clone()),
+        Err(failure.clone()),
+        Err(failure),
+        Ok(w),
+    ];
+    let report = evaluate(&inventory(), &facts(results, None));
+    assert_eq!(report.exit_code(), 2);
+}
+
+#[test]
+fn lost_quorum_and_two_leaders_fail_the_cluster_checks() {
+    let (infos, mut view) = good();
+    for m in view.nodes.iter_mut().skip(1).take(2) {
+        m.manager.as_mut().unwrap().reachability = Reachability::Unreachable;
+    }
+    let report = eval(&infos, &view);
+    assert!(failing(&report).contains(&(CLUSTER.to_owned(), "quorum")));
+    let (infos, mut view) = good();
+    view.nodes[1].manager.as_mut().unwrap().leader = true;
+    let report = eval(&infos, &view);
+    assert!(failing(&report).contains(&(CLUSTER.to_owned(), "one_leader")));
+}
+
+#[test]
+fn different_engine_versions_warn_but_pass() {
+    let (mut infos, view) = good();
+    infos[3].engine_version = "24.0.0".into();
+    let report = eval(&infos, &view);
+    assert_eq!(report.exit_code(), 0);
+    let check = report
+        .cluster
+        .iter()
+        .find(|c| c.name == "engine_versions")
+        .unwrap();
+    assert!(!check.ok);
+    assert_eq!(check.severity, Severity::Warning);
+}
+
+#[test]
+fn junit_has_one_case_per_check_per_node() {
+    let (infos, mut view) = good();
+    view.nodes[3].availability = crate::inventory::Availability::Drain;
+    let report = eval(&infos, &view);
+    let xml = crate::ui::render::verify_junit(&report).unwrap();
+    let cases: usize =
+        report.nodes.iter().map(|n| n.checks.len()).sum::<usize>() + report.cluster.len();
+    assert_eq!(xml.matches("<testcase ").count(), cases);
+    assert_eq!(xml.matches("<failure").count(), 1);
+    assert!(xml.contains("w1.availability"));
+}
+
+#[test]
+fn before_the_first_up_verify_says_so_instead_of_listing_every_check() {
+    let inactive = |id: &str| EngineInfo {
+        state: LocalState::Inactive,
+        node_id: None,
+        cluster_id: None,
+        is_manager: false,
+        ..info(id, false)
+    };
+    let results = vec![
+        Ok(inactive("m1")),
+        Ok(inactive("m2")),
+        Ok(inactive("m3")),
+        Ok(inactive("w1")),
+    ];
+    let report = evaluate(&inventory(), &facts(results, None));
+    assert_eq!(report.exit_code(), 1);
+    assert_eq!(
+        report.verdict(),
+        "FAIL: no swarm yet: run `swarmadm up` first"
+    );
+    let checks: usize = report.nodes.iter().map(|n| n.checks.len()).sum();
+    assert_eq!(checks, 8, "reachable and in_swarm per node only");
+}
+
+#[test]
+fn with_no_manager_reachable_each_node_still_says_why() {
+    let failure = Failure {
+        stage: Stage::Auth,
+        message: "permission denied".into(),
+    };
+    let results = vec![
+        Err(failure.clone()),
+        Err(failure.clone()),
+        Err(failure),
+        Ok(info("w1", false)),
+    ];
+    let report = evaluate(&inventory(), &facts(results, None));
+    assert_eq!(report.exit_code(), 2);
+    assert_eq!(report.nodes.len(), 4);
+    assert_eq!(report.nodes[0].checks[0].name, "reachable");
+    assert!(
+        report.nodes[0].checks[0]
+            .actual
+            .contains("permission denied")
+    );
+}

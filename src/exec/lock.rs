@@ -1,0 +1,179 @@
+//! The run lock: an advisory lock on the swarm, so that two `up` runs on
+//! the same cluster do not race. It is a label on the swarm's own spec
+//! (`io.swarmadm.lock`), taken with the swarm's version like every spec
+//! update, so of two runs that take it at the same time exactly one wins;
+//! the other sees the holder and refuses. A lock older than [`LOCK_TTL`]
+//! has expired (its run died), and so has one taken on this host by a
+//! process that no longer runs; both are taken over. `--break-lock` takes
+//! over any lock. The lock is released at the end of the run.
+//!
+//! A swarm that does not exist yet cannot be locked: two cold runs race on
+//! `swarm init`, which only one node can win for a given leader.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::model::lock::{Holder, LOCK_LABEL, holder};
+use crate::remote::engine::{EngineError, ErrorKind};
+use crate::remote::host::SwarmHost;
+
+/// After this long a lock is taken to belong to a run that died.
+pub(crate) const LOCK_TTL: Duration = Duration::from_secs(30 * 60);
+/// How often taking the lock is tried when another writer changed the
+/// swarm spec in between.
+const ATTEMPTS: u32 = 4;
+
+impl Holder {
+    /// Whether the lock still counts: younger than [`LOCK_TTL`], and, when
+    /// it was taken on this host, its process still runs (a run killed
+    /// here does not block the next one for half an hour).
+    fn is_live(&self) -> bool {
+        if now().saturating_sub(self.since) >= LOCK_TTL.as_secs() {
+            return false;
+        }
+        if self.host != hostname() {
+            return true;
+        }
+        let Ok(pid) = i32::try_from(self.pid) else {
+            return true;
+        };
+        // Signal 0 only asks whether the process exists.
+        !matches!(
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+            Err(nix::errno::Errno::ESRCH)
+        )
+    }
+}
+
+/// Why the lock could not be taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LockError {
+    Held(Holder),
+    Engine(String),
+}
+
+impl fmt::Display for LockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LockError::Held(holder) => write!(
+                f,
+                "another swarmadm up is running on this swarm from {} (pid {}) since {}s ago; \
+                 wait for it, or run with --break-lock if it died (locks expire after {} minutes)",
+                holder.host,
+                holder.pid,
+                now().saturating_sub(holder.since),
+                LOCK_TTL.as_secs() / 60
+            ),
+            LockError::Engine(e) => write!(f, "taking the run lock: {e}"),
+        }
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A lock this run holds.
+#[derive(Debug)]
+pub(crate) struct RunLock {
+    token: String,
+}
+
+impl RunLock {
+    /// Takes the lock through `source` (a manager of the swarm).
+    pub(crate) async fn acquire<H: SwarmHost>(
+        source: &H,
+        break_lock: bool,
+    ) -> Result<RunLock, LockError> {
+        let me = Holder {
+            host: hostname(),
+            pid: std::process::id(),
+            since: now(),
+            token: format!("{}-{}-{}", hostname(), std::process::id(), nanos()),
+        };
+        let value = serde_json::to_string(&me).map_err(|e| LockError::Engine(e.to_string()))?;
+        for _ in 0..ATTEMPTS {
+            let swarm = source.swarm().await.map_err(engine)?;
+            if let Some(holder) = holder(&swarm.spec)
+                && !break_lock
+                && holder.is_live()
+            {
+                return Err(LockError::Held(holder));
+            }
+            let mut spec = swarm.spec.clone();
+            set_label(&mut spec, Some(&value));
+            match source.update_swarm(swarm.version.index, &spec).await {
+                Ok(()) => return Ok(RunLock { token: me.token }),
+                Err(e) if e.kind() == ErrorKind::OutOfSequence => continue,
+                Err(e) => return Err(engine(e)),
+            }
+        }
+        Err(LockError::Engine(
+            "the swarm spec kept changing while taking the lock".into(),
+        ))
+    }
+
+    /// Removes the lock, if it is still ours.
+    pub(crate) async fn release<H: SwarmHost>(self, source: &H) -> Result<(), LockError> {
+        for _ in 0..ATTEMPTS {
+            let swarm = source.swarm().await.map_err(engine)?;
+            if holder(&swarm.spec).is_none_or(|h| h.token != self.token) {
+                return Ok(());
+            }
+            let mut spec = swarm.spec.clone();
+            set_label(&mut spec, None);
+            match source.update_swarm(swarm.version.index, &spec).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind() == ErrorKind::OutOfSequence => continue,
+                Err(e) => return Err(engine(e)),
+            }
+        }
+        Err(LockError::Engine(
+            "the swarm spec kept changing while releasing the lock".into(),
+        ))
+    }
+}
+
+fn engine(e: EngineError) -> LockError {
+    LockError::Engine(e.to_string())
+}
+
+fn set_label(spec: &mut serde_json::Value, value: Option<&str>) {
+    if !spec.is_object() {
+        *spec = serde_json::json!({});
+    }
+    let labels = &mut spec["Labels"];
+    if !labels.is_object() {
+        *labels = serde_json::json!({});
+    }
+    if let Some(map) = labels.as_object_mut() {
+        match value {
+            Some(v) => {
+                map.insert(
+                    LOCK_LABEL.to_owned(),
+                    serde_json::Value::String(v.to_owned()),
+                );
+            }
+            None => {
+                map.remove(LOCK_LABEL);
+            }
+        }
+    }
+}
+
+fn hostname() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "unknown host".into())
+}
+
+fn nanos() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}

@@ -1,0 +1,419 @@
+//! Scale in, executed: the [`PruneStep`]s of `up --prune` and
+//! `swarmadm remove` carried out one node after the other through a
+//! manager that stays (drain and wait for the tasks, demote and wait until
+//! the Raft membership has shrunk, leave, remove the entry). What is done to
+//! which node, and why, is planned in [`crate::plan::prune`].
+
+use std::time::Duration;
+
+use serde::{Serialize, Serializer};
+use tokio::time::{Instant, sleep};
+
+use crate::exec::down::DownResult;
+use crate::exec::step::{Action, FailKind, StepError};
+use crate::inventory::{Availability, Inventory, NodeName};
+use crate::model::swarm::{NodeRole, NodeStatus, NodeUpdate, SwarmNode};
+use crate::observe::cluster;
+use crate::observe::events::{Events, Step};
+use crate::observe::{ClusterView, Snapshot};
+use crate::plan::Warning;
+use crate::plan::prune::{PruneOp, PruneStep, named, plan};
+use crate::remote::engine::ErrorKind;
+use crate::remote::host::SwarmHost;
+
+/// How long a drained node's tasks may take to move.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a node that left may take to show as Down.
+const DOWN_TIMEOUT: Duration = Duration::from_secs(60);
+const POLL: Duration = Duration::from_millis(500);
+
+/// Executes one step through `source` (a manager of the swarm) and, when
+/// it is an inventory node, the node's own `host`.
+pub(crate) async fn execute<H: SwarmHost>(
+    source: &H,
+    host: Option<&H>,
+    step: &PruneStep,
+    events: &Events,
+) -> DownResult {
+    let events = Progress {
+        name: step.event_name(),
+        events,
+    };
+    let mut done = Vec::new();
+    for op in &step.ops {
+        let result = match op {
+            PruneOp::Drain => {
+                events.step(Step::Draining);
+                set_availability(source, &step.node_id, Availability::Drain)
+                    .await
+                    .map(|()| done.push(Action::Drained))
+            }
+            PruneOp::WaitTasks => wait_tasks(source, &step.node_id, &events).await,
+            PruneOp::Demote => {
+                events.step(Step::Demoting);
+                crate::exec::step::demote(source, &step.node_id)
+                    .await
+                    .map(|()| done.push(Action::Demoted))
+            }
+            PruneOp::WaitDemoted => {
+                events.step(Step::WaitingDemoted);
+                crate::exec::step::wait_demoted(source, host, &step.node_id).await
+            }
+            PruneOp::Leave => match host {
+                Some(host) => {
+                    events.step(Step::Leaving);
+                    host.leave(false)
+                        .await
+                        .map(|()| done.push(Action::Left))
+                        .map_err(|e| StepError::engine("leave failed: ", &e))
+                }
+                None => Err(StepError {
+                    kind: FailKind::Engine(ErrorKind::Unreachable),
+                    message: "unreachable: cannot make it leave".into(),
+                }),
+            },
+            PruneOp::Remove { force } => {
+                events.step(Step::Removing);
+                remove_entry(source, &step.node_id, *force)
+                    .await
+                    .map(|()| done.push(Action::Removed))
+            }
+        };
+        if let Err(error) = result {
+            return DownResult::Failed { error, done };
+        }
+    }
+    DownResult::Done(done)
+}
+
+/// Progress of one node that may have no valid node name.
+struct Progress<'a> {
+    name: Option<NodeName>,
+    events: &'a Events,
+}
+
+impl Progress<'_> {
+    fn step(&self, step: Step) {
+        if let Some(name) = &self.name {
+            self.events.step(name, step);
+        }
+    }
+}
+
+async fn set_availability<H: SwarmHost>(
+    source: &H,
+    node_id: &str,
+    availability: Availability,
+) -> Result<(), StepError> {
+    crate::exec::step::update_node(source, node_id, |current| NodeUpdate {
+        role: current.role,
+        availability,
+        labels: current.labels.clone(),
+    })
+    .await
+}
+
+/// Waits until no task is live on the node, showing how many are left.
+async fn wait_tasks<H: SwarmHost>(
+    source: &H,
+    node_id: &str,
+    events: &Progress<'_>,
+) -> Result<(), StepError> {
+    let deadline = Instant::now() + DRAIN_TIMEOUT;
+    let mut last = None;
+    loop {
+        let tasks = source
+            .node_tasks(node_id)
+            .await
+            .map_err(|e| StepError::engine("reading its tasks: ", &e))?;
+        let live = tasks.iter().filter(|t| t.is_live()).count();
+        if live == 0 {
+            return Ok(());
+        }
+        if last != Some(live) {
+            events.step(Step::WaitingTasks(live));
+            last = Some(live);
+        }
+        if Instant::now() >= deadline {
+            return Err(StepError {
+                kind: FailKind::TasksNotMoved,
+                message: format!(
+                    "drained, but {live} task{} still on it after {}s: can the other nodes run \
+                     them (constraints, resources)? Nothing else was done to this node",
+                    if live == 1 { " is" } else { "s are" },
+                    DRAIN_TIMEOUT.as_secs()
+                ),
+            });
+        }
+        sleep(POLL).await;
+    }
+}
+
+/// Removes the entry: a node that left is waited on until it shows Down
+/// (the managers refuse to remove a node that is not), then removed; with
+/// `force`, at once. Gone from the list is success.
+async fn remove_entry<H: SwarmHost>(
+    source: &H,
+    node_id: &str,
+    force: bool,
+) -> Result<(), StepError> {
+    let deadline = Instant::now() + DOWN_TIMEOUT;
+    let mut force = force;
+    loop {
+        let nodes = source
+            .nodes()
+            .await
+            .map_err(|e| StepError::engine("reading the node list: ", &e))?;
+        let Some(entry) = nodes.iter().find(|n| n.id == node_id) else {
+            return Ok(());
+        };
+        if force || entry.state != NodeStatus::Ready {
+            break;
+        }
+        if Instant::now() >= deadline {
+            // It left (or cannot be reached to): its entry goes anyway.
+            force = true;
+            break;
+        }
+        sleep(POLL).await;
+    }
+    match source.remove_node(node_id, force).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::Rejected && !force => source
+            .remove_node(node_id, true)
+            .await
+            .map_err(|e| StepError::engine("remove failed: ", &e)),
+        Err(e) => Err(StepError::engine("remove failed: ", &e)),
+    }
+}
+
+/// The result of `remove` (and the prune part of `up`); one per node.
+#[derive(Debug, Clone)]
+pub(crate) struct PruneOutcome {
+    pub(crate) step: PruneStep,
+    pub(crate) result: DownResult,
+}
+
+impl Serialize for PruneOutcome {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("PruneOutcome", 8)?;
+        st.serialize_field("name", &self.step.name())?;
+        st.serialize_field("node_id", &self.step.node_id)?;
+        st.serialize_field("role", &self.step.role)?;
+        st.serialize_field("reason", &self.step.reason)?;
+        st.serialize_field("ops", &self.step.ops)?;
+        st.serialize_field("outcome", self.result.word())?;
+        st.serialize_field("actions", self.result.actions())?;
+        st.serialize_field("error", &self.result.error())?;
+        st.end()
+    }
+}
+
+/// Runs every step, one node after the other; a failed manager stops the
+/// demotions that follow (one at a time, as in `down`).
+pub(crate) async fn run<H: SwarmHost>(
+    snapshot: &Snapshot<H>,
+    source: &H,
+    steps: &[PruneStep],
+    events: &Events,
+) -> Vec<PruneOutcome> {
+    let mut out = Vec::new();
+    let mut failed_manager: Option<String> = None;
+    for step in steps {
+        let result = if let Some(block) = &step.blocked {
+            DownResult::Blocked(block.to_string())
+        } else if let Some(failed) = failed_manager
+            .as_ref()
+            .filter(|_| step.ops.contains(&PruneOp::Demote))
+        {
+            DownResult::Skipped(format!(
+                "skipped: {failed} failed; managers are taken out one at a time"
+            ))
+        } else {
+            let host = step
+                .inventory_node
+                .as_ref()
+                .and_then(|n| snapshot.hosts.get(n));
+            execute(source, host, step, events).await
+        };
+        if step.role == NodeRole::Manager && matches!(result, DownResult::Failed { .. }) {
+            failed_manager = Some(step.name());
+        }
+        if let Some(name) = step.event_name() {
+            match &result {
+                DownResult::Done(actions) => {
+                    let words: Vec<String> = actions.iter().map(Action::to_string).collect();
+                    events.done(&name, words.join(", "));
+                }
+                other => events.failed(&name, other.error().unwrap_or_default()),
+            }
+        }
+        out.push(PruneOutcome {
+            step: step.clone(),
+            result,
+        });
+    }
+    out
+}
+
+/// Outcomes without execution: planned (dry run), blocked, or skipped.
+pub(crate) fn not_run(steps: &[PruneStep], skipped: Option<&str>) -> Vec<PruneOutcome> {
+    steps
+        .iter()
+        .map(|step| PruneOutcome {
+            step: step.clone(),
+            result: match (&step.blocked, skipped) {
+                (Some(block), _) => DownResult::Blocked(block.to_string()),
+                (None, Some(reason)) => DownResult::Skipped(reason.to_owned()),
+                (None, None) => DownResult::Planned,
+            },
+        })
+        .collect()
+}
+
+/// Options of `remove`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RemoveOptions {
+    pub(crate) dry_run: bool,
+    pub(crate) break_lock: bool,
+}
+
+/// The result of `remove`; `--output json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct RemoveOutcome {
+    pub(crate) dry_run: bool,
+    pub(crate) cluster_id: Option<String>,
+    pub(crate) steps: Vec<PruneStep>,
+    pub(crate) warnings: Vec<Warning>,
+    pub(crate) nodes: Vec<PruneOutcome>,
+    /// Why nothing was done.
+    pub(crate) error: Option<String>,
+    pub(crate) ssh_connections: usize,
+}
+
+impl RemoveOutcome {
+    /// 0: taken out (or planned); 1: a node failed or was blocked; 2:
+    /// nothing could be done (unknown names, no manager, quorum lost).
+    pub(crate) fn exit_code(&self) -> u8 {
+        if self.error.is_some() && self.nodes.is_empty() {
+            crate::model::exit_codes::UNUSABLE
+        } else if self.error.is_some() || self.nodes.iter().any(|n| !n.result.is_ok()) {
+            crate::model::exit_codes::FAILED
+        } else {
+            crate::model::exit_codes::OK
+        }
+    }
+}
+
+/// `swarmadm remove NAME…`: one snapshot, the plan for the named nodes,
+/// then (unless a dry run) its execution through a manager that is not
+/// being removed.
+pub(crate) async fn remove<C: crate::remote::host::Connector>(
+    inventory: &Inventory,
+    connector: &C,
+    names: &[String],
+    options: RemoveOptions,
+    events: &Events,
+) -> RemoveOutcome {
+    let snapshot = crate::observe::snapshot(inventory, connector, events).await;
+    let mut outcome = RemoveOutcome {
+        dry_run: options.dry_run,
+        cluster_id: snapshot.facts.cluster_id.clone(),
+        steps: Vec::new(),
+        warnings: Vec::new(),
+        nodes: Vec::new(),
+        error: None,
+        ssh_connections: 0,
+    };
+    outcome.error = remove_with(inventory, &snapshot, names, options, events, &mut outcome)
+        .await
+        .err();
+    outcome.ssh_connections = connector.connections();
+    outcome
+}
+
+async fn remove_with<H: SwarmHost>(
+    inventory: &Inventory,
+    snapshot: &Snapshot<H>,
+    names: &[String],
+    options: RemoveOptions,
+    events: &Events,
+    outcome: &mut RemoveOutcome,
+) -> Result<(), String> {
+    let facts = &snapshot.facts;
+    if let Some(loss) = cluster::quorum_loss(inventory, facts) {
+        return Err(format!("{loss}; nothing was changed"));
+    }
+    let Some(view) = &facts.view else {
+        return Err("no manager of the inventory's swarm answered: nothing can be removed".into());
+    };
+    let targets = named(inventory, facts, view, names).map_err(|unknown| {
+        format!(
+            "not in the swarm (not an inventory node in it, nor a hostname or NodeID in its node \
+             list): {}",
+            unknown.join(", ")
+        )
+    })?;
+    let ids: Vec<String> = targets.iter().map(|t| t.entry.id.clone()).collect();
+    let (steps, warnings) = plan(view, targets, &|n| snapshot.hosts.contains_key(n));
+    for warning in &warnings {
+        events.warn(warning.to_string());
+    }
+    outcome.steps = steps;
+    outcome.warnings = warnings;
+    if options.dry_run {
+        outcome.nodes = not_run(&outcome.steps, None);
+        return Ok(());
+    }
+    let Some(source) = source_for(snapshot, view, &ids) else {
+        outcome.nodes = not_run(
+            &outcome.steps,
+            Some("skipped: no other manager is reachable"),
+        );
+        return Err("no manager that stays in the swarm is reachable to do the removal".into());
+    };
+    if !outcome.steps.iter().any(PruneStep::is_change) {
+        outcome.nodes = not_run(&outcome.steps, None);
+        return Ok(());
+    }
+    let lock = match crate::exec::lock::RunLock::acquire(source, options.break_lock).await {
+        Ok(lock) => lock,
+        Err(e) => {
+            outcome.nodes = not_run(
+                &outcome.steps,
+                Some("skipped: another swarmadm run holds the lock"),
+            );
+            return Err(e.to_string());
+        }
+    };
+    outcome.nodes = run(snapshot, source, &outcome.steps, events).await;
+    if let Err(e) = lock.release(source).await {
+        events.warn(format!("could not release the run lock: {e}"));
+    }
+    Ok(())
+}
+
+/// A reachable inventory manager that is not being removed, the Raft
+/// leader first: the removals go through it.
+fn source_for<'s, H: SwarmHost>(
+    snapshot: &'s Snapshot<H>,
+    view: &ClusterView,
+    removed: &[String],
+) -> Option<&'s H> {
+    let mut managers: Vec<&SwarmNode> = view
+        .managers()
+        .filter(|m| !removed.contains(&m.id))
+        .collect();
+    managers.sort_by_key(|m| !m.is_leader());
+    managers.iter().find_map(|m| {
+        let (name, _) = snapshot.facts.nodes.iter().find(|(_, info)| {
+            info.as_ref()
+                .is_ok_and(|i| i.is_manager && i.node_id.as_deref() == Some(m.id.as_str()))
+        })?;
+        snapshot.hosts.get(name)
+    })
+}
+
+#[cfg(test)]
+mod tests;

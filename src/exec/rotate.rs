@@ -1,0 +1,386 @@
+//! `swarmadm rotate-tokens`: new join tokens (worker, manager or both),
+//! optionally a new unlock key (into the key file, atomically) and a new
+//! root CA (waiting, bounded, until every node trusts it), all through one
+//! swarm update at the swarm's version.
+//!
+//! Tokens and keys are compared by their SHA-256, never shown: the report
+//! says what was rotated and that the new value differs from the old one.
+//! Rotation does not touch the members: nodes that joined keep working,
+//! only new joins need the new token.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::time::{Instant, sleep};
+
+use crate::exec::unlock::{KeyFile, KeyOptions};
+use crate::inventory::{Inventory, NodeName};
+use crate::model::exit_codes;
+use crate::model::secret::Secret;
+use crate::model::swarm::{Rotation, SwarmInspect};
+use crate::observe::events::{Events, Step};
+use crate::observe::{self, Snapshot};
+use crate::remote::engine::ErrorKind;
+use crate::remote::host::{Connector, SwarmHost};
+
+/// How often the update is tried while another writer moves the version.
+const ATTEMPTS: u32 = 4;
+/// How often the node list is read while waiting for the new root CA.
+const POLL: Duration = Duration::from_secs(1);
+
+/// What to rotate.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RotateOptions {
+    pub(crate) worker: bool,
+    pub(crate) manager: bool,
+    pub(crate) unlock_key: bool,
+    pub(crate) ca: bool,
+    /// How long to wait for every node to trust the new root CA.
+    pub(crate) ca_timeout: Duration,
+    pub(crate) keys: KeyOptions,
+}
+
+/// One thing rotated, or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Rotated {
+    /// `worker token`, `manager token`, `unlock key`, `root CA`.
+    pub(crate) what: &'static str,
+    pub(crate) ok: bool,
+    pub(crate) detail: String,
+}
+
+/// The result of `rotate-tokens`; `--output json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct RotateReport {
+    pub(crate) cluster_id: Option<String>,
+    /// The manager the update went through.
+    pub(crate) source: Option<NodeName>,
+    pub(crate) rotated: Vec<Rotated>,
+    /// Set when nothing could be rotated.
+    pub(crate) error: Option<String>,
+    /// What the rotation means for the members.
+    pub(crate) notes: Vec<&'static str>,
+}
+
+/// Said with every token rotation: the members are not affected.
+pub(crate) const NOTE: &str = "existing members are not affected: nodes that already joined keep \
+     working; only new joins need the new token";
+const KEY_NOTE: &str = "running managers stay unlocked; a manager that restarts needs the new key";
+const CA_NOTE: &str = "members are not affected: each got a certificate from the new root CA";
+
+impl RotateReport {
+    pub(crate) fn exit_code(&self) -> u8 {
+        if self.error.is_some() {
+            exit_codes::UNUSABLE
+        } else if self.rotated.iter().any(|r| !r.ok) {
+            exit_codes::FAILED
+        } else {
+            exit_codes::OK
+        }
+    }
+
+    fn refused(error: String) -> RotateReport {
+        RotateReport {
+            cluster_id: None,
+            source: None,
+            rotated: Vec::new(),
+            error: Some(error),
+            notes: Vec::new(),
+        }
+    }
+}
+
+fn digest(secret: &Secret) -> [u8; 32] {
+    Sha256::digest(secret.expose().as_bytes()).into()
+}
+
+/// Observes, rotates through the swarm's source manager, checks.
+pub(crate) async fn run<C: Connector>(
+    inventory: &Inventory,
+    connector: &C,
+    options: &RotateOptions,
+    events: &Events,
+) -> RotateReport {
+    let snapshot = observe::snapshot(inventory, connector, events).await;
+    let Some((name, source)) = snapshot.source() else {
+        return RotateReport::refused(
+            "no manager of the inventory's swarm is reachable: nothing was rotated".into(),
+        );
+    };
+    let mut report = match rotate(&snapshot, name, source, options, events).await {
+        Ok(report) => report,
+        Err(error) => {
+            events.failed(name, error.clone());
+            return RotateReport::refused(error);
+        }
+    };
+    report.cluster_id = snapshot.facts.cluster_id.clone();
+    for host_name in snapshot.hosts.keys().filter(|n| *n != name) {
+        events.done(host_name, "not affected");
+    }
+    report
+}
+
+async fn rotate<H: SwarmHost>(
+    snapshot: &Snapshot<H>,
+    name: &NodeName,
+    source: &H,
+    options: &RotateOptions,
+    events: &Events,
+) -> Result<RotateReport, String> {
+    let key_file = if options.unlock_key {
+        Some(check_key_file(source, &options.keys).await?)
+    } else {
+        None
+    };
+    events.step(name, Step::Rotating);
+    let rotation = Rotation {
+        worker_token: options.worker,
+        manager_token: options.manager,
+        unlock_key: options.unlock_key,
+    };
+    let old_key = if options.unlock_key {
+        source
+            .unlock_key()
+            .await
+            .map_err(engine("reading the unlock key"))?
+    } else {
+        None
+    };
+    let before = update(source, rotation, options.ca).await?;
+    let after = source
+        .swarm()
+        .await
+        .map_err(engine("reading the swarm after the rotation"))?;
+    let mut rotated = Vec::new();
+    let tokens = [
+        (
+            options.worker,
+            "worker token",
+            &before.tokens.worker,
+            &after.tokens.worker,
+        ),
+        (
+            options.manager,
+            "manager token",
+            &before.tokens.manager,
+            &after.tokens.manager,
+        ),
+    ];
+    for (asked, what, old, new) in tokens {
+        if !asked {
+            continue;
+        }
+        let differs = digest(old) != digest(new);
+        rotated.push(Rotated {
+            what,
+            ok: differs,
+            detail: if differs {
+                "rotated: the new token differs from the old one (compared by SHA-256)".into()
+            } else {
+                "the engine still answers the old token".into()
+            },
+        });
+    }
+    if let Some(found) = key_file {
+        rotated.push(store_new_key(source, &options.keys, old_key.as_ref(), &found).await);
+    }
+    if options.ca {
+        rotated.push(wait_for_ca(snapshot, source, options.ca_timeout, events).await);
+    }
+    let summary: Vec<&str> = rotated.iter().filter(|r| r.ok).map(|r| r.what).collect();
+    if rotated.iter().all(|r| r.ok) {
+        events.done(name, format!("rotated {}", summary.join(", ")));
+    } else {
+        events.failed(name, "a rotation could not be confirmed");
+    }
+    Ok(RotateReport {
+        cluster_id: None,
+        source: Some(name.clone()),
+        rotated,
+        error: None,
+        notes: [
+            (options.worker || options.manager, NOTE),
+            (options.unlock_key, KEY_NOTE),
+            (options.ca, CA_NOTE),
+        ]
+        .into_iter()
+        .filter_map(|(said, note)| said.then_some(note))
+        .collect(),
+    })
+}
+
+fn engine(what: &'static str) -> impl Fn(crate::remote::engine::EngineError) -> String {
+    move |e| format!("{what}: {e}")
+}
+
+/// The key file must be named and hold nothing or the current key, and
+/// autolock must be on, before anything is rotated.
+async fn check_key_file<H: SwarmHost>(source: &H, keys: &KeyOptions) -> Result<KeyFile, String> {
+    let Some(path) = &keys.file else {
+        return Err(
+            "--unlock-key needs --unlock-key-file PATH: the new key is written there, never printed"
+                .into(),
+        );
+    };
+    let current = source
+        .unlock_key()
+        .await
+        .map_err(|e| format!("reading the unlock key: {e}"))?;
+    let Some(current) = current else {
+        return Err("autolock is off on this swarm: there is no unlock key to rotate".into());
+    };
+    crate::exec::unlock::check(path, Some(&current)).map_err(|e| e.to_string())
+}
+
+/// One swarm update with the rotation flags (and a forced CA rotation),
+/// at the swarm's version, tried again when another writer moved it.
+/// Returns the swarm as it was just before.
+async fn update<H: SwarmHost>(
+    source: &H,
+    rotation: Rotation,
+    ca: bool,
+) -> Result<SwarmInspect, String> {
+    for _ in 0..ATTEMPTS {
+        let swarm = source
+            .swarm()
+            .await
+            .map_err(|e| format!("reading the swarm: {e}"))?;
+        let mut spec = swarm.spec.clone();
+        if ca {
+            let next = spec["CAConfig"]["ForceRotate"].as_u64().unwrap_or(0) + 1;
+            if !spec["CAConfig"].is_object() {
+                spec["CAConfig"] = serde_json::json!({});
+            }
+            spec["CAConfig"]["ForceRotate"] = serde_json::json!(next);
+        }
+        match source
+            .update_swarm_rotating(swarm.version.index, &spec, rotation)
+            .await
+        {
+            Ok(()) => return Ok(swarm),
+            Err(e) if e.kind() == ErrorKind::OutOfSequence => continue,
+            Err(e) => return Err(format!("rotating: {e}")),
+        }
+    }
+    Err("the swarm spec kept changing while rotating: run again".into())
+}
+
+async fn store_new_key<H: SwarmHost>(
+    source: &H,
+    keys: &KeyOptions,
+    old: Option<&Secret>,
+    found: &KeyFile,
+) -> Rotated {
+    let failed = |detail: String| Rotated {
+        what: "unlock key",
+        ok: false,
+        detail,
+    };
+    let Some(path) = &keys.file else {
+        return failed("no key file".into());
+    };
+    let new = match source.unlock_key().await {
+        Ok(Some(key)) => key,
+        Ok(None) => return failed("the swarm has no unlock key after the rotation".into()),
+        Err(e) => {
+            return failed(format!(
+                "reading the new unlock key: {e}; read it on a manager with `docker swarm unlock-key -q` \
+                 and keep it: the old key no longer unlocks"
+            ));
+        }
+    };
+    if old.is_some_and(|old| digest(old) == digest(&new)) {
+        return failed("the engine still answers the old unlock key".into());
+    }
+    let written = match found {
+        KeyFile::Missing => crate::exec::unlock::store(path, &new, found),
+        _ => crate::exec::unlock::replace(path, &new),
+    };
+    match written {
+        Ok(()) => Rotated {
+            what: "unlock key",
+            ok: true,
+            detail: format!(
+                "rotated: the new key differs from the old one and is in {}",
+                path.display()
+            ),
+        },
+        Err(e) => failed(format!(
+            "{e}; the old key no longer unlocks: read the new one on a manager with \
+             `docker swarm unlock-key -q`"
+        )),
+    }
+}
+
+/// Waits, bounded, until every node of the swarm reports the swarm's new
+/// trust root; each node's line shows whether it has it yet.
+async fn wait_for_ca<H: SwarmHost>(
+    snapshot: &Snapshot<H>,
+    source: &H,
+    timeout: Duration,
+    events: &Events,
+) -> Rotated {
+    let deadline = Instant::now() + timeout;
+    let ours = |hostname: &str| {
+        snapshot
+            .facts
+            .nodes
+            .iter()
+            .find(|(_, r)| r.as_ref().is_ok_and(|i| i.hostname == hostname))
+            .map(|(n, _)| n.clone())
+    };
+    loop {
+        let root = source
+            .swarm()
+            .await
+            .ok()
+            .and_then(|s| (!s.root_rotation_in_progress).then_some(s.tls_info))
+            .flatten()
+            .map(|t| t.trust_root);
+        let nodes = source.node_trust().await.unwrap_or_default();
+        let behind: Vec<&str> = match &root {
+            Some(root) => nodes
+                .iter()
+                .filter(|n| &n.trust_root != root)
+                .map(|n| n.hostname.as_str())
+                .collect(),
+            None => nodes.iter().map(|n| n.hostname.as_str()).collect(),
+        };
+        for node in &nodes {
+            if let Some(name) = ours(&node.hostname)
+                && behind.contains(&node.hostname.as_str())
+            {
+                events.step(&name, Step::WaitingTrust);
+            }
+        }
+        if root.is_some() && behind.is_empty() && !nodes.is_empty() {
+            return Rotated {
+                what: "root CA",
+                ok: true,
+                detail: format!("rotated: all {} nodes trust the new root CA", nodes.len()),
+            };
+        }
+        if Instant::now() >= deadline {
+            return Rotated {
+                what: "root CA",
+                ok: false,
+                detail: format!(
+                    "not every node trusts the new root CA after {}s (still waiting: {}); \
+                     the rotation goes on in the swarm: check again with `swarmadm verify`",
+                    timeout.as_secs(),
+                    if behind.is_empty() {
+                        "the swarm's own rotation".to_owned()
+                    } else {
+                        behind.join(", ")
+                    }
+                ),
+            };
+        }
+        sleep(POLL).await;
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,175 @@
+//! Rotation against the fake cluster, with tokio's paused time.
+
+use super::*;
+use crate::remote::fake::FakeCluster;
+
+fn inventory() -> Inventory {
+    crate::inventory::test_inventory(2, 1)
+}
+
+fn options() -> RotateOptions {
+    RotateOptions {
+        worker: true,
+        manager: true,
+        ca_timeout: Duration::from_secs(30),
+        ..RotateOptions::default()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn both_tokens_rotate_in_one_update_and_no_token_is_reported() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    let (worker, manager) = cluster.tokens();
+    let report = run(&inv, &cluster.connector(), &options(), &Events::discard()).await;
+    assert_eq!(report.exit_code(), exit_codes::OK, "{report:?}");
+    let (new_worker, new_manager) = cluster.tokens();
+    assert_ne!(worker, new_worker);
+    assert_ne!(manager, new_manager);
+    assert_eq!(
+        cluster.log(),
+        [
+            "swarm update",
+            "rotate worker token",
+            "rotate manager token"
+        ]
+    );
+    let whats: Vec<&str> = report.rotated.iter().map(|r| r.what).collect();
+    assert_eq!(whats, ["worker token", "manager token"]);
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(!json.contains("SWMTKN"), "{json}");
+    assert!(json.contains("existing members are not affected"), "{json}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn only_the_worker_token_rotates_when_asked() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    let (_, manager) = cluster.tokens();
+    let report = run(
+        &inv,
+        &cluster.connector(),
+        &RotateOptions {
+            manager: false,
+            ..options()
+        },
+        &Events::discard(),
+    )
+    .await;
+    assert_eq!(report.exit_code(), exit_codes::OK);
+    assert_eq!(cluster.tokens().1, manager);
+    assert_eq!(report.rotated.len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_unlock_key_rotates_into_the_same_file() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    let mut spec = cluster.spec();
+    spec["EncryptionConfig"] = serde_json::json!({ "AutoLockManagers": true });
+    cluster.set_spec(spec);
+    let old = cluster.unlock_key().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unlock.key");
+    crate::exec::unlock::store(&path, &Secret::new(old.clone()), &KeyFile::Missing).unwrap();
+    let report = run(
+        &inv,
+        &cluster.connector(),
+        &RotateOptions {
+            worker: false,
+            manager: false,
+            unlock_key: true,
+            keys: KeyOptions {
+                file: Some(path.clone()),
+                env: None,
+            },
+            ..options()
+        },
+        &Events::discard(),
+    )
+    .await;
+    assert_eq!(report.exit_code(), exit_codes::OK, "{report:?}");
+    let new = cluster.unlock_key().unwrap();
+    assert_ne!(new, old);
+    assert_eq!(std::fs::read_to_string(&path).unwrap().trim(), new);
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(!json.contains("SWMKEY"), "{json}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_unlock_key_is_not_rotated_without_a_usable_key_file() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    let mut spec = cluster.spec();
+    spec["EncryptionConfig"] = serde_json::json!({ "AutoLockManagers": true });
+    cluster.set_spec(spec);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unlock.key");
+    std::fs::write(&path, "something else\n").unwrap();
+    let report = run(
+        &inv,
+        &cluster.connector(),
+        &RotateOptions {
+            unlock_key: true,
+            keys: KeyOptions {
+                file: Some(path),
+                env: None,
+            },
+            ..options()
+        },
+        &Events::discard(),
+    )
+    .await;
+    assert_eq!(report.exit_code(), exit_codes::UNUSABLE, "{report:?}");
+    assert!(
+        cluster.log().is_empty(),
+        "nothing rotated: {:?}",
+        cluster.log()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_ca_rotation_waits_until_every_node_trusts_the_new_root() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    let report = run(
+        &inv,
+        &cluster.connector(),
+        &RotateOptions {
+            worker: false,
+            manager: false,
+            ca: true,
+            ..options()
+        },
+        &Events::discard(),
+    )
+    .await;
+    assert_eq!(report.exit_code(), exit_codes::OK, "{report:?}");
+    assert_eq!(cluster.spec()["CAConfig"]["ForceRotate"], 1);
+    assert!(
+        report.rotated[0].detail.contains("all 3 nodes"),
+        "{report:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_node_that_never_takes_the_new_root_fails_within_the_bound() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    cluster.stale_trust("w1");
+    let started = Instant::now();
+    let report = run(
+        &inv,
+        &cluster.connector(),
+        &RotateOptions {
+            ca: true,
+            ..options()
+        },
+        &Events::discard(),
+    )
+    .await;
+    assert_eq!(report.exit_code(), exit_codes::FAILED, "{report:?}");
+    assert!(started.elapsed() <= Duration::from_secs(40));
+    let ca = report.rotated.iter().find(|r| r.what == "root CA").unwrap();
+    assert!(ca.detail.contains("w1"), "{ca:?}");
+}

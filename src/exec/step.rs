@@ -1,0 +1,242 @@
+//! The step vocabulary every command that changes a swarm shares: what was
+//! done to a node ([`Action`]), why a step failed ([`FailKind`],
+//! [`StepError`]), and the node updates that `up`, `up --prune`, `remove`
+//! and `down` all make the same way (read the node, update it at its
+//! version, try again when another writer was faster; demote and wait until
+//! the Raft membership has shrunk).
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::time::{Instant, sleep};
+
+use crate::inventory::Availability;
+use crate::model::swarm::{NodeRole, NodeUpdate, SwarmNode};
+use crate::remote::engine::{EngineError, ErrorKind};
+use crate::remote::host::SwarmHost;
+
+/// How long a demoted manager may take to leave the Raft membership.
+const DEMOTE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often the node list or `/info` is read while waiting.
+const POLL: Duration = Duration::from_millis(300);
+/// How often a node update is tried when another writer moved the node's
+/// version in between.
+const UPDATE_ATTEMPTS: u32 = 4;
+
+/// What was done to a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Action {
+    Initialised,
+    Joined,
+    Promoted,
+    Demoted,
+    Drained,
+    Activated,
+    Paused,
+    Labelled,
+    /// Cleared a join that stopped half-way (leave, stale entry removed).
+    Repaired,
+    /// Left the swarm (`down`, `remove`, `up --prune`).
+    Left,
+    /// Its entry was removed from the swarm's node list.
+    Removed,
+    /// A locked manager was unlocked with the unlock key.
+    Unlocked,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Initialised => "initialised",
+            Action::Joined => "joined",
+            Action::Promoted => "promoted",
+            Action::Demoted => "demoted",
+            Action::Drained => "drained",
+            Action::Activated => "activated",
+            Action::Paused => "paused",
+            Action::Labelled => "labelled",
+            Action::Repaired => "repaired",
+            Action::Left => "left",
+            Action::Removed => "removed",
+            Action::Unlocked => "unlocked",
+        })
+    }
+}
+
+impl Action {
+    pub(crate) fn availability(to: Availability) -> Action {
+        match to {
+            Availability::Drain => Action::Drained,
+            Availability::Pause => Action::Paused,
+            Availability::Active => Action::Activated,
+        }
+    }
+}
+
+/// Why a step on a node failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailKind {
+    /// The engine answered with an error (or not at all).
+    Engine(ErrorKind),
+    /// The node cannot reach any manager's swarm port.
+    PortsClosed,
+    /// A manager did not become Reachable in time.
+    NotReachable,
+    /// A joined node was not listed Ready in time.
+    NotReady,
+    /// The node's answers contradict each other (no NodeID after a join).
+    Inconsistent,
+    /// A drained node's tasks did not move in time.
+    TasksNotMoved,
+}
+
+impl FailKind {
+    pub(crate) fn as_str(&self) -> &'static str {
+        match self {
+            FailKind::Engine(kind) => match kind {
+                ErrorKind::AlreadyInSwarm => "already_in_swarm",
+                ErrorKind::NotInSwarm => "not_in_swarm",
+                ErrorKind::NotManager => "not_manager",
+                ErrorKind::NoLeader => "no_leader",
+                ErrorKind::InvalidToken => "invalid_token",
+                ErrorKind::OutOfSequence => "out_of_sequence",
+                ErrorKind::AdvertiseAddrAmbiguous => "advertise_addr_ambiguous",
+                ErrorKind::Locked => "locked",
+                ErrorKind::Timeout => "timeout",
+                ErrorKind::Unreachable => "unreachable",
+                ErrorKind::Transient => "transient",
+                ErrorKind::Rejected => "rejected",
+                ErrorKind::Unreadable => "unreadable",
+            },
+            FailKind::PortsClosed => "ports_closed",
+            FailKind::NotReachable => "not_reachable",
+            FailKind::NotReady => "not_ready",
+            FailKind::Inconsistent => "inconsistent",
+            FailKind::TasksNotMoved => "tasks_not_moved",
+        }
+    }
+}
+
+/// A failed step: its kind and a message naming the cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StepError {
+    pub(crate) kind: FailKind,
+    pub(crate) message: String,
+}
+
+impl StepError {
+    pub(crate) fn engine(context: &str, e: &EngineError) -> Self {
+        let hint = if e.kind() == ErrorKind::AdvertiseAddrAmbiguous {
+            " (set `advertise_addr` for this node in the inventory: an IP or an interface name such as eth1)"
+        } else {
+            ""
+        };
+        StepError {
+            kind: FailKind::Engine(e.kind()),
+            message: format!("{context}{e}{hint}"),
+        }
+    }
+}
+
+/// Reads the node, computes the update from its current spec, and retries
+/// when another writer moved its version in between.
+pub(crate) async fn update_node<H: SwarmHost>(
+    source: &H,
+    node_id: &str,
+    update: impl Fn(&SwarmNode) -> NodeUpdate,
+) -> Result<(), StepError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let nodes = source
+            .nodes()
+            .await
+            .map_err(|e| StepError::engine("reading the node list: ", &e))?;
+        let current = nodes
+            .iter()
+            .find(|n| n.id == node_id)
+            .ok_or_else(|| StepError {
+                kind: FailKind::Inconsistent,
+                message: format!("node {node_id} is not in the swarm's node list"),
+            })?;
+        match source.update_node(current, &update(current)).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == ErrorKind::OutOfSequence && attempt < UPDATE_ATTEMPTS => {
+                continue;
+            }
+            Err(e) => return Err(StepError::engine("", &e)),
+        }
+    }
+}
+
+/// Sets the node's role to worker, at its current version; a race with
+/// another writer is tried again.
+pub(crate) async fn demote<H: SwarmHost>(leader: &H, node_id: &str) -> Result<(), StepError> {
+    for _ in 0..4 {
+        let nodes = leader
+            .nodes()
+            .await
+            .map_err(|e| StepError::engine("reading the node list: ", &e))?;
+        let Some(current) = nodes.iter().find(|n| n.id == node_id) else {
+            return Err(StepError {
+                kind: FailKind::Inconsistent,
+                message: format!("node {node_id} is not in the swarm's node list"),
+            });
+        };
+        if current.role == NodeRole::Worker {
+            return Ok(());
+        }
+        let update = NodeUpdate {
+            role: NodeRole::Worker,
+            availability: current.availability,
+            labels: current.labels.clone(),
+        };
+        match leader.update_node(current, &update).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == ErrorKind::OutOfSequence => continue,
+            Err(e) => return Err(StepError::engine("demote failed: ", &e)),
+        }
+    }
+    Err(StepError {
+        kind: FailKind::Engine(ErrorKind::OutOfSequence),
+        message: "demote failed: the node kept changing".into(),
+    })
+}
+
+/// Waits until the leader lists the node without manager status and the
+/// node itself (when it can be asked) no longer has control: the Raft
+/// membership has shrunk.
+pub(crate) async fn wait_demoted<H: SwarmHost>(
+    leader: &H,
+    host: Option<&H>,
+    node_id: &str,
+) -> Result<(), StepError> {
+    let deadline = Instant::now() + DEMOTE_TIMEOUT;
+    loop {
+        let listed_as_worker = leader.nodes().await.is_ok_and(|nodes| {
+            nodes
+                .iter()
+                .any(|n| n.id == node_id && n.role == NodeRole::Worker && n.manager.is_none())
+        });
+        let lost_control = match host {
+            Some(host) => host.info().await.is_ok_and(|i| !i.is_manager),
+            // A node swarmadm cannot reach: the managers' list is all there is.
+            None => true,
+        };
+        if listed_as_worker && lost_control {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(StepError {
+                kind: FailKind::NotReachable,
+                message: format!(
+                    "demoted, but still in the Raft membership after {}s",
+                    DEMOTE_TIMEOUT.as_secs()
+                ),
+            });
+        }
+        sleep(POLL).await;
+    }
+}

@@ -1,0 +1,173 @@
+//! The key file's rules on a real file system, and unlocking against the
+//! fake cluster.
+
+use std::path::PathBuf;
+
+use super::*;
+use crate::remote::fake::FakeCluster;
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_new_key_file_is_created_0600_and_written_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unlock.key");
+    let key = Secret::new("SWMKEY-1-abc");
+    let found = check(&path, Some(&key)).unwrap();
+    assert_eq!(found, KeyFile::Missing);
+    store(&path, &key, &found).unwrap();
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(fs::read_to_string(&path).unwrap(), "SWMKEY-1-abc\n");
+    // A second run finds the current key and leaves the file alone.
+    assert_eq!(check(&path, Some(&key)).unwrap(), KeyFile::Current);
+    assert_eq!(read_key(&path).unwrap(), key);
+}
+
+#[test]
+fn a_key_file_others_can_read_is_refused_without_quoting_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unlock.key");
+    fs::write(&path, "SWMKEY-1-abc\n").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+    let key = Secret::new("SWMKEY-1-abc");
+    let err = check(&path, Some(&key)).unwrap_err();
+    assert!(
+        matches!(err, KeyFileError::TooOpen { mode: 0o644, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("chmod 600"), "{err}");
+    assert!(!err.to_string().contains("SWMKEY"), "{err}");
+    assert!(read_key(&path).is_err());
+}
+
+#[test]
+fn a_key_file_with_other_content_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unlock.key");
+    fs::write(&path, "my ssh notes\n").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    let err = check(&path, Some(&Secret::new("SWMKEY-1-abc"))).unwrap_err();
+    assert!(matches!(err, KeyFileError::OtherContent { .. }), "{err:?}");
+    // With autolock off, any content is someone else's.
+    assert!(check(&path, None).is_err());
+    assert_eq!(fs::read_to_string(&path).unwrap(), "my ssh notes\n");
+}
+
+#[test]
+fn an_empty_private_file_is_filled_and_a_directory_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unlock.key");
+    fs::write(&path, "").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    let key = Secret::new("SWMKEY-1-abc");
+    let found = check(&path, None).unwrap();
+    assert_eq!(found, KeyFile::Empty);
+    store(&path, &key, &found).unwrap();
+    assert_eq!(read_key(&path).unwrap(), key);
+    assert!(matches!(
+        check(dir.path(), None),
+        Err(KeyFileError::NotAFile { .. })
+    ));
+}
+
+#[test]
+fn a_rotated_key_replaces_the_file_atomically_and_stays_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unlock.key");
+    store(&path, &Secret::new("SWMKEY-1-old"), &KeyFile::Missing).unwrap();
+    replace(&path, &Secret::new("SWMKEY-1-new")).unwrap();
+    assert_eq!(fs::read_to_string(&path).unwrap(), "SWMKEY-1-new\n");
+    assert_eq!(mode(&path), 0o600);
+    let leftovers: Vec<PathBuf> = fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p != &path)
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn key_errors_and_options_never_show_the_key() {
+    let options = KeyOptions {
+        file: None,
+        env: Some(Secret::new("SWMKEY-1-env")),
+    };
+    assert!(!format!("{options:?}").contains("SWMKEY"));
+    assert_eq!(
+        options.key().unwrap().map(|k| k.expose().to_owned()),
+        Some("SWMKEY-1-env".into())
+    );
+}
+
+fn inventory() -> Inventory {
+    crate::inventory::test_inventory(3, 1)
+}
+
+/// A converged cluster with autolock on; returns its key.
+async fn autolocked(cluster: &FakeCluster) -> String {
+    let mut spec = cluster.spec();
+    spec["EncryptionConfig"] = serde_json::json!({ "AutoLockManagers": true });
+    cluster.set_spec(spec);
+    cluster.unlock_key().expect("autolock gives a key")
+}
+
+#[tokio::test(start_paused = true)]
+async fn unlock_unlocks_every_locked_manager_and_no_other_node() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    let key = autolocked(&cluster).await;
+    cluster.locked("m2");
+    cluster.locked("m3");
+    let keys = KeyOptions {
+        file: None,
+        env: Some(Secret::new(key)),
+    };
+    let report = run(&inv, &cluster.connector(), &keys, 4, &Events::discard()).await;
+    assert_eq!(report.exit_code(), exit_codes::OK, "{report:?}");
+    assert_eq!(report.unlocked(), 2);
+    let mut log = cluster.log();
+    log.sort();
+    assert_eq!(log, ["unlock m2", "unlock m3"]);
+    assert_eq!(cluster.state_of("m2"), LocalState::Active);
+    let words: Vec<&str> = report.nodes.iter().map(|n| n.result.word()).collect();
+    assert_eq!(words, ["not locked", "unlocked", "unlocked", "not locked"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wrong_key_fails_that_node_and_the_error_holds_no_key() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    autolocked(&cluster).await;
+    cluster.locked("m2");
+    let keys = KeyOptions {
+        file: None,
+        env: Some(Secret::new("SWMKEY-1-wrong")),
+    };
+    let report = run(&inv, &cluster.connector(), &keys, 4, &Events::discard()).await;
+    assert_eq!(report.exit_code(), exit_codes::FAILED);
+    assert_eq!(cluster.state_of("m2"), LocalState::Locked);
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(!json.contains("SWMKEY"), "{json}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn unlock_without_a_key_exits_2_and_touches_nothing() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    let report = run(
+        &inv,
+        &cluster.connector(),
+        &KeyOptions::default(),
+        4,
+        &Events::discard(),
+    )
+    .await;
+    assert_eq!(report.exit_code(), exit_codes::UNUSABLE);
+    assert!(report.error.unwrap_or_default().contains(KEY_ENV));
+    assert_eq!(cluster.connector().connections(), 0);
+}

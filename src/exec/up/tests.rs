@@ -1,0 +1,815 @@
+//! `up` against the in-memory cluster of `crate::remote::fake`: the order of
+//! operations, waits, retries and faults, with tokio's paused time.
+
+use super::*;
+use crate::inventory::Node;
+use crate::remote::fake::{FakeCluster, Fault, TIMEOUT};
+
+fn node(name: &str, role: Role) -> Node {
+    crate::inventory::test_node(name, role, &format!("{name}.example"))
+}
+
+/// One leader, `managers - 1` managers, `workers` workers.
+fn inventory(managers: usize, workers: usize) -> Inventory {
+    crate::inventory::test_inventory(managers, workers)
+}
+
+fn options() -> UpOptions {
+    UpOptions {
+        parallel: 16,
+        dry_run: false,
+        plan: PlanOptions::default(),
+        break_lock: false,
+        prune: false,
+        keys: crate::exec::unlock::KeyOptions::default(),
+    }
+}
+
+async fn run(inv: &Inventory, cluster: &FakeCluster, options: UpOptions) -> UpOutcome {
+    up(inv, &cluster.connector(), &options, &Events::discard()).await
+}
+
+fn result<'a>(outcome: &'a UpOutcome, name: &str) -> &'a NodeResult {
+    &outcome
+        .nodes
+        .iter()
+        .find(|n| n.name.as_str() == name)
+        .unwrap_or_else(|| panic!("no outcome for {name}"))
+        .result
+}
+
+fn done(outcome: &UpOutcome, name: &str) -> Vec<Action> {
+    match result(outcome, name) {
+        NodeResult::Done(actions) => actions.clone(),
+        other => panic!("{name}: expected done, got {other:?}"),
+    }
+}
+
+fn failed(outcome: &UpOutcome, name: &str) -> StepError {
+    match result(outcome, name) {
+        NodeResult::Failed { error, .. } => error.clone(),
+        other => panic!("{name}: expected failed, got {other:?}"),
+    }
+}
+
+fn position(log: &[String], entry: &str) -> usize {
+    log.iter()
+        .position(|l| l == entry)
+        .unwrap_or_else(|| panic!("`{entry}` not in {log:?}"))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cold_start_inits_the_leader_then_managers_one_by_one_then_workers() {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::new(&inv);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    // The run lock (swarm spec updates) aside.
+    let log = cluster.changes();
+    assert_eq!(log[0], "init m1", "{log:?}");
+    assert_eq!(log[1..3], ["join m2 manager", "join m3 manager"], "{log:?}");
+    let mut workers = log[3..].to_vec();
+    workers.sort();
+    assert_eq!(
+        workers,
+        ["join w1 worker", "join w2 worker", "join w3 worker"]
+    );
+    assert_eq!(done(&outcome, "m1"), [Action::Initialised, Action::Drained]);
+    assert_eq!(done(&outcome, "m2"), [Action::Joined, Action::Drained]);
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert!(outcome.nodes.iter().all(|n| n.node_id.is_some()));
+    assert_eq!(outcome.ssh_connections, 6);
+    assert_eq!(
+        cluster.member("m2").map(|m| (m.0, m.1)),
+        Some((NodeRole::Manager, Availability::Drain))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn parallel_joins_share_the_node_list_instead_of_each_reading_it() {
+    let inv = inventory(3, 40);
+    let cluster = FakeCluster::new(&inv);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    assert_eq!(cluster.joins("w40"), 1);
+    // Each worker needs the manager addresses and then waits until it is
+    // listed Ready: two node lists apiece when read per join (80 and more).
+    // Joins running together share one read per poll interval.
+    let lists = cluster.node_lists();
+    assert!(lists < 40, "{lists} node lists for 40 worker joins");
+}
+
+#[tokio::test(start_paused = true)]
+async fn joins_answered_slowly_make_fewer_run_at_once() {
+    let inv = inventory(3, 64);
+    let cluster = FakeCluster::new(&inv);
+    // 16 joins at once take 16 s each to be answered, 8 take 8 s.
+    cluster.join_load(Duration::from_secs(1));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    let starts = cluster.join_starts();
+    assert_eq!(starts.len(), 2 + 64, "every node joined once");
+    assert_eq!(
+        starts.iter().max(),
+        Some(&16),
+        "at first, --parallel: {starts:?}"
+    );
+    // Then the window settles where answers come back within SLOW (10 s):
+    // fewer than 10 joins at once.
+    let late = &starts[starts.len() - 16..];
+    assert!(
+        late.iter().all(|&n| n < 10),
+        "after slow answers, fewer at once: {starts:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn joins_answered_quickly_keep_parallel_at_once() {
+    let inv = inventory(3, 64);
+    let cluster = FakeCluster::new(&inv);
+    cluster.join_load(Duration::from_millis(200));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    let starts = cluster.join_starts();
+    // After the first wave, each join starts as another ends: the window
+    // stays at --parallel.
+    assert_eq!(starts.iter().max(), Some(&16), "{starts:?}");
+    assert!(starts[18..].iter().all(|&n| n >= 14), "{starts:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_converged_cluster_is_unchanged_and_nothing_is_sent() {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::converged(&inv);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert!(
+        outcome
+            .nodes
+            .iter()
+            .all(|n| n.result == NodeResult::Unchanged),
+        "{outcome:?}"
+    );
+    assert_eq!(cluster.log(), Vec::<String>::new(), "not even the run lock");
+    assert_eq!(outcome.exit_code(), exit_codes::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dry_run_plans_and_changes_nothing() {
+    let inv = inventory(3, 2);
+    let cluster = FakeCluster::new(&inv);
+    let outcome = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            dry_run: true,
+            ..options()
+        },
+    )
+    .await;
+    assert!(
+        outcome
+            .nodes
+            .iter()
+            .all(|n| n.result == NodeResult::Planned)
+    );
+    assert_eq!(cluster.log(), Vec::<String>::new());
+    assert_eq!(cluster.state_of("m1"), LocalState::Inactive);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_init_stops_the_run_and_reports_the_rest_as_skipped() {
+    let inv = inventory(3, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("m1", Fault::Refuse(ErrorKind::AdvertiseAddrAmbiguous));
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = failed(&outcome, "m1");
+    assert_eq!(
+        error.kind,
+        FailKind::Engine(ErrorKind::AdvertiseAddrAmbiguous)
+    );
+    assert!(
+        error.message.contains("advertise_addr"),
+        "{}",
+        error.message
+    );
+    for name in ["m2", "m3", "w1", "w2"] {
+        assert_eq!(
+            result(&outcome, name),
+            &NodeResult::Skipped(Skip::InitFailed(NodeName::new("m1").unwrap())),
+            "{name}"
+        );
+    }
+    assert!(matches!(outcome.error, Some(RunError::InitFailed { .. })));
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+    assert_eq!(cluster.log(), Vec::<String>::new());
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_node_list_a_planned_join_is_skipped_not_unchanged() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inventory(1, 1));
+    cluster.add("w2");
+    // The only manager cannot list the nodes.
+    cluster.node_list_fails("m1");
+    let outcome = run(&inv, &cluster, options()).await;
+    // Members cannot be compared without a node list: blocked.
+    assert!(
+        matches!(
+            result(&outcome, "w1"),
+            NodeResult::Blocked(BlockReason::NoNodeList)
+        ),
+        "{outcome:?}"
+    );
+    // The planned join never ran: skipped, with the reason, not unchanged.
+    assert_eq!(
+        result(&outcome, "w2"),
+        &NodeResult::Skipped(Skip::NoManager)
+    );
+    assert_eq!(outcome.error, Some(RunError::NoManager));
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+    assert_eq!(cluster.joins("w2"), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_join_answered_already_in_a_swarm_on_the_right_cluster_counts_as_joined() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w1", Fault::JoinedButErr(ErrorKind::AlreadyInSwarm));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert_eq!(cluster.joins("w1"), 1, "no second join was sent");
+    assert_eq!(outcome.exit_code(), exit_codes::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_join_that_timed_out_but_went_through_counts_as_joined() {
+    let inv = inventory(1, 1);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w1", Fault::JoinedButErr(ErrorKind::Timeout));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert_eq!(cluster.joins("w1"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_join_that_times_out_is_not_retried_blind_and_the_run_is_bounded() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w1", Fault::Hang);
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = failed(&outcome, "w1");
+    assert_eq!(error.kind, FailKind::Engine(ErrorKind::Timeout));
+    assert_eq!(cluster.joins("w1"), 1, "a timed-out join is not sent again");
+    assert_eq!(done(&outcome, "w2"), [Action::Joined]);
+    assert!(
+        start.elapsed() <= TIMEOUT + Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_join_errors_are_retried() {
+    let inv = inventory(1, 1);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w1", Fault::Refuse(ErrorKind::Transient));
+    cluster.fault("w1", Fault::Refuse(ErrorKind::Transient));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert_eq!(cluster.joins("w1"), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_invalid_token_is_not_retried() {
+    let inv = inventory(1, 1);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w1", Fault::Refuse(ErrorKind::InvalidToken));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(
+        failed(&outcome, "w1").kind,
+        FailKind::Engine(ErrorKind::InvalidToken)
+    );
+    assert_eq!(cluster.joins("w1"), 1);
+    assert_eq!(cluster.state_of("w1"), LocalState::Inactive);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_manager_that_never_becomes_reachable_fails_and_stops_later_manager_joins() {
+    let inv = inventory(3, 1);
+    let cluster = FakeCluster::new(&inv);
+    cluster.never_reachable("m2");
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = failed(&outcome, "m2");
+    assert_eq!(error.kind, FailKind::NotReachable);
+    assert!(error.message.contains("2377"), "{}", error.message);
+    assert!(start.elapsed() >= REACHABLE_TIMEOUT, "waited the full time");
+    assert_eq!(
+        result(&outcome, "m3"),
+        &NodeResult::Skipped(Skip::ManagerFailed(NodeName::new("m2").unwrap()))
+    );
+    assert_eq!(cluster.state_of("m3"), LocalState::Inactive);
+    // Workers do not change the Raft membership: they still join.
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn promotions_come_before_demotions() {
+    let inv = inventory(3, 2);
+    let cluster = FakeCluster::converged(&inv);
+    // By hand: m3 became a worker, w1 a manager. The inventory wants them back.
+    cluster.set("m3", NodeRole::Worker, Availability::Drain);
+    cluster.set("w1", NodeRole::Manager, Availability::Active);
+    let outcome = run(&inv, &cluster, options()).await;
+    let log = cluster.log();
+    assert!(
+        position(&log, "promote m3") < position(&log, "demote w1"),
+        "{log:?}"
+    );
+    assert_eq!(done(&outcome, "m3"), [Action::Promoted]);
+    assert_eq!(done(&outcome, "w1"), [Action::Demoted]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn drift_is_corrected_and_labels_added_while_other_labels_stay() {
+    let mut inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inv);
+    inv.nodes[1].labels.insert("zone".into(), "a".into());
+    cluster.set("w2", NodeRole::Worker, Availability::Drain);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Labelled]);
+    assert_eq!(done(&outcome, "w2"), [Action::Activated]);
+    let (_, _, labels) = cluster.member("w1").unwrap();
+    assert_eq!(labels.get("zone").map(String::as_str), Some("a"));
+    assert_eq!(
+        cluster.member("w2").map(|m| m.1),
+        Some(Availability::Active)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_update_raced_by_another_writer_is_retried() {
+    let inv = inventory(1, 1);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.set("w1", NodeRole::Worker, Availability::Drain);
+    cluster.update_fault(ErrorKind::OutOfSequence);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Activated]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_node_in_another_swarm_refuses_the_plan_and_nothing_is_changed() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.foreign("w2", "OTHER");
+    let outcome = run(&inv, &cluster, options()).await;
+    assert!(matches!(outcome.error, Some(RunError::Refused(_))));
+    assert!(matches!(
+        result(&outcome, "w2"),
+        NodeResult::Blocked(BlockReason::Foreign(_))
+    ));
+    assert!(matches!(
+        result(&outcome, "w1"),
+        NodeResult::Skipped(Skip::Refused(_))
+    ));
+    assert_eq!(cluster.log(), Vec::<String>::new());
+
+    // --force converges the others and leaves w2 alone.
+    let forced = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            plan: PlanOptions {
+                force: true,
+                force_new_cluster: false,
+            },
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(done(&forced, "w1"), [Action::Joined]);
+    assert!(!cluster.log().iter().any(|l| l.contains("w2")));
+    assert_eq!(forced.exit_code(), exit_codes::FAILED);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_node_is_blocked_and_the_others_converge() {
+    let inv = inventory(1, 3);
+    let cluster = FakeCluster::new(&inv);
+    cluster.unreachable("w3");
+    let outcome = run(&inv, &cluster, options()).await;
+    assert!(matches!(
+        result(&outcome, "w3"),
+        NodeResult::Blocked(BlockReason::Unreachable(_))
+    ));
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert_eq!(outcome.ssh_connections, 3);
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+}
+
+#[tokio::test(start_paused = true)]
+async fn closed_ports_fail_the_join_before_it_is_sent() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.ports_closed("w1");
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = failed(&outcome, "w1");
+    assert_eq!(error.kind, FailKind::PortsClosed);
+    assert!(error.message.contains("10.0.0.1:2377"), "{}", error.message);
+    assert_eq!(cluster.joins("w1"), 0);
+    assert_eq!(done(&outcome, "w2"), [Action::Joined]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_the_leader_down_a_new_worker_joins_through_the_new_leader() {
+    let mut inv = inventory(3, 1);
+    let cluster = FakeCluster::converged(&inv);
+    inv.nodes.push(node("w2", Role::Worker));
+    cluster.add("w2");
+    cluster.unreachable("m1");
+    cluster.elect("m2");
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w2"), [Action::Joined]);
+    assert!(matches!(
+        result(&outcome, "m1"),
+        NodeResult::Blocked(BlockReason::Unreachable(_))
+    ));
+    assert_eq!(result(&outcome, "w1"), &NodeResult::Unchanged);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_engine_is_reported_within_the_request_timeout() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.hangs("w2");
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    assert!(matches!(
+        result(&outcome, "w2"),
+        NodeResult::Blocked(BlockReason::Unreachable(_))
+    ));
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert!(
+        start.elapsed() <= TIMEOUT + Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+// Safety under faults.
+
+#[tokio::test(start_paused = true)]
+async fn no_second_swarm_when_the_managers_are_unknown_and_the_leader_was_reinstalled() {
+    let inv = inventory(3, 0);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.unreachable("m2");
+    cluster.unreachable("m3");
+    cluster.reinstall("m1");
+    let outcome = run(&inv, &cluster, options()).await;
+    let NodeResult::Blocked(reason) = result(&outcome, "m1") else {
+        panic!("m1 must be blocked: {outcome:?}");
+    };
+    let message = reason.to_string();
+    assert!(
+        matches!(reason, BlockReason::ManagersUnknown(_)),
+        "{message}"
+    );
+    assert!(
+        message.contains("m2 (unreachable)") && message.contains("m3 (unreachable)"),
+        "{message}"
+    );
+    assert!(message.contains("--force-new-cluster"), "{message}");
+    assert!(!cluster.log().iter().any(|l| l.starts_with("init")));
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+    let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
+    assert!(!text.contains("no swarm yet"), "{text}");
+
+    // Only the explicit flag initialises anyway.
+    let forced = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            plan: PlanOptions {
+                force: false,
+                force_new_cluster: true,
+            },
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(done(&forced, "m1"), [Action::Initialised, Action::Drained]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn workers_still_in_a_swarm_whose_managers_are_gone_block_a_new_swarm() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.reinstall("m1");
+    let outcome = run(&inv, &cluster, options()).await;
+    assert!(
+        matches!(
+            result(&outcome, "m1"),
+            NodeResult::Blocked(BlockReason::SwarmUnreachable(holders)) if holders.len() == 2
+        ),
+        "{outcome:?}"
+    );
+    assert!(!cluster.log().iter().any(|l| l.starts_with("init")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_locked_manager_is_blocked_with_the_unlock_advice_and_is_no_stray() {
+    let inv = inventory(3, 1);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.locked("m2");
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = result(&outcome, "m2").error().unwrap_or_default();
+    assert!(
+        error.contains("locked") && error.contains("docker swarm unlock"),
+        "{error}"
+    );
+    assert!(outcome.strays.is_empty(), "{:?}", outcome.strays);
+
+    let connector = cluster.connector();
+    let report = crate::check::verify::run(&inv, &connector, &Events::discard()).await;
+    let deltas: Vec<(String, &str, String)> = report
+        .deltas()
+        .into_iter()
+        .map(|(n, c)| (n.name().to_owned(), c.name, c.actual.clone()))
+        .collect();
+    assert!(
+        deltas
+            .iter()
+            .any(|(n, c, a)| n == "m2" && *c == "unlocked" && a.contains("docker swarm unlock")),
+        "{deltas:?}"
+    );
+    assert!(!deltas.iter().any(|(_, c, _)| *c == "strays"), "{deltas:?}");
+
+    let status = crate::check::status::run(&inv, &cluster.connector(), &Events::discard()).await;
+    assert_eq!(status.exit_code(), exit_codes::FAILED);
+}
+
+#[tokio::test(start_paused = true)]
+async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
+    let inv = inventory(3, 2);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.unreachable("m2");
+    cluster.unreachable("m3");
+    cluster.lose_quorum();
+    let words = "quorum lost: 1 of 3 managers reachable; the swarm is read-only";
+
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = outcome
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(error.contains(words), "up: {error}");
+    assert!(cluster.log().is_empty(), "{:?}", cluster.log());
+    let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
+    assert!(!text.contains("no swarm"), "{text}");
+
+    let report = crate::check::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
+    assert!(
+        report
+            .error
+            .as_ref()
+            .is_some_and(|e| e.message.contains(words)),
+        "verify: {:?}",
+        report.error
+    );
+    assert!(
+        !crate::ui::render::verify(&report, crate::ui::render::Layout::Wide).contains("no swarm")
+    );
+
+    let status = crate::check::status::run(&inv, &cluster.connector(), &Events::discard()).await;
+    assert!(
+        status.problems.iter().any(|p| p.contains(words)),
+        "status: {:?}",
+        status.problems
+    );
+    assert_eq!(status.exit_code(), exit_codes::FAILED);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_join_that_stops_half_way_is_cleared_and_joined_again_in_the_same_run() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w1", Fault::HalfJoin);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Repaired, Action::Joined]);
+    let log = cluster.log();
+    assert!(
+        position(&log, "half-join w1") < position(&log, "leave w1 force=true")
+            && position(&log, "leave w1 force=true") < position(&log, "join w1 worker"),
+        "{log:?}"
+    );
+    assert_eq!(
+        cluster.stale_entries(),
+        0,
+        "the half-registered entry is removed"
+    );
+    assert!(outcome.strays.is_empty(), "{:?}", outcome.strays);
+    assert_eq!(outcome.exit_code(), exit_codes::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_worker_left_in_state_error_by_an_earlier_run_is_repaired_and_the_dry_run_says_so() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inventory(1, 1));
+    cluster.add("w2");
+    cluster.half_joined("w2");
+    let dry = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            dry_run: true,
+            ..options()
+        },
+    )
+    .await;
+    assert!(
+        matches!(
+            dry.plan
+                .nodes
+                .iter()
+                .find(|n| n.name.as_str() == "w2")
+                .map(|n| &n.plan),
+            Some(NodePlan::Repair {
+                stale_entry: Some(_),
+                ..
+            })
+        ),
+        "{:?}",
+        dry.plan
+    );
+    assert!(crate::ui::render::plan(&dry.plan).contains("repair a join that stopped half-way"));
+    assert!(cluster.log().is_empty());
+
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w2"), [Action::Repaired, Action::Joined]);
+    assert_eq!(cluster.stale_entries(), 0);
+    assert!(outcome.strays.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_manager_in_state_error_is_left_to_the_user() {
+    let inv = inventory(3, 0);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.half_joined("m3");
+    let outcome = run(&inv, &cluster, options()).await;
+    assert!(matches!(
+        result(&outcome, "m3"),
+        NodeResult::Blocked(BlockReason::ManagerInError(_))
+    ));
+    assert!(!cluster.log().iter().any(|l| l.contains("leave")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn strays_are_reported_by_up_and_the_run_is_not_plain_converged() {
+    let full = inventory(1, 2);
+    let cluster = FakeCluster::converged(&full);
+    let inv = inventory(1, 1);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.strays.len(), 1, "{:?}", outcome.strays);
+    assert_eq!(outcome.strays[0].hostname, "w2");
+    let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
+    assert!(text.contains("converged, but 1 node is"), "{text}");
+    assert!(!text.contains("\nconverged:"), "{text}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_plan_that_leaves_no_fault_tolerance_warns_before_acting() {
+    for (managers, warns) in [(1, true), (2, true), (3, false), (5, false)] {
+        let inv = inventory(managers, 1);
+        let cluster = FakeCluster::new(&inv);
+        let outcome = run(
+            &inv,
+            &cluster,
+            UpOptions {
+                dry_run: true,
+                ..options()
+            },
+        )
+        .await;
+        let warned = outcome
+            .plan
+            .warnings
+            .iter()
+            .any(|w| w.to_string().contains("tolerates no manager failure"));
+        assert_eq!(
+            warned, warns,
+            "{managers} managers: {:?}",
+            outcome.plan.warnings
+        );
+    }
+    // Two of three managers demoted by the inventory in one run.
+    let cluster = FakeCluster::converged(&inventory(3, 0));
+    let mut inv = inventory(3, 0);
+    inv.nodes[1].role = Role::Worker;
+    inv.nodes[2].role = Role::Worker;
+    let outcome = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            dry_run: true,
+            ..options()
+        },
+    )
+    .await;
+    assert!(
+        outcome
+            .plan
+            .warnings
+            .iter()
+            .any(|w| w.to_string().contains("1 manager:")),
+        "{:?}",
+        outcome.plan.warnings
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_lock_held_by_another_run_refuses_until_broken_and_ours_is_released() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inventory(1, 1));
+    cluster.add("w2");
+    cluster.hold_lock(Duration::from_secs(60));
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = outcome
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        error.contains("another swarmadm up is running on this swarm from ci-runner-7")
+            && error.contains("--break-lock"),
+        "{error}"
+    );
+    assert_eq!(result(&outcome, "w2"), &NodeResult::Skipped(Skip::Locked));
+    assert_eq!(cluster.joins("w2"), 0);
+
+    let broken = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            break_lock: true,
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(done(&broken, "w2"), [Action::Joined]);
+    assert_eq!(cluster.lock_holder(), None, "the run released its lock");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_expired_run_lock_is_taken_over() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inventory(1, 1));
+    cluster.add("w2");
+    cluster.hold_lock(crate::exec::lock::LOCK_TTL + Duration::from_secs(1));
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w2"), [Action::Joined]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_concurrent_runs_join_each_node_once() {
+    let inv = inventory(1, 3);
+    let cluster = FakeCluster::converged(&inventory(1, 0));
+    for w in ["w1", "w2", "w3"] {
+        cluster.add(w);
+    }
+    let (a, b) = tokio::join!(
+        run(&inv, &cluster, options()),
+        run(&inv, &cluster, options())
+    );
+    for w in ["w1", "w2", "w3"] {
+        assert_eq!(cluster.joins(w), 1, "{w} was sent one join");
+    }
+    let locked = [&a, &b]
+        .iter()
+        .filter(|o| matches!(o.error, Some(RunError::Lock(_))))
+        .count();
+    assert_eq!(
+        locked, 1,
+        "one run refused with the lock: {:?} / {:?}",
+        a.error, b.error
+    );
+    assert_eq!(cluster.lock_holder(), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_joined_worker_is_done_only_once_the_managers_list_it_ready() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.registers_late("w1", 5);
+    cluster.registers_late("w2", u32::MAX);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    let error = failed(&outcome, "w2");
+    assert_eq!(error.kind, FailKind::NotReady);
+    assert!(
+        error.message.contains("not listed Ready"),
+        "{}",
+        error.message
+    );
+}

@@ -1,0 +1,335 @@
+//! The swarm as swarmadm reads it off the Engine API: a node's own `/info`
+//! ([`EngineInfo`], [`LocalState`]), a manager's node list ([`SwarmNode`]
+//! and its role, status and reachability), the swarm object and its trust
+//! root, the bodies of init, join and node update, and the tasks draining
+//! waits for. Plain data, parsed by [`crate::remote::engine`]; join tokens
+//! are [`Secret`]s from the moment they are read.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::names::{Availability, Role};
+use crate::model::secret::Secret;
+
+/// `/info` `.Swarm.LocalNodeState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum LocalState {
+    Inactive,
+    Pending,
+    Active,
+    Error,
+    Locked,
+}
+
+impl std::fmt::Display for LocalState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LocalState::Inactive => "inactive",
+            LocalState::Pending => "pending",
+            LocalState::Active => "active",
+            LocalState::Error => "error",
+            LocalState::Locked => "locked",
+        })
+    }
+}
+
+/// A manager as a worker's `/info` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct RemoteManager {
+    pub(crate) node_id: String,
+    pub(crate) addr: String,
+}
+
+/// What a node's own `/info` says about it: its identity and swarm state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct EngineInfo {
+    pub(crate) hostname: String,
+    pub(crate) engine_version: String,
+    pub(crate) api_version: String,
+    pub(crate) state: LocalState,
+    pub(crate) node_id: Option<String>,
+    pub(crate) node_addr: Option<String>,
+    /// Only managers know the ClusterID.
+    pub(crate) cluster_id: Option<String>,
+    pub(crate) is_manager: bool,
+    pub(crate) remote_managers: Vec<RemoteManager>,
+    pub(crate) error: Option<String>,
+}
+
+/// A node as a manager's node list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct SwarmNode {
+    pub(crate) id: String,
+    pub(crate) version: i64,
+    pub(crate) name: Option<String>,
+    pub(crate) hostname: String,
+    pub(crate) role: NodeRole,
+    pub(crate) availability: Availability,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) state: NodeStatus,
+    pub(crate) addr: Option<String>,
+    pub(crate) manager: Option<ManagerStatus>,
+    pub(crate) engine_version: Option<String>,
+}
+
+impl SwarmNode {
+    pub(crate) fn is_ready(&self) -> bool {
+        self.state == NodeStatus::Ready
+    }
+
+    pub(crate) fn is_leader(&self) -> bool {
+        self.manager.as_ref().is_some_and(|m| m.leader)
+    }
+
+    pub(crate) fn is_reachable(&self) -> bool {
+        self.manager
+            .as_ref()
+            .is_some_and(|m| m.reachability == Reachability::Reachable)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum NodeRole {
+    Manager,
+    Worker,
+}
+
+impl From<Role> for NodeRole {
+    /// The swarm role an inventory role asks for: the leader is a manager.
+    fn from(role: Role) -> NodeRole {
+        if role.is_manager() {
+            NodeRole::Manager
+        } else {
+            NodeRole::Worker
+        }
+    }
+}
+
+impl std::fmt::Display for NodeRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NodeRole::Manager => "manager",
+            NodeRole::Worker => "worker",
+        })
+    }
+}
+
+/// A node's state in a manager's node list (`Status.State`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum NodeStatus {
+    Ready,
+    Down,
+    Disconnected,
+    Unknown,
+}
+
+impl std::fmt::Display for NodeStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NodeStatus::Ready => "ready",
+            NodeStatus::Down => "down",
+            NodeStatus::Disconnected => "disconnected",
+            NodeStatus::Unknown => "unknown",
+        })
+    }
+}
+
+/// A manager's Raft reachability (`ManagerStatus.Reachability`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Reachability {
+    Reachable,
+    Unreachable,
+    Unknown,
+}
+
+impl std::fmt::Display for Reachability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Reachability::Reachable => "reachable",
+            Reachability::Unreachable => "unreachable",
+            Reachability::Unknown => "unknown",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct ManagerStatus {
+    pub(crate) leader: bool,
+    pub(crate) reachability: Reachability,
+    /// The manager's swarm address (`IP:2377`): where joiners connect.
+    pub(crate) addr: String,
+}
+
+/// The swarm's join tokens. Secrets: never printed.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct JoinTokens {
+    #[serde(rename = "Worker", deserialize_with = "secret")]
+    pub(crate) worker: Secret,
+    #[serde(rename = "Manager", deserialize_with = "secret")]
+    pub(crate) manager: Secret,
+}
+
+fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+    String::deserialize(d).map(Secret::new)
+}
+
+/// `GET /swarm` from a manager.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct SwarmInspect {
+    #[serde(rename = "JoinTokens")]
+    pub(crate) tokens: JoinTokens,
+    /// The swarm object's version: updates must name it.
+    #[serde(rename = "Version", default)]
+    pub(crate) version: ObjectVersion,
+    /// The swarm spec as the engine sent it, so that an update changes
+    /// only what it means to and keeps every field this program does not
+    /// model. Holds no secret (the join tokens are outside the spec).
+    #[serde(rename = "Spec", default)]
+    pub(crate) spec: serde_json::Value,
+    /// Init-only network values: not part of the spec, never changed later.
+    #[serde(rename = "DefaultAddrPool", default)]
+    pub(crate) default_addr_pool: Option<Vec<String>>,
+    #[serde(rename = "SubnetSize", default)]
+    pub(crate) subnet_size: Option<u32>,
+    #[serde(rename = "DataPathPort", default)]
+    pub(crate) data_path_port: Option<u32>,
+    /// `TLSInfo.TrustRoot`: the swarm's root CA certificate (PEM).
+    #[serde(rename = "TLSInfo", default)]
+    pub(crate) tls_info: Option<TlsInfo>,
+    #[serde(rename = "RootRotationInProgress", default)]
+    pub(crate) root_rotation_in_progress: bool,
+}
+
+/// `TLSInfo` of the swarm or of a node: its trust root (a public CA
+/// certificate, not a secret).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub(crate) struct TlsInfo {
+    #[serde(rename = "TrustRoot", default)]
+    pub(crate) trust_root: String,
+}
+
+impl SwarmInspect {
+    /// The swarm object without its join tokens.
+    pub(crate) fn object(&self) -> SwarmObject {
+        SwarmObject {
+            version: self.version.index,
+            spec: self.spec.clone(),
+            default_addr_pool: self.default_addr_pool.clone().unwrap_or_default(),
+            subnet_size: self.subnet_size,
+            data_path_port: self.data_path_port,
+        }
+    }
+}
+
+/// The swarm object as planning and verify read it: its version, its spec
+/// and the init-only network values. No join token.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct SwarmObject {
+    pub(crate) version: u64,
+    pub(crate) spec: serde_json::Value,
+    pub(crate) default_addr_pool: Vec<String>,
+    pub(crate) subnet_size: Option<u32>,
+    pub(crate) data_path_port: Option<u32>,
+}
+
+/// What a swarm update also rotates (`rotateWorkerToken`,
+/// `rotateManagerToken`, `rotateManagerUnlockKey`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Rotation {
+    pub(crate) worker_token: bool,
+    pub(crate) manager_token: bool,
+    pub(crate) unlock_key: bool,
+}
+
+/// A node's trust root as the node list shows it (`Description.TLSInfo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NodeTrust {
+    pub(crate) id: String,
+    pub(crate) hostname: String,
+    pub(crate) trust_root: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub(crate) struct ObjectVersion {
+    #[serde(rename = "Index", default)]
+    pub(crate) index: u64,
+}
+
+/// Body of `POST /swarm/init`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct InitRequest {
+    pub(crate) listen_addr: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) advertise_addr: Option<String>,
+    pub(crate) availability: Availability,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) default_addr_pool: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) subnet_size: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) data_path_port: Option<u16>,
+    pub(crate) spec: serde_json::Value,
+    /// Lock managers at rest from the start (autolock).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) auto_lock_managers: bool,
+}
+
+/// Body of `POST /swarm/join`. Its `Debug` is derived, but the token is a
+/// [`Secret`], so it stays redacted.
+#[derive(Debug, Clone)]
+pub(crate) struct JoinRequest {
+    pub(crate) listen_addr: String,
+    pub(crate) advertise_addr: Option<String>,
+    pub(crate) remote_addrs: Vec<String>,
+    pub(crate) token: Secret,
+    pub(crate) availability: Availability,
+}
+
+impl JoinRequest {
+    /// The wire form, with the token in clear: only for the request body.
+    pub(crate) fn body(&self) -> serde_json::Value {
+        let mut body = serde_json::json!({
+            "ListenAddr": self.listen_addr,
+            "RemoteAddrs": self.remote_addrs,
+            "JoinToken": self.token.expose(),
+            "Availability": self.availability.as_str(),
+        });
+        if let Some(addr) = &self.advertise_addr {
+            body["AdvertiseAddr"] = serde_json::Value::String(addr.clone());
+        }
+        body
+    }
+}
+
+/// A task the swarm placed on a node (`GET /tasks`), as far as draining
+/// needs it: whether it still runs there or is meant to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct NodeTask {
+    pub(crate) id: String,
+    pub(crate) service_id: String,
+    /// The orchestrator still wants it running on this node.
+    pub(crate) desired_running: bool,
+    /// It is assigned to the node and not yet stopped (assigned … running).
+    pub(crate) running: bool,
+}
+
+impl NodeTask {
+    /// Whether the task is still on the node: wanted or still running.
+    pub(crate) fn is_live(&self) -> bool {
+        self.desired_running || self.running
+    }
+}
+
+/// The desired spec of a node for a node update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NodeUpdate {
+    pub(crate) role: NodeRole,
+    pub(crate) availability: Availability,
+    pub(crate) labels: BTreeMap<String, String>,
+}

@@ -1,0 +1,217 @@
+//! What a snapshot's facts say about the swarm as a whole: which node-list
+//! entry is which inventory node ([`claim`]), what is in the swarm that the
+//! inventory does not list ([`strays`]), and whether the swarm has lost
+//! quorum ([`quorum_loss`]). Pure functions of plain data, shared by
+//! `status`, `up` and `verify` so that all three say the same thing in the
+//! same words.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::inventory::{Inventory, NodeName};
+use crate::model::swarm::{LocalState, NodeRole, NodeStatus};
+use crate::observe::{ClusterView, Facts};
+
+/// Which node-list entry each inventory node is: by the NodeID the node
+/// reports; for a node that reports none but may be in the swarm
+/// (unreachable, locked, stuck in state error), the entry with its address
+/// (or, failing that, its hostname) that no other node claimed. `extra` adds NodeIDs learnt later (nodes that joined in this
+/// run).
+pub(crate) fn claim<'v>(
+    inventory: &Inventory,
+    facts: &Facts,
+    view: &'v ClusterView,
+    extra: &BTreeMap<NodeName, String>,
+) -> BTreeMap<NodeName, &'v str> {
+    let mut claimed = BTreeMap::new();
+    for node in &inventory.nodes {
+        let id = extra
+            .get(&node.name)
+            .map(String::as_str)
+            .or_else(|| facts.info(&node.name)?.node_id.as_deref());
+        if let Some(listed) = id.and_then(|id| view.node(id)) {
+            claimed.insert(node.name.clone(), listed.id.as_str());
+        }
+    }
+    for node in &inventory.nodes {
+        // A node that says it is in no swarm is not any entry: an entry
+        // with its name is a leftover.
+        let out_of_swarm = facts
+            .info(&node.name)
+            .is_some_and(|i| i.state == LocalState::Inactive);
+        if claimed.contains_key(&node.name) || out_of_swarm {
+            continue;
+        }
+        let taken: BTreeSet<&str> = claimed.values().copied().collect();
+        let addresses: Vec<&str> = [
+            Some(node.ssh.hop.host.as_str()),
+            inventory.advertise_addr_of(node),
+            facts.info(&node.name).and_then(|i| i.node_addr.as_deref()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let candidates = view.nodes.iter().filter(|n| !taken.contains(n.id.as_str()));
+        let by_addr = candidates
+            .clone()
+            .filter(|n| n.addr.as_deref().is_some_and(|a| addresses.contains(&a)))
+            .max_by_key(|n| n.version);
+        let by_name = candidates
+            .filter(|n| n.hostname == node.name.as_str())
+            .max_by_key(|n| n.version);
+        if let Some(found) = by_addr.or(by_name) {
+            claimed.insert(node.name.clone(), found.id.as_str());
+        }
+    }
+    claimed
+}
+
+/// A node in the swarm that no inventory node is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Stray {
+    pub(crate) node_id: String,
+    pub(crate) hostname: String,
+    pub(crate) role: NodeRole,
+    pub(crate) state: NodeStatus,
+    pub(crate) kind: StrayKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum StrayKind {
+    /// A node the inventory does not list.
+    NotInInventory,
+    /// A Down entry with an inventory node's hostname: left by an earlier
+    /// join of that node.
+    Leftover,
+    /// An entry with no hostname: a join that stopped half-way.
+    HalfRegistered,
+}
+
+impl fmt::Display for Stray {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = if self.hostname.is_empty() {
+            "(no hostname)"
+        } else {
+            &self.hostname
+        };
+        write!(f, "{name} ({}, {}, {}", self.node_id, self.role, self.state)?;
+        let advice = match (self.kind, self.role) {
+            (StrayKind::NotInInventory, _) => "",
+            (_, NodeRole::Manager) => {
+                ", an old manager entry: make sure that node is gone for good, then demote and remove it"
+            }
+            (StrayKind::Leftover, NodeRole::Worker) => {
+                ", leftover of an earlier join: `docker node rm` it"
+            }
+            (StrayKind::HalfRegistered, NodeRole::Worker) => {
+                ", left by a join that stopped half-way: `docker node rm` it"
+            }
+        };
+        write!(f, "{advice})")
+    }
+}
+
+/// The entries of `view` that no inventory node claimed.
+pub(crate) fn strays(
+    inventory: &Inventory,
+    view: &ClusterView,
+    claimed: &BTreeMap<NodeName, &str>,
+) -> Vec<Stray> {
+    let taken: BTreeSet<&str> = claimed.values().copied().collect();
+    view.nodes
+        .iter()
+        .filter(|n| !taken.contains(n.id.as_str()))
+        .map(|n| Stray {
+            node_id: n.id.clone(),
+            hostname: n.hostname.clone(),
+            role: n.role,
+            state: n.state,
+            kind: if n.hostname.is_empty() {
+                StrayKind::HalfRegistered
+            } else if n.state == NodeStatus::Down && inventory.node(&n.hostname).is_some() {
+                StrayKind::Leftover
+            } else {
+                StrayKind::NotInInventory
+            },
+        })
+        .collect()
+}
+
+/// Majority of `managers`: the number that must be reachable.
+pub(crate) fn quorum(managers: usize) -> usize {
+    managers / 2 + 1
+}
+
+/// The swarm has no majority of its managers: it is read-only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct QuorumLoss {
+    /// Managers that answer (from the leader's view while it still has
+    /// one, else the managers that answered this run).
+    pub(crate) reachable: usize,
+    pub(crate) managers: usize,
+}
+
+impl fmt::Display for QuorumLoss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let missing = quorum(self.managers).saturating_sub(self.reachable).max(1);
+        write!(
+            f,
+            "quorum lost: {} of {} managers reachable; the swarm is read-only; bring {missing} back \
+             or, as a last resort, `docker swarm init --force-new-cluster` on one manager",
+            self.reachable, self.managers
+        )
+    }
+}
+
+impl Serialize for QuorumLoss {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Whether the swarm the inventory's managers are in has lost quorum, seen
+/// from any manager: the chosen swarm's node list shows too few reachable
+/// managers or no leader, or an inventory manager is active but has no
+/// leader (it names no cluster, or answers the node list so).
+pub(crate) fn quorum_loss(inventory: &Inventory, facts: &Facts) -> Option<QuorumLoss> {
+    if let Some(view) = &facts.view {
+        let managers = view.managers().count();
+        let reachable = view
+            .managers()
+            .filter(|m| m.is_reachable() || m.is_leader())
+            .count();
+        let lost = managers > 0 && (reachable < quorum(managers) || view.leader().is_none());
+        return lost.then_some(QuorumLoss {
+            reachable,
+            managers,
+        });
+    }
+    // A manager without a leader either names no cluster in `/info` or
+    // answers the node list with "no leader".
+    let leaderless: Vec<_> = inventory
+        .managers()
+        .filter_map(|n| facts.info(&n.name))
+        .filter(|i| {
+            i.state == LocalState::Active
+                && i.is_manager
+                && (i.cluster_id.is_none() || facts.no_leader)
+        })
+        .collect();
+    if leaderless.is_empty() {
+        return None;
+    }
+    let known = leaderless
+        .iter()
+        .map(|i| i.remote_managers.len())
+        .max()
+        .unwrap_or(0);
+    Some(QuorumLoss {
+        reachable: leaderless.len(),
+        managers: known
+            .max(inventory.managers().count())
+            .max(leaderless.len()),
+    })
+}

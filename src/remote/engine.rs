@@ -1,0 +1,820 @@
+//! The Docker Engine API of one node, spoken through that node's tunnel:
+//! `/info`, the node list, swarm inspect (join tokens), swarm init and join,
+//! and node updates.
+//!
+//! Most calls go through bollard. Init and join go through the same hyper
+//! client as raw JSON, because bollard's models lack `Availability`, which
+//! makes a node join already drained; swarm inspect is raw too so that the
+//! join tokens are parsed straight into [`Secret`]s and never sit in a
+//! `Debug`-printable model. Engine error messages are scrubbed of anything
+//! that looks like a join token before they go anywhere.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard::models::{
+    LocalNodeState, NodeSpec, NodeSpecAvailabilityEnum, NodeSpecRoleEnum, NodeState,
+};
+use bollard::{ClientVersion, Docker};
+use http_body_util::BodyExt;
+use hyper::body::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::inventory::Availability;
+use crate::model::failure::{Failure, Stage};
+use crate::model::secret::Secret;
+use crate::model::swarm::*;
+use crate::remote::ssh::{Connection, SshError};
+use crate::remote::tunnel::{self, HttpClient};
+
+/// What kind of failure an engine error is, decided once, here, from the
+/// answer's status and message: layers above match on this, never on text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub(crate) enum ErrorKind {
+    /// The node is already part of a swarm (join, init).
+    AlreadyInSwarm,
+    /// The node is not part of a swarm.
+    NotInSwarm,
+    /// A manager-only call reached a worker (503).
+    NotManager,
+    /// The swarm has no leader (lost quorum): managers answer 503.
+    NoLeader,
+    /// The join token was refused.
+    InvalidToken,
+    /// Another writer moved the object's version in between (update).
+    OutOfSequence,
+    /// The engine cannot choose an advertise address on its own.
+    AdvertiseAddrAmbiguous,
+    /// The swarm is locked on this node.
+    Locked,
+    /// No answer within the request timeout, or the engine's own deadline.
+    Timeout,
+    /// The tunnel could not carry the request (SSH, socket).
+    Unreachable,
+    /// The engine answered 5xx with no more specific cause: may pass.
+    Transient,
+    /// The engine refused the request (4xx).
+    Rejected,
+    /// The answer could not be read.
+    Unreadable,
+}
+
+/// A failed Docker API call: its kind, the step it failed at, and a message
+/// (scrubbed of join tokens) that names the call and the cause.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{text}")]
+pub(crate) struct EngineError {
+    kind: ErrorKind,
+    stage: Stage,
+    text: String,
+}
+
+impl EngineError {
+    pub(crate) fn new(kind: ErrorKind, stage: Stage, text: impl Into<String>) -> Self {
+        EngineError {
+            kind,
+            stage,
+            text: redact(&text.into()),
+        }
+    }
+
+    /// An error answer of the engine, classified.
+    pub(crate) fn answer(call: &'static str, status: u16, message: &str) -> Self {
+        EngineError::new(
+            classify(status, message),
+            Stage::Api,
+            format!("{call}: the engine answered {status}: {message}"),
+        )
+    }
+
+    pub(crate) fn timeout(call: &'static str, after: Duration) -> Self {
+        EngineError::new(
+            ErrorKind::Timeout,
+            Stage::Api,
+            format!("{call}: no answer within {}s", after.as_secs()),
+        )
+    }
+
+    fn unreadable(call: &'static str, message: impl std::fmt::Display) -> Self {
+        EngineError::new(
+            ErrorKind::Unreadable,
+            Stage::Api,
+            format!("{call}: {message}"),
+        )
+    }
+
+    pub(crate) fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub(crate) fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    fn from_bollard(call: &'static str, error: bollard::errors::Error) -> Self {
+        if let Some(ssh) = find_ssh_error(&error) {
+            return EngineError::new(ErrorKind::Unreachable, ssh.stage(), ssh.to_string());
+        }
+        match error {
+            bollard::errors::Error::DockerResponseServerError {
+                status_code,
+                message,
+            } => EngineError::answer(call, status_code, &message),
+            bollard::errors::Error::RequestTimeoutError => EngineError::new(
+                ErrorKind::Timeout,
+                Stage::Api,
+                format!("{call}: no answer in time"),
+            ),
+            other => EngineError::unreadable(call, other),
+        }
+    }
+
+    fn from_hyper(call: &'static str, error: hyper_util::client::legacy::Error) -> Self {
+        if let Some(ssh) = find_ssh_error(&error) {
+            return EngineError::new(ErrorKind::Unreachable, ssh.stage(), ssh.to_string());
+        }
+        EngineError::new(
+            ErrorKind::Unreachable,
+            Stage::Api,
+            format!("{call}: {error}"),
+        )
+    }
+}
+
+/// The one place where engine messages are read for their meaning.
+fn classify(status: u16, message: &str) -> ErrorKind {
+    let m = message.to_ascii_lowercase();
+    if m.contains("already part of a swarm") {
+        ErrorKind::AlreadyInSwarm
+    } else if m.contains("not part of a swarm") {
+        ErrorKind::NotInSwarm
+    } else if m.contains("does not have a leader") || m.contains("no leader") {
+        ErrorKind::NoLeader
+    } else if m.contains("not a swarm manager") {
+        ErrorKind::NotManager
+    } else if m.contains("invalid join token") || m.contains("token") && m.contains("invalid") {
+        ErrorKind::InvalidToken
+    } else if m.contains("out of sequence") {
+        ErrorKind::OutOfSequence
+    } else if m.contains("advertise address") || m.contains("multiple addresses") {
+        ErrorKind::AdvertiseAddrAmbiguous
+    } else if m.contains("swarm is encrypted and needs to be unlocked") {
+        ErrorKind::Locked
+    } else if m.contains("deadline exceeded") || m.contains("timeout") || m.contains("timed out") {
+        ErrorKind::Timeout
+    } else if status >= 500 {
+        ErrorKind::Transient
+    } else {
+        ErrorKind::Rejected
+    }
+}
+
+fn find_ssh_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a SshError> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(ssh) = e.downcast_ref::<SshError>() {
+            return Some(ssh);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// Replaces anything shaped like a swarm join token or unlock key with
+/// `<redacted>`.
+pub(crate) fn redact(text: &str) -> String {
+    redact_prefix(&redact_prefix(text, "SWMTKN-"), "SWMKEY-")
+}
+
+fn redact_prefix(text: &str, prefix: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(prefix) {
+        out.push_str(&rest[..pos]);
+        out.push_str("<redacted>");
+        let tail = &rest[pos..];
+        let end = tail
+            // Unlock keys are base64: `+`, `/` and `=` belong to them.
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "-+/=".contains(c)))
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One node's engine, reached through its SSH connection.
+#[derive(Clone)]
+pub(crate) struct Engine {
+    docker: Docker,
+    http: HttpClient,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("api_version", &self.api_version())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Builds the client and negotiates the API version over `http`, whose
+    /// pooled channels every later request of this engine reuses.
+    async fn over(http: HttpClient, timeout: Duration) -> Result<Engine, EngineError> {
+        let docker = Engine::client(&http, timeout, bollard::API_DEFAULT_VERSION)?
+            .negotiate_version()
+            .await
+            .map_err(|e| EngineError::from_bollard("GET /version", e))?;
+        Ok(Engine {
+            docker,
+            http,
+            timeout,
+        })
+    }
+
+    /// The bollard client over `http`, speaking API `version`.
+    fn client(
+        http: &HttpClient,
+        timeout: Duration,
+        version: &ClientVersion,
+    ) -> Result<Docker, EngineError> {
+        let transport_client = http.clone();
+        let docker = Docker::connect_with_custom_transport(
+            move |req: bollard::BollardRequest| {
+                let client = transport_client.clone();
+                async move {
+                    client
+                        .request(req)
+                        .await
+                        .map_err(bollard::errors::Error::from)
+                }
+            },
+            Some("http://docker.sock"),
+            timeout.as_secs().max(1),
+            version,
+        )
+        .map_err(|e| EngineError::from_bollard("connect", e))?;
+        Ok(docker)
+    }
+
+    /// Reads the node's `/info` and builds the client from its answer: the
+    /// request goes out unversioned (the engine answers in its own API
+    /// version, whose `/info` fields we read are the same since 1.24), and
+    /// the engine names that version in the answer's `Api-Version` header,
+    /// so no `GET /version` is needed to negotiate (it costs a round trip
+    /// far away, and on 20.10 it runs `runc --version` and `docker-init
+    /// --version` on the node, as `/info` does). An answer without the
+    /// header (a proxy in between, say) falls back to negotiating. The
+    /// channels stay in the engine's pool for the requests that follow.
+    ///
+    /// With `view` (a node the inventory calls a manager), the node list
+    /// and the swarm object are asked for at the same time too, so that
+    /// observing a swarm far away does not wait one more round trip for
+    /// them after every `/info` is in. On a node that turns out not to be
+    /// a manager they fail harmlessly and are not used.
+    pub(crate) async fn connect_with_info(
+        connection: Arc<Connection>,
+        socket: &str,
+        timeout: Duration,
+        view: bool,
+    ) -> Result<(Engine, EngineInfo, Option<ViewRead>), EngineError> {
+        let http = tunnel::http_client(Arc::clone(&connection), socket);
+        let info = exchange(
+            &http,
+            timeout,
+            "GET /info",
+            "GET",
+            "http://docker.sock/info",
+            None,
+        );
+        let read_view = async {
+            if !view {
+                return None;
+            }
+            let (nodes, swarm) = tokio::join!(
+                raw_request(
+                    &http,
+                    timeout,
+                    "GET /nodes",
+                    "GET",
+                    "http://docker.sock/nodes",
+                    None
+                ),
+                raw_request(
+                    &http,
+                    timeout,
+                    "GET /swarm",
+                    "GET",
+                    "http://docker.sock/swarm",
+                    None
+                ),
+            );
+            Some(ViewRead {
+                nodes: nodes.and_then(|bytes| parse_nodes(&bytes)),
+                swarm: swarm.and_then(|bytes| parse_swarm(&bytes)),
+            })
+        };
+        let (info, view) = tokio::join!(info, read_view);
+        let (info, server_version) = info?;
+        let engine = match server_version {
+            Some(server) => Engine {
+                docker: Engine::client(
+                    &http,
+                    timeout,
+                    if server < *bollard::API_DEFAULT_VERSION {
+                        &server
+                    } else {
+                        bollard::API_DEFAULT_VERSION
+                    },
+                )?,
+                http,
+                timeout,
+            },
+            None => Engine::over(http, timeout).await?,
+        };
+        let info: bollard::models::SystemInfo = serde_json::from_slice(&info)
+            .map_err(|e| EngineError::unreadable("GET /info", format!("unreadable answer: {e}")))?;
+        let info = engine_info(info, engine.api_version());
+        Ok((engine, info, view))
+    }
+
+    /// The negotiated API version, e.g. `1.41`.
+    pub(crate) fn api_version(&self) -> String {
+        self.docker.client_version().to_string()
+    }
+
+    pub(crate) async fn info(&self) -> Result<EngineInfo, EngineError> {
+        let info = self
+            .docker
+            .info()
+            .await
+            .map_err(|e| EngineError::from_bollard("GET /info", e))?;
+        Ok(engine_info(info, self.api_version()))
+    }
+
+    /// The swarm's node list (managers only).
+    pub(crate) async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
+        let nodes = self
+            .docker
+            .list_nodes(None::<bollard::query_parameters::ListNodesOptions>)
+            .await
+            .map_err(|e| EngineError::from_bollard("GET /nodes", e))?;
+        Ok(nodes.into_iter().filter_map(convert_node).collect())
+    }
+
+    /// The cluster ID and join tokens (managers only).
+    pub(crate) async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
+        let bytes = self.raw("GET /swarm", "GET", "/swarm", None).await?;
+        parse_swarm(&bytes)
+    }
+
+    /// Updates the swarm's spec at `version` (managers only); an update
+    /// raced by another writer fails with [`ErrorKind::OutOfSequence`].
+    pub(crate) async fn update_swarm(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+    ) -> Result<(), EngineError> {
+        let body = serde_json::to_vec(spec)
+            .map_err(|e| EngineError::unreadable("POST /swarm/update", e))?;
+        let path = format!("/swarm/update?version={version}");
+        self.raw("POST /swarm/update", "POST", &path, Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// Updates the swarm's spec at `version` and rotates what `rotation`
+    /// names (managers only).
+    pub(crate) async fn update_swarm_rotating(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+        rotation: Rotation,
+    ) -> Result<(), EngineError> {
+        let body = serde_json::to_vec(spec)
+            .map_err(|e| EngineError::unreadable("POST /swarm/update", e))?;
+        let path = format!(
+            "/swarm/update?version={version}&rotateWorkerToken={}&rotateManagerToken={}&rotateManagerUnlockKey={}",
+            rotation.worker_token, rotation.manager_token, rotation.unlock_key
+        );
+        self.raw("POST /swarm/update", "POST", &path, Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// `GET /swarm/unlockkey` (managers only): the key, or `None` when
+    /// autolock is off.
+    pub(crate) async fn unlock_key(&self) -> Result<Option<Secret>, EngineError> {
+        #[derive(Deserialize)]
+        struct UnlockKey {
+            #[serde(rename = "UnlockKey", default)]
+            key: String,
+        }
+        let bytes = self
+            .raw("GET /swarm/unlockkey", "GET", "/swarm/unlockkey", None)
+            .await?;
+        let answer: UnlockKey = serde_json::from_slice(&bytes).map_err(|_| {
+            // The body may hold the key: never quote it.
+            EngineError::unreadable("GET /swarm/unlockkey", "unreadable answer")
+        })?;
+        Ok(Some(answer.key).filter(|k| !k.is_empty()).map(Secret::new))
+    }
+
+    /// `POST /swarm/unlock` with the key.
+    pub(crate) async fn unlock(&self, key: &Secret) -> Result<(), EngineError> {
+        let body = serde_json::to_vec(&serde_json::json!({ "UnlockKey": key.expose() }))
+            .map_err(|e| EngineError::unreadable("POST /swarm/unlock", e))?;
+        self.raw("POST /swarm/unlock", "POST", "/swarm/unlock", Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// The trust root of every node in the node list (managers only).
+    pub(crate) async fn node_trust(&self) -> Result<Vec<NodeTrust>, EngineError> {
+        let nodes = self
+            .docker
+            .list_nodes(None::<bollard::query_parameters::ListNodesOptions>)
+            .await
+            .map_err(|e| EngineError::from_bollard("GET /nodes", e))?;
+        Ok(nodes
+            .into_iter()
+            .filter_map(|n| {
+                let description = n.description.unwrap_or_default();
+                Some(NodeTrust {
+                    id: n.id?,
+                    hostname: description.hostname.unwrap_or_default(),
+                    trust_root: description
+                        .tls_info
+                        .and_then(|t| t.trust_root)
+                        .unwrap_or_default(),
+                })
+            })
+            .collect())
+    }
+
+    /// Makes this node leave its swarm (`force`: also a manager, or a node
+    /// stuck in state `error`).
+    pub(crate) async fn leave(&self, force: bool) -> Result<(), EngineError> {
+        let path = format!("/swarm/leave?force={force}");
+        self.raw("POST /swarm/leave", "POST", &path, None)
+            .await
+            .map(drop)
+    }
+
+    /// Removes a node's entry from the swarm (managers only).
+    pub(crate) async fn remove_node(&self, id: &str, force: bool) -> Result<(), EngineError> {
+        let path = format!("/nodes/{id}?force={force}");
+        self.raw("DELETE /nodes/{id}", "DELETE", &path, None)
+            .await
+            .map(drop)
+    }
+
+    /// The tasks the swarm placed on node `node_id` (managers only).
+    pub(crate) async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
+        use bollard::models::TaskState;
+        let options = bollard::query_parameters::ListTasksOptions {
+            filters: Some(std::collections::HashMap::from([(
+                "node".to_owned(),
+                vec![node_id.to_owned()],
+            )])),
+        };
+        let tasks = self
+            .docker
+            .list_tasks(Some(options))
+            .await
+            .map_err(|e| EngineError::from_bollard("GET /tasks", e))?;
+        Ok(tasks
+            .into_iter()
+            .filter(|t| t.node_id.as_deref() == Some(node_id))
+            .map(|t| {
+                let state = t.status.and_then(|s| s.state);
+                NodeTask {
+                    id: t.id.unwrap_or_default(),
+                    service_id: t.service_id.unwrap_or_default(),
+                    desired_running: t.desired_state == Some(TaskState::RUNNING),
+                    running: matches!(
+                        state,
+                        Some(
+                            TaskState::ASSIGNED
+                                | TaskState::ACCEPTED
+                                | TaskState::PREPARING
+                                | TaskState::READY
+                                | TaskState::STARTING
+                                | TaskState::RUNNING
+                        )
+                    ),
+                }
+            })
+            .collect())
+    }
+
+    /// Initialises a new swarm on this node; returns its NodeID.
+    pub(crate) async fn init(&self, request: &InitRequest) -> Result<String, EngineError> {
+        let body = serde_json::to_vec(request)
+            .map_err(|e| EngineError::unreadable("POST /swarm/init", e))?;
+        let bytes = self
+            .raw("POST /swarm/init", "POST", "/swarm/init", Some(body))
+            .await?;
+        serde_json::from_slice::<String>(&bytes).map_err(|e| {
+            EngineError::unreadable("POST /swarm/init", format!("unreadable answer: {e}"))
+        })
+    }
+
+    /// Joins this node to a swarm.
+    pub(crate) async fn join(&self, request: &JoinRequest) -> Result<(), EngineError> {
+        let body = serde_json::to_vec(&request.body())
+            .map_err(|e| EngineError::unreadable("POST /swarm/join", e))?;
+        self.raw("POST /swarm/join", "POST", "/swarm/join", Some(body))
+            .await
+            .map(|_| ())
+    }
+
+    /// Updates a node's spec (role, availability, labels) at `version`.
+    pub(crate) async fn update_node(
+        &self,
+        node: &SwarmNode,
+        update: &NodeUpdate,
+    ) -> Result<(), EngineError> {
+        let spec = NodeSpec {
+            name: node.name.clone(),
+            labels: Some(update.labels.clone().into_iter().collect()),
+            role: Some(match update.role {
+                NodeRole::Manager => NodeSpecRoleEnum::MANAGER,
+                NodeRole::Worker => NodeSpecRoleEnum::WORKER,
+            }),
+            availability: Some(match update.availability {
+                Availability::Active => NodeSpecAvailabilityEnum::ACTIVE,
+                Availability::Pause => NodeSpecAvailabilityEnum::PAUSE,
+                Availability::Drain => NodeSpecAvailabilityEnum::DRAIN,
+            }),
+        };
+        let options = bollard::query_parameters::UpdateNodeOptions {
+            version: node.version,
+        };
+        self.docker
+            .update_node(&node.id, spec, options)
+            .await
+            .map_err(|e| EngineError::from_bollard("POST /nodes/{id}/update", e))
+    }
+
+    /// A request outside bollard's models, through the same tunnel.
+    async fn raw(
+        &self,
+        call: &'static str,
+        method: &str,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Bytes, EngineError> {
+        let uri = format!("http://docker.sock/v{}{path}", self.api_version());
+        raw_request(&self.http, self.timeout, call, method, &uri, body).await
+    }
+}
+
+/// A manager's node list and swarm object, read while its `/info` was
+/// (see [`Engine::connect_with_info`]).
+#[derive(Debug)]
+pub(crate) struct ViewRead {
+    pub(crate) nodes: Result<Vec<SwarmNode>, EngineError>,
+    pub(crate) swarm: Result<SwarmInspect, EngineError>,
+}
+
+fn parse_nodes(bytes: &[u8]) -> Result<Vec<SwarmNode>, EngineError> {
+    let nodes: Vec<bollard::models::Node> = serde_json::from_slice(bytes)
+        .map_err(|e| EngineError::unreadable("GET /nodes", format!("unreadable answer: {e}")))?;
+    Ok(nodes.into_iter().filter_map(convert_node).collect())
+}
+
+fn parse_swarm(bytes: &[u8]) -> Result<SwarmInspect, EngineError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| EngineError::unreadable("GET /swarm", format!("unreadable answer: {e}")))
+}
+
+/// One request through the tunnel, bounded by `timeout`; an error answer
+/// becomes a classified [`EngineError`].
+async fn raw_request(
+    http: &HttpClient,
+    timeout: Duration,
+    call: &'static str,
+    method: &str,
+    uri: &str,
+    body: Option<Vec<u8>>,
+) -> Result<Bytes, EngineError> {
+    exchange(http, timeout, call, method, uri, body)
+        .await
+        .map(|(bytes, _)| bytes)
+}
+
+/// The API version an engine names in its answer's `Api-Version` header.
+fn api_version_header(headers: &hyper::HeaderMap) -> Option<ClientVersion> {
+    let value = headers.get("api-version")?.to_str().ok()?;
+    let (major, minor) = value.trim().split_once('.')?;
+    Some(ClientVersion {
+        major_version: major.parse().ok()?,
+        minor_version: minor.parse().ok()?,
+    })
+}
+
+/// [`raw_request`], with the API version the engine named in its answer.
+async fn exchange(
+    http: &HttpClient,
+    timeout: Duration,
+    call: &'static str,
+    method: &str,
+    uri: &str,
+    body: Option<Vec<u8>>,
+) -> Result<(Bytes, Option<ClientVersion>), EngineError> {
+    let has_body = body.is_some();
+    let mut builder = hyper::Request::builder().method(method).uri(uri);
+    if has_body {
+        builder = builder.header("content-type", "application/json");
+    }
+    let request = builder
+        .body(bollard::body_full(Bytes::from(body.unwrap_or_default())))
+        .map_err(|e| EngineError::unreadable(call, e))?;
+    let exchange = async {
+        let response = http
+            .request(request)
+            .await
+            .map_err(|e| EngineError::from_hyper(call, e))?;
+        let status = response.status();
+        let version = api_version_header(response.headers());
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| EngineError::unreadable(call, format!("reading the answer: {e}")))?
+            .to_bytes();
+        if !status.is_success() {
+            return Err(EngineError::answer(
+                call,
+                status.as_u16(),
+                &engine_message(&bytes),
+            ));
+        }
+        Ok((bytes, version))
+    };
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .unwrap_or_else(|_| Err(EngineError::timeout(call, timeout)))
+}
+
+/// What swarmadm reads of a node's `/info`.
+fn engine_info(info: bollard::models::SystemInfo, api_version: String) -> EngineInfo {
+    let swarm = info.swarm.unwrap_or_default();
+    let state = match swarm.local_node_state {
+        Some(LocalNodeState::ACTIVE) => LocalState::Active,
+        Some(LocalNodeState::PENDING) => LocalState::Pending,
+        Some(LocalNodeState::ERROR) => LocalState::Error,
+        Some(LocalNodeState::LOCKED) => LocalState::Locked,
+        _ => LocalState::Inactive,
+    };
+    EngineInfo {
+        hostname: info.name.unwrap_or_default(),
+        engine_version: info.server_version.unwrap_or_default(),
+        api_version,
+        state,
+        node_id: swarm.node_id.filter(|s| !s.is_empty()),
+        node_addr: swarm.node_addr.filter(|s| !s.is_empty()),
+        cluster_id: swarm.cluster.and_then(|c| c.id).filter(|s| !s.is_empty()),
+        is_manager: swarm.control_available.unwrap_or(false),
+        remote_managers: swarm
+            .remote_managers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| RemoteManager {
+                node_id: p.node_id.unwrap_or_default(),
+                addr: p.addr.unwrap_or_default(),
+            })
+            .collect(),
+        error: swarm.error.filter(|s| !s.is_empty()).map(|e| redact(&e)),
+    }
+}
+
+/// The `message` of an engine error body, or the body itself.
+fn engine_message(bytes: &[u8]) -> String {
+    #[derive(Deserialize)]
+    struct ErrorBody {
+        message: String,
+    }
+    serde_json::from_slice::<ErrorBody>(bytes)
+        .map(|b| b.message)
+        .unwrap_or_else(|_| String::from_utf8_lossy(bytes).trim().to_owned())
+}
+
+fn convert_node(node: bollard::models::Node) -> Option<SwarmNode> {
+    let spec = node.spec.unwrap_or_default();
+    let status = node.status.unwrap_or_default();
+    let description = node.description.unwrap_or_default();
+    Some(SwarmNode {
+        id: node.id?,
+        version: node.version.and_then(|v| v.index).unwrap_or(0) as i64,
+        name: spec.name,
+        hostname: description.hostname.unwrap_or_default(),
+        role: match spec.role {
+            Some(NodeSpecRoleEnum::MANAGER) => NodeRole::Manager,
+            _ => NodeRole::Worker,
+        },
+        availability: match spec.availability {
+            Some(NodeSpecAvailabilityEnum::DRAIN) => Availability::Drain,
+            Some(NodeSpecAvailabilityEnum::PAUSE) => Availability::Pause,
+            _ => Availability::Active,
+        },
+        labels: spec.labels.unwrap_or_default().into_iter().collect(),
+        state: match status.state {
+            Some(NodeState::READY) => NodeStatus::Ready,
+            Some(NodeState::DOWN) => NodeStatus::Down,
+            Some(NodeState::DISCONNECTED) => NodeStatus::Disconnected,
+            _ => NodeStatus::Unknown,
+        },
+        addr: status.addr,
+        manager: node.manager_status.map(|m| ManagerStatus {
+            leader: m.leader.unwrap_or(false),
+            reachability: match m.reachability {
+                Some(bollard::models::Reachability::REACHABLE) => Reachability::Reachable,
+                Some(bollard::models::Reachability::UNREACHABLE) => Reachability::Unreachable,
+                _ => Reachability::Unknown,
+            },
+            addr: m.addr.unwrap_or_default(),
+        }),
+        engine_version: description.engine.and_then(|e| e.engine_version),
+    })
+}
+
+impl From<EngineError> for Failure {
+    fn from(e: EngineError) -> Self {
+        Failure {
+            stage: e.stage(),
+            message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_version_header_is_read_and_junk_ignored() {
+        let mut headers = hyper::HeaderMap::new();
+        assert!(api_version_header(&headers).is_none());
+        headers.insert("Api-Version", "1.45".parse().unwrap());
+        let v = api_version_header(&headers).expect("a version");
+        assert_eq!((v.major_version, v.minor_version), (1, 45));
+        for junk in ["", "1", "one.two", "1.x", "1.45.2"] {
+            headers.insert("Api-Version", junk.parse().unwrap());
+            assert!(api_version_header(&headers).is_none(), "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn redact_removes_unlock_keys_too() {
+        let out = redact("unlock failed for SWMKEY-1-abcDEF+/x");
+        assert!(!out.contains("SWMKEY"), "{out}");
+    }
+
+    #[test]
+    fn redact_removes_every_token() {
+        let text = "join failed: token SWMTKN-1-abc123-def456 rejected; also SWMTKN-1-x";
+        let out = redact(text);
+        assert!(!out.contains("SWMTKN"), "{out}");
+        assert_eq!(
+            out,
+            "join failed: token <redacted> rejected; also <redacted>"
+        );
+    }
+
+    #[test]
+    fn join_request_debug_hides_the_token() {
+        let request = JoinRequest {
+            listen_addr: "0.0.0.0:2377".into(),
+            advertise_addr: None,
+            remote_addrs: vec!["10.0.0.1:2377".into()],
+            token: Secret::new("SWMTKN-1-secret"),
+            availability: Availability::Drain,
+        };
+        assert!(!format!("{request:?}").contains("SWMTKN"));
+        let body = request.body();
+        assert_eq!(body["JoinToken"], "SWMTKN-1-secret");
+        assert_eq!(body["Availability"], "drain");
+        assert!(body.get("AdvertiseAddr").is_none());
+    }
+
+    #[test]
+    fn swarm_inspect_tokens_parse_into_secrets() {
+        let json = br#"{"ID":"abc","JoinTokens":{"Worker":"SWMTKN-1-w","Manager":"SWMTKN-1-m"},"Spec":{}}"#;
+        let inspect: SwarmInspect = serde_json::from_slice(json).unwrap();
+        assert_eq!(inspect.tokens.worker.expose(), "SWMTKN-1-w");
+        assert!(!format!("{inspect:?}").contains("SWMTKN"));
+    }
+
+    #[test]
+    fn engine_error_bodies_are_read_and_redacted() {
+        let msg = engine_message(br#"{"message":"bad token SWMTKN-1-zz"}"#);
+        assert_eq!(redact(&msg), "bad token <redacted>");
+        assert_eq!(engine_message(b"plain text\n"), "plain text");
+    }
+}

@@ -1,0 +1,1117 @@
+//! An in-memory swarm for unit tests: a [`FakeCluster`] of nodes that
+//! answers like Docker engines do (`/info`, node lists, init, join, node
+//! updates, port checks) and can be told to misbehave: a node that cannot
+//! be reached, a join that is refused, that hangs, or that goes through but
+//! answers an error, a manager that never becomes Reachable, closed ports.
+//! Everything it is asked to change is written to a log, so tests can
+//! assert the order of operations. Time only passes through `tokio::time`,
+//! so tests run with paused time.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::inventory::{Availability, Inventory, Node, NodeName};
+use crate::model::failure::{Failure, Stage};
+use crate::model::secret::Secret;
+use crate::model::swarm::{
+    EngineInfo, InitRequest, JoinRequest, JoinTokens, LocalState, ManagerStatus, NodeRole,
+    NodeStatus, NodeTask, NodeTrust, NodeUpdate, ObjectVersion, Reachability, RemoteManager,
+    Rotation, SwarmInspect, SwarmNode, TlsInfo,
+};
+use crate::remote::engine::{EngineError, ErrorKind, ViewRead};
+use crate::remote::host::{Connector, PortCheck, Reached, SwarmHost};
+
+const WORKER_TOKEN: &str = "SWMTKN-1-fake-worker";
+const MANAGER_TOKEN: &str = "SWMTKN-1-fake-manager";
+/// How long a drained node's tasks take to move elsewhere.
+pub(crate) const TASK_MOVE: Duration = Duration::from_secs(3);
+/// The request timeout of every fake engine.
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How a join misbehaves (consumed one per join).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// The engine refuses the join with this kind; nothing changes.
+    Refuse(ErrorKind),
+    /// The join goes through, but the answer is an error of this kind (a
+    /// timeout on our side, "already part of a swarm" after a retry).
+    JoinedButErr(ErrorKind),
+    /// No answer within the request timeout; nothing changes.
+    Hang,
+    /// The join stops half-way, as a cut network or the engine's own
+    /// deadline leaves it: the node is in state `error` and the managers
+    /// list an entry with no hostname; the answer is a timeout.
+    HalfJoin,
+}
+
+/// A node's entry in the swarm's node list.
+#[derive(Debug, Clone)]
+struct Member {
+    id: String,
+    role: NodeRole,
+    availability: Availability,
+    labels: BTreeMap<String, String>,
+    version: i64,
+    leader: bool,
+}
+
+#[derive(Debug, Clone)]
+struct FakeNode {
+    addr: String,
+    state: LocalState,
+    /// The swarm this node is in, when it is one we do not model (foreign).
+    foreign_cluster: Option<String>,
+    member: Option<Member>,
+    unreachable: bool,
+    hangs: bool,
+    never_reachable: bool,
+    ports_closed: bool,
+    node_list_fails: bool,
+    /// Node lists that still show this member without its description
+    /// (no hostname, state unknown), as right after a join.
+    unregistered_lists: u32,
+    faults: VecDeque<Fault>,
+    /// Live tasks on the node; they move away [`TASK_MOVE`] after it is
+    /// drained, unless `tasks_stuck`.
+    tasks: usize,
+    drained_at: Option<tokio::time::Instant>,
+    tasks_stuck: bool,
+}
+
+impl FakeNode {
+    fn inactive(addr: String) -> FakeNode {
+        FakeNode {
+            addr,
+            state: LocalState::Inactive,
+            foreign_cluster: None,
+            member: None,
+            unreachable: false,
+            hangs: false,
+            never_reachable: false,
+            ports_closed: false,
+            node_list_fails: false,
+            unregistered_lists: 0,
+            faults: VecDeque::new(),
+            tasks: 0,
+            drained_at: None,
+            tasks_stuck: false,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    nodes: BTreeMap<NodeName, FakeNode>,
+    cluster_id: Option<String>,
+    log: Vec<String>,
+    next_id: u32,
+    joins: BTreeMap<NodeName, usize>,
+    update_faults: VecDeque<ErrorKind>,
+    swarm_version: u64,
+    swarm_spec: serde_json::Value,
+    /// Entries of nodes that left or half-joined.
+    ghosts: Vec<SwarmNode>,
+    /// The managers lost quorum: none is leader.
+    no_leader: bool,
+    /// How often each join token was rotated.
+    worker_rotations: u32,
+    manager_rotations: u32,
+    /// The unlock key while autolock is on.
+    unlock_key: Option<String>,
+    unlock_rotations: u32,
+    /// The swarm's root CA (a counter stands for the certificate).
+    ca_generation: u32,
+    /// Nodes that never take up a new root CA.
+    stale_trust: Vec<NodeName>,
+    /// Init requests as sent (spec, network values).
+    inits: Vec<InitRequest>,
+    /// How many node lists were asked for.
+    node_lists: usize,
+    /// Managers that take `load × joins in flight` to answer each join.
+    join_load: Option<Duration>,
+    joins_in_flight: usize,
+    /// How many joins were in flight as each join began.
+    join_starts: Vec<usize>,
+}
+
+/// A node-list entry nobody answers for.
+fn ghost(id: &str, hostname: &str, addr: &str, role: NodeRole) -> SwarmNode {
+    SwarmNode {
+        id: id.to_owned(),
+        version: 1,
+        name: None,
+        hostname: hostname.to_owned(),
+        role,
+        availability: Availability::Active,
+        labels: BTreeMap::new(),
+        state: if hostname.is_empty() {
+            NodeStatus::Unknown
+        } else {
+            NodeStatus::Down
+        },
+        addr: Some(addr.to_owned()),
+        manager: None,
+        engine_version: None,
+    }
+}
+
+/// The cluster; cheap to clone, every clone sees the same state.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FakeCluster {
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeCluster {
+    /// Every inventory node, up and not in a swarm.
+    pub(crate) fn new(inventory: &Inventory) -> FakeCluster {
+        let cluster = FakeCluster::default();
+        {
+            let mut state = cluster.lock();
+            for (i, node) in inventory.nodes.iter().enumerate() {
+                let addr = format!("10.0.0.{}", i + 1);
+                state
+                    .nodes
+                    .insert(node.name.clone(), FakeNode::inactive(addr));
+            }
+        }
+        cluster
+    }
+
+    /// Adds a node, up and not in a swarm.
+    pub(crate) fn add(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        let addr = format!("10.0.0.{}", state.nodes.len() + 1);
+        state.nodes.insert(name, FakeNode::inactive(addr));
+    }
+
+    /// The swarm the inventory describes, as `up` leaves it.
+    pub(crate) fn converged(inventory: &Inventory) -> FakeCluster {
+        let cluster = FakeCluster::new(inventory);
+        {
+            let mut state = cluster.lock();
+            state.cluster_id = Some("CLUSTER".into());
+            for node in &inventory.nodes {
+                let id = state.new_id();
+                let leader = node.role == crate::inventory::Role::Leader;
+                let fake = state.node(&node.name);
+                fake.state = LocalState::Active;
+                fake.member = Some(Member {
+                    id,
+                    role: NodeRole::from(node.role),
+                    availability: inventory.availability_of(node),
+                    labels: node.labels.clone(),
+                    version: 1,
+                    leader,
+                });
+            }
+        }
+        cluster
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn with(&self, name: &str, f: impl FnOnce(&mut FakeNode)) {
+        let name = NodeName::new(name).expect("test node name");
+        f(self.lock().node(&name));
+    }
+
+    pub(crate) fn connector(&self) -> FakeConnector {
+        FakeConnector {
+            cluster: self.clone(),
+            opened: AtomicUsize::new(0),
+            prefetched: AtomicUsize::new(0),
+        }
+    }
+
+    /// Joins take `load` times the number of joins in flight to answer,
+    /// as managers that one more join at once slows down.
+    pub(crate) fn join_load(&self, load: Duration) {
+        self.lock().join_load = Some(load);
+    }
+
+    /// How many joins were in flight as each join began, in order.
+    pub(crate) fn join_starts(&self) -> Vec<usize> {
+        self.lock().join_starts.clone()
+    }
+
+    /// How many node lists were asked for, from any node.
+    pub(crate) fn node_lists(&self) -> usize {
+        self.lock().node_lists
+    }
+
+    /// What the cluster was asked to change, in order.
+    pub(crate) fn log(&self) -> Vec<String> {
+        self.lock().log.clone()
+    }
+
+    /// [`FakeCluster::log`] without the run lock's swarm spec updates.
+    pub(crate) fn changes(&self) -> Vec<String> {
+        self.log()
+            .into_iter()
+            .filter(|l| l != "swarm update")
+            .collect()
+    }
+
+    /// How many joins `name` was sent.
+    pub(crate) fn joins(&self, name: &str) -> usize {
+        let name = NodeName::new(name).expect("test node name");
+        self.lock().joins.get(&name).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn state_of(&self, name: &str) -> LocalState {
+        let mut state = LocalState::Inactive;
+        self.with(name, |n| state = n.state);
+        state
+    }
+
+    /// Role, availability and labels in the node list.
+    pub(crate) fn member(
+        &self,
+        name: &str,
+    ) -> Option<(NodeRole, Availability, BTreeMap<String, String>)> {
+        let mut out = None;
+        self.with(name, |n| {
+            out = n
+                .member
+                .as_ref()
+                .map(|m| (m.role, m.availability, m.labels.clone()));
+        });
+        out
+    }
+
+    /// After its join, the next `lists` node lists show `name` without
+    /// its description (no hostname, state unknown).
+    pub(crate) fn registers_late(&self, name: &str, lists: u32) {
+        self.with(name, |n| n.unregistered_lists = lists);
+    }
+
+    pub(crate) fn unreachable(&self, name: &str) {
+        self.with(name, |n| n.unreachable = true);
+    }
+
+    pub(crate) fn hangs(&self, name: &str) {
+        self.with(name, |n| n.hangs = true);
+    }
+
+    pub(crate) fn never_reachable(&self, name: &str) {
+        self.with(name, |n| n.never_reachable = true);
+    }
+
+    pub(crate) fn ports_closed(&self, name: &str) {
+        self.with(name, |n| n.ports_closed = true);
+    }
+
+    pub(crate) fn node_list_fails(&self, name: &str) {
+        self.with(name, |n| n.node_list_fails = true);
+    }
+
+    pub(crate) fn fault(&self, name: &str, fault: Fault) {
+        self.with(name, |n| n.faults.push_back(fault));
+    }
+
+    pub(crate) fn update_fault(&self, kind: ErrorKind) {
+        self.lock().update_faults.push_back(kind);
+    }
+
+    /// The node runs `n` tasks.
+    pub(crate) fn tasks(&self, name: &str, n: usize) {
+        self.with(name, |node| node.tasks = n);
+    }
+
+    /// The node's tasks never move (no other node can run them).
+    pub(crate) fn tasks_stuck(&self, name: &str) {
+        self.with(name, |node| node.tasks_stuck = true);
+    }
+
+    /// Whether the node is in the swarm's node list.
+    pub(crate) fn listed(&self, name: &str) -> bool {
+        let mut listed = false;
+        self.with(name, |n| listed = n.member.is_some());
+        listed
+    }
+
+    /// The node initialised a swarm of its own.
+    pub(crate) fn foreign(&self, name: &str, cluster_id: &str) {
+        let id = self.lock().new_id();
+        self.with(name, |n| {
+            n.state = LocalState::Active;
+            n.foreign_cluster = Some(cluster_id.into());
+            n.member = Some(Member {
+                id,
+                role: NodeRole::Manager,
+                availability: Availability::Active,
+                labels: BTreeMap::new(),
+                version: 1,
+                leader: true,
+            });
+        });
+    }
+
+    /// Another run holds the run lock, taken `age` ago.
+    pub(crate) fn hold_lock(&self, age: Duration) {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+            .saturating_sub(age.as_secs());
+        let holder = crate::model::lock::Holder {
+            host: "ci-runner-7".into(),
+            pid: 4242,
+            since,
+            token: "other".into(),
+        };
+        let mut state = self.lock();
+        state.swarm_spec = serde_json::json!({
+            "Labels": { crate::model::lock::LOCK_LABEL: serde_json::to_string(&holder).unwrap_or_default() }
+        });
+        state.swarm_version += 1;
+    }
+
+    /// The run lock's holder, if any.
+    pub(crate) fn lock_holder(&self) -> Option<crate::model::lock::Holder> {
+        crate::model::lock::holder(&self.lock().swarm_spec)
+    }
+
+    /// A join of `name` stopped half-way in an earlier run: state `error`
+    /// and an entry with no hostname.
+    pub(crate) fn half_joined(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        let id = state.new_id();
+        let addr = state.node(&name).addr.clone();
+        state.ghosts.push(ghost(&id, "", &addr, NodeRole::Worker));
+        state.node(&name).state = LocalState::Error;
+    }
+
+    /// Entries of the node list with no hostname or in state Down.
+    pub(crate) fn stale_entries(&self) -> usize {
+        self.lock().ghosts.len()
+    }
+
+    /// The node's engine restarted with autolock on: it is `locked`.
+    pub(crate) fn locked(&self, name: &str) {
+        self.with(name, |n| n.state = LocalState::Locked);
+    }
+
+    /// The managers lost quorum: no leader, manager calls answer 503.
+    pub(crate) fn lose_quorum(&self) {
+        let mut state = self.lock();
+        state.no_leader = true;
+        for node in state.nodes.values_mut() {
+            if let Some(m) = node.member.as_mut() {
+                m.leader = false;
+            }
+        }
+    }
+
+    /// The node is wiped and reinstalled: not in any swarm; its old entry
+    /// stays in the node list as Down.
+    pub(crate) fn reinstall(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        let node = state.node(&name);
+        node.state = LocalState::Inactive;
+        let addr = node.addr.clone();
+        if let Some(member) = node.member.take() {
+            state
+                .ghosts
+                .push(ghost(&member.id, &name.to_string(), &addr, member.role));
+        }
+    }
+
+    /// Changes a member's entry by hand (drift).
+    pub(crate) fn set(&self, name: &str, role: NodeRole, availability: Availability) {
+        self.with(name, |n| {
+            if let Some(m) = n.member.as_mut() {
+                m.role = role;
+                m.availability = availability;
+                m.version += 1;
+            }
+        });
+    }
+
+    /// The join tokens now (worker, manager), for tests that compare them.
+    pub(crate) fn tokens(&self) -> (String, String) {
+        let state = self.lock();
+        (state.worker_token(), state.manager_token())
+    }
+
+    /// The unlock key now, if autolock is on.
+    pub(crate) fn unlock_key(&self) -> Option<String> {
+        self.lock().unlock_key.clone()
+    }
+
+    /// The swarm spec now.
+    pub(crate) fn spec(&self) -> serde_json::Value {
+        self.lock().swarm_spec.clone()
+    }
+
+    /// Sets the swarm spec by hand (another writer), moving its version.
+    pub(crate) fn set_spec(&self, spec: serde_json::Value) {
+        let mut state = self.lock();
+        state.take_spec(&spec);
+        state.swarm_version += 1;
+    }
+
+    /// The init requests the cluster was sent.
+    pub(crate) fn inits(&self) -> Vec<InitRequest> {
+        self.lock().inits.clone()
+    }
+
+    /// `name` never takes up a new root CA.
+    pub(crate) fn stale_trust(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        self.lock().stale_trust.push(name);
+    }
+
+    /// Makes `name` the Raft leader (and no one else).
+    pub(crate) fn elect(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        for (n, node) in state.nodes.iter_mut() {
+            if let Some(m) = node.member.as_mut() {
+                m.leader = *n == name;
+            }
+        }
+    }
+}
+
+impl State {
+    fn node(&mut self, name: &NodeName) -> &mut FakeNode {
+        self.nodes
+            .get_mut(name)
+            .expect("a node of the fake cluster")
+    }
+
+    fn worker_token(&self) -> String {
+        format!("{WORKER_TOKEN}-{}", self.worker_rotations)
+    }
+
+    fn manager_token(&self) -> String {
+        format!("{MANAGER_TOKEN}-{}", self.manager_rotations)
+    }
+
+    fn trust_root(&self) -> String {
+        format!("ROOT-{}", self.ca_generation)
+    }
+
+    /// A new spec: autolock on or off, a CA rotation forced.
+    fn take_spec(&mut self, spec: &serde_json::Value) {
+        let autolock = spec["EncryptionConfig"]["AutoLockManagers"]
+            .as_bool()
+            .unwrap_or(false);
+        if autolock && self.unlock_key.is_none() {
+            self.unlock_rotations += 1;
+            self.unlock_key = Some(format!("SWMKEY-1-fake{}", self.unlock_rotations));
+        } else if !autolock {
+            self.unlock_key = None;
+        }
+        let force = |s: &serde_json::Value| s["CAConfig"]["ForceRotate"].as_u64().unwrap_or(0);
+        if force(spec) != force(&self.swarm_spec) {
+            self.ca_generation += 1;
+        }
+        self.swarm_spec = spec.clone();
+    }
+
+    fn new_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("id{:02}", self.next_id)
+    }
+
+    fn is_manager(&self, name: &NodeName) -> bool {
+        self.nodes.get(name).is_some_and(|n| {
+            n.state == LocalState::Active
+                && n.foreign_cluster.is_none()
+                && n.member
+                    .as_ref()
+                    .is_some_and(|m| m.role == NodeRole::Manager)
+        })
+    }
+
+    fn swarm_nodes(&self) -> Vec<SwarmNode> {
+        let mut nodes = self.member_nodes();
+        nodes.extend(self.ghosts.iter().cloned());
+        nodes
+    }
+
+    fn member_nodes(&self) -> Vec<SwarmNode> {
+        self.nodes
+            .iter()
+            .filter(|(_, n)| n.foreign_cluster.is_none())
+            .filter_map(|(name, n)| {
+                let m = n.member.as_ref()?;
+                Some(SwarmNode {
+                    id: m.id.clone(),
+                    version: m.version,
+                    name: None,
+                    hostname: if n.unregistered_lists > 0 {
+                        String::new()
+                    } else {
+                        name.to_string()
+                    },
+                    role: m.role,
+                    availability: m.availability,
+                    labels: m.labels.clone(),
+                    state: if n.unreachable {
+                        NodeStatus::Down
+                    } else if n.unregistered_lists > 0 {
+                        NodeStatus::Unknown
+                    } else {
+                        NodeStatus::Ready
+                    },
+                    addr: Some(n.addr.clone()),
+                    manager: (m.role == NodeRole::Manager).then(|| ManagerStatus {
+                        leader: m.leader,
+                        reachability: if n.never_reachable || n.unreachable {
+                            Reachability::Unreachable
+                        } else {
+                            Reachability::Reachable
+                        },
+                        addr: format!("{}:2377", n.addr),
+                    }),
+                    engine_version: Some("20.10.24".into()),
+                })
+            })
+            .collect()
+    }
+}
+
+fn error(kind: ErrorKind, text: &str) -> EngineError {
+    EngineError::new(kind, Stage::Api, text)
+}
+
+/// Reaches the fake nodes; counts what it opened.
+#[derive(Debug)]
+pub(crate) struct FakeConnector {
+    cluster: FakeCluster,
+    opened: AtomicUsize,
+    /// How many nodes were asked for their view while being reached.
+    pub(crate) prefetched: AtomicUsize,
+}
+
+impl Connector for FakeConnector {
+    type Host = FakeHost;
+
+    async fn connect(&self, node: &Node, view: bool) -> Result<Reached<FakeHost>, Failure> {
+        let unreachable = self
+            .cluster
+            .lock()
+            .nodes
+            .get(&node.name)
+            .is_none_or(|n| n.unreachable);
+        if unreachable {
+            return Err(Failure {
+                stage: Stage::Tcp,
+                message: format!("cannot connect to {}: Connection refused", node.name),
+            });
+        }
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        let host = FakeHost {
+            name: node.name.clone(),
+            cluster: self.cluster.clone(),
+        };
+        let info = host.info().await?;
+        let view = if view {
+            self.prefetched.fetch_add(1, Ordering::Relaxed);
+            let (nodes, swarm) = tokio::join!(host.nodes(), host.swarm());
+            Some(ViewRead { nodes, swarm })
+        } else {
+            None
+        };
+        Ok(Reached { host, info, view })
+    }
+
+    fn connections(&self) -> usize {
+        self.opened.load(Ordering::Relaxed)
+    }
+}
+
+/// One fake node's engine.
+#[derive(Debug, Clone)]
+pub(crate) struct FakeHost {
+    name: NodeName,
+    cluster: FakeCluster,
+}
+
+impl FakeHost {
+    /// Waits out the request timeout when the node hangs.
+    async fn hang_check(&self, call: &'static str) -> Result<(), EngineError> {
+        // Every call yields, as a network round trip does, so that
+        // concurrent runs interleave.
+        tokio::task::yield_now().await;
+        let hangs = self.cluster.lock().node(&self.name).hangs;
+        if hangs {
+            tokio::time::sleep(TIMEOUT).await;
+            return Err(EngineError::timeout(call, TIMEOUT));
+        }
+        Ok(())
+    }
+
+    fn manager_only(&self, state: &State) -> Result<(), EngineError> {
+        if state.is_manager(&self.name) {
+            Ok(())
+        } else {
+            Err(error(
+                ErrorKind::NotManager,
+                "the engine answered 503: This node is not a swarm manager.",
+            ))
+        }
+    }
+}
+
+impl SwarmHost for FakeHost {
+    async fn info(&self) -> Result<EngineInfo, EngineError> {
+        self.hang_check("GET /info").await?;
+        let mut state = self.cluster.lock();
+        let is_manager = state.is_manager(&self.name);
+        let cluster_id = state.cluster_id.clone();
+        let no_leader = state.no_leader;
+        let remote_managers = state
+            .swarm_nodes()
+            .into_iter()
+            .filter_map(|n| {
+                Some(RemoteManager {
+                    node_id: n.id,
+                    addr: n.manager?.addr,
+                })
+            })
+            .collect();
+        let node = state.node(&self.name);
+        Ok(EngineInfo {
+            hostname: self.name.to_string(),
+            engine_version: "20.10.24".into(),
+            api_version: "1.41".into(),
+            state: node.state,
+            node_id: node.member.as_ref().map(|m| m.id.clone()),
+            node_addr: Some(node.addr.clone()),
+            cluster_id: if node.foreign_cluster.is_some() {
+                node.foreign_cluster.clone()
+            } else if is_manager && !no_leader {
+                cluster_id
+            } else {
+                None
+            },
+            is_manager: is_manager || node.foreign_cluster.is_some(),
+            remote_managers: if node.state == LocalState::Active {
+                remote_managers
+            } else {
+                Vec::new()
+            },
+            error: (node.state == LocalState::Error)
+                .then(|| "context deadline exceeded".to_owned()),
+        })
+    }
+
+    async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
+        self.hang_check("GET /nodes").await?;
+        let mut state = self.cluster.lock();
+        state.node_lists += 1;
+        self.manager_only(&state)?;
+        if state.no_leader {
+            return Err(error(
+                ErrorKind::NoLeader,
+                "GET /nodes: the engine answered 503: The swarm does not have a leader.",
+            ));
+        }
+        if state.node(&self.name).node_list_fails {
+            return Err(error(
+                ErrorKind::Transient,
+                "GET /nodes: the engine answered 500",
+            ));
+        }
+        let nodes = state.swarm_nodes();
+        for node in state.nodes.values_mut().filter(|n| n.member.is_some()) {
+            node.unregistered_lists = node.unregistered_lists.saturating_sub(1);
+        }
+        Ok(nodes)
+    }
+
+    async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
+        self.hang_check("GET /swarm").await?;
+        let state = self.cluster.lock();
+        self.manager_only(&state)?;
+        Ok(SwarmInspect {
+            tokens: JoinTokens {
+                worker: Secret::new(state.worker_token()),
+                manager: Secret::new(state.manager_token()),
+            },
+            version: ObjectVersion {
+                index: state.swarm_version,
+            },
+            spec: state.swarm_spec.clone(),
+            default_addr_pool: Some(vec!["10.0.0.0/8".into()]),
+            subnet_size: Some(24),
+            data_path_port: Some(4789),
+            tls_info: Some(TlsInfo {
+                trust_root: state.trust_root(),
+            }),
+            root_rotation_in_progress: false,
+        })
+    }
+
+    async fn init(&self, request: &InitRequest) -> Result<String, EngineError> {
+        self.hang_check("POST /swarm/init").await?;
+        let mut state = self.cluster.lock();
+        if let Some(Fault::Refuse(kind)) = state.node(&self.name).faults.front().copied() {
+            state.node(&self.name).faults.pop_front();
+            return Err(error(kind, "POST /swarm/init: refused"));
+        }
+        if state.node(&self.name).state != LocalState::Inactive {
+            return Err(error(
+                ErrorKind::AlreadyInSwarm,
+                "POST /swarm/init: the engine answered 503: This node is already part of a swarm.",
+            ));
+        }
+        let id = state.new_id();
+        state.cluster_id = Some("CLUSTER".into());
+        state.log.push(format!("init {}", self.name));
+        state.inits.push(request.clone());
+        state.take_spec(&request.spec);
+        let node = state.node(&self.name);
+        node.state = LocalState::Active;
+        node.member = Some(Member {
+            id: id.clone(),
+            role: NodeRole::Manager,
+            availability: request.availability,
+            labels: BTreeMap::new(),
+            version: 1,
+            leader: true,
+        });
+        Ok(id)
+    }
+
+    async fn join(&self, request: &JoinRequest) -> Result<(), EngineError> {
+        let (fault, load) = {
+            let mut state = self.cluster.lock();
+            *state.joins.entry(self.name.clone()).or_default() += 1;
+            state.joins_in_flight += 1;
+            let in_flight = state.joins_in_flight;
+            state.join_starts.push(in_flight);
+            let load = state
+                .join_load
+                .map(|l| l * u32::try_from(in_flight).unwrap_or(u32::MAX));
+            (state.node(&self.name).faults.pop_front(), load)
+        };
+        if let Some(load) = load {
+            tokio::time::sleep(load).await;
+        }
+        self.cluster.lock().joins_in_flight -= 1;
+        if fault == Some(Fault::Hang) {
+            tokio::time::sleep(TIMEOUT).await;
+            return Err(EngineError::timeout("POST /swarm/join", TIMEOUT));
+        }
+        self.hang_check("POST /swarm/join").await?;
+        if let Some(Fault::Refuse(kind)) = fault {
+            return Err(error(
+                kind,
+                "POST /swarm/join: the engine answered 500: refused",
+            ));
+        }
+        if fault == Some(Fault::HalfJoin) {
+            let mut state = self.cluster.lock();
+            let id = state.new_id();
+            let addr = state.node(&self.name).addr.clone();
+            state.ghosts.push(ghost(&id, "", &addr, NodeRole::Worker));
+            state.log.push(format!("half-join {}", self.name));
+            state.node(&self.name).state = LocalState::Error;
+            return Err(error(
+                ErrorKind::Timeout,
+                "POST /swarm/join: the engine answered 500: context deadline exceeded",
+            ));
+        }
+        let mut state = self.cluster.lock();
+        let token = request.token.expose();
+        let role = match () {
+            () if token == state.worker_token() => NodeRole::Worker,
+            () if token == state.manager_token() => NodeRole::Manager,
+            () => {
+                return Err(error(
+                    ErrorKind::InvalidToken,
+                    "POST /swarm/join: invalid join token",
+                ));
+            }
+        };
+        if state.node(&self.name).state != LocalState::Inactive {
+            return Err(error(
+                ErrorKind::AlreadyInSwarm,
+                "POST /swarm/join: the engine answered 503: This node is already part of a swarm.",
+            ));
+        }
+        let id = state.new_id();
+        state.log.push(format!("join {} {role}", self.name));
+        let node = state.node(&self.name);
+        node.state = LocalState::Active;
+        node.member = Some(Member {
+            id,
+            role,
+            availability: request.availability,
+            labels: BTreeMap::new(),
+            version: 1,
+            leader: false,
+        });
+        match fault {
+            Some(Fault::JoinedButErr(kind)) => Err(error(kind, "POST /swarm/join: answered late")),
+            _ => Ok(()),
+        }
+    }
+
+    async fn update_node(&self, node: &SwarmNode, update: &NodeUpdate) -> Result<(), EngineError> {
+        self.hang_check("POST /nodes/{id}/update").await?;
+        let mut state = self.cluster.lock();
+        self.manager_only(&state)?;
+        if let Some(kind) = state.update_faults.pop_front() {
+            return Err(error(
+                kind,
+                "POST /nodes/{id}/update: update out of sequence",
+            ));
+        }
+        let Some((name, target)) = state
+            .nodes
+            .iter_mut()
+            .find(|(_, n)| n.member.as_ref().is_some_and(|m| m.id == node.id))
+        else {
+            return Err(error(ErrorKind::Rejected, "node not found"));
+        };
+        let name = name.clone();
+        let Some(member) = target.member.as_mut() else {
+            return Err(error(ErrorKind::Rejected, "node not found"));
+        };
+        if member.version != node.version {
+            return Err(error(ErrorKind::OutOfSequence, "update out of sequence"));
+        }
+        let mut entries = Vec::new();
+        if member.role != update.role {
+            entries.push(match update.role {
+                NodeRole::Manager => format!("promote {name}"),
+                NodeRole::Worker => format!("demote {name}"),
+            });
+        }
+        if member.availability != update.availability {
+            entries.push(format!("availability {name} {}", update.availability));
+            if update.availability == Availability::Drain {
+                target.drained_at = Some(tokio::time::Instant::now());
+            }
+        }
+        if member.labels != update.labels {
+            entries.push(format!("labels {name}"));
+        }
+        member.role = update.role;
+        member.availability = update.availability;
+        member.labels = update.labels.clone();
+        member.version += 1;
+        state.log.extend(entries);
+        Ok(())
+    }
+
+    async fn update_swarm(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+    ) -> Result<(), EngineError> {
+        self.hang_check("POST /swarm/update").await?;
+        let mut state = self.cluster.lock();
+        self.manager_only(&state)?;
+        if version != state.swarm_version {
+            return Err(error(
+                ErrorKind::OutOfSequence,
+                "POST /swarm/update: update out of sequence",
+            ));
+        }
+        state.swarm_version += 1;
+        state.take_spec(spec);
+        state.log.push("swarm update".into());
+        Ok(())
+    }
+
+    async fn update_swarm_rotating(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+        rotation: Rotation,
+    ) -> Result<(), EngineError> {
+        self.update_swarm(version, spec).await?;
+        let mut state = self.cluster.lock();
+        if rotation.worker_token {
+            state.worker_rotations += 1;
+            state.log.push("rotate worker token".into());
+        }
+        if rotation.manager_token {
+            state.manager_rotations += 1;
+            state.log.push("rotate manager token".into());
+        }
+        if rotation.unlock_key && state.unlock_key.is_some() {
+            state.unlock_rotations += 1;
+            state.unlock_key = Some(format!("SWMKEY-1-fake{}", state.unlock_rotations));
+            state.log.push("rotate unlock key".into());
+        }
+        Ok(())
+    }
+
+    async fn unlock_key(&self) -> Result<Option<Secret>, EngineError> {
+        self.hang_check("GET /swarm/unlockkey").await?;
+        let state = self.cluster.lock();
+        self.manager_only(&state)?;
+        Ok(state.unlock_key.clone().map(Secret::new))
+    }
+
+    async fn unlock(&self, key: &Secret) -> Result<(), EngineError> {
+        self.hang_check("POST /swarm/unlock").await?;
+        let mut state = self.cluster.lock();
+        if state.node(&self.name).state != LocalState::Locked {
+            return Err(error(
+                ErrorKind::Rejected,
+                "POST /swarm/unlock: the engine answered 503: swarm is not locked",
+            ));
+        }
+        if state.unlock_key.as_deref() != Some(key.expose()) {
+            return Err(error(
+                ErrorKind::Rejected,
+                "POST /swarm/unlock: the engine answered 400: invalid key",
+            ));
+        }
+        state.log.push(format!("unlock {}", self.name));
+        state.node(&self.name).state = LocalState::Active;
+        Ok(())
+    }
+
+    async fn node_trust(&self) -> Result<Vec<NodeTrust>, EngineError> {
+        self.hang_check("GET /nodes").await?;
+        let state = self.cluster.lock();
+        self.manager_only(&state)?;
+        let current = state.trust_root();
+        Ok(state
+            .nodes
+            .iter()
+            .filter_map(|(name, n)| {
+                let m = n.member.as_ref()?;
+                let trust_root = if state.stale_trust.contains(name) {
+                    "ROOT-0".to_owned()
+                } else {
+                    current.clone()
+                };
+                Some(NodeTrust {
+                    id: m.id.clone(),
+                    hostname: name.to_string(),
+                    trust_root,
+                })
+            })
+            .collect())
+    }
+
+    async fn leave(&self, force: bool) -> Result<(), EngineError> {
+        self.hang_check("POST /swarm/leave").await?;
+        let mut state = self.cluster.lock();
+        // The engine refuses a manager's leave without force: it would
+        // cost the swarm a Raft member without shrinking the membership.
+        if !force && state.is_manager(&self.name) {
+            return Err(error(
+                ErrorKind::Rejected,
+                "POST /swarm/leave: You are attempting to leave the swarm on a node that is \
+                 participating as a manager.",
+            ));
+        }
+        state.log.push(format!("leave {} force={force}", self.name));
+        let node = state.node(&self.name);
+        if node.state == LocalState::Inactive {
+            return Err(error(
+                ErrorKind::NotInSwarm,
+                "POST /swarm/leave: This node is not part of a swarm",
+            ));
+        }
+        node.state = LocalState::Inactive;
+        // Its entry stays in the node list (Down), as the engine leaves it.
+        let addr = node.addr.clone();
+        if let Some(member) = node.member.take() {
+            state.ghosts.push(ghost(
+                &member.id,
+                &self.name.to_string(),
+                &addr,
+                member.role,
+            ));
+        }
+        Ok(())
+    }
+
+    async fn remove_node(&self, id: &str, force: bool) -> Result<(), EngineError> {
+        self.hang_check("DELETE /nodes/{id}").await?;
+        let mut state = self.cluster.lock();
+        self.manager_only(&state)?;
+        if let Some(i) = state.ghosts.iter().position(|g| g.id == id) {
+            let ghost = state.ghosts.remove(i);
+            state
+                .log
+                .push(format!("rm {} force={force}", ghost.hostname));
+            return Ok(());
+        }
+        let Some(name) = state
+            .nodes
+            .iter()
+            .find(|(_, n)| n.member.as_ref().is_some_and(|m| m.id == id))
+            .map(|(name, _)| name.clone())
+        else {
+            return Err(error(ErrorKind::Rejected, "node not found"));
+        };
+        let node = state.node(&name);
+        let is_manager = node
+            .member
+            .as_ref()
+            .is_some_and(|m| m.role == NodeRole::Manager);
+        let live = node.state == LocalState::Active && !node.unreachable;
+        // As the engine: a manager must be demoted first, and a node that is
+        // not down is only removed with force.
+        if is_manager {
+            return Err(error(
+                ErrorKind::Rejected,
+                "DELETE /nodes/{id}: node is a cluster manager and is a member of the raft cluster. \
+                 It must be demoted to worker before removal",
+            ));
+        }
+        if live && !force {
+            return Err(error(
+                ErrorKind::Rejected,
+                "DELETE /nodes/{id}: node is not down and can't be removed",
+            ));
+        }
+        state.log.push(format!("rm {name} force={force}"));
+        state.node(&name).member = None;
+        Ok(())
+    }
+
+    async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
+        self.hang_check("GET /tasks").await?;
+        let state = self.cluster.lock();
+        self.manager_only(&state)?;
+        let Some(node) = state
+            .nodes
+            .values()
+            .find(|n| n.member.as_ref().is_some_and(|m| m.id == node_id))
+        else {
+            return Ok(Vec::new());
+        };
+        let moved = !node.tasks_stuck
+            && node
+                .drained_at
+                .is_some_and(|at| tokio::time::Instant::now() >= at + TASK_MOVE);
+        Ok((0..node.tasks)
+            .map(|i| NodeTask {
+                id: format!("task{i}"),
+                service_id: "service".into(),
+                desired_running: !moved && node.drained_at.is_none(),
+                running: !moved,
+            })
+            .collect())
+    }
+
+    async fn can_reach(&self, addr: &str) -> PortCheck {
+        if self.cluster.lock().node(&self.name).ports_closed {
+            PortCheck::Closed(format!("{addr}: connection refused"))
+        } else {
+            PortCheck::Open
+        }
+    }
+}

@@ -1,0 +1,754 @@
+//! One SSH connection per node, kept for the whole run: TCP (through
+//! `ProxyJump` hops when configured), host key and host certificate
+//! verification as `ssh` does it (revoked keys refused in every mode,
+//! `@cert-authority`, any matching line wins over a stale one), and
+//! authentication with the ssh-agent and identity files.
+//!
+//! This module opens connections and channels; it knows nothing about
+//! Docker. The HTTP side of the tunnel lives in [`crate::remote::tunnel`].
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use russh::client::{self, AuthResult, Handle};
+use russh::keys::PublicKeyOrCertificate;
+use russh::keys::agent::AgentIdentity;
+use russh::keys::agent::client::AgentClient;
+use russh::keys::{Algorithm, Certificate, EcdsaCurve, HashAlg, PrivateKeyWithHashAlg, PublicKey};
+use russh::{ChannelOpenFailure, ChannelStream};
+
+use crate::inventory::{HostKeyPolicy, SshHop, SshTarget};
+use crate::model::failure::{Failure, Stage};
+use crate::remote::known_hosts::{self, CertificateStatus, HostKeyStatus, Location};
+
+/// Why an SSH connection or channel could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum SshError {
+    #[error("cannot connect to {addr}: {source}")]
+    Tcp {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no answer from {addr} within {}s (connect timeout)", after.as_secs())]
+    Timeout { addr: String, after: Duration },
+    #[error(
+        "host key of {addr} ({fingerprint}) is not in known_hosts (checked: {files}); \
+         add it (e.g. `ssh-keyscan -p {port} {host} >> {}` after checking it), \
+         or run with --host-key-checking accept-new",
+        shell_quote(&add_to.display().to_string())
+    )]
+    HostKeyUnknown {
+        addr: String,
+        host: String,
+        port: u16,
+        fingerprint: String,
+        files: String,
+        /// The file to add the key to: the first user file checked.
+        add_to: PathBuf,
+    },
+    #[error(
+        "REVOKED HOST KEY for {addr}: the {what} {fingerprint} is marked @revoked at {at}. \
+         This could mean that a stolen key is being used to impersonate this host; \
+         refused in every --host-key-checking mode"
+    )]
+    HostKeyRevoked {
+        addr: String,
+        /// "host key" or "host certificate's CA key".
+        what: &'static str,
+        fingerprint: String,
+        at: Location,
+    },
+    #[error(
+        "host certificate of {addr} is not valid: {reason} \
+         (its CA is trusted by the @cert-authority line at {ca})"
+    )]
+    HostCertificateInvalid {
+        addr: String,
+        reason: String,
+        ca: Location,
+    },
+    #[error(transparent)]
+    HostCertificateUntrusted(Box<UntrustedCertificate>),
+    #[error(
+        "HOST KEY CHANGED for {addr}: it now presents {fingerprint}, but {}:{line} records another key. \
+         This may be an attack; if the host was reinstalled, remove that line and check the new key",
+        file.display()
+    )]
+    HostKeyChanged {
+        addr: String,
+        fingerprint: String,
+        file: PathBuf,
+        line: usize,
+    },
+    #[error(transparent)]
+    KnownHosts(#[from] known_hosts::KnownHostsError),
+    #[error("authentication as `{user}` on {addr} failed; tried: {tried}")]
+    Auth {
+        user: String,
+        addr: String,
+        tried: String,
+    },
+    #[error("identity file {}: {message}", path.display())]
+    IdentityFile { path: PathBuf, message: String },
+    #[error("ssh protocol error with {addr}: {source}")]
+    Protocol {
+        addr: String,
+        #[source]
+        source: russh::Error,
+    },
+    #[error("through jump host {hop}: {source}")]
+    Jump {
+        hop: String,
+        #[source]
+        source: Box<SshError>,
+    },
+    #[error(
+        "cannot open the Docker socket {socket} as `{user}`: {reason}. \
+         Check that the engine runs and the socket exists, that `{user}` may open it \
+         (root or the `docker` group), and that sshd allows stream-local forwarding \
+         (AllowStreamLocalForwarding, the default)"
+    )]
+    SocketOpen {
+        socket: String,
+        user: String,
+        reason: String,
+    },
+    #[error("cannot open a TCP channel from {from} to {to}: {reason}")]
+    TcpChannel {
+        from: String,
+        to: String,
+        reason: String,
+        /// The server forbids TCP forwarding (`AllowTcpForwarding no`).
+        prohibited: bool,
+    },
+    #[error("the SSH connection to {addr} was lost: {source}")]
+    Lost {
+        addr: String,
+        #[source]
+        source: russh::Error,
+    },
+}
+
+impl SshError {
+    /// The step of reaching a node that this error belongs to.
+    pub(crate) fn stage(&self) -> Stage {
+        match self {
+            SshError::Tcp { .. } | SshError::Timeout { .. } | SshError::TcpChannel { .. } => {
+                Stage::Tcp
+            }
+            SshError::HostKeyUnknown { .. }
+            | SshError::HostKeyChanged { .. }
+            | SshError::HostKeyRevoked { .. }
+            | SshError::HostCertificateInvalid { .. }
+            | SshError::HostCertificateUntrusted(_)
+            | SshError::KnownHosts(_) => Stage::HostKey,
+            SshError::Auth { .. } | SshError::IdentityFile { .. } => Stage::Auth,
+            SshError::Protocol { .. } | SshError::Lost { .. } => Stage::Tcp,
+            SshError::Jump { source, .. } => source.stage(),
+            SshError::SocketOpen { .. } => Stage::Socket,
+        }
+    }
+}
+
+/// A host certificate whose CA no `@cert-authority` line trusts, from a
+/// host whose plain key is not known either.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "host certificate of {addr} is signed by a CA ({ca_fingerprint}) that no \
+     @cert-authority line for {host} trusts, and its key {fingerprint} is not in \
+     known_hosts either (checked: {files}); add `@cert-authority {host} <CA public key>` \
+     to {} if you trust that CA",
+    add_to.display()
+)]
+pub(crate) struct UntrustedCertificate {
+    pub(crate) addr: String,
+    pub(crate) host: String,
+    pub(crate) ca_fingerprint: String,
+    pub(crate) fingerprint: String,
+    pub(crate) files: String,
+    pub(crate) add_to: PathBuf,
+}
+
+/// Options shared by every connection of a run.
+#[derive(Debug, Clone)]
+pub(crate) struct SshOptions {
+    /// From `--host-key-checking`; overrides the ssh config.
+    pub(crate) host_key_policy: Option<HostKeyPolicy>,
+    pub(crate) connect_timeout: Duration,
+}
+
+impl Default for SshOptions {
+    fn default() -> Self {
+        Self {
+            host_key_policy: None,
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// An authenticated SSH connection to one node (plus its jump hosts, which
+/// must stay open for as long as the node's connection is used).
+pub(crate) struct Connection {
+    handle: Handle<Client>,
+    _jumps: Vec<Handle<Client>>,
+    addr: String,
+    user: String,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("addr", &self.addr)
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+impl Connection {
+    /// Connects to `target` through its jump hosts, verifies host keys and
+    /// authenticates, all within the connect timeout.
+    pub(crate) async fn open(
+        target: &SshTarget,
+        options: &SshOptions,
+    ) -> Result<Connection, SshError> {
+        let addr = hop_addr(&target.hop);
+        tokio::time::timeout(options.connect_timeout, Self::open_inner(target, options))
+            .await
+            .unwrap_or(Err(SshError::Timeout {
+                addr,
+                after: options.connect_timeout,
+            }))
+    }
+
+    async fn open_inner(target: &SshTarget, options: &SshOptions) -> Result<Connection, SshError> {
+        let mut jumps: Vec<Handle<Client>> = Vec::new();
+        for hop in &target.jumps {
+            let handle =
+                connect_hop(hop, jumps.last(), options)
+                    .await
+                    .map_err(|e| SshError::Jump {
+                        hop: hop_addr(hop),
+                        source: Box::new(e),
+                    })?;
+            jumps.push(handle);
+        }
+        let handle = connect_hop(&target.hop, jumps.last(), options).await?;
+        Ok(Connection {
+            handle,
+            _jumps: jumps,
+            addr: hop_addr(&target.hop),
+            user: target.hop.user.clone(),
+        })
+    }
+
+    /// Opens a `direct-streamlocal@openssh.com` channel to a Unix socket on
+    /// the node.
+    pub(crate) async fn open_socket(
+        &self,
+        socket: &str,
+    ) -> Result<ChannelStream<client::Msg>, SshError> {
+        match self.handle.channel_open_direct_streamlocal(socket).await {
+            Ok(channel) => Ok(channel.into_stream()),
+            Err(russh::Error::ChannelOpenFailure(reason)) => Err(SshError::SocketOpen {
+                socket: socket.to_owned(),
+                user: self.user.clone(),
+                reason: describe_open_failure(&reason),
+            }),
+            Err(source) => Err(SshError::Lost {
+                addr: self.addr.clone(),
+                source,
+            }),
+        }
+    }
+
+    /// Opens a `direct-tcpip` channel: the node itself connects to
+    /// `host:port`. Used to prove that one node reaches another's ports.
+    pub(crate) async fn open_tcp(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<ChannelStream<client::Msg>, SshError> {
+        match self
+            .handle
+            .channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)
+            .await
+        {
+            Ok(channel) => Ok(channel.into_stream()),
+            Err(russh::Error::ChannelOpenFailure(reason)) => Err(SshError::TcpChannel {
+                from: self.addr.clone(),
+                to: format!("{host}:{port}"),
+                prohibited: matches!(reason, ChannelOpenFailure::AdministrativelyProhibited),
+                reason: describe_open_failure(&reason),
+            }),
+            Err(source) => Err(SshError::Lost {
+                addr: self.addr.clone(),
+                source,
+            }),
+        }
+    }
+}
+
+fn describe_open_failure(reason: &ChannelOpenFailure) -> String {
+    match reason {
+        ChannelOpenFailure::AdministrativelyProhibited => {
+            "the SSH server prohibits this forwarding".to_owned()
+        }
+        ChannelOpenFailure::ConnectFailed => {
+            "the SSH server could not connect (missing socket or permission denied)".to_owned()
+        }
+        ChannelOpenFailure::UnknownChannelType => {
+            "the SSH server does not support this channel type".to_owned()
+        }
+        ChannelOpenFailure::ResourceShortage => "the SSH server is short of resources".to_owned(),
+        ChannelOpenFailure::Other { code, reason } => format!("refused ({code}: {reason})"),
+    }
+}
+
+fn hop_addr(hop: &SshHop) -> String {
+    if hop.port == 22 {
+        hop.host.clone()
+    } else {
+        format!("{}:{}", hop.host, hop.port)
+    }
+}
+
+/// Connects and authenticates to one hop, either directly over TCP or
+/// through a `direct-tcpip` channel of the previous hop.
+async fn connect_hop(
+    hop: &SshHop,
+    via: Option<&Handle<Client>>,
+    options: &SshOptions,
+) -> Result<Handle<Client>, SshError> {
+    let addr = hop_addr(hop);
+    let verdict = Arc::new(Mutex::new(None));
+    let handler = Client {
+        host: hop.host.clone(),
+        port: hop.port,
+        addr: addr.clone(),
+        policy: options
+            .host_key_policy
+            .or(hop.host_key_policy)
+            .unwrap_or(HostKeyPolicy::Strict),
+        known_hosts: known_hosts::files_for(&hop.known_hosts_files),
+        verdict: Arc::clone(&verdict),
+    };
+    let config = Arc::new(client::Config {
+        preferred: russh::Preferred {
+            host_key_certificates: Cow::Borrowed(CERTIFICATE_ALGORITHMS),
+            ..russh::Preferred::default()
+        },
+        nodelay: true,
+        keepalive_interval: Some(Duration::from_secs(15)),
+        keepalive_max: 4,
+        ..Default::default()
+    });
+    let connected = match via {
+        None => {
+            let stream = tokio::net::TcpStream::connect((hop.host.as_str(), hop.port))
+                .await
+                .map_err(|source| SshError::Tcp {
+                    addr: addr.clone(),
+                    source,
+                })?;
+            let _ = stream.set_nodelay(true);
+            client::connect_stream(config, stream, handler).await
+        }
+        Some(jump) => {
+            let channel = jump
+                .channel_open_direct_tcpip(hop.host.clone(), u32::from(hop.port), "127.0.0.1", 0)
+                .await
+                .map_err(|e| SshError::TcpChannel {
+                    from: "jump host".to_owned(),
+                    to: addr.clone(),
+                    prohibited: matches!(
+                        e,
+                        russh::Error::ChannelOpenFailure(
+                            ChannelOpenFailure::AdministrativelyProhibited
+                        )
+                    ),
+                    reason: match e {
+                        russh::Error::ChannelOpenFailure(r) => describe_open_failure(&r),
+                        other => other.to_string(),
+                    },
+                })?;
+            client::connect_stream(config, channel.into_stream(), handler).await
+        }
+    };
+    let mut handle = match connected {
+        Ok(handle) => handle,
+        Err(source) => {
+            // The handler's own verdict explains a refused key better than
+            // russh's generic "unknown key".
+            let verdict = verdict.lock().ok().and_then(|mut v| v.take());
+            return Err(verdict.unwrap_or(SshError::Protocol { addr, source }));
+        }
+    };
+    authenticate(&mut handle, hop, &addr).await?;
+    Ok(handle)
+}
+
+/// The russh handler: verifies the host key.
+struct Client {
+    host: String,
+    port: u16,
+    addr: String,
+    policy: HostKeyPolicy,
+    known_hosts: Vec<PathBuf>,
+    verdict: Arc<Mutex<Option<SshError>>>,
+}
+
+impl Client {
+    /// Decides on the key or certificate the server presented, as `ssh`
+    /// does: a revoked key (or CA) is refused in every mode, `off`
+    /// included; a certificate from a trusted CA must be valid for this
+    /// host; a certificate from an unknown CA falls back to its plain key.
+    fn verify(&self, presented: &PublicKeyOrCertificate) -> Result<(), SshError> {
+        let (key, cert) = match presented {
+            PublicKeyOrCertificate::PublicKey { key, .. } => (key.clone(), None),
+            PublicKeyOrCertificate::Certificate(cert) => {
+                (PublicKey::from(cert.public_key().clone()), Some(cert))
+            }
+        };
+        let fingerprint = known_hosts::fingerprint(&key);
+        let entries = known_hosts::lookup(&self.known_hosts, &self.host, self.port)?;
+        self.refuse_revoked(&entries, &key, cert)?;
+        if self.policy == HostKeyPolicy::Off {
+            tracing::warn!(
+                "host key checking is off: accepting {fingerprint} from {} \
+                 (only revoked keys are refused)",
+                self.addr
+            );
+            return Ok(());
+        }
+        if let Some(cert) = cert {
+            match entries.check_certificate(cert, &[self.host.as_str()], unix_now()) {
+                CertificateStatus::Trusted => return Ok(()),
+                CertificateStatus::Invalid { ca, reason } => {
+                    return Err(SshError::HostCertificateInvalid {
+                        addr: self.addr.clone(),
+                        reason,
+                        ca,
+                    });
+                }
+                CertificateStatus::UnknownAuthority => {}
+            }
+        }
+        match entries.check_key(&key) {
+            HostKeyStatus::Known => Ok(()),
+            HostKeyStatus::Revoked(at) => Err(SshError::HostKeyRevoked {
+                addr: self.addr.clone(),
+                what: "host key",
+                fingerprint,
+                at,
+            }),
+            HostKeyStatus::Changed(at) => Err(SshError::HostKeyChanged {
+                addr: self.addr.clone(),
+                fingerprint,
+                file: at.file,
+                line: at.line,
+            }),
+            HostKeyStatus::Unknown if self.policy == HostKeyPolicy::AcceptNew => {
+                let file = self.known_hosts.first().cloned().unwrap_or_default();
+                known_hosts::learn(&file, &self.host, self.port, &key)?;
+                tracing::warn!(
+                    "learned the host key of {} ({fingerprint}) into {}",
+                    self.addr,
+                    file.display()
+                );
+                Ok(())
+            }
+            HostKeyStatus::Unknown => Err(match cert {
+                Some(cert) => SshError::HostCertificateUntrusted(Box::new(UntrustedCertificate {
+                    addr: self.addr.clone(),
+                    host: self.host.clone(),
+                    ca_fingerprint: known_hosts::key_data_fingerprint(cert.signature_key()),
+                    fingerprint,
+                    files: self.files_checked(),
+                    add_to: known_hosts::user_file(&self.known_hosts),
+                })),
+                None => SshError::HostKeyUnknown {
+                    addr: self.addr.clone(),
+                    host: self.host.clone(),
+                    port: self.port,
+                    fingerprint,
+                    files: self.files_checked(),
+                    add_to: known_hosts::user_file(&self.known_hosts),
+                },
+            }),
+        }
+    }
+
+    fn refuse_revoked(
+        &self,
+        entries: &known_hosts::HostEntries,
+        key: &PublicKey,
+        cert: Option<&Certificate>,
+    ) -> Result<(), SshError> {
+        let revoked = |at, what, fingerprint| SshError::HostKeyRevoked {
+            addr: self.addr.clone(),
+            what,
+            fingerprint,
+            at,
+        };
+        if let Some(at) = entries.revoked(key.key_data()) {
+            return Err(revoked(at, "host key", known_hosts::fingerprint(key)));
+        }
+        if let Some(cert) = cert
+            && let Some(at) = entries.revoked(cert.signature_key())
+        {
+            let ca = known_hosts::key_data_fingerprint(cert.signature_key());
+            return Err(revoked(at, "host certificate's CA key", ca));
+        }
+        Ok(())
+    }
+
+    fn files_checked(&self) -> String {
+        self.known_hosts
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Host certificate algorithms offered ahead of plain keys, as `ssh` does,
+/// so that a server with a `HostCertificate` presents it.
+const CERTIFICATE_ALGORITHMS: &[Algorithm] = &[
+    Algorithm::Ed25519,
+    Algorithm::Ecdsa {
+        curve: EcdsaCurve::NistP256,
+    },
+    Algorithm::Ecdsa {
+        curve: EcdsaCurve::NistP384,
+    },
+    Algorithm::Ecdsa {
+        curve: EcdsaCurve::NistP521,
+    },
+    Algorithm::Rsa {
+        hash: Some(HashAlg::Sha512),
+    },
+    Algorithm::Rsa {
+        hash: Some(HashAlg::Sha256),
+    },
+];
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `text` as one shell word, for a command the user may paste.
+fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+@%:,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+impl client::Handler for Client {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        server_public_key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        match self.verify(server_public_key) {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                if let Ok(mut verdict) = self.verdict.lock() {
+                    *verdict = Some(e);
+                }
+                Ok(false)
+            }
+        }
+    }
+}
+
+/// Tries the agent's keys, then the identity files, as `ssh` does.
+async fn authenticate(
+    handle: &mut Handle<Client>,
+    hop: &SshHop,
+    addr: &str,
+) -> Result<(), SshError> {
+    let mut tried: Vec<String> = Vec::new();
+    let wanted = wanted_public_keys(&hop.identity_files);
+    let rsa_hash = handle
+        .best_supported_rsa_hash()
+        .await
+        .ok()
+        .flatten()
+        .flatten();
+
+    if let Some(mut agent) = connect_agent().await {
+        let identities = agent.request_identities().await.unwrap_or_default();
+        for identity in identities {
+            let AgentIdentity::PublicKey { key, comment } = identity else {
+                continue;
+            };
+            if hop.identities_only && !wanted.iter().any(|w| w.key_data() == key.key_data()) {
+                continue;
+            }
+            tried.push(format!("agent key {}", describe_key(&key, &comment)));
+            let hash = if key.algorithm().is_rsa() {
+                rsa_hash
+            } else {
+                None
+            };
+            match handle
+                .authenticate_publickey_with(hop.user.clone(), key, hash, &mut agent)
+                .await
+            {
+                Ok(result) if result.success() => return Ok(()),
+                Ok(_) => {}
+                Err(e) => tracing::debug!("agent signing failed: {e}"),
+            }
+        }
+    }
+
+    for path in &hop.identity_files {
+        if !path.exists() {
+            if hop.identity_origin.is_builtin() {
+                continue;
+            }
+            return Err(SshError::IdentityFile {
+                path: path.clone(),
+                message: "no such file (it is named in the inventory or the ssh config)".into(),
+            });
+        }
+        let key = load_identity(path)?;
+        tried.push(path.display().to_string());
+        let hash = if key.algorithm().is_rsa() {
+            rsa_hash
+        } else {
+            None
+        };
+        let result = handle
+            .authenticate_publickey(
+                hop.user.clone(),
+                PrivateKeyWithHashAlg::new(Arc::new(key), hash),
+            )
+            .await
+            .map_err(|source| SshError::Protocol {
+                addr: addr.to_owned(),
+                source,
+            })?;
+        if let AuthResult::Success = result {
+            return Ok(());
+        }
+    }
+
+    Err(SshError::Auth {
+        user: hop.user.clone(),
+        addr: addr.to_owned(),
+        tried: if tried.is_empty() {
+            "no keys (no ssh-agent with keys, no identity file found)".to_owned()
+        } else {
+            tried.join(", ")
+        },
+    })
+}
+
+async fn connect_agent() -> Option<AgentClient<tokio::net::UnixStream>> {
+    std::env::var_os("SSH_AUTH_SOCK")?;
+    match AgentClient::connect_env().await {
+        Ok(agent) => Some(agent),
+        Err(e) => {
+            tracing::debug!("ssh-agent not usable: {e}");
+            None
+        }
+    }
+}
+
+fn describe_key(key: &PublicKey, comment: &str) -> String {
+    let fingerprint = known_hosts::fingerprint(key);
+    if comment.is_empty() {
+        fingerprint
+    } else {
+        format!("{comment} ({fingerprint})")
+    }
+}
+
+/// Public halves of the configured identity files (from `FILE.pub`), used
+/// to pick agent keys when `IdentitiesOnly` is set.
+fn wanted_public_keys(files: &[PathBuf]) -> Vec<PublicKey> {
+    files
+        .iter()
+        .filter_map(|f| {
+            let mut pub_path = f.clone().into_os_string();
+            pub_path.push(".pub");
+            russh::keys::load_public_key(PathBuf::from(pub_path)).ok()
+        })
+        .collect()
+}
+
+fn load_identity(path: &Path) -> Result<russh::keys::PrivateKey, SshError> {
+    russh::keys::load_secret_key(path, None).map_err(|e| SshError::IdentityFile {
+        path: path.to_owned(),
+        message: match e {
+            russh::keys::Error::KeyIsEncrypted => {
+                "the key is encrypted with a passphrase; add it to your ssh-agent \
+                 (`ssh-add FILE`) and run again"
+                    .to_owned()
+            }
+            other => format!("cannot load the key: {other}"),
+        },
+    })
+}
+
+impl From<SshError> for Failure {
+    fn from(e: SshError) -> Self {
+        Failure {
+            stage: e.stage(),
+            message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_missing_key_hint_names_a_file_that_is_read() {
+        let files = known_hosts::files_for(&[PathBuf::from("/srv/swarm/known hosts")]);
+        let err = SshError::HostKeyUnknown {
+            addr: "10.0.0.1".into(),
+            host: "10.0.0.1".into(),
+            port: 22,
+            fingerprint: "SHA256:x".into(),
+            files: files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            add_to: known_hosts::user_file(&files),
+        }
+        .to_string();
+        assert!(
+            err.contains("checked: /srv/swarm/known hosts, /etc/ssh/ssh_known_hosts"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`ssh-keyscan -p 22 10.0.0.1 >> '/srv/swarm/known hosts'`"),
+            "{err}"
+        );
+        assert!(!err.contains("~/.ssh/known_hosts"), "{err}");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(
+            shell_quote("/root/.ssh/known_hosts"),
+            "/root/.ssh/known_hosts"
+        );
+        assert_eq!(shell_quote("/a b/it's"), "'/a b/it'\\''s'");
+    }
+}
