@@ -510,7 +510,7 @@ impl NodeArgs {
         usize::try_from(self.parallel).unwrap_or(usize::MAX)
     }
 
-    fn load(&self) -> color_eyre::Result<Inventory> {
+    fn load(&self) -> eyre::Result<Inventory> {
         let path = match &self.inventory {
             Some(path) => path.clone(),
             None => find_inventory(&std::env::current_dir()?)?,
@@ -526,14 +526,14 @@ impl NodeArgs {
 
 /// The inventory in `dir` when no `-i` names one: the first of
 /// [`INVENTORY_FILES`] that exists.
-fn find_inventory(dir: &std::path::Path) -> color_eyre::Result<PathBuf> {
+fn find_inventory(dir: &std::path::Path) -> eyre::Result<PathBuf> {
     INVENTORY_FILES
         .iter()
         .map(|name| dir.join(name))
         .find(|path| path.is_file())
         .map(|path| PathBuf::from(".").join(path.file_name().unwrap_or_default()))
         .ok_or_else(|| {
-            color_eyre::eyre::eyre!(
+            eyre::eyre!(
                 "no inventory: pass -i/--inventory PATH, set SWARMADM_INVENTORY, \
                  or create ./{} or ./{} in {}",
                 INVENTORY_FILES[0],
@@ -597,7 +597,6 @@ fn parse<P: Parser>(args: Vec<OsString>) -> Result<P, ExitCode> {
 }
 
 fn finish(cli: Cli) -> ExitCode {
-    let _ = color_eyre::install();
     let json_for = cli.command.json_command();
     match execute(cli) {
         Ok(code) => ExitCode::from(code),
@@ -633,7 +632,7 @@ impl Command {
     }
 }
 
-fn execute(cli: Cli) -> color_eyre::Result<u8> {
+fn execute(cli: Cli) -> eyre::Result<u8> {
     let sink = LogSink::default();
     match cli.command {
         Command::Inventory(args) => {
@@ -679,10 +678,9 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
 
 /// One man page per command: `swarmadm.1`, `swarmadm-up.1`, … and
 /// `swarm-up.1`, `swarm-verify.1`.
-fn write_man_pages(dir: &std::path::Path) -> color_eyre::Result<()> {
-    let cannot = |e: std::io::Error| {
-        color_eyre::eyre::eyre!("cannot write man pages into {}: {e}", dir.display())
-    };
+fn write_man_pages(dir: &std::path::Path) -> eyre::Result<()> {
+    let cannot =
+        |e: std::io::Error| eyre::eyre!("cannot write man pages into {}: {e}", dir.display());
     std::fs::create_dir_all(dir).map_err(cannot)?;
     clap_mangen::generate_to(Cli::command(), dir).map_err(cannot)?;
     for bin in [Bin::SwarmUp, Bin::SwarmVerify, Bin::SwarmDown] {
@@ -709,7 +707,7 @@ fn print_result(
     args: &NodeArgs,
     json: impl FnOnce() -> String,
     text: impl FnOnce(Layout) -> String,
-) -> color_eyre::Result<()> {
+) -> eyre::Result<()> {
     if args.output == Output::Json {
         let mut out = json();
         out.push('\n');
@@ -740,14 +738,14 @@ fn on_nodes<A>(
     nodes: &NodeArgs,
     args: &A,
     sink: &LogSink,
-    command: impl AsyncFnOnce(&Inventory, &A, &LogSink) -> color_eyre::Result<u8>,
-) -> color_eyre::Result<u8> {
+    command: impl AsyncFnOnce(&Inventory, &A, &LogSink) -> eyre::Result<u8>,
+) -> eyre::Result<u8> {
     crate::ui::init_logging(nodes.verbosity(), sink);
     let inventory = nodes.load()?;
     runtime()?.block_on(command(&inventory, args, sink))
 }
 
-async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color_eyre::Result<u8> {
+async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, args, sink);
     let report = crate::check::status::run(inventory, &args.connector(), &reporter.events()).await;
     reporter.finish().await;
@@ -759,18 +757,18 @@ async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color
     Ok(report.exit_code())
 }
 
-async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre::Result<u8> {
+async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> eyre::Result<u8> {
     let keys = key_options(args.unlock_key_file.as_ref());
     // Refused before any node is reached: nothing changes.
     let dry_run = args.dry_run || args.check;
     if inventory.swarm.autolock == Some(true) && keys.file.is_none() && !dry_run {
-        color_eyre::eyre::bail!("{}", crate::exec::up::NO_KEY_FILE);
+        eyre::bail!("{}", crate::exec::up::NO_KEY_FILE);
     }
     if let Some(path) = &keys.file
         && let Err(e @ crate::exec::unlock::KeyFileError::TooOpen { .. }) =
             crate::exec::unlock::check(path, None)
     {
-        color_eyre::eyre::bail!("{e}; nothing was changed");
+        eyre::bail!("{e}; nothing was changed");
     }
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let options = crate::exec::up::UpOptions {
@@ -808,7 +806,7 @@ async fn rotate_tokens(
     inventory: &Inventory,
     args: &RotateArgs,
     sink: &LogSink,
-) -> color_eyre::Result<u8> {
+) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let both = !args.worker && !args.manager && !args.unlock_key && !args.ca;
     let options = crate::exec::rotate::RotateOptions {
@@ -835,11 +833,7 @@ async fn rotate_tokens(
     Ok(report.exit_code())
 }
 
-async fn unlock(
-    inventory: &Inventory,
-    args: &UnlockArgs,
-    sink: &LogSink,
-) -> color_eyre::Result<u8> {
+async fn unlock(inventory: &Inventory, args: &UnlockArgs, sink: &LogSink) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let report = crate::exec::unlock::run(
         inventory,
@@ -858,18 +852,14 @@ async fn unlock(
     Ok(report.exit_code())
 }
 
-async fn verify(
-    inventory: &Inventory,
-    args: &VerifyArgs,
-    sink: &LogSink,
-) -> color_eyre::Result<u8> {
+async fn verify(inventory: &Inventory, args: &VerifyArgs, sink: &LogSink) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let report =
         crate::check::verify::run(inventory, &args.nodes.connector(), &reporter.events()).await;
     reporter.finish().await;
     if let Some(path) = &args.junit {
         std::fs::write(path, render::verify_junit(&report)?)
-            .map_err(|e| color_eyre::eyre::eyre!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| eyre::eyre!("cannot write {}: {e}", path.display()))?;
     }
     print_result(
         &args.nodes,
@@ -879,7 +869,7 @@ async fn verify(
     Ok(report.exit_code())
 }
 
-async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> color_eyre::Result<u8> {
+async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> eyre::Result<u8> {
     use std::io::IsTerminal as _;
     let connector = args.nodes.connector();
     let reporter = start_reporter(inventory, &args.nodes, sink);
@@ -926,7 +916,7 @@ async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> color_e
 }
 
 /// Shows the plan on stderr and asks; true only for `y` or `yes`.
-fn confirm(plan: &crate::plan::down::DownPlan, layout: Layout) -> color_eyre::Result<bool> {
+fn confirm(plan: &crate::plan::down::DownPlan, layout: Layout) -> eyre::Result<bool> {
     let mut err = std::io::stderr().lock();
     write!(
         err,
@@ -943,11 +933,7 @@ fn confirm(plan: &crate::plan::down::DownPlan, layout: Layout) -> color_eyre::Re
     ))
 }
 
-async fn context(
-    inventory: &Inventory,
-    args: &ContextArgs,
-    sink: &LogSink,
-) -> color_eyre::Result<u8> {
+async fn context(inventory: &Inventory, args: &ContextArgs, sink: &LogSink) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let mut report =
         crate::check::context::run(inventory, &args.nodes.connector(), &reporter.events()).await;
@@ -963,11 +949,7 @@ async fn context(
     Ok(report.exit_code())
 }
 
-async fn remove(
-    inventory: &Inventory,
-    args: &RemoveArgs,
-    sink: &LogSink,
-) -> color_eyre::Result<u8> {
+async fn remove(inventory: &Inventory, args: &RemoveArgs, sink: &LogSink) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let options = crate::exec::prune::RemoveOptions {
         dry_run: args.dry_run,
