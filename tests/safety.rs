@@ -227,7 +227,7 @@ fn a_hung_worker_engine_is_reported_within_the_bound_and_converges_after_sigcont
         .failure();
     let took = start.elapsed();
     signal("-CONT");
-    // The documented bound (README, "How long a run can take") for these
+    // The documented bound (docs/safety.md, "How long a run can take") for these
     // flags is far below this; a hung engine must not hold the run for
     // several request timeouts per retry as it did.
     assert!(took < Duration::from_secs(60), "up took {took:?}");
