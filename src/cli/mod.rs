@@ -783,13 +783,15 @@ async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> eyre::Resul
         prune: args.prune,
     };
     let connector = args.nodes.connector();
-    let events = reporter.events();
-    let prepared = crate::exec::up::prepare(inventory, &connector, &options, &events).await;
-    if prepared.will_change(&options) {
-        reporter.show_plan(&prepared.plan);
-    }
-    let outcome =
-        crate::exec::up::execute(prepared, inventory, &connector, &options, &events).await;
+    let outcome = {
+        // Dropped before `finish`, which waits until every sender is gone.
+        let events = reporter.events();
+        let prepared = crate::exec::up::prepare(inventory, &connector, &options, &events).await;
+        if prepared.will_change(&options) {
+            reporter.show_plan(&prepared.plan);
+        }
+        crate::exec::up::execute(prepared, inventory, &connector, &options, &events).await
+    };
     reporter.finish().await;
     print_result(
         &args.nodes,

@@ -78,6 +78,12 @@ pub(crate) async fn execute<H: SwarmHost>(
                     .await
                     .map(|()| done.push(Action::Removed))
             }
+            PruneOp::RemoveLeftover => {
+                events.step(Step::Removing);
+                remove_leftover(source, &step.node_id)
+                    .await
+                    .map(|()| done.push(Action::Removed))
+            }
         };
         if let Err(error) = result {
             return DownResult::Failed { error, done };
@@ -152,6 +158,40 @@ async fn wait_tasks<H: SwarmHost>(
 /// Removes the entry: a node that left is waited on until it shows Down
 /// (the managers refuse to remove a node that is not), then removed; with
 /// `force`, at once. Gone from the list is success.
+/// Removes an inventory node's old entry once it is no longer Ready;
+/// one that stays Ready is left alone: another machine may carry the name.
+async fn remove_leftover<H: SwarmHost>(source: &H, node_id: &str) -> Result<(), StepError> {
+    let deadline = Instant::now() + DOWN_TIMEOUT;
+    loop {
+        let nodes = source
+            .nodes()
+            .await
+            .map_err(|e| StepError::engine("reading the node list: ", &e))?;
+        let Some(entry) = nodes.iter().find(|n| n.id == node_id) else {
+            return Ok(());
+        };
+        if entry.state != NodeStatus::Ready {
+            break;
+        }
+        if Instant::now() >= deadline {
+            return Err(StepError {
+                kind: FailKind::NotReady,
+                message: format!(
+                    "still listed Ready after {}s: not removed (is another machine named {} in \
+                     the swarm?)",
+                    DOWN_TIMEOUT.as_secs(),
+                    entry.hostname
+                ),
+            });
+        }
+        sleep(POLL).await;
+    }
+    source
+        .remove_node(node_id, false)
+        .await
+        .map_err(|e| StepError::engine("remove failed: ", &e))
+}
+
 async fn remove_entry<H: SwarmHost>(
     source: &H,
     node_id: &str,

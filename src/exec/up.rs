@@ -495,7 +495,7 @@ pub(crate) async fn execute<C: Connector>(
         .as_ref()
         .map(|view| {
             let claimed = cluster::claim(inventory, &snapshot.facts, view, &node_ids);
-            cluster::strays(inventory, view, &claimed)
+            cluster::strays(inventory, &snapshot.facts, view, &claimed)
         })
         .unwrap_or_default();
     for stray in &strays {
