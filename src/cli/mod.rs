@@ -376,9 +376,15 @@ pub struct RotateArgs {
     /// Also rotate the swarm's root CA and wait until every node trusts the new one.
     #[arg(long)]
     pub ca: bool,
-    /// Seconds to wait for every node to trust the new root CA (at least 1).
+    /// Seconds to wait for every node to trust the new root CA (at least 1). The wait ends then
+    /// (plus at most one --timeout for the call in flight), naming the nodes without the new
+    /// root; the rotation goes on in the swarm, and `rotate-tokens --ca` again waits for it.
     #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub ca_timeout: u64,
+    /// With --ca: rotate although some nodes cannot be reached (else refused, exit 2); they
+    /// get the new root when they are back.
+    #[arg(long, requires = "ca")]
+    pub allow_unreachable: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -817,6 +823,7 @@ async fn rotate_tokens(
         unlock_key: args.unlock_key,
         ca: args.ca,
         ca_timeout: Duration::from_secs(args.ca_timeout),
+        allow_unreachable: args.allow_unreachable,
         keys: key_options(args.unlock_key_file.as_ref()),
     };
     let report = crate::exec::rotate::run(

@@ -18,7 +18,7 @@ use crate::exec::unlock::{KeyFile, KeyOptions};
 use crate::inventory::{Inventory, NodeName};
 use crate::model::exit_codes;
 use crate::model::secret::Secret;
-use crate::model::swarm::{Rotation, SwarmInspect};
+use crate::model::swarm::{NodeStatus, Rotation, SwarmInspect};
 use crate::observe::events::{Events, Step};
 use crate::observe::{self, Snapshot};
 use crate::remote::engine::ErrorKind;
@@ -38,6 +38,9 @@ pub(crate) struct RotateOptions {
     pub(crate) ca: bool,
     /// How long to wait for every node to trust the new root CA.
     pub(crate) ca_timeout: Duration,
+    /// Rotate the root CA although some inventory nodes cannot be reached
+    /// (they catch up when they are back; the wait names them).
+    pub(crate) allow_unreachable: bool,
     pub(crate) keys: KeyOptions,
 }
 
@@ -103,6 +106,12 @@ pub(crate) async fn run<C: Connector>(
     events: &Events,
 ) -> RotateReport {
     let snapshot = observe::snapshot(inventory, connector, events).await;
+    if options.ca
+        && !options.allow_unreachable
+        && let Some(refusal) = unreachable_refusal(&snapshot)
+    {
+        return RotateReport::refused(refusal);
+    }
     let Some((name, source)) = snapshot.source() else {
         return RotateReport::refused(
             "no manager of the inventory's swarm is reachable: nothing was rotated".into(),
@@ -120,6 +129,30 @@ pub(crate) async fn run<C: Connector>(
         events.done(host_name, "not affected");
     }
     report
+}
+
+/// A root CA rotation is only over once every node has a certificate from
+/// the new root: one that cannot be reached holds it up, so the rotation
+/// is refused up front (like `down`) unless `--allow-unreachable`.
+fn unreachable_refusal<H>(snapshot: &Snapshot<H>) -> Option<String> {
+    let unreachable: Vec<String> = snapshot
+        .facts
+        .nodes
+        .iter()
+        .filter_map(|(name, info)| info.as_ref().err().map(|f| format!("{name} ({f})")))
+        .collect();
+    if unreachable.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "cannot reach {}: a root CA rotation is over only when every node has a certificate \
+         from the new root, so it would wait for {}; bring {} back first, or run with \
+         --allow-unreachable to rotate now and let {} catch up later",
+        unreachable.join(", "),
+        if unreachable.len() == 1 { "it" } else { "them" },
+        if unreachable.len() == 1 { "it" } else { "them" },
+        if unreachable.len() == 1 { "it" } else { "them" },
+    ))
 }
 
 async fn rotate<H: SwarmHost>(
@@ -148,7 +181,15 @@ async fn rotate<H: SwarmHost>(
     } else {
         None
     };
-    let before = update(source, rotation, options.ca).await?;
+    // A rotation an earlier run started (and stopped waiting for) is
+    // waited for, not replaced by another one.
+    let resumed = options.ca
+        && source
+            .swarm()
+            .await
+            .map_err(engine("reading the swarm"))?
+            .root_rotation_in_progress;
+    let before = update(source, rotation, options.ca && !resumed).await?;
     let after = source
         .swarm()
         .await
@@ -187,7 +228,14 @@ async fn rotate<H: SwarmHost>(
         rotated.push(store_new_key(source, &options.keys, old_key.as_ref(), &found).await);
     }
     if options.ca {
-        rotated.push(wait_for_ca(snapshot, source, options.ca_timeout, events).await);
+        let mut ca = wait_for_ca(snapshot, source, options.ca_timeout, events).await;
+        if resumed {
+            ca.detail = format!(
+                "{} (the rotation an earlier run started; no new one was started)",
+                ca.detail
+            );
+        }
+        rotated.push(ca);
     }
     let summary: Vec<&str> = rotated.iter().filter(|r| r.ok).map(|r| r.what).collect();
     if rotated.iter().all(|r| r.ok) {
@@ -363,17 +411,49 @@ async fn wait_for_ca<H: SwarmHost>(
             };
         }
         if Instant::now() >= deadline {
+            // The swarm waits for every entry, a Down one too: name them.
+            let down: Vec<String> = source
+                .nodes()
+                .await
+                .unwrap_or_default()
+                .iter()
+                .filter(|n| n.state != NodeStatus::Ready)
+                .map(|n| format!("{} ({}, {})", n.hostname, n.id, n.state))
+                .collect();
+            let unreachable: Vec<&str> = snapshot
+                .facts
+                .nodes
+                .iter()
+                .filter(|(_, info)| info.is_err())
+                .map(|(name, _)| name.as_str())
+                .collect();
             return Rotated {
                 what: "root CA",
                 ok: false,
                 detail: format!(
-                    "not every node trusts the new root CA after {}s (still waiting: {}); \
-                     the rotation goes on in the swarm: check again with `swarmadm verify`",
+                    "not every node has the new root CA after {}s (without it: {}{}{}); the \
+                     rotation goes on in the swarm and ends once they have it: `swarmadm verify` \
+                     tells when it is complete, and `swarmadm rotate-tokens --ca` run meanwhile \
+                     waits for it without starting another",
                     timeout.as_secs(),
                     if behind.is_empty() {
-                        "the swarm's own rotation".to_owned()
+                        "none listed; the swarm has not finished its rotation".to_owned()
                     } else {
                         behind.join(", ")
+                    },
+                    if unreachable.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; unreachable from here: {}", unreachable.join(", "))
+                    },
+                    if down.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; not Ready in the swarm, which holds the rotation up until they are \
+                             back or their entries are removed: {}",
+                            down.join(", ")
+                        )
                     }
                 ),
             };

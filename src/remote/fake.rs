@@ -294,6 +294,11 @@ impl FakeCluster {
         self.with(name, |n| n.unreachable = true);
     }
 
+    /// `name` answers again (after [`FakeCluster::unreachable`]).
+    pub(crate) fn reachable_again(&self, name: &str) {
+        self.with(name, |n| n.unreachable = false);
+    }
+
     pub(crate) fn hangs(&self, name: &str) {
         self.with(name, |n| n.hangs = true);
     }
@@ -463,10 +468,18 @@ impl FakeCluster {
         self.lock().inits.clone()
     }
 
-    /// `name` never takes up a new root CA.
+    /// `name` does not take up a new root CA (until
+    /// [`FakeCluster::takes_new_root`]); the swarm's rotation stays in
+    /// progress meanwhile, as swarmkit's does.
     pub(crate) fn stale_trust(&self, name: &str) {
         let name = NodeName::new(name).expect("test node name");
         self.lock().stale_trust.push(name);
+    }
+
+    /// `name` gets its certificate from the current root after all.
+    pub(crate) fn takes_new_root(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        self.lock().stale_trust.retain(|n| *n != name);
     }
 
     /// Makes `name` the Raft leader (and no one else).
@@ -750,7 +763,11 @@ impl SwarmHost for FakeHost {
             tls_info: Some(TlsInfo {
                 trust_root: state.trust_root(),
             }),
-            root_rotation_in_progress: false,
+            root_rotation_in_progress: state.ca_generation > 0
+                && state
+                    .stale_trust
+                    .iter()
+                    .any(|n| state.nodes.get(n).is_some_and(|n| n.member.is_some())),
         })
     }
 
