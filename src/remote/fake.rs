@@ -767,6 +767,11 @@ impl SwarmHost for FakeHost {
                 "POST /swarm/init: the engine answered 503: This node is already part of a swarm.",
             ));
         }
+        // A swarm that every member left is gone, its node list with it:
+        // the new one lists its first node only.
+        if state.member_nodes().is_empty() {
+            state.ghosts.clear();
+        }
         let id = state.new_id();
         state.cluster_id = Some("CLUSTER".into());
         state.log.push(format!("init {}", self.name));
