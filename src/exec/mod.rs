@@ -10,3 +10,6 @@ pub(crate) mod rotate;
 pub(crate) mod step;
 pub(crate) mod unlock;
 pub(crate) mod up;
+
+#[cfg(test)]
+mod interrupted_tests;
