@@ -441,6 +441,7 @@ fn rotate_options(keys: Option<KeyOptions>) -> RotateOptions {
         unlock_key: keys.is_some(),
         ca: true,
         ca_timeout: std::time::Duration::from_secs(30),
+        allow_unreachable: false,
         keys: keys.unwrap_or_default(),
     }
 }
