@@ -395,6 +395,16 @@ async fn remove_with<H: SwarmHost>(
             unknown.join(", ")
         )
     })?;
+    for name in names {
+        if crate::plan::prune::already_out(inventory, facts, name)
+            && !targets.iter().any(|t| t.entry.hostname == *name)
+        {
+            events.warn(format!(
+                "{name} is already out of the swarm: its engine is in no swarm and no entry \
+                 carries its name"
+            ));
+        }
+    }
     let ids: Vec<String> = targets.iter().map(|t| t.entry.id.clone()).collect();
     let (steps, warnings) = plan(view, targets, &|n| snapshot.hosts.contains_key(n));
     for warning in &warnings {
@@ -415,6 +425,10 @@ async fn remove_with<H: SwarmHost>(
     };
     if !outcome.steps.iter().any(PruneStep::is_change) {
         outcome.nodes = not_run(&outcome.steps, None);
+        let seen = snapshot.facts.swarm.as_ref().map(|s| &s.spec);
+        if let Err(e) = crate::exec::lock::RunLock::clear_dead(source, seen).await {
+            events.warn(format!("could not clear a dead run's lock: {e}"));
+        }
         return Ok(());
     }
     let lock = match crate::exec::lock::RunLock::acquire(source, options.break_lock).await {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::time::{Instant, sleep};
 
-use crate::exec::unlock::{KeyFile, KeyOptions};
+use crate::exec::unlock::{KeyFile, KeyFileError, KeyOptions};
 use crate::inventory::{Inventory, NodeName};
 use crate::model::exit_codes;
 use crate::model::secret::Secret;
@@ -189,7 +189,22 @@ async fn rotate<H: SwarmHost>(
             .await
             .map_err(engine("reading the swarm"))?
             .root_rotation_in_progress;
-    let before = update(source, rotation, options.ca && !resumed).await?;
+    let journal = match (&key_file, &options.keys.file) {
+        (Some(KeyFile::Current), Some(path)) => Some(path),
+        _ => None,
+    };
+    if let Some(path) = journal {
+        crate::exec::unlock::begin_rotation(path).map_err(|e| e.to_string())?;
+    }
+    let before = match update(source, rotation, options.ca && !resumed).await {
+        Ok(before) => before,
+        Err(e) => {
+            if let Some(path) = journal {
+                crate::exec::unlock::end_rotation(path);
+            }
+            return Err(e);
+        }
+    };
     let after = source
         .swarm()
         .await
@@ -279,7 +294,17 @@ async fn check_key_file<H: SwarmHost>(source: &H, keys: &KeyOptions) -> Result<K
     let Some(current) = current else {
         return Err("autolock is off on this swarm: there is no unlock key to rotate".into());
     };
-    crate::exec::unlock::check(path, Some(&current)).map_err(|e| e.to_string())
+    match crate::exec::unlock::check(path, Some(&current)) {
+        // A rotation killed before it wrote the new key: the file is ours.
+        Err(e @ KeyFileError::OtherContent { .. }) => {
+            match crate::exec::unlock::recover(path, &current) {
+                Ok(true) => Ok(KeyFile::Current),
+                Ok(false) => Err(e.to_string()),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        other => other.map_err(|e| e.to_string()),
+    }
 }
 
 /// One swarm update with the rotation flags (and a forced CA rotation),
@@ -347,14 +372,17 @@ async fn store_new_key<H: SwarmHost>(
         _ => crate::exec::unlock::replace(path, &new),
     };
     match written {
-        Ok(()) => Rotated {
-            what: "unlock key",
-            ok: true,
-            detail: format!(
-                "rotated: the new key differs from the old one and is in {}",
-                path.display()
-            ),
-        },
+        Ok(()) => {
+            crate::exec::unlock::end_rotation(path);
+            Rotated {
+                what: "unlock key",
+                ok: true,
+                detail: format!(
+                    "rotated: the new key differs from the old one and is in {}",
+                    path.display()
+                ),
+            }
+        }
         Err(e) => failed(format!(
             "{e}; the old key no longer unlocks: read the new one on a manager with \
              `docker swarm unlock-key -q`"

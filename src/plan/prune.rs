@@ -28,7 +28,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use crate::inventory::{Availability, Inventory, NodeName};
-use crate::model::swarm::{NodeRole, NodeStatus, SwarmNode};
+use crate::model::swarm::{LocalState, NodeRole, NodeStatus, SwarmNode};
 use crate::observe::cluster::{self, StrayKind, quorum};
 use crate::observe::{ClusterView, Facts};
 use crate::plan::Warning;
@@ -200,7 +200,9 @@ pub(crate) fn leftovers<'v>(
 }
 
 /// The entries `names` name (`remove`): an inventory node name, else a
-/// hostname or NodeID in the node list. Errs with the names it cannot find.
+/// hostname or NodeID in the node list. An inventory node already out of
+/// the swarm is no target and no error: removing it again is done. Errs
+/// with the names it cannot find.
 pub(crate) fn named<'v>(
     inventory: &Inventory,
     facts: &Facts,
@@ -228,6 +230,9 @@ pub(crate) fn named<'v>(
                 reason: PruneReason::Named,
                 inventory_node,
             }),
+            // Already out: an inventory node whose engine is in no swarm and
+            // whose name no entry carries (an earlier `remove` did it all).
+            None if already_out(inventory, facts, name) => {}
             None => unknown.push(name.clone()),
         }
     }
@@ -236,6 +241,15 @@ pub(crate) fn named<'v>(
     } else {
         Err(unknown)
     }
+}
+
+/// Whether `name` is an inventory node whose engine says it is in no swarm.
+pub(crate) fn already_out(inventory: &Inventory, facts: &Facts, name: &str) -> bool {
+    inventory.node(name).is_some_and(|node| {
+        facts
+            .info(&node.name)
+            .is_some_and(|i| i.state == LocalState::Inactive)
+    })
 }
 
 /// The steps for `targets` against `view`, with quorum checked one
