@@ -1,6 +1,8 @@
 //! Executing: carrying out a plan against the nodes. [`up`] (init, join,
 //! update), [`prune`] and [`down`] (scale in, tear down), [`unlock`] and
-//! [`rotate`], all under the run [`lock`]. Every node gets its own result;
+//! [`rotate`]. `up`, `remove` and `down` work under the run [`lock`] (a run
+//! with nothing to change clears a dead run's lock instead); `rotate` and
+//! `unlock` change nothing a concurrent run plans on. Every node gets its own result;
 //! a join is judged by observation, never by an answer's text.
 
 pub(crate) mod down;
