@@ -649,6 +649,27 @@ mod tests {
         );
     }
 
+    /// `state.json` and the inventories name roles as swarmadm's inventory
+    /// does, so labs started before the lab had its own type still load.
+    #[test]
+    fn roles_are_the_inventorys_words() {
+        for (role, word) in [
+            (Role::Leader, "leader"),
+            (Role::Manager, "manager"),
+            (Role::Worker, "worker"),
+        ] {
+            assert_eq!(serde_json::to_string(&role).unwrap(), format!("\"{word}\""));
+            assert_eq!(
+                serde_json::from_str::<Role>(&format!("\"{word}\"")).unwrap(),
+                role
+            );
+            assert_eq!(role.to_string(), word);
+        }
+        assert!(serde_json::from_str::<Role>("\"Leader\"").is_err());
+        let managers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.is_manager()).collect();
+        assert_eq!(managers, [Role::Leader, Role::Manager]);
+    }
+
     #[test]
     fn plan_rejects_bad_counts_and_dirs() {
         let n = name("lab");
