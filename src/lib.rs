@@ -22,6 +22,4 @@ mod plan;
 mod remote;
 mod ui;
 
-pub mod lab;
-
 pub use cli::run;

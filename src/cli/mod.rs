@@ -18,7 +18,25 @@ use crate::remote::ssh::SshOptions;
 use crate::ui::log::Verbosity;
 use crate::ui::{Layout, LogSink, Mode, Reporter, render};
 
-const AFTER_HELP: &str = "\
+/// The examples of `--help` that use `swarmadm lab`: only in a binary that
+/// has it.
+#[cfg(feature = "lab")]
+macro_rules! lab_examples {
+    () => {
+        "  swarmadm lab up                                   # six local nodes for a try-out
+  swarmadm status -i /var/tmp/swarmadm-lab/lab/inventory.toml
+"
+    };
+}
+#[cfg(not(feature = "lab"))]
+macro_rules! lab_examples {
+    () => {
+        ""
+    };
+}
+
+const AFTER_HELP: &str = concat!(
+    "\
 Exit codes:
   0  success (verify: the cluster conforms to the inventory)
   1  a node failed, or verify found a delta
@@ -27,11 +45,12 @@ Exit codes:
 Inventory: -i PATH, else $SWARMADM_INVENTORY, else ./swarmadm.toml or ./inventory.toml.
 
 Examples:
-  swarmadm lab up                                   # six local nodes for a try-out
-  swarmadm status -i /var/tmp/swarmadm-lab/lab/inventory.toml
-  swarmadm up -i inventories/vagrant.ini -F ssh.config --dry-run
+",
+    lab_examples!(),
+    "  swarmadm up -i inventories/vagrant.ini -F ssh.config --dry-run
   swarmadm up -i config/vagrant.toml --check         # exit 1 when something would change
-  swarmadm verify -i config/vagrant.toml --junit verify.xml";
+  swarmadm verify -i config/vagrant.toml --junit verify.xml"
+);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -98,7 +117,8 @@ pub enum Command {
     /// advertise address, availability, labels (like `ansible-inventory --list`).
     Inventory(NodeArgs),
     /// Run a local lab of real nodes in network namespaces (Linux, root).
-    Lab(crate::lab::LabArgs),
+    #[cfg(feature = "lab")]
+    Lab(swarmadm_lab::LabArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  swarmadm completions bash > /etc/bash_completion.d/swarmadm"
@@ -651,9 +671,10 @@ fn execute(cli: Cli) -> eyre::Result<u8> {
             )?;
             Ok(EXIT_OK)
         }
+        #[cfg(feature = "lab")]
         Command::Lab(args) => {
             crate::ui::init_logging(Verbosity::Normal, &sink);
-            let code = crate::lab::run(&args)?;
+            let code = swarmadm_lab::run(&args)?;
             Ok(if code == ExitCode::SUCCESS {
                 EXIT_OK
             } else {
