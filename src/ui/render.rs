@@ -8,6 +8,7 @@
 //! `-o wide` every column, unbounded.
 
 use comfy_table::{ContentArrangement, Table, presets};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::check::context::ContextReport;
 use crate::check::status::StatusReport;
@@ -43,10 +44,23 @@ impl Layout {
     }
 }
 
-/// The terminal columns `text` takes (every character swarmadm prints,
-/// box drawing and marks included, is one column wide).
+/// The terminal columns `text` takes: a wide character (CJK, most emoji,
+/// say in a label) takes two, so counting characters would overflow.
 fn columns(text: &str) -> usize {
-    text.chars().count()
+    UnicodeWidthStr::width(text)
+}
+
+/// `text` cut after at most `room` columns: the head and the rest. The head
+/// has at least one character, so that a cut always makes progress.
+fn cut(text: &str, room: usize) -> (&str, &str) {
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        used += UnicodeWidthChar::width(c).unwrap_or(0);
+        if used > room && i > 0 {
+            return text.split_at(i);
+        }
+    }
+    (text, "")
 }
 
 /// `text` broken at spaces into lines of at most `width` columns, every
@@ -77,9 +91,9 @@ fn wrap(text: &str, width: usize, indent: usize) -> String {
             }
             // The word alone is too long for a line: cut it.
             let room = width.saturating_sub(columns(&line)).max(1);
-            let head: String = word.chars().take(room).collect();
-            let rest: String = word.chars().skip(room).collect();
-            line.push_str(&head);
+            let (head, rest) = cut(&word, room);
+            let rest = rest.to_owned();
+            line.push_str(head);
             out.push_str(&line);
             out.push('\n');
             line = pad.clone();
@@ -197,8 +211,8 @@ fn short(error: &str, room: usize, note: usize) -> String {
     let head = if columns(head) <= keep {
         head.to_owned()
     } else {
-        let cut: String = head.chars().take(keep.saturating_sub(1)).collect();
-        format!("{}…", cut.trim_end())
+        let (kept, _) = cut(head, keep.saturating_sub(1));
+        format!("{}…", kept.trim_end())
     };
     format!("{head}{reference}")
 }

@@ -10,6 +10,8 @@
 
 use std::path::PathBuf;
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::exec::down::DownOutcome;
 use crate::exec::up::{UpOptions, up};
 use crate::inventory::{Availability, Inventory, Role, SwarmSettings};
@@ -35,9 +37,9 @@ fn assert_layouts(name: &str, render: impl Fn(Layout) -> String) {
         if let Layout::Fit(width) = layout {
             for line in text.lines() {
                 assert!(
-                    line.chars().count() <= width,
+                    UnicodeWidthStr::width(line) <= width,
                     "{name} at {width} columns: a line of {} columns:\n{line}\n\n{text}",
-                    line.chars().count()
+                    UnicodeWidthStr::width(line)
                 );
             }
         }
@@ -186,6 +188,27 @@ async fn verify_with_deltas() {
     assert_layouts("verify_with_deltas", |layout| {
         super::verify(&report, layout)
     });
+}
+
+/// CJK characters take two terminal columns each: a delta quoting a label
+/// of them used to be wrapped by its characters, and overflowed the width.
+#[tokio::test(start_paused = true)]
+async fn a_wide_character_label_is_wrapped_by_the_columns_it_takes() {
+    let mut inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    // Asked for after the cluster was made: verify quotes it in a delta.
+    let zone = "東京".repeat(20);
+    inv.nodes[3].labels.insert("zone".into(), zone.clone());
+    let report = verify_report(&inv, &cluster).await;
+    let text = super::verify(&report, Layout::Fit(80));
+    assert!(text.contains("worker-01 labels: expected"), "{text}");
+    for line in text.lines() {
+        let width = UnicodeWidthStr::width(line);
+        assert!(width <= 80, "a line of {width} columns:\n{line}\n\n{text}");
+    }
+    // Cut, not lost: every character of the label is still there.
+    let joined: String = text.lines().map(str::trim).collect();
+    assert!(joined.contains(&zone), "{text}");
 }
 
 #[tokio::test(start_paused = true)]
