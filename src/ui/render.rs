@@ -12,7 +12,8 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::check::context::ContextReport;
 use crate::check::status::StatusReport;
-use crate::check::verify::{Scope, Severity, VerifyReport};
+use crate::check::value::Value;
+use crate::check::verify::{Check, CheckName, Scope, Severity, VerifyReport};
 use crate::exec::down::{DownOutcome, DownResult};
 use crate::exec::prune::{PruneOutcome, RemoveOutcome};
 use crate::exec::rotate::RotateReport;
@@ -755,7 +756,8 @@ pub(crate) fn verify(report: &VerifyReport, layout: Layout) -> String {
         } else {
             "✗"
         };
-        out.push_str(&wrap(&format!("{mark} {}: {}", c.name, c.actual), width, 2));
+        let line = format!("{mark} {}: {}", c.name, check_value(c, &c.actual));
+        out.push_str(&wrap(&line, width, 2));
     }
     let deltas = report.deltas();
     if !deltas.is_empty() {
@@ -765,14 +767,23 @@ pub(crate) fn verify(report: &VerifyReport, layout: Layout) -> String {
                 "  {} {}: expected {}, actual {}",
                 scope.name(),
                 check.name,
-                check.expected,
-                check.actual
+                check_value(check, &check.expected),
+                check_value(check, &check.actual)
             );
             out.push_str(&wrap(&line, width, 4));
         }
     }
     out.push_str(&wrap(&report.verdict(), width, 2));
     out
+}
+
+/// A check's expected or actual value as text; a setting's with its key
+/// (`task_history_limit = 3`).
+fn check_value(check: &Check, value: &Value) -> String {
+    match &check.key {
+        Some(key) => format!("{key} = {value}"),
+        None => value.to_string(),
+    }
 }
 
 /// NODE, ROLE, ENGINE and one RESULT: `✓`, or `✗` and the failing checks
@@ -803,7 +814,7 @@ fn verify_fit_table(report: &VerifyReport, layout: Layout) -> String {
         .into_iter()
         .zip(&report.nodes)
         .map(|(mut row, node)| {
-            let failing = node.failing();
+            let failing: Vec<&str> = node.failing().into_iter().map(CheckName::as_str).collect();
             let text = if failing.is_empty() {
                 mark(true).to_owned()
             } else {
@@ -828,14 +839,14 @@ fn verify_fit_table(report: &VerifyReport, layout: Layout) -> String {
 
 /// Every check as a column.
 fn verify_wide_table(report: &VerifyReport) -> String {
-    let mut names: Vec<&'static str> = Vec::new();
+    let mut names: Vec<CheckName> = Vec::new();
     for check in report.nodes.iter().flat_map(|n| &n.checks) {
         if !names.contains(&check.name) {
             names.push(check.name);
         }
     }
     let mut headers = vec!["NODE", "ROLE", "ENGINE"];
-    headers.extend(names.iter().copied());
+    headers.extend(names.iter().map(|n| n.as_str()));
     let rows = report
         .nodes
         .iter()
@@ -882,7 +893,8 @@ pub(crate) fn verify_junit(report: &VerifyReport) -> Result<String, quick_junit:
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
             s.set_message(format!(
                 "expected {}, actual {}",
-                check.expected, check.actual
+                check_value(check, &check.expected),
+                check_value(check, &check.actual)
             ));
             s
         } else {

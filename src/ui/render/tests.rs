@@ -190,6 +190,35 @@ async fn verify_with_deltas() {
     });
 }
 
+/// Typed check values read as the phrases they replaced: a setting with its
+/// key, labels as `key=value` (`<unset>` when missing), an init-only value
+/// marked so; the JUnit message the same.
+#[tokio::test(start_paused = true)]
+async fn verify_deltas_of_typed_values_read_as_before() {
+    let mut inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    cluster.set_spec(serde_json::json!({"Orchestration": {"TaskHistoryRetentionLimit": 9}}));
+    inv.nodes[3].labels.insert("rack".into(), "r1".into());
+    inv.swarm.settings.task_history_limit = Some(3);
+    inv.swarm.subnet_size = Some(26);
+    let report = verify_report(&inv, &cluster).await;
+    let text = super::verify(&report, Layout::Wide);
+    for line in [
+        "✗ swarm_setting: task_history_limit = 9\n",
+        "  worker-01 labels: expected rack=r1,zone=a, actual rack=<unset>,zone=a\n",
+        "  cluster swarm_setting: expected task_history_limit = 3, actual task_history_limit = 9\n",
+        "  cluster swarm_setting: expected subnet_size = 26, actual subnet_size = 24 (set at init only)\n",
+        "✓ quorum: 3 of 3 reachable, tolerates 1 more failure\n",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    let junit = super::verify_junit(&report).unwrap_or_default();
+    assert!(
+        junit.contains("expected task_history_limit = 3, actual task_history_limit = 9"),
+        "{junit}"
+    );
+}
+
 /// CJK characters take two terminal columns each: a delta quoting a label
 /// of them used to be wrapped by its characters, and overflowed the width.
 #[tokio::test(start_paused = true)]
