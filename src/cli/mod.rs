@@ -792,6 +792,9 @@ async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre:
     }
     let outcome =
         crate::exec::up::execute(prepared, inventory, &connector, &options, &events).await;
+    // The reporter ends when every sender of events is gone: this one too,
+    // or `finish` waits forever.
+    drop(events);
     reporter.finish().await;
     print_result(
         &args.nodes,
