@@ -78,6 +78,8 @@ pub(crate) enum Value {
     OneEngineVersion,
     /// How many nodes run each engine version.
     EngineVersions(BTreeMap<String, usize>),
+    /// Whether a root CA rotation is under way (`root_ca`; JSON a bool).
+    RootRotation(bool),
     Bool(bool),
     Count(u64),
     /// JSON: seconds.
@@ -271,6 +273,11 @@ impl fmt::Display for Value {
             Value::Strays(strays) if strays.is_empty() => f.write_str("none"),
             Value::Strays(strays) => join(f, strays, "; "),
             Value::OneEngineVersion => f.write_str("one engine version"),
+            Value::RootRotation(false) => f.write_str("no root CA rotation under way"),
+            Value::RootRotation(true) => f.write_str(
+                "a root CA rotation under way: not every node has a certificate from the new \
+                 root yet (a Down entry holds it up until it is back or removed)",
+            ),
             Value::EngineVersions(versions) => join(
                 f,
                 versions.iter().map(|(v, n)| format!("{v} ({n} nodes)")),
@@ -322,7 +329,7 @@ impl Serialize for Value {
             }
             .serialize(s),
             Value::Unreachable(failure) => failure.serialize(s),
-            Value::Unlocked(b) | Value::Bool(b) => s.serialize_bool(*b),
+            Value::Unlocked(b) | Value::Bool(b) | Value::RootRotation(b) => s.serialize_bool(*b),
             Value::Membership(m) => m.serialize(s),
             Value::Role(role) => role.serialize(s),
             Value::Manager(state) => state.serialize(s),

@@ -47,6 +47,8 @@ pub(crate) enum CheckName {
     Quorum,
     Strays,
     EngineVersions,
+    /// No root CA rotation left half-way.
+    RootCa,
     /// One per setting the inventory names; the check's `key` says which.
     SwarmSetting,
 }
@@ -68,6 +70,7 @@ impl CheckName {
             CheckName::Quorum => "quorum",
             CheckName::Strays => "strays",
             CheckName::EngineVersions => "engine_versions",
+            CheckName::RootCa => "root_ca",
             CheckName::SwarmSetting => "swarm_setting",
         }
     }
@@ -602,6 +605,15 @@ fn cluster_checks(
         Value::NoStrays,
         Value::Strays(strays),
     ));
+
+    if let Some(swarm) = &facts.swarm {
+        checks.push(Check::new(
+            CheckName::RootCa,
+            !swarm.root_rotation_in_progress,
+            Value::RootRotation(false),
+            Value::RootRotation(swarm.root_rotation_in_progress),
+        ));
+    }
 
     let mut versions: BTreeMap<String, usize> = BTreeMap::new();
     for info in &infos {

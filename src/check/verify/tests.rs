@@ -333,3 +333,28 @@ fn with_no_manager_reachable_each_node_still_says_why() {
         report.nodes[0].checks[0]
     );
 }
+
+/// Issue #20: a root CA rotation left half-way (a node was away) fails
+/// `verify`, which then tells when it is complete.
+#[test]
+fn a_root_ca_rotation_under_way_fails_and_a_finished_one_passes() {
+    let (infos, view) = good();
+    let results: Vec<_> = infos.iter().cloned().map(Ok).collect();
+    let mut f = facts(results, Some(&view));
+    let swarm = |in_progress| crate::model::swarm::SwarmObject {
+        version: 1,
+        spec: serde_json::json!({}),
+        default_addr_pool: vec![],
+        subnet_size: None,
+        data_path_port: None,
+        root_rotation_in_progress: in_progress,
+    };
+    f.swarm = Some(swarm(true));
+    let report = evaluate(&inventory(), &f);
+    assert_eq!(failing(&report), vec![(CLUSTER.to_owned(), "root_ca")]);
+    assert_eq!(report.exit_code(), crate::model::exit_codes::FAILED);
+    f.swarm = Some(swarm(false));
+    let report = evaluate(&inventory(), &f);
+    assert!(failing(&report).is_empty(), "{:?}", failing(&report));
+    assert_eq!(report.exit_code(), crate::model::exit_codes::OK);
+}

@@ -22,6 +22,7 @@ fn object(spec: Value) -> SwarmObject {
         default_addr_pool: vec!["10.0.0.0/8".into()],
         subnet_size: Some(24),
         data_path_port: Some(4789),
+        root_rotation_in_progress: false,
     }
 }
 
