@@ -305,18 +305,14 @@ pub(crate) fn verify(report: &VerifyReport) -> String {
     })
 }
 
-/// The schema validator the integration tests use too.
-#[cfg(test)]
-#[allow(unreachable_pub)]
-#[path = "../../tests/common/schema.rs"]
-mod schema;
-
-/// Validates `document` against `schemas/NAME.schema.json`; the error lists
-/// every violation, then the document.
+/// Validates `document` against `schemas/NAME.schema.json` (with the
+/// validator the integration tests use too); the error lists every
+/// violation, then the document.
 #[cfg(test)]
 pub(crate) fn validate(name: &str, document: &str) -> Result<(), String> {
     let value: Value = serde_json::from_str(document).map_err(|e| e.to_string())?;
-    schema::validate(name, &value).map_err(|e| format!("{e}\n{document}"))
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    swarmadm_testkit::validate(&dir, name, &value).map_err(|e| format!("{e}\n{document}"))
 }
 
 #[cfg(test)]

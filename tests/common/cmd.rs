@@ -287,7 +287,12 @@ fn schema_of(json: &Value) -> Option<&'static str> {
     }
 }
 
-pub use super::schema::validate;
+/// Validates `json` against `schemas/NAME.schema.json`; the error lists
+/// every violation.
+pub fn validate(name: &str, json: &Value) -> Result<(), String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    swarmadm_testkit::validate(&dir, name, json)
+}
 
 /// What a finished run printed and how it exited.
 #[derive(Debug)]
