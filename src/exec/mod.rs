@@ -1,11 +1,13 @@
 //! Executing: carrying out a plan against the nodes. [`up`] (init, join,
 //! update), [`prune`] and [`down`] (scale in, tear down), [`unlock`] and
-//! [`rotate`], all under the run [`lock`]. Every node gets its own result;
-//! a join is judged by observation, never by an answer's text.
+//! [`rotate`], all under the run [`lock`]. Every node gets its own
+//! [`result`], one type for every command; a join is judged by
+//! observation, never by an answer's text.
 
 pub(crate) mod down;
 pub(crate) mod lock;
 pub(crate) mod prune;
+pub(crate) mod result;
 pub(crate) mod rotate;
 pub(crate) mod step;
 pub(crate) mod unlock;
