@@ -85,7 +85,7 @@ struct Document<'a, N: Serialize, X: Serialize> {
     extra: X,
 }
 
-fn to_string<'a, N: Serialize, X: Serialize>(document: &Document<'a, N, X>) -> String {
+fn to_string<N: Serialize, X: Serialize>(document: &Document<'_, N, X>) -> String {
     serde_json::to_string_pretty(document).unwrap_or_else(|e| {
         // Serialising plain structs with string keys cannot fail; should it
         // ever, the document still says so in the schema.
