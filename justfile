@@ -94,8 +94,8 @@ clean:
     -vagrant destroy -f
     rm -rf ssh.config .vagrant bench/__pycache__
 
-# Run every test: unit tests and integration tests against real labs (root)
-test: setup
+# Run every test: unit tests and integration tests against real labs, also on docker 26.1 (root)
+test: setup fetch-engine
     cargo build --bins
     cargo nextest run --no-fail-fast
 

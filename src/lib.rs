@@ -1,12 +1,12 @@
 //! swarmadm: bootstrap, converge and verify a highly available Docker Swarm
 //! over SSH. The library owns everything; `main.rs` only calls [`run`].
 //!
-//! The data flow is a pipeline: arguments ([`cli`]) → inventory
-//! ([`inventory`]) → one snapshot of the nodes (`observe`, through the
-//! `host` trait, whose real implementation is `ssh` + `tunnel` + `engine`)
-//! → the plan (`plan`) → its execution (`apply`) or the checks (`verify`)
-//! or the table (`status`) → results and events (`events`) → what the user
-//! sees (`ui`). See ARCHITECTURE.md.
+//! The data flow is a pipeline through the layers, bottom to top: the words
+//! every layer speaks (`model`), the [`inventory`], reaching the nodes
+//! (`remote`: SSH, the tunnel, the Engine API, the host trait), one
+//! snapshot of them (`observe`), the plan (`plan`), read-only checks
+//! (`check`: verify, status, context), carrying the plan out (`exec`), what
+//! the user sees (`ui`) and the arguments ([`cli`]). See ARCHITECTURE.md.
 
 #![warn(unreachable_pub)]
 
@@ -21,7 +21,5 @@ mod observe;
 mod plan;
 mod remote;
 mod ui;
-
-pub mod lab;
 
 pub use cli::run;

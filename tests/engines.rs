@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use common::{Lab, ids};
 use serde_json::Value;
-use swarmadm::lab::Role;
+use swarmadm_lab::Role;
 
 /// Where `bench/fetch-engine` unpacks docker.io 26.1 by default.
 const ENGINE_26: &str = "/var/tmp/swarmadm-engines/docker-26.1";

@@ -144,7 +144,7 @@ fn down_leaves_nothing_behind() {
     let lock = common::lock(id);
     let name = Lab::name_for(id).to_string();
     let dir = Lab::dir_for(id);
-    swarmadm::lab::down(&Lab::name_for(id), &dir).unwrap();
+    swarmadm_lab::down(&Lab::name_for(id), &dir).unwrap();
     let before = HostSnapshot::take(&name);
 
     let mut lab = Lab::up_locked(lock, 2, 1);
@@ -203,7 +203,7 @@ fn down_after_a_killed_up_cleans_up() {
     let _lock = common::lock(id);
     let name = Lab::name_for(id);
     let dir = Lab::dir_for(id);
-    swarmadm::lab::down(&name, &dir).unwrap();
+    swarmadm_lab::down(&name, &dir).unwrap();
     let mut up = KillOnDrop(
         Swarmadm::new()
             .lab("up")
@@ -276,7 +276,7 @@ fn two_labs_coexist_and_go_down_independently() {
     }
     a.down();
     assert_eq!(leftovers(&a.name, &a.dir), Vec::<String>::new());
-    let status = swarmadm::lab::status(&Lab::name_for(ids::LAB_COEXIST_B), &b.dir).unwrap();
+    let status = swarmadm_lab::status(&Lab::name_for(ids::LAB_COEXIST_B), &b.dir).unwrap();
     assert!(status.all_up(), "{status:?}");
     assert!(
         b.ssh("swarm-worker-01")
@@ -325,7 +325,7 @@ fn stopped_daemons_show_in_status_and_start_again() {
     assert_eq!(lab.engine_json(worker, "/info")["Name"], worker);
     lab.start_sshd(worker);
     assert!(lab.ssh(worker).arg("true").status().unwrap().success());
-    let status = swarmadm::lab::status(&Lab::name_for(ids::LAB_STOPPED_DAEMONS), &lab.dir).unwrap();
+    let status = swarmadm_lab::status(&Lab::name_for(ids::LAB_STOPPED_DAEMONS), &lab.dir).unwrap();
     assert!(status.all_up(), "{status:?}");
 }
 

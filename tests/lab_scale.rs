@@ -10,7 +10,7 @@ use std::fs;
 use std::time::Duration;
 
 use common::{Lab, ids};
-use swarmadm::lab;
+use swarmadm_lab as lab;
 
 fn sysctl(name: &str) -> u64 {
     let path = format!("/proc/sys/net/ipv4/neigh/default/{name}");

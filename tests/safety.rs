@@ -208,9 +208,8 @@ fn quorum_loss_is_said_by_status_verify_and_up_and_nothing_says_no_swarm() {
 fn a_hung_worker_engine_is_reported_within_the_bound_and_converges_after_sigcont() {
     common::require_root();
     let lab = Lab::up(ids::SAFETY_HUNG_ENGINE, 1, 2);
-    let pid =
-        swarmadm::lab::daemon_pid(lab.node("swarm-worker-02"), swarmadm::lab::Daemon::Dockerd)
-            .expect("dockerd of swarm-worker-02");
+    let pid = swarmadm_lab::daemon_pid(lab.node("swarm-worker-02"), swarmadm_lab::Daemon::Dockerd)
+        .expect("dockerd of swarm-worker-02");
     let signal = |sig: &str| {
         let ok = std::process::Command::new("kill")
             .args([sig, &pid.to_string()])
@@ -227,7 +226,7 @@ fn a_hung_worker_engine_is_reported_within_the_bound_and_converges_after_sigcont
         .failure();
     let took = start.elapsed();
     signal("-CONT");
-    // The documented bound (README, "How long a run can take") for these
+    // The documented bound (docs/safety.md, "How long a run can take") for these
     // flags is far below this; a hung engine must not hold the run for
     // several request timeouts per retry as it did.
     assert!(took < Duration::from_secs(60), "up took {took:?}");

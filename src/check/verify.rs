@@ -525,7 +525,7 @@ fn cluster_checks(
         },
     ));
 
-    let strays = cluster::strays(inventory, view, claimed);
+    let strays = cluster::strays(inventory, facts, view, claimed);
     checks.push(Check::new(
         "strays",
         strays.is_empty(),

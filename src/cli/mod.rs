@@ -18,7 +18,25 @@ use crate::remote::ssh::SshOptions;
 use crate::ui::log::Verbosity;
 use crate::ui::{Layout, LogSink, Mode, Reporter, render};
 
-const AFTER_HELP: &str = "\
+/// The examples of `--help` that use `swarmadm lab`: only in a binary that
+/// has it.
+#[cfg(feature = "lab")]
+macro_rules! lab_examples {
+    () => {
+        "  swarmadm lab up                                   # six local nodes for a try-out
+  swarmadm status -i /var/tmp/swarmadm-lab/lab/inventory.toml
+"
+    };
+}
+#[cfg(not(feature = "lab"))]
+macro_rules! lab_examples {
+    () => {
+        ""
+    };
+}
+
+const AFTER_HELP: &str = concat!(
+    "\
 Exit codes:
   0  success (verify: the cluster conforms to the inventory)
   1  a node failed, or verify found a delta
@@ -27,11 +45,12 @@ Exit codes:
 Inventory: -i PATH, else $SWARMADM_INVENTORY, else ./swarmadm.toml or ./inventory.toml.
 
 Examples:
-  swarmadm lab up                                   # six local nodes for a try-out
-  swarmadm status -i /var/tmp/swarmadm-lab/lab/inventory.toml
-  swarmadm up -i inventories/vagrant.ini -F ssh.config --dry-run
+",
+    lab_examples!(),
+    "  swarmadm up -i inventories/vagrant.ini -F ssh.config --dry-run
   swarmadm up -i config/vagrant.toml --check         # exit 1 when something would change
-  swarmadm verify -i config/vagrant.toml --junit verify.xml";
+  swarmadm verify -i config/vagrant.toml --junit verify.xml"
+);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -98,7 +117,8 @@ pub enum Command {
     /// advertise address, availability, labels (like `ansible-inventory --list`).
     Inventory(NodeArgs),
     /// Run a local lab of real nodes in network namespaces (Linux, root).
-    Lab(crate::lab::LabArgs),
+    #[cfg(feature = "lab")]
+    Lab(swarmadm_lab::LabArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  swarmadm completions bash > /etc/bash_completion.d/swarmadm"
@@ -376,9 +396,15 @@ pub struct RotateArgs {
     /// Also rotate the swarm's root CA and wait until every node trusts the new one.
     #[arg(long)]
     pub ca: bool,
-    /// Seconds to wait for every node to trust the new root CA (at least 1).
+    /// Seconds to wait for every node to trust the new root CA (at least 1). The wait ends then
+    /// (plus at most one --timeout for the call in flight), naming the nodes without the new
+    /// root; the rotation goes on in the swarm, and `rotate-tokens --ca` again waits for it.
     #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub ca_timeout: u64,
+    /// With --ca: rotate although some nodes cannot be reached (else refused, exit 2); they
+    /// get the new root when they are back.
+    #[arg(long, requires = "ca")]
+    pub allow_unreachable: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -510,7 +536,7 @@ impl NodeArgs {
         usize::try_from(self.parallel).unwrap_or(usize::MAX)
     }
 
-    fn load(&self) -> color_eyre::Result<Inventory> {
+    fn load(&self) -> eyre::Result<Inventory> {
         let path = match &self.inventory {
             Some(path) => path.clone(),
             None => find_inventory(&std::env::current_dir()?)?,
@@ -526,14 +552,14 @@ impl NodeArgs {
 
 /// The inventory in `dir` when no `-i` names one: the first of
 /// [`INVENTORY_FILES`] that exists.
-fn find_inventory(dir: &std::path::Path) -> color_eyre::Result<PathBuf> {
+fn find_inventory(dir: &std::path::Path) -> eyre::Result<PathBuf> {
     INVENTORY_FILES
         .iter()
         .map(|name| dir.join(name))
         .find(|path| path.is_file())
         .map(|path| PathBuf::from(".").join(path.file_name().unwrap_or_default()))
         .ok_or_else(|| {
-            color_eyre::eyre::eyre!(
+            eyre::eyre!(
                 "no inventory: pass -i/--inventory PATH, set SWARMADM_INVENTORY, \
                  or create ./{} or ./{} in {}",
                 INVENTORY_FILES[0],
@@ -597,7 +623,6 @@ fn parse<P: Parser>(args: Vec<OsString>) -> Result<P, ExitCode> {
 }
 
 fn finish(cli: Cli) -> ExitCode {
-    let _ = color_eyre::install();
     let json_for = cli.command.json_command();
     match execute(cli) {
         Ok(code) => ExitCode::from(code),
@@ -639,7 +664,7 @@ impl Command {
     }
 }
 
-fn execute(cli: Cli) -> color_eyre::Result<u8> {
+fn execute(cli: Cli) -> eyre::Result<u8> {
     let sink = LogSink::default();
     match cli.command {
         Command::Inventory(args) => {
@@ -652,9 +677,10 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
             )?;
             Ok(EXIT_OK)
         }
+        #[cfg(feature = "lab")]
         Command::Lab(args) => {
             crate::ui::init_logging(Verbosity::Normal, &sink);
-            let code = crate::lab::run(&args)?;
+            let code = swarmadm_lab::run(&args)?;
             Ok(if code == ExitCode::SUCCESS {
                 EXIT_OK
             } else {
@@ -685,10 +711,9 @@ fn execute(cli: Cli) -> color_eyre::Result<u8> {
 
 /// One man page per command: `swarmadm.1`, `swarmadm-up.1`, … and
 /// `swarm-up.1`, `swarm-verify.1`.
-fn write_man_pages(dir: &std::path::Path) -> color_eyre::Result<()> {
-    let cannot = |e: std::io::Error| {
-        color_eyre::eyre::eyre!("cannot write man pages into {}: {e}", dir.display())
-    };
+fn write_man_pages(dir: &std::path::Path) -> eyre::Result<()> {
+    let cannot =
+        |e: std::io::Error| eyre::eyre!("cannot write man pages into {}: {e}", dir.display());
     std::fs::create_dir_all(dir).map_err(cannot)?;
     clap_mangen::generate_to(Cli::command(), dir).map_err(cannot)?;
     for bin in [Bin::SwarmUp, Bin::SwarmVerify, Bin::SwarmDown] {
@@ -710,7 +735,7 @@ fn print_result(
     args: &NodeArgs,
     json: impl FnOnce() -> String,
     text: impl FnOnce(Layout) -> String,
-) -> color_eyre::Result<()> {
+) -> eyre::Result<()> {
     if args.output == Output::Json {
         let mut out = json();
         out.push('\n');
@@ -741,14 +766,14 @@ fn on_nodes<A>(
     nodes: &NodeArgs,
     args: &A,
     sink: &LogSink,
-    command: impl AsyncFnOnce(&Inventory, &A, &LogSink) -> color_eyre::Result<u8>,
-) -> color_eyre::Result<u8> {
+    command: impl AsyncFnOnce(&Inventory, &A, &LogSink) -> eyre::Result<u8>,
+) -> eyre::Result<u8> {
     crate::ui::init_logging(nodes.verbosity(), sink);
     let inventory = nodes.load()?;
     runtime()?.block_on(command(&inventory, args, sink))
 }
 
-async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color_eyre::Result<u8> {
+async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, args, sink);
     let report = crate::check::status::run(inventory, &args.connector(), &reporter.events()).await;
     reporter.finish().await;
@@ -760,18 +785,18 @@ async fn status(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> color
     Ok(report.exit_code())
 }
 
-async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre::Result<u8> {
+async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> eyre::Result<u8> {
     let keys = key_options(args.unlock_key_file.as_ref());
     // Refused before any node is reached: nothing changes.
     let dry_run = args.dry_run || args.check;
     if inventory.swarm.autolock == Some(true) && keys.file.is_none() && !dry_run {
-        color_eyre::eyre::bail!("{}", crate::exec::up::NO_KEY_FILE);
+        eyre::bail!("{}", crate::exec::up::NO_KEY_FILE);
     }
     if let Some(path) = &keys.file
         && let Err(e @ crate::exec::unlock::KeyFileError::TooOpen { .. }) =
             crate::exec::unlock::check(path, None)
     {
-        color_eyre::eyre::bail!("{e}; nothing was changed");
+        eyre::bail!("{e}; nothing was changed");
     }
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let options = crate::exec::up::UpOptions {
@@ -786,13 +811,15 @@ async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> color_eyre:
         prune: args.prune,
     };
     let connector = args.nodes.connector();
-    let events = reporter.events();
-    let prepared = crate::exec::up::prepare(inventory, &connector, &options, &events).await;
-    if prepared.will_change(&options) {
-        reporter.show_plan(&prepared.plan);
-    }
-    let outcome =
-        crate::exec::up::execute(prepared, inventory, &connector, &options, &events).await;
+    let outcome = {
+        // Dropped before `finish`, which waits until every sender is gone.
+        let events = reporter.events();
+        let prepared = crate::exec::up::prepare(inventory, &connector, &options, &events).await;
+        if prepared.will_change(&options) {
+            reporter.show_plan(&prepared.plan);
+        }
+        crate::exec::up::execute(prepared, inventory, &connector, &options, &events).await
+    };
     reporter.finish().await;
     print_result(
         &args.nodes,
@@ -809,7 +836,7 @@ async fn rotate_tokens(
     inventory: &Inventory,
     args: &RotateArgs,
     sink: &LogSink,
-) -> color_eyre::Result<u8> {
+) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let both = !args.worker && !args.manager && !args.unlock_key && !args.ca;
     let options = crate::exec::rotate::RotateOptions {
@@ -818,6 +845,7 @@ async fn rotate_tokens(
         unlock_key: args.unlock_key,
         ca: args.ca,
         ca_timeout: Duration::from_secs(args.ca_timeout),
+        allow_unreachable: args.allow_unreachable,
         keys: key_options(args.unlock_key_file.as_ref()),
     };
     let report = crate::exec::rotate::run(
@@ -836,11 +864,7 @@ async fn rotate_tokens(
     Ok(report.exit_code())
 }
 
-async fn unlock(
-    inventory: &Inventory,
-    args: &UnlockArgs,
-    sink: &LogSink,
-) -> color_eyre::Result<u8> {
+async fn unlock(inventory: &Inventory, args: &UnlockArgs, sink: &LogSink) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let report = crate::exec::unlock::run(
         inventory,
@@ -859,18 +883,14 @@ async fn unlock(
     Ok(report.exit_code())
 }
 
-async fn verify(
-    inventory: &Inventory,
-    args: &VerifyArgs,
-    sink: &LogSink,
-) -> color_eyre::Result<u8> {
+async fn verify(inventory: &Inventory, args: &VerifyArgs, sink: &LogSink) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let report =
         crate::check::verify::run(inventory, &args.nodes.connector(), &reporter.events()).await;
     reporter.finish().await;
     if let Some(path) = &args.junit {
         std::fs::write(path, render::verify_junit(&report)?)
-            .map_err(|e| color_eyre::eyre::eyre!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| eyre::eyre!("cannot write {}: {e}", path.display()))?;
     }
     print_result(
         &args.nodes,
@@ -880,7 +900,7 @@ async fn verify(
     Ok(report.exit_code())
 }
 
-async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> color_eyre::Result<u8> {
+async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> eyre::Result<u8> {
     use std::io::IsTerminal as _;
     let connector = args.nodes.connector();
     let reporter = start_reporter(inventory, &args.nodes, sink);
@@ -930,7 +950,7 @@ async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> color_e
 
 /// With `-o json`, `down` that was not confirmed still answers in the
 /// schema: an error document, on stdout.
-fn not_confirmed_json(args: &NodeArgs, why: &str) -> color_eyre::Result<()> {
+fn not_confirmed_json(args: &NodeArgs, why: &str) -> eyre::Result<()> {
     if args.output != Output::Json {
         return Ok(());
     }
@@ -944,7 +964,7 @@ fn not_confirmed_json(args: &NodeArgs, why: &str) -> color_eyre::Result<()> {
 }
 
 /// Shows the plan on stderr and asks; true only for `y` or `yes`.
-fn confirm(plan: &crate::plan::down::DownPlan, layout: Layout) -> color_eyre::Result<bool> {
+fn confirm(plan: &crate::plan::down::DownPlan, layout: Layout) -> eyre::Result<bool> {
     let mut err = std::io::stderr().lock();
     write!(
         err,
@@ -961,11 +981,7 @@ fn confirm(plan: &crate::plan::down::DownPlan, layout: Layout) -> color_eyre::Re
     ))
 }
 
-async fn context(
-    inventory: &Inventory,
-    args: &ContextArgs,
-    sink: &LogSink,
-) -> color_eyre::Result<u8> {
+async fn context(inventory: &Inventory, args: &ContextArgs, sink: &LogSink) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let mut report =
         crate::check::context::run(inventory, &args.nodes.connector(), &reporter.events()).await;
@@ -981,11 +997,7 @@ async fn context(
     Ok(report.exit_code())
 }
 
-async fn remove(
-    inventory: &Inventory,
-    args: &RemoveArgs,
-    sink: &LogSink,
-) -> color_eyre::Result<u8> {
+async fn remove(inventory: &Inventory, args: &RemoveArgs, sink: &LogSink) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let options = crate::exec::prune::RemoveOptions {
         dry_run: args.dry_run,

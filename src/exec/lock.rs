@@ -116,6 +116,23 @@ impl RunLock {
         ))
     }
 
+    /// Clears a lock left by a run that died (expired, or taken on this
+    /// host by a process that no longer runs), for a run that has nothing
+    /// to change and so takes no lock of its own. `seen` is the swarm spec
+    /// the run observed: without a dead lock in it, this costs nothing.
+    pub(crate) async fn clear_dead<H: SwarmHost>(
+        source: &H,
+        seen: Option<&serde_json::Value>,
+    ) -> Result<bool, LockError> {
+        let Some(dead) = seen.and_then(holder).filter(|h| !h.is_live()) else {
+            return Ok(false);
+        };
+        RunLock { token: dead.token }
+            .release(source)
+            .await
+            .map(|()| true)
+    }
+
     /// Removes the lock, if it is still ours.
     pub(crate) async fn release<H: SwarmHost>(self, source: &H) -> Result<(), LockError> {
         for _ in 0..ATTEMPTS {

@@ -1,7 +1,9 @@
 //! Executing: carrying out a plan against the nodes. [`up`] (init, join,
 //! update), [`prune`] and [`down`] (scale in, tear down), [`unlock`] and
-//! [`rotate`], all under the run [`lock`]. Every node gets its own
-//! [`result`], one type for every command; a join is judged by
+//! [`rotate`]. `up`, `remove` and `down` work under the run [`lock`] (a run
+//! with nothing to change clears a dead run's lock instead); `rotate` and
+//! `unlock` change nothing a concurrent run plans on. Every node gets its
+//! own [`result`], one type for every command; a join is judged by
 //! observation, never by an answer's text.
 
 pub(crate) mod down;
@@ -12,3 +14,6 @@ pub(crate) mod rotate;
 pub(crate) mod step;
 pub(crate) mod unlock;
 pub(crate) mod up;
+
+#[cfg(test)]
+mod interrupted_tests;

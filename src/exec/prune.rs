@@ -79,6 +79,12 @@ pub(crate) async fn execute<H: SwarmHost>(
                     .await
                     .map(|()| done.push(Action::Removed))
             }
+            PruneOp::RemoveLeftover => {
+                events.step(Step::Removing);
+                remove_leftover(source, &step.node_id)
+                    .await
+                    .map(|()| done.push(Action::Removed))
+            }
         };
         if let Err(error) = result {
             return NodeResult::Failed { error, done };
@@ -153,6 +159,40 @@ async fn wait_tasks<H: SwarmHost>(
 /// Removes the entry: a node that left is waited on until it shows Down
 /// (the managers refuse to remove a node that is not), then removed; with
 /// `force`, at once. Gone from the list is success.
+/// Removes an inventory node's old entry once it is no longer Ready;
+/// one that stays Ready is left alone: another machine may carry the name.
+async fn remove_leftover<H: SwarmHost>(source: &H, node_id: &str) -> Result<(), StepError> {
+    let deadline = Instant::now() + DOWN_TIMEOUT;
+    loop {
+        let nodes = source
+            .nodes()
+            .await
+            .map_err(|e| StepError::engine("reading the node list: ", &e))?;
+        let Some(entry) = nodes.iter().find(|n| n.id == node_id) else {
+            return Ok(());
+        };
+        if entry.state != NodeStatus::Ready {
+            break;
+        }
+        if Instant::now() >= deadline {
+            return Err(StepError {
+                kind: FailKind::NotReady,
+                message: format!(
+                    "still listed Ready after {}s: not removed (is another machine named {} in \
+                     the swarm?)",
+                    DOWN_TIMEOUT.as_secs(),
+                    entry.hostname
+                ),
+            });
+        }
+        sleep(POLL).await;
+    }
+    source
+        .remove_node(node_id, false)
+        .await
+        .map_err(|e| StepError::engine("remove failed: ", &e))
+}
+
 async fn remove_entry<H: SwarmHost>(
     source: &H,
     node_id: &str,
@@ -398,6 +438,16 @@ async fn remove_with<H: SwarmHost>(
         return Err(RemoveError::NoManager);
     };
     let targets = named(inventory, facts, view, names).map_err(RemoveError::NotInSwarm)?;
+    for name in names {
+        if crate::plan::prune::already_out(inventory, facts, name)
+            && !targets.iter().any(|t| t.entry.hostname == *name)
+        {
+            events.warn(format!(
+                "{name} is already out of the swarm: its engine is in no swarm and no entry \
+                 carries its name"
+            ));
+        }
+    }
     let ids: Vec<String> = targets.iter().map(|t| t.entry.id.clone()).collect();
     let (steps, warnings) = plan(view, targets, &|n| snapshot.hosts.contains_key(n));
     for warning in &warnings {
@@ -415,6 +465,10 @@ async fn remove_with<H: SwarmHost>(
     };
     if !outcome.steps.iter().any(PruneStep::is_change) {
         outcome.nodes = not_run(&outcome.steps, None);
+        let seen = snapshot.facts.swarm.as_ref().map(|s| &s.spec);
+        if let Err(e) = crate::exec::lock::RunLock::clear_dead(source, seen).await {
+            events.warn(format!("could not clear a dead run's lock: {e}"));
+        }
         return Ok(());
     }
     let lock = match crate::exec::lock::RunLock::acquire(source, options.break_lock).await {

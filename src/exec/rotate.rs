@@ -14,11 +14,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::time::{Instant, sleep};
 
-use crate::exec::unlock::{KeyFile, KeyOptions};
+use crate::exec::unlock::{KeyFile, KeyFileError, KeyOptions};
 use crate::inventory::{Inventory, NodeName};
 use crate::model::exit_codes;
 use crate::model::secret::Secret;
-use crate::model::swarm::{Rotation, SwarmInspect};
+use crate::model::swarm::{NodeStatus, Rotation, SwarmInspect};
 use crate::observe::events::{Events, Step};
 use crate::observe::{self, Snapshot};
 use crate::remote::engine::ErrorKind;
@@ -38,6 +38,9 @@ pub(crate) struct RotateOptions {
     pub(crate) ca: bool,
     /// How long to wait for every node to trust the new root CA.
     pub(crate) ca_timeout: Duration,
+    /// Rotate the root CA although some inventory nodes cannot be reached
+    /// (they catch up when they are back; the wait names them).
+    pub(crate) allow_unreachable: bool,
     pub(crate) keys: KeyOptions,
 }
 
@@ -68,6 +71,8 @@ pub(crate) struct RotateReport {
 pub(crate) enum RotateError {
     /// No manager of the inventory's swarm is reachable.
     NoManager,
+    /// `--ca`: nodes cannot be reached (without `--allow-unreachable`).
+    Unreachable(String),
     /// `--unlock-key`: no key file, a key file that cannot be used, or a
     /// swarm without autolock.
     UnlockKey(String),
@@ -81,7 +86,9 @@ impl std::fmt::Display for RotateError {
             RotateError::NoManager => {
                 f.write_str("no manager of the inventory's swarm is reachable: nothing was rotated")
             }
-            RotateError::UnlockKey(message) | RotateError::Engine(message) => f.write_str(message),
+            RotateError::Unreachable(message)
+            | RotateError::UnlockKey(message)
+            | RotateError::Engine(message) => f.write_str(message),
         }
     }
 }
@@ -91,6 +98,7 @@ impl RotateError {
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             RotateError::NoManager => "no_manager",
+            RotateError::Unreachable(_) => "unreachable",
             RotateError::UnlockKey(_) => "unlock_key",
             RotateError::Engine(_) => "engine",
         }
@@ -137,6 +145,12 @@ pub(crate) async fn run<C: Connector>(
     events: &Events,
 ) -> RotateReport {
     let snapshot = observe::snapshot(inventory, connector, events).await;
+    if options.ca
+        && !options.allow_unreachable
+        && let Some(refusal) = unreachable_refusal(&snapshot)
+    {
+        return RotateReport::refused(refusal);
+    }
     let Some((name, source)) = snapshot.source() else {
         return RotateReport::refused(RotateError::NoManager);
     };
@@ -152,6 +166,30 @@ pub(crate) async fn run<C: Connector>(
         events.done(host_name, "not affected");
     }
     report
+}
+
+/// A root CA rotation is only over once every node has a certificate from
+/// the new root: one that cannot be reached holds it up, so the rotation
+/// is refused up front (like `down`) unless `--allow-unreachable`.
+fn unreachable_refusal<H>(snapshot: &Snapshot<H>) -> Option<RotateError> {
+    let unreachable: Vec<String> = snapshot
+        .facts
+        .nodes
+        .iter()
+        .filter_map(|(name, info)| info.as_ref().err().map(|f| format!("{name} ({f})")))
+        .collect();
+    if unreachable.is_empty() {
+        return None;
+    }
+    Some(RotateError::Unreachable(format!(
+        "cannot reach {}: a root CA rotation is over only when every node has a certificate \
+         from the new root, so it would wait for {}; bring {} back first, or run with \
+         --allow-unreachable to rotate now and let {} catch up later",
+        unreachable.join(", "),
+        if unreachable.len() == 1 { "it" } else { "them" },
+        if unreachable.len() == 1 { "it" } else { "them" },
+        if unreachable.len() == 1 { "it" } else { "them" },
+    )))
 }
 
 async fn rotate<H: SwarmHost>(
@@ -180,7 +218,31 @@ async fn rotate<H: SwarmHost>(
     } else {
         None
     };
-    let before = update(source, rotation, options.ca).await?;
+    // A rotation an earlier run started (and stopped waiting for) is
+    // waited for, not replaced by another one.
+    let resumed = options.ca
+        && source
+            .swarm()
+            .await
+            .map_err(engine("reading the swarm"))?
+            .root_rotation_in_progress;
+    let journal = match (&key_file, &options.keys.file) {
+        (Some(KeyFile::Current), Some(path)) => Some(path),
+        _ => None,
+    };
+    if let Some(path) = journal {
+        crate::exec::unlock::begin_rotation(path)
+            .map_err(|e| RotateError::UnlockKey(e.to_string()))?;
+    }
+    let before = match update(source, rotation, options.ca && !resumed).await {
+        Ok(before) => before,
+        Err(e) => {
+            if let Some(path) = journal {
+                crate::exec::unlock::end_rotation(path);
+            }
+            return Err(e);
+        }
+    };
     let after = source
         .swarm()
         .await
@@ -219,7 +281,14 @@ async fn rotate<H: SwarmHost>(
         rotated.push(store_new_key(source, &options.keys, old_key.as_ref(), &found).await);
     }
     if options.ca {
-        rotated.push(wait_for_ca(snapshot, source, options.ca_timeout, events).await);
+        let mut ca = wait_for_ca(snapshot, source, options.ca_timeout, events).await;
+        if resumed {
+            ca.detail = format!(
+                "{} (the rotation an earlier run started; no new one was started)",
+                ca.detail
+            );
+        }
+        rotated.push(ca);
     }
     let summary: Vec<&str> = rotated.iter().filter(|r| r.ok).map(|r| r.what).collect();
     if rotated.iter().all(|r| r.ok) {
@@ -268,8 +337,17 @@ async fn check_key_file<H: SwarmHost>(
             "autolock is off on this swarm: there is no unlock key to rotate".into(),
         ));
     };
-    crate::exec::unlock::check(path, Some(&current))
-        .map_err(|e| RotateError::UnlockKey(e.to_string()))
+    match crate::exec::unlock::check(path, Some(&current)) {
+        // A rotation killed before it wrote the new key: the file is ours.
+        Err(e @ KeyFileError::OtherContent { .. }) => {
+            match crate::exec::unlock::recover(path, &current) {
+                Ok(true) => Ok(KeyFile::Current),
+                Ok(false) => Err(RotateError::UnlockKey(e.to_string())),
+                Err(e) => Err(RotateError::UnlockKey(e.to_string())),
+            }
+        }
+        other => other.map_err(|e| RotateError::UnlockKey(e.to_string())),
+    }
 }
 
 /// One swarm update with the rotation flags (and a forced CA rotation),
@@ -336,14 +414,17 @@ async fn store_new_key<H: SwarmHost>(
         _ => crate::exec::unlock::replace(path, &new),
     };
     match written {
-        Ok(()) => Rotated {
-            what: "unlock key",
-            ok: true,
-            detail: format!(
-                "rotated: the new key differs from the old one and is in {}",
-                path.display()
-            ),
-        },
+        Ok(()) => {
+            crate::exec::unlock::end_rotation(path);
+            Rotated {
+                what: "unlock key",
+                ok: true,
+                detail: format!(
+                    "rotated: the new key differs from the old one and is in {}",
+                    path.display()
+                ),
+            }
+        }
         Err(e) => failed(format!(
             "{e}; the old key no longer unlocks: read the new one on a manager with \
              `docker swarm unlock-key -q`"
@@ -400,17 +481,49 @@ async fn wait_for_ca<H: SwarmHost>(
             };
         }
         if Instant::now() >= deadline {
+            // The swarm waits for every entry, a Down one too: name them.
+            let down: Vec<String> = source
+                .nodes()
+                .await
+                .unwrap_or_default()
+                .iter()
+                .filter(|n| n.state != NodeStatus::Ready)
+                .map(|n| format!("{} ({}, {})", n.hostname, n.id, n.state))
+                .collect();
+            let unreachable: Vec<&str> = snapshot
+                .facts
+                .nodes
+                .iter()
+                .filter(|(_, info)| info.is_err())
+                .map(|(name, _)| name.as_str())
+                .collect();
             return Rotated {
                 what: "root CA",
                 ok: false,
                 detail: format!(
-                    "not every node trusts the new root CA after {}s (still waiting: {}); \
-                     the rotation goes on in the swarm: check again with `swarmadm verify`",
+                    "not every node has the new root CA after {}s (without it: {}{}{}); the \
+                     rotation goes on in the swarm and ends once they have it: `swarmadm verify` \
+                     tells when it is complete, and `swarmadm rotate-tokens --ca` run meanwhile \
+                     waits for it without starting another",
                     timeout.as_secs(),
                     if behind.is_empty() {
-                        "the swarm's own rotation".to_owned()
+                        "none listed; the swarm has not finished its rotation".to_owned()
                     } else {
                         behind.join(", ")
+                    },
+                    if unreachable.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; unreachable from here: {}", unreachable.join(", "))
+                    },
+                    if down.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; not Ready in the swarm, which holds the rotation up until they are \
+                             back or their entries are removed: {}",
+                            down.join(", ")
+                        )
                     }
                 ),
             };

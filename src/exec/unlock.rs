@@ -185,6 +185,50 @@ pub(crate) fn replace(path: &Path, key: &Secret) -> Result<(), KeyFileError> {
     result
 }
 
+/// The journal of a key rotation in progress: a private copy of the key
+/// file as it was before the swarm update that rotates the key. A run
+/// killed between that update and writing the new key leaves it behind;
+/// the next rotation then knows the file is its own, one rotation behind,
+/// and not someone else's.
+fn journal(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".rotating");
+    PathBuf::from(name)
+}
+
+/// Writes the journal before the key is rotated in the swarm.
+pub(crate) fn begin_rotation(path: &Path) -> Result<(), KeyFileError> {
+    let key = read_key(path)?;
+    let journal = journal(path);
+    let _ = fs::remove_file(&journal);
+    store(&journal, &key, &KeyFile::Missing)
+}
+
+/// Removes the journal once the new key is in the file.
+pub(crate) fn end_rotation(path: &Path) {
+    let _ = fs::remove_file(journal(path));
+}
+
+/// A key file that holds another key than the swarm's, with a journal of
+/// the same content next to it, is this file one interrupted rotation
+/// behind: it gets the swarm's `current` key (atomically). Returns whether
+/// it was recovered; any other file is left alone.
+pub(crate) fn recover(path: &Path, current: &Secret) -> Result<bool, KeyFileError> {
+    let journal = journal(path);
+    let Ok(Some(before)) = read_private(&journal) else {
+        return Ok(false);
+    };
+    let Some(held) = read_private(path)? else {
+        return Ok(false);
+    };
+    if before.trim().is_empty() || before.trim() != held.trim() {
+        return Ok(false);
+    }
+    replace(path, current)?;
+    end_rotation(path);
+    Ok(true)
+}
+
 /// What unlocking did to one node. JSON has its word as `result`; the
 /// error goes into the node's error object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -375,7 +375,7 @@ pub(crate) async fn execute<C: Connector>(
         .as_ref()
         .map(|view| {
             let claimed = cluster::claim(inventory, &snapshot.facts, view, &node_ids);
-            cluster::strays(inventory, view, &claimed)
+            cluster::strays(inventory, &snapshot.facts, view, &claimed)
         })
         .unwrap_or_default();
     for stray in &strays {
@@ -642,6 +642,11 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             return Err(RunError::NoManager);
         };
         if !plan.has_changes() {
+            let seen = self.snapshot.facts.swarm.as_ref().map(|s| &s.spec);
+            if let Err(e) = RunLock::clear_dead(source, seen).await {
+                self.events
+                    .warn(format!("could not clear a dead run's lock: {e}"));
+            }
             return Ok(());
         }
         let lock = match RunLock::acquire(source, self.options.break_lock).await {

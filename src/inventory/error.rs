@@ -152,7 +152,7 @@ mod tests {
             cause: ReadError::Io(cause),
         };
         assert!(std::error::Error::source(&err).is_none());
-        let report = format!("{:#}", color_eyre::eyre::Report::new(err));
+        let report = format!("{:#}", eyre::Report::new(err));
         assert_eq!(report, "cannot read inventory inv.toml: entity not found");
     }
 }

@@ -1184,6 +1184,19 @@ manager = "active"
         assert!(err.starts_with("/etc/swarmadm/inventory.toml:6: "), "{err}");
     }
 
+    /// The lab writes its nodes' roles into its inventory.toml with a type
+    /// of its own (swarmadm-lab cannot depend on swarmadm): each one must
+    /// read back as the same role.
+    #[cfg(feature = "lab")]
+    #[test]
+    fn every_lab_role_is_an_inventory_role() {
+        for lab_role in swarmadm_lab::Role::ALL {
+            let role = Role::parse(&lab_role.to_string()).unwrap();
+            assert_eq!(role.as_str(), lab_role.as_str());
+            assert_eq!(role.is_manager(), lab_role.is_manager());
+        }
+    }
+
     #[test]
     fn two_leaders() {
         let err = error(

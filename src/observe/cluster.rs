@@ -100,11 +100,12 @@ impl fmt::Display for Stray {
         write!(f, "{name} ({}, {}, {}", self.node_id, self.role, self.state)?;
         let advice = match (self.kind, self.role) {
             (StrayKind::NotInInventory, _) => "",
+            (StrayKind::Leftover, _) => {
+                ", a leftover entry of this inventory node, which is in the swarm under another \
+                 NodeID or joins again: `swarmadm up` removes it"
+            }
             (_, NodeRole::Manager) => {
                 ", an old manager entry: make sure that node is gone for good, then demote and remove it"
-            }
-            (StrayKind::Leftover, NodeRole::Worker) => {
-                ", leftover of an earlier join: `docker node rm` it"
             }
             (StrayKind::HalfRegistered, NodeRole::Worker) => {
                 ", left by a join that stopped half-way: `docker node rm` it"
@@ -114,13 +115,24 @@ impl fmt::Display for Stray {
     }
 }
 
-/// The entries of `view` that no inventory node claimed.
+/// The entries of `view` that no inventory node claimed. One with an
+/// inventory node's hostname is that node's leftover when it is Down, or
+/// when the node itself says it is in no swarm: a node that just left is
+/// listed Ready for a heartbeat or two.
 pub(crate) fn strays(
     inventory: &Inventory,
+    facts: &Facts,
     view: &ClusterView,
     claimed: &BTreeMap<NodeName, &str>,
 ) -> Vec<Stray> {
     let taken: BTreeSet<&str> = claimed.values().copied().collect();
+    let left = |hostname: &str| {
+        inventory.node(hostname).is_some_and(|node| {
+            facts
+                .info(&node.name)
+                .is_some_and(|i| i.state == LocalState::Inactive)
+        })
+    };
     view.nodes
         .iter()
         .filter(|n| !taken.contains(n.id.as_str()))
@@ -131,7 +143,9 @@ pub(crate) fn strays(
             state: n.state,
             kind: if n.hostname.is_empty() {
                 StrayKind::HalfRegistered
-            } else if n.state == NodeStatus::Down && inventory.node(&n.hostname).is_some() {
+            } else if (n.state == NodeStatus::Down && inventory.node(&n.hostname).is_some())
+                || left(&n.hostname)
+            {
                 StrayKind::Leftover
             } else {
                 StrayKind::NotInInventory

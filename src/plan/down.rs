@@ -158,8 +158,12 @@ pub(crate) enum DownRefusal {
     Foreign(Vec<NodeName>),
     QuorumLost(QuorumLoss),
     /// Managers of the swarm that cannot be worked on: the demotions would
-    /// need them.
-    Managers(Vec<String>),
+    /// need them. `unreachable` are inventory managers that did not answer;
+    /// `outside` are managers the inventory does not list.
+    Managers {
+        unreachable: Vec<String>,
+        outside: Vec<String>,
+    },
     /// The Raft leader is not an inventory node.
     LeaderNotInInventory(String),
     /// Inventory nodes are in a swarm but no manager of it answered.
@@ -177,12 +181,31 @@ impl fmt::Display for DownRefusal {
                 if names.len() == 1 { "is" } else { "are" }
             ),
             DownRefusal::QuorumLost(loss) => write!(f, "{loss}; nothing was changed"),
-            DownRefusal::Managers(which) => write!(
-                f,
-                "cannot dissolve the swarm while these managers cannot be worked on: {}; \
-                 bring them back or add them to the inventory; nothing was changed",
-                which.join("; ")
-            ),
+            DownRefusal::Managers {
+                unreachable,
+                outside,
+            } => {
+                f.write_str("cannot dissolve the swarm while managers cannot be worked on: ")?;
+                if !unreachable.is_empty() {
+                    write!(
+                        f,
+                        "{} did not answer (bring the engine and sshd back, then run again); ",
+                        unreachable.join(", ")
+                    )?;
+                }
+                if !outside.is_empty() {
+                    write!(
+                        f,
+                        "{} {} not in the inventory (add {} to the inventory, or demote {} with \
+                         `docker node demote` first); ",
+                        outside.join(", "),
+                        if outside.len() == 1 { "is" } else { "are" },
+                        if outside.len() == 1 { "it" } else { "them" },
+                        if outside.len() == 1 { "it" } else { "them" },
+                    )?;
+                }
+                f.write_str("nothing was changed")
+            }
             DownRefusal::LeaderNotInInventory(leader) => write!(
                 f,
                 "the swarm's leader {leader} is not in the inventory; nothing was changed"
@@ -200,7 +223,7 @@ impl DownRefusal {
         match self {
             DownRefusal::Foreign(_) => "foreign_swarm",
             DownRefusal::QuorumLost(_) => "quorum_lost",
-            DownRefusal::Managers(_) => "managers_unworkable",
+            DownRefusal::Managers { .. } => "managers_unworkable",
             DownRefusal::LeaderNotInInventory(_) => "leader_not_in_inventory",
             DownRefusal::NoManager => "no_manager",
         }
@@ -347,20 +370,22 @@ fn refusal(
         .iter()
         .filter_map(|n| n.action.node_id())
         .collect();
-    let unworkable: Vec<String> = view
+    let mut unreachable = Vec::new();
+    let mut outside = Vec::new();
+    for m in view
         .managers()
         .filter(|m| !workable.contains(&m.id.as_str()))
-        .map(|m| {
-            let name = claimed
-                .iter()
-                .find(|(_, id)| **id == m.id)
-                .map(|(n, _)| n.to_string())
-                .unwrap_or_else(|| format!("{} (not in the inventory)", m.hostname));
-            format!("{name} ({})", m.id)
-        })
-        .collect();
-    if !unworkable.is_empty() {
-        return Some(DownRefusal::Managers(unworkable));
+    {
+        match claimed.iter().find(|(_, id)| **id == m.id) {
+            Some((name, _)) => unreachable.push(format!("{name} ({})", m.id)),
+            None => outside.push(format!("{} ({})", m.hostname, m.id)),
+        }
+    }
+    if !unreachable.is_empty() || !outside.is_empty() {
+        return Some(DownRefusal::Managers {
+            unreachable,
+            outside,
+        });
     }
     None
 }

@@ -28,7 +28,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use crate::inventory::{Availability, Inventory, NodeName};
-use crate::model::swarm::{NodeRole, NodeStatus, SwarmNode};
+use crate::model::swarm::{LocalState, NodeRole, NodeStatus, SwarmNode};
 use crate::observe::cluster::{self, StrayKind, quorum};
 use crate::observe::{ClusterView, Facts};
 use crate::plan::{BlockKind, Warning};
@@ -49,6 +49,10 @@ pub(crate) enum PruneOp {
     Leave,
     /// Remove its entry; `force` for a node that did not leave.
     Remove { force: bool },
+    /// Remove the old entry of an inventory node once the swarm lists it
+    /// Down (a node that just left stays Ready for a heartbeat or two);
+    /// never with force: an entry that stays Ready is not a leftover.
+    RemoveLeftover,
 }
 
 impl fmt::Display for PruneOp {
@@ -63,6 +67,7 @@ impl fmt::Display for PruneOp {
             PruneOp::Remove { force: true } => {
                 "remove its entry with force (swarmadm cannot reach it to leave)"
             }
+            PruneOp::RemoveLeftover => "remove its entry once it is listed Down",
         })
     }
 }
@@ -176,7 +181,7 @@ pub(crate) fn strays<'v>(
     view: &'v ClusterView,
 ) -> Vec<Target<'v>> {
     let claimed = cluster::claim(inventory, facts, view, &BTreeMap::new());
-    cluster::strays(inventory, view, &claimed)
+    cluster::strays(inventory, facts, view, &claimed)
         .into_iter()
         .filter_map(|stray| {
             Some(Target {
@@ -188,8 +193,26 @@ pub(crate) fn strays<'v>(
         .collect()
 }
 
+/// The old entries of inventory nodes (`up`): strays that carry an
+/// inventory node's hostname and are Down, or whose node says it is out of
+/// any swarm (see [`cluster::strays`]). Such a node is claimed by another
+/// entry (it joined again under a new NodeID) or joins again in this run:
+/// the entry is what an earlier membership left.
+pub(crate) fn leftovers<'v>(
+    inventory: &Inventory,
+    facts: &Facts,
+    view: &'v ClusterView,
+) -> Vec<Target<'v>> {
+    strays(inventory, facts, view)
+        .into_iter()
+        .filter(|t| t.reason == PruneReason::Stray(StrayKind::Leftover))
+        .collect()
+}
+
 /// The entries `names` name (`remove`): an inventory node name, else a
-/// hostname or NodeID in the node list. Errs with the names it cannot find.
+/// hostname or NodeID in the node list. An inventory node already out of
+/// the swarm is no target and no error: removing it again is done. Errs
+/// with the names it cannot find.
 pub(crate) fn named<'v>(
     inventory: &Inventory,
     facts: &Facts,
@@ -217,6 +240,9 @@ pub(crate) fn named<'v>(
                 reason: PruneReason::Named,
                 inventory_node,
             }),
+            // Already out: an inventory node whose engine is in no swarm and
+            // whose name no entry carries (an earlier `remove` did it all).
+            None if already_out(inventory, facts, name) => {}
             None => unknown.push(name.clone()),
         }
     }
@@ -225,6 +251,15 @@ pub(crate) fn named<'v>(
     } else {
         Err(unknown)
     }
+}
+
+/// Whether `name` is an inventory node whose engine says it is in no swarm.
+pub(crate) fn already_out(inventory: &Inventory, facts: &Facts, name: &str) -> bool {
+    inventory.node(name).is_some_and(|node| {
+        facts
+            .info(&node.name)
+            .is_some_and(|i| i.state == LocalState::Inactive)
+    })
 }
 
 /// The steps for `targets` against `view`, with quorum checked one
@@ -255,7 +290,10 @@ pub(crate) fn plan(
     let mut demoted = false;
     for target in targets {
         let entry = target.entry;
-        let ready = entry.state == NodeStatus::Ready;
+        // An inventory node's old entry: that node is elsewhere, so there
+        // is nothing to drain or to make leave; the entry only has to go.
+        let leftover = target.reason == PruneReason::Stray(StrayKind::Leftover);
+        let ready = entry.state == NodeStatus::Ready && !leftover;
         let leaves = ready && target.inventory_node.as_ref().is_some_and(reachable);
         let mut ops = Vec::new();
         if ready {
@@ -287,8 +325,12 @@ pub(crate) fn plan(
         if leaves {
             ops.push(PruneOp::Leave);
         }
-        ops.push(PruneOp::Remove {
-            force: !leaves && entry.state != NodeStatus::Down,
+        ops.push(if leftover {
+            PruneOp::RemoveLeftover
+        } else {
+            PruneOp::Remove {
+                force: !leaves && entry.state != NodeStatus::Down,
+            }
         });
         steps.push(PruneStep {
             node_id: entry.id.clone(),

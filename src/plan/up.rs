@@ -301,8 +301,9 @@ pub(crate) struct Plan {
     pub(crate) warnings: Vec<Warning>,
     /// Set when the plan as a whole is refused: nothing is executed.
     pub(crate) refused: Option<Refusal>,
-    /// `up --prune`: the nodes to take out of the swarm, after the joins
-    /// (see [`crate::plan::prune`]).
+    /// The entries to take out of the swarm after the joins (see
+    /// [`crate::plan::prune`]): the old entries of inventory nodes, and with
+    /// `up --prune` every stray.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) prune: Vec<crate::plan::prune::PruneStep>,
     /// The swarm settings to change (an existing swarm only: a new one
@@ -331,11 +332,29 @@ impl Plan {
     /// Adds the prune steps for every stray of the swarm (`up --prune`),
     /// unless the plan is refused or the swarm could not be read.
     pub(crate) fn prune_strays(&mut self, inventory: &Inventory, facts: &Facts) {
+        self.take_out(facts, |view| {
+            crate::plan::prune::strays(inventory, facts, view)
+        });
+    }
+
+    /// Adds the prune steps for the old entries of inventory nodes (always):
+    /// an inventory node that is in the swarm under another NodeID, or out
+    /// of any swarm and about to join again, is not its old Down entry.
+    fn remove_leftovers(&mut self, inventory: &Inventory, facts: &Facts) {
+        self.take_out(facts, |view| {
+            crate::plan::prune::leftovers(inventory, facts, view)
+        });
+    }
+
+    fn take_out<'v>(
+        &mut self,
+        facts: &'v Facts,
+        targets: impl FnOnce(&'v ClusterView) -> Vec<crate::plan::prune::Target<'v>>,
+    ) {
         let Some(view) = facts.view.as_ref().filter(|_| self.refused.is_none()) else {
             return;
         };
-        let targets = crate::plan::prune::strays(inventory, facts, view);
-        let (steps, warnings) = crate::plan::prune::plan(view, targets, &|_| false);
+        let (steps, warnings) = crate::plan::prune::plan(view, targets(view), &|_| false);
         self.prune = steps;
         for warning in warnings {
             if !self.warnings.contains(&warning) {
@@ -441,6 +460,7 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts, options: PlanOptions) -
     }
 
     refuse_unsafe(&mut plan, inventory, facts, options);
+    plan.remove_leftovers(inventory, facts);
     if plan.refused.is_none()
         && let Some(managers) = managers_after(&plan, facts)
         && (1..=2).contains(&managers)

@@ -6,6 +6,14 @@
 //! Everything it is asked to change is written to a log, so tests can
 //! assert the order of operations. Time only passes through `tokio::time`,
 //! so tests run with paused time.
+//!
+//! A kill switch stands for SIGKILL: armed with [`FakeCluster::kill_after`],
+//! it fires once that many more changes (log entries) were applied. The call
+//! that applied the last of them never answers, no later call of any node
+//! does either, and [`FakeCluster::killed`] resolves: a test that then drops
+//! the command's future has killed the run in the nastiest place, after the
+//! engine did something and before the run learnt of it. The run lock it
+//! held is left behind with a pid no process has, as after a real kill.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,6 +37,9 @@ const MANAGER_TOKEN: &str = "SWMTKN-1-fake-manager";
 pub(crate) const TASK_MOVE: Duration = Duration::from_secs(3);
 /// The request timeout of every fake engine.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(60);
+/// The pid a killed run's lock holder is left with: above Linux's largest
+/// `pid_max` (2^22), so no process has it.
+pub(crate) const DEAD_PID: u32 = 0x3FFF_FFFF;
 
 /// How a join misbehaves (consumed one per join).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +145,10 @@ struct State {
     joins_in_flight: usize,
     /// How many joins were in flight as each join began.
     join_starts: Vec<usize>,
+    /// The kill switch fires once the log is this long.
+    kill_at: Option<usize>,
+    /// The run was killed: no call answers until [`FakeCluster::revive`].
+    killed: bool,
 }
 
 /// A node-list entry nobody answers for.
@@ -161,6 +176,8 @@ fn ghost(id: &str, hostname: &str, addr: &str, role: NodeRole) -> SwarmNode {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FakeCluster {
     state: Arc<Mutex<State>>,
+    /// Woken when the kill switch fires.
+    kill: Arc<tokio::sync::Notify>,
 }
 
 impl FakeCluster {
@@ -218,6 +235,59 @@ impl FakeCluster {
     fn with(&self, name: &str, f: impl FnOnce(&mut FakeNode)) {
         let name = NodeName::new(name).expect("test node name");
         f(self.lock().node(&name));
+    }
+
+    /// Arms the kill switch: once `changes` more changes have been applied
+    /// (what [`FakeCluster::log`] counts, the run lock's `swarm update`
+    /// included), the run is killed. With 0 it is killed at its first call.
+    pub(crate) fn kill_after(&self, changes: usize) {
+        let mut state = self.lock();
+        state.kill_at = Some(state.log.len() + changes);
+    }
+
+    /// Resolves once the kill switch has fired.
+    pub(crate) async fn killed(&self) {
+        loop {
+            let notified = self.kill.notified();
+            tokio::pin!(notified);
+            // Registered before the flag is read, so no firing is missed.
+            notified.as_mut().enable();
+            if self.lock().killed {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// A new process after the kill: calls are answered again.
+    pub(crate) fn revive(&self) {
+        let mut state = self.lock();
+        state.killed = false;
+        state.kill_at = None;
+    }
+
+    /// Fires the kill switch when it is due; whether the run is dead.
+    fn dead(&self) -> bool {
+        let mut state = self.lock();
+        if state.killed {
+            return true;
+        }
+        if state.kill_at.is_none_or(|at| state.log.len() < at) {
+            return false;
+        }
+        state.killed = true;
+        state.kill_at = None;
+        state.bury_lock();
+        drop(state);
+        self.kill.notify_waiters();
+        true
+    }
+
+    /// Never returns once the run is dead.
+    async fn stop_if_dead(&self) {
+        if self.dead() {
+            std::future::pending::<()>().await;
+        }
     }
 
     pub(crate) fn connector(&self) -> FakeConnector {
@@ -292,6 +362,11 @@ impl FakeCluster {
 
     pub(crate) fn unreachable(&self, name: &str) {
         self.with(name, |n| n.unreachable = true);
+    }
+
+    /// `name` answers again (after [`FakeCluster::unreachable`]).
+    pub(crate) fn reachable_again(&self, name: &str) {
+        self.with(name, |n| n.unreachable = false);
     }
 
     pub(crate) fn hangs(&self, name: &str) {
@@ -441,6 +516,11 @@ impl FakeCluster {
         (state.worker_token(), state.manager_token())
     }
 
+    /// The swarm's root CA now (each rotation makes a new one).
+    pub(crate) fn trust_root(&self) -> String {
+        self.lock().trust_root()
+    }
+
     /// The unlock key now, if autolock is on.
     pub(crate) fn unlock_key(&self) -> Option<String> {
         self.lock().unlock_key.clone()
@@ -463,10 +543,18 @@ impl FakeCluster {
         self.lock().inits.clone()
     }
 
-    /// `name` never takes up a new root CA.
+    /// `name` does not take up a new root CA (until
+    /// [`FakeCluster::takes_new_root`]); the swarm's rotation stays in
+    /// progress meanwhile, as swarmkit's does.
     pub(crate) fn stale_trust(&self, name: &str) {
         let name = NodeName::new(name).expect("test node name");
         self.lock().stale_trust.push(name);
+    }
+
+    /// `name` gets its certificate from the current root after all.
+    pub(crate) fn takes_new_root(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        self.lock().stale_trust.retain(|n| *n != name);
     }
 
     /// Makes `name` the Raft leader (and no one else).
@@ -516,6 +604,23 @@ impl State {
             self.ca_generation += 1;
         }
         self.swarm_spec = spec.clone();
+    }
+
+    /// The run lock of this (killed) process is left with a pid no process
+    /// has, as a lock taken by a run that was killed is; the swarm's version
+    /// does not move: the engine saw nothing.
+    fn bury_lock(&mut self) {
+        let Some(mut holder) = crate::model::lock::holder(&self.swarm_spec) else {
+            return;
+        };
+        if holder.pid != std::process::id() {
+            return;
+        }
+        holder.pid = DEAD_PID;
+        if let Ok(value) = serde_json::to_string(&holder) {
+            self.swarm_spec["Labels"][crate::model::lock::LOCK_LABEL] =
+                serde_json::Value::String(value);
+        }
     }
 
     fn new_id(&mut self) -> String {
@@ -595,9 +700,9 @@ pub(crate) struct FakeConnector {
 }
 
 impl Connector for FakeConnector {
-    type Host = FakeHost;
+    type Host = KillableHost;
 
-    async fn connect(&self, node: &Node, view: bool) -> Result<Reached<FakeHost>, Failure> {
+    async fn connect(&self, node: &Node, view: bool) -> Result<Reached<KillableHost>, Failure> {
         let unreachable = self
             .cluster
             .lock()
@@ -611,10 +716,10 @@ impl Connector for FakeConnector {
             });
         }
         self.opened.fetch_add(1, Ordering::Relaxed);
-        let host = FakeHost {
+        let host = KillableHost(FakeHost {
             name: node.name.clone(),
             cluster: self.cluster.clone(),
-        };
+        });
         let info = host.info().await?;
         let view = if view {
             self.prefetched.fetch_add(1, Ordering::Relaxed);
@@ -644,6 +749,9 @@ impl FakeHost {
         // Every call yields, as a network round trip does, so that
         // concurrent runs interleave.
         tokio::task::yield_now().await;
+        // A call still on its way when the run is killed is not applied:
+        // the kill leaves exactly the changes it counted.
+        self.cluster.stop_if_dead().await;
         let hangs = self.cluster.lock().node(&self.name).hangs;
         if hangs {
             tokio::time::sleep(TIMEOUT).await;
@@ -750,7 +858,11 @@ impl SwarmHost for FakeHost {
             tls_info: Some(TlsInfo {
                 trust_root: state.trust_root(),
             }),
-            root_rotation_in_progress: false,
+            root_rotation_in_progress: state.ca_generation > 0
+                && state
+                    .stale_trust
+                    .iter()
+                    .any(|n| state.nodes.get(n).is_some_and(|n| n.member.is_some())),
         })
     }
 
@@ -766,6 +878,11 @@ impl SwarmHost for FakeHost {
                 ErrorKind::AlreadyInSwarm,
                 "POST /swarm/init: the engine answered 503: This node is already part of a swarm.",
             ));
+        }
+        // A swarm that every member left is gone, its node list with it:
+        // the new one lists its first node only.
+        if state.member_nodes().is_empty() {
+            state.ghosts.clear();
         }
         let id = state.new_id();
         state.cluster_id = Some("CLUSTER".into());
@@ -1113,5 +1230,93 @@ impl SwarmHost for FakeHost {
         } else {
             PortCheck::Open
         }
+    }
+}
+
+/// One fake node as a run reaches it: every call goes through the
+/// cluster's kill switch, before it is sent and after its change was
+/// applied (see [`FakeCluster::kill_after`]).
+#[derive(Debug, Clone)]
+pub(crate) struct KillableHost(FakeHost);
+
+impl KillableHost {
+    async fn answer<T>(&self, call: impl Future<Output = T>) -> T {
+        let cluster = &self.0.cluster;
+        cluster.stop_if_dead().await;
+        let answer = call.await;
+        cluster.stop_if_dead().await;
+        answer
+    }
+}
+
+impl SwarmHost for KillableHost {
+    async fn info(&self) -> Result<EngineInfo, EngineError> {
+        self.answer(self.0.info()).await
+    }
+
+    async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
+        self.answer(self.0.nodes()).await
+    }
+
+    async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
+        self.answer(self.0.swarm()).await
+    }
+
+    async fn init(&self, request: &InitRequest) -> Result<String, EngineError> {
+        self.answer(self.0.init(request)).await
+    }
+
+    async fn join(&self, request: &JoinRequest) -> Result<(), EngineError> {
+        self.answer(self.0.join(request)).await
+    }
+
+    async fn update_node(&self, node: &SwarmNode, update: &NodeUpdate) -> Result<(), EngineError> {
+        self.answer(self.0.update_node(node, update)).await
+    }
+
+    async fn update_swarm(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+    ) -> Result<(), EngineError> {
+        self.answer(self.0.update_swarm(version, spec)).await
+    }
+
+    async fn update_swarm_rotating(
+        &self,
+        version: u64,
+        spec: &serde_json::Value,
+        rotation: Rotation,
+    ) -> Result<(), EngineError> {
+        self.answer(self.0.update_swarm_rotating(version, spec, rotation))
+            .await
+    }
+
+    async fn unlock_key(&self) -> Result<Option<Secret>, EngineError> {
+        self.answer(self.0.unlock_key()).await
+    }
+
+    async fn unlock(&self, key: &Secret) -> Result<(), EngineError> {
+        self.answer(self.0.unlock(key)).await
+    }
+
+    async fn node_trust(&self) -> Result<Vec<NodeTrust>, EngineError> {
+        self.answer(self.0.node_trust()).await
+    }
+
+    async fn leave(&self, force: bool) -> Result<(), EngineError> {
+        self.answer(self.0.leave(force)).await
+    }
+
+    async fn remove_node(&self, id: &str, force: bool) -> Result<(), EngineError> {
+        self.answer(self.0.remove_node(id, force)).await
+    }
+
+    async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
+        self.answer(self.0.node_tasks(node_id)).await
+    }
+
+    async fn can_reach(&self, addr: &str) -> PortCheck {
+        self.answer(self.0.can_reach(addr)).await
     }
 }

@@ -783,4 +783,12 @@ mod tests {
         );
         assert!(validate("status", r#"{"schema":2,"command":"status","result":"ok","error":null,"nodes":[],"problems":[],"ssh_connections":0}"#).is_err());
     }
+
+    /// `lab status --output json`, written by the lab crate, claims this
+    /// schema's version too.
+    #[cfg(feature = "lab")]
+    #[test]
+    fn the_lab_writes_this_schema_version() {
+        assert_eq!(swarmadm_lab::JSON_SCHEMA, SCHEMA);
+    }
 }

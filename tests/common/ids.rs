@@ -39,7 +39,7 @@ macro_rules! lab_ids {
 
 /// Ranges kept free for tests being written elsewhere: no id above may fall
 /// into one until its owner registers its own ids here.
-pub const RESERVED: &[(u8, u8, &str)] = &[(170, 179, "future lifecycle tests")];
+pub const RESERVED: &[(u8, u8, &str)] = &[(171, 179, "future lifecycle tests")];
 
 lab_ids! {
     // tests/lab.rs
@@ -188,6 +188,10 @@ lab_ids! {
     TERMINAL_ALIAS_DRY_RUN = 183;
     /// `up_check_exits_1_while_something_would_change_and_0_once_converged`
     TERMINAL_UP_CHECK = 184;
+
+    // tests/interrupted.rs
+    /// `up_after_a_down_killed_mid_demotion_leaves_exactly_the_inventory`
+    INTERRUPTED_DOWN_THEN_UP = 170;
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
-//! The fixture every integration test shares: a real lab of nodes (see
-//! `swarmadm::lab`) on this host, brought up fresh for one test and torn
-//! down when the test's [`Lab`] is dropped, plus ways to look at the nodes
-//! *without* swarmadm (their Docker sockets from the host side, their sshd
-//! logs) and to break them (stop a node's sshd or dockerd).
+//! The fixture every integration test shares: a real lab of nodes (the
+//! `swarmadm_lab` crate, crates/lab) on this host, brought up fresh for one
+//! test and torn down when the test's [`Lab`] is dropped, plus ways to look
+//! at the nodes *without* swarmadm (their Docker sockets from the host side,
+//! their sshd logs) and to break them (stop a node's sshd or dockerd).
 //!
 //! Integration tests need root, dockerd and sshd. They never skip: without
 //! them [`require_root`] panics and says what is missing.
@@ -49,12 +49,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use swarmadm::lab::{self, Daemon, LabInfo, LabName, UpOptions};
+use swarmadm_lab::{self as lab, Daemon, LabInfo, LabName, UpOptions};
 
 // Not every test file uses every one of them.
 #[allow(unused_imports)]
 pub use cmd::{Run, Swarmadm};
-pub use swarmadm::lab::LabNode;
+pub use swarmadm_lab::LabNode;
 #[allow(unused_imports)]
 pub use wait::wait_until;
 

@@ -182,11 +182,37 @@ async fn an_unreachable_manager_refuses_the_whole_down() {
     let cluster = FakeCluster::converged(&inv);
     cluster.unreachable("m3");
     let outcome = down(&inv, &cluster, false).await;
-    assert!(
-        matches!(outcome.plan.refused, Some(DownRefusal::Managers(_))),
-        "{outcome:#?}"
-    );
+    let Some(
+        refusal @ DownRefusal::Managers {
+            unreachable,
+            outside,
+        },
+    ) = &outcome.plan.refused
+    else {
+        panic!("{outcome:#?}");
+    };
+    assert_eq!(unreachable.len(), 1, "{refusal}");
+    assert!(unreachable[0].starts_with("m3 "), "{refusal}");
+    assert!(outside.is_empty(), "{refusal}");
     assert!(cluster.log().is_empty(), "{:?}", cluster.log());
+}
+
+/// Issue #20: the hint of an unreachable inventory manager named an action
+/// that did not apply to it ("add them to the inventory").
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_inventory_manager_is_not_told_to_be_added_to_the_inventory() {
+    let inv = inventory(3, 1);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.unreachable("m3");
+    let outcome = down(&inv, &cluster, false).await;
+    let text = outcome
+        .plan
+        .refused
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    assert!(text.contains("m3 ("), "{text}");
+    assert!(text.contains("did not answer"), "{text}");
+    assert!(!text.contains("inventory"), "{text}");
 }
 
 #[tokio::test(start_paused = true)]

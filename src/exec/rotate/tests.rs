@@ -173,3 +173,103 @@ async fn a_node_that_never_takes_the_new_root_fails_within_the_bound() {
     let ca = report.rotated.iter().find(|r| r.what == "root CA").unwrap();
     assert!(ca.detail.contains("w1"), "{ca:?}");
 }
+
+fn ca_only() -> RotateOptions {
+    RotateOptions {
+        worker: false,
+        manager: false,
+        ca: true,
+        ..options()
+    }
+}
+
+/// Issue #20: with a node out of reach, a root CA rotation is refused up
+/// front (nothing changes, exit 2) and the refusal names the node and the
+/// way out.
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_node_refuses_a_ca_rotation_up_front() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    cluster.unreachable("w1");
+    let report = run(&inv, &cluster.connector(), &ca_only(), &Events::discard()).await;
+    assert_eq!(report.exit_code(), exit_codes::UNUSABLE, "{report:?}");
+    let error = report
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(error.contains("w1"), "{error}");
+    assert!(error.contains("--allow-unreachable"), "{error}");
+    assert!(cluster.log().is_empty(), "{:?}", cluster.log());
+    assert_eq!(
+        cluster.spec()["CAConfig"]["ForceRotate"],
+        serde_json::Value::Null
+    );
+}
+
+/// Issue #20: `--allow-unreachable` rotates; the wait ends within its
+/// bound naming the node without the new root and what to run next; once
+/// the node is back, a second run waits for the same rotation (no new one)
+/// and reports it complete.
+#[tokio::test(start_paused = true)]
+async fn a_ca_rotation_with_a_node_away_ends_in_time_and_a_second_run_completes_it() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    cluster.unreachable("w1");
+    cluster.stale_trust("w1");
+    let started = Instant::now();
+    let first = run(
+        &inv,
+        &cluster.connector(),
+        &RotateOptions {
+            allow_unreachable: true,
+            ..ca_only()
+        },
+        &Events::discard(),
+    )
+    .await;
+    assert!(
+        started.elapsed() <= Duration::from_secs(30 + 10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(first.exit_code(), exit_codes::FAILED, "{first:?}");
+    let ca = &first.rotated[0];
+    assert!(!ca.ok);
+    assert!(ca.detail.contains("w1"), "{ca:?}");
+    assert!(ca.detail.contains("swarmadm verify"), "{ca:?}");
+    assert_eq!(cluster.spec()["CAConfig"]["ForceRotate"], 1);
+
+    // w1 is back but not caught up yet: a second run waits for the same
+    // rotation (none on top) and ends when w1 has the new root.
+    cluster.reachable_again("w1");
+    let waiter = cluster.clone();
+    tokio::spawn(async move {
+        sleep(Duration::from_secs(5)).await;
+        waiter.takes_new_root("w1");
+    });
+    let second = run(&inv, &cluster.connector(), &ca_only(), &Events::discard()).await;
+    assert_eq!(second.exit_code(), exit_codes::OK, "{second:?}");
+    let ca = &second.rotated[0];
+    assert!(ca.detail.contains("all 3 nodes"), "{ca:?}");
+    assert!(ca.detail.contains("earlier run"), "{ca:?}");
+    assert_eq!(cluster.spec()["CAConfig"]["ForceRotate"], 1);
+}
+
+/// A second run while the first one's rotation is still in progress does
+/// not start another rotation.
+#[tokio::test(start_paused = true)]
+async fn a_rotation_in_progress_is_waited_for_not_replaced() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    cluster.stale_trust("w1");
+    let first = run(&inv, &cluster.connector(), &ca_only(), &Events::discard()).await;
+    assert_eq!(first.exit_code(), exit_codes::FAILED, "{first:?}");
+    let second = run(&inv, &cluster.connector(), &ca_only(), &Events::discard()).await;
+    assert_eq!(second.exit_code(), exit_codes::FAILED, "{second:?}");
+    assert!(
+        second.rotated[0].detail.contains("earlier run"),
+        "{second:?}"
+    );
+    assert_eq!(cluster.spec()["CAConfig"]["ForceRotate"], 1);
+}

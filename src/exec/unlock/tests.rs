@@ -57,6 +57,34 @@ fn a_key_file_with_other_content_is_never_overwritten() {
     assert_eq!(fs::read_to_string(&path).unwrap(), "my ssh notes\n");
 }
 
+/// Issue #20: only this file's own interrupted rotation (a journal with
+/// the same content beside it) lets a rotation bring it up to date; any
+/// other content is still never overwritten.
+#[test]
+fn only_a_files_own_interrupted_rotation_brings_it_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unlock.key");
+    let old = Secret::new("SWMKEY-1-old");
+    let new = Secret::new("SWMKEY-1-new");
+    store(&path, &old, &KeyFile::Missing).unwrap();
+    // No journal: someone else's file, left alone.
+    assert!(!recover(&path, &new).unwrap());
+    assert_eq!(read_key(&path).unwrap(), old);
+    // A journal of other content: still not ours.
+    let journal = dir.path().join("unlock.key.rotating");
+    store(&journal, &Secret::new("SWMKEY-1-else"), &KeyFile::Missing).unwrap();
+    assert!(!recover(&path, &new).unwrap());
+    assert_eq!(read_key(&path).unwrap(), old);
+    // Our own rotation, killed after the swarm update: recovered.
+    fs::remove_file(&journal).unwrap();
+    begin_rotation(&path).unwrap();
+    assert_eq!(mode(&journal), 0o600);
+    assert!(recover(&path, &new).unwrap());
+    assert_eq!(read_key(&path).unwrap(), new);
+    assert_eq!(mode(&path), 0o600);
+    assert!(!journal.exists());
+}
+
 #[test]
 fn an_empty_private_file_is_filled_and_a_directory_refused() {
     let dir = tempfile::tempdir().unwrap();

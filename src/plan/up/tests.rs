@@ -363,3 +363,81 @@ fn a_swarm_managed_only_by_an_inventory_worker_is_foreign_not_ours() {
         text(&forced)
     );
 }
+
+/// Issue #20: after a `down` killed half-way, the workers left and their
+/// old entries stay in the node list (Ready for a heartbeat or two, then
+/// Down). `up` plans their joins and the removal of the old entries, and
+/// says so; an entry with a hostname no inventory node has is not touched
+/// without `--prune`.
+#[test]
+fn old_entries_of_nodes_that_left_are_planned_for_removal() {
+    use crate::plan::prune::{PruneOp, PruneReason};
+    let inv = inventory(3, 3);
+    let (mut infos, mut view) = converged();
+    // w1 and w2 left: their engines say inactive; w1's entry is still
+    // listed Ready, w2's is Down. A machine the inventory does not know
+    // is Down too.
+    infos[3] = inactive();
+    infos[4] = inactive();
+    view.nodes[4].state = NodeStatus::Down;
+    let mut stranger = swarm_node("id-x9", NodeRole::Worker, Availability::Active, false);
+    stranger.state = NodeStatus::Down;
+    view.nodes.push(stranger);
+    let f = facts(&inv, &infos, Some("C"), Some(&view));
+    let plan = plan(&inv, &f, PlanOptions::default());
+    assert!(
+        matches!(plan_of(&plan, "w1"), NodePlan::Join(_)),
+        "{}",
+        text(&plan)
+    );
+    assert!(
+        matches!(plan_of(&plan, "w2"), NodePlan::Join(_)),
+        "{}",
+        text(&plan)
+    );
+    let removed: Vec<(&str, &[PruneOp])> = plan
+        .prune
+        .iter()
+        .map(|s| (s.node_id.as_str(), s.ops.as_slice()))
+        .collect();
+    assert_eq!(
+        removed,
+        vec![
+            ("id-w1", &[PruneOp::RemoveLeftover][..]),
+            ("id-w2", &[PruneOp::RemoveLeftover][..]),
+        ],
+        "{}",
+        text(&plan)
+    );
+    assert!(
+        plan.prune
+            .iter()
+            .all(|s| s.reason == PruneReason::Stray(crate::observe::cluster::StrayKind::Leftover))
+    );
+    assert!(plan.has_changes());
+    assert!(
+        text(&plan).contains("remove its entry once it is listed Down"),
+        "{}",
+        text(&plan)
+    );
+}
+
+/// A Ready entry with an inventory node's hostname, while that node is a
+/// member under its own NodeID, is not a leftover: another machine may
+/// carry the name. Nothing is planned for it without `--prune`.
+#[test]
+fn a_ready_namesake_of_a_member_is_not_removed() {
+    let inv = inventory(3, 3);
+    let (infos, mut view) = converged();
+    view.nodes.push(swarm_node(
+        "id-w1-twin",
+        NodeRole::Worker,
+        Availability::Active,
+        false,
+    ));
+    view.nodes.last_mut().unwrap().hostname = "w1".into();
+    let f = facts(&inv, &infos, Some("C"), Some(&view));
+    let plan = plan(&inv, &f, PlanOptions::default());
+    assert!(plan.prune.is_empty(), "{}", text(&plan));
+    assert!(!plan.has_changes(), "{}", text(&plan));
+}

@@ -6,10 +6,14 @@
 //! swarmadm (or ssh, or Ansible) at the nodes: `inventory.toml`,
 //! `inventory.ini`, `ssh_config`, `known_hosts`.
 //!
-//! This module owns the lab's host objects (bridge, namespaces, veths,
+//! This crate owns the lab's host objects (bridge, namespaces, veths,
 //! processes, its dir) and nothing else: it never touches anything not named
 //! for the lab, and only ever connects to the lab's own addresses and
-//! sockets. It knows nothing about swarms; bootstrapping one is `apply`'s job.
+//! sockets. It knows nothing about swarms; bootstrapping one is swarmadm's
+//! job. It does not depend on swarmadm (swarmadm depends on it, for `swarmadm
+//! lab`, behind its `lab` feature): what the two share is text, the roles
+//! and the inventory file the lab writes, and the JSON schema version of
+//! `lab status --output json` ([`JSON_SCHEMA`]).
 //!
 //! It also owns what the host needs for a lab to behave: the kernel's
 //! neighbour table sized for the node count (`neigh`), an optional latency
@@ -49,6 +53,11 @@ pub use reach::{Reachability, Unreachable, reach};
 pub use relay::Route;
 pub use status::{LabStatus, NodeStatus, load, status};
 pub use up::{DEFAULT_READY_TIMEOUT, UpOptions, UpReport, bring_up, up};
+
+/// The version of swarmadm's JSON schema that `lab status --output json`
+/// writes (`"schema"`, see `schemas/lab-status.schema.json`); swarmadm's
+/// tests check that it is swarmadm's own.
+pub const JSON_SCHEMA: u32 = 1;
 
 /// Checks that this host can run a lab: root, and every program a node
 /// needs (dockerd, sshd, ssh-keygen, ip, util-linux tools) installed. The

@@ -232,8 +232,40 @@ impl fmt::Display for Subnet {
     }
 }
 
-/// A node's part in the swarm: the inventory's own roles.
-pub use crate::inventory::Role;
+/// A node's part in the swarm, named as swarmadm's inventory names it
+/// (`leader`, `manager`, `worker`): the lab writes it into `inventory.toml`
+/// and `state.json`. The lab's own type, so that the lab does not depend on
+/// swarmadm, which depends on the lab for `swarmadm lab`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The first manager: the one `swarm init` runs on.
+    Leader,
+    Manager,
+    Worker,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Leader, Role::Manager, Role::Worker];
+
+    pub fn is_manager(self) -> bool {
+        matches!(self, Role::Leader | Role::Manager)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Leader => "leader",
+            Role::Manager => "manager",
+            Role::Worker => "worker",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One node of a lab: who it is and where everything of it lives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -615,6 +647,27 @@ mod tests {
             lab.nodes[3].socket(),
             Path::new("/var/tmp/l/nodes/swarm-worker-01/run/docker.sock")
         );
+    }
+
+    /// `state.json` and the inventories name roles as swarmadm's inventory
+    /// does, so labs started before the lab had its own type still load.
+    #[test]
+    fn roles_are_the_inventorys_words() {
+        for (role, word) in [
+            (Role::Leader, "leader"),
+            (Role::Manager, "manager"),
+            (Role::Worker, "worker"),
+        ] {
+            assert_eq!(serde_json::to_string(&role).unwrap(), format!("\"{word}\""));
+            assert_eq!(
+                serde_json::from_str::<Role>(&format!("\"{word}\"")).unwrap(),
+                role
+            );
+            assert_eq!(role.to_string(), word);
+        }
+        assert!(serde_json::from_str::<Role>("\"Leader\"").is_err());
+        let managers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.is_manager()).collect();
+        assert_eq!(managers, [Role::Leader, Role::Manager]);
     }
 
     #[test]

@@ -71,17 +71,11 @@ fn require_tool(tool: &str) -> Result<PathBuf, LabError> {
 
 /// Fails unless the effective user is root.
 pub(crate) fn require_root() -> Result<(), LabError> {
-    if effective_uid() == Some(0) {
+    if nix::unistd::geteuid().is_root() {
         Ok(())
     } else {
         Err(LabError::NotRoot)
     }
-}
-
-fn effective_uid() -> Option<u32> {
-    let status = fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_whitespace().nth(2)?.parse().ok()
 }
 
 /// The absolute path of `program`, from PATH or the usual system dirs.

@@ -9,6 +9,8 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::Signal;
+
 use super::host::{self, NETNS_DIR};
 use super::layout::LabNode;
 use super::procs::{self, Proc};
@@ -68,11 +70,11 @@ pub fn stop_daemon(node: &LabNode, daemon: Daemon) -> Result<(), LabError> {
     let Some(pid) = daemon_pid(node, daemon) else {
         return Ok(());
     };
-    procs::signal([pid], "TERM");
+    procs::signal([pid], Signal::SIGTERM);
     if wait_until(STOP_TIMEOUT, || !procs::is_alive(pid)) {
         return Ok(());
     }
-    procs::signal([pid], "KILL");
+    procs::signal([pid], Signal::SIGKILL);
     if wait_until(KILL_TIMEOUT, || !procs::is_alive(pid)) {
         return Ok(());
     }

@@ -204,7 +204,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::lab::layout::DEFAULT_SUBNET;
+    use crate::layout::DEFAULT_SUBNET;
 
     fn lab(managers: usize, workers: usize) -> LabInfo {
         LabInfo::plan(

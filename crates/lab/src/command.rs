@@ -1,6 +1,6 @@
 //! `swarmadm lab ...` on the command line: the arguments as parsed, their
 //! conversion to library options, and what each subcommand prints. The work
-//! itself is in [`super::up`], [`super::down`] and [`super::status`].
+//! itself is in [`crate::up`], [`crate::down`] and [`crate::status`].
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -328,7 +328,7 @@ fn status_json(status: &LabStatus, found: Option<&Reachability>, ok: bool) -> St
     });
     let lab = &status.lab;
     let doc = serde_json::json!({
-        "schema": 1,
+        "schema": crate::JSON_SCHEMA,
         "command": "lab status",
         "result": if ok { "ok" } else { "failed" },
         "error": null,

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::Signal;
+
 use super::LabError;
 use super::host::{self, NETNS_DIR};
 use super::layout::{self, LabName};
@@ -144,7 +146,7 @@ fn kill_processes(name: &LabName, dir: &Path, netns: &[String]) -> Result<usize,
                 pids: pids.join(","),
             });
         }
-        procs::signal(targets.iter().copied(), "KILL");
+        procs::signal(targets.iter().copied(), Signal::SIGKILL);
         killed.extend(targets);
         thread::sleep(Duration::from_millis(20));
     }

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 
 /// A namespace's identity: the device and inode of its nsfs file.
 pub(crate) type NsId = (u64, u64);
@@ -117,21 +119,19 @@ pub(crate) fn with_descendants(procs: &[Proc], roots: BTreeSet<u32>) -> BTreeSet
     }
 }
 
-/// Sends `signal` (a name like `KILL`) to `pids`. A process that is already
-/// gone is not an error: callers check what is left afterwards.
-pub(crate) fn signal(pids: impl IntoIterator<Item = u32>, signal: &str) {
-    let pids: Vec<String> = pids.into_iter().map(|p| p.to_string()).collect();
-    if pids.is_empty() {
-        return;
+/// Sends `signal` to `pids`. A process that is already gone is not an
+/// error: callers check what is left afterwards.
+pub(crate) fn signal(pids: impl IntoIterator<Item = u32>, signal: Signal) {
+    for pid in pids {
+        // 0 and anything above i32::MAX would name a process group (or
+        // every process), never one process: not ours to signal.
+        let Ok(pid) = i32::try_from(pid) else {
+            continue;
+        };
+        if pid > 0 {
+            let _ = kill(Pid::from_raw(pid), signal);
+        }
     }
-    // The shell's builtin `kill`: present wherever `sh` is.
-    let _ = Command::new("sh")
-        .args(["-c", "kill -s \"$0\" \"$@\" 2>/dev/null", signal])
-        .args(&pids)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
 }
 
 /// Whether `pid` still names a live process.
