@@ -87,8 +87,8 @@ struct Document<'a, N: Serialize, X: Serialize> {
 
 fn to_string<N: Serialize, X: Serialize>(document: &Document<'_, N, X>) -> String {
     serde_json::to_string_pretty(document).unwrap_or_else(|e| {
-        // Serialising plain structs with string keys cannot fail; should it
-        // ever, the document still says so in the schema.
+        // Only a value JSON cannot hold fails (a path that is not UTF-8):
+        // the document still says so, in the schema.
         serde_json::json!({
             "schema": SCHEMA,
             "command": document.command,
