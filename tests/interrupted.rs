@@ -6,7 +6,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{KillOnDrop, Lab, Swarmadm, ids, wait_until};
 
@@ -96,4 +96,97 @@ fn up_after_a_down_killed_mid_demotion_leaves_exactly_the_inventory() {
         assert_eq!(state(&lab, worker), "active", "{worker} is not back");
     }
     Swarmadm::new().verify(inv).success();
+}
+
+/// Issue #20: `rotate-tokens --ca --timeout 10` with a worker's engine
+/// stopped (SIGSTOP) ends in at most 3× the timeout: refused up front
+/// (exit 2, nothing rotated) naming the worker. With
+/// `--allow-unreachable --ca-timeout 10` it rotates and its wait ends in
+/// at most 3× 10 s, naming the worker. Once the worker runs again, the
+/// rotation finishes in the swarm: `verify` passes its `root_ca` check.
+#[test]
+fn a_ca_rotation_with_a_stopped_worker_ends_in_time_and_completes_when_it_is_back() {
+    common::require_root();
+    let lab = Lab::up(ids::INTERRUPTED_CA_ROTATION, 3, 2);
+    let inv = &lab.inventory_toml;
+    Swarmadm::new().up(inv).success();
+    let pid = swarmadm_lab::daemon_pid(lab.node("swarm-worker-02"), swarmadm_lab::Daemon::Dockerd)
+        .expect("dockerd of swarm-worker-02");
+    let signal = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill {sig} {pid}");
+    };
+    let spec_before = lab.api("swarm-manager-01").get("/swarm")["Spec"]["CAConfig"].clone();
+    signal("-STOP");
+    let _cont = ContOnDrop(pid);
+
+    let start = Instant::now();
+    let refused = Swarmadm::new()
+        .args(["rotate-tokens", "--ca", "--timeout", "10", "-i"])
+        .arg(inv)
+        .expect_code(2);
+    let took = start.elapsed();
+    assert!(took <= Duration::from_secs(30), "refusal took {took:?}");
+    let text = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(text.contains("swarm-worker-02"), "{text}");
+    assert!(text.contains("--allow-unreachable"), "{text}");
+    assert_eq!(
+        lab.api("swarm-manager-01").get("/swarm")["Spec"]["CAConfig"],
+        spec_before,
+        "a refused rotation changed the CA config"
+    );
+
+    let start = Instant::now();
+    let rotated = Swarmadm::new()
+        .args([
+            "rotate-tokens",
+            "--ca",
+            "--allow-unreachable",
+            "--timeout",
+            "10",
+        ])
+        .args(["--ca-timeout", "10", "-i"])
+        .arg(inv)
+        .json()
+        .expect_code(1);
+    let took = start.elapsed();
+    assert!(took <= Duration::from_secs(30), "rotation took {took:?}");
+    assert!(
+        rotated.stdout.contains("swarm-worker-02"),
+        "the worker is not named: {}",
+        rotated.stdout
+    );
+
+    signal("-CONT");
+    wait_until(
+        "the root CA rotation to finish once swarm-worker-02 runs again",
+        Duration::from_secs(120),
+        || {
+            let swarm = lab.api("swarm-manager-01").get("/swarm");
+            (swarm["RootRotationInProgress"] == false)
+                .then_some(())
+                .ok_or_else(|| swarm["RootRotationInProgress"].to_string())
+        },
+    );
+    let verify = Swarmadm::new().verify(inv).json().success();
+    let root_ca = verify.json()["cluster"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "root_ca"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(root_ca["ok"], true, "{}", verify.stdout);
+}
+
+/// Resumes a stopped process when the test ends, however it ends.
+struct ContOnDrop(u32);
+
+impl Drop for ContOnDrop {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &self.0.to_string()])
+            .status();
+    }
 }

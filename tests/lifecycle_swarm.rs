@@ -275,8 +275,20 @@ fn settings_from_the_inventory_are_applied_once_and_verify_flags_a_hand_change()
         .find(|c| c["name"] == "swarm_setting" && c["ok"] == false)
         .cloned()
         .unwrap_or_else(|| panic!("no failing swarm_setting: {}", run.stdout));
-    assert_eq!(flagged["expected"], "task_history_limit = 3");
-    assert_eq!(flagged["actual"], "task_history_limit = 9");
+    assert_eq!(flagged["key"], "task_history_limit");
+    assert_eq!(flagged["expected"], 3);
+    assert_eq!(flagged["actual"], 9);
+    // The text says it as before (wide: unwrapped).
+    let text = Swarmadm::new()
+        .verify(&inv)
+        .args(["-o", "wide"])
+        .expect_code(1);
+    assert!(
+        text.stdout
+            .contains("expected task_history_limit = 3, actual task_history_limit = 9"),
+        "{}",
+        text.stdout
+    );
     assert_eq!(
         swarm(&lab)["Spec"]["Orchestration"]["TaskHistoryRetentionLimit"],
         9,

@@ -114,12 +114,20 @@ fn a_locked_manager_is_locked_everywhere_and_never_a_stray() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(unlocked["ok"], false, "{m2}");
-    assert!(
-        unlocked["actual"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("docker swarm unlock"),
+    assert_eq!(
+        (&unlocked["expected"], &unlocked["actual"]),
+        (&json!(true), &json!(false)),
         "{unlocked}"
+    );
+    // The advice is in the text (wide: unwrapped).
+    let text = Swarmadm::new()
+        .verify(&lab.inventory_toml)
+        .args(["-o", "wide"])
+        .failure();
+    assert!(
+        text.stdout.contains("docker swarm unlock"),
+        "{}",
+        text.stdout
     );
     let strays = json["cluster"]
         .as_array()

@@ -9,10 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::check::value::{ManagerState, Membership, SwarmPresence, Value};
 use crate::inventory::{Inventory, Node, NodeName};
 use crate::model::exit_codes;
 use crate::model::failure::Failure;
-use crate::model::swarm::{EngineInfo, LocalState, NodeRole, SwarmNode};
+use crate::model::swarm::{EngineInfo, LocalState, NodeRole, NodeStatus, SwarmNode};
 use crate::observe::cluster;
 use crate::observe::events::{Events, Step};
 use crate::observe::{self, ClusterView, Facts};
@@ -26,28 +27,97 @@ pub(crate) enum Severity {
     Warning,
 }
 
+/// What a check checks; in JSON, text and JUnit by its snake_case name
+/// ([`CheckName::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CheckName {
+    // Of a node.
+    Reachable,
+    Unlocked,
+    InSwarm,
+    Role,
+    ManagerStatus,
+    Ready,
+    Availability,
+    Labels,
+    // Of the swarm as a whole.
+    Swarm,
+    OneCluster,
+    OneLeader,
+    Quorum,
+    Strays,
+    EngineVersions,
+    /// No root CA rotation left half-way.
+    RootCa,
+    /// One per setting the inventory names; the check's `key` says which.
+    SwarmSetting,
+}
+
+impl CheckName {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CheckName::Reachable => "reachable",
+            CheckName::Unlocked => "unlocked",
+            CheckName::InSwarm => "in_swarm",
+            CheckName::Role => "role",
+            CheckName::ManagerStatus => "manager_status",
+            CheckName::Ready => "ready",
+            CheckName::Availability => "availability",
+            CheckName::Labels => "labels",
+            CheckName::Swarm => "swarm",
+            CheckName::OneCluster => "one_cluster",
+            CheckName::OneLeader => "one_leader",
+            CheckName::Quorum => "quorum",
+            CheckName::Strays => "strays",
+            CheckName::EngineVersions => "engine_versions",
+            CheckName::RootCa => "root_ca",
+            CheckName::SwarmSetting => "swarm_setting",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CheckName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Check {
-    pub(crate) name: &'static str,
+    pub(crate) name: CheckName,
+    /// The inventory key of a `swarm_setting` check (`task_history_limit`,
+    /// `labels.team`); absent for every other check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) key: Option<String>,
     pub(crate) ok: bool,
     pub(crate) severity: Severity,
-    pub(crate) expected: String,
-    pub(crate) actual: String,
+    pub(crate) expected: Value,
+    pub(crate) actual: Value,
 }
 
 impl Check {
-    fn new(
-        name: &'static str,
-        ok: bool,
-        expected: impl Into<String>,
-        actual: impl Into<String>,
-    ) -> Check {
+    fn new(name: CheckName, ok: bool, expected: Value, actual: Value) -> Check {
         Check {
             name,
+            key: None,
             ok,
             severity: Severity::Error,
-            expected: expected.into(),
-            actual: actual.into(),
+            expected,
+            actual,
+        }
+    }
+
+    /// A `swarm_setting` check of the setting `key`.
+    pub(crate) fn setting(key: String, ok: bool, expected: Value, actual: Value) -> Check {
+        Check {
+            key: Some(key),
+            ..Check::new(CheckName::SwarmSetting, ok, expected, actual)
         }
     }
 
@@ -70,7 +140,7 @@ pub(crate) struct NodeReport {
 
 impl NodeReport {
     /// The names of the checks this node fails.
-    pub(crate) fn failing(&self) -> Vec<&'static str> {
+    pub(crate) fn failing(&self) -> Vec<CheckName> {
         self.checks
             .iter()
             .filter(|c| c.failing())
@@ -79,11 +149,35 @@ impl NodeReport {
     }
 }
 
+/// Why the cluster could not be checked at all; in JSON the `kind` of the
+/// document's error ([`UncheckedKind::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UncheckedKind {
+    /// No manager of the inventory is reachable.
+    NoManager,
+    /// The swarm has no majority of its managers.
+    QuorumLost,
+}
+
+impl UncheckedKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            UncheckedKind::NoManager => "no_manager",
+            UncheckedKind::QuorumLost => "quorum_lost",
+        }
+    }
+}
+
+impl Serialize for UncheckedKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Why the cluster could not be checked at all (exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Unchecked {
-    /// `no_manager`, `quorum_lost`.
-    pub(crate) kind: &'static str,
+    pub(crate) kind: UncheckedKind,
     pub(crate) message: String,
 }
 
@@ -143,16 +237,20 @@ impl VerifyReport {
         }
     }
 
+    /// Whether the inventory's nodes are in no swarm at all: before the
+    /// first `up`.
+    pub(crate) fn no_swarm_yet(&self) -> bool {
+        self.cluster
+            .iter()
+            .any(|c| c.actual == Value::Swarm(SwarmPresence::NoSwarmYet))
+    }
+
     pub(crate) fn verdict(&self) -> String {
         if let Some(error) = &self.error {
             return format!("ERROR: the cluster could not be checked: {error}");
         }
         let deltas = self.deltas();
-        if self
-            .cluster
-            .iter()
-            .any(|c| c.name == "swarm" && !c.ok && c.actual.starts_with("no swarm yet"))
-        {
+        if self.no_swarm_yet() {
             return "FAIL: no swarm yet: run `swarmadm up` first".to_owned();
         }
         if deltas.is_empty() {
@@ -194,7 +292,8 @@ pub(crate) async fn run<C: Connector>(
         if failing.is_empty() {
             events.done(name, "conforms");
         } else {
-            events.failed(name, format!("delta: {}", failing.join(", ")));
+            let names: Vec<&str> = failing.into_iter().map(CheckName::as_str).collect();
+            events.failed(name, format!("delta: {}", names.join(", ")));
         }
     }
     report
@@ -216,12 +315,12 @@ pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
     // checked at all: each node shows only whether it answered, and why not.
     let unchecked = if !any_manager_reachable {
         Some(Unchecked {
-            kind: "no_manager",
+            kind: UncheckedKind::NoManager,
             message: "no manager of the inventory is reachable".into(),
         })
     } else {
         quorum_loss.map(|loss| Unchecked {
-            kind: "quorum_lost",
+            kind: UncheckedKind::QuorumLost,
             message: loss.to_string(),
         })
     };
@@ -242,20 +341,20 @@ pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
                 let mut report = reachability_report(node, facts.get(&node.name)?);
                 if report.failure.is_none() {
                     report.checks.push(Check::new(
-                        "in_swarm",
+                        CheckName::InSwarm,
                         false,
-                        "member of the inventory's swarm",
-                        "not in a swarm",
+                        Value::Membership(Membership::Member { cluster_id: None }),
+                        Value::Membership(Membership::NotInSwarm),
                     ));
                 }
                 Some(report)
             })
             .collect();
         report.cluster.push(Check::new(
-            "swarm",
+            CheckName::Swarm,
             false,
-            "one swarm",
-            "no swarm yet: the inventory's nodes are in no swarm; run `swarmadm up` first",
+            Value::Swarm(SwarmPresence::OneSwarm),
+            Value::Swarm(SwarmPresence::NoSwarmYet),
         ));
         return report;
     }
@@ -294,17 +393,21 @@ fn no_swarm_yet(facts: &Facts) -> bool {
         .all(|i| i.state == LocalState::Inactive)
 }
 
+/// The `reachable` check: whether the node's engine answered.
+fn reachable(info: Result<&EngineInfo, &Failure>) -> Check {
+    let actual = match info {
+        Ok(i) => Value::Engine {
+            version: i.engine_version.clone(),
+            api_version: i.api_version.clone(),
+        },
+        Err(f) => Value::Unreachable(f.clone()),
+    };
+    Check::new(CheckName::Reachable, info.is_ok(), Value::Answering, actual)
+}
+
 /// A node's report with only the `reachable` check.
 fn reachability_report(node: &Node, info: Result<&EngineInfo, &Failure>) -> NodeReport {
-    let check = match info {
-        Ok(i) => Check::new(
-            "reachable",
-            true,
-            "engine answering",
-            format!("engine {} (API {})", i.engine_version, i.api_version),
-        ),
-        Err(f) => Check::new("reachable", false, "engine answering", f.to_string()),
-    };
+    let check = reachable(info);
     NodeReport {
         name: node.name.clone(),
         role: node.role,
@@ -322,110 +425,81 @@ fn node_report(
     swarm_node: Option<&SwarmNode>,
     view: Option<&ClusterView>,
 ) -> NodeReport {
-    let mut checks = Vec::new();
-    let unknown = "unknown (node unreachable and not found in the node list)";
-    match info {
-        Ok(i) => checks.push(Check::new(
-            "reachable",
-            true,
-            "engine answering",
-            format!("engine {} (API {})", i.engine_version, i.api_version),
-        )),
-        Err(f) => checks.push(Check::new(
-            "reachable",
-            false,
-            "engine answering",
-            f.to_string(),
-        )),
-    }
-
+    let mut checks = vec![reachable(info)];
     if let Ok(i) = info
         && i.state == LocalState::Locked
     {
         checks.push(Check::new(
-            "unlocked",
+            CheckName::Unlocked,
             false,
-            "swarm unlocked",
-            "locked: the swarm is locked on this node (autolock); unlock it with `swarmadm unlock --unlock-key-file PATH` or `docker swarm unlock` on the node",
+            Value::Unlocked(true),
+            Value::Unlocked(false),
         ));
     }
 
-    let cluster_id = view.map(|v| v.cluster_id.as_str()).unwrap_or("-");
-    let membership = match (info, swarm_node) {
-        (_, Some(_)) => (true, format!("member of {cluster_id}")),
-        (Ok(i), None) if i.state == LocalState::Inactive => (false, "not in a swarm".to_owned()),
-        (Ok(i), None) if i.state != LocalState::Active => {
-            (false, format!("swarm state {}", i.state))
-        }
-        (Ok(i), None) => (
-            false,
-            match &i.cluster_id {
-                Some(other) => format!("in another swarm ({other})"),
-                None => "in a swarm whose managers do not list it".to_owned(),
-            },
-        ),
-        (Err(_), None) => (false, unknown.to_owned()),
-    };
+    let cluster_id = view.map(|v| v.cluster_id.clone());
     checks.push(Check::new(
-        "in_swarm",
-        membership.0,
-        format!("member of {cluster_id}"),
-        membership.1,
+        CheckName::InSwarm,
+        swarm_node.is_some(),
+        Value::Membership(Membership::Member {
+            cluster_id: cluster_id.clone(),
+        }),
+        membership(info, swarm_node, cluster_id),
     ));
 
+    // What the node list says of the node; unknown when it is not in it.
+    let listed = |f: &dyn Fn(&SwarmNode) -> Value| swarm_node.map_or(Value::Unknown, f);
     let wanted_role = NodeRole::from(node.role);
-    let actual =
-        |f: &dyn Fn(&SwarmNode) -> String| swarm_node.map(f).unwrap_or_else(|| unknown.to_owned());
     checks.push(Check::new(
-        "role",
+        CheckName::Role,
         swarm_node.is_some_and(|n| n.role == wanted_role),
-        wanted_role.to_string(),
-        actual(&|n| n.role.to_string()),
+        Value::Role(wanted_role),
+        listed(&|n| Value::Role(n.role)),
     ));
     if node.role.is_manager() {
         checks.push(Check::new(
-            "manager_status",
+            CheckName::ManagerStatus,
             swarm_node.is_some_and(|n| n.is_leader() || n.is_reachable()),
-            "leader or reachable",
-            actual(&|n| match &n.manager {
-                Some(m) if m.leader => "leader".to_owned(),
-                Some(m) => m.reachability.to_string(),
-                None => "not a manager".to_owned(),
-            }),
+            Value::AnyOf(vec![
+                Value::Manager(ManagerState::Leader),
+                Value::Manager(ManagerState::Reachable),
+            ]),
+            listed(&|n| Value::Manager(ManagerState::of(n))),
         ));
     }
     checks.push(Check::new(
-        "ready",
+        CheckName::Ready,
         swarm_node.is_some_and(SwarmNode::is_ready),
-        "ready",
-        actual(&|n| n.state.to_string()),
+        Value::State(NodeStatus::Ready),
+        listed(&|n| Value::State(n.state)),
     ));
     let availability = inventory.availability_of(node);
     checks.push(Check::new(
-        "availability",
+        CheckName::Availability,
         swarm_node.is_some_and(|n| n.availability == availability),
-        availability.to_string(),
-        actual(&|n| n.availability.to_string()),
+        Value::Availability(availability),
+        listed(&|n| Value::Availability(n.availability)),
     ));
     if !node.labels.is_empty() {
-        let expected = format_labels(node.labels.iter());
-        let actual_labels = swarm_node.map(|n| {
-            node.labels
-                .keys()
-                .map(|k| {
-                    format!(
-                        "{k}={}",
-                        n.labels.get(k).map(String::as_str).unwrap_or("<unset>")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(",")
-        });
+        let expected = node
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(v.clone())))
+            .collect();
+        // Only the labels the inventory names: others are the node's own.
+        let actual = |n: &SwarmNode| {
+            let labels = node.labels.keys();
+            Value::Labels(
+                labels
+                    .map(|k| (k.clone(), n.labels.get(k).cloned()))
+                    .collect(),
+            )
+        };
         checks.push(Check::new(
-            "labels",
+            CheckName::Labels,
             swarm_node.is_some_and(|n| node.labels.iter().all(|(k, v)| n.labels.get(k) == Some(v))),
-            expected,
-            actual_labels.unwrap_or_else(|| unknown.to_owned()),
+            Value::Labels(expected),
+            listed(&actual),
         ));
     }
     NodeReport {
@@ -438,11 +512,26 @@ fn node_report(
     }
 }
 
-fn format_labels<'a>(labels: impl Iterator<Item = (&'a String, &'a String)>) -> String {
-    labels
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
+/// Where the node is, swarm-wise: in the cluster's node list (`cluster_id`),
+/// or why not.
+fn membership(
+    info: Result<&EngineInfo, &Failure>,
+    swarm_node: Option<&SwarmNode>,
+    cluster_id: Option<String>,
+) -> Value {
+    let membership = match (info, swarm_node) {
+        (_, Some(_)) => Membership::Member { cluster_id },
+        (Err(_), None) => return Value::Unknown,
+        (Ok(i), None) if i.state == LocalState::Inactive => Membership::NotInSwarm,
+        (Ok(i), None) if i.state != LocalState::Active => Membership::NotActive { state: i.state },
+        (Ok(i), None) => match &i.cluster_id {
+            Some(other) => Membership::OtherSwarm {
+                cluster_id: other.clone(),
+            },
+            None => Membership::Unlisted,
+        },
+    };
+    Value::Membership(membership)
 }
 
 fn cluster_checks(
@@ -450,55 +539,41 @@ fn cluster_checks(
     facts: &Facts,
     claimed: &BTreeMap<NodeName, &str>,
 ) -> Vec<Check> {
-    let mut checks = Vec::new();
     let infos: Vec<&EngineInfo> = facts
         .nodes
         .values()
         .filter_map(|r| r.as_ref().ok())
         .collect();
     let Some(view) = facts.view.as_ref() else {
-        checks.push(Check::new(
-            "swarm",
+        return vec![Check::new(
+            CheckName::Swarm,
             false,
-            "one swarm",
-            "no reachable manager is in a swarm",
-        ));
-        return checks;
+            Value::Swarm(SwarmPresence::OneSwarm),
+            Value::Swarm(SwarmPresence::NoManagerInSwarm),
+        )];
     };
 
     let cluster_ids: BTreeSet<&str> = infos
         .iter()
         .filter_map(|i| i.cluster_id.as_deref())
         .collect();
-    checks.push(Check::new(
-        "one_cluster",
+    let mut checks = vec![Check::new(
+        CheckName::OneCluster,
         cluster_ids.len() <= 1,
-        format!("every manager in {}", view.cluster_id),
-        format!(
-            "cluster IDs: {}",
-            cluster_ids.into_iter().collect::<Vec<_>>().join(", ")
-        ),
-    ));
+        Value::EveryManagerIn(view.cluster_id.clone()),
+        Value::ClusterIds(cluster_ids.into_iter().map(str::to_owned).collect()),
+    )];
 
-    let leaders: Vec<&SwarmNode> = view.managers().filter(|m| m.is_leader()).collect();
+    let leaders: Vec<String> = view
+        .managers()
+        .filter(|m| m.is_leader())
+        .map(|m| m.hostname.clone())
+        .collect();
     checks.push(Check::new(
-        "one_leader",
+        CheckName::OneLeader,
         leaders.len() == 1,
-        "exactly one leader",
-        format!(
-            "{} {}: {}",
-            leaders.len(),
-            if leaders.len() == 1 {
-                "leader"
-            } else {
-                "leaders"
-            },
-            leaders
-                .iter()
-                .map(|l| l.hostname.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Value::OneLeader,
+        Value::Leaders(leaders),
     ));
 
     let managers = view.managers().count();
@@ -506,59 +581,52 @@ fn cluster_checks(
         .managers()
         .filter(|m| m.is_leader() || m.is_reachable())
         .count();
-    let needed = crate::observe::cluster::quorum(managers);
-    let tolerates = reachable.saturating_sub(needed);
+    let loss = cluster::quorum_loss(inventory, facts);
     checks.push(Check::new(
-        "quorum",
-        cluster::quorum_loss(inventory, facts).is_none(),
-        format!("at least {needed} of {managers} managers reachable"),
-        match cluster::quorum_loss(inventory, facts) {
-            Some(loss) => loss.to_string(),
-            None => format!(
-                "{reachable} of {managers} reachable, tolerates {tolerates} more {}",
-                if tolerates == 1 {
-                    "failure"
-                } else {
-                    "failures"
-                }
-            ),
+        CheckName::Quorum,
+        loss.is_none(),
+        Value::Quorum {
+            at_least: cluster::quorum(managers),
+            of: managers,
+        },
+        match loss {
+            Some(loss) => Value::QuorumLost(loss),
+            None => Value::Managers {
+                reachable,
+                of: managers,
+            },
         },
     ));
 
     let strays = cluster::strays(inventory, facts, view, claimed);
     checks.push(Check::new(
-        "strays",
+        CheckName::Strays,
         strays.is_empty(),
-        "no node outside the inventory",
-        if strays.is_empty() {
-            "none".to_owned()
-        } else {
-            strays
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        },
+        Value::NoStrays,
+        Value::Strays(strays),
     ));
 
-    let versions: BTreeMap<&str, usize> =
-        infos
-            .iter()
-            .map(|i| i.engine_version.as_str())
-            .fold(BTreeMap::new(), |mut m, v| {
-                *m.entry(v).or_default() += 1;
-                m
-            });
+    if let Some(swarm) = &facts.swarm {
+        checks.push(Check::new(
+            CheckName::RootCa,
+            !swarm.root_rotation_in_progress,
+            Value::RootRotation(false),
+            Value::RootRotation(swarm.root_rotation_in_progress),
+        ));
+    }
+
+    let mut versions: BTreeMap<String, usize> = BTreeMap::new();
+    for info in &infos {
+        *versions.entry(info.engine_version.clone()).or_default() += 1;
+    }
     checks.push(Check {
-        name: "engine_versions",
-        ok: versions.len() <= 1,
         severity: Severity::Warning,
-        expected: "one engine version".into(),
-        actual: versions
-            .iter()
-            .map(|(v, n)| format!("{v} ({n} nodes)"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        ..Check::new(
+            CheckName::EngineVersions,
+            versions.len() <= 1,
+            Value::OneEngineVersion,
+            Value::EngineVersions(versions),
+        )
     });
     checks
 }

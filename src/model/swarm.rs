@@ -222,6 +222,7 @@ impl SwarmInspect {
             default_addr_pool: self.default_addr_pool.clone().unwrap_or_default(),
             subnet_size: self.subnet_size,
             data_path_port: self.data_path_port,
+            root_rotation_in_progress: self.root_rotation_in_progress,
         }
     }
 }
@@ -235,6 +236,9 @@ pub(crate) struct SwarmObject {
     pub(crate) default_addr_pool: Vec<String>,
     pub(crate) subnet_size: Option<u32>,
     pub(crate) data_path_port: Option<u32>,
+    /// A root CA rotation is under way: not every node has a certificate
+    /// from the new root yet.
+    pub(crate) root_rotation_in_progress: bool,
 }
 
 /// What a swarm update also rotates (`rotateWorkerToken`,

@@ -271,7 +271,7 @@ pub(crate) fn verify(report: &VerifyReport) -> String {
         error: report
             .error
             .as_ref()
-            .map(|e| ErrorObject::new(e.kind, None, e.message.clone())),
+            .map(|e| ErrorObject::new(e.kind.as_str(), None, e.message.clone())),
         nodes,
         extra: VerifyExtra {
             inventory: &report.inventory,
@@ -763,6 +763,145 @@ mod tests {
         assert_eq!(json["nodes"][1]["name"], "w1");
         assert_eq!(json["nodes"][1]["node_id"], serde_json::Value::Null);
         assert_eq!(json["source"], "lab.toml");
+    }
+
+    /// The check `name` (of setting `key`) in a list of checks.
+    fn check<'a>(checks: &'a Value, name: &str, key: Option<&str>) -> &'a Value {
+        checks
+            .as_array()
+            .and_then(|c| {
+                c.iter()
+                    .find(|c| c["name"] == name && c["key"].as_str() == key)
+            })
+            .unwrap_or_else(|| panic!("no check {name} {key:?} in {checks}"))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn verify_values_are_typed_in_json_and_match_the_schema() {
+        let mut inv = inventory(2);
+        let cluster = FakeCluster::converged(&inv);
+        cluster.locked("w2");
+        // Asked for after the swarm was made: each is a delta.
+        inv.nodes[1].labels.insert("zone".into(), "a".into());
+        let swarm = &mut inv.swarm;
+        swarm.settings.task_history_limit = Some(3);
+        swarm.settings.dispatcher_heartbeat = Some(std::time::Duration::from_millis(500));
+        swarm.settings.labels.insert("team".into(), "blue".into());
+        swarm.autolock = Some(false);
+        swarm.default_addr_pool = vec!["10.20.0.0/16".into()];
+        swarm.subnet_size = Some(24);
+        let report =
+            crate::check::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
+        let json = valid("verify", &verify(&report));
+
+        let w1 = &json["nodes"][1]["checks"];
+        let labels = check(w1, "labels", None);
+        assert_eq!(labels["expected"], serde_json::json!({"zone": "a"}));
+        assert_eq!(labels["actual"], serde_json::json!({"zone": null}));
+        assert_eq!(check(w1, "reachable", None)["expected"], true);
+        assert!(check(w1, "reachable", None)["actual"]["engine_version"].is_string());
+        let manager = check(&json["nodes"][0]["checks"], "manager_status", None);
+        assert_eq!(
+            manager["expected"],
+            serde_json::json!(["leader", "reachable"])
+        );
+        assert_eq!(manager["actual"], "leader");
+        let unlocked = check(&json["nodes"][2]["checks"], "unlocked", None);
+        assert_eq!(
+            (&unlocked["expected"], &unlocked["actual"]),
+            (&Value::Bool(true), &Value::Bool(false))
+        );
+
+        let cluster_checks = &json["cluster"];
+        let quorum = check(cluster_checks, "quorum", None);
+        assert_eq!(
+            quorum["expected"],
+            serde_json::json!({"at_least": 1, "of": 1})
+        );
+        assert_eq!(
+            quorum["actual"],
+            serde_json::json!({"reachable": 1, "of": 1})
+        );
+        assert_eq!(check(cluster_checks, "one_leader", None)["expected"], 1);
+        assert_eq!(
+            check(cluster_checks, "strays", None)["actual"],
+            serde_json::json!([])
+        );
+        assert!(check(cluster_checks, "engine_versions", None)["actual"].is_object());
+        let setting = |key| check(cluster_checks, "swarm_setting", Some(key));
+        assert_eq!(setting("task_history_limit")["expected"], 3);
+        assert!(setting("task_history_limit")["actual"].is_u64());
+        assert_eq!(setting("dispatcher_heartbeat")["expected"], 0.5);
+        assert_eq!(setting("labels.team")["expected"], "blue");
+        assert_eq!(setting("labels.team")["actual"], Value::Null);
+        assert_eq!(setting("autolock")["actual"], false);
+        let pools = setting("default_addr_pool");
+        assert_eq!(pools["expected"], serde_json::json!(["10.20.0.0/16"]));
+        assert_eq!(pools["actual"], serde_json::json!(["10.0.0.0/8"]));
+        assert_eq!(pools["ok"], false);
+        assert_eq!(setting("subnet_size")["actual"], 24);
+
+        // Before the first `up`: no swarm yet, said with a value, not a phrase.
+        let fresh = FakeCluster::new(&inv);
+        let report = crate::check::verify::run(&inv, &fresh.connector(), &Events::discard()).await;
+        let json = valid("verify", &verify(&report));
+        assert_eq!(
+            check(&json["cluster"], "swarm", None)["actual"],
+            "no_swarm_yet"
+        );
+        let in_swarm = check(&json["nodes"][0]["checks"], "in_swarm", None);
+        assert_eq!(
+            in_swarm["expected"],
+            serde_json::json!({"membership": "member", "cluster_id": null})
+        );
+        assert_eq!(
+            in_swarm["actual"],
+            serde_json::json!({"membership": "not_in_swarm"})
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_verify_schema_rejects_values_as_phrases() {
+        let inv = inventory(1);
+        let cluster = FakeCluster::converged(&inv);
+        let report =
+            crate::check::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
+        let json = valid("verify", &verify(&report));
+        let phrased = |path: &[&str], text: &str| {
+            let mut doc = json.clone();
+            let mut at = &mut doc;
+            for step in path {
+                at = match step.parse::<usize>() {
+                    Ok(i) => &mut at[i],
+                    Err(_) => &mut at[*step],
+                };
+            }
+            *at = Value::String(text.to_owned());
+            validate("verify", &doc.to_string())
+        };
+        assert_eq!(json["cluster"][1]["name"], "one_leader");
+        assert_eq!(json["cluster"][2]["name"], "quorum");
+        assert_eq!(json["nodes"][0]["checks"][0]["name"], "reachable");
+        // Schema 1 as first written: every value a phrase.
+        assert!(
+            phrased(
+                &["cluster", "2", "expected"],
+                "at least 1 of 1 managers reachable"
+            )
+            .is_err()
+        );
+        assert!(
+            phrased(
+                &["nodes", "0", "checks", "0", "expected"],
+                "engine answering"
+            )
+            .is_err()
+        );
+        assert!(phrased(&["cluster", "1", "actual"], "1 leader: m1").is_err());
+        // A key on a check that is no setting.
+        let mut keyed = json.clone();
+        keyed["cluster"][0]["key"] = Value::String("one_cluster".into());
+        assert!(validate("verify", &keyed.to_string()).is_err());
     }
 
     #[test]

@@ -8,10 +8,12 @@
 //! `-o wide` every column, unbounded.
 
 use comfy_table::{ContentArrangement, Table, presets};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::check::context::ContextReport;
 use crate::check::status::StatusReport;
-use crate::check::verify::{Scope, Severity, VerifyReport};
+use crate::check::value::Value;
+use crate::check::verify::{Check, CheckName, Scope, Severity, VerifyReport};
 use crate::exec::down::DownOutcome;
 use crate::exec::prune::{PruneOutcome, RemoveOutcome};
 use crate::exec::result::NodeResult;
@@ -44,10 +46,23 @@ impl Layout {
     }
 }
 
-/// The terminal columns `text` takes (every character swarmadm prints,
-/// box drawing and marks included, is one column wide).
+/// The terminal columns `text` takes: a wide character (CJK, most emoji,
+/// say in a label) takes two, so counting characters would overflow.
 fn columns(text: &str) -> usize {
-    text.chars().count()
+    UnicodeWidthStr::width(text)
+}
+
+/// `text` cut after at most `room` columns: the head and the rest. The head
+/// has at least one character, so that a cut always makes progress.
+fn cut(text: &str, room: usize) -> (&str, &str) {
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        used += UnicodeWidthChar::width(c).unwrap_or(0);
+        if used > room && i > 0 {
+            return text.split_at(i);
+        }
+    }
+    (text, "")
 }
 
 /// `text` broken at spaces into lines of at most `width` columns, every
@@ -78,9 +93,9 @@ fn wrap(text: &str, width: usize, indent: usize) -> String {
             }
             // The word alone is too long for a line: cut it.
             let room = width.saturating_sub(columns(&line)).max(1);
-            let head: String = word.chars().take(room).collect();
-            let rest: String = word.chars().skip(room).collect();
-            line.push_str(&head);
+            let (head, rest) = cut(&word, room);
+            let rest = rest.to_owned();
+            line.push_str(head);
             out.push_str(&line);
             out.push('\n');
             line = pad.clone();
@@ -198,8 +213,8 @@ fn short(error: &str, room: usize, note: usize) -> String {
     let head = if columns(head) <= keep {
         head.to_owned()
     } else {
-        let cut: String = head.chars().take(keep.saturating_sub(1)).collect();
-        format!("{}…", cut.trim_end())
+        let (kept, _) = cut(head, keep.saturating_sub(1));
+        format!("{}…", kept.trim_end())
     };
     format!("{head}{reference}")
 }
@@ -731,7 +746,8 @@ pub(crate) fn verify(report: &VerifyReport, layout: Layout) -> String {
         } else {
             "✗"
         };
-        out.push_str(&wrap(&format!("{mark} {}: {}", c.name, c.actual), width, 2));
+        let line = format!("{mark} {}: {}", c.name, check_value(c, &c.actual));
+        out.push_str(&wrap(&line, width, 2));
     }
     let deltas = report.deltas();
     if !deltas.is_empty() {
@@ -741,14 +757,23 @@ pub(crate) fn verify(report: &VerifyReport, layout: Layout) -> String {
                 "  {} {}: expected {}, actual {}",
                 scope.name(),
                 check.name,
-                check.expected,
-                check.actual
+                check_value(check, &check.expected),
+                check_value(check, &check.actual)
             );
             out.push_str(&wrap(&line, width, 4));
         }
     }
     out.push_str(&wrap(&report.verdict(), width, 2));
     out
+}
+
+/// A check's expected or actual value as text; a setting's with its key
+/// (`task_history_limit = 3`).
+fn check_value(check: &Check, value: &Value) -> String {
+    match &check.key {
+        Some(key) => format!("{key} = {value}"),
+        None => value.to_string(),
+    }
 }
 
 /// NODE, ROLE, ENGINE and one RESULT: `✓`, or `✗` and the failing checks
@@ -779,7 +804,7 @@ fn verify_fit_table(report: &VerifyReport, layout: Layout) -> String {
         .into_iter()
         .zip(&report.nodes)
         .map(|(mut row, node)| {
-            let failing = node.failing();
+            let failing: Vec<&str> = node.failing().into_iter().map(CheckName::as_str).collect();
             let text = if failing.is_empty() {
                 mark(true).to_owned()
             } else {
@@ -804,14 +829,14 @@ fn verify_fit_table(report: &VerifyReport, layout: Layout) -> String {
 
 /// Every check as a column.
 fn verify_wide_table(report: &VerifyReport) -> String {
-    let mut names: Vec<&'static str> = Vec::new();
+    let mut names: Vec<CheckName> = Vec::new();
     for check in report.nodes.iter().flat_map(|n| &n.checks) {
         if !names.contains(&check.name) {
             names.push(check.name);
         }
     }
     let mut headers = vec!["NODE", "ROLE", "ENGINE"];
-    headers.extend(names.iter().copied());
+    headers.extend(names.iter().map(|n| n.as_str()));
     let rows = report
         .nodes
         .iter()
@@ -858,7 +883,8 @@ pub(crate) fn verify_junit(report: &VerifyReport) -> Result<String, quick_junit:
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
             s.set_message(format!(
                 "expected {}, actual {}",
-                check.expected, check.actual
+                check_value(check, &check.expected),
+                check_value(check, &check.actual)
             ));
             s
         } else {

@@ -39,7 +39,7 @@ macro_rules! lab_ids {
 
 /// Ranges kept free for tests being written elsewhere: no id above may fall
 /// into one until its owner registers its own ids here.
-pub const RESERVED: &[(u8, u8, &str)] = &[(171, 179, "future lifecycle tests")];
+pub const RESERVED: &[(u8, u8, &str)] = &[(172, 179, "future lifecycle tests")];
 
 lab_ids! {
     // tests/lab.rs
@@ -192,6 +192,8 @@ lab_ids! {
     // tests/interrupted.rs
     /// `up_after_a_down_killed_mid_demotion_leaves_exactly_the_inventory`
     INTERRUPTED_DOWN_THEN_UP = 170;
+    /// `a_ca_rotation_with_a_stopped_worker_ends_in_time_and_completes_when_it_is_back`
+    INTERRUPTED_CA_ROTATION = 171;
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::inventory::NodeName;
 use crate::inventory::{Role, SwarmSettings};
 use crate::model::failure::Stage;
 use crate::model::swarm::{ManagerStatus, NodeStatus, Reachability};
+use crate::observe::cluster::StrayKind;
 
 const CLUSTER: &str = "cluster";
 
@@ -121,10 +122,11 @@ fn eval(infos: &[EngineInfo], view: &ClusterView) -> VerifyReport {
 }
 
 fn failing(report: &VerifyReport) -> Vec<(String, &'static str)> {
+    // By the names JSON, text and JUnit show.
     report
         .deltas()
         .into_iter()
-        .map(|(n, c)| (n.name().to_owned(), c.name))
+        .map(|(n, c)| (n.name().to_owned(), c.name.as_str()))
         .collect()
 }
 
@@ -145,8 +147,11 @@ fn a_drained_worker_is_a_delta_on_that_worker() {
     assert_eq!(failing(&report), vec![("w1".to_owned(), "availability")]);
     let (_, check) = report.deltas()[0];
     assert_eq!(
-        (check.expected.as_str(), check.actual.as_str()),
-        ("active", "drain")
+        (&check.expected, &check.actual),
+        (
+            &Value::Availability(crate::inventory::Availability::Active),
+            &Value::Availability(crate::inventory::Availability::Drain)
+        )
     );
     assert_eq!(report.exit_code(), 1);
 }
@@ -178,8 +183,24 @@ fn a_stray_node_and_a_down_leftover_are_reported_on_the_cluster() {
     let report = eval(&infos, &view);
     assert_eq!(failing(&report), vec![(CLUSTER.to_owned(), "strays")]);
     let (_, check) = report.deltas()[0];
-    assert!(check.actual.contains("intruder"), "{}", check.actual);
-    assert!(check.actual.contains("leftover"), "{}", check.actual);
+    let Value::Strays(strays) = &check.actual else {
+        panic!("strays: {:?}", check.actual);
+    };
+    let found: Vec<(&str, StrayKind)> = strays
+        .iter()
+        .map(|s| (s.hostname.as_str(), s.kind))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("intruder", StrayKind::NotInInventory),
+            ("w1", StrayKind::Leftover)
+        ]
+    );
+    // The text says what each is.
+    let text = check.actual.to_string();
+    assert!(text.contains("intruder"), "{text}");
+    assert!(text.contains("leftover"), "{text}");
 }
 
 #[test]
@@ -245,7 +266,7 @@ fn different_engine_versions_warn_but_pass() {
     let check = report
         .cluster
         .iter()
-        .find(|c| c.name == "engine_versions")
+        .find(|c| c.name == CheckName::EngineVersions)
         .unwrap();
     assert!(!check.ok);
     assert_eq!(check.severity, Severity::Warning);
@@ -304,10 +325,36 @@ fn with_no_manager_reachable_each_node_still_says_why() {
     let report = evaluate(&inventory(), &facts(results, None));
     assert_eq!(report.exit_code(), 2);
     assert_eq!(report.nodes.len(), 4);
-    assert_eq!(report.nodes[0].checks[0].name, "reachable");
+    assert_eq!(report.nodes[0].checks[0].name, CheckName::Reachable);
     assert!(
+        matches!(&report.nodes[0].checks[0].actual,
+            Value::Unreachable(f) if f.message.contains("permission denied")),
+        "{:?}",
         report.nodes[0].checks[0]
-            .actual
-            .contains("permission denied")
     );
+}
+
+/// Issue #20: a root CA rotation left half-way (a node was away) fails
+/// `verify`, which then tells when it is complete.
+#[test]
+fn a_root_ca_rotation_under_way_fails_and_a_finished_one_passes() {
+    let (infos, view) = good();
+    let results: Vec<_> = infos.iter().cloned().map(Ok).collect();
+    let mut f = facts(results, Some(&view));
+    let swarm = |in_progress| crate::model::swarm::SwarmObject {
+        version: 1,
+        spec: serde_json::json!({}),
+        default_addr_pool: vec![],
+        subnet_size: None,
+        data_path_port: None,
+        root_rotation_in_progress: in_progress,
+    };
+    f.swarm = Some(swarm(true));
+    let report = evaluate(&inventory(), &f);
+    assert_eq!(failing(&report), vec![(CLUSTER.to_owned(), "root_ca")]);
+    assert_eq!(report.exit_code(), crate::model::exit_codes::FAILED);
+    f.swarm = Some(swarm(false));
+    let report = evaluate(&inventory(), &f);
+    assert!(failing(&report).is_empty(), "{:?}", failing(&report));
+    assert_eq!(report.exit_code(), crate::model::exit_codes::OK);
 }

@@ -538,7 +538,7 @@ async fn a_locked_manager_is_blocked_with_the_unlock_advice_and_is_no_stray() {
     let deltas: Vec<(String, &str, String)> = report
         .deltas()
         .into_iter()
-        .map(|(n, c)| (n.name().to_owned(), c.name, c.actual.clone()))
+        .map(|(n, c)| (n.name().to_owned(), c.name.as_str(), c.actual.to_string()))
         .collect();
     assert!(
         deltas

@@ -22,6 +22,7 @@ fn object(spec: Value) -> SwarmObject {
         default_addr_pool: vec!["10.0.0.0/8".into()],
         subnet_size: Some(24),
         data_path_port: Some(4789),
+        root_rotation_in_progress: false,
     }
 }
 
@@ -124,10 +125,15 @@ fn verify_checks_each_named_setting() {
     let swarm = wanted_settings();
     let checks = crate::check::settings::checks(&swarm, &object(engine_spec()));
     assert_eq!(checks.len(), 3);
-    assert!(checks.iter().all(|c| c.name == "swarm_setting"));
+    assert!(
+        checks
+            .iter()
+            .all(|c| c.name == crate::check::verify::CheckName::SwarmSetting)
+    );
     assert!(checks.iter().all(|c| !c.ok));
-    assert_eq!(checks[0].expected, "task_history_limit = 2");
-    assert_eq!(checks[0].actual, "task_history_limit = 5");
+    assert_eq!(checks[0].key.as_deref(), Some("task_history_limit"));
+    assert_eq!(checks[0].expected, crate::check::value::Value::Count(2));
+    assert_eq!(checks[0].actual, crate::check::value::Value::Count(5));
     let applied = apply(&swarm, &engine_spec());
     assert!(
         crate::check::settings::checks(&swarm, &object(applied))

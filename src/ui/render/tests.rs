@@ -10,6 +10,8 @@
 
 use std::path::PathBuf;
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::exec::down::DownOutcome;
 use crate::exec::up::{UpOptions, up};
 use crate::inventory::{Availability, Inventory, Role, SwarmSettings};
@@ -35,9 +37,9 @@ fn assert_layouts(name: &str, render: impl Fn(Layout) -> String) {
         if let Layout::Fit(width) = layout {
             for line in text.lines() {
                 assert!(
-                    line.chars().count() <= width,
+                    UnicodeWidthStr::width(line) <= width,
                     "{name} at {width} columns: a line of {} columns:\n{line}\n\n{text}",
-                    line.chars().count()
+                    UnicodeWidthStr::width(line)
                 );
             }
         }
@@ -186,6 +188,56 @@ async fn verify_with_deltas() {
     assert_layouts("verify_with_deltas", |layout| {
         super::verify(&report, layout)
     });
+}
+
+/// Typed check values read as the phrases they replaced: a setting with its
+/// key, labels as `key=value` (`<unset>` when missing), an init-only value
+/// marked so; the JUnit message the same.
+#[tokio::test(start_paused = true)]
+async fn verify_deltas_of_typed_values_read_as_before() {
+    let mut inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    cluster.set_spec(serde_json::json!({"Orchestration": {"TaskHistoryRetentionLimit": 9}}));
+    inv.nodes[3].labels.insert("rack".into(), "r1".into());
+    inv.swarm.settings.task_history_limit = Some(3);
+    inv.swarm.subnet_size = Some(26);
+    let report = verify_report(&inv, &cluster).await;
+    let text = super::verify(&report, Layout::Wide);
+    for line in [
+        "✗ swarm_setting: task_history_limit = 9\n",
+        "  worker-01 labels: expected rack=r1,zone=a, actual rack=<unset>,zone=a\n",
+        "  cluster swarm_setting: expected task_history_limit = 3, actual task_history_limit = 9\n",
+        "  cluster swarm_setting: expected subnet_size = 26, actual subnet_size = 24 (set at init only)\n",
+        "✓ quorum: 3 of 3 reachable, tolerates 1 more failure\n",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    let junit = super::verify_junit(&report).unwrap_or_default();
+    assert!(
+        junit.contains("expected task_history_limit = 3, actual task_history_limit = 9"),
+        "{junit}"
+    );
+}
+
+/// CJK characters take two terminal columns each: a delta quoting a label
+/// of them used to be wrapped by its characters, and overflowed the width.
+#[tokio::test(start_paused = true)]
+async fn a_wide_character_label_is_wrapped_by_the_columns_it_takes() {
+    let mut inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    // Asked for after the cluster was made: verify quotes it in a delta.
+    let zone = "東京".repeat(20);
+    inv.nodes[3].labels.insert("zone".into(), zone.clone());
+    let report = verify_report(&inv, &cluster).await;
+    let text = super::verify(&report, Layout::Fit(80));
+    assert!(text.contains("worker-01 labels: expected"), "{text}");
+    for line in text.lines() {
+        let width = UnicodeWidthStr::width(line);
+        assert!(width <= 80, "a line of {width} columns:\n{line}\n\n{text}");
+    }
+    // Cut, not lost: every character of the label is still there.
+    let joined: String = text.lines().map(str::trim).collect();
+    assert!(joined.contains(&zone), "{text}");
 }
 
 #[tokio::test(start_paused = true)]
