@@ -145,7 +145,7 @@ fn down_dissolves_the_swarm_and_a_second_down_changes_nothing() {
         .json()
         .success();
     for node in again.json()["nodes"].as_array().into_iter().flatten() {
-        assert_eq!(node["outcome"], "unchanged", "{node}");
+        assert_eq!(node["result"], "unchanged", "{node}");
     }
     for node in &lab.nodes {
         assert_eq!(state(&lab, &node.hostname), "inactive", "{}", node.hostname);
@@ -179,7 +179,9 @@ fn down_on_an_inventory_whose_managers_are_in_another_swarm_touches_nothing() {
         .arg("--yes")
         .json()
         .expect_code(2);
-    let error = run.json()["error"].as_str().unwrap_or_default().to_owned();
+    let error = &run.json()["error"];
+    assert_eq!(error["kind"], "foreign_swarm", "{error}");
+    let error = error["message"].as_str().unwrap_or_default().to_owned();
     assert!(error.contains("never touched"), "{error}");
 
     // Through the engines: every node is still in the swarm, unchanged.
@@ -509,9 +511,10 @@ fn prune_of_a_manager_warns_at_two_and_refuses_losing_quorum() {
         .expect_code(1);
     let json = refused.json();
     let m3 = &json["pruned"][0];
-    assert_eq!(m3["outcome"], "blocked", "{json}");
+    assert_eq!(m3["result"], "blocked", "{json}");
+    assert_eq!(m3["error"]["kind"], "quorum", "{json}");
     assert!(
-        m3["error"]
+        m3["error"]["message"]
             .as_str()
             .is_some_and(|e| e.contains("would lose quorum")),
         "{json}"

@@ -386,11 +386,24 @@ fn verbose_logs_say_how_each_node_was_reached_and_every_api_call_and_quiet_says_
 fn a_run_that_cannot_start_answers_in_the_json_schema_too() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nowhere.toml");
-    for command in ["status", "up", "verify"] {
+    let commands = [
+        "status",
+        "up",
+        "verify",
+        "down",
+        "remove",
+        "context",
+        "rotate-tokens",
+        "unlock",
+        "inventory",
+    ];
+    for command in commands {
         // The builder validates the document against schemas/error.schema.json.
+        let names: &[&str] = if command == "remove" { &["w1"] } else { &[] };
         let run = Swarmadm::new()
             .args([command, "-i"])
             .arg(&missing)
+            .args(names)
             .json()
             .expect_code(2);
         let json = run.json();
@@ -435,4 +448,16 @@ fn inventory_shows_how_each_node_resolves_without_connecting() {
         "the wide table names the keys: {}",
         run.stdout
     );
+    // The builder validates the document against schemas/inventory.schema.json.
+    let run = Swarmadm::new()
+        .args(["inventory", "-i"])
+        .arg(root.join("inventories/vagrant.ini"))
+        .arg("-F")
+        .arg(root.join("tests/fixtures/inventory/vagrant-ssh.config"))
+        .json()
+        .success();
+    let json = run.json();
+    assert_eq!(json["command"], "inventory", "{json}");
+    assert_eq!(json["nodes"].as_array().map(Vec::len), Some(6), "{json}");
+    assert_eq!(json["nodes"][0]["ssh"]["hop"]["port"], 2222, "{json}");
 }

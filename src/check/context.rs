@@ -12,12 +12,10 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use serde::Serialize;
-
 use crate::inventory::{Inventory, NodeName};
 use crate::model::exit_codes;
 use crate::observe;
-use crate::observe::cluster;
+use crate::observe::cluster::{self, QuorumLoss};
 use crate::observe::events::Events;
 use crate::remote::host::Connector;
 
@@ -27,7 +25,7 @@ pub(crate) const SSH_NEEDS: &str = "the docker CLI's ssh:// runs `docker system 
     your known_hosts, and the ssh user must be root or in the docker group";
 
 /// The result of `context`; `--output json` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct ContextReport {
     pub(crate) cluster_id: Option<String>,
     /// The inventory node that is the Raft leader now.
@@ -42,8 +40,61 @@ pub(crate) struct ContextReport {
     pub(crate) context: Option<String>,
     pub(crate) note: &'static str,
     /// Why there is no DOCKER_HOST, or the context could not be created.
-    pub(crate) error: Option<String>,
+    pub(crate) error: Option<ContextError>,
     pub(crate) ssh_connections: usize,
+}
+
+/// Why `context` has no DOCKER_HOST, or could not create the context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ContextError {
+    QuorumLost(QuorumLoss),
+    /// No manager of the inventory's swarm answered with a node list.
+    NoManager,
+    NoLeader,
+    /// The leader, by hostname and NodeID, is no inventory node.
+    LeaderNotInInventory {
+        hostname: String,
+        node_id: String,
+    },
+    /// `docker` is not on PATH.
+    NoDockerCli,
+    /// `docker context create` could not run, or failed.
+    DockerContext(String),
+}
+
+impl std::fmt::Display for ContextError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ContextError::QuorumLost(loss) => loss.fmt(f),
+            ContextError::NoManager => {
+                f.write_str("no manager of the inventory's swarm answered with a node list")
+            }
+            ContextError::NoLeader => f.write_str("the swarm has no leader"),
+            ContextError::LeaderNotInInventory { hostname, node_id } => write!(
+                f,
+                "the leader {hostname} ({node_id}) is not in the inventory"
+            ),
+            ContextError::NoDockerCli => f.write_str(
+                "the docker CLI is not installed here (`docker` is not on PATH): use the \
+                 DOCKER_HOST above instead",
+            ),
+            ContextError::DockerContext(message) => f.write_str(message),
+        }
+    }
+}
+
+impl ContextError {
+    /// A short, stable name for JSON.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            ContextError::QuorumLost(_) => "quorum_lost",
+            ContextError::NoManager => "no_manager",
+            ContextError::NoLeader => "no_leader",
+            ContextError::LeaderNotInInventory { .. } => "leader_not_in_inventory",
+            ContextError::NoDockerCli => "no_docker_cli",
+            ContextError::DockerContext(_) => "docker_context",
+        }
+    }
 }
 
 impl ContextReport {
@@ -82,13 +133,13 @@ pub(crate) async fn run<C: Connector>(
     };
     let Some(view) = &facts.view else {
         report.error = Some(match cluster::quorum_loss(inventory, facts) {
-            Some(loss) => loss.to_string(),
-            None => "no manager of the inventory's swarm answered with a node list".into(),
+            Some(loss) => ContextError::QuorumLost(loss),
+            None => ContextError::NoManager,
         });
         return report;
     };
     let Some(leader) = view.leader() else {
-        report.error = Some("the swarm has no leader".into());
+        report.error = Some(ContextError::NoLeader);
         return report;
     };
     report.leader_node_id = Some(leader.id.clone());
@@ -98,10 +149,10 @@ pub(crate) async fn run<C: Connector>(
         .find(|(_, id)| **id == leader.id)
         .and_then(|(name, _)| inventory.node(name.as_str()))
     else {
-        report.error = Some(format!(
-            "the leader {} ({}) is not in the inventory",
-            leader.hostname, leader.id
-        ));
+        report.error = Some(ContextError::LeaderNotInInventory {
+            hostname: leader.hostname.clone(),
+            node_id: leader.id.clone(),
+        });
         return report;
     };
     report.leader = Some(node.name.clone());
@@ -151,18 +202,18 @@ pub(crate) fn create(report: &mut ContextReport, name: &str) {
         .output();
     match output {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            report.error = Some(
-                "the docker CLI is not installed here (`docker` is not on PATH): use the \
-                 DOCKER_HOST above instead"
-                    .into(),
-            );
+            report.error = Some(ContextError::NoDockerCli);
         }
-        Err(e) => report.error = Some(format!("cannot run `docker context create`: {e}")),
+        Err(e) => {
+            report.error = Some(ContextError::DockerContext(format!(
+                "cannot run `docker context create`: {e}"
+            )));
+        }
         Ok(out) if !out.status.success() => {
-            report.error = Some(format!(
+            report.error = Some(ContextError::DockerContext(format!(
                 "`docker context create {name}` failed: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
-            ));
+            )));
         }
         Ok(_) => report.context = Some(name.to_owned()),
     }
@@ -214,8 +265,8 @@ mod tests {
         assert!(
             report
                 .error
-                .as_deref()
-                .is_some_and(|e| e.contains("quorum")),
+                .as_ref()
+                .is_some_and(|e| e.to_string().contains("quorum")),
             "{report:?}"
         );
         assert_eq!(report.exit_code(), exit_codes::UNUSABLE);

@@ -652,7 +652,13 @@ impl Command {
             Command::Status(a) => ("status", a.output),
             Command::Up(a) => ("up", a.nodes.output),
             Command::Verify(a) => ("verify", a.nodes.output),
-            _ => return None,
+            Command::Down(a) => ("down", a.nodes.output),
+            Command::Remove(a) => ("remove", a.nodes.output),
+            Command::Context(a) => ("context", a.nodes.output),
+            Command::RotateTokens(a) => ("rotate-tokens", a.nodes.output),
+            Command::Unlock(a) => ("unlock", a.nodes.output),
+            Command::Inventory(a) => ("inventory", a.output),
+            Command::Lab(_) | Command::Completions { .. } | Command::Man { .. } => return None,
         };
         (output == Output::Json).then_some(name)
     }
@@ -666,7 +672,7 @@ fn execute(cli: Cli) -> eyre::Result<u8> {
             let inventory = args.load()?;
             print_result(
                 &args,
-                || json_of(&inventory),
+                || crate::ui::json::inventory(&inventory),
                 |layout| render::inventory(&inventory, layout),
             )?;
             Ok(EXIT_OK)
@@ -725,11 +731,6 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Prints a result: JSON as is, tables and text laid out for the terminal.
-/// The JSON of a result that has no document of its own in the schema.
-fn json_of<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-}
-
 fn print_result(
     args: &NodeArgs,
     json: impl FnOnce() -> String,
@@ -857,7 +858,7 @@ async fn rotate_tokens(
     reporter.finish().await;
     print_result(
         &args.nodes,
-        || json_of(&report),
+        || crate::ui::json::rotate_tokens(&report),
         |layout| render::rotate(&report, layout),
     )?;
     Ok(report.exit_code())
@@ -876,7 +877,7 @@ async fn unlock(inventory: &Inventory, args: &UnlockArgs, sink: &LogSink) -> eyr
     reporter.finish().await;
     print_result(
         &args.nodes,
-        || json_of(&report),
+        || crate::ui::json::unlock(&report),
         |layout| render::unlock(&report, layout),
     )?;
     Ok(report.exit_code())
@@ -915,10 +916,12 @@ async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> eyre::R
                 crate::ui::escape::terminal(&render::down_plan(&plan, args.nodes.output.layout())),
                 plan.cluster_id.as_deref().unwrap_or("?"),
             );
+            not_confirmed_json(&args.nodes, "no terminal to confirm on and no --yes")?;
             return Ok(EXIT_UNUSABLE);
         }
         if !confirm(&plan, args.nodes.output.layout())? {
             let _ = writeln!(std::io::stderr(), "not confirmed: nothing was changed");
+            not_confirmed_json(&args.nodes, "not confirmed")?;
             return Ok(EXIT_UNUSABLE);
         }
     }
@@ -939,10 +942,25 @@ async fn down(inventory: &Inventory, args: &DownArgs, sink: &LogSink) -> eyre::R
     reporter.finish().await;
     print_result(
         &args.nodes,
-        || json_of(&outcome),
+        || crate::ui::json::down(&outcome),
         |layout| render::down(&outcome, layout),
     )?;
     Ok(outcome.exit_code())
+}
+
+/// With `-o json`, `down` that was not confirmed still answers in the
+/// schema: an error document, on stdout.
+fn not_confirmed_json(args: &NodeArgs, why: &str) -> eyre::Result<()> {
+    if args.output != Output::Json {
+        return Ok(());
+    }
+    let error = crate::ui::json::ErrorObject::new(
+        "not_confirmed",
+        None,
+        format!("{why}: nothing was changed"),
+    );
+    crate::ui::print_json(&(crate::ui::json::error("down", error) + "\n"))?;
+    Ok(())
 }
 
 /// Shows the plan on stderr and asks; true only for `y` or `yes`.
@@ -973,7 +991,7 @@ async fn context(inventory: &Inventory, args: &ContextArgs, sink: &LogSink) -> e
     }
     print_result(
         &args.nodes,
-        || json_of(&report),
+        || crate::ui::json::context(&report),
         |layout| render::context(&report, layout),
     )?;
     Ok(report.exit_code())
@@ -996,7 +1014,7 @@ async fn remove(inventory: &Inventory, args: &RemoveArgs, sink: &LogSink) -> eyr
     reporter.finish().await;
     print_result(
         &args.nodes,
-        || json_of(&outcome),
+        || crate::ui::json::remove(&outcome),
         |layout| render::remove(&outcome, layout),
     )?;
     Ok(outcome.exit_code())

@@ -7,114 +7,62 @@
 //! [`execute`] are two steps so that it can ask in between.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use futures_util::StreamExt;
 use futures_util::stream;
-use serde::{Serialize, Serializer};
 
-use crate::exec::lock::RunLock;
+use crate::exec::lock::{LockError, RunLock};
+use crate::exec::result::{Blocked, NodeOutcome, NodeResult, Skip};
 use crate::exec::step::{Action, FailKind, StepError, demote, wait_demoted};
-use crate::inventory::{Inventory, NodeName, Role};
+use crate::inventory::{Inventory, NodeName};
 use crate::model::exit_codes;
 use crate::model::swarm::LocalState;
 use crate::observe::events::{Events, Step};
 use crate::observe::{self, Snapshot};
-use crate::plan::down::{DownAction, DownPlan, DownStep, plan};
+use crate::plan::down::{DownAction, DownPlan, DownRefusal, DownStep, plan};
 use crate::remote::engine::ErrorKind;
 use crate::remote::host::{Connector, SwarmHost};
 
-/// What happened to one node.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum DownResult {
-    Done(Vec<Action>),
-    Unchanged,
-    Planned,
-    Failed {
-        error: StepError,
-        done: Vec<Action>,
-    },
-    Blocked(String),
-    /// Planned, but not worked on; the reason.
-    Skipped(String),
-}
-
-impl DownResult {
-    pub(crate) fn word(&self) -> &'static str {
-        match self {
-            DownResult::Done(_) => "done",
-            DownResult::Unchanged => "unchanged",
-            DownResult::Planned => "planned",
-            DownResult::Failed { .. } => "failed",
-            DownResult::Blocked(_) => "blocked",
-            DownResult::Skipped(_) => "skipped",
-        }
-    }
-
-    pub(crate) fn is_ok(&self) -> bool {
-        matches!(
-            self,
-            DownResult::Done(_) | DownResult::Unchanged | DownResult::Planned
-        )
-    }
-
-    pub(crate) fn actions(&self) -> &[Action] {
-        match self {
-            DownResult::Done(a) | DownResult::Failed { done: a, .. } => a,
-            _ => &[],
-        }
-    }
-
-    pub(crate) fn error(&self) -> Option<String> {
-        match self {
-            DownResult::Failed { error, .. } => Some(error.message.clone()),
-            DownResult::Blocked(reason) => Some(reason.clone()),
-            DownResult::Skipped(reason) => Some(reason.clone()),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct DownNode {
-    pub(crate) name: NodeName,
-    pub(crate) role: Role,
-    pub(crate) node_id: Option<String>,
-    pub(crate) result: DownResult,
-}
-
-impl Serialize for DownNode {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("DownNode", 6)?;
-        st.serialize_field("name", &self.name)?;
-        st.serialize_field("role", &self.role)?;
-        st.serialize_field("node_id", &self.node_id)?;
-        st.serialize_field("outcome", self.result.word())?;
-        st.serialize_field("actions", self.result.actions())?;
-        st.serialize_field(
-            "error_kind",
-            &match &self.result {
-                DownResult::Failed { error, .. } => Some(error.kind.as_str()),
-                DownResult::Blocked(_) => Some("blocked"),
-                DownResult::Skipped(_) => Some("skipped"),
-                _ => None,
-            },
-        )?;
-        st.serialize_field("error", &self.result.error())?;
-        st.end()
-    }
-}
-
 /// The result of `down`; `--output json` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct DownOutcome {
     pub(crate) dry_run: bool,
     pub(crate) plan: DownPlan,
-    pub(crate) nodes: Vec<DownNode>,
-    /// Set when nothing was done because the plan was refused, or the run
-    /// lock is held by another run.
-    pub(crate) error: Option<String>,
+    pub(crate) nodes: Vec<NodeOutcome>,
+    /// Set when nothing was done because the plan was refused, the leader
+    /// cannot be reached, or the run lock is held by another run.
+    pub(crate) error: Option<DownError>,
     pub(crate) ssh_connections: usize,
+}
+
+/// Why `down` did nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DownError {
+    Refused(DownRefusal),
+    LeaderUnreachable,
+    Lock(LockError),
+}
+
+impl fmt::Display for DownError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DownError::Refused(refusal) => refusal.fmt(f),
+            DownError::LeaderUnreachable => f.write_str("the leader is not reachable"),
+            DownError::Lock(e) => e.fmt(f),
+        }
+    }
+}
+
+impl DownError {
+    /// A short, stable name for JSON.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            DownError::Refused(refusal) => refusal.kind(),
+            DownError::LeaderUnreachable => "leader_unreachable",
+            DownError::Lock(_) => "locked_by_another_run",
+        }
+    }
 }
 
 impl DownOutcome {
@@ -168,50 +116,43 @@ pub(crate) async fn execute<H: SwarmHost>(
     connections: usize,
     events: &Events,
 ) -> DownOutcome {
-    let mut results: BTreeMap<NodeName, DownResult> = BTreeMap::new();
+    let mut results: BTreeMap<NodeName, NodeResult> = BTreeMap::new();
     let mut error = None;
     if let Some(refusal) = &plan.refused {
-        error = Some(refusal.to_string());
+        error = Some(DownError::Refused(refusal.clone()));
         for step in plan.nodes.iter().filter(|s| s.action.is_change()) {
-            results.insert(
-                step.name.clone(),
-                DownResult::Skipped("not changed: the plan was refused (see below)".into()),
-            );
+            results.insert(step.name.clone(), NodeResult::Skipped(Skip::DownRefused));
         }
     } else if options.dry_run {
         for step in plan.nodes.iter().filter(|s| s.action.is_change()) {
-            results.insert(step.name.clone(), DownResult::Planned);
+            results.insert(step.name.clone(), NodeResult::Planned);
         }
     } else if plan.has_changes() {
         error = run(snapshot, &plan, options, events, &mut results)
             .await
             .err();
     }
-    let nodes: Vec<DownNode> = plan
+    let nodes: Vec<NodeOutcome> = plan
         .nodes
         .iter()
-        .map(|step| DownNode {
+        .map(|step| NodeOutcome {
             name: step.name.clone(),
             role: step.role,
             node_id: step.action.node_id().map(str::to_owned),
             result: results
                 .remove(&step.name)
                 .unwrap_or_else(|| match &step.action {
-                    DownAction::Blocked { reason } => DownResult::Blocked(reason.clone()),
-                    _ => DownResult::Unchanged,
+                    DownAction::Blocked { reason } => {
+                        NodeResult::Blocked(Blocked::Down(reason.clone()))
+                    }
+                    _ => NodeResult::Unchanged,
                 }),
         })
         .collect();
     for node in &nodes {
-        match &node.result {
-            DownResult::Done(actions) => {
-                let words: Vec<String> = actions.iter().map(Action::to_string).collect();
-                events.done(&node.name, words.join(", "));
-            }
-            DownResult::Unchanged | DownResult::Planned => {
-                events.done(&node.name, node.result.word())
-            }
-            other => events.failed(&node.name, other.error().unwrap_or_default()),
+        match node.result.error() {
+            None => events.done(&node.name, node.result.summary()),
+            Some(error) => events.failed(&node.name, error.message),
         }
     }
     DownOutcome {
@@ -229,13 +170,13 @@ async fn run<H: SwarmHost>(
     plan: &DownPlan,
     options: DownOptions,
     events: &Events,
-    results: &mut BTreeMap<NodeName, DownResult>,
-) -> Result<(), String> {
+    results: &mut BTreeMap<NodeName, NodeResult>,
+) -> Result<(), DownError> {
     let Some((leader_name, leader)) = plan.nodes.iter().find_map(|s| match &s.action {
         DownAction::LeaveLast { .. } => Some((&s.name, snapshot.hosts.get(&s.name)?)),
         _ => None,
     }) else {
-        return Err("the leader is not reachable".into());
+        return Err(DownError::LeaderUnreachable);
     };
     for step in plan.nodes.iter().filter(|s| s.action.is_change()) {
         events.step(&step.name, Step::Queued);
@@ -244,12 +185,9 @@ async fn run<H: SwarmHost>(
         Ok(lock) => lock,
         Err(e) => {
             for step in plan.nodes.iter().filter(|s| s.action.is_change()) {
-                results.insert(
-                    step.name.clone(),
-                    DownResult::Skipped("skipped: another swarmadm run holds the lock".into()),
-                );
+                results.insert(step.name.clone(), NodeResult::Skipped(Skip::Locked));
             }
-            return Err(e.to_string());
+            return Err(DownError::Lock(e));
         }
     };
 
@@ -258,7 +196,7 @@ async fn run<H: SwarmHost>(
         .iter()
         .filter(|s| matches!(s.action, DownAction::Leave { .. }))
         .collect();
-    let left: Vec<(NodeName, DownResult)> = stream::iter(workers)
+    let left: Vec<(NodeName, NodeResult)> = stream::iter(workers)
         .map(|step| async move {
             let result = match snapshot.hosts.get(&step.name) {
                 Some(host) => leave(host, &step.name, false, events).await,
@@ -309,14 +247,12 @@ async fn run<H: SwarmHost>(
     Ok(())
 }
 
-fn skipped_after(failed: &NodeName) -> DownResult {
-    DownResult::Skipped(format!(
-        "skipped: {failed} failed; managers leave one at a time and the leader last"
-    ))
+fn skipped_after(failed: &NodeName) -> NodeResult {
+    NodeResult::Skipped(Skip::LeaveFailed(failed.clone()))
 }
 
-fn unreachable_result() -> DownResult {
-    DownResult::Failed {
+fn unreachable_result() -> NodeResult {
+    NodeResult::Failed {
         error: StepError {
             kind: FailKind::Engine(ErrorKind::Unreachable),
             message: "unreachable".into(),
@@ -332,7 +268,7 @@ async fn leave<H: SwarmHost>(
     name: &NodeName,
     force: bool,
     events: &Events,
-) -> DownResult {
+) -> NodeResult {
     events.step(name, Step::Leaving);
     let answer = host.leave(force).await;
     let inactive = host
@@ -340,15 +276,15 @@ async fn leave<H: SwarmHost>(
         .await
         .is_ok_and(|i| i.state == LocalState::Inactive);
     match answer {
-        _ if inactive => DownResult::Done(vec![Action::Left]),
-        Ok(()) => DownResult::Failed {
+        _ if inactive => NodeResult::Done(vec![Action::Left]),
+        Ok(()) => NodeResult::Failed {
             error: StepError {
                 kind: FailKind::Inconsistent,
                 message: "left, but the node does not report `inactive`".into(),
             },
             done: Vec::new(),
         },
-        Err(e) => DownResult::Failed {
+        Err(e) => NodeResult::Failed {
             error: StepError::engine("leave failed: ", &e),
             done: Vec::new(),
         },
@@ -363,27 +299,27 @@ async fn demote_and_leave<H: SwarmHost>(
     name: &NodeName,
     node_id: &str,
     events: &Events,
-) -> DownResult {
+) -> NodeResult {
     events.step(name, Step::Demoting);
     if let Err(error) = demote(leader, node_id).await {
-        return DownResult::Failed {
+        return NodeResult::Failed {
             error,
             done: Vec::new(),
         };
     }
     events.step(name, Step::WaitingDemoted);
     if let Err(error) = wait_demoted(leader, Some(host), node_id).await {
-        return DownResult::Failed {
+        return NodeResult::Failed {
             error,
             done: vec![Action::Demoted],
         };
     }
     match leave(host, name, false, events).await {
-        DownResult::Done(mut actions) => {
+        NodeResult::Done(mut actions) => {
             actions.insert(0, Action::Demoted);
-            DownResult::Done(actions)
+            NodeResult::Done(actions)
         }
-        DownResult::Failed { error, .. } => DownResult::Failed {
+        NodeResult::Failed { error, .. } => NodeResult::Failed {
             error,
             done: vec![Action::Demoted],
         },

@@ -14,8 +14,9 @@
 use std::future::Future;
 use std::ops::RangeInclusive;
 
-use crate::exec::down::{DownOptions, DownOutcome, DownResult};
+use crate::exec::down::{DownOptions, DownOutcome};
 use crate::exec::prune::{RemoveOptions, RemoveOutcome, remove};
+use crate::exec::result::NodeResult;
 use crate::exec::rotate::{RotateOptions, RotateReport};
 use crate::exec::unlock::{KeyFile, KeyOptions};
 use crate::exec::up::{UpOptions, UpOutcome, up};
@@ -195,14 +196,14 @@ async fn down_killed_at_any_step_is_finished_by_the_next_down() {
         }
         for node in &again.nodes {
             assert!(
-                matches!(node.result, DownResult::Done(_) | DownResult::Unchanged),
+                matches!(node.result, NodeResult::Done(_) | NodeResult::Unchanged),
                 "{}: {context}",
                 node.name
             );
             if left.contains(&node.name.as_str()) {
                 assert_eq!(
                     node.result,
-                    DownResult::Unchanged,
+                    NodeResult::Unchanged,
                     "{}: {context}",
                     node.name
                 );
@@ -275,7 +276,7 @@ async fn remove_killed_at(inv: &Inventory, removed: &[&str], points: RangeInclus
             format!("remove {removed:?} killed after {n}: {first:?}, then {second:?}: {again:#?}");
         assert_eq!(again.exit_code(), exit_codes::OK, "{context}");
         assert!(
-            again.nodes.iter().all(|node| node.result.is_ok()),
+            again.nodes.iter().all(|node| node.node.is_ok()),
             "{context}"
         );
         for name in removed {
@@ -360,7 +361,7 @@ async fn remove_killed_at_any_step_is_finished_by_up_prune_without_the_nodes() {
                  {outcome:#?}"
             );
             assert_eq!(outcome.exit_code(), exit_codes::OK, "{context}");
-            assert!(outcome.pruned.iter().all(|p| p.result.is_ok()), "{context}");
+            assert!(outcome.pruned.iter().all(|p| p.node.is_ok()), "{context}");
             for name in removed {
                 assert!(!cluster.listed(name), "{name} is listed: {context}");
             }
@@ -393,7 +394,7 @@ async fn up_prune_killed_at_any_step_is_finished_by_the_next_up_prune() {
         let second = cluster.log()[first.len()..].to_vec();
         let context = format!("killed after {n}: {first:?}, then {second:?}: {again:#?}");
         assert_eq!(again.exit_code(), exit_codes::OK, "{context}");
-        assert!(again.pruned.iter().all(|p| p.result.is_ok()), "{context}");
+        assert!(again.pruned.iter().all(|p| p.node.is_ok()), "{context}");
         assert!(again.strays.is_empty(), "{context}");
         for stray in ["m3", "w3"] {
             assert!(!cluster.listed(stray), "{stray} is listed: {context}");

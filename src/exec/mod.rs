@@ -2,12 +2,14 @@
 //! update), [`prune`] and [`down`] (scale in, tear down), [`unlock`] and
 //! [`rotate`]. `up`, `remove` and `down` work under the run [`lock`] (a run
 //! with nothing to change clears a dead run's lock instead); `rotate` and
-//! `unlock` change nothing a concurrent run plans on. Every node gets its own result;
-//! a join is judged by observation, never by an answer's text.
+//! `unlock` change nothing a concurrent run plans on. Every node gets its
+//! own [`result`], one type for every command; a join is judged by
+//! observation, never by an answer's text.
 
 pub(crate) mod down;
 pub(crate) mod lock;
 pub(crate) mod prune;
+pub(crate) mod result;
 pub(crate) mod rotate;
 pub(crate) mod step;
 pub(crate) mod unlock;

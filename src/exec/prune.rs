@@ -6,18 +6,19 @@
 
 use std::time::Duration;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use tokio::time::{Instant, sleep};
 
-use crate::exec::down::DownResult;
+use crate::exec::lock::LockError;
+use crate::exec::result::{Blocked, NodeOutcome, NodeResult, Skip};
 use crate::exec::step::{Action, FailKind, StepError};
 use crate::inventory::{Availability, Inventory, NodeName};
 use crate::model::swarm::{NodeRole, NodeStatus, NodeUpdate, SwarmNode};
-use crate::observe::cluster;
+use crate::observe::cluster::{self, QuorumLoss};
 use crate::observe::events::{Events, Step};
 use crate::observe::{ClusterView, Snapshot};
 use crate::plan::Warning;
-use crate::plan::prune::{PruneOp, PruneStep, named, plan};
+use crate::plan::prune::{PruneOp, PruneReason, PruneStep, named, plan};
 use crate::remote::engine::ErrorKind;
 use crate::remote::host::SwarmHost;
 
@@ -34,7 +35,7 @@ pub(crate) async fn execute<H: SwarmHost>(
     host: Option<&H>,
     step: &PruneStep,
     events: &Events,
-) -> DownResult {
+) -> NodeResult {
     let events = Progress {
         name: step.event_name(),
         events,
@@ -86,10 +87,10 @@ pub(crate) async fn execute<H: SwarmHost>(
             }
         };
         if let Err(error) = result {
-            return DownResult::Failed { error, done };
+            return NodeResult::Failed { error, done };
         }
     }
-    DownResult::Done(done)
+    NodeResult::Done(done)
 }
 
 /// Progress of one node that may have no valid node name.
@@ -227,26 +228,34 @@ async fn remove_entry<H: SwarmHost>(
     }
 }
 
-/// The result of `remove` (and the prune part of `up`); one per node.
-#[derive(Debug, Clone)]
+/// The result of `remove` (and the prune part of `up`); one per node: the
+/// node and its result, why it is taken out and how.
+#[derive(Debug, Clone, Serialize)]
 pub(crate) struct PruneOutcome {
+    /// Named as the node list does when it is no inventory node (its
+    /// hostname, else its NodeID), with its role in the swarm.
+    #[serde(flatten)]
+    pub(crate) node: NodeOutcome<String, NodeRole>,
+    pub(crate) reason: PruneReason,
+    pub(crate) ops: Vec<PruneOp>,
+    /// The step as planned (its state, the inventory node it is).
+    #[serde(skip)]
     pub(crate) step: PruneStep,
-    pub(crate) result: DownResult,
 }
 
-impl Serialize for PruneOutcome {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("PruneOutcome", 8)?;
-        st.serialize_field("name", &self.step.name())?;
-        st.serialize_field("node_id", &self.step.node_id)?;
-        st.serialize_field("role", &self.step.role)?;
-        st.serialize_field("reason", &self.step.reason)?;
-        st.serialize_field("ops", &self.step.ops)?;
-        st.serialize_field("outcome", self.result.word())?;
-        st.serialize_field("actions", self.result.actions())?;
-        st.serialize_field("error", &self.result.error())?;
-        st.end()
+impl PruneOutcome {
+    pub(crate) fn new(step: &PruneStep, result: NodeResult) -> Self {
+        PruneOutcome {
+            node: NodeOutcome {
+                name: step.name(),
+                role: step.role,
+                node_id: Some(step.node_id.clone()),
+                result,
+            },
+            reason: step.reason,
+            ops: step.ops.clone(),
+            step: step.clone(),
+        }
     }
 }
 
@@ -262,14 +271,12 @@ pub(crate) async fn run<H: SwarmHost>(
     let mut failed_manager: Option<String> = None;
     for step in steps {
         let result = if let Some(block) = &step.blocked {
-            DownResult::Blocked(block.to_string())
+            NodeResult::Blocked(Blocked::Prune(block.clone()))
         } else if let Some(failed) = failed_manager
             .as_ref()
             .filter(|_| step.ops.contains(&PruneOp::Demote))
         {
-            DownResult::Skipped(format!(
-                "skipped: {failed} failed; managers are taken out one at a time"
-            ))
+            NodeResult::Skipped(Skip::TakeOutFailed(failed.clone()))
         } else {
             let host = step
                 .inventory_node
@@ -277,37 +284,31 @@ pub(crate) async fn run<H: SwarmHost>(
                 .and_then(|n| snapshot.hosts.get(n));
             execute(source, host, step, events).await
         };
-        if step.role == NodeRole::Manager && matches!(result, DownResult::Failed { .. }) {
+        if step.role == NodeRole::Manager && matches!(result, NodeResult::Failed { .. }) {
             failed_manager = Some(step.name());
         }
         if let Some(name) = step.event_name() {
-            match &result {
-                DownResult::Done(actions) => {
-                    let words: Vec<String> = actions.iter().map(Action::to_string).collect();
-                    events.done(&name, words.join(", "));
-                }
-                other => events.failed(&name, other.error().unwrap_or_default()),
+            match result.error() {
+                None => events.done(&name, result.summary()),
+                Some(error) => events.failed(&name, error.message),
             }
         }
-        out.push(PruneOutcome {
-            step: step.clone(),
-            result,
-        });
+        out.push(PruneOutcome::new(step, result));
     }
     out
 }
 
 /// Outcomes without execution: planned (dry run), blocked, or skipped.
-pub(crate) fn not_run(steps: &[PruneStep], skipped: Option<&str>) -> Vec<PruneOutcome> {
+pub(crate) fn not_run(steps: &[PruneStep], skipped: Option<Skip>) -> Vec<PruneOutcome> {
     steps
         .iter()
-        .map(|step| PruneOutcome {
-            step: step.clone(),
-            result: match (&step.blocked, skipped) {
-                (Some(block), _) => DownResult::Blocked(block.to_string()),
-                (None, Some(reason)) => DownResult::Skipped(reason.to_owned()),
-                (None, None) => DownResult::Planned,
-            },
+        .map(|step| {
+            let result = match (&step.blocked, &skipped) {
+                (Some(block), _) => NodeResult::Blocked(Blocked::Prune(block.clone())),
+                (None, Some(skip)) => NodeResult::Skipped(skip.clone()),
+                (None, None) => NodeResult::Planned,
+            };
+            PruneOutcome::new(step, result)
         })
         .collect()
 }
@@ -320,7 +321,7 @@ pub(crate) struct RemoveOptions {
 }
 
 /// The result of `remove`; `--output json` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct RemoveOutcome {
     pub(crate) dry_run: bool,
     pub(crate) cluster_id: Option<String>,
@@ -328,8 +329,56 @@ pub(crate) struct RemoveOutcome {
     pub(crate) warnings: Vec<Warning>,
     pub(crate) nodes: Vec<PruneOutcome>,
     /// Why nothing was done.
-    pub(crate) error: Option<String>,
+    pub(crate) error: Option<RemoveError>,
     pub(crate) ssh_connections: usize,
+}
+
+/// Why `remove` did nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RemoveError {
+    QuorumLost(QuorumLoss),
+    /// No manager of the inventory's swarm answered.
+    NoManager,
+    /// Names that are neither an inventory node in the swarm nor a
+    /// hostname or NodeID in its node list.
+    NotInSwarm(Vec<String>),
+    /// No manager that stays in the swarm is reachable.
+    NoOtherManager,
+    Lock(LockError),
+}
+
+impl std::fmt::Display for RemoveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RemoveError::QuorumLost(loss) => write!(f, "{loss}; nothing was changed"),
+            RemoveError::NoManager => {
+                f.write_str("no manager of the inventory's swarm answered: nothing can be removed")
+            }
+            RemoveError::NotInSwarm(names) => write!(
+                f,
+                "not in the swarm (not an inventory node in it, nor a hostname or NodeID in its \
+                 node list): {}",
+                names.join(", ")
+            ),
+            RemoveError::NoOtherManager => {
+                f.write_str("no manager that stays in the swarm is reachable to do the removal")
+            }
+            RemoveError::Lock(e) => e.fmt(f),
+        }
+    }
+}
+
+impl RemoveError {
+    /// A short, stable name for JSON.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            RemoveError::QuorumLost(_) => "quorum_lost",
+            RemoveError::NoManager => "no_manager",
+            RemoveError::NotInSwarm(_) => "not_in_swarm",
+            RemoveError::NoOtherManager => "no_other_manager",
+            RemoveError::Lock(_) => "locked_by_another_run",
+        }
+    }
 }
 
 impl RemoveOutcome {
@@ -338,7 +387,7 @@ impl RemoveOutcome {
     pub(crate) fn exit_code(&self) -> u8 {
         if self.error.is_some() && self.nodes.is_empty() {
             crate::model::exit_codes::UNUSABLE
-        } else if self.error.is_some() || self.nodes.iter().any(|n| !n.result.is_ok()) {
+        } else if self.error.is_some() || self.nodes.iter().any(|n| !n.node.is_ok()) {
             crate::model::exit_codes::FAILED
         } else {
             crate::model::exit_codes::OK
@@ -380,21 +429,15 @@ async fn remove_with<H: SwarmHost>(
     options: RemoveOptions,
     events: &Events,
     outcome: &mut RemoveOutcome,
-) -> Result<(), String> {
+) -> Result<(), RemoveError> {
     let facts = &snapshot.facts;
     if let Some(loss) = cluster::quorum_loss(inventory, facts) {
-        return Err(format!("{loss}; nothing was changed"));
+        return Err(RemoveError::QuorumLost(loss));
     }
     let Some(view) = &facts.view else {
-        return Err("no manager of the inventory's swarm answered: nothing can be removed".into());
+        return Err(RemoveError::NoManager);
     };
-    let targets = named(inventory, facts, view, names).map_err(|unknown| {
-        format!(
-            "not in the swarm (not an inventory node in it, nor a hostname or NodeID in its node \
-             list): {}",
-            unknown.join(", ")
-        )
-    })?;
+    let targets = named(inventory, facts, view, names).map_err(RemoveError::NotInSwarm)?;
     for name in names {
         if crate::plan::prune::already_out(inventory, facts, name)
             && !targets.iter().any(|t| t.entry.hostname == *name)
@@ -417,11 +460,8 @@ async fn remove_with<H: SwarmHost>(
         return Ok(());
     }
     let Some(source) = source_for(snapshot, view, &ids) else {
-        outcome.nodes = not_run(
-            &outcome.steps,
-            Some("skipped: no other manager is reachable"),
-        );
-        return Err("no manager that stays in the swarm is reachable to do the removal".into());
+        outcome.nodes = not_run(&outcome.steps, Some(Skip::NoOtherManager));
+        return Err(RemoveError::NoOtherManager);
     };
     if !outcome.steps.iter().any(PruneStep::is_change) {
         outcome.nodes = not_run(&outcome.steps, None);
@@ -434,11 +474,8 @@ async fn remove_with<H: SwarmHost>(
     let lock = match crate::exec::lock::RunLock::acquire(source, options.break_lock).await {
         Ok(lock) => lock,
         Err(e) => {
-            outcome.nodes = not_run(
-                &outcome.steps,
-                Some("skipped: another swarmadm run holds the lock"),
-            );
-            return Err(e.to_string());
+            outcome.nodes = not_run(&outcome.steps, Some(Skip::Locked));
+            return Err(RemoveError::Lock(e));
         }
     };
     outcome.nodes = run(snapshot, source, &outcome.steps, events).await;

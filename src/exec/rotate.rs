@@ -54,16 +54,55 @@ pub(crate) struct Rotated {
 }
 
 /// The result of `rotate-tokens`; `--output json` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct RotateReport {
     pub(crate) cluster_id: Option<String>,
     /// The manager the update went through.
     pub(crate) source: Option<NodeName>,
     pub(crate) rotated: Vec<Rotated>,
     /// Set when nothing could be rotated.
-    pub(crate) error: Option<String>,
+    pub(crate) error: Option<RotateError>,
     /// What the rotation means for the members.
     pub(crate) notes: Vec<&'static str>,
+}
+
+/// Why nothing was rotated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RotateError {
+    /// No manager of the inventory's swarm is reachable.
+    NoManager,
+    /// `--ca`: nodes cannot be reached (without `--allow-unreachable`).
+    Unreachable(String),
+    /// `--unlock-key`: no key file, a key file that cannot be used, or a
+    /// swarm without autolock.
+    UnlockKey(String),
+    /// The swarm could not be read or updated.
+    Engine(String),
+}
+
+impl std::fmt::Display for RotateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RotateError::NoManager => {
+                f.write_str("no manager of the inventory's swarm is reachable: nothing was rotated")
+            }
+            RotateError::Unreachable(message)
+            | RotateError::UnlockKey(message)
+            | RotateError::Engine(message) => f.write_str(message),
+        }
+    }
+}
+
+impl RotateError {
+    /// A short, stable name for JSON.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            RotateError::NoManager => "no_manager",
+            RotateError::Unreachable(_) => "unreachable",
+            RotateError::UnlockKey(_) => "unlock_key",
+            RotateError::Engine(_) => "engine",
+        }
+    }
 }
 
 /// Said with every token rotation: the members are not affected.
@@ -83,7 +122,7 @@ impl RotateReport {
         }
     }
 
-    fn refused(error: String) -> RotateReport {
+    fn refused(error: RotateError) -> RotateReport {
         RotateReport {
             cluster_id: None,
             source: None,
@@ -113,14 +152,12 @@ pub(crate) async fn run<C: Connector>(
         return RotateReport::refused(refusal);
     }
     let Some((name, source)) = snapshot.source() else {
-        return RotateReport::refused(
-            "no manager of the inventory's swarm is reachable: nothing was rotated".into(),
-        );
+        return RotateReport::refused(RotateError::NoManager);
     };
     let mut report = match rotate(&snapshot, name, source, options, events).await {
         Ok(report) => report,
         Err(error) => {
-            events.failed(name, error.clone());
+            events.failed(name, error.to_string());
             return RotateReport::refused(error);
         }
     };
@@ -134,7 +171,7 @@ pub(crate) async fn run<C: Connector>(
 /// A root CA rotation is only over once every node has a certificate from
 /// the new root: one that cannot be reached holds it up, so the rotation
 /// is refused up front (like `down`) unless `--allow-unreachable`.
-fn unreachable_refusal<H>(snapshot: &Snapshot<H>) -> Option<String> {
+fn unreachable_refusal<H>(snapshot: &Snapshot<H>) -> Option<RotateError> {
     let unreachable: Vec<String> = snapshot
         .facts
         .nodes
@@ -144,7 +181,7 @@ fn unreachable_refusal<H>(snapshot: &Snapshot<H>) -> Option<String> {
     if unreachable.is_empty() {
         return None;
     }
-    Some(format!(
+    Some(RotateError::Unreachable(format!(
         "cannot reach {}: a root CA rotation is over only when every node has a certificate \
          from the new root, so it would wait for {}; bring {} back first, or run with \
          --allow-unreachable to rotate now and let {} catch up later",
@@ -152,7 +189,7 @@ fn unreachable_refusal<H>(snapshot: &Snapshot<H>) -> Option<String> {
         if unreachable.len() == 1 { "it" } else { "them" },
         if unreachable.len() == 1 { "it" } else { "them" },
         if unreachable.len() == 1 { "it" } else { "them" },
-    ))
+    )))
 }
 
 async fn rotate<H: SwarmHost>(
@@ -161,7 +198,7 @@ async fn rotate<H: SwarmHost>(
     source: &H,
     options: &RotateOptions,
     events: &Events,
-) -> Result<RotateReport, String> {
+) -> Result<RotateReport, RotateError> {
     let key_file = if options.unlock_key {
         Some(check_key_file(source, &options.keys).await?)
     } else {
@@ -194,7 +231,8 @@ async fn rotate<H: SwarmHost>(
         _ => None,
     };
     if let Some(path) = journal {
-        crate::exec::unlock::begin_rotation(path).map_err(|e| e.to_string())?;
+        crate::exec::unlock::begin_rotation(path)
+            .map_err(|e| RotateError::UnlockKey(e.to_string()))?;
     }
     let before = match update(source, rotation, options.ca && !resumed).await {
         Ok(before) => before,
@@ -274,36 +312,41 @@ async fn rotate<H: SwarmHost>(
     })
 }
 
-fn engine(what: &'static str) -> impl Fn(crate::remote::engine::EngineError) -> String {
-    move |e| format!("{what}: {e}")
+fn engine(what: &'static str) -> impl Fn(crate::remote::engine::EngineError) -> RotateError {
+    move |e| RotateError::Engine(format!("{what}: {e}"))
 }
 
 /// The key file must be named and hold nothing or the current key, and
 /// autolock must be on, before anything is rotated.
-async fn check_key_file<H: SwarmHost>(source: &H, keys: &KeyOptions) -> Result<KeyFile, String> {
+async fn check_key_file<H: SwarmHost>(
+    source: &H,
+    keys: &KeyOptions,
+) -> Result<KeyFile, RotateError> {
     let Some(path) = &keys.file else {
-        return Err(
+        return Err(RotateError::UnlockKey(
             "--unlock-key needs --unlock-key-file PATH: the new key is written there, never printed"
                 .into(),
-        );
+        ));
     };
     let current = source
         .unlock_key()
         .await
-        .map_err(|e| format!("reading the unlock key: {e}"))?;
+        .map_err(engine("reading the unlock key"))?;
     let Some(current) = current else {
-        return Err("autolock is off on this swarm: there is no unlock key to rotate".into());
+        return Err(RotateError::UnlockKey(
+            "autolock is off on this swarm: there is no unlock key to rotate".into(),
+        ));
     };
     match crate::exec::unlock::check(path, Some(&current)) {
         // A rotation killed before it wrote the new key: the file is ours.
         Err(e @ KeyFileError::OtherContent { .. }) => {
             match crate::exec::unlock::recover(path, &current) {
                 Ok(true) => Ok(KeyFile::Current),
-                Ok(false) => Err(e.to_string()),
-                Err(e) => Err(e.to_string()),
+                Ok(false) => Err(RotateError::UnlockKey(e.to_string())),
+                Err(e) => Err(RotateError::UnlockKey(e.to_string())),
             }
         }
-        other => other.map_err(|e| e.to_string()),
+        other => other.map_err(|e| RotateError::UnlockKey(e.to_string())),
     }
 }
 
@@ -314,12 +357,9 @@ async fn update<H: SwarmHost>(
     source: &H,
     rotation: Rotation,
     ca: bool,
-) -> Result<SwarmInspect, String> {
+) -> Result<SwarmInspect, RotateError> {
     for _ in 0..ATTEMPTS {
-        let swarm = source
-            .swarm()
-            .await
-            .map_err(|e| format!("reading the swarm: {e}"))?;
+        let swarm = source.swarm().await.map_err(engine("reading the swarm"))?;
         let mut spec = swarm.spec.clone();
         if ca {
             let next = spec["CAConfig"]["ForceRotate"].as_u64().unwrap_or(0) + 1;
@@ -334,10 +374,12 @@ async fn update<H: SwarmHost>(
         {
             Ok(()) => return Ok(swarm),
             Err(e) if e.kind() == ErrorKind::OutOfSequence => continue,
-            Err(e) => return Err(format!("rotating: {e}")),
+            Err(e) => return Err(engine("rotating")(e)),
         }
     }
-    Err("the swarm spec kept changing while rotating: run again".into())
+    Err(RotateError::Engine(
+        "the swarm spec kept changing while rotating: run again".into(),
+    ))
 }
 
 async fn store_new_key<H: SwarmHost>(

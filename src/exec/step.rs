@@ -3,7 +3,8 @@
 //! [`StepError`]), and the node updates that `up`, `up --prune`, `remove`
 //! and `down` all make the same way (read the node, update it at its
 //! version, try again when another writer was faster; demote and wait until
-//! the Raft membership has shrunk).
+//! the Raft membership has shrunk). What became of each node is
+//! [`crate::exec::result`]'s.
 
 use std::fmt;
 use std::time::Duration;
@@ -75,11 +76,11 @@ impl Action {
     }
 }
 
-/// Why a step on a node failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a step on a node failed; JSON names it in snake_case, an engine
+/// error by its own kind (`invalid_token`, `timeout`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub(crate) enum FailKind {
-    /// The engine answered with an error (or not at all).
-    Engine(ErrorKind),
     /// The node cannot reach any manager's swarm port.
     PortsClosed,
     /// A manager did not become Reachable in time.
@@ -90,33 +91,9 @@ pub(crate) enum FailKind {
     Inconsistent,
     /// A drained node's tasks did not move in time.
     TasksNotMoved,
-}
-
-impl FailKind {
-    pub(crate) fn as_str(&self) -> &'static str {
-        match self {
-            FailKind::Engine(kind) => match kind {
-                ErrorKind::AlreadyInSwarm => "already_in_swarm",
-                ErrorKind::NotInSwarm => "not_in_swarm",
-                ErrorKind::NotManager => "not_manager",
-                ErrorKind::NoLeader => "no_leader",
-                ErrorKind::InvalidToken => "invalid_token",
-                ErrorKind::OutOfSequence => "out_of_sequence",
-                ErrorKind::AdvertiseAddrAmbiguous => "advertise_addr_ambiguous",
-                ErrorKind::Locked => "locked",
-                ErrorKind::Timeout => "timeout",
-                ErrorKind::Unreachable => "unreachable",
-                ErrorKind::Transient => "transient",
-                ErrorKind::Rejected => "rejected",
-                ErrorKind::Unreadable => "unreadable",
-            },
-            FailKind::PortsClosed => "ports_closed",
-            FailKind::NotReachable => "not_reachable",
-            FailKind::NotReady => "not_ready",
-            FailKind::Inconsistent => "inconsistent",
-            FailKind::TasksNotMoved => "tasks_not_moved",
-        }
-    }
+    /// The engine answered with an error (or not at all).
+    #[serde(untagged)]
+    Engine(ErrorKind),
 }
 
 /// A failed step: its kind and a message naming the cause.

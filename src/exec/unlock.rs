@@ -229,17 +229,20 @@ pub(crate) fn recover(path: &Path, current: &Secret) -> Result<bool, KeyFileErro
     Ok(true)
 }
 
-/// What unlocking did to one node.
+/// What unlocking did to one node. JSON has its word as `result`; the
+/// error goes into the node's error object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(tag = "result", rename_all = "snake_case")]
 pub(crate) enum UnlockResult {
     Unlocked,
     /// Looked at; not locked.
     NotLocked,
     Failed {
+        #[serde(skip)]
         error: String,
     },
     Unreachable {
+        #[serde(skip)]
         error: String,
     },
 }
@@ -309,20 +312,51 @@ pub(crate) async fn unlock_locked<H: SwarmHost>(
 }
 
 /// One node's row of `swarmadm unlock`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct UnlockRow {
     pub(crate) name: NodeName,
     pub(crate) role: Role,
-    #[serde(flatten)]
+    /// Its NodeID, when it answered with one.
+    pub(crate) node_id: Option<String>,
     pub(crate) result: UnlockResult,
 }
 
 /// The result of `swarmadm unlock`; `--output json` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct UnlockReport {
     pub(crate) nodes: Vec<UnlockRow>,
     /// Set when nothing could be tried (no key).
-    pub(crate) error: Option<String>,
+    pub(crate) error: Option<UnlockError>,
+}
+
+/// Why `unlock` tried nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum UnlockError {
+    /// Neither a key file nor the environment gave a key.
+    NoKey,
+    KeyFile(KeyFileError),
+}
+
+impl std::fmt::Display for UnlockError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UnlockError::NoKey => write!(
+                f,
+                "no unlock key: pass --unlock-key-file PATH or set {KEY_ENV}"
+            ),
+            UnlockError::KeyFile(e) => e.fmt(f),
+        }
+    }
+}
+
+impl UnlockError {
+    /// A short, stable name for JSON.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            UnlockError::NoKey => "no_unlock_key",
+            UnlockError::KeyFile(_) => "unlock_key_file",
+        }
+    }
 }
 
 impl UnlockReport {
@@ -361,15 +395,13 @@ pub(crate) async fn run<C: Connector>(
         Ok(None) => {
             return UnlockReport {
                 nodes: Vec::new(),
-                error: Some(format!(
-                    "no unlock key: pass --unlock-key-file PATH or set {KEY_ENV}"
-                )),
+                error: Some(UnlockError::NoKey),
             };
         }
         Err(e) => {
             return UnlockReport {
                 nodes: Vec::new(),
-                error: Some(e.to_string()),
+                error: Some(UnlockError::KeyFile(e)),
             };
         }
     };
@@ -395,6 +427,10 @@ pub(crate) async fn run<C: Connector>(
         nodes.push(UnlockRow {
             name: node.name.clone(),
             role: node.role,
+            node_id: snapshot
+                .facts
+                .info(&node.name)
+                .and_then(|info| info.node_id.clone()),
             result,
         });
     }

@@ -13,7 +13,8 @@
 //! swarm, it joined. Nothing here ever makes a node leave a swarm.
 //!
 //! Every result is per node ([`NodeResult`]); a node that was planned but
-//! never worked on is `skipped`, with the reason, never `unchanged`.
+//! never worked on is `skipped`, with the reason ([`Skip`]), never
+//! `unchanged`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,9 +27,10 @@ use tokio::time::{Instant, sleep};
 
 use crate::exec::lock::{LockError, RunLock};
 use crate::exec::prune::{self, PruneOutcome};
+use crate::exec::result::{Blocked, NodeOutcome, NodeResult, Skip};
 use crate::exec::step::{Action, FailKind, StepError, update_node};
 use crate::exec::unlock::{KeyFile, KeyOptions, UnlockResult};
-use crate::inventory::{Availability, Inventory, NodeName, Role};
+use crate::inventory::{Availability, Inventory, NodeName};
 use crate::model::exit_codes;
 use crate::model::swarm::{InitRequest, JoinRequest, LocalState, NodeRole, NodeUpdate, SwarmNode};
 use crate::observe::cluster::{self, Stray};
@@ -65,125 +67,6 @@ pub(crate) struct UpOptions {
     /// The unlock key: where to write it (autolock) and what to unlock
     /// locked managers with.
     pub(crate) keys: KeyOptions,
-}
-
-/// Why a planned node was not worked on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Skip {
-    /// The whole plan was refused.
-    Refused(Refusal),
-    /// The swarm could not be initialised on this node.
-    InitFailed(NodeName),
-    /// No manager of the swarm answered.
-    NoManager,
-    /// An earlier manager of this run did not join: managers join one at a
-    /// time, and the Raft membership is not grown further on a failure.
-    ManagerFailed(NodeName),
-    /// Another run holds the swarm's run lock.
-    Locked,
-}
-
-impl fmt::Display for Skip {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Skip::Refused(refusal) => write!(f, "not changed: {refusal}"),
-            Skip::InitFailed(node) => {
-                write!(f, "skipped: the swarm could not be initialised on {node}")
-            }
-            Skip::NoManager => f.write_str("skipped: no manager of the swarm is reachable"),
-            Skip::Locked => f.write_str("skipped: another swarmadm run holds the lock"),
-            Skip::ManagerFailed(node) => write!(
-                f,
-                "skipped: {node} did not join as a manager; managers join one at a time"
-            ),
-        }
-    }
-}
-
-/// What happened to one node.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum NodeResult {
-    /// Changed as planned.
-    Done(Vec<Action>),
-    /// Looked at; needed nothing.
-    Unchanged,
-    /// `--dry-run`: would be changed.
-    Planned,
-    /// A step failed; `done` is what was done before it.
-    Failed { error: StepError, done: Vec<Action> },
-    /// The plan could not do anything for this node.
-    Blocked(BlockReason),
-    /// Planned, but never worked on.
-    Skipped(Skip),
-}
-
-impl NodeResult {
-    pub(crate) fn word(&self) -> &'static str {
-        match self {
-            NodeResult::Done(_) => "done",
-            NodeResult::Unchanged => "unchanged",
-            NodeResult::Planned => "planned",
-            NodeResult::Failed { .. } => "failed",
-            NodeResult::Blocked(_) => "blocked",
-            NodeResult::Skipped(_) => "skipped",
-        }
-    }
-
-    /// Whether the node is as the inventory wants it (or would be, in a
-    /// dry run).
-    pub(crate) fn is_ok(&self) -> bool {
-        matches!(
-            self,
-            NodeResult::Done(_) | NodeResult::Unchanged | NodeResult::Planned
-        )
-    }
-
-    pub(crate) fn actions(&self) -> &[Action] {
-        match self {
-            NodeResult::Done(actions) | NodeResult::Failed { done: actions, .. } => actions,
-            _ => &[],
-        }
-    }
-
-    /// The error message, for every result that is not ok.
-    pub(crate) fn error(&self) -> Option<String> {
-        match self {
-            NodeResult::Failed { error, .. } => Some(error.message.clone()),
-            NodeResult::Blocked(reason) => Some(reason.to_string()),
-            NodeResult::Skipped(skip) => Some(skip.to_string()),
-            _ => None,
-        }
-    }
-}
-
-/// What happened to one node, with who it is.
-#[derive(Debug, Clone)]
-pub(crate) struct NodeOutcome {
-    pub(crate) name: NodeName,
-    pub(crate) role: Role,
-    pub(crate) node_id: Option<String>,
-    pub(crate) result: NodeResult,
-}
-
-impl Serialize for NodeOutcome {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("NodeOutcome", 7)?;
-        st.serialize_field("name", &self.name)?;
-        st.serialize_field("role", &self.role)?;
-        st.serialize_field("node_id", &self.node_id)?;
-        st.serialize_field("outcome", self.result.word())?;
-        st.serialize_field("actions", self.result.actions())?;
-        let kind = match &self.result {
-            NodeResult::Failed { error, .. } => Some(error.kind.as_str()),
-            NodeResult::Blocked(reason) => Some(reason.kind()),
-            NodeResult::Skipped(_) => Some("skipped"),
-            _ => None,
-        };
-        st.serialize_field("error_kind", &kind)?;
-        st.serialize_field("error", &self.result.error())?;
-        st.end()
-    }
 }
 
 /// Why the run as a whole stopped or did nothing.
@@ -305,7 +188,7 @@ impl UpOutcome {
     }
 
     pub(crate) fn exit_code(&self) -> u8 {
-        let prune_failed = self.pruned.iter().any(|p| !p.result.is_ok());
+        let prune_failed = self.pruned.iter().any(|p| !p.node.is_ok());
         let settings_failed = self.settings.as_ref().is_some_and(|s| !s.is_ok());
         let key_failed = matches!(self.unlock_key_file, Some(KeyFileOutcome::Failed { .. }));
         if self.error.is_some()
@@ -419,7 +302,7 @@ pub(crate) async fn execute<C: Connector>(
             .iter()
             .map(|step| {
                 let result = match &step.plan {
-                    NodePlan::Blocked(reason) => NodeResult::Blocked(reason.clone()),
+                    NodePlan::Blocked(reason) => NodeResult::Blocked(Blocked::Up(reason.clone())),
                     _ => NodeResult::Skipped(Skip::Refused(refusal.clone())),
                 };
                 (step.name.clone(), result)
@@ -448,10 +331,7 @@ pub(crate) async fn execute<C: Connector>(
         node_ids = std::mem::take(&mut run.node_ids);
         pruned = match run.pruned.take() {
             Some(pruned) => pruned,
-            None => prune::not_run(
-                &plan.prune,
-                Some("skipped: nothing was changed in this run"),
-            ),
+            None => prune::not_run(&plan.prune, Some(Skip::NothingChanged)),
         };
         (run.results, error)
     };
@@ -549,15 +429,16 @@ fn with_unlocked(result: NodeResult, unlocked: Option<&UnlockResult>) -> NodeRes
             actions.insert(0, Action::Unlocked);
             NodeResult::Done(actions)
         }
-        (Some(UnlockResult::Failed { error }), NodeResult::Blocked(BlockReason::Locked)) => {
-            NodeResult::Failed {
-                error: StepError {
-                    kind: FailKind::Engine(ErrorKind::Locked),
-                    message: error.clone(),
-                },
-                done: Vec::new(),
-            }
-        }
+        (
+            Some(UnlockResult::Failed { error }),
+            NodeResult::Blocked(Blocked::Up(BlockReason::Locked)),
+        ) => NodeResult::Failed {
+            error: StepError {
+                kind: FailKind::Engine(ErrorKind::Locked),
+                message: error.clone(),
+            },
+            done: Vec::new(),
+        },
         (_, result) => result,
     }
 }
@@ -646,9 +527,13 @@ fn report_events(nodes: &[NodeOutcome], events: &Events) {
                 let words: Vec<String> = actions.iter().map(Action::to_string).collect();
                 events.done(&node.name, words.join(", "));
             }
-            NodeResult::Unchanged => events.done(&node.name, "unchanged"),
-            NodeResult::Planned => events.done(&node.name, "planned"),
-            other => events.failed(&node.name, other.error().unwrap_or_default()),
+            NodeResult::Unchanged | NodeResult::Planned => {
+                events.done(&node.name, node.result.outcome().to_string());
+            }
+            other => events.failed(
+                &node.name,
+                other.error().map(|e| e.message).unwrap_or_default(),
+            ),
         }
     }
 }
@@ -656,7 +541,7 @@ fn report_events(nodes: &[NodeOutcome], events: &Events) {
 /// The result of a node before (or without) execution.
 fn initial_result(plan: &NodePlan, dry_run: bool) -> NodeResult {
     match plan {
-        NodePlan::Blocked(reason) => NodeResult::Blocked(reason.clone()),
+        NodePlan::Blocked(reason) => NodeResult::Blocked(Blocked::Up(reason.clone())),
         NodePlan::Unchanged { .. } => NodeResult::Unchanged,
         _ if dry_run => NodeResult::Planned,
         _ => NodeResult::Skipped(Skip::NoManager),

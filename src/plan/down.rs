@@ -26,9 +26,11 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use crate::inventory::{Inventory, NodeName, Role};
+use crate::model::failure::Failure;
 use crate::model::swarm::{LocalState, NodeRole, NodeStatus};
 use crate::observe::Facts;
 use crate::observe::cluster::{self, QuorumLoss};
+use crate::plan::BlockKind;
 
 /// What `down` does to one node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,7 +45,58 @@ pub(crate) enum DownAction {
     /// Not in any swarm.
     Unchanged,
     /// Cannot be worked on (unreachable, locked, pending, in another swarm).
-    Blocked { reason: String },
+    Blocked { reason: DownBlock },
+}
+
+/// Why `down` cannot work on a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DownBlock {
+    /// The node could not be reached or read.
+    Unreachable(Failure),
+    /// The swarm is locked on this node.
+    Locked,
+    /// The node is still joining a swarm.
+    Pending,
+    /// The engine reports a swarm error, and no manager lists the node.
+    SwarmError,
+    /// In a swarm that the inventory's managers are not in.
+    Foreign,
+}
+
+impl DownBlock {
+    /// The kind, as JSON names it.
+    pub(crate) fn kind(&self) -> BlockKind {
+        match self {
+            DownBlock::Unreachable(_) => BlockKind::Unreachable,
+            DownBlock::Locked => BlockKind::Locked,
+            DownBlock::Pending => BlockKind::Pending,
+            DownBlock::SwarmError => BlockKind::SwarmError,
+            DownBlock::Foreign => BlockKind::Foreign,
+        }
+    }
+}
+
+impl fmt::Display for DownBlock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DownBlock::Unreachable(failure) => write!(f, "unreachable: {failure}"),
+            DownBlock::Locked => f.write_str("locked: unlock it first (`docker swarm unlock`)"),
+            DownBlock::Pending => {
+                f.write_str("still joining a swarm (pending): run again in a moment")
+            }
+            DownBlock::SwarmError => f.write_str(
+                "the engine reports a swarm error; clear it with `docker swarm leave --force` on the node",
+            ),
+            DownBlock::Foreign => f.write_str("in a swarm that the inventory's managers are not in"),
+        }
+    }
+}
+
+/// The plan shows the reason in words; its kind is in the node's result.
+impl Serialize for DownBlock {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 impl DownAction {
@@ -92,6 +145,8 @@ impl fmt::Display for DownAction {
 pub(crate) struct DownStep {
     pub(crate) name: NodeName,
     pub(crate) role: Role,
+    /// JSON: `action` (and `node_id` or `reason`) beside the name.
+    #[serde(flatten)]
     pub(crate) action: DownAction,
 }
 
@@ -162,6 +217,19 @@ impl fmt::Display for DownRefusal {
     }
 }
 
+impl DownRefusal {
+    /// A short, stable name for JSON.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            DownRefusal::Foreign(_) => "foreign_swarm",
+            DownRefusal::QuorumLost(_) => "quorum_lost",
+            DownRefusal::Managers { .. } => "managers_unworkable",
+            DownRefusal::LeaderNotInInventory(_) => "leader_not_in_inventory",
+            DownRefusal::NoManager => "no_manager",
+        }
+    }
+}
+
 impl Serialize for DownRefusal {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -210,13 +278,11 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts) -> DownPlan {
     for node in &inventory.nodes {
         let action = match facts.get(&node.name) {
             None => continue,
-            Some(Err(failure)) => blocked(&format!("unreachable: {failure}")),
+            Some(Err(failure)) => blocked(DownBlock::Unreachable(failure.clone())),
             Some(Ok(info)) => match info.state {
                 LocalState::Inactive => DownAction::Unchanged,
-                LocalState::Locked => blocked("locked: unlock it first (`docker swarm unlock`)"),
-                LocalState::Pending => {
-                    blocked("still joining a swarm (pending): run again in a moment")
-                }
+                LocalState::Locked => blocked(DownBlock::Locked),
+                LocalState::Pending => blocked(DownBlock::Pending),
                 LocalState::Error | LocalState::Active => {
                     let ours = info.node_id.as_deref().and_then(|id| {
                         view.and_then(|v| v.node(id))
@@ -236,12 +302,10 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts) -> DownPlan {
                         Some(entry) => DownAction::Leave {
                             node_id: entry.id.clone(),
                         },
-                        None if info.state == LocalState::Error => blocked(
-                            "the engine reports a swarm error; clear it with `docker swarm leave --force` on the node",
-                        ),
+                        None if info.state == LocalState::Error => blocked(DownBlock::SwarmError),
                         None => {
                             foreign.push(node.name.clone());
-                            blocked("in a swarm that the inventory's managers are not in")
+                            blocked(DownBlock::Foreign)
                         }
                     }
                 }
@@ -272,10 +336,8 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts) -> DownPlan {
     plan
 }
 
-fn blocked(reason: &str) -> DownAction {
-    DownAction::Blocked {
-        reason: reason.to_owned(),
-    }
+fn blocked(reason: DownBlock) -> DownAction {
+    DownAction::Blocked { reason }
 }
 
 /// Why the whole plan must not run, if it must not.

@@ -9,3 +9,23 @@ pub(crate) mod settings;
 mod up;
 
 pub(crate) use up::*;
+
+/// What kind of reason blocks a node, as JSON names it (`error.kind` of a
+/// blocked node): the same word for the same cause in `up`, `down` and
+/// `remove`. Each plan's reason type says which kind it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum BlockKind {
+    Unreachable,
+    Locked,
+    SwarmError,
+    Pending,
+    SwarmUnreachable,
+    ManagersUnknown,
+    ManagerInError,
+    #[serde(rename = "foreign_swarm")]
+    Foreign,
+    NoNodeList,
+    Quorum,
+    LastManager,
+}

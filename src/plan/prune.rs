@@ -31,7 +31,7 @@ use crate::inventory::{Availability, Inventory, NodeName};
 use crate::model::swarm::{LocalState, NodeRole, NodeStatus, SwarmNode};
 use crate::observe::cluster::{self, StrayKind, quorum};
 use crate::observe::{ClusterView, Facts};
-use crate::plan::Warning;
+use crate::plan::{BlockKind, Warning};
 
 /// One operation on a node being taken out, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -109,6 +109,16 @@ impl fmt::Display for PruneBlock {
             PruneBlock::LastManager => f.write_str(
                 "refused: it is the swarm's last manager; use `down` to dissolve the swarm",
             ),
+        }
+    }
+}
+
+impl PruneBlock {
+    /// The kind, as JSON names it.
+    pub(crate) fn kind(&self) -> BlockKind {
+        match self {
+            PruneBlock::Quorum { .. } => BlockKind::Quorum,
+            PruneBlock::LastManager => BlockKind::LastManager,
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::model::failure::Failure;
 use crate::model::swarm::{EngineInfo, LocalState, NodeRole, SwarmNode};
 use crate::observe::cluster::{self, QuorumLoss, quorum};
 use crate::observe::{ClusterView, Facts};
+use crate::plan::BlockKind;
 
 /// What the plan says about one node: exactly one of these, never a list
 /// whose first element means something.
@@ -187,19 +188,19 @@ impl fmt::Display for BlockReason {
 }
 
 impl BlockReason {
-    /// A short, stable name for JSON.
-    pub(crate) fn kind(&self) -> &'static str {
+    /// The kind, as JSON names it.
+    pub(crate) fn kind(&self) -> BlockKind {
         match self {
-            BlockReason::Unreachable(_) => "unreachable",
-            BlockReason::Locked => "locked",
-            BlockReason::SwarmError(_) => "swarm_error",
-            BlockReason::Pending => "pending",
-            BlockReason::SwarmUnreachable(_) => "swarm_unreachable",
-            BlockReason::ManagersUnknown(_) => "managers_unknown",
-            BlockReason::ManagerInError(_) => "manager_in_error",
-            BlockReason::Foreign(_) => "foreign_swarm",
-            BlockReason::NoNodeList => "no_node_list",
-            BlockReason::Quorum { .. } => "quorum",
+            BlockReason::Unreachable(_) => BlockKind::Unreachable,
+            BlockReason::Locked => BlockKind::Locked,
+            BlockReason::SwarmError(_) => BlockKind::SwarmError,
+            BlockReason::Pending => BlockKind::Pending,
+            BlockReason::SwarmUnreachable(_) => BlockKind::SwarmUnreachable,
+            BlockReason::ManagersUnknown(_) => BlockKind::ManagersUnknown,
+            BlockReason::ManagerInError(_) => BlockKind::ManagerInError,
+            BlockReason::Foreign(_) => BlockKind::Foreign,
+            BlockReason::NoNodeList => BlockKind::NoNodeList,
+            BlockReason::Quorum { .. } => BlockKind::Quorum,
         }
     }
 }
@@ -208,7 +209,7 @@ impl Serialize for BlockReason {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("BlockReason", 2)?;
-        st.serialize_field("reason", self.kind())?;
+        st.serialize_field("reason", &self.kind())?;
         st.serialize_field("message", &self.to_string())?;
         st.end()
     }

@@ -1,22 +1,31 @@
 //! The JSON form of every result (`--output json`): one versioned schema
-//! (`"schema": 1`) shared by `status`, `up`, `verify` and `lab status`, and
-//! published as JSON Schema files under `schemas/`.
+//! (`"schema": 1`) shared by every command (`status`, `up`, `verify`,
+//! `down`, `remove`, `context`, `rotate-tokens`, `unlock`, `inventory`; the
+//! lab has its own `lab status`), and published as JSON Schema files under
+//! `schemas/`, one per command, named after it.
 //!
 //! Every document has `schema`, `command`, `result` (`ok`, `failed` or
-//! `error`: exit code 0, 1 or 2) and `error` (`null`, or why nothing could
-//! be done). Node objects share their field names and meanings: `name`
-//! and `role` as the inventory gives them (`leader`, `manager`, `worker`),
-//! `node_id`, and `error` as `{kind, stage, message}` or `null`. Enums are
-//! snake_case words. Values from nodes are kept exact (JSON escapes control
-//! characters itself).
+//! `error`: exit code 0, 1 or 2), `error` (`null`, or why nothing could be
+//! done) and `nodes` (empty for a command without per-node results). Node
+//! objects share their field names and meanings: `name` and `role` as the
+//! inventory gives them (`leader`, `manager`, `worker`), `node_id`, and
+//! `error` as `{kind, stage, message}` or `null`. Enums are snake_case
+//! words. Values from nodes are kept exact (JSON escapes control
+//! characters itself). Every document is built by serde from typed
+//! values, never by formatting text.
 
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::check::context::ContextReport;
 use crate::check::status::StatusReport;
 use crate::check::verify::{Check, VerifyReport};
-use crate::exec::up::{NodeResult, UpOutcome};
-use crate::inventory::{Availability, Role};
+use crate::exec::down::DownOutcome;
+use crate::exec::prune::RemoveOutcome;
+use crate::exec::rotate::RotateReport;
+use crate::exec::unlock::{UnlockReport, UnlockResult};
+use crate::exec::up::UpOutcome;
+use crate::inventory::{Availability, Inventory, Node, NodeName, Role};
 use crate::model::exit_codes;
 use crate::model::failure::{Failure, Stage};
 use crate::model::swarm::{LocalState, NodeRole};
@@ -76,10 +85,18 @@ struct Document<'a, N: Serialize, X: Serialize> {
     extra: X,
 }
 
-fn to_string<T: Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|e| {
-        // Serialising plain structs cannot fail; say so if it ever does.
-        format!("{{\"schema\":{SCHEMA},\"result\":\"error\",\"error\":{{\"kind\":\"internal\",\"stage\":null,\"message\":\"{e}\"}}}}")
+fn to_string<N: Serialize, X: Serialize>(document: &Document<'_, N, X>) -> String {
+    serde_json::to_string_pretty(document).unwrap_or_else(|e| {
+        // Only a value JSON cannot hold fails (a path that is not UTF-8):
+        // the document still says so, in the schema.
+        serde_json::json!({
+            "schema": SCHEMA,
+            "command": document.command,
+            "result": "error",
+            "error": ErrorObject::new("internal", None, e.to_string()),
+            "nodes": [],
+        })
+        .to_string()
     })
 }
 
@@ -170,19 +187,6 @@ pub(crate) fn status(report: &StatusReport) -> String {
 }
 
 #[derive(Serialize)]
-struct UpNode<'a> {
-    name: &'a str,
-    role: Role,
-    node_id: Option<&'a str>,
-    error: Option<ErrorObject>,
-    /// done, unchanged, planned, failed, blocked or skipped.
-    result: &'static str,
-    /// What was done: initialised, joined, promoted, demoted, drained,
-    /// activated, paused, labelled, repaired.
-    actions: &'a [crate::exec::step::Action],
-}
-
-#[derive(Serialize)]
 struct UpExtra<'a> {
     dry_run: bool,
     plan: &'a crate::plan::Plan,
@@ -197,38 +201,10 @@ struct UpExtra<'a> {
     ssh_connections: usize,
 }
 
-fn up_error(result: &NodeResult) -> Option<ErrorObject> {
-    match result {
-        NodeResult::Failed { error, .. } => Some(ErrorObject::new(
-            error.kind.as_str(),
-            Some(Stage::Api),
-            error.message.clone(),
-        )),
-        NodeResult::Blocked(reason) => {
-            let stage = match reason {
-                crate::plan::BlockReason::Unreachable(failure) => Some(failure.stage),
-                _ => None,
-            };
-            Some(ErrorObject::new(reason.kind(), stage, reason.to_string()))
-        }
-        NodeResult::Skipped(skip) => Some(ErrorObject::new("skipped", None, skip.to_string())),
-        _ => None,
-    }
-}
-
+/// Nodes are [`crate::exec::result::NodeOutcome`]s: `result` (done,
+/// unchanged, planned, failed, blocked or skipped) and `actions`
+/// (initialised, joined, promoted, ...) beside the shared fields.
 pub(crate) fn up(outcome: &UpOutcome) -> String {
-    let nodes = outcome
-        .nodes
-        .iter()
-        .map(|n| UpNode {
-            name: n.name.as_str(),
-            role: n.role,
-            node_id: n.node_id.as_deref(),
-            error: up_error(&n.result),
-            result: n.result.word(),
-            actions: n.result.actions(),
-        })
-        .collect();
     to_string(&Document {
         schema: SCHEMA,
         command: "up",
@@ -237,7 +213,7 @@ pub(crate) fn up(outcome: &UpOutcome) -> String {
             .error
             .as_ref()
             .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
-        nodes,
+        nodes: outcome.nodes.iter().collect(),
         extra: UpExtra {
             dry_run: outcome.dry_run,
             plan: &outcome.plan,
@@ -305,18 +281,227 @@ pub(crate) fn verify(report: &VerifyReport) -> String {
     })
 }
 
-/// The schema validator the integration tests use too.
-#[cfg(test)]
-#[allow(unreachable_pub)]
-#[path = "../../tests/common/schema.rs"]
-mod schema;
+#[derive(Serialize)]
+struct DownExtra<'a> {
+    dry_run: bool,
+    plan: &'a crate::plan::down::DownPlan,
+    ssh_connections: usize,
+}
 
-/// Validates `document` against `schemas/NAME.schema.json`; the error lists
-/// every violation, then the document.
+/// Nodes as in `up`.
+pub(crate) fn down(outcome: &DownOutcome) -> String {
+    to_string(&Document {
+        schema: SCHEMA,
+        command: "down",
+        result: result(outcome.exit_code()),
+        error: outcome
+            .error
+            .as_ref()
+            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
+        nodes: outcome.nodes.iter().collect(),
+        extra: DownExtra {
+            dry_run: outcome.dry_run,
+            plan: &outcome.plan,
+            ssh_connections: outcome.ssh_connections,
+        },
+    })
+}
+
+#[derive(Serialize)]
+struct RemoveExtra<'a> {
+    dry_run: bool,
+    cluster_id: Option<&'a str>,
+    /// The plan: each node to take out, and how.
+    steps: &'a [crate::plan::prune::PruneStep],
+    warnings: &'a [crate::plan::Warning],
+    ssh_connections: usize,
+}
+
+/// Nodes as `pruned` of `up`: the nodes of `up` plus `reason` and `ops`.
+pub(crate) fn remove(outcome: &RemoveOutcome) -> String {
+    to_string(&Document {
+        schema: SCHEMA,
+        command: "remove",
+        result: result(outcome.exit_code()),
+        error: outcome
+            .error
+            .as_ref()
+            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
+        nodes: outcome.nodes.iter().collect(),
+        extra: RemoveExtra {
+            dry_run: outcome.dry_run,
+            cluster_id: outcome.cluster_id.as_deref(),
+            steps: &outcome.steps,
+            warnings: &outcome.warnings,
+            ssh_connections: outcome.ssh_connections,
+        },
+    })
+}
+
+#[derive(Serialize)]
+struct ContextExtra<'a> {
+    cluster_id: Option<&'a str>,
+    /// The inventory node that is the Raft leader now.
+    leader: Option<&'a NodeName>,
+    leader_node_id: Option<&'a str>,
+    /// `ssh://user@host[:port]`.
+    docker_host: Option<&'a str>,
+    proxy_jump: bool,
+    /// The docker context created (`--create NAME`).
+    context: Option<&'a str>,
+    note: &'a str,
+    ssh_connections: usize,
+}
+
+/// No nodes: the leader is in `leader`.
+pub(crate) fn context(report: &ContextReport) -> String {
+    to_string(&Document::<(), _> {
+        schema: SCHEMA,
+        command: "context",
+        result: result(report.exit_code()),
+        error: report
+            .error
+            .as_ref()
+            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
+        nodes: Vec::new(),
+        extra: ContextExtra {
+            cluster_id: report.cluster_id.as_deref(),
+            leader: report.leader.as_ref(),
+            leader_node_id: report.leader_node_id.as_deref(),
+            docker_host: report.docker_host.as_deref(),
+            proxy_jump: report.proxy_jump,
+            context: report.context.as_deref(),
+            note: report.note,
+            ssh_connections: report.ssh_connections,
+        },
+    })
+}
+
+#[derive(Serialize)]
+struct RotateExtra<'a> {
+    cluster_id: Option<&'a str>,
+    /// The manager the update went through.
+    source: Option<&'a NodeName>,
+    /// `{what, ok, detail}` per thing rotated; never a token or key.
+    rotated: &'a [crate::exec::rotate::Rotated],
+    notes: &'a [&'static str],
+}
+
+/// No nodes: the rotation is the swarm's, made through `source`.
+pub(crate) fn rotate_tokens(report: &RotateReport) -> String {
+    to_string(&Document::<(), _> {
+        schema: SCHEMA,
+        command: "rotate-tokens",
+        result: result(report.exit_code()),
+        error: report
+            .error
+            .as_ref()
+            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
+        nodes: Vec::new(),
+        extra: RotateExtra {
+            cluster_id: report.cluster_id.as_deref(),
+            source: report.source.as_ref(),
+            rotated: &report.rotated,
+            notes: &report.notes,
+        },
+    })
+}
+
+#[derive(Serialize)]
+struct UnlockNode<'a> {
+    name: &'a NodeName,
+    role: Role,
+    node_id: Option<&'a str>,
+    error: Option<ErrorObject>,
+    /// unlocked, not_locked, failed or unreachable.
+    #[serde(flatten)]
+    result: &'a UnlockResult,
+}
+
+pub(crate) fn unlock(report: &UnlockReport) -> String {
+    let nodes = report
+        .nodes
+        .iter()
+        .map(|n| UnlockNode {
+            name: &n.name,
+            role: n.role,
+            node_id: n.node_id.as_deref(),
+            error: match &n.result {
+                UnlockResult::Failed { error } => {
+                    Some(ErrorObject::new("unlock_failed", Some(Stage::Api), error))
+                }
+                UnlockResult::Unreachable { error } => {
+                    Some(ErrorObject::new("unreachable", None, error))
+                }
+                UnlockResult::Unlocked | UnlockResult::NotLocked => None,
+            },
+            result: &n.result,
+        })
+        .collect();
+    to_string(&Document {
+        schema: SCHEMA,
+        command: "unlock",
+        result: result(report.exit_code()),
+        error: report
+            .error
+            .as_ref()
+            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
+        nodes,
+        extra: Value::Object(Default::default()),
+    })
+}
+
+#[derive(Serialize)]
+struct InventoryNode<'a> {
+    /// Never known without connecting: always null.
+    node_id: Option<&'a str>,
+    /// Always null: nothing is reached.
+    error: Option<ErrorObject>,
+    /// name, role, ssh, advertise_addr, availability, labels.
+    #[serde(flatten)]
+    node: &'a Node,
+}
+
+#[derive(Serialize)]
+struct InventoryExtra<'a> {
+    /// The file it was read from.
+    source: &'a std::path::Path,
+    swarm: &'a crate::inventory::SwarmSettings,
+}
+
+/// The inventory as resolved with the ssh config, without connecting; an
+/// inventory that cannot be loaded is an error document instead.
+pub(crate) fn inventory(inventory: &Inventory) -> String {
+    let nodes = inventory
+        .nodes
+        .iter()
+        .map(|node| InventoryNode {
+            node_id: None,
+            error: None,
+            node,
+        })
+        .collect();
+    to_string(&Document {
+        schema: SCHEMA,
+        command: "inventory",
+        result: result(exit_codes::OK),
+        error: None,
+        nodes,
+        extra: InventoryExtra {
+            source: &inventory.source,
+            swarm: &inventory.swarm,
+        },
+    })
+}
+
+/// Validates `document` against `schemas/NAME.schema.json` (with the
+/// validator the integration tests use too); the error lists every
+/// violation, then the document.
 #[cfg(test)]
 pub(crate) fn validate(name: &str, document: &str) -> Result<(), String> {
     let value: Value = serde_json::from_str(document).map_err(|e| e.to_string())?;
-    schema::validate(name, &value).map_err(|e| format!("{e}\n{document}"))
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    swarmadm_testkit::validate(&dir, name, &value).map_err(|e| format!("{e}\n{document}"))
 }
 
 #[cfg(test)]
@@ -330,6 +515,7 @@ mod tests {
     use crate::plan::PlanOptions;
     use crate::remote::engine::ErrorKind;
     use crate::remote::fake::{FakeCluster, Fault};
+    use crate::remote::host::Connector as _;
 
     fn inventory(workers: usize) -> Inventory {
         let mut nodes = vec![crate::inventory::test_node("m1", Role::Leader, "m1.lab")];
@@ -428,6 +614,155 @@ mod tests {
         let json = valid("status", &status(&report));
         assert_eq!(json["result"], "failed");
         assert_eq!(json["nodes"][1]["role"], "worker");
+    }
+
+    async fn down_of(inv: &Inventory, cluster: &FakeCluster, dry_run: bool) -> DownOutcome {
+        let connector = cluster.connector();
+        let events = Events::discard();
+        let (snapshot, plan) = crate::exec::down::observe(inv, &connector, &events).await;
+        let options = crate::exec::down::DownOptions {
+            parallel: 4,
+            dry_run,
+            break_lock: false,
+        };
+        crate::exec::down::execute(&snapshot, plan, options, connector.connections(), &events).await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn down_documents_match_the_schema_for_every_result() {
+        let inv = inventory(3);
+        let cluster = FakeCluster::converged(&inv);
+        let json = valid("down", &down(&down_of(&inv, &cluster, true).await));
+        assert_eq!(json["nodes"][1]["result"], "planned");
+        assert_eq!(json["plan"]["nodes"][0]["action"], "leave_last");
+        // A worker that cannot be reached is blocked, with the stage; the
+        // others are done.
+        cluster.unreachable("w3");
+        let json = valid("down", &down(&down_of(&inv, &cluster, false).await));
+        assert_eq!(json["result"], "failed");
+        assert_eq!(json["nodes"][0]["actions"], serde_json::json!(["left"]));
+        assert_eq!(json["nodes"][3]["result"], "blocked");
+        assert_eq!(json["nodes"][3]["error"]["kind"], "unreachable");
+        assert_eq!(json["nodes"][3]["error"]["stage"], "tcp");
+        // A node in another swarm: refused, nothing done, exit 2.
+        let cluster = FakeCluster::converged(&inv);
+        cluster.foreign("w2", "OTHER");
+        let json = valid("down", &down(&down_of(&inv, &cluster, false).await));
+        assert_eq!(json["result"], "error");
+        assert_eq!(json["error"]["kind"], "foreign_swarm");
+        assert_eq!(json["nodes"][0]["result"], "skipped");
+        assert_eq!(json["nodes"][2]["error"]["kind"], "foreign_swarm");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn remove_documents_match_the_schema() {
+        let inv = crate::inventory::test_inventory(3, 2);
+        let remove_of = |names: &[&str], dry_run: bool| {
+            let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+            let inv = inv.clone();
+            let cluster = FakeCluster::converged(&inv);
+            async move {
+                let options = crate::exec::prune::RemoveOptions {
+                    dry_run,
+                    break_lock: false,
+                };
+                crate::exec::prune::remove(
+                    &inv,
+                    &cluster.connector(),
+                    &names,
+                    options,
+                    &Events::discard(),
+                )
+                .await
+            }
+        };
+        let json = valid("remove", &remove(&remove_of(&["w2", "m3"], true).await));
+        assert_eq!(json["result"], "ok");
+        assert_eq!(json["steps"][0]["reason"], "named");
+        assert_eq!(json["nodes"][0]["result"], "planned");
+        let json = valid("remove", &remove(&remove_of(&["w2", "m3"], false).await));
+        assert_eq!(json["nodes"][0]["name"], "w2");
+        assert_eq!(
+            json["nodes"][0]["actions"],
+            serde_json::json!(["drained", "left", "removed"])
+        );
+        // A name that is not in the swarm: nothing done, exit 2.
+        let json = valid("error", &remove(&remove_of(&["nope"], false).await));
+        assert_eq!(json["command"], "remove");
+        assert_eq!(json["error"]["kind"], "not_in_swarm");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn context_rotate_and_unlock_documents_match_their_schemas() {
+        let inv = crate::inventory::test_inventory(3, 1);
+        let cluster = FakeCluster::converged(&inv);
+        let report =
+            crate::check::context::run(&inv, &cluster.connector(), &Events::discard()).await;
+        let json = valid("context", &context(&report));
+        assert_eq!(json["leader"], "m1");
+        assert_eq!(json["docker_host"], "ssh://core@m1.example");
+
+        let options = crate::exec::rotate::RotateOptions {
+            worker: true,
+            manager: true,
+            ..Default::default()
+        };
+        let report =
+            crate::exec::rotate::run(&inv, &cluster.connector(), &options, &Events::discard())
+                .await;
+        let json = valid("rotate-tokens", &rotate_tokens(&report));
+        assert_eq!(json["result"], "ok");
+        assert_eq!(json["rotated"][1]["what"], "manager token");
+
+        let mut spec = cluster.spec();
+        spec["EncryptionConfig"] = serde_json::json!({ "AutoLockManagers": true });
+        cluster.set_spec(spec);
+        let key = cluster.unlock_key().unwrap_or_default();
+        cluster.locked("m2");
+        cluster.unreachable("w1");
+        let keys = crate::exec::unlock::KeyOptions {
+            file: None,
+            env: Some(crate::model::secret::Secret::new(key)),
+        };
+        let report =
+            crate::exec::unlock::run(&inv, &cluster.connector(), &keys, 4, &Events::discard())
+                .await;
+        let json = valid("unlock", &unlock(&report));
+        assert_eq!(json["nodes"][1]["result"], "unlocked");
+        assert_eq!(json["nodes"][3]["result"], "unreachable");
+        assert_eq!(json["nodes"][3]["error"]["kind"], "unreachable");
+
+        // Nothing could be done: error documents, with no nodes.
+        cluster.lose_quorum();
+        let report =
+            crate::check::context::run(&inv, &cluster.connector(), &Events::discard()).await;
+        let json = valid("context", &context(&report));
+        assert_eq!(json["error"]["kind"], "quorum_lost");
+        valid("error", &context(&report));
+        cluster.unreachable("m1");
+        cluster.unreachable("m2");
+        cluster.unreachable("m3");
+        let report =
+            crate::exec::rotate::run(&inv, &cluster.connector(), &options, &Events::discard())
+                .await;
+        let json = valid("rotate-tokens", &rotate_tokens(&report));
+        assert_eq!(json["error"]["kind"], "no_manager");
+        valid("error", &rotate_tokens(&report));
+        let no_key = crate::exec::unlock::KeyOptions::default();
+        let report =
+            crate::exec::unlock::run(&inv, &cluster.connector(), &no_key, 4, &Events::discard())
+                .await;
+        let json = valid("unlock", &unlock(&report));
+        assert_eq!(json["error"]["kind"], "no_unlock_key");
+        valid("error", &unlock(&report));
+    }
+
+    #[test]
+    fn the_inventory_document_matches_the_schema() {
+        let json = valid("inventory", &super::inventory(&inventory(2)));
+        assert_eq!(json["nodes"][1]["name"], "w1");
+        assert_eq!(json["nodes"][1]["node_id"], serde_json::Value::Null);
+        assert_eq!(json["source"], "lab.toml");
     }
 
     /// The check `name` (of setting `key`) in a list of checks.

@@ -14,11 +14,12 @@ use crate::check::context::ContextReport;
 use crate::check::status::StatusReport;
 use crate::check::value::Value;
 use crate::check::verify::{Check, CheckName, Scope, Severity, VerifyReport};
-use crate::exec::down::{DownOutcome, DownResult};
+use crate::exec::down::DownOutcome;
 use crate::exec::prune::{PruneOutcome, RemoveOutcome};
+use crate::exec::result::NodeResult;
 use crate::exec::rotate::RotateReport;
 use crate::exec::unlock::UnlockReport;
-use crate::exec::up::{KeyFileOutcome, NodeResult, SettingsOutcome, UpOutcome};
+use crate::exec::up::{KeyFileOutcome, SettingsOutcome, UpOutcome};
 use crate::observe::cluster::StrayKind;
 use crate::plan::down::{DownAction, DownPlan};
 use crate::plan::prune::{PruneOp, PruneReason, PruneStep};
@@ -442,17 +443,6 @@ fn labels_text(labels: &std::collections::BTreeMap<String, String>) -> String {
         .join(", ")
 }
 
-fn result_word(result: &NodeResult) -> String {
-    match result {
-        NodeResult::Done(actions) => actions
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.word().to_owned(),
-    }
-}
-
 /// A dry run: the plan and what would change. A run: the plan's warnings,
 /// one row per node (what was done, or why not) and one summary line. The
 /// plan itself is not repeated after the work.
@@ -496,8 +486,8 @@ pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
         name: n.name.to_string(),
         role: n.role.to_string(),
         node_id: n.node_id.clone(),
-        result: result_word(&n.result),
-        error: n.result.error(),
+        result: n.result.summary(),
+        error: n.result.error().map(|e| e.message),
     });
     out.push_str(&result_table(rows, layout));
     out.push('\n');
@@ -601,7 +591,7 @@ fn pruned_summary(outcome: &UpOutcome) -> String {
     let done = outcome
         .pruned
         .iter()
-        .filter(|p| matches!(p.result, DownResult::Done(_)))
+        .filter(|p| matches!(p.node.result, NodeResult::Done(_)))
         .count();
     if done == 0 {
         String::new()
@@ -616,8 +606,8 @@ fn pruned_notes(pruned: &[PruneOutcome], width: usize) -> String {
     let mut out = String::new();
     let failed: Vec<String> = pruned
         .iter()
-        .filter(|p| !p.result.is_ok())
-        .map(|p| p.step.name())
+        .filter(|p| !p.node.is_ok())
+        .map(|p| p.node.name.clone())
         .collect();
     if !failed.is_empty() {
         out.push_str(&wrap(
@@ -629,11 +619,11 @@ fn pruned_notes(pruned: &[PruneOutcome], width: usize) -> String {
     let unreached: Vec<String> = pruned
         .iter()
         .filter(|p| {
-            matches!(p.result, DownResult::Done(_))
+            matches!(p.node.result, NodeResult::Done(_))
                 && p.step.state == crate::model::swarm::NodeStatus::Ready
-                && !p.step.ops.contains(&PruneOp::Leave)
+                && !p.ops.contains(&PruneOp::Leave)
         })
-        .map(|p| p.step.name())
+        .map(|p| p.node.name.clone())
         .collect();
     if !unreached.is_empty() {
         let text = if unreached.len() == 1 {
@@ -1141,22 +1131,14 @@ fn pruned_table(pruned: &[PruneOutcome], layout: Layout) -> String {
     let rows = pruned
         .iter()
         .map(|p| {
-            let result = match &p.result {
-                DownResult::Done(actions) => actions
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                other => other.word().to_owned(),
-            };
-            let mut cells = vec![p.step.name(), p.step.role.to_string()];
+            let mut cells = vec![p.node.name.clone(), p.node.role.to_string()];
             if wide {
                 cells.push(p.step.node_id.clone());
             }
-            cells.push(result);
+            cells.push(p.node.result.summary());
             Row {
                 cells,
-                error: p.result.error(),
+                error: p.node.result.error().map(|e| e.message),
             }
         })
         .collect();
@@ -1185,7 +1167,7 @@ pub(crate) fn remove(outcome: &RemoveOutcome, layout: Layout) -> String {
         out.push('\n');
         out.push_str(&pruned_notes(&outcome.nodes, width));
     }
-    let failed = outcome.nodes.iter().filter(|n| !n.result.is_ok()).count();
+    let failed = outcome.nodes.iter().filter(|n| !n.node.is_ok()).count();
     let summary = match &outcome.error {
         Some(error) => format!("remove failed: {error}"),
         None if outcome.dry_run => format!(
@@ -1253,15 +1235,8 @@ pub(crate) fn down(outcome: &DownOutcome, layout: Layout) -> String {
         name: n.name.to_string(),
         role: n.role.to_string(),
         node_id: n.node_id.clone(),
-        result: match &n.result {
-            DownResult::Done(actions) => actions
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            other => other.word().to_owned(),
-        },
-        error: n.result.error(),
+        result: n.result.summary(),
+        error: n.result.error().map(|e| e.message),
     });
     out.push_str(&result_table(rows, layout));
     out.push('\n');

@@ -39,7 +39,6 @@
 pub mod cmd;
 pub mod docker;
 pub mod ids;
-pub mod schema;
 pub mod wait;
 
 use std::collections::BTreeSet;

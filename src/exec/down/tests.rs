@@ -2,7 +2,8 @@
 //! operations, refusals, idempotence and the dry run, with paused time.
 
 use super::*;
-use crate::inventory::Node;
+use crate::exec::result::NodeResult;
+use crate::inventory::{Node, Role};
 use crate::plan::down::*;
 use crate::remote::fake::FakeCluster;
 
@@ -36,7 +37,7 @@ async fn down(inv: &Inventory, cluster: &FakeCluster, dry_run: bool) -> DownOutc
     .await
 }
 
-fn result<'a>(outcome: &'a DownOutcome, name: &str) -> &'a DownResult {
+fn result<'a>(outcome: &'a DownOutcome, name: &str) -> &'a NodeResult {
     &outcome
         .nodes
         .iter()
@@ -81,11 +82,11 @@ async fn workers_leave_first_then_managers_one_by_one_then_the_leader() {
     }
     assert_eq!(
         result(&outcome, "m1"),
-        &DownResult::Done(vec![Action::Demoted, Action::Left])
+        &NodeResult::Done(vec![Action::Demoted, Action::Left])
     );
     assert_eq!(
         result(&outcome, "m2"),
-        &DownResult::Done(vec![Action::Left])
+        &NodeResult::Done(vec![Action::Left])
     );
     assert_eq!(outcome.ssh_connections, 6);
 }
@@ -102,7 +103,7 @@ async fn a_second_down_changes_nothing() {
         again
             .nodes
             .iter()
-            .all(|n| n.result == DownResult::Unchanged),
+            .all(|n| n.result == NodeResult::Unchanged),
         "{again:#?}"
     );
     assert!(!again.plan.has_changes());
@@ -119,7 +120,7 @@ async fn a_dry_run_plans_every_node_and_sends_nothing() {
         outcome
             .nodes
             .iter()
-            .all(|n| n.result == DownResult::Planned)
+            .all(|n| n.result == NodeResult::Planned)
     );
     assert!(matches!(
         outcome.plan.nodes[0].action,
@@ -221,11 +222,11 @@ async fn a_failed_manager_stops_the_rest_and_the_leader_stays() {
     cluster.update_fault(ErrorKind::Rejected);
     let outcome = down(&inv, &cluster, false).await;
     assert!(
-        matches!(result(&outcome, "m2"), DownResult::Failed { .. }),
+        matches!(result(&outcome, "m2"), NodeResult::Failed { .. }),
         "{outcome:#?}"
     );
-    assert!(matches!(result(&outcome, "m3"), DownResult::Skipped(_)));
-    assert!(matches!(result(&outcome, "m1"), DownResult::Skipped(_)));
+    assert!(matches!(result(&outcome, "m3"), NodeResult::Skipped(_)));
+    assert!(matches!(result(&outcome, "m1"), NodeResult::Skipped(_)));
     assert_eq!(cluster.state_of("m3"), LocalState::Active);
     assert_eq!(cluster.state_of("m1"), LocalState::Active);
     assert_eq!(outcome.exit_code(), exit_codes::FAILED);

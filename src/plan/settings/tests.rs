@@ -155,9 +155,10 @@ mod up {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::exec::result::NodeResult;
     use crate::exec::step::Action;
     use crate::exec::unlock::KeyOptions;
-    use crate::exec::up::{KeyFileOutcome, NodeResult, RunError, SettingsOutcome, UpOptions, up};
+    use crate::exec::up::{KeyFileOutcome, RunError, SettingsOutcome, UpOptions, up};
     use crate::inventory::{Inventory, Role, test_node};
     use crate::model::secret::Secret;
     use crate::model::swarm::LocalState;
