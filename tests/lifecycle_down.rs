@@ -619,11 +619,30 @@ fn remove_makes_inventory_nodes_leave_and_drops_their_entries() {
     );
     assert_eq!(lab.api(m1).info()["Swarm"]["Managers"], 3);
 
-    // A name that is not in the swarm (any more) changes nothing: exit 2.
-    Swarmadm::new()
+    // Removing it again (a second run, as after a killed one) is done:
+    // exit 0, it says so, and nothing changes (issue #20).
+    let before = lab.api(m1).nodes().len();
+    let again = Swarmadm::new()
         .arg("remove")
         .arg("-i")
         .arg(&lab.inventory_toml)
         .arg("swarm-worker-02")
+        .success();
+    assert!(
+        again
+            .stderr
+            .contains("swarm-worker-02 is already out of the swarm"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(lab.api(m1).nodes().len(), before);
+    assert_eq!(lab.api(m1).info()["Swarm"]["Managers"], 3);
+    // A name that is in neither the inventory nor the swarm changes
+    // nothing: exit 2.
+    Swarmadm::new()
+        .arg("remove")
+        .arg("-i")
+        .arg(&lab.inventory_toml)
+        .arg("no-such-node")
         .expect_code(2);
 }
