@@ -33,7 +33,7 @@ use crate::exec::unlock::{KeyFile, KeyOptions, UnlockResult};
 use crate::inventory::{Availability, Inventory, NodeName};
 use crate::model::exit_codes;
 use crate::model::swarm::{InitRequest, JoinRequest, LocalState, NodeRole, NodeUpdate, SwarmNode};
-use crate::observe::cluster::{self, Stray};
+use crate::observe::cluster::{self, Stray, StrayKind};
 use crate::observe::events::{Events, Step};
 use crate::observe::{self, ClusterView, Snapshot};
 use crate::plan::settings::{SettingChange, SettingsPlan};
@@ -135,6 +135,10 @@ pub(crate) struct UpOutcome {
     pub(crate) settings: Option<SettingsOutcome>,
     /// The unlock key file, when the inventory asks for autolock.
     pub(crate) unlock_key_file: Option<KeyFileOutcome>,
+    /// The checks `verify` would fail on the nodes as the run left them
+    /// (`NODE: check` or `cluster: check`): `up` is converged only without.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) not_conforming: Vec<String>,
 }
 
 /// What became of the planned swarm settings update.
@@ -196,6 +200,7 @@ impl UpOutcome {
             || settings_failed
             || key_failed
             || prune_failed
+            || !self.not_conforming.is_empty()
         {
             exit_codes::FAILED
         } else {
@@ -279,11 +284,12 @@ pub(crate) async fn execute<C: Connector>(
     events: &Events,
 ) -> UpOutcome {
     let Prepared {
-        snapshot,
+        mut snapshot,
         mut plan,
         unlocked,
         key_refusal,
     } = prepared;
+    let mut checked = false;
     let mut node_ids = BTreeMap::new();
     let mut final_view = snapshot.facts.view.clone();
     let mut pruned = prune::not_run(&plan.prune, None);
@@ -322,18 +328,28 @@ pub(crate) async fn execute<C: Connector>(
         }
         let mut run = Run::new(inventory, &snapshot, options, events, &plan);
         let error = run.execute(&plan).await.err();
-        // With nothing changed, the observed node list is still current:
-        // reading it again would cost a round trip far away.
-        if plan.has_changes() {
-            final_view = run.final_view().await;
-        }
         settings_outcome = run.settings.take();
         node_ids = std::mem::take(&mut run.node_ids);
         pruned = match run.pruned.take() {
             Some(pruned) => pruned,
             None => prune::not_run(&plan.prune, Some(Skip::NothingChanged)),
         };
-        (run.results, error)
+        let results = run.results;
+        // The nodes as `verify` would see them now. With nothing changed,
+        // the snapshot is still current: reading it again would cost a
+        // round trip far away.
+        if plan.has_changes() {
+            let changed: Vec<NodeName> = plan
+                .nodes
+                .iter()
+                .filter(|s| s.plan.is_change())
+                .map(|s| s.name.clone())
+                .collect();
+            snapshot.refresh(inventory, &changed).await;
+            final_view = snapshot.facts.view.clone();
+        }
+        checked = true;
+        (results, error)
     };
     if options.dry_run && plan.refused.is_none() {
         settings_outcome =
@@ -379,8 +395,25 @@ pub(crate) async fn execute<C: Connector>(
         })
         .unwrap_or_default();
     for stray in &strays {
-        events.warn(format!("in the swarm but not in the inventory: {stray}"));
+        events.warn(match stray.kind {
+            StrayKind::NotInInventory => format!("in the swarm but not in the inventory: {stray}"),
+            StrayKind::Leftover => format!("an old entry is still in the swarm: {stray}"),
+            StrayKind::HalfRegistered => {
+                format!("a half-registered entry is in the swarm: {stray}")
+            }
+        });
     }
+    // `up` says "converged" only when `verify` would pass on what it sees
+    // now: every failing check is named instead.
+    let not_conforming = if checked {
+        crate::check::verify::evaluate(inventory, &snapshot.facts)
+            .deltas()
+            .into_iter()
+            .map(|(scope, check)| format!("{}: {}", scope.name(), check.name.as_str()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     UpOutcome {
         dry_run: options.dry_run,
         plan,
@@ -391,6 +424,7 @@ pub(crate) async fn execute<C: Connector>(
         ssh_connections: connector.connections(),
         settings: settings_outcome,
         unlock_key_file,
+        not_conforming,
     }
 }
 
@@ -675,18 +709,6 @@ impl<'a, H: SwarmHost> Run<'a, H> {
                 .warn(format!("could not release the run lock: {e}"));
         }
         Ok(())
-    }
-
-    /// The swarm's node list after the run, for the stray report.
-    async fn final_view(&self) -> Option<ClusterView> {
-        let name = self.source.clone()?;
-        let nodes = self.host(&name)?.nodes().await.ok()?;
-        let cluster_id = self.view.as_ref()?.cluster_id.clone();
-        Some(ClusterView {
-            cluster_id,
-            source: name,
-            nodes,
-        })
     }
 
     /// Member updates, then manager joins, then worker joins and repairs.

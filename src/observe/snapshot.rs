@@ -272,13 +272,17 @@ impl<H: SwarmHost> Snapshot<H> {
     /// Reads the `/info` of `names` again (after they were unlocked, say),
     /// then the swarm and its node list.
     pub(crate) async fn refresh(&mut self, inventory: &Inventory, names: &[NodeName]) {
-        for name in names {
-            let Some(host) = self.hosts.get(name) else {
-                continue;
-            };
-            if let Ok(info) = host.info().await {
-                self.facts.nodes.insert(name.clone(), Ok(info));
-            }
+        let hosts = &self.hosts;
+        let infos: Vec<Option<(NodeName, EngineInfo)>> = stream::iter(names)
+            .map(|name| async move {
+                let info = hosts.get(name)?.info().await.ok()?;
+                Some((name.clone(), info))
+            })
+            .buffer_unordered(OBSERVE_LIMIT)
+            .collect()
+            .await;
+        for (name, info) in infos.into_iter().flatten() {
+            self.facts.nodes.insert(name, Ok(info));
         }
         self.read_views(inventory).await;
     }

@@ -571,9 +571,10 @@ fn up_summary(outcome: &UpOutcome) -> String {
             "failed nodes: {} (once fixed, run `up` again: it goes on from here)",
             failed.join(", ")
         ),
-        (None, true) if !outcome.strays.is_empty() => format!(
-            "converged, but {} in the swarm that the inventory does not list: {}, {}",
-            count(outcome.strays.len(), "node is", "nodes are"),
+        (None, true) if !outcome.not_conforming.is_empty() => format!(
+            "not converged: verify would fail {} ({}): {}, {}",
+            count(outcome.not_conforming.len(), "check", "checks"),
+            outcome.not_conforming.join(", "),
             count(outcome.nodes.len(), "node", "nodes"),
             count(outcome.ssh_connections, "SSH connection", "SSH connections")
         ),

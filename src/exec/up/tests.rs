@@ -677,8 +677,83 @@ async fn strays_are_reported_by_up_and_the_run_is_not_plain_converged() {
     assert_eq!(outcome.strays.len(), 1, "{:?}", outcome.strays);
     assert_eq!(outcome.strays[0].hostname, "w2");
     let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
-    assert!(text.contains("converged, but 1 node is"), "{text}");
-    assert!(!text.contains("\nconverged:"), "{text}");
+    // Issue #20: `verify` fails on a stray, so `up` does not say converged
+    // and exits 1, naming the check.
+    assert!(
+        text.contains("not converged: verify would fail 1 check (cluster: strays)"),
+        "{text}"
+    );
+    assert!(!text.contains("\nconverged"), "{text}");
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+}
+
+/// Issue #20, the invariant: `up` exits 0 (and says converged) exactly
+/// when `verify` on the cluster it leaves behind passes, in every case
+/// here: a cold start, a converged re-run, drift, a stray, a worker's old
+/// entry, a half-finished join, an unreachable worker.
+#[tokio::test(start_paused = true)]
+async fn up_says_converged_exactly_when_verify_passes_on_what_it_left() {
+    let inv = inventory(3, 2);
+    let cases: Vec<(&str, FakeCluster, Inventory)> = vec![
+        ("cold", FakeCluster::new(&inv), inv.clone()),
+        ("converged", FakeCluster::converged(&inv), inv.clone()),
+        (
+            "drift",
+            {
+                let c = FakeCluster::converged(&inv);
+                c.set("w1", NodeRole::Worker, Availability::Drain);
+                c
+            },
+            inv.clone(),
+        ),
+        (
+            "stray",
+            FakeCluster::converged(&inventory(3, 3)),
+            inv.clone(),
+        ),
+        (
+            "half-joined",
+            {
+                let c = FakeCluster::converged(&inv);
+                c.half_joined("w2");
+                c
+            },
+            inv.clone(),
+        ),
+        (
+            "unreachable",
+            {
+                let c = FakeCluster::converged(&inv);
+                c.unreachable("w2");
+                c
+            },
+            inv.clone(),
+        ),
+    ];
+    for (case, cluster, inv) in cases {
+        let outcome = run(&inv, &cluster, options()).await;
+        let verify =
+            crate::check::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
+        let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
+        let says_converged = text.lines().any(|l| l.starts_with("converged"));
+        assert_eq!(
+            outcome.exit_code() == exit_codes::OK,
+            verify.exit_code() == exit_codes::OK,
+            "{case}: up exit {} but verify exit {} ({:?})\n{text}",
+            outcome.exit_code(),
+            verify.exit_code(),
+            verify
+                .deltas()
+                .iter()
+                .map(|(s, c)| format!("{}: {}", s.name(), c.name.as_str()))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            says_converged,
+            outcome.exit_code() == exit_codes::OK,
+            "{case}\n{text}"
+        );
+    }
 }
 
 #[tokio::test(start_paused = true)]
