@@ -67,11 +67,7 @@ impl DownError {
 
 impl DownOutcome {
     pub(crate) fn failed_nodes(&self) -> Vec<&NodeName> {
-        self.nodes
-            .iter()
-            .filter(|n| !n.result.is_ok())
-            .map(|n| &n.name)
-            .collect()
+        crate::exec::result::failed_nodes(&self.nodes)
     }
 
     /// 0: dissolved (or nothing to do); 1: a node failed, was blocked or

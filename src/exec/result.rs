@@ -283,6 +283,16 @@ impl<N, R> NodeOutcome<N, R> {
     }
 }
 
+/// The names of the nodes whose result is not ok (failed, blocked or
+/// skipped), in order.
+pub(crate) fn failed_nodes<N, R>(nodes: &[NodeOutcome<N, R>]) -> Vec<&N> {
+    nodes
+        .iter()
+        .filter(|n| !n.is_ok())
+        .map(|n| &n.name)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,11 +184,7 @@ pub(crate) enum KeyFileOutcome {
 
 impl UpOutcome {
     pub(crate) fn failed_nodes(&self) -> Vec<&NodeName> {
-        self.nodes
-            .iter()
-            .filter(|n| !n.result.is_ok())
-            .map(|n| &n.name)
-            .collect()
+        crate::exec::result::failed_nodes(&self.nodes)
     }
 
     pub(crate) fn exit_code(&self) -> u8 {
