@@ -539,3 +539,80 @@ async fn rotate_with_the_unlock_key_killed_at_any_step_is_finished_by_the_next_r
         assert_key_rotated(&key, &cluster, &keys, &context);
     }
 }
+
+/// A cold `up` killed after any of its changes (the init, a join, a
+/// drain): the next `up` converges the same swarm, with no second swarm,
+/// no duplicate entry and no lock left.
+#[tokio::test(start_paused = true)]
+async fn a_cold_up_killed_at_any_step_is_finished_by_the_next_up() {
+    let inv = inventory(3, 2);
+    let fresh = FakeCluster::new(&inv);
+    let total = changes_of(&fresh, async {
+        converge(&inv, &fresh, false).await.exit_code()
+    })
+    .await;
+    for n in 0..total {
+        let cluster = FakeCluster::new(&inv);
+        kill_after(&cluster, n, converge(&inv, &cluster, false)).await;
+        let first = cluster.log();
+        let again = converge(&inv, &cluster, false).await;
+        let second = cluster.log()[first.len()..].to_vec();
+        let context = format!("killed after {n}: {first:?}, then {second:?}: {again:#?}");
+        assert_eq!(again.exit_code(), exit_codes::OK, "{context}");
+        let inits = cluster
+            .log()
+            .iter()
+            .filter(|l| l.starts_with("init"))
+            .count();
+        assert!(inits <= 1, "a second swarm: {context}");
+        assert_eq!(cluster.stale_entries(), 0, "{context}");
+        assert_converged(&inv, &cluster, &context);
+        assert_no_live_lock(&cluster, &context);
+    }
+}
+
+/// `unlock` killed after any of its unlocks: the next `unlock` unlocks the
+/// rest, and a manager already unlocked is "not locked", never failed.
+#[tokio::test(start_paused = true)]
+async fn unlock_killed_at_any_step_is_finished_by_the_next_unlock() {
+    let inv = inventory(3, 1);
+    let locked = || {
+        let cluster = FakeCluster::converged(&inv);
+        let mut spec = cluster.spec();
+        spec["EncryptionConfig"] = serde_json::json!({ "AutoLockManagers": true });
+        cluster.set_spec(spec);
+        for name in ["m1", "m2", "m3"] {
+            cluster.locked(name);
+        }
+        cluster
+    };
+    let keys = |cluster: &FakeCluster| KeyOptions {
+        file: None,
+        env: Some(Secret::new(cluster.unlock_key().expect("autolock is on"))),
+    };
+    let unlock = |cluster: &FakeCluster| {
+        let keys = keys(cluster);
+        let connector = cluster.connector();
+        let inv = inv.clone();
+        async move { crate::exec::unlock::run(&inv, &connector, &keys, 1, &Events::discard()).await }
+    };
+    let fresh = locked();
+    let total = changes_of(&fresh, async { unlock(&fresh).await.exit_code() }).await;
+    assert_eq!(total, 3, "{:?}", fresh.log());
+    for n in 0..total {
+        let cluster = locked();
+        kill_after(&cluster, n, unlock(&cluster)).await;
+        let first = cluster.log();
+        let again = unlock(&cluster).await;
+        let context = format!("killed after {n}: {first:?}: {again:#?}");
+        assert_eq!(again.exit_code(), exit_codes::OK, "{context}");
+        assert_eq!(again.unlocked(), 3 - n, "{context}");
+        for name in ["m1", "m2", "m3"] {
+            assert_eq!(
+                cluster.state_of(name),
+                LocalState::Active,
+                "{name}: {context}"
+            );
+        }
+    }
+}
