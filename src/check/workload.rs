@@ -94,7 +94,8 @@ pub(crate) enum ProbeKind {
     Ping,
     /// Ping `tasks.<service>`: the embedded DNS's task records.
     TasksDns,
-    /// Ping the service's name: its virtual IP.
+    /// Resolve the service's name (to its virtual IP) through the
+    /// embedded DNS. Not a ping: the VIP need not answer ICMP.
     Vip,
 }
 
@@ -346,6 +347,18 @@ fn planned_probes(from: &Placement, others: &[&Placement], service: &str) -> Vec
     probes
 }
 
+/// The command a probe runs in its task (busybox: the image needs nothing
+/// else).
+fn probe_command(probe: &Probe) -> Vec<String> {
+    let args: Vec<&str> = match probe.kind {
+        ProbeKind::Ping | ProbeKind::TasksDns => {
+            vec!["/bin/busybox", "ping", "-c", "1", "-W", "2", &probe.target]
+        }
+        ProbeKind::Vip => vec!["/bin/busybox", "nslookup", &probe.target],
+    };
+    args.into_iter().map(str::to_owned).collect()
+}
+
 /// Runs the workload through the snapshot's hosts; always removes what it
 /// created.
 pub(crate) async fn run<H: WorkloadHost>(
@@ -518,10 +531,7 @@ async fn run_workload<H: WorkloadHost>(
     }
     let probes: Vec<Probe> = stream::iter(jobs)
         .map(|(_, host, container, probe)| async move {
-            let cmd: Vec<String> = ["/bin/busybox", "ping", "-c", "1", "-W", "2", &probe.target]
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect();
+            let cmd: Vec<String> = probe_command(&probe);
             let outcome = host.exec(container, &cmd, options.probe_timeout).await;
             let (ok, failure) = match outcome {
                 Ok(ExecOutcome::Exited(0)) => (true, None),

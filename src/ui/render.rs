@@ -810,10 +810,11 @@ fn workload_text(report: &crate::check::workload::WorkloadReport, width: usize) 
     let failing: Vec<_> = report.failing_probes().collect();
     if probes > 0 {
         let line = format!(
-            "{} {} of {probes} probes answered (pings between tasks, VIP, tasks.{})",
+            "{} {} of {probes} probes answered (pings between tasks and to tasks.{service}, \
+             {service} resolving)",
             mark(failing.is_empty()),
             probes - failing.len(),
-            report.service
+            service = report.service
         );
         out.push_str(&wrap(&line, width, 4));
     }
