@@ -381,7 +381,7 @@ pub(crate) async fn run<H: WorkloadHost>(
     };
     let claimed = cluster::claim(inventory, &snapshot.facts, view, &BTreeMap::new());
     let names: BTreeMap<&str, &NodeName> = claimed.iter().map(|(n, id)| (*id, n)).collect();
-    let members: Vec<Member> = view
+    let mut members: Vec<Member> = view
         .nodes
         .iter()
         .map(|n| Member {
@@ -392,6 +392,7 @@ pub(crate) async fn run<H: WorkloadHost>(
             availability: n.availability,
         })
         .collect();
+    members.sort_by(|a, b| a.name.cmp(&b.name));
 
     events.step(manager_name, Step::RemovingWorkload);
     let mut created = Created::default();
