@@ -249,3 +249,48 @@ fn a_killed_workload_run_leaves_labelled_objects_that_the_next_run_removes() {
     assert!(removed >= 2, "{:#}", run.json()["workload"]);
     assert_nothing_left(&lab);
 }
+
+#[test]
+fn ctrl_c_during_a_workload_run_removes_the_service_and_network_before_exiting() {
+    common::require_root();
+    let lab = swarm(ids::WORKLOAD_CTRL_C);
+    let child = verify_workload(&lab.inventory_toml)
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn verify --workload");
+    let pid = child.id();
+    let mut child = common::KillOnDrop(child);
+    wait_until(
+        "the workload's service to exist",
+        Duration::from_secs(60),
+        || {
+            labelled_objects(&lab)
+                .iter()
+                .any(|o| o.starts_with("service"))
+        },
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let mut stdout = String::new();
+    if let Some(mut out) = child.0.stdout.take() {
+        std::io::Read::read_to_string(&mut out, &mut stdout).expect("stdout");
+    }
+    let exit = child.0.wait().expect("wait");
+    assert_eq!(exit.code(), Some(1), "{stdout}");
+    let json: Value = serde_json::from_str(&stdout).expect("JSON");
+    let error = json["workload"]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("interrupted"), "{:#}", json["workload"]);
+    assert_eq!(json["workload"]["cleanup_error"], Value::Null);
+    // Removed by the interrupted run itself: the leader lists no service.
+    let services = lab.engine_json(
+        MANAGERS[0],
+        &format!("/v1.41/services?filters={}", labelled()),
+    );
+    assert_eq!(services, serde_json::json!([]), "left after Ctrl-C");
+    assert_nothing_left(&lab);
+}

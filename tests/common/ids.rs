@@ -203,6 +203,8 @@ lab_ids! {
     WORKLOAD_VXLAN_DROPPED = 191;
     /// `a_killed_workload_run_leaves_labelled_objects_that_the_next_run_removes`
     WORKLOAD_KILLED = 192;
+    /// `ctrl_c_during_a_workload_run_removes_the_service_and_network_before_exiting`
+    WORKLOAD_CTRL_C = 193;
 }
 
 #[cfg(test)]
