@@ -1,4 +1,5 @@
 use super::*;
+use crate::observe::events::Events;
 
 fn member(name: &str, availability: Availability) -> Member {
     Member {
@@ -191,4 +192,97 @@ fn run_ids_differ_between_runs() {
     std::thread::sleep(Duration::from_millis(2));
     assert_ne!(a, spec(&options).run_id);
     assert_eq!(a.len(), 12);
+}
+
+/// A verify report of a converged fake cluster with `workload` attached.
+async fn verify_with(workload: WorkloadReport) -> crate::check::verify::VerifyReport {
+    use crate::inventory::{Role, SwarmSettings};
+    let nodes = vec![
+        crate::inventory::test_node("m1", Role::Leader, "m1.lab"),
+        crate::inventory::test_node("w1", Role::Worker, "w1"),
+        crate::inventory::test_node("w2", Role::Worker, "w2"),
+    ];
+    let inv = Inventory {
+        source: std::path::PathBuf::from("lab.toml"),
+        swarm: SwarmSettings::default(),
+        nodes,
+    };
+    let cluster = crate::remote::fake::FakeCluster::converged(&inv);
+    let mut report =
+        crate::check::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
+    report.workload = Some(workload);
+    report
+}
+
+fn workload_with(probes: Vec<Probe>) -> WorkloadReport {
+    let members = [
+        member("m1", Availability::Drain),
+        member("w1", Availability::Active),
+        member("w2", Availability::Active),
+    ];
+    let tasks = [
+        task("w1", "running", TaskPhase::Running, true, "1"),
+        task("w2", "running", TaskPhase::Running, true, "1"),
+    ];
+    WorkloadReport {
+        image: "busybox:1.36".to_owned(),
+        service: "swarmadm-workload-abc".to_owned(),
+        leftovers_removed: 0,
+        placement: judge_placement(&members, &tasks),
+        probes: judge_probes(probes),
+        error: None,
+        cleanup_error: None,
+        seconds: 21.5,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_passing_workload_passes_verify_and_its_json_matches_the_schema() {
+    let report = verify_with(workload_with(vec![
+        ping("w1", "w2", true),
+        ping("w2", "w1", true),
+    ]))
+    .await;
+    assert_eq!(report.exit_code(), crate::model::exit_codes::OK);
+    let json = crate::ui::json::verify(&report);
+    crate::ui::json::validate("verify", &json).unwrap();
+    let text = crate::ui::render::verify(&report, crate::ui::render::Layout::Fit(100));
+    assert!(
+        text.contains("Workload swarmadm-workload-abc (busybox:1.36):"),
+        "{text}"
+    );
+    assert!(
+        text.contains("✓ w1: task running at 10.0.1.2 (active, expected a task)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("✓ m1: no task (drain, expected no task)"),
+        "{text}"
+    );
+    assert!(text.contains("2 of 2 probes answered"), "{text}");
+    assert!(text.contains("took 21.5s"), "{text}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_pair_fails_verify_names_both_nodes_and_matches_the_schema() {
+    let report = verify_with(workload_with(vec![
+        ping("w1", "w2", false),
+        ping("w2", "w1", true),
+    ]))
+    .await;
+    assert_eq!(report.exit_code(), crate::model::exit_codes::FAILED);
+    assert!(
+        report.verdict().contains("workload failed"),
+        "{}",
+        report.verdict()
+    );
+    let json = crate::ui::json::verify(&report);
+    crate::ui::json::validate("verify", &json).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["workload"]["probes"][0]["cause"]["kind"], "path");
+    let text = crate::ui::render::verify(&report, crate::ui::render::Layout::Wide);
+    assert!(
+        text.contains("✗ from w1 to w2 (ip-of-w2): 4789/udp"),
+        "{text}"
+    );
 }
