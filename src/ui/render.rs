@@ -971,9 +971,55 @@ pub(crate) fn verify_junit(report: &VerifyReport) -> Result<String, quick_junit:
         case.set_classname(scope.name().to_owned());
         suite.add_test_case(case);
     }
+    if let Some(workload) = &report.workload {
+        for (name, failure) in workload_cases(workload) {
+            let status = match failure {
+                Some(message) => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(message);
+                    s
+                }
+                None => TestCaseStatus::success(),
+            };
+            let mut case = TestCase::new(name, status);
+            case.set_classname("workload");
+            suite.add_test_case(case);
+        }
+    }
     let mut junit = Report::new("swarmadm");
     junit.add_test_suite(suite);
     junit.to_string()
+}
+
+/// The workload's JUnit cases: its run, each node's placement, each probe,
+/// its cleanup; with the failure's message.
+fn workload_cases(
+    workload: &crate::check::workload::WorkloadReport,
+) -> Vec<(String, Option<String>)> {
+    let mut cases = vec![("workload.run".to_owned(), workload.error.clone())];
+    for p in &workload.placement {
+        let state = p.task_state.as_deref().unwrap_or("none");
+        let failure = (!p.ok).then(|| {
+            format!(
+                "expected {}, task: {state} ({})",
+                match p.expected {
+                    crate::check::workload::Expect::Task => "a running task",
+                    crate::check::workload::Expect::NoTask => "no task",
+                },
+                p.availability.as_str()
+            )
+        });
+        cases.push((format!("{}.workload_task", p.node), failure));
+    }
+    for p in &workload.probes {
+        let failure = (!p.ok).then(|| p.cause.as_ref().map(|c| c.hint()).unwrap_or_default());
+        cases.push((format!("{}.workload_probe.{}", p.from, p.to), failure));
+    }
+    cases.push((
+        "workload.cleanup".to_owned(),
+        workload.cleanup_error.clone(),
+    ));
+    cases
 }
 
 /// `swarmadm inventory`: the nodes as resolved, one row each. Fitted:

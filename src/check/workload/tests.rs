@@ -286,3 +286,24 @@ async fn a_failing_pair_fails_verify_names_both_nodes_and_matches_the_schema() {
         "{text}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn junit_has_a_case_per_placement_and_probe_and_fails_the_failing_pair() {
+    let report = verify_with(workload_with(vec![
+        ping("w1", "w2", false),
+        ping("w2", "w1", true),
+    ]))
+    .await;
+    let xml = crate::ui::render::verify_junit(&report).unwrap();
+    for case in [
+        "workload.run",
+        "m1.workload_task",
+        "w1.workload_task",
+        "w1.workload_probe.w2",
+        "w2.workload_probe.w1",
+        "workload.cleanup",
+    ] {
+        assert!(xml.contains(&format!("name=\"{case}\"")), "{case}: {xml}");
+    }
+    assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
+}
