@@ -177,6 +177,10 @@ fn verify_workload_names_the_worker_whose_vxlan_port_is_dropped() {
 
     let run = verify_workload(&lab.inventory_toml).expect_code(1);
     let workload = &run.json()["workload"];
+    eprintln!(
+        "verify --workload with {cut} cut took {}s",
+        workload["seconds"]
+    );
     // The control plane is fine: every node conforms.
     let nodes = run.json()["nodes"].as_array().expect("nodes");
     assert!(

@@ -313,6 +313,11 @@ pub(crate) fn judge_probes(mut probes: Vec<Probe>) -> Vec<Probe> {
             }
         } else if let Some(node) = cut.iter().find(|n| **n == probe.from || **n == probe.to) {
             Cause::NodeCut { node: node.clone() }
+        } else if let [node] = cut.as_slice()
+            && probe.kind == ProbeKind::TasksDns
+        {
+            // `tasks.<name>` answers with every task, the cut one's too.
+            Cause::NodeCut { node: node.clone() }
         } else if probe.kind != ProbeKind::Ping
             && pings_from_ok.get(&probe.from).copied().unwrap_or(false)
         {

@@ -92,9 +92,14 @@ fn a_node_cut_off_is_named_in_every_failing_pair() {
             probes.push(ping(from, to, from != "w3" && *to != "w3"));
         }
     }
+    // w1's `tasks.` name resolved to w3's task first.
+    probes.push(Probe {
+        kind: ProbeKind::TasksDns,
+        ..ping("w1", "tasks.s", false)
+    });
     let judged = judge_probes(probes);
     let failing: Vec<&Probe> = judged.iter().filter(|p| !p.ok).collect();
-    assert_eq!(failing.len(), 4);
+    assert_eq!(failing.len(), 5);
     for p in failing {
         assert_eq!(
             p.cause,
