@@ -9,3 +9,4 @@ pub(crate) mod settings;
 pub(crate) mod status;
 pub(crate) mod value;
 pub(crate) mod verify;
+pub(crate) mod workload;

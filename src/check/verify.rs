@@ -10,14 +10,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::check::value::{ManagerState, Membership, SwarmPresence, Value};
+use crate::check::workload::{self, WorkloadOptions, WorkloadReport};
 use crate::inventory::{Inventory, Node, NodeName};
 use crate::model::exit_codes;
 use crate::model::failure::Failure;
 use crate::model::swarm::{EngineInfo, LocalState, NodeRole, NodeStatus, SwarmNode};
+use crate::observe::Snapshot;
 use crate::observe::cluster;
 use crate::observe::events::{Events, Step};
 use crate::observe::{self, ClusterView, Facts};
-use crate::remote::host::Connector;
+use crate::remote::host::{Connector, WorkloadHost};
 
 /// A failing error check makes the verdict fail; a failing warning does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -198,6 +200,8 @@ pub(crate) struct VerifyReport {
     pub(crate) cluster: Vec<Check>,
     /// Set when the cluster could not be checked at all (exit 2).
     pub(crate) error: Option<Unchecked>,
+    /// The result of `--workload`, when it was asked for.
+    pub(crate) workload: Option<WorkloadReport>,
 }
 
 /// Where a failing check was found: a node, or the cluster as a whole.
@@ -230,11 +234,16 @@ impl VerifyReport {
     pub(crate) fn exit_code(&self) -> u8 {
         if self.error.is_some() {
             exit_codes::UNUSABLE
-        } else if self.deltas().is_empty() {
+        } else if self.deltas().is_empty() && !self.workload_failing() {
             exit_codes::OK
         } else {
             exit_codes::FAILED
         }
+    }
+
+    /// Whether `--workload` was asked for and failed.
+    pub(crate) fn workload_failing(&self) -> bool {
+        self.workload.as_ref().is_some_and(WorkloadReport::failing)
     }
 
     /// Whether the inventory's nodes are in no swarm at all: before the
@@ -253,7 +262,9 @@ impl VerifyReport {
         if self.no_swarm_yet() {
             return "FAIL: no swarm yet: run `swarmadm up` first".to_owned();
         }
-        if deltas.is_empty() {
+        if deltas.is_empty() && self.workload_failing() {
+            "FAIL: the nodes conform, but the workload failed".to_owned()
+        } else if deltas.is_empty() {
             format!(
                 "PASS: {} nodes conform to {} (cluster {})",
                 self.nodes.len(),
@@ -280,6 +291,33 @@ pub(crate) async fn run<C: Connector>(
     events: &Events,
 ) -> VerifyReport {
     let snapshot = observe::snapshot(inventory, connector, events).await;
+    judge(inventory, &snapshot, events)
+}
+
+/// [`run`], then `--workload` through the same connections when a leader
+/// answered; the workload's result becomes part of the report.
+pub(crate) async fn run_with_workload<C>(
+    inventory: &Inventory,
+    connector: &C,
+    options: &WorkloadOptions,
+    events: &Events,
+) -> VerifyReport
+where
+    C: Connector,
+    C::Host: WorkloadHost,
+{
+    let snapshot = observe::snapshot(inventory, connector, events).await;
+    let mut report = judge(inventory, &snapshot, events);
+    report.workload = Some(if report.error.is_some() {
+        WorkloadReport::not_run(options, "the cluster could not be checked")
+    } else {
+        workload::run(inventory, &snapshot, options, events).await
+    });
+    report
+}
+
+/// Evaluates a snapshot and tells each node's line the verdict.
+fn judge<H>(inventory: &Inventory, snapshot: &Snapshot<H>, events: &Events) -> VerifyReport {
     for name in snapshot.hosts.keys() {
         events.step(name, Step::Checking);
     }
@@ -308,6 +346,7 @@ pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
         nodes: Vec::new(),
         cluster: Vec::new(),
         error: None,
+        workload: None,
     };
     let any_manager_reachable = inventory.managers().any(|n| facts.info(&n.name).is_some());
     let quorum_loss = cluster::quorum_loss(inventory, facts).filter(|_| view.is_none());

@@ -479,6 +479,40 @@ pub struct VerifyArgs {
     /// Also write the checks as JUnit XML, one test case per check per node.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Also prove the swarm runs work: create a labelled overlay network and
+    /// a global service, check a task runs on every active node and none on
+    /// a drained one, ping between all tasks, the service's VIP and
+    /// `tasks.<name>`, then remove both (leftovers of an interrupted earlier
+    /// run are removed first). Changes the cluster only for the run.
+    #[arg(long)]
+    pub workload: bool,
+    /// The image of the workload's service (pulled by each node; it must
+    /// have /bin/busybox).
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        default_value = "busybox:1.36",
+        requires = "workload"
+    )]
+    pub workload_image: String,
+    /// Seconds every active node may take to run its workload task.
+    #[arg(long, value_name = "SECS", default_value_t = 60, requires = "workload")]
+    pub workload_timeout: u64,
+    /// Seconds one probe (a ping inside a task) may take.
+    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "workload")]
+    pub workload_probe_timeout: u64,
+}
+
+impl VerifyArgs {
+    /// The workload's options, when `--workload` asks for it.
+    fn workload(&self) -> Option<crate::check::workload::WorkloadOptions> {
+        self.workload
+            .then(|| crate::check::workload::WorkloadOptions {
+                image: self.workload_image.clone(),
+                timeout: Duration::from_secs(self.workload_timeout),
+                probe_timeout: Duration::from_secs(self.workload_probe_timeout),
+            })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -885,8 +919,19 @@ async fn unlock(inventory: &Inventory, args: &UnlockArgs, sink: &LogSink) -> eyr
 
 async fn verify(inventory: &Inventory, args: &VerifyArgs, sink: &LogSink) -> eyre::Result<u8> {
     let reporter = start_reporter(inventory, &args.nodes, sink);
-    let report =
-        crate::check::verify::run(inventory, &args.nodes.connector(), &reporter.events()).await;
+    let connector = args.nodes.connector();
+    let report = match args.workload() {
+        Some(options) => {
+            crate::check::verify::run_with_workload(
+                inventory,
+                &connector,
+                &options,
+                &reporter.events(),
+            )
+            .await
+        }
+        None => crate::check::verify::run(inventory, &connector, &reporter.events()).await,
+    };
     reporter.finish().await;
     if let Some(path) = &args.junit {
         std::fs::write(path, render::verify_junit(&report)?)

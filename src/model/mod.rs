@@ -10,3 +10,4 @@ pub(crate) mod lock;
 pub(crate) mod names;
 pub(crate) mod secret;
 pub(crate) mod swarm;
+pub(crate) mod workload;

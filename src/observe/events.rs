@@ -44,6 +44,14 @@ pub(crate) enum Step {
     Rotating,
     /// Waiting until every node trusts the new root CA.
     WaitingTrust,
+    /// Creating the overlay network and service of `verify --workload`.
+    CreatingWorkload,
+    /// Removing the workload's service and network (also leftovers).
+    RemovingWorkload,
+    /// Waiting until the node runs its workload task.
+    WaitingTask,
+    /// Pinging the other tasks, the VIP and `tasks.<name>` from its task.
+    Probing,
 }
 
 impl std::fmt::Display for Step {
@@ -74,6 +82,10 @@ impl std::fmt::Display for Step {
             Step::UpdatingSettings => "updating swarm settings",
             Step::Rotating => "rotating",
             Step::WaitingTrust => "waiting for the new root CA",
+            Step::CreatingWorkload => "creating the workload",
+            Step::RemovingWorkload => "removing the workload",
+            Step::WaitingTask => "waiting for its workload task",
+            Step::Probing => "probing the overlay",
         })
     }
 }

@@ -753,6 +753,8 @@ impl From<EngineError> for Failure {
     }
 }
 
+mod workload;
+
 #[cfg(test)]
 mod tests {
     use super::*;

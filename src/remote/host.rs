@@ -24,6 +24,9 @@ use crate::model::swarm::{
 use crate::remote::engine::{Engine, EngineError, ViewRead};
 use crate::remote::ssh::{Connection, SshError, SshOptions};
 
+mod workload;
+pub(crate) use workload::WorkloadHost;
+
 /// What a node can be asked. Every call is bounded by the request timeout
 /// of the implementation.
 pub(crate) trait SwarmHost: Send + Sync {

@@ -244,6 +244,9 @@ struct VerifyExtra<'a> {
     cluster_id: Option<&'a str>,
     /// Checks of the swarm as a whole.
     cluster: &'a [Check],
+    /// The result of `--workload`, when it was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workload: Option<&'a crate::check::workload::WorkloadReport>,
 }
 
 pub(crate) fn verify(report: &VerifyReport) -> String {
@@ -277,6 +280,7 @@ pub(crate) fn verify(report: &VerifyReport) -> String {
             inventory: &report.inventory,
             cluster_id: report.cluster_id.as_deref(),
             cluster: &report.cluster,
+            workload: report.workload.as_ref(),
         },
     })
 }

@@ -764,7 +764,74 @@ pub(crate) fn verify(report: &VerifyReport, layout: Layout) -> String {
             out.push_str(&wrap(&line, width, 4));
         }
     }
+    if let Some(workload) = &report.workload {
+        out.push_str(&workload_text(workload, width));
+    }
     out.push_str(&wrap(&report.verdict(), width, 2));
+    out
+}
+
+/// The `--workload` part of verify's text: placement per node, failing
+/// probes with their likely cause, the time it took.
+fn workload_text(report: &crate::check::workload::WorkloadReport, width: usize) -> String {
+    use crate::check::workload::Expect;
+    let mut out = format!("\nWorkload {} ({}):\n", report.service, report.image);
+    for p in &report.placement {
+        let task = match (&p.task_state, &p.address) {
+            (Some(state), Some(addr)) => format!("task {state} at {addr}"),
+            (Some(state), None) => format!("task {state}"),
+            (None, _) => "no task".to_owned(),
+        };
+        let want = match p.expected {
+            Expect::Task => "a task",
+            Expect::NoTask => "no task",
+        };
+        let mut line = format!(
+            "{} {}: {task} ({}, expected {want})",
+            mark(p.ok),
+            p.node,
+            p.availability.as_str()
+        );
+        if let Some(error) = &p.task_error {
+            line.push_str(&format!(": {error}"));
+        }
+        out.push_str(&wrap(&line, width, 4));
+    }
+    let probes = report.probes.len();
+    let failing: Vec<_> = report.failing_probes().collect();
+    if probes > 0 {
+        let line = format!(
+            "{} {} of {probes} probes answered (pings between tasks and to tasks.{service}, \
+             {service} resolving)",
+            mark(failing.is_empty()),
+            probes - failing.len(),
+            service = report.service
+        );
+        out.push_str(&wrap(&line, width, 4));
+    }
+    for p in failing {
+        let why = p.cause.as_ref().map(|c| c.hint()).unwrap_or_default();
+        let line = format!("  ✗ from {} to {} ({}): {why}", p.from, p.to, p.target);
+        out.push_str(&wrap(&line, width, 6));
+    }
+    if report.leftovers_removed > 0 {
+        let line = format!(
+            "  removed {} leftovers of an earlier interrupted run",
+            report.leftovers_removed
+        );
+        out.push_str(&wrap(&line, width, 4));
+    }
+    if let Some(error) = &report.error {
+        out.push_str(&wrap(&format!("{} {error}", mark(false)), width, 4));
+    }
+    if let Some(error) = &report.cleanup_error {
+        out.push_str(&wrap(
+            &format!("{} cleanup: {error}", mark(false)),
+            width,
+            4,
+        ));
+    }
+    out.push_str(&format!("  took {:.1}s\n", report.seconds));
     out
 }
 
@@ -895,9 +962,55 @@ pub(crate) fn verify_junit(report: &VerifyReport) -> Result<String, quick_junit:
         case.set_classname(scope.name().to_owned());
         suite.add_test_case(case);
     }
+    if let Some(workload) = &report.workload {
+        for (name, failure) in workload_cases(workload) {
+            let status = match failure {
+                Some(message) => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(message);
+                    s
+                }
+                None => TestCaseStatus::success(),
+            };
+            let mut case = TestCase::new(name, status);
+            case.set_classname("workload");
+            suite.add_test_case(case);
+        }
+    }
     let mut junit = Report::new("swarmadm");
     junit.add_test_suite(suite);
     junit.to_string()
+}
+
+/// The workload's JUnit cases: its run, each node's placement, each probe,
+/// its cleanup; with the failure's message.
+fn workload_cases(
+    workload: &crate::check::workload::WorkloadReport,
+) -> Vec<(String, Option<String>)> {
+    let mut cases = vec![("workload.run".to_owned(), workload.error.clone())];
+    for p in &workload.placement {
+        let state = p.task_state.as_deref().unwrap_or("none");
+        let failure = (!p.ok).then(|| {
+            format!(
+                "expected {}, task: {state} ({})",
+                match p.expected {
+                    crate::check::workload::Expect::Task => "a running task",
+                    crate::check::workload::Expect::NoTask => "no task",
+                },
+                p.availability.as_str()
+            )
+        });
+        cases.push((format!("{}.workload_task", p.node), failure));
+    }
+    for p in &workload.probes {
+        let failure = (!p.ok).then(|| p.cause.as_ref().map(|c| c.hint()).unwrap_or_default());
+        cases.push((format!("{}.workload_probe.{}", p.from, p.to), failure));
+    }
+    cases.push((
+        "workload.cleanup".to_owned(),
+        workload.cleanup_error.clone(),
+    ));
+    cases
 }
 
 /// `swarmadm inventory`: the nodes as resolved, one row each. Fitted:

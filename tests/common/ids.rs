@@ -25,6 +25,7 @@
 //! | 160–169 | `tests/lifecycle_swarm.rs`                                 |
 //! | 170–179 | reserved: future lifecycle tests                           |
 //! | 180–189 | `tests/terminal.rs`                                        |
+//! | 190–199 | `tests/workload.rs`                                        |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
 /// so that an id cannot be added without the uniqueness test seeing it.
@@ -194,6 +195,16 @@ lab_ids! {
     INTERRUPTED_DOWN_THEN_UP = 170;
     /// `a_ca_rotation_with_a_stopped_worker_ends_in_time_and_completes_when_it_is_back`
     INTERRUPTED_CA_ROTATION = 171;
+
+    // tests/workload.rs
+    /// `verify_workload_runs_a_task_on_every_worker_and_none_on_a_drained_manager_and_removes_it`
+    WORKLOAD_PASSES = 190;
+    /// `verify_workload_names_the_worker_whose_vxlan_port_is_dropped`
+    WORKLOAD_VXLAN_DROPPED = 191;
+    /// `a_killed_workload_run_leaves_labelled_objects_that_the_next_run_removes`
+    WORKLOAD_KILLED = 192;
+    /// `ctrl_c_during_a_workload_run_removes_the_service_and_network_before_exiting`
+    WORKLOAD_CTRL_C = 193;
 }
 
 #[cfg(test)]

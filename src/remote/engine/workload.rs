@@ -1,0 +1,289 @@
+//! The Engine API calls of `verify --workload`: create and remove the
+//! labelled overlay network and global service, list the service's tasks
+//! (managers), and run a command in a task's container (the task's own
+//! node). Raw JSON through the node's tunnel, like init and join.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{Engine, EngineError};
+use crate::model::workload::{ExecOutcome, TaskPhase, WORKLOAD_LABEL, WorkloadSpec, WorkloadTask};
+
+/// How often a running exec is looked at.
+const EXEC_POLL: Duration = Duration::from_millis(200);
+
+#[derive(Deserialize)]
+struct Created {
+    #[serde(rename = "ID", alias = "Id")]
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Listed {
+    #[serde(rename = "ID", alias = "Id")]
+    id: String,
+}
+
+/// `filters={"label":["io.swarmadm.workload"]}`, URL-encoded.
+fn label_filter() -> String {
+    let filter = serde_json::json!({ "label": [WORKLOAD_LABEL] }).to_string();
+    url_encode(&filter)
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn body(call: &'static str, value: &serde_json::Value) -> Result<Vec<u8>, EngineError> {
+    serde_json::to_vec(value).map_err(|e| EngineError::unreadable(call, e))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(call: &'static str, bytes: &[u8]) -> Result<T, EngineError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| EngineError::unreadable(call, format!("unreadable answer: {e}")))
+}
+
+impl Engine {
+    /// Creates the workload's overlay network (managers only); its ID.
+    pub(crate) async fn create_workload_network(
+        &self,
+        spec: &WorkloadSpec,
+    ) -> Result<String, EngineError> {
+        const CALL: &str = "POST /networks/create";
+        let body = body(CALL, &spec.network_body())?;
+        let bytes = self
+            .raw(CALL, "POST", "/networks/create", Some(body))
+            .await?;
+        Ok(parse::<Created>(CALL, &bytes)?.id)
+    }
+
+    /// Creates the workload's global service on `network_id` (managers
+    /// only); its ID.
+    pub(crate) async fn create_workload_service(
+        &self,
+        spec: &WorkloadSpec,
+        network_id: &str,
+    ) -> Result<String, EngineError> {
+        const CALL: &str = "POST /services/create";
+        let body = body(CALL, &spec.service_body(network_id))?;
+        let bytes = self
+            .raw(CALL, "POST", "/services/create", Some(body))
+            .await?;
+        Ok(parse::<Created>(CALL, &bytes)?.id)
+    }
+
+    /// IDs of the services carrying the workload label (managers only).
+    pub(crate) async fn workload_services(&self) -> Result<Vec<String>, EngineError> {
+        const CALL: &str = "GET /services";
+        let path = format!("/services?filters={}", label_filter());
+        let bytes = self.raw(CALL, "GET", &path, None).await?;
+        Ok(parse::<Vec<Listed>>(CALL, &bytes)?
+            .into_iter()
+            .map(|s| s.id)
+            .collect())
+    }
+
+    /// IDs of the networks carrying the workload label.
+    pub(crate) async fn workload_networks(&self) -> Result<Vec<String>, EngineError> {
+        const CALL: &str = "GET /networks";
+        let path = format!("/networks?filters={}", label_filter());
+        let bytes = self.raw(CALL, "GET", &path, None).await?;
+        Ok(parse::<Vec<Listed>>(CALL, &bytes)?
+            .into_iter()
+            .map(|s| s.id)
+            .collect())
+    }
+
+    pub(crate) async fn remove_service(&self, id: &str) -> Result<(), EngineError> {
+        let path = format!("/services/{id}");
+        self.raw("DELETE /services/{id}", "DELETE", &path, None)
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn remove_network(&self, id: &str) -> Result<(), EngineError> {
+        let path = format!("/networks/{id}");
+        self.raw("DELETE /networks/{id}", "DELETE", &path, None)
+            .await
+            .map(drop)
+    }
+
+    /// The tasks of service `service_id` (managers only); `network_id`
+    /// picks the address that is reported.
+    pub(crate) async fn service_tasks(
+        &self,
+        service_id: &str,
+        network_id: &str,
+    ) -> Result<Vec<WorkloadTask>, EngineError> {
+        const CALL: &str = "GET /tasks";
+        let filter = serde_json::json!({ "service": [service_id] }).to_string();
+        let path = format!("/tasks?filters={}", url_encode(&filter));
+        let bytes = self.raw(CALL, "GET", &path, None).await?;
+        let tasks: Vec<RawTask> = parse(CALL, &bytes)?;
+        Ok(tasks
+            .into_iter()
+            .filter_map(|t| workload_task(t, network_id))
+            .collect())
+    }
+
+    /// Runs `cmd` in container `container` and waits (at most `timeout`)
+    /// for its exit code. Detached, so that no hijacked stream is needed:
+    /// the exit code is the answer.
+    pub(crate) async fn exec(
+        &self,
+        container: &str,
+        cmd: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutcome, EngineError> {
+        const CREATE: &str = "POST /containers/{id}/exec";
+        const START: &str = "POST /exec/{id}/start";
+        const INSPECT: &str = "GET /exec/{id}/json";
+        let create = serde_json::json!({
+            "Cmd": cmd,
+            "AttachStdout": false,
+            "AttachStderr": false,
+        });
+        let path = format!("/containers/{container}/exec");
+        let bytes = self
+            .raw(CREATE, "POST", &path, Some(body(CREATE, &create)?))
+            .await?;
+        let exec = parse::<Created>(CREATE, &bytes)?.id;
+        let start = serde_json::json!({ "Detach": true, "Tty": false });
+        let path = format!("/exec/{exec}/start");
+        self.raw(START, "POST", &path, Some(body(START, &start)?))
+            .await?;
+        #[derive(Deserialize)]
+        struct Inspect {
+            #[serde(rename = "Running")]
+            running: bool,
+            #[serde(rename = "ExitCode")]
+            exit_code: Option<i64>,
+        }
+        let path = format!("/exec/{exec}/json");
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let bytes = self.raw(INSPECT, "GET", &path, None).await?;
+            let inspect: Inspect = parse(INSPECT, &bytes)?;
+            if !inspect.running {
+                return Ok(ExecOutcome::Exited(inspect.exit_code.unwrap_or(-1)));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(ExecOutcome::TimedOut);
+            }
+            tokio::time::sleep(EXEC_POLL).await;
+        }
+    }
+}
+
+/// The fields of a task that are read (bollard's model lacks
+/// `NetworksAttachments`).
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "PascalCase")]
+struct RawTask {
+    #[serde(rename = "ID")]
+    id: String,
+    #[serde(rename = "NodeID")]
+    node_id: String,
+    desired_state: String,
+    status: RawStatus,
+    networks_attachments: Vec<RawAttachment>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "PascalCase")]
+struct RawStatus {
+    timestamp: String,
+    state: String,
+    err: String,
+    container_status: RawContainerStatus,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawContainerStatus {
+    #[serde(rename = "ContainerID")]
+    container_id: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "PascalCase")]
+struct RawAttachment {
+    network: RawNetwork,
+    addresses: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawNetwork {
+    #[serde(rename = "ID")]
+    id: String,
+}
+
+fn workload_task(task: RawTask, network_id: &str) -> Option<WorkloadTask> {
+    let phase = match task.status.state.as_str() {
+        "running" => TaskPhase::Running,
+        "new" | "allocated" | "pending" | "assigned" | "accepted" | "preparing" | "ready"
+        | "starting" => TaskPhase::Starting,
+        "" => return None,
+        _ => TaskPhase::Ended,
+    };
+    let address = task
+        .networks_attachments
+        .into_iter()
+        .find(|a| a.network.id == network_id)
+        .and_then(|a| a.addresses.into_iter().next())
+        .map(|a| a.split('/').next().unwrap_or_default().to_owned())
+        .filter(|a| !a.is_empty());
+    let some = |s: String| Some(s).filter(|s| !s.is_empty());
+    Some(WorkloadTask {
+        id: task.id,
+        node_id: some(task.node_id)?,
+        phase,
+        state: task.status.state,
+        desired_running: task.desired_state == "running",
+        container_id: some(task.status.container_status.container_id),
+        address,
+        error: some(task.status.err),
+        updated: task.status.timestamp,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_are_url_encoded() {
+        assert_eq!(
+            label_filter(),
+            "%7B%22label%22%3A%5B%22io.swarmadm.workload%22%5D%7D"
+        );
+    }
+
+    #[test]
+    fn a_task_reads_its_address_on_the_workload_network_only() {
+        let json = serde_json::json!({
+            "ID": "t1", "NodeID": "n1", "DesiredState": "running",
+            "Status": {"State": "running", "Timestamp": "2026-12-04T16:00:00Z",
+                       "ContainerStatus": {"ContainerID": "c1"}},
+            "NetworksAttachments": [
+                {"Network": {"ID": "ingress"}, "Addresses": ["10.0.0.5/24"]},
+                {"Network": {"ID": "net"}, "Addresses": ["10.0.1.7/24"]}
+            ]
+        });
+        let task: RawTask = serde_json::from_value(json).unwrap();
+        let task = workload_task(task, "net").unwrap();
+        assert_eq!(task.address.as_deref(), Some("10.0.1.7"));
+        assert_eq!(task.phase, TaskPhase::Running);
+        assert_eq!(task.container_id.as_deref(), Some("c1"));
+        assert!(task.desired_running);
+    }
+}

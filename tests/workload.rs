@@ -1,0 +1,300 @@
+//! `swarmadm verify --workload` against a real lab of 3 managers (drained,
+//! the default) and 3 workers: a global service's task runs on every worker
+//! and on no manager, the overlay answers between all tasks, and nothing
+//! labelled is left behind; a worker whose VXLAN port is dropped is named
+//! in the failing pairs; a run killed half-way leaves labelled objects that
+//! the next run removes. Placement and leftovers are read through each
+//! node's own engine, not from swarmadm's output.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::docker::TEST_IMAGE;
+use common::{Lab, Swarmadm, ids, wait_until};
+use serde_json::Value;
+
+const LABEL: &str = "io.swarmadm.workload";
+const MANAGERS: [&str; 3] = ["swarm-manager-01", "swarm-manager-02", "swarm-manager-03"];
+const WORKERS: [&str; 3] = ["swarm-worker-01", "swarm-worker-02", "swarm-worker-03"];
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `?filters=` of the workload label.
+fn labelled() -> String {
+    encode(&serde_json::json!({ "label": [LABEL] }).to_string())
+}
+
+/// A 3+3 lab, swarm built by `up`, the test image in every engine.
+fn swarm(id: u8) -> Lab {
+    let lab = Lab::up(id, 3, 3);
+    Swarmadm::new().up(&lab.inventory_toml).success();
+    lab.load_test_image();
+    lab
+}
+
+fn verify_workload(inv: &Path) -> Swarmadm {
+    Swarmadm::new()
+        .verify(inv)
+        .json()
+        .args(["--workload", "--workload-image", TEST_IMAGE])
+        .args(["--workload-timeout", "120"])
+}
+
+/// How many containers of a workload started on the node since `since`
+/// (unix seconds), from the engine's own event log.
+fn workload_starts(lab: &Lab, hostname: &str, since: u64) -> usize {
+    let filters = serde_json::json!({
+        "type": ["container"], "event": ["start"], "label": [LABEL]
+    });
+    let until = since + 3600;
+    let path = format!(
+        "/v1.41/events?since={since}&until={}&filters={}",
+        until.min(now()),
+        encode(&filters.to_string())
+    );
+    let (status, body) = lab.engine_get(hostname, &path);
+    assert_eq!(status, 200, "events on {hostname}: {body}");
+    body.lines().filter(|l| !l.trim().is_empty()).count()
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Labelled services on the leader, labelled networks on every node.
+fn labelled_objects(lab: &Lab) -> Vec<String> {
+    let mut found = Vec::new();
+    let services = lab.engine_json(
+        MANAGERS[0],
+        &format!("/v1.41/services?filters={}", labelled()),
+    );
+    for s in services.as_array().into_iter().flatten() {
+        found.push(format!("service {}", s["Spec"]["Name"]));
+    }
+    for node in MANAGERS.iter().chain(&WORKERS) {
+        let networks = lab.engine_json(node, &format!("/v1.41/networks?filters={}", labelled()));
+        for n in networks.as_array().into_iter().flatten() {
+            found.push(format!("network {} on {node}", n["Name"]));
+        }
+    }
+    found
+}
+
+fn assert_nothing_left(lab: &Lab) {
+    // Workers drop a removed overlay network once their task is gone.
+    wait_until(
+        "no labelled service or network",
+        Duration::from_secs(60),
+        || labelled_objects(lab).is_empty(),
+    );
+}
+
+#[test]
+fn verify_workload_runs_a_task_on_every_worker_and_none_on_a_drained_manager_and_removes_it() {
+    common::require_root();
+    let lab = swarm(ids::WORKLOAD_PASSES);
+    let since = now().saturating_sub(1);
+    let start = Instant::now();
+    let run = verify_workload(&lab.inventory_toml).success();
+    let took = start.elapsed();
+    let workload = &run.json()["workload"];
+    eprintln!(
+        "verify --workload on 3+3 took {:.1}s (workload {}s)",
+        took.as_secs_f64(),
+        workload["seconds"]
+    );
+    assert_eq!(workload["error"], Value::Null, "{workload:#}");
+    let probes = workload["probes"].as_array().expect("probes");
+    // Each of three tasks pings two others, the VIP and tasks.<name>.
+    assert_eq!(probes.len(), 12, "{workload:#}");
+    assert!(probes.iter().all(|p| p["ok"] == true), "{workload:#}");
+
+    // Through each engine: a task started on every worker, none on a manager.
+    for worker in WORKERS {
+        assert!(
+            workload_starts(&lab, worker, since) >= 1,
+            "no workload container started on {worker}"
+        );
+    }
+    for manager in MANAGERS {
+        assert_eq!(
+            workload_starts(&lab, manager, since),
+            0,
+            "a workload container started on the drained {manager}"
+        );
+    }
+    assert_nothing_left(&lab);
+
+    // The text says where tasks ran, and passes.
+    let text = Swarmadm::new()
+        .verify(&lab.inventory_toml)
+        .args(["--workload", "--workload-image", TEST_IMAGE])
+        .success();
+    assert!(
+        text.stdout.contains("Workload swarmadm-workload-"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("12 of 12 probes answered"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("PASS"), "{}", text.stdout);
+    assert_nothing_left(&lab);
+}
+
+#[test]
+fn verify_workload_names_the_worker_whose_vxlan_port_is_dropped() {
+    common::require_root();
+    let lab = swarm(ids::WORKLOAD_VXLAN_DROPPED);
+    let cut = "swarm-worker-03";
+    let netns = lab.node(cut).netns.clone();
+    let out = std::process::Command::new("ip")
+        .args([
+            "netns", "exec", &netns, "iptables", "-A", "INPUT", "-p", "udp",
+        ])
+        .args(["--dport", "4789", "-j", "DROP"])
+        .output()
+        .expect("iptables");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let run = verify_workload(&lab.inventory_toml).expect_code(1);
+    let workload = &run.json()["workload"];
+    eprintln!(
+        "verify --workload with {cut} cut took {}s",
+        workload["seconds"]
+    );
+    // The control plane is fine: every node conforms.
+    let nodes = run.json()["nodes"].as_array().expect("nodes");
+    assert!(
+        nodes.iter().all(|n| n["result"] == "pass"),
+        "{:#}",
+        run.json()
+    );
+    let failing: Vec<&Value> = workload["probes"]
+        .as_array()
+        .expect("probes")
+        .iter()
+        .filter(|p| p["ok"] == false)
+        .collect();
+    assert!(!failing.is_empty(), "{workload:#}");
+    let pings: Vec<&&Value> = failing.iter().filter(|p| p["kind"] == "ping").collect();
+    // Both directions between the cut worker and each other worker.
+    assert_eq!(pings.len(), 4, "{workload:#}");
+    for p in &pings {
+        assert!(p["from"] == cut || p["to"] == cut, "{p}");
+        assert_eq!(p["cause"]["kind"], "node_cut", "{p}");
+        assert_eq!(p["cause"]["node"], cut, "{p}");
+    }
+    assert_nothing_left(&lab);
+
+    let text = Swarmadm::new()
+        .verify(&lab.inventory_toml)
+        .args(["--workload", "--workload-image", TEST_IMAGE])
+        .expect_code(1);
+    // Lines wrap at the terminal's width: compare words.
+    let words = text.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(&format!("to and from {cut} is cut")),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("4789/udp"), "{}", text.stdout);
+    assert_nothing_left(&lab);
+}
+
+#[test]
+fn a_killed_workload_run_leaves_labelled_objects_that_the_next_run_removes() {
+    common::require_root();
+    let lab = swarm(ids::WORKLOAD_KILLED);
+    let mut child = common::KillOnDrop(
+        verify_workload(&lab.inventory_toml)
+            .command()
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn verify --workload"),
+    );
+    wait_until(
+        "the workload's service to exist",
+        Duration::from_secs(60),
+        || {
+            labelled_objects(&lab)
+                .iter()
+                .any(|o| o.starts_with("service"))
+        },
+    );
+    child.0.kill().expect("SIGKILL");
+    let _ = child.0.wait();
+    let left = labelled_objects(&lab);
+    assert!(left.iter().any(|o| o.starts_with("service")), "{left:?}");
+
+    let run = verify_workload(&lab.inventory_toml).success();
+    let removed = run.json()["workload"]["leftovers_removed"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(removed >= 2, "{:#}", run.json()["workload"]);
+    assert_nothing_left(&lab);
+}
+
+#[test]
+fn ctrl_c_during_a_workload_run_removes_the_service_and_network_before_exiting() {
+    common::require_root();
+    let lab = swarm(ids::WORKLOAD_CTRL_C);
+    let child = verify_workload(&lab.inventory_toml)
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn verify --workload");
+    let pid = child.id();
+    let mut child = common::KillOnDrop(child);
+    wait_until(
+        "the workload's service to exist",
+        Duration::from_secs(60),
+        || {
+            labelled_objects(&lab)
+                .iter()
+                .any(|o| o.starts_with("service"))
+        },
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let mut stdout = String::new();
+    if let Some(mut out) = child.0.stdout.take() {
+        std::io::Read::read_to_string(&mut out, &mut stdout).expect("stdout");
+    }
+    let exit = child.0.wait().expect("wait");
+    assert_eq!(exit.code(), Some(1), "{stdout}");
+    let json: Value = serde_json::from_str(&stdout).expect("JSON");
+    let error = json["workload"]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("interrupted"), "{:#}", json["workload"]);
+    assert_eq!(json["workload"]["cleanup_error"], Value::Null);
+    // Removed by the interrupted run itself: the leader lists no service.
+    let services = lab.engine_json(
+        MANAGERS[0],
+        &format!("/v1.41/services?filters={}", labelled()),
+    );
+    assert_eq!(services, serde_json::json!([]), "left after Ctrl-C");
+    assert_nothing_left(&lab);
+}
