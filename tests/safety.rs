@@ -57,14 +57,25 @@ fn no_second_swarm_when_the_managers_are_unreachable_and_the_leader_left() {
     assert!(!run.stdout.contains("no swarm yet"), "{}", run.stdout);
 
     // Through the engines: no swarm was created, the old one is untouched.
+    // A manager's `/info` has no cluster while the two that stay elect a
+    // leader (the old one left without handing over): wait for the
+    // election, then compare.
     assert_eq!(state(&lab, "swarm-manager-01"), "inactive");
-    assert_eq!(
-        [
-            cluster_id(&lab, "swarm-manager-02"),
-            cluster_id(&lab, "swarm-manager-03"),
-        ],
-        before
+    let after = wait_until(
+        "swarm-manager-02 and -03 to report a cluster again",
+        Duration::from_secs(60),
+        || {
+            let ids = [
+                cluster_id(&lab, "swarm-manager-02"),
+                cluster_id(&lab, "swarm-manager-03"),
+            ];
+            ids.iter()
+                .all(|id| id.as_str().is_some_and(|s| !s.is_empty()))
+                .then_some(ids.clone())
+                .ok_or_else(|| format!("{ids:?}"))
+        },
     );
+    assert_eq!(after, before);
 }
 
 /// Turns autolock on through the API.
