@@ -104,7 +104,8 @@ bench *args="": setup
     cargo build --release --bins
     bench/run {{args}}
 
-# Format check and clippy with warnings as errors
+# Format check and clippy with warnings as errors, with and without the lab feature
 lint:
-    cargo fmt --check
+    cargo fmt --all --check
     cargo clippy --all-targets -- -D warnings
+    cargo clippy --no-default-features --all-targets -- -D warnings

@@ -692,7 +692,9 @@ impl Command {
             Command::RotateTokens(a) => ("rotate-tokens", a.nodes.output),
             Command::Unlock(a) => ("unlock", a.nodes.output),
             Command::Inventory(a) => ("inventory", a.output),
-            Command::Lab(_) | Command::Completions { .. } | Command::Man { .. } => return None,
+            #[cfg(feature = "lab")]
+            Command::Lab(_) => return None,
+            Command::Completions { .. } | Command::Man { .. } => return None,
         };
         (output == Output::Json).then_some(name)
     }
