@@ -56,19 +56,6 @@ fn inventory(managers: usize, workers: usize) -> Inventory {
     crate::inventory::test_inventory(managers, workers)
 }
 
-/// The inventory without `dropped`.
-fn without(inv: &Inventory, dropped: &[&str]) -> Inventory {
-    Inventory {
-        nodes: inv
-            .nodes
-            .iter()
-            .filter(|n| !dropped.contains(&n.name.as_str()))
-            .cloned()
-            .collect(),
-        ..inv.clone()
-    }
-}
-
 fn names(inv: &Inventory) -> Vec<&str> {
     inv.nodes.iter().map(|n| n.name.as_str()).collect()
 }
@@ -348,7 +335,7 @@ async fn remove_killed_once_a_named_entry_is_gone_is_finished_by_the_next_remove
 async fn remove_killed_at_any_step_is_finished_by_up_prune_without_the_nodes() {
     let full = inventory(3, 2);
     for removed in REMOVALS {
-        let inv = without(&full, removed);
+        let inv = crate::inventory::test_without(&full, removed);
         let (total, _) = remove_changes(&full, removed).await;
         for n in 0..=total {
             let cluster = FakeCluster::converged(&full);
@@ -374,7 +361,7 @@ async fn remove_killed_at_any_step_is_finished_by_up_prune_without_the_nodes() {
 #[tokio::test(start_paused = true)]
 async fn up_prune_killed_at_any_step_is_finished_by_the_next_up_prune() {
     let full = inventory(3, 3);
-    let inv = without(&full, &["m3", "w3"]);
+    let inv = crate::inventory::test_without(&full, &["m3", "w3"]);
     let fresh = || {
         let cluster = FakeCluster::converged(&full);
         // Draining waits for its task to move.
@@ -408,7 +395,7 @@ async fn up_prune_killed_at_any_step_is_finished_by_the_next_up_prune() {
 #[tokio::test(start_paused = true)]
 async fn a_dead_runs_lock_is_cleared_by_the_next_run() {
     let full = inventory(3, 3);
-    let inv = without(&full, &["m3", "w3"]);
+    let inv = crate::inventory::test_without(&full, &["m3", "w3"]);
     let cluster = FakeCluster::converged(&full);
     let total = changes_of(&cluster, async {
         converge(&inv, &cluster, true).await.exit_code()

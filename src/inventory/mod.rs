@@ -35,7 +35,7 @@ pub use model::{
 pub use sshconfig::{SshConfigFile, SshSettings};
 
 #[cfg(test)]
-pub(crate) use model::{test_inventory, test_node};
+pub(crate) use model::{test_inventory, test_node, test_without};
 
 /// Options from the command line that shape how an inventory is read.
 #[derive(Debug, Clone, Default)]

@@ -259,3 +259,18 @@ pub(crate) fn test_inventory(managers: usize, workers: usize) -> Inventory {
         nodes,
     }
 }
+
+/// `inventory` without the nodes named in `dropped` (tests of nodes that
+/// leave the inventory).
+#[cfg(test)]
+pub(crate) fn test_without(inventory: &Inventory, dropped: &[&str]) -> Inventory {
+    Inventory {
+        nodes: inventory
+            .nodes
+            .iter()
+            .filter(|n| !dropped.contains(&n.name.as_str()))
+            .cloned()
+            .collect(),
+        ..inventory.clone()
+    }
+}

@@ -15,19 +15,6 @@ fn inventory(managers: usize, workers: usize) -> Inventory {
     crate::inventory::test_inventory(managers, workers)
 }
 
-/// The inventory without `dropped`.
-fn without(inv: &Inventory, dropped: &[&str]) -> Inventory {
-    Inventory {
-        nodes: inv
-            .nodes
-            .iter()
-            .filter(|n| !dropped.contains(&n.name.as_str()))
-            .cloned()
-            .collect(),
-        ..inv.clone()
-    }
-}
-
 fn options(dry_run: bool) -> UpOptions {
     UpOptions {
         parallel: 16,
@@ -62,7 +49,7 @@ async fn prune_drains_waits_for_tasks_demotes_then_removes_one_at_a_time() {
     let full = inventory(4, 4);
     let cluster = FakeCluster::converged(&full);
     cluster.tasks("w4", 2);
-    let inv = without(&full, &["m4", "w4"]);
+    let inv = crate::inventory::test_without(&full, &["m4", "w4"]);
     let started = tokio::time::Instant::now();
     let outcome = up_prune(&inv, &cluster, false).await;
     assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:#?}");
@@ -100,7 +87,7 @@ async fn prune_drains_waits_for_tasks_demotes_then_removes_one_at_a_time() {
 async fn without_prune_strays_are_only_reported() {
     let full = inventory(3, 2);
     let cluster = FakeCluster::converged(&full);
-    let inv = without(&full, &["w2"]);
+    let inv = crate::inventory::test_without(&full, &["w2"]);
     let outcome = up(
         &inv,
         &cluster.connector(),
@@ -120,7 +107,7 @@ async fn without_prune_strays_are_only_reported() {
 async fn a_dry_run_shows_every_step_and_sends_nothing() {
     let full = inventory(3, 2);
     let cluster = FakeCluster::converged(&full);
-    let inv = without(&full, &["w2"]);
+    let inv = crate::inventory::test_without(&full, &["w2"]);
     let outcome = up_prune(&inv, &cluster, true).await;
     assert!(cluster.log().is_empty(), "{:?}", cluster.log());
     let step = &outcome.plan.prune[0];
@@ -146,7 +133,12 @@ async fn pruning_a_manager_down_to_two_warns_and_losing_quorum_is_refused() {
     // 3 managers, m3 dropped: 2 remain, which tolerates no failure.
     let full = inventory(3, 0);
     let cluster = FakeCluster::converged(&full);
-    let outcome = up_prune(&without(&full, &["m3"]), &cluster, true).await;
+    let outcome = up_prune(
+        &crate::inventory::test_without(&full, &["m3"]),
+        &cluster,
+        true,
+    )
+    .await;
     assert!(
         outcome
             .plan
@@ -160,7 +152,12 @@ async fn pruning_a_manager_down_to_two_warns_and_losing_quorum_is_refused() {
     // m2 is down: demoting m3 would leave 1 of 2 reachable: refused.
     let cluster = FakeCluster::converged(&full);
     cluster.unreachable("m2");
-    let outcome = up_prune(&without(&full, &["m3"]), &cluster, false).await;
+    let outcome = up_prune(
+        &crate::inventory::test_without(&full, &["m3"]),
+        &cluster,
+        false,
+    )
+    .await;
     let m3 = pruned(&outcome, "m3");
     assert!(
         matches!(
@@ -184,7 +181,12 @@ async fn tasks_that_never_move_stop_the_node_before_it_is_removed() {
     let cluster = FakeCluster::converged(&full);
     cluster.tasks("w2", 1);
     cluster.tasks_stuck("w2");
-    let outcome = up_prune(&without(&full, &["w2"]), &cluster, false).await;
+    let outcome = up_prune(
+        &crate::inventory::test_without(&full, &["w2"]),
+        &cluster,
+        false,
+    )
+    .await;
     let w2 = pruned(&outcome, "w2");
     assert!(
         matches!(&w2.node.result, NodeResult::Failed { error, done } if error.kind == FailKind::TasksNotMoved && done == &[Action::Drained]),
@@ -255,7 +257,7 @@ async fn remove_of_a_name_not_in_the_swarm_changes_nothing() {
 async fn the_prune_outputs_fit_80_columns_and_name_what_could_not_leave() {
     let full = inventory(3, 2);
     let cluster = FakeCluster::converged(&full);
-    let inv = without(&full, &["w2"]);
+    let inv = crate::inventory::test_without(&full, &["w2"]);
     for dry_run in [true, false] {
         let cluster = FakeCluster::converged(&full);
         let outcome = up_prune(&inv, &cluster, dry_run).await;
@@ -280,7 +282,7 @@ async fn the_prune_outputs_fit_80_columns_and_name_what_could_not_leave() {
 #[tokio::test(start_paused = true)]
 async fn the_up_prune_document_matches_the_schema() {
     let full = inventory(3, 2);
-    let inv = without(&full, &["w2", "m3"]);
+    let inv = crate::inventory::test_without(&full, &["w2", "m3"]);
     for dry_run in [true, false] {
         let cluster = FakeCluster::converged(&full);
         cluster.tasks("w2", 1);
