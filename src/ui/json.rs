@@ -198,6 +198,9 @@ struct UpExtra<'a> {
     settings: Option<&'a crate::exec::up::SettingsOutcome>,
     /// The unlock key file, when the inventory asks for autolock.
     unlock_key_file: Option<&'a crate::exec::up::KeyFileOutcome>,
+    /// The checks `verify` would fail on what the run left (absent without).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    not_conforming: &'a [String],
     ssh_connections: usize,
 }
 
@@ -221,6 +224,7 @@ pub(crate) fn up(outcome: &UpOutcome) -> String {
             pruned: &outcome.pruned,
             settings: outcome.settings.as_ref(),
             unlock_key_file: outcome.unlock_key_file.as_ref(),
+            not_conforming: &outcome.not_conforming,
             ssh_connections: outcome.ssh_connections,
         },
     })

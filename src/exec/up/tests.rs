@@ -685,6 +685,15 @@ async fn strays_are_reported_by_up_and_the_run_is_not_plain_converged() {
     );
     assert!(!text.contains("\nconverged"), "{text}");
     assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+    // And in the JSON, in its schema.
+    let json = crate::ui::json::up(&outcome);
+    crate::ui::json::validate("up", &json).unwrap_or_else(|e| panic!("{e}"));
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        value["not_conforming"],
+        serde_json::json!(["cluster: strays"])
+    );
+    assert_eq!(value["result"], "failed");
 }
 
 /// Issue #20, the invariant: `up` exits 0 (and says converged) exactly
