@@ -11,9 +11,9 @@
 //! `swarm init`, which only one node can win for a given leader.
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use crate::model::lock::{Holder, LOCK_LABEL, holder};
+use crate::model::lock::{Holder, LOCK_LABEL, holder, now};
 use crate::remote::engine::{EngineError, ErrorKind};
 use crate::remote::host::SwarmHost;
 
@@ -22,28 +22,6 @@ pub(crate) const LOCK_TTL: Duration = Duration::from_secs(30 * 60);
 /// How often taking the lock is tried when another writer changed the
 /// swarm spec in between.
 const ATTEMPTS: u32 = 4;
-
-impl Holder {
-    /// Whether the lock still counts: younger than [`LOCK_TTL`], and, when
-    /// it was taken on this host, its process still runs (a run killed
-    /// here does not block the next one for half an hour).
-    fn is_live(&self) -> bool {
-        if now().saturating_sub(self.since) >= LOCK_TTL.as_secs() {
-            return false;
-        }
-        if self.host != hostname() {
-            return true;
-        }
-        let Ok(pid) = i32::try_from(self.pid) else {
-            return true;
-        };
-        // Signal 0 only asks whether the process exists.
-        !matches!(
-            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
-            Err(nix::errno::Errno::ESRCH)
-        )
-    }
-}
 
 /// Why the lock could not be taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,13 +47,6 @@ impl fmt::Display for LockError {
     }
 }
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// A lock this run holds.
 #[derive(Debug)]
 pub(crate) struct RunLock {
@@ -88,18 +59,13 @@ impl RunLock {
         source: &H,
         break_lock: bool,
     ) -> Result<RunLock, LockError> {
-        let me = Holder {
-            host: hostname(),
-            pid: std::process::id(),
-            since: now(),
-            token: format!("{}-{}-{}", hostname(), std::process::id(), nanos()),
-        };
+        let me = Holder::me();
         let value = serde_json::to_string(&me).map_err(|e| LockError::Engine(e.to_string()))?;
         for _ in 0..ATTEMPTS {
             let swarm = source.swarm().await.map_err(engine)?;
             if let Some(holder) = holder(&swarm.spec)
                 && !break_lock
-                && holder.is_live()
+                && holder.is_live(LOCK_TTL)
             {
                 return Err(LockError::Held(holder));
             }
@@ -124,7 +90,7 @@ impl RunLock {
         source: &H,
         seen: Option<&serde_json::Value>,
     ) -> Result<bool, LockError> {
-        let Some(dead) = seen.and_then(holder).filter(|h| !h.is_live()) else {
+        let Some(dead) = seen.and_then(holder).filter(|h| !h.is_live(LOCK_TTL)) else {
             return Ok(false);
         };
         RunLock { token: dead.token }
@@ -179,18 +145,4 @@ fn set_label(spec: &mut serde_json::Value, value: Option<&str>) {
             }
         }
     }
-}
-
-fn hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "unknown host".into())
-}
-
-fn nanos() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
 }

@@ -2,6 +2,8 @@
 //! and the [`Holder`] it names. Taking and releasing it is
 //! [`crate::exec::lock`]'s; the inventory refuses the label as a user label.
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use serde::{Deserialize, Serialize};
 
 /// The swarm spec label that holds the lock.
@@ -16,6 +18,58 @@ pub(crate) struct Holder {
     pub(crate) since: u64,
     /// Unique per run: release only removes our own lock.
     pub(crate) token: String,
+}
+
+impl Holder {
+    /// This process, now: a run's own holder, unique per call.
+    pub(crate) fn me() -> Holder {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        Holder {
+            host: hostname(),
+            pid: std::process::id(),
+            since: now(),
+            token: format!("{}-{}-{nanos}", hostname(), std::process::id()),
+        }
+    }
+
+    /// Whether the run that wrote this holder may still run: younger than
+    /// `ttl`, and, when it was written on this host, its process still runs
+    /// (a run killed here does not block the next one until `ttl`).
+    pub(crate) fn is_live(&self, ttl: Duration) -> bool {
+        if now().saturating_sub(self.since) >= ttl.as_secs() {
+            return false;
+        }
+        if self.host != hostname() {
+            return true;
+        }
+        let Ok(pid) = i32::try_from(self.pid) else {
+            return true;
+        };
+        // Signal 0 only asks whether the process exists.
+        !matches!(
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+            Err(nix::errno::Errno::ESRCH)
+        )
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// This host's name, as holders record it.
+pub(crate) fn hostname() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "unknown host".into())
 }
 
 /// The holder written in a swarm spec, if any.
