@@ -2,8 +2,11 @@
 //! the default) and 3 workers: a global service's task runs on every worker
 //! and on no manager, the overlay answers between all tasks, and nothing
 //! labelled is left behind; a worker whose VXLAN port is dropped is named
-//! in the failing pairs; a run killed half-way leaves labelled objects that
-//! the next run removes. Placement and leftovers are read through each
+//! in the failing pairs, and one that drops full-size packets as the MTU; a
+//! manager set back to active is named as wrong availability; a run killed
+//! half-way leaves labelled objects that the next run removes, while a run
+//! still going on is left alone; `--publish` without IPVS in the kernel is
+//! reported as not run. Placement and leftovers are read through each
 //! node's own engine, not from swarmadm's output.
 
 mod common;
@@ -31,6 +34,21 @@ fn encode(text: &str) -> String {
 /// `?filters=` of the workload label.
 fn labelled() -> String {
     encode(&serde_json::json!({ "label": [LABEL] }).to_string())
+}
+
+/// Runs `iptables ARGS` in the node's own network namespace.
+fn iptables_in(lab: &Lab, node: &str, args: &[&str]) {
+    let netns = lab.node(node).netns.clone();
+    let out = std::process::Command::new("ip")
+        .args(["netns", "exec", &netns, "iptables"])
+        .args(args)
+        .output()
+        .expect("iptables");
+    assert!(
+        out.status.success(),
+        "iptables {args:?} in {node}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A 3+3 lab, swarm built by `up`, the test image in every engine.
@@ -117,8 +135,20 @@ fn verify_workload_runs_a_task_on_every_worker_and_none_on_a_drained_manager_and
     );
     assert_eq!(workload["error"], Value::Null, "{workload:#}");
     let probes = workload["probes"].as_array().expect("probes");
-    // Each of three tasks pings two others, the VIP and tasks.<name>.
-    assert_eq!(probes.len(), 12, "{workload:#}");
+    // Each of three tasks pings two others and tasks.<name>, resolves the
+    // name, and fetches a page from the VIP where the kernel has IPVS.
+    let with_ipvs = workload["placement"]
+        .as_array()
+        .expect("placement")
+        .iter()
+        .filter(|p| p["ipvs"] == true)
+        .count();
+    assert_eq!(probes.len(), 12 + with_ipvs, "{workload:#}");
+    assert_eq!(
+        workload["not_run"].as_array().map(Vec::len),
+        Some(3 - with_ipvs),
+        "{workload:#}"
+    );
     assert!(probes.iter().all(|p| p["ok"] == true), "{workload:#}");
 
     // Through each engine: a task started on every worker, none on a manager.
@@ -147,11 +177,8 @@ fn verify_workload_runs_a_task_on_every_worker_and_none_on_a_drained_manager_and
         "{}",
         text.stdout
     );
-    assert!(
-        text.stdout.contains("12 of 12 probes answered"),
-        "{}",
-        text.stdout
-    );
+    let answered = format!("{0} of {0} probes answered", 12 + with_ipvs);
+    assert!(text.stdout.contains(&answered), "{}", text.stdout);
     assert!(text.stdout.contains("PASS"), "{}", text.stdout);
     assert_nothing_left(&lab);
 }
@@ -161,18 +188,10 @@ fn verify_workload_names_the_worker_whose_vxlan_port_is_dropped() {
     common::require_root();
     let lab = swarm(ids::WORKLOAD_VXLAN_DROPPED);
     let cut = "swarm-worker-03";
-    let netns = lab.node(cut).netns.clone();
-    let out = std::process::Command::new("ip")
-        .args([
-            "netns", "exec", &netns, "iptables", "-A", "INPUT", "-p", "udp",
-        ])
-        .args(["--dport", "4789", "-j", "DROP"])
-        .output()
-        .expect("iptables");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    iptables_in(
+        &lab,
+        cut,
+        &["-A", "INPUT", "-p", "udp", "--dport", "4789", "-j", "DROP"],
     );
 
     let run = verify_workload(&lab.inventory_toml).expect_code(1);
@@ -297,4 +316,209 @@ fn ctrl_c_during_a_workload_run_removes_the_service_and_network_before_exiting()
     );
     assert_eq!(services, serde_json::json!([]), "left after Ctrl-C");
     assert_nothing_left(&lab);
+}
+
+#[test]
+fn a_manager_set_back_to_active_gets_a_task_and_is_named_as_wrong_availability() {
+    common::require_root();
+    let lab = swarm(ids::WORKLOAD_MANAGER_ACTIVE);
+    let manager = MANAGERS[1];
+    let id = lab.node_id(manager);
+    lab.api(MANAGERS[0]).update_node(&id, |spec| {
+        spec["Availability"] = "active".into();
+    });
+    let since = now().saturating_sub(1);
+    let run = verify_workload(&lab.inventory_toml).expect_code(1);
+    let workload = &run.json()["workload"];
+    // Through the manager's own engine: a workload task started there.
+    assert!(
+        workload_starts(&lab, manager, since) >= 1,
+        "no workload container started on {manager}: {workload:#}"
+    );
+    let placement = workload["placement"].as_array().expect("placement");
+    let entry = placement
+        .iter()
+        .find(|p| p["node"] == manager)
+        .expect("the manager's placement");
+    assert_eq!(entry["ok"], false, "{entry}");
+    assert_eq!(entry["availability"], "active", "{entry}");
+    assert_eq!(entry["wanted_availability"], "drain", "{entry}");
+    assert_eq!(entry["expected"], "no_task", "{entry}");
+    assert_eq!(entry["task_state"], "running", "{entry}");
+    // Every other node's placement is right.
+    for p in placement.iter().filter(|p| p["node"] != manager) {
+        assert_eq!(p["ok"], true, "{p}");
+    }
+    // The control plane says the same of its availability.
+    let node = run.json()["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|n| n["name"] == manager)
+        .expect("the manager's checks")
+        .clone();
+    assert_eq!(node["result"], "fail", "{node:#}");
+    assert_nothing_left(&lab);
+
+    let text = Swarmadm::new()
+        .verify(&lab.inventory_toml)
+        .args(["--workload", "--workload-image", TEST_IMAGE])
+        .expect_code(1);
+    let words = text.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(&format!("✗ {manager}: task running"))
+            && words.contains("wrong availability"),
+        "{}",
+        text.stdout
+    );
+    assert_nothing_left(&lab);
+}
+
+#[test]
+fn a_path_that_drops_full_size_packets_is_named_as_the_mtu() {
+    common::require_root();
+    let lab = swarm(ids::WORKLOAD_MTU);
+    let narrow = "swarm-worker-03";
+    // VXLAN packets of 1000 bytes and more towards the worker are lost:
+    // what a path with a smaller MTU that drops fragments does.
+    iptables_in(
+        &lab,
+        narrow,
+        &[
+            "-A",
+            "INPUT",
+            "-p",
+            "udp",
+            "--dport",
+            "4789",
+            "-m",
+            "length",
+            "--length",
+            "1000:65535",
+            "-j",
+            "DROP",
+        ],
+    );
+    let run = verify_workload(&lab.inventory_toml).expect_code(1);
+    let workload = &run.json()["workload"];
+    assert_eq!(workload["error"], Value::Null, "{workload:#}");
+    let mtu = workload["mtu"].as_u64().expect("mtu");
+    let failing: Vec<&Value> = workload["probes"]
+        .as_array()
+        .expect("probes")
+        .iter()
+        .filter(|p| p["ok"] == false)
+        .collect();
+    // Both directions between the worker and each other worker; names
+    // (small packets) still answer.
+    assert_eq!(failing.len(), 4, "{workload:#}");
+    for p in failing {
+        assert_eq!(p["kind"], "ping", "{p}");
+        assert!(p["from"] == narrow || p["to"] == narrow, "{p}");
+        assert_eq!(p["cause"]["kind"], "mtu", "{p}");
+        assert_eq!(p["cause"]["mtu"].as_u64(), Some(mtu), "{p}");
+    }
+    assert_nothing_left(&lab);
+}
+
+#[test]
+fn two_workload_runs_at_once_both_pass_and_neither_removes_the_other() {
+    common::require_root();
+    let lab = swarm(ids::WORKLOAD_CONCURRENT);
+    let first = verify_workload(&lab.inventory_toml)
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn the first verify --workload");
+    let first = common::KillOnDrop(first);
+    wait_until(
+        "the first run's service to exist",
+        Duration::from_secs(60),
+        || {
+            labelled_objects(&lab)
+                .iter()
+                .any(|o| o.starts_with("service"))
+        },
+    );
+    let first_name = labelled_objects(&lab)
+        .into_iter()
+        .find(|o| o.starts_with("service"))
+        .expect("the first run's service");
+    // The second run starts while the first one's objects exist.
+    let second = verify_workload(&lab.inventory_toml).success();
+    let mut first = first;
+    let mut stdout = String::new();
+    if let Some(mut out) = first.0.stdout.take() {
+        std::io::Read::read_to_string(&mut out, &mut stdout).expect("stdout");
+    }
+    let exit = first.0.wait().expect("wait");
+    assert_eq!(exit.code(), Some(0), "the first run failed: {stdout}");
+    let first_json: Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(first_json["workload"]["cleanup_error"], Value::Null);
+    let second_workload = &second.json()["workload"];
+    assert_eq!(
+        second_workload["leftovers_removed"], 0,
+        "{second_workload:#}"
+    );
+    let others: Vec<String> = second_workload["other_runs"]
+        .as_array()
+        .expect("other_runs")
+        .iter()
+        .filter_map(|o| o.as_str().map(|o| format!("service \"{o}\"")))
+        .collect();
+    assert!(
+        others.contains(&first_name),
+        "{first_name} not among {others:?}: {second_workload:#}"
+    );
+    assert_nothing_left(&lab);
+}
+
+#[test]
+fn publish_reports_the_routing_mesh_as_not_run_without_ipvs_and_the_rest_still_runs() {
+    common::require_root();
+    let lab = swarm(ids::WORKLOAD_PUBLISH);
+    // What the kernel has, read independently: in a worker's namespace.
+    let netns = lab.node(WORKERS[0]).netns.clone();
+    let ipvs = std::process::Command::new("ip")
+        .args(["netns", "exec", &netns, "test", "-e", "/proc/net/ip_vs"])
+        .status()
+        .expect("test")
+        .success();
+    let run = verify_workload(&lab.inventory_toml)
+        .args(["--publish", "30080"])
+        .command()
+        .output()
+        .expect("verify --publish");
+    let json: Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    common::cmd::validate("verify", &json).expect("schema");
+    let workload = &json["workload"];
+    let not_run = workload["not_run"].as_array().expect("not_run");
+    let mesh = workload["mesh"].as_array().expect("mesh");
+    if ipvs {
+        // The mesh was tried on every node (the lab's dockerd runs without
+        // iptables rules, so it may not answer; each is reported).
+        assert_eq!(mesh.len(), 6, "{workload:#}");
+    } else {
+        assert_eq!(run.status.code(), Some(0), "{workload:#}");
+        assert!(mesh.is_empty(), "{workload:#}");
+        let mesh_not_run: Vec<&Value> = not_run
+            .iter()
+            .filter(|n| n["check"] == "routing_mesh")
+            .collect();
+        assert_eq!(mesh_not_run.len(), 6, "{workload:#}");
+        for n in &mesh_not_run {
+            assert!(n["reason"].as_str().unwrap_or("").contains("IPVS"), "{n}");
+        }
+        let vip_not_run = not_run.iter().filter(|n| n["check"] == "vip").count();
+        assert_eq!(vip_not_run, 3, "{workload:#}");
+        // The rest ran and passed.
+        let probes = workload["probes"].as_array().expect("probes");
+        assert_eq!(probes.len(), 12, "{workload:#}");
+        assert!(probes.iter().all(|p| p["ok"] == true), "{workload:#}");
+    }
+    // Published or not, nothing of it stays on the cluster.
+    assert_nothing_left(&lab);
+    let services = lab.engine_json(MANAGERS[0], "/v1.41/services");
+    assert_eq!(services, serde_json::json!([]), "left: {services:#}");
 }

@@ -1,10 +1,19 @@
 //! `verify --workload`: proves the swarm runs work where it should. Through
 //! the connections verify already holds, a labelled overlay network and a
-//! global service of a small image are created through a manager; once
-//! every active node runs a task, each task pings every other task, the
-//! service's name (its VIP) and `tasks.<name>` (DNS); then the service and
-//! the network are removed, also after an error, a timeout or Ctrl-C, and
-//! leftovers of an interrupted earlier run are removed first.
+//! global service of a small image (busybox `httpd` in each task) are
+//! created through a manager. Once every active node runs a task:
+//! - placement: a task on every node the inventory wants active, none on
+//!   one it wants drained (a manager set back to active is named);
+//! - each task pings every other task, small and full-size (the overlay's
+//!   MTU), `tasks.<name>`, resolves the service's name, and fetches a page
+//!   through the service's virtual IP (IPVS);
+//! - with `--publish PORT`, every node answers on PORT (the routing mesh).
+//!
+//! What the node's kernel lacks (IPVS, read in each task) is reported as
+//! not run, with the reason, and the rest still runs. The service and the
+//! network are removed, also after an error, a timeout or Ctrl-C; objects
+//! of an earlier run that is over are removed first, another run's live
+//! ones are left alone.
 //!
 //! Judging is pure ([`expected`], [`judge_placement`], [`judge_probes`]);
 //! [`run`] gathers. Nothing but objects carrying the workload label
@@ -19,7 +28,11 @@ use futures_util::stream;
 use serde::Serialize;
 
 use crate::inventory::{Availability, Inventory, NodeName};
-use crate::model::workload::{ExecOutcome, TaskPhase, WorkloadSpec, WorkloadTask};
+use crate::model::lock::Holder;
+use crate::model::workload::{
+    DEFAULT_OVERLAY_MTU, ExecOutcome, HttpOutcome, Labelled, SERVICE_PORT, TaskPhase, WorkloadSpec,
+    WorkloadTask,
+};
 use crate::observe::Snapshot;
 use crate::observe::cluster;
 use crate::observe::events::{Events, Step};
@@ -29,8 +42,15 @@ use crate::remote::host::WorkloadHost;
 const POLL: Duration = Duration::from_secs(1);
 /// How long removing the network may wait for the tasks' endpoints to go.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(30);
-/// How many probes run at once (one exec each, on the probing node).
-const PROBES_AT_ONCE: usize = 8;
+/// How many probes run at once on one node (one exec each).
+const PROBES_PER_NODE: usize = 4;
+/// How many probes run at once in all.
+const PROBES_AT_ONCE: usize = 64;
+/// After this long, labelled objects are taken to belong to a run that is
+/// over, whoever made them (a run on this host that died is over at once).
+const WORKLOAD_TTL: Duration = Duration::from_secs(30 * 60);
+/// How long between tries of a published port that does not answer yet.
+const MESH_RETRY: Duration = Duration::from_millis(500);
 
 /// What `--workload` was asked to do.
 #[derive(Debug, Clone)]
@@ -39,8 +59,11 @@ pub(crate) struct WorkloadOptions {
     pub(crate) image: String,
     /// How long every active node may take to run its task.
     pub(crate) timeout: Duration,
-    /// How long one probe (one exec) may take.
+    /// How long one probe (one exec, or one published port) may take.
     pub(crate) probe_timeout: Duration,
+    /// Publish the tasks' port on this port of every node and check that
+    /// every node answers there (the routing mesh).
+    pub(crate) publish: Option<u16>,
 }
 
 /// Whether a node must run a task of a global service.
@@ -57,13 +80,19 @@ pub(crate) struct Member {
     /// The inventory's name, or the hostname of a node the inventory lacks.
     pub(crate) name: String,
     pub(crate) node_id: String,
+    /// As the swarm lists it: where the scheduler places tasks.
     pub(crate) availability: Availability,
+    /// What the inventory wants; none for a node the inventory lacks.
+    pub(crate) wanted: Option<Availability>,
+    /// The node's address as the swarm lists it.
+    pub(crate) addr: Option<String>,
 }
 
-/// Where a task must run: on every active node, and nowhere else (the
+/// Where a task must run: on every node the inventory wants active, and
+/// nowhere else; a node the inventory lacks by its own availability (the
 /// scheduler places no new task on a drained or paused node).
 pub(crate) fn expected(member: &Member) -> Expect {
-    match member.availability {
+    match member.wanted.unwrap_or(member.availability) {
         Availability::Active => Expect::Task,
         Availability::Pause | Availability::Drain => Expect::NoTask,
     }
@@ -74,7 +103,11 @@ pub(crate) fn expected(member: &Member) -> Expect {
 pub(crate) struct Placement {
     pub(crate) node: String,
     pub(crate) node_id: String,
+    /// As the swarm lists it.
     pub(crate) availability: Availability,
+    /// What the inventory wants, when it differs from the swarm's
+    /// (`availability` is then wrong).
+    pub(crate) wanted_availability: Option<Availability>,
     pub(crate) expected: Expect,
     /// The state of the node's newest task (`running`, `preparing`,
     /// `rejected`, ...), none when it has none.
@@ -83,6 +116,9 @@ pub(crate) struct Placement {
     pub(crate) address: Option<String>,
     /// The task's error, if the engine gave one.
     pub(crate) task_error: Option<String>,
+    /// Whether the node's kernel has IPVS (read in its task); none when
+    /// it was not read.
+    pub(crate) ipvs: Option<bool>,
     pub(crate) ok: bool,
 }
 
@@ -95,8 +131,47 @@ pub(crate) enum ProbeKind {
     /// Ping `tasks.<service>`: the embedded DNS's task records.
     TasksDns,
     /// Resolve the service's name (to its virtual IP) through the
-    /// embedded DNS. Not a ping: the VIP need not answer ICMP.
+    /// embedded DNS.
+    ServiceDns,
+    /// Fetch a page from the service's name: through its virtual IP,
+    /// which IPVS balances over the tasks.
     Vip,
+}
+
+/// A check that needs what a node lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum NotRunCheck {
+    Vip,
+    RoutingMesh,
+}
+
+/// A check that was not run on a node, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct NotRun {
+    pub(crate) check: NotRunCheck,
+    pub(crate) node: String,
+    pub(crate) reason: String,
+}
+
+/// The routing mesh on one node: its published port, from the node itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Mesh {
+    pub(crate) node: String,
+    /// `address:port` asked.
+    pub(crate) target: String,
+    /// The answer's status line.
+    pub(crate) answer: Option<String>,
+    /// Why it did not answer.
+    pub(crate) error: Option<String>,
+    pub(crate) ok: bool,
+}
+
+impl Mesh {
+    /// Likely causes of a published port that does not answer.
+    pub(crate) const HINT: &str = "the routing mesh needs IPVS in the node's kernel, the engine's \
+        iptables rules (dockerd without --iptables=false), and 7946/tcp+udp and 4789/udp to the \
+        nodes running tasks (the ingress network)";
 }
 
 /// Why a probe likely failed: the first suspect to look at.
@@ -109,6 +184,8 @@ pub(crate) enum Cause {
     Path,
     /// Names do not answer while addresses do: the DNS or the VIP.
     Names,
+    /// Small packets pass and full-size ones (the overlay's MTU) do not.
+    Mtu { mtu: u32 },
     /// The probe could not run or did not end in time.
     Probe { message: String },
 }
@@ -127,6 +204,12 @@ impl Cause {
             Cause::Names => "the name did not answer while addresses did: the embedded DNS \
                              learns tasks by gossip on 7946/tcp+udp; the VIP needs IPVS on the node"
                 .to_owned(),
+            Cause::Mtu { mtu } => format!(
+                "small packets pass but full-size ones ({mtu} bytes, the overlay's MTU) do not: \
+                 the path below the overlay carries less than {} bytes or drops fragments; \
+                 lower the network's MTU (com.docker.network.driver.mtu) or fix the path",
+                mtu + 50
+            ),
             Cause::Probe { message } => format!("the probe itself failed: {message}"),
         }
     }
@@ -148,6 +231,9 @@ pub(crate) struct Probe {
     /// Set when the probe could not run or timed out.
     #[serde(skip)]
     pub(crate) failure: Option<String>,
+    /// A ping whose small packet answered and full-size one did not.
+    #[serde(skip)]
+    pub(crate) big_lost: bool,
 }
 
 /// The result of `--workload`, a part of verify's report.
@@ -159,8 +245,16 @@ pub(crate) struct WorkloadReport {
     /// How many labelled services and networks of earlier, interrupted
     /// runs were removed first.
     pub(crate) leftovers_removed: usize,
+    /// Workloads of other runs still going on, left alone.
+    pub(crate) other_runs: Vec<String>,
+    /// The overlay network's MTU, which the full-size pings fill.
+    pub(crate) mtu: Option<u32>,
     pub(crate) placement: Vec<Placement>,
     pub(crate) probes: Vec<Probe>,
+    /// With `--publish`: each node's published port.
+    pub(crate) mesh: Vec<Mesh>,
+    /// Checks that need what a node lacks, not run there.
+    pub(crate) not_run: Vec<NotRun>,
     /// Why the workload did not run to the end (not run, create failed,
     /// tasks not running in time, interrupted).
     pub(crate) error: Option<String>,
@@ -175,8 +269,12 @@ impl WorkloadReport {
             image: spec.image.clone(),
             service: spec.name(),
             leftovers_removed: 0,
+            other_runs: Vec::new(),
+            mtu: None,
             placement: Vec::new(),
             probes: Vec::new(),
+            mesh: Vec::new(),
+            not_run: Vec::new(),
             error: None,
             cleanup_error: None,
             seconds: 0.0,
@@ -195,6 +293,7 @@ impl WorkloadReport {
             || self.cleanup_error.is_some()
             || self.placement.iter().any(|p| !p.ok)
             || self.probes.iter().any(|p| !p.ok)
+            || self.mesh.iter().any(|m| !m.ok)
     }
 
     /// The failing probes.
@@ -216,6 +315,8 @@ fn spec(options: &WorkloadOptions) -> WorkloadSpec {
     WorkloadSpec {
         run_id,
         image: options.image.clone(),
+        holder: Holder::me(),
+        publish: options.publish,
     }
 }
 
@@ -233,10 +334,12 @@ pub(crate) fn judge_placement(members: &[Member], tasks: &[WorkloadTask]) -> Vec
                 node: m.name.clone(),
                 node_id: m.node_id.clone(),
                 availability: m.availability,
+                wanted_availability: m.wanted.filter(|w| *w != m.availability),
                 expected: expect,
                 task_state: task.map(|t| t.state.clone()),
                 address: task.and_then(|t| t.address.clone()),
                 task_error: task.and_then(|t| t.error.clone()),
+                ipvs: None,
                 ok: match expect {
                     Expect::Task => running,
                     Expect::NoTask => !placed && !running,
@@ -262,19 +365,22 @@ fn newest_tasks(tasks: &[WorkloadTask]) -> BTreeMap<&str, &WorkloadTask> {
     newest
 }
 
-/// Whether every node that must run a task runs one (with an address).
+/// Whether every node the scheduler places a task on (an active one,
+/// wanted so or not) runs it, with an address: a task that is still
+/// coming on a wrongly active node is waited for, so that it is seen.
 fn all_running(placement: &[Placement]) -> bool {
     placement
         .iter()
-        .filter(|p| p.expected == Expect::Task)
-        .all(|p| p.ok && p.address.is_some())
+        .filter(|p| p.availability == Availability::Active)
+        .all(|p| p.task_state.as_deref() == Some("running") && p.address.is_some())
 }
 
-/// Gives each failing probe its likely cause: a node whose every ping, to
+/// Gives each failing probe its likely cause: a ping whose full-size
+/// packet alone was lost is the MTU; a node whose every ping, to
 /// and from it, fails is cut off (with three or more tasks, so that the
 /// others prove themselves); names that fail where pings pass point to DNS
 /// or the VIP; anything else is the path.
-pub(crate) fn judge_probes(mut probes: Vec<Probe>) -> Vec<Probe> {
+pub(crate) fn judge_probes(mut probes: Vec<Probe>, mtu: u32) -> Vec<Probe> {
     let pings: Vec<&Probe> = probes
         .iter()
         .filter(|p| p.kind == ProbeKind::Ping)
@@ -292,7 +398,7 @@ pub(crate) fn judge_probes(mut probes: Vec<Probe>) -> Vec<Probe> {
                 pings
                     .iter()
                     .filter(|p| p.from == **n || p.to == **n)
-                    .all(|p| !p.ok && p.failure.is_none())
+                    .all(|p| !p.ok && p.failure.is_none() && !p.big_lost)
             })
             .map(|n| (*n).to_owned())
             .collect()
@@ -311,6 +417,8 @@ pub(crate) fn judge_probes(mut probes: Vec<Probe>) -> Vec<Probe> {
             Cause::Probe {
                 message: message.clone(),
             }
+        } else if probe.big_lost {
+            Cause::Mtu { mtu }
         } else if let Some(node) = cut.iter().find(|n| **n == probe.from || **n == probe.to) {
             Cause::NodeCut { node: node.clone() }
         } else if let [node] = cut.as_slice()
@@ -330,7 +438,7 @@ pub(crate) fn judge_probes(mut probes: Vec<Probe>) -> Vec<Probe> {
 }
 
 /// The probes a task makes: every other task's address, the service's
-/// VIP and its `tasks.` name.
+/// name, its VIP (unless the node lacks IPVS) and its `tasks.` name.
 fn planned_probes(from: &Placement, others: &[&Placement], service: &str) -> Vec<Probe> {
     let probe = |to: &str, kind, target: &str| Probe {
         from: from.node.clone(),
@@ -340,28 +448,95 @@ fn planned_probes(from: &Placement, others: &[&Placement], service: &str) -> Vec
         ok: false,
         cause: None,
         failure: None,
+        big_lost: false,
     };
     let mut probes: Vec<Probe> = others
         .iter()
         .filter(|o| o.node_id != from.node_id)
         .filter_map(|o| Some(probe(&o.node, ProbeKind::Ping, o.address.as_deref()?)))
         .collect();
-    probes.push(probe(service, ProbeKind::Vip, service));
+    probes.push(probe(service, ProbeKind::ServiceDns, service));
+    if from.ipvs != Some(false) {
+        probes.push(probe(service, ProbeKind::Vip, service));
+    }
     let tasks = format!("tasks.{service}");
     probes.push(probe(&tasks, ProbeKind::TasksDns, &tasks));
     probes
 }
 
+/// Exit code of a ping probe whose small packet answered and full-size
+/// one did not.
+const BIG_LOST: i64 = 3;
+
 /// The command a probe runs in its task (busybox: the image needs nothing
-/// else).
-fn probe_command(probe: &Probe) -> Vec<String> {
-    let args: Vec<&str> = match probe.kind {
-        ProbeKind::Ping | ProbeKind::TasksDns => {
-            vec!["/bin/busybox", "ping", "-c", "1", "-W", "2", &probe.target]
-        }
-        ProbeKind::Vip => vec!["/bin/busybox", "nslookup", &probe.target],
+/// else). A ping sends one small packet, then one that fills the overlay's
+/// `mtu` (ICMP and IP headers take 28 bytes); the second failing alone
+/// exits [`BIG_LOST`].
+fn probe_command(probe: &Probe, mtu: u32) -> Vec<String> {
+    let target = &probe.target;
+    let args: Vec<String> = match probe.kind {
+        ProbeKind::Ping => vec![
+            "/bin/busybox".into(),
+            "sh".into(),
+            "-c".into(),
+            format!(
+                "/bin/busybox ping -c 1 -W 2 {target} >/dev/null 2>&1 || exit 1; \
+                 /bin/busybox ping -c 1 -W 2 -s {} {target} >/dev/null 2>&1 || exit {BIG_LOST}",
+                mtu.saturating_sub(28)
+            ),
+        ],
+        ProbeKind::TasksDns => ["/bin/busybox", "ping", "-c", "1", "-W", "2", target]
+            .map(str::to_owned)
+            .to_vec(),
+        ProbeKind::ServiceDns => vec!["/bin/busybox".into(), "nslookup".into(), target.clone()],
+        ProbeKind::Vip => vec![
+            "/bin/busybox".into(),
+            "wget".into(),
+            "-q".into(),
+            "-T".into(),
+            "3".into(),
+            "-O".into(),
+            "/dev/null".into(),
+            format!("http://{target}:{SERVICE_PORT}/"),
+        ],
     };
-    args.into_iter().map(str::to_owned).collect()
+    args
+}
+
+/// Whether the kernel has IPVS, read in a task: `/proc/net/ip_vs` is
+/// there in every network namespace once IPVS is in the kernel.
+const IPVS_COMMAND: [&str; 4] = ["/bin/busybox", "test", "-e", "/proc/net/ip_vs"];
+
+/// Why a node's VIP check is not run.
+const NO_IPVS: &str = "no IPVS in this node's kernel (/proc/net/ip_vs is missing in its task): \
+                       service virtual IPs cannot answer there";
+
+/// The routing mesh is not run anywhere when a node is known to lack
+/// IPVS: the reason, naming those nodes.
+pub(crate) fn mesh_not_run(placement: &[Placement]) -> Option<String> {
+    let lacking: Vec<&str> = placement
+        .iter()
+        .filter(|p| p.ipvs == Some(false))
+        .map(|p| p.node.as_str())
+        .collect();
+    (!lacking.is_empty()).then(|| {
+        format!(
+            "no IPVS in the kernel of {} (/proc/net/ip_vs is missing in the tasks): the routing \
+             mesh needs it on every node",
+            lacking.join(", ")
+        )
+    })
+}
+
+/// Which labelled objects are an earlier run's leftovers to remove, and the
+/// names of live ones of other runs (left alone).
+pub(crate) fn split_leftovers(found: Vec<Labelled>, ttl: Duration) -> (Vec<Labelled>, Vec<String>) {
+    let (leftovers, live): (Vec<Labelled>, Vec<Labelled>) =
+        found.into_iter().partition(|o| o.is_leftover(ttl));
+    let mut names: Vec<String> = live.into_iter().map(|o| o.name).collect();
+    names.sort();
+    names.dedup();
+    (leftovers, names)
 }
 
 /// Runs the workload through the snapshot's hosts; always removes what it
@@ -389,20 +564,28 @@ pub(crate) async fn run<H: WorkloadHost>(
     let mut members: Vec<Member> = view
         .nodes
         .iter()
-        .map(|n| Member {
-            name: names
+        .map(|n| {
+            let node = names
                 .get(n.id.as_str())
-                .map_or_else(|| n.hostname.clone(), |n| n.to_string()),
-            node_id: n.id.clone(),
-            availability: n.availability,
+                .and_then(|name| inventory.nodes.iter().find(|i| &&i.name == name));
+            Member {
+                name: node.map_or_else(|| n.hostname.clone(), |i| i.name.to_string()),
+                node_id: n.id.clone(),
+                availability: n.availability,
+                wanted: node.map(|i| inventory.availability_of(i)),
+                addr: n.addr.clone(),
+            }
         })
         .collect();
     members.sort_by(|a, b| a.name.cmp(&b.name));
 
     events.step(manager_name, Step::RemovingWorkload);
     let mut created = Created::default();
-    match remove_labelled(manager).await {
-        Ok(n) => report.leftovers_removed = n,
+    match remove_leftovers(manager).await {
+        Ok((removed, others)) => {
+            report.leftovers_removed = removed;
+            report.other_runs = others;
+        }
         Err(e) => report.cleanup_error = Some(format!("removing earlier leftovers: {e}")),
     }
     let work = async {
@@ -468,6 +651,11 @@ async fn run_workload<H: WorkloadHost>(
             return;
         }
     };
+    let mtu = match manager.network_mtu(&network).await {
+        Ok(mtu) => mtu.unwrap_or(DEFAULT_OVERLAY_MTU),
+        Err(_) => DEFAULT_OVERLAY_MTU,
+    };
+    report.mtu = Some(mtu);
     let by_id: BTreeMap<&str, &NodeName> = snapshot
         .hosts
         .keys()
@@ -476,7 +664,10 @@ async fn run_workload<H: WorkloadHost>(
             Some((member.node_id.as_str(), name))
         })
         .collect();
-    for member in members.iter().filter(|m| expected(m) == Expect::Task) {
+    for member in members
+        .iter()
+        .filter(|m| m.availability == Availability::Active)
+    {
         if let Some(name) = by_id.get(member.node_id.as_str()) {
             events.step(name, Step::WaitingTask);
         }
@@ -508,88 +699,237 @@ async fn run_workload<H: WorkloadHost>(
         tokio::time::sleep(POLL).await;
     };
 
-    // Probes, each from its task's own node through that node's connection.
-    let running: Vec<&Placement> = report
-        .placement
-        .iter()
-        .filter(|p| p.task_state.as_deref() == Some("running") && p.address.is_some())
-        .collect();
+    // Each task's node, its connection and its container.
     let containers: BTreeMap<&str, &str> = tasks
         .iter()
         .filter(|t| t.phase == TaskPhase::Running)
         .filter_map(|t| Some((t.node_id.as_str(), t.container_id.as_deref()?)))
         .collect();
-    let mut jobs = Vec::new();
-    for from in &running {
-        let Some(name) = by_id.get(from.node_id.as_str()) else {
-            continue;
+    let probing: Vec<(usize, &NodeName, &H, &str)> = report
+        .placement
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.task_state.as_deref() == Some("running") && p.address.is_some())
+        .filter_map(|(i, p)| {
+            let name = *by_id.get(p.node_id.as_str())?;
+            let host = snapshot.hosts.get(name)?;
+            let container = *containers.get(p.node_id.as_str())?;
+            Some((i, name, host, container))
+        })
+        .collect();
+
+    // What each node's kernel has, read in its task.
+    let kernels = stream::iter(probing.iter().map(|(i, _, host, container)| async move {
+        let cmd: Vec<String> = IPVS_COMMAND.map(str::to_owned).to_vec();
+        let ipvs = match host.exec(container, &cmd, options.probe_timeout).await {
+            Ok(ExecOutcome::Exited(0)) => Some(true),
+            Ok(ExecOutcome::Exited(1)) => Some(false),
+            _ => None,
         };
-        let (Some(host), Some(container)) = (
-            snapshot.hosts.get(*name),
-            containers.get(from.node_id.as_str()),
-        ) else {
-            continue;
-        };
-        events.step(name, Step::Probing);
-        for probe in planned_probes(from, &running, &spec.name()) {
-            jobs.push((*name, host, *container, probe));
+        (*i, ipvs)
+    }))
+    .buffer_unordered(PROBES_AT_ONCE)
+    .collect::<Vec<_>>()
+    .await;
+    for (i, ipvs) in kernels {
+        report.placement[i].ipvs = ipvs;
+        if ipvs == Some(false) {
+            report.not_run.push(NotRun {
+                check: NotRunCheck::Vip,
+                node: report.placement[i].node.clone(),
+                reason: NO_IPVS.to_owned(),
+            });
         }
     }
-    let probes: Vec<Probe> = stream::iter(jobs)
-        .map(|(_, host, container, probe)| async move {
-            let cmd: Vec<String> = probe_command(&probe);
-            let outcome = host.exec(container, &cmd, options.probe_timeout).await;
-            let (ok, failure) = match outcome {
-                Ok(ExecOutcome::Exited(0)) => (true, None),
-                Ok(ExecOutcome::Exited(_)) => (false, None),
-                Ok(ExecOutcome::TimedOut) => (
-                    false,
-                    Some(format!(
-                        "no answer within {}s",
-                        options.probe_timeout.as_secs()
-                    )),
-                ),
-                Err(e) => (false, Some(e.to_string())),
-            };
-            Probe {
-                ok,
-                failure,
-                ..probe
-            }
+
+    // Probes, each from its task's own node through that node's connection,
+    // at most PROBES_PER_NODE at once on one node.
+    let running: Vec<&Placement> = probing
+        .iter()
+        .map(|(i, ..)| &report.placement[*i])
+        .collect();
+    let per_node: Vec<_> = probing
+        .iter()
+        .zip(&running)
+        .map(|((_, name, host, container), from)| {
+            events.step(name, Step::Probing);
+            let planned = planned_probes(from, &running, &spec.name());
+            stream::iter(planned)
+                .map(move |probe| run_probe(*host, container, probe, mtu, options.probe_timeout))
+                .buffer_unordered(PROBES_PER_NODE)
+                .collect::<Vec<Probe>>()
         })
-        .buffer_unordered(PROBES_AT_ONCE)
-        .collect()
-        .await;
-    let mut probes = judge_probes(probes);
-    probes.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+        .collect();
+    let probes: Vec<Probe> = stream::iter(per_node)
+        .buffer_unordered(PROBES_AT_ONCE / PROBES_PER_NODE)
+        .collect::<Vec<Vec<Probe>>>()
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut probes = judge_probes(probes, mtu);
+    probes.sort_by(|a, b| (&a.from, &a.to, a.kind as u8).cmp(&(&b.from, &b.to, b.kind as u8)));
+    report.probes = probes;
+
+    if let Some(port) = options.publish {
+        check_mesh(snapshot, members, &by_id, port, options, events, report).await;
+    }
+    report
+        .not_run
+        .sort_by(|a, b| (a.check as u8, &a.node).cmp(&(b.check as u8, &b.node)));
+
     for name in by_id.values() {
-        let failing = probes
+        let failing = report
+            .probes
             .iter()
             .filter(|p| !p.ok && p.from == name.as_str())
             .count();
+        let mesh_failing = report.mesh.iter().any(|m| !m.ok && m.node == name.as_str());
         let placed = report.placement.iter().find(|p| p.node == name.as_str());
         match placed {
+            Some(p) if !p.ok && p.wanted_availability.is_some() => {
+                events.failed(name, "workload: wrong availability")
+            }
             Some(p) if !p.ok => events.failed(name, "workload: wrong task placement"),
             _ if failing > 0 => events.failed(name, format!("workload: {failing} probes failed")),
+            _ if mesh_failing => events.failed(name, "workload: published port does not answer"),
             Some(p) if p.expected == Expect::Task => {
                 events.done(name, "workload: task runs, overlay answers")
             }
             _ => events.done(name, "workload: no task, as expected"),
         }
     }
-    report.probes = probes;
 }
 
-/// Removes every service, then every network, carrying the workload label:
-/// the leftovers of an interrupted earlier run. How many were removed.
-async fn remove_labelled<H: WorkloadHost>(manager: &H) -> Result<usize, String> {
+/// Runs one probe in `container` on `host`.
+async fn run_probe<H: WorkloadHost>(
+    host: &H,
+    container: &str,
+    probe: Probe,
+    mtu: u32,
+    timeout: Duration,
+) -> Probe {
+    let cmd = probe_command(&probe, mtu);
+    let outcome = host.exec(container, &cmd, timeout).await;
+    let (ok, failure, big_lost) = match outcome {
+        Ok(ExecOutcome::Exited(0)) => (true, None, false),
+        Ok(ExecOutcome::Exited(BIG_LOST)) if probe.kind == ProbeKind::Ping => (false, None, true),
+        Ok(ExecOutcome::Exited(_)) => (false, None, false),
+        Ok(ExecOutcome::TimedOut) => (
+            false,
+            Some(format!("no answer within {}s", timeout.as_secs())),
+            false,
+        ),
+        Err(e) => (false, Some(e.to_string()), false),
+    };
+    Probe {
+        ok,
+        failure,
+        big_lost,
+        ..probe
+    }
+}
+
+/// The routing mesh: from every node (its own SSH connection), `GET /` on
+/// its own swarm address at the published port, retried until the probe
+/// timeout (the mesh is programmed a moment after the tasks run). Not run
+/// at all when a node is known to lack IPVS.
+async fn check_mesh<H: WorkloadHost>(
+    snapshot: &Snapshot<H>,
+    members: &[Member],
+    by_id: &BTreeMap<&str, &NodeName>,
+    port: u16,
+    options: &WorkloadOptions,
+    events: &Events,
+    report: &mut WorkloadReport,
+) {
+    if let Some(reason) = mesh_not_run(&report.placement) {
+        for member in members {
+            report.not_run.push(NotRun {
+                check: NotRunCheck::RoutingMesh,
+                node: member.name.clone(),
+                reason: reason.clone(),
+            });
+        }
+        return;
+    }
+    let mut jobs = Vec::new();
+    for member in members {
+        let host = by_id
+            .get(member.node_id.as_str())
+            .and_then(|name| Some((*name, snapshot.hosts.get(*name)?)));
+        let (Some((name, host)), Some(addr)) = (host, member.addr.as_deref()) else {
+            report.not_run.push(NotRun {
+                check: NotRunCheck::RoutingMesh,
+                node: member.name.clone(),
+                reason: "no connection to this node (it is not in the inventory) or no address"
+                    .to_owned(),
+            });
+            continue;
+        };
+        events.step(name, Step::Probing);
+        jobs.push(async move {
+            let target = if addr.contains(':') {
+                format!("[{addr}]:{port}")
+            } else {
+                format!("{addr}:{port}")
+            };
+            let deadline = Instant::now() + options.probe_timeout;
+            let outcome = loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let outcome = host.http_get(addr, port, left.max(MESH_RETRY)).await;
+                match outcome {
+                    HttpOutcome::Failed(_) if Instant::now() + MESH_RETRY < deadline => {
+                        tokio::time::sleep(MESH_RETRY).await;
+                    }
+                    other => break other,
+                }
+            };
+            (member.name.clone(), target, outcome)
+        });
+    }
+    let answers: Vec<_> = stream::iter(jobs)
+        .buffer_unordered(PROBES_AT_ONCE)
+        .collect()
+        .await;
+    for (node, target, outcome) in answers {
+        match outcome {
+            HttpOutcome::Answered(line) => report.mesh.push(Mesh {
+                node,
+                target,
+                answer: Some(line),
+                error: None,
+                ok: true,
+            }),
+            HttpOutcome::Failed(error) => report.mesh.push(Mesh {
+                node,
+                target,
+                answer: None,
+                error: Some(error),
+                ok: false,
+            }),
+            HttpOutcome::NotChecked(reason) => report.not_run.push(NotRun {
+                check: NotRunCheck::RoutingMesh,
+                node,
+                reason,
+            }),
+        }
+    }
+    report.mesh.sort_by(|a, b| a.node.cmp(&b.node));
+}
+
+/// Removes every service, then every network, carrying the workload label
+/// whose run is over: the leftovers of an interrupted earlier run. How many
+/// were removed, and the names of other runs' live workloads (left alone).
+async fn remove_leftovers<H: WorkloadHost>(manager: &H) -> Result<(usize, Vec<String>), String> {
     let services = manager
         .workload_services()
         .await
         .map_err(|e| e.to_string())?;
-    for id in &services {
+    let (services, mut others) = split_leftovers(services, WORKLOAD_TTL);
+    for service in &services {
         manager
-            .remove_service(id)
+            .remove_service(&service.id)
             .await
             .map_err(|e| e.to_string())?;
     }
@@ -597,10 +937,14 @@ async fn remove_labelled<H: WorkloadHost>(manager: &H) -> Result<usize, String> 
         .workload_networks()
         .await
         .map_err(|e| e.to_string())?;
-    for id in &networks {
-        remove_network(manager, id).await?;
+    let (networks, live) = split_leftovers(networks, WORKLOAD_TTL);
+    for network in &networks {
+        remove_network(manager, &network.id).await?;
     }
-    Ok(services.len() + networks.len())
+    others.extend(live);
+    others.sort();
+    others.dedup();
+    Ok((services.len() + networks.len(), others))
 }
 
 async fn remove_created<H: WorkloadHost>(manager: &H, created: &Created) -> Result<(), String> {

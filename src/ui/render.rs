@@ -772,9 +772,10 @@ pub(crate) fn verify(report: &VerifyReport, layout: Layout) -> String {
 }
 
 /// The `--workload` part of verify's text: placement per node, failing
-/// probes with their likely cause, the time it took.
+/// probes with their likely cause, the routing mesh, what was not run and
+/// why, the time it took.
 fn workload_text(report: &crate::check::workload::WorkloadReport, width: usize) -> String {
-    use crate::check::workload::Expect;
+    use crate::check::workload::{Expect, Mesh, NotRunCheck};
     let mut out = format!("\nWorkload {} ({}):\n", report.service, report.image);
     for p in &report.placement {
         let task = match (&p.task_state, &p.address) {
@@ -786,11 +787,18 @@ fn workload_text(report: &crate::check::workload::WorkloadReport, width: usize) 
             Expect::Task => "a task",
             Expect::NoTask => "no task",
         };
+        let availability = match p.wanted_availability {
+            Some(wanted) => format!(
+                "{}, but the inventory wants {}: wrong availability",
+                p.availability.as_str(),
+                wanted.as_str()
+            ),
+            None => p.availability.as_str().to_owned(),
+        };
         let mut line = format!(
-            "{} {}: {task} ({}, expected {want})",
+            "{} {}: {task} ({availability}, expected {want})",
             mark(p.ok),
-            p.node,
-            p.availability.as_str()
+            p.node
         );
         if let Some(error) = &p.task_error {
             line.push_str(&format!(": {error}"));
@@ -800,13 +808,27 @@ fn workload_text(report: &crate::check::workload::WorkloadReport, width: usize) 
     let probes = report.probes.len();
     let failing: Vec<_> = report.failing_probes().collect();
     if probes > 0 {
+        let mtu = report
+            .mtu
+            .map(|m| format!(" small and {m}-byte"))
+            .unwrap_or_default();
+        let vip = if report
+            .probes
+            .iter()
+            .any(|p| p.kind == crate::check::workload::ProbeKind::Vip)
+        {
+            " and answering on its virtual IP"
+        } else {
+            ""
+        };
         let line = format!(
-            "{} {} of {probes} probes answered (pings between tasks and to tasks.{service}, \
-             {service} resolving)",
+            "{} {} of {probes} probes answered ({mtu} pings between tasks, tasks.{service}, \
+             {service} resolving{vip})",
             mark(failing.is_empty()),
             probes - failing.len(),
             service = report.service
-        );
+        )
+        .replace("( ", "(");
         out.push_str(&wrap(&line, width, 4));
     }
     for p in failing {
@@ -814,10 +836,55 @@ fn workload_text(report: &crate::check::workload::WorkloadReport, width: usize) 
         let line = format!("  ✗ from {} to {} ({}): {why}", p.from, p.to, p.target);
         out.push_str(&wrap(&line, width, 6));
     }
+    if !report.mesh.is_empty() {
+        let answering = report.mesh.iter().filter(|m| m.ok).count();
+        let line = format!(
+            "{} {answering} of {} nodes answer on the published port (routing mesh)",
+            mark(answering == report.mesh.len()),
+            report.mesh.len()
+        );
+        out.push_str(&wrap(&line, width, 4));
+        for m in report.mesh.iter().filter(|m| !m.ok) {
+            let line = format!(
+                "  ✗ {} ({}): {}; {}",
+                m.node,
+                m.target,
+                m.error.as_deref().unwrap_or("no answer"),
+                Mesh::HINT
+            );
+            out.push_str(&wrap(&line, width, 6));
+        }
+    }
+    // Not run: one line per check and reason, naming the nodes.
+    let mut not_run: Vec<(NotRunCheck, &str, Vec<&str>)> = Vec::new();
+    for n in &report.not_run {
+        match not_run
+            .iter_mut()
+            .find(|(c, r, _)| *c == n.check && *r == n.reason)
+        {
+            Some((_, _, nodes)) => nodes.push(&n.node),
+            None => not_run.push((n.check, &n.reason, vec![&n.node])),
+        }
+    }
+    for (check, reason, nodes) in not_run {
+        let what = match check {
+            NotRunCheck::Vip => "virtual IP",
+            NotRunCheck::RoutingMesh => "routing mesh",
+        };
+        let line = format!("- not run: {what} on {}: {reason}", nodes.join(", "));
+        out.push_str(&wrap(&line, width, 4));
+    }
     if report.leftovers_removed > 0 {
         let line = format!(
             "  removed {} leftovers of an earlier interrupted run",
             report.leftovers_removed
+        );
+        out.push_str(&wrap(&line, width, 4));
+    }
+    if !report.other_runs.is_empty() {
+        let line = format!(
+            "  left alone: {} of another run still going on",
+            report.other_runs.join(", ")
         );
         out.push_str(&wrap(&line, width, 4));
     }
@@ -976,6 +1043,17 @@ pub(crate) fn verify_junit(report: &VerifyReport) -> Result<String, quick_junit:
             case.set_classname("workload");
             suite.add_test_case(case);
         }
+        for n in &workload.not_run {
+            let check = match n.check {
+                crate::check::workload::NotRunCheck::Vip => "workload_vip",
+                crate::check::workload::NotRunCheck::RoutingMesh => "workload_mesh",
+            };
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(n.reason.clone());
+            let mut case = TestCase::new(format!("{}.{check}", n.node), status);
+            case.set_classname("workload");
+            suite.add_test_case(case);
+        }
     }
     let mut junit = Report::new("swarmadm");
     junit.add_test_suite(suite);
@@ -991,8 +1069,12 @@ fn workload_cases(
     for p in &workload.placement {
         let state = p.task_state.as_deref().unwrap_or("none");
         let failure = (!p.ok).then(|| {
+            let wanted = p
+                .wanted_availability
+                .map(|w| format!(", the inventory wants {}", w.as_str()))
+                .unwrap_or_default();
             format!(
-                "expected {}, task: {state} ({})",
+                "expected {}, task: {state} ({}{wanted})",
                 match p.expected {
                     crate::check::workload::Expect::Task => "a running task",
                     crate::check::workload::Expect::NoTask => "no task",
@@ -1003,8 +1085,26 @@ fn workload_cases(
         cases.push((format!("{}.workload_task", p.node), failure));
     }
     for p in &workload.probes {
+        use crate::check::workload::ProbeKind;
         let failure = (!p.ok).then(|| p.cause.as_ref().map(|c| c.hint()).unwrap_or_default());
-        cases.push((format!("{}.workload_probe.{}", p.from, p.to), failure));
+        let name = match p.kind {
+            ProbeKind::Ping => format!("{}.workload_probe.{}", p.from, p.to),
+            ProbeKind::TasksDns => format!("{}.workload_tasks_dns", p.from),
+            ProbeKind::ServiceDns => format!("{}.workload_service_dns", p.from),
+            ProbeKind::Vip => format!("{}.workload_vip", p.from),
+        };
+        cases.push((name, failure));
+    }
+    for m in &workload.mesh {
+        let failure = (!m.ok).then(|| {
+            format!(
+                "{}: {}; {}",
+                m.target,
+                m.error.as_deref().unwrap_or("no answer"),
+                crate::check::workload::Mesh::HINT
+            )
+        });
+        cases.push((format!("{}.workload_mesh", m.node), failure));
     }
     cases.push((
         "workload.cleanup".to_owned(),

@@ -205,6 +205,14 @@ lab_ids! {
     WORKLOAD_KILLED = 192;
     /// `ctrl_c_during_a_workload_run_removes_the_service_and_network_before_exiting`
     WORKLOAD_CTRL_C = 193;
+    /// `a_manager_set_back_to_active_gets_a_task_and_is_named_as_wrong_availability`
+    WORKLOAD_MANAGER_ACTIVE = 194;
+    /// `a_path_that_drops_full_size_packets_is_named_as_the_mtu`
+    WORKLOAD_MTU = 195;
+    /// `two_workload_runs_at_once_both_pass_and_neither_removes_the_other`
+    WORKLOAD_CONCURRENT = 196;
+    /// `publish_reports_the_routing_mesh_as_not_run_without_ipvs_and_the_rest_still_runs`
+    WORKLOAD_PUBLISH = 197;
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ fn member(name: &str, availability: Availability) -> Member {
         name: name.to_owned(),
         node_id: format!("id-{name}"),
         availability,
+        wanted: Some(availability),
+        addr: Some(format!("10.0.0.{}", name.len())),
     }
 }
 
@@ -38,6 +40,7 @@ fn ping(from: &str, to: &str, ok: bool) -> Probe {
         ok,
         cause: None,
         failure: None,
+        big_lost: false,
     }
 }
 
@@ -97,7 +100,7 @@ fn a_node_cut_off_is_named_in_every_failing_pair() {
         kind: ProbeKind::TasksDns,
         ..ping("w1", "tasks.s", false)
     });
-    let judged = judge_probes(probes);
+    let judged = judge_probes(probes, 1450);
     let failing: Vec<&Probe> = judged.iter().filter(|p| !p.ok).collect();
     assert_eq!(failing.len(), 5);
     for p in failing {
@@ -130,7 +133,7 @@ fn one_path_failing_is_the_path_and_names_failing_alone_is_dns() {
         failure: Some("no answer within 10s".to_owned()),
         ..ping("w3", "s", false)
     });
-    let judged = judge_probes(probes);
+    let judged = judge_probes(probes, 1450);
     let cause = |from: &str, to: &str| {
         judged
             .iter()
@@ -162,10 +165,20 @@ fn each_task_probes_the_others_the_vip_and_the_tasks_name() {
         targets,
         [
             (ProbeKind::Ping, "10.0.1.3"),
+            (ProbeKind::ServiceDns, "svc"),
             (ProbeKind::Vip, "svc"),
             (ProbeKind::TasksDns, "tasks.svc")
         ]
     );
+    // A node known to lack IPVS does not try the VIP.
+    let mut lacking = placement[0].clone();
+    lacking.ipvs = Some(false);
+    let kinds: Vec<ProbeKind> = planned_probes(&lacking, &all, "svc")
+        .iter()
+        .map(|p| p.kind)
+        .collect();
+    assert!(!kinds.contains(&ProbeKind::Vip), "{kinds:?}");
+    assert!(kinds.contains(&ProbeKind::ServiceDns), "{kinds:?}");
 }
 
 #[test]
@@ -173,6 +186,8 @@ fn the_service_is_global_labelled_on_its_network_without_placement_constraints()
     let spec = WorkloadSpec {
         run_id: "abc".to_owned(),
         image: "busybox:1.36".to_owned(),
+        holder: Holder::me(),
+        publish: None,
     };
     let body = spec.service_body("net1");
     assert_eq!(body["Name"], "swarmadm-workload-abc");
@@ -184,6 +199,27 @@ fn the_service_is_global_labelled_on_its_network_without_placement_constraints()
     assert_eq!(net["Driver"], "overlay");
     assert_eq!(net["Attachable"], true);
     assert_eq!(net["Labels"]["io.swarmadm.workload"], "abc");
+    // Both carry who runs them, so that another run leaves them alone.
+    let holder = net["Labels"]["io.swarmadm.workload.holder"]
+        .as_str()
+        .unwrap();
+    let holder: Holder = serde_json::from_str(holder).unwrap();
+    assert_eq!(holder.pid, std::process::id());
+    assert_eq!(
+        body["Labels"]["io.swarmadm.workload.holder"],
+        net["Labels"]["io.swarmadm.workload.holder"]
+    );
+    // No published port unless asked.
+    assert!(body.get("EndpointSpec").is_none());
+    let published = WorkloadSpec {
+        publish: Some(30080),
+        ..spec
+    }
+    .service_body("net1");
+    let port = &published["EndpointSpec"]["Ports"][0];
+    assert_eq!(port["PublishedPort"], 30080);
+    assert_eq!(port["TargetPort"], u64::from(SERVICE_PORT));
+    assert_eq!(port["PublishMode"], "ingress");
 }
 
 #[test]
@@ -192,6 +228,7 @@ fn run_ids_differ_between_runs() {
         image: "i".to_owned(),
         timeout: Duration::from_secs(1),
         probe_timeout: Duration::from_secs(1),
+        publish: None,
     };
     let a = spec(&options).run_id;
     std::thread::sleep(Duration::from_millis(2));
@@ -233,8 +270,12 @@ fn workload_with(probes: Vec<Probe>) -> WorkloadReport {
         image: "busybox:1.36".to_owned(),
         service: "swarmadm-workload-abc".to_owned(),
         leftovers_removed: 0,
+        other_runs: Vec::new(),
+        mtu: Some(1450),
         placement: judge_placement(&members, &tasks),
-        probes: judge_probes(probes),
+        probes: judge_probes(probes, 1450),
+        mesh: Vec::new(),
+        not_run: Vec::new(),
         error: None,
         cleanup_error: None,
         seconds: 21.5,
@@ -311,4 +352,206 @@ async fn junit_has_a_case_per_placement_and_probe_and_fails_the_failing_pair() {
         assert!(xml.contains(&format!("name=\"{case}\"")), "{case}: {xml}");
     }
     assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
+}
+
+#[test]
+fn a_manager_set_back_to_active_is_waited_for_and_named_as_wrong_availability() {
+    let mut manager = member("m1", Availability::Active);
+    manager.wanted = Some(Availability::Drain);
+    let mut drained_worker = member("w2", Availability::Drain);
+    drained_worker.wanted = Some(Availability::Active);
+    let members = [manager, member("w1", Availability::Active), drained_worker];
+    // The active manager's task is still coming: not done waiting.
+    let starting = [
+        task("m1", "preparing", TaskPhase::Starting, true, "1"),
+        task("w1", "running", TaskPhase::Running, true, "1"),
+    ];
+    assert!(!all_running(&judge_placement(&members, &starting)));
+    let tasks = [
+        task("m1", "running", TaskPhase::Running, true, "2"),
+        task("w1", "running", TaskPhase::Running, true, "1"),
+    ];
+    let placement = judge_placement(&members, &tasks);
+    assert!(all_running(&placement), "{placement:?}");
+    let m1 = &placement[0];
+    assert!(!m1.ok);
+    assert_eq!(m1.expected, Expect::NoTask);
+    assert_eq!(m1.wanted_availability, Some(Availability::Drain));
+    assert!(placement[1].ok);
+    // A worker drained against the inventory: no task, named too.
+    let w2 = &placement[2];
+    assert!(!w2.ok);
+    assert_eq!(w2.wanted_availability, Some(Availability::Active));
+}
+
+#[test]
+fn a_node_outside_the_inventory_is_judged_by_its_own_availability() {
+    let mut stranger = member("x", Availability::Drain);
+    stranger.wanted = None;
+    assert_eq!(expected(&stranger), Expect::NoTask);
+    let placement = judge_placement(&[stranger], &[]);
+    assert!(placement[0].ok);
+    assert_eq!(placement[0].wanted_availability, None);
+}
+
+#[test]
+fn a_full_size_packet_lost_alone_is_the_mtu_not_a_cut_node() {
+    let nodes = ["w1", "w2", "w3"];
+    let mut probes = Vec::new();
+    for from in nodes {
+        for to in nodes.iter().filter(|t| **t != from) {
+            let involves = from == "w3" || *to == "w3";
+            probes.push(Probe {
+                big_lost: involves,
+                ..ping(from, to, !involves)
+            });
+        }
+    }
+    let judged = judge_probes(probes, 1400);
+    let failing: Vec<&Probe> = judged.iter().filter(|p| !p.ok).collect();
+    assert_eq!(failing.len(), 4);
+    for p in failing {
+        assert_eq!(p.cause, Some(Cause::Mtu { mtu: 1400 }), "{p:?}");
+        let hint = p.cause.as_ref().unwrap().hint();
+        assert!(
+            hint.contains("1400 bytes") && hint.contains("1450"),
+            "{hint}"
+        );
+    }
+}
+
+#[test]
+fn a_ping_probe_sends_a_small_then_a_full_size_packet() {
+    let probe = ping("w1", "w2", false);
+    let cmd = probe_command(&probe, 1450);
+    assert_eq!(cmd[..3], ["/bin/busybox", "sh", "-c"]);
+    assert!(cmd[3].contains("ping -c 1 -W 2 ip-of-w2"), "{cmd:?}");
+    assert!(cmd[3].contains("-s 1422 ip-of-w2"), "{cmd:?}");
+    assert!(cmd[3].contains(&format!("exit {BIG_LOST}")), "{cmd:?}");
+    let vip = probe_command(
+        &Probe {
+            kind: ProbeKind::Vip,
+            target: "svc".to_owned(),
+            ..probe
+        },
+        1450,
+    );
+    assert_eq!(vip.last().unwrap(), &format!("http://svc:{SERVICE_PORT}/"));
+}
+
+#[test]
+fn the_mesh_is_not_run_when_a_node_lacks_ipvs_and_names_it() {
+    let members = [
+        member("w1", Availability::Active),
+        member("w2", Availability::Active),
+    ];
+    let tasks = [
+        task("w1", "running", TaskPhase::Running, true, "1"),
+        task("w2", "running", TaskPhase::Running, true, "1"),
+    ];
+    let mut placement = judge_placement(&members, &tasks);
+    assert_eq!(mesh_not_run(&placement), None);
+    placement[0].ipvs = Some(true);
+    placement[1].ipvs = None;
+    assert_eq!(mesh_not_run(&placement), None);
+    placement[1].ipvs = Some(false);
+    let reason = mesh_not_run(&placement).unwrap();
+    assert!(reason.contains("w2") && !reason.contains("w1"), "{reason}");
+    assert!(reason.contains("/proc/net/ip_vs"), "{reason}");
+}
+
+#[test]
+fn only_objects_of_runs_that_are_over_are_leftovers() {
+    use crate::model::workload::Labelled;
+    let live = Holder::me();
+    let dead_here = Holder {
+        pid: crate::remote::fake::DEAD_PID,
+        ..Holder::me()
+    };
+    let elsewhere = Holder {
+        host: "another-laptop".to_owned(),
+        pid: 1,
+        ..Holder::me()
+    };
+    let expired = Holder {
+        since: 0,
+        ..elsewhere.clone()
+    };
+    let labelled = |name: &str, holder: Option<Holder>| Labelled {
+        id: format!("id-{name}"),
+        name: name.to_owned(),
+        holder,
+    };
+    let found = vec![
+        labelled("live", Some(live)),
+        labelled("dead-here", Some(dead_here)),
+        labelled("elsewhere", Some(elsewhere)),
+        labelled("expired", Some(expired)),
+        labelled("no-holder", None),
+    ];
+    let (leftovers, others) = split_leftovers(found, WORKLOAD_TTL);
+    let names: Vec<&str> = leftovers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["dead-here", "expired", "no-holder"]);
+    assert_eq!(others, ["elsewhere", "live"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn wrong_availability_mesh_and_not_run_show_in_text_json_and_junit() {
+    let mut workload = workload_with(vec![ping("w1", "w2", true), ping("w2", "w1", true)]);
+    workload.placement[0].ok = false;
+    workload.placement[0].availability = Availability::Active;
+    workload.placement[0].wanted_availability = Some(Availability::Drain);
+    workload.placement[0].task_state = Some("running".to_owned());
+    workload.mesh = vec![
+        Mesh {
+            node: "w1".to_owned(),
+            target: "10.0.0.2:30080".to_owned(),
+            answer: Some("HTTP/1.0 200 OK".to_owned()),
+            error: None,
+            ok: true,
+        },
+        Mesh {
+            node: "w2".to_owned(),
+            target: "10.0.0.2:30080".to_owned(),
+            answer: None,
+            error: Some("connection refused".to_owned()),
+            ok: false,
+        },
+    ];
+    workload.not_run = vec![NotRun {
+        check: NotRunCheck::Vip,
+        node: "w1".to_owned(),
+        reason: NO_IPVS.to_owned(),
+    }];
+    let report = verify_with(workload).await;
+    assert_eq!(report.exit_code(), crate::model::exit_codes::FAILED);
+    let json = crate::ui::json::verify(&report);
+    crate::ui::json::validate("verify", &json).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        value["workload"]["placement"][0]["wanted_availability"],
+        "drain"
+    );
+    assert_eq!(value["workload"]["mesh"][1]["ok"], false);
+    assert_eq!(value["workload"]["not_run"][0]["check"], "vip");
+    let text = crate::ui::render::verify(&report, crate::ui::render::Layout::Wide);
+    assert!(
+        text.contains("✗ m1: task running (active, but the inventory wants drain: wrong availability, expected no task)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("✗ 1 of 2 nodes answer on the published port"),
+        "{text}"
+    );
+    assert!(
+        text.contains("✗ w2 (10.0.0.2:30080): connection refused"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- not run: virtual IP on w1: no IPVS"),
+        "{text}"
+    );
+    let xml = crate::ui::render::verify_junit(&report).unwrap();
+    assert!(xml.contains("name=\"w2.workload_mesh\""), "{xml}");
+    assert!(xml.contains("<skipped"), "{xml}");
 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::{Engine, EngineError};
-use crate::model::workload::{ExecOutcome, TaskPhase, WORKLOAD_LABEL, WorkloadSpec, WorkloadTask};
+use crate::model::workload::{
+    ExecOutcome, Labelled, TaskPhase, WORKLOAD_LABEL, WorkloadSpec, WorkloadTask,
+};
 
 /// How often a running exec is looked at.
 const EXEC_POLL: Duration = Duration::from_millis(200);
@@ -19,10 +21,35 @@ struct Created {
     id: String,
 }
 
+/// A service or network as listed: its name and labels sit in `Spec` for
+/// a service, at the top for a network.
 #[derive(Deserialize)]
 struct Listed {
     #[serde(rename = "ID", alias = "Id")]
     id: String,
+    #[serde(rename = "Name", default)]
+    name: String,
+    #[serde(rename = "Labels", default)]
+    labels: serde_json::Value,
+    #[serde(rename = "Spec", default)]
+    spec: Option<ListedSpec>,
+}
+
+#[derive(Deserialize)]
+struct ListedSpec {
+    #[serde(rename = "Name", default)]
+    name: String,
+    #[serde(rename = "Labels", default)]
+    labels: serde_json::Value,
+}
+
+impl Listed {
+    fn labelled(self) -> Labelled {
+        match self.spec {
+            Some(spec) => Labelled::new(self.id, spec.name, &spec.labels),
+            None => Labelled::new(self.id, self.name, &self.labels),
+        }
+    }
 }
 
 /// `filters={"label":["io.swarmadm.workload"]}`, URL-encoded.
@@ -80,26 +107,37 @@ impl Engine {
         Ok(parse::<Created>(CALL, &bytes)?.id)
     }
 
-    /// IDs of the services carrying the workload label (managers only).
-    pub(crate) async fn workload_services(&self) -> Result<Vec<String>, EngineError> {
+    /// The services carrying the workload label (managers only).
+    pub(crate) async fn workload_services(&self) -> Result<Vec<Labelled>, EngineError> {
         const CALL: &str = "GET /services";
         let path = format!("/services?filters={}", label_filter());
         let bytes = self.raw(CALL, "GET", &path, None).await?;
         Ok(parse::<Vec<Listed>>(CALL, &bytes)?
             .into_iter()
-            .map(|s| s.id)
+            .map(Listed::labelled)
             .collect())
     }
 
-    /// IDs of the networks carrying the workload label.
-    pub(crate) async fn workload_networks(&self) -> Result<Vec<String>, EngineError> {
+    /// The networks carrying the workload label.
+    pub(crate) async fn workload_networks(&self) -> Result<Vec<Labelled>, EngineError> {
         const CALL: &str = "GET /networks";
         let path = format!("/networks?filters={}", label_filter());
         let bytes = self.raw(CALL, "GET", &path, None).await?;
         Ok(parse::<Vec<Listed>>(CALL, &bytes)?
             .into_iter()
-            .map(|s| s.id)
+            .map(Listed::labelled)
             .collect())
+    }
+
+    /// The MTU a network sets (`com.docker.network.driver.mtu`), if any.
+    pub(crate) async fn network_mtu(&self, id: &str) -> Result<Option<u32>, EngineError> {
+        const CALL: &str = "GET /networks/{id}";
+        let path = format!("/networks/{id}");
+        let bytes = self.raw(CALL, "GET", &path, None).await?;
+        let network: serde_json::Value = parse(CALL, &bytes)?;
+        Ok(network["Options"]["com.docker.network.driver.mtu"]
+            .as_str()
+            .and_then(|m| m.parse().ok()))
     }
 
     pub(crate) async fn remove_service(&self, id: &str) -> Result<(), EngineError> {
@@ -266,6 +304,23 @@ mod tests {
             label_filter(),
             "%7B%22label%22%3A%5B%22io.swarmadm.workload%22%5D%7D"
         );
+    }
+
+    #[test]
+    fn listed_services_and_networks_read_their_name_and_holder() {
+        let holder = r#"{"host":"h","pid":1,"since":5,"token":"t"}"#;
+        let json = serde_json::json!([
+            {"ID": "s1", "Spec": {"Name": "swarmadm-workload-a",
+              "Labels": {"io.swarmadm.workload": "a", "io.swarmadm.workload.holder": holder}}},
+            {"Id": "n1", "Name": "swarmadm-workload-b", "Labels": {"io.swarmadm.workload": "b"}}
+        ]);
+        let listed: Vec<Listed> = serde_json::from_value(json).unwrap();
+        let listed: Vec<Labelled> = listed.into_iter().map(Listed::labelled).collect();
+        assert_eq!(listed[0].name, "swarmadm-workload-a");
+        assert_eq!(listed[0].holder.as_ref().map(|h| h.pid), Some(1));
+        assert_eq!(listed[1].id, "n1");
+        assert_eq!(listed[1].name, "swarmadm-workload-b");
+        assert_eq!(listed[1].holder, None);
     }
 
     #[test]
