@@ -367,7 +367,8 @@ fn a_manager_set_back_to_active_gets_a_task_and_is_named_as_wrong_availability()
     let words = text.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         words.contains(&format!("✗ {manager}: task running"))
-            && words.contains("wrong availability"),
+            && words.contains("wrong availability")
+            && words.contains(&format!("on {manager}, and the workload failed")),
         "{}",
         text.stdout
     );

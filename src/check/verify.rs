@@ -274,10 +274,15 @@ impl VerifyReport {
         } else {
             let nodes: BTreeSet<&str> = deltas.iter().map(|(n, _)| n.name()).collect();
             format!(
-                "FAIL: {} {} on {}",
+                "FAIL: {} {} on {}{}",
                 deltas.len(),
                 if deltas.len() == 1 { "delta" } else { "deltas" },
-                nodes.into_iter().collect::<Vec<_>>().join(", ")
+                nodes.into_iter().collect::<Vec<_>>().join(", "),
+                if self.workload_failing() {
+                    ", and the workload failed"
+                } else {
+                    ""
+                }
             )
         }
     }

@@ -831,10 +831,26 @@ fn workload_text(report: &crate::check::workload::WorkloadReport, width: usize) 
         .replace("( ", "(");
         out.push_str(&wrap(&line, width, 4));
     }
+    // Failing probes grouped by likely cause: the cause once, its pairs below.
+    let mut by_cause: Vec<(String, Vec<String>)> = Vec::new();
     for p in failing {
         let why = p.cause.as_ref().map(|c| c.hint()).unwrap_or_default();
-        let line = format!("  ✗ from {} to {} ({}): {why}", p.from, p.to, p.target);
-        out.push_str(&wrap(&line, width, 6));
+        let pair = format!("from {} to {} ({})", p.from, p.to, p.target);
+        match by_cause.iter_mut().find(|(w, _)| *w == why) {
+            Some((_, pairs)) => pairs.push(pair),
+            None => by_cause.push((why, vec![pair])),
+        }
+    }
+    for (why, pairs) in by_cause {
+        let count = if pairs.len() == 1 {
+            "1 probe".to_owned()
+        } else {
+            format!("{} probes", pairs.len())
+        };
+        out.push_str(&wrap(&format!("  ✗ {count}: {why}"), width, 6));
+        for pair in pairs {
+            out.push_str(&wrap(&format!("      {pair}"), width, 8));
+        }
     }
     if !report.mesh.is_empty() {
         let answering = report.mesh.iter().filter(|m| m.ok).count();

@@ -327,10 +327,8 @@ async fn a_failing_pair_fails_verify_names_both_nodes_and_matches_the_schema() {
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["workload"]["probes"][0]["cause"]["kind"], "path");
     let text = crate::ui::render::verify(&report, crate::ui::render::Layout::Wide);
-    assert!(
-        text.contains("✗ from w1 to w2 (ip-of-w2): 4789/udp"),
-        "{text}"
-    );
+    assert!(text.contains("✗ 1 probe: 4789/udp"), "{text}");
+    assert!(text.contains("      from w1 to w2 (ip-of-w2)\n"), "{text}");
 }
 
 #[tokio::test(start_paused = true)]
