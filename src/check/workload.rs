@@ -234,6 +234,9 @@ pub(crate) struct Probe {
     /// A ping whose small packet answered and full-size one did not.
     #[serde(skip)]
     pub(crate) big_lost: bool,
+    /// A VIP probe in a task whose kernel has no IPVS: not run.
+    #[serde(skip)]
+    pub(crate) no_ipvs: bool,
 }
 
 /// The result of `--workload`, a part of verify's report.
@@ -438,7 +441,8 @@ pub(crate) fn judge_probes(mut probes: Vec<Probe>, mtu: u32) -> Vec<Probe> {
 }
 
 /// The probes a task makes: every other task's address, the service's
-/// name, its VIP (unless the node lacks IPVS) and its `tasks.` name.
+/// name, its VIP (unless the node is known to lack IPVS) and its `tasks.`
+/// name.
 fn planned_probes(from: &Placement, others: &[&Placement], service: &str) -> Vec<Probe> {
     let probe = |to: &str, kind, target: &str| Probe {
         from: from.node.clone(),
@@ -449,6 +453,7 @@ fn planned_probes(from: &Placement, others: &[&Placement], service: &str) -> Vec
         cause: None,
         failure: None,
         big_lost: false,
+        no_ipvs: false,
     };
     let mut probes: Vec<Probe> = others
         .iter()
@@ -467,6 +472,10 @@ fn planned_probes(from: &Placement, others: &[&Placement], service: &str) -> Vec
 /// Exit code of a ping probe whose small packet answered and full-size
 /// one did not.
 const BIG_LOST: i64 = 3;
+/// Exit code of a VIP probe in a task whose kernel has no IPVS:
+/// `/proc/net/ip_vs` is there in every network namespace once IPVS is in
+/// the kernel.
+const NO_IPVS_EXIT: i64 = 4;
 
 /// The command a probe runs in its task (busybox: the image needs nothing
 /// else). A ping sends one small packet, then one that fills the overlay's
@@ -491,21 +500,16 @@ fn probe_command(probe: &Probe, mtu: u32) -> Vec<String> {
         ProbeKind::ServiceDns => vec!["/bin/busybox".into(), "nslookup".into(), target.clone()],
         ProbeKind::Vip => vec![
             "/bin/busybox".into(),
-            "wget".into(),
-            "-q".into(),
-            "-T".into(),
-            "3".into(),
-            "-O".into(),
-            "/dev/null".into(),
-            format!("http://{target}:{SERVICE_PORT}/"),
+            "sh".into(),
+            "-c".into(),
+            format!(
+                "/bin/busybox test -e /proc/net/ip_vs || exit {NO_IPVS_EXIT}; \
+                 /bin/busybox wget -q -T 3 -O /dev/null http://{target}:{SERVICE_PORT}/"
+            ),
         ],
     };
     args
 }
-
-/// Whether the kernel has IPVS, read in a task: `/proc/net/ip_vs` is
-/// there in every network namespace once IPVS is in the kernel.
-const IPVS_COMMAND: [&str; 4] = ["/bin/busybox", "test", "-e", "/proc/net/ip_vs"];
 
 /// Why a node's VIP check is not run.
 const NO_IPVS: &str = "no IPVS in this node's kernel (/proc/net/ip_vs is missing in its task): \
@@ -718,30 +722,6 @@ async fn run_workload<H: WorkloadHost>(
         })
         .collect();
 
-    // What each node's kernel has, read in its task.
-    let kernels = stream::iter(probing.iter().map(|(i, _, host, container)| async move {
-        let cmd: Vec<String> = IPVS_COMMAND.map(str::to_owned).to_vec();
-        let ipvs = match host.exec(container, &cmd, options.probe_timeout).await {
-            Ok(ExecOutcome::Exited(0)) => Some(true),
-            Ok(ExecOutcome::Exited(1)) => Some(false),
-            _ => None,
-        };
-        (*i, ipvs)
-    }))
-    .buffer_unordered(PROBES_AT_ONCE)
-    .collect::<Vec<_>>()
-    .await;
-    for (i, ipvs) in kernels {
-        report.placement[i].ipvs = ipvs;
-        if ipvs == Some(false) {
-            report.not_run.push(NotRun {
-                check: NotRunCheck::Vip,
-                node: report.placement[i].node.clone(),
-                reason: NO_IPVS.to_owned(),
-            });
-        }
-    }
-
     // Probes, each from its task's own node through that node's connection,
     // at most PROBES_PER_NODE at once on one node.
     let running: Vec<&Placement> = probing
@@ -767,6 +747,24 @@ async fn run_workload<H: WorkloadHost>(
         .into_iter()
         .flatten()
         .collect();
+    // A VIP probe also read whether the node's kernel has IPVS: where it
+    // has not, the probe is a check not run.
+    let (lacking, probes): (Vec<Probe>, Vec<Probe>) = probes.into_iter().partition(|p| p.no_ipvs);
+    for placement in report.placement.iter_mut() {
+        let vip = probes
+            .iter()
+            .any(|p| p.kind == ProbeKind::Vip && p.from == placement.node);
+        if lacking.iter().any(|p| p.from == placement.node) {
+            placement.ipvs = Some(false);
+            report.not_run.push(NotRun {
+                check: NotRunCheck::Vip,
+                node: placement.node.clone(),
+                reason: NO_IPVS.to_owned(),
+            });
+        } else if vip {
+            placement.ipvs = Some(true);
+        }
+    }
     let mut probes = judge_probes(probes, mtu);
     probes.sort_by(|a, b| (&a.from, &a.to, a.kind as u8).cmp(&(&b.from, &b.to, b.kind as u8)));
     report.probes = probes;
@@ -811,6 +809,12 @@ async fn run_probe<H: WorkloadHost>(
 ) -> Probe {
     let cmd = probe_command(&probe, mtu);
     let outcome = host.exec(container, &cmd, timeout).await;
+    if probe.kind == ProbeKind::Vip && matches!(outcome, Ok(ExecOutcome::Exited(NO_IPVS_EXIT))) {
+        return Probe {
+            no_ipvs: true,
+            ..probe
+        };
+    }
     let (ok, failure, big_lost) = match outcome {
         Ok(ExecOutcome::Exited(0)) => (true, None, false),
         Ok(ExecOutcome::Exited(BIG_LOST)) if probe.kind == ProbeKind::Ping => (false, None, true),

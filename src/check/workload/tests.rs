@@ -41,6 +41,7 @@ fn ping(from: &str, to: &str, ok: bool) -> Probe {
         cause: None,
         failure: None,
         big_lost: false,
+        no_ipvs: false,
     }
 }
 
@@ -434,7 +435,15 @@ fn a_ping_probe_sends_a_small_then_a_full_size_packet() {
         },
         1450,
     );
-    assert_eq!(vip.last().unwrap(), &format!("http://svc:{SERVICE_PORT}/"));
+    let script = vip.last().unwrap();
+    assert!(
+        script.contains(&format!("http://svc:{SERVICE_PORT}/")),
+        "{script}"
+    );
+    assert!(
+        script.contains(&format!("test -e /proc/net/ip_vs || exit {NO_IPVS_EXIT}")),
+        "{script}"
+    );
 }
 
 #[test]

@@ -12,8 +12,10 @@ use crate::model::workload::{
     ExecOutcome, Labelled, TaskPhase, WORKLOAD_LABEL, WorkloadSpec, WorkloadTask,
 };
 
-/// How often a running exec is looked at.
-const EXEC_POLL: Duration = Duration::from_millis(200);
+/// How soon a running exec is looked at again: first soon (a ping on a
+/// LAN ends in milliseconds), then less and less often.
+const EXEC_POLL_FIRST: Duration = Duration::from_millis(10);
+const EXEC_POLL_MAX: Duration = Duration::from_millis(200);
 
 #[derive(Deserialize)]
 struct Created {
@@ -207,6 +209,7 @@ impl Engine {
         }
         let path = format!("/exec/{exec}/json");
         let deadline = tokio::time::Instant::now() + timeout;
+        let mut poll = EXEC_POLL_FIRST;
         loop {
             let bytes = self.raw(INSPECT, "GET", &path, None).await?;
             let inspect: Inspect = parse(INSPECT, &bytes)?;
@@ -216,7 +219,8 @@ impl Engine {
             if tokio::time::Instant::now() >= deadline {
                 return Ok(ExecOutcome::TimedOut);
             }
-            tokio::time::sleep(EXEC_POLL).await;
+            tokio::time::sleep(poll).await;
+            poll = (poll * 2).min(EXEC_POLL_MAX);
         }
     }
 }
