@@ -42,9 +42,8 @@ use crate::remote::host::WorkloadHost;
 const POLL: Duration = Duration::from_secs(1);
 /// How long removing the network may wait for the tasks' endpoints to go.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(30);
-/// How many probes run at once on one node (one exec each).
-const PROBES_PER_NODE: usize = 4;
-/// How many probes run at once in all.
+/// How many tasks probe at once (one exec each, running all of the task's
+/// probes side by side).
 const PROBES_AT_ONCE: usize = 64;
 /// After this long, labelled objects are taken to belong to a run that is
 /// over, whoever made them (a run on this host that died is over at once).
@@ -469,46 +468,102 @@ fn planned_probes(from: &Placement, others: &[&Placement], service: &str) -> Vec
     probes
 }
 
-/// Exit code of a ping probe whose small packet answered and full-size
+/// A ping probe's code when its small packet answered and its full-size
 /// one did not.
 const BIG_LOST: i64 = 3;
-/// Exit code of a VIP probe in a task whose kernel has no IPVS:
+/// A VIP probe's code in a task whose kernel has no IPVS:
 /// `/proc/net/ip_vs` is there in every network namespace once IPVS is in
 /// the kernel.
 const NO_IPVS_EXIT: i64 = 4;
+/// Exit codes of busybox `timeout` when it ended the command.
+const TIMED_OUT: [i64; 2] = [124, 143];
 
-/// The command a probe runs in its task (busybox: the image needs nothing
-/// else). A ping sends one small packet, then one that fills the overlay's
-/// `mtu` (ICMP and IP headers take 28 bytes); the second failing alone
-/// exits [`BIG_LOST`].
-fn probe_command(probe: &Probe, mtu: u32) -> Vec<String> {
-    let target = &probe.target;
-    let args: Vec<String> = match probe.kind {
-        ProbeKind::Ping => vec![
-            "/bin/busybox".into(),
-            "sh".into(),
-            "-c".into(),
-            format!(
-                "/bin/busybox ping -c 1 -W 2 {target} >/dev/null 2>&1 || exit 1; \
-                 /bin/busybox ping -c 1 -W 2 -s {} {target} >/dev/null 2>&1 || exit {BIG_LOST}",
-                mtu.saturating_sub(28)
+/// All the probes of one task as one shell script for busybox's `sh` (the
+/// image needs nothing else): each probe runs in the background, bounded
+/// by `timeout`, and prints `INDEX CODE` when it ends. A ping sends one
+/// small packet, then one that fills the overlay's `mtu` (ICMP and IP
+/// headers take 28 bytes); the second failing alone is [`BIG_LOST`]. A
+/// packet without an answer is sent once more before a ping fails (a
+/// busy node may drop one). One
+/// exec per task instead of one per probe: the engine's exec is what costs.
+fn task_script(probes: &[Probe], mtu: u32, timeout: Duration) -> String {
+    let secs = timeout.as_secs().max(1);
+    let big = mtu.saturating_sub(28);
+    let mut script = format!(
+        "B=/bin/busybox\n\
+         t() {{ $B timeout {secs} \"$@\" >/dev/null 2>&1; }}\n\
+         r() {{ i=$1; shift; t \"$@\"; echo \"$i $?\"; }}\n\
+         g() {{ t $B ping -c 1 -W 2 \"$@\" || t $B ping -c 1 -W 3 \"$@\"; }}\n\
+         p() {{ g \"$2\" || {{ echo \"$1 1\"; return; }}; \
+         g -s {big} \"$2\" || {{ echo \"$1 {BIG_LOST}\"; return; }}; echo \"$1 0\"; }}\n\
+         v() {{ $B test -e /proc/net/ip_vs || {{ echo \"$1 {NO_IPVS_EXIT}\"; return; }}; r \"$@\"; }}\n"
+    );
+    for (i, probe) in probes.iter().enumerate() {
+        let target = &probe.target;
+        let line = match probe.kind {
+            ProbeKind::Ping => format!("p {i} '{target}' &\n"),
+            ProbeKind::TasksDns => format!("{{ g '{target}'; echo \"{i} $?\"; }} &\n"),
+            ProbeKind::ServiceDns => format!("r {i} $B nslookup '{target}' &\n"),
+            ProbeKind::Vip => format!(
+                "v {i} $B wget -q -T {secs} -O /dev/null 'http://{target}:{SERVICE_PORT}/' &\n"
             ),
-        ],
-        ProbeKind::TasksDns => ["/bin/busybox", "ping", "-c", "1", "-W", "2", target]
-            .map(str::to_owned)
-            .to_vec(),
-        ProbeKind::ServiceDns => vec!["/bin/busybox".into(), "nslookup".into(), target.clone()],
-        ProbeKind::Vip => vec![
-            "/bin/busybox".into(),
-            "sh".into(),
-            "-c".into(),
-            format!(
-                "/bin/busybox test -e /proc/net/ip_vs || exit {NO_IPVS_EXIT}; \
-                 /bin/busybox wget -q -T 3 -O /dev/null http://{target}:{SERVICE_PORT}/"
-            ),
-        ],
+        };
+        script.push_str(&line);
+    }
+    script.push_str("wait\n");
+    script
+}
+
+/// Reads a task's script output (`INDEX CODE` lines) into its probes; a
+/// probe without a line did not end within the exec's time, and all fail
+/// alike when the exec itself did.
+fn read_results(
+    probes: Vec<Probe>,
+    outcome: Result<(ExecOutcome, String), String>,
+    timeout: Duration,
+) -> Vec<Probe> {
+    let no_answer = format!("no answer within {}s", timeout.as_secs());
+    let (codes, missing): (BTreeMap<usize, i64>, String) = match outcome {
+        Ok((_, output)) => {
+            let codes = output
+                .lines()
+                .filter_map(|l| {
+                    let (i, code) = l.trim().split_once(' ')?;
+                    Some((i.parse().ok()?, code.parse().ok()?))
+                })
+                .collect();
+            (codes, no_answer.clone())
+        }
+        Err(e) => (BTreeMap::new(), e),
     };
-    args
+    probes
+        .into_iter()
+        .enumerate()
+        .map(|(i, probe)| {
+            let Some(&code) = codes.get(&i) else {
+                return Probe {
+                    failure: Some(missing.clone()),
+                    ..probe
+                };
+            };
+            match code {
+                0 => Probe { ok: true, ..probe },
+                NO_IPVS_EXIT if probe.kind == ProbeKind::Vip => Probe {
+                    no_ipvs: true,
+                    ..probe
+                },
+                BIG_LOST if probe.kind == ProbeKind::Ping => Probe {
+                    big_lost: true,
+                    ..probe
+                },
+                c if TIMED_OUT.contains(&c) => Probe {
+                    failure: Some(no_answer.clone()),
+                    ..probe
+                },
+                _ => probe,
+            }
+        })
+        .collect()
 }
 
 /// Why a node's VIP check is not run.
@@ -722,26 +777,23 @@ async fn run_workload<H: WorkloadHost>(
         })
         .collect();
 
-    // Probes, each from its task's own node through that node's connection,
-    // at most PROBES_PER_NODE at once on one node.
+    // Probes, each task's all at once in one exec through its own node's
+    // connection.
     let running: Vec<&Placement> = probing
         .iter()
         .map(|(i, ..)| &report.placement[*i])
         .collect();
-    let per_node: Vec<_> = probing
+    let jobs: Vec<_> = probing
         .iter()
         .zip(&running)
         .map(|((_, name, host, container), from)| {
             events.step(name, Step::Probing);
             let planned = planned_probes(from, &running, &spec.name());
-            stream::iter(planned)
-                .map(move |probe| run_probe(*host, container, probe, mtu, options.probe_timeout))
-                .buffer_unordered(PROBES_PER_NODE)
-                .collect::<Vec<Probe>>()
+            run_task_probes(*host, container, planned, mtu, options.probe_timeout)
         })
         .collect();
-    let probes: Vec<Probe> = stream::iter(per_node)
-        .buffer_unordered(PROBES_AT_ONCE / PROBES_PER_NODE)
+    let probes: Vec<Probe> = stream::iter(jobs)
+        .buffer_unordered(PROBES_AT_ONCE)
         .collect::<Vec<Vec<Probe>>>()
         .await
         .into_iter()
@@ -799,39 +851,22 @@ async fn run_workload<H: WorkloadHost>(
     }
 }
 
-/// Runs one probe in `container` on `host`.
-async fn run_probe<H: WorkloadHost>(
+/// Runs a task's probes in `container` on `host`, as one script.
+async fn run_task_probes<H: WorkloadHost>(
     host: &H,
     container: &str,
-    probe: Probe,
+    probes: Vec<Probe>,
     mtu: u32,
     timeout: Duration,
-) -> Probe {
-    let cmd = probe_command(&probe, mtu);
-    let outcome = host.exec(container, &cmd, timeout).await;
-    if probe.kind == ProbeKind::Vip && matches!(outcome, Ok(ExecOutcome::Exited(NO_IPVS_EXIT))) {
-        return Probe {
-            no_ipvs: true,
-            ..probe
-        };
-    }
-    let (ok, failure, big_lost) = match outcome {
-        Ok(ExecOutcome::Exited(0)) => (true, None, false),
-        Ok(ExecOutcome::Exited(BIG_LOST)) if probe.kind == ProbeKind::Ping => (false, None, true),
-        Ok(ExecOutcome::Exited(_)) => (false, None, false),
-        Ok(ExecOutcome::TimedOut) => (
-            false,
-            Some(format!("no answer within {}s", timeout.as_secs())),
-            false,
-        ),
-        Err(e) => (false, Some(e.to_string()), false),
-    };
-    Probe {
-        ok,
-        failure,
-        big_lost,
-        ..probe
-    }
+) -> Vec<Probe> {
+    let script = task_script(&probes, mtu, timeout);
+    let cmd = ["/bin/busybox", "sh", "-c", &script].map(str::to_owned);
+    // A ping's two packets may each take the probe's time.
+    let outcome = host
+        .exec(container, &cmd, timeout * 2 + Duration::from_secs(5))
+        .await
+        .map_err(|e| e.to_string());
+    read_results(probes, outcome, timeout)
 }
 
 /// The routing mesh: from every node (its own SSH connection), `GET /` on

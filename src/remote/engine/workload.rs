@@ -7,15 +7,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Engine, EngineError};
+use super::{Engine, EngineError, ErrorKind, raw_request};
 use crate::model::workload::{
     ExecOutcome, Labelled, TaskPhase, WORKLOAD_LABEL, WorkloadSpec, WorkloadTask,
 };
-
-/// How soon a running exec is looked at again: first soon (a ping on a
-/// LAN ends in milliseconds), then less and less often.
-const EXEC_POLL_FIRST: Duration = Duration::from_millis(10);
-const EXEC_POLL_MAX: Duration = Duration::from_millis(200);
 
 #[derive(Deserialize)]
 struct Created {
@@ -174,21 +169,22 @@ impl Engine {
             .collect())
     }
 
-    /// Runs `cmd` in container `container` and waits (at most `timeout`)
-    /// for its exit code. Detached, so that no hijacked stream is needed:
-    /// the exit code is the answer.
-    pub(crate) async fn exec(
+    /// Runs `cmd` in container `container` and returns its exit code and
+    /// standard output, waiting at most `timeout`. The output comes back
+    /// on the start call itself (the engine streams it, multiplexed, until
+    /// the command ends and closes the answer).
+    pub(crate) async fn exec_output(
         &self,
         container: &str,
         cmd: &[String],
         timeout: Duration,
-    ) -> Result<ExecOutcome, EngineError> {
+    ) -> Result<(ExecOutcome, String), EngineError> {
         const CREATE: &str = "POST /containers/{id}/exec";
         const START: &str = "POST /exec/{id}/start";
         const INSPECT: &str = "GET /exec/{id}/json";
         let create = serde_json::json!({
             "Cmd": cmd,
-            "AttachStdout": false,
+            "AttachStdout": true,
             "AttachStderr": false,
         });
         let path = format!("/containers/{container}/exec");
@@ -196,10 +192,28 @@ impl Engine {
             .raw(CREATE, "POST", &path, Some(body(CREATE, &create)?))
             .await?;
         let exec = parse::<Created>(CREATE, &bytes)?.id;
-        let start = serde_json::json!({ "Detach": true, "Tty": false });
-        let path = format!("/exec/{exec}/start");
-        self.raw(START, "POST", &path, Some(body(START, &start)?))
-            .await?;
+        let start = serde_json::json!({ "Detach": false, "Tty": false });
+        let uri = format!(
+            "http://docker.sock/v{}/exec/{exec}/start",
+            self.api_version()
+        );
+        let stream = match raw_request(
+            &self.http,
+            timeout,
+            START,
+            "POST",
+            &uri,
+            Some(body(START, &start)?),
+        )
+        .await
+        {
+            Ok(stream) => stream,
+            Err(e) if e.kind() == ErrorKind::Timeout => {
+                return Ok((ExecOutcome::TimedOut, String::new()));
+            }
+            Err(e) => return Err(e),
+        };
+        let output = demultiplex(&stream);
         #[derive(Deserialize)]
         struct Inspect {
             #[serde(rename = "Running")]
@@ -208,21 +222,31 @@ impl Engine {
             exit_code: Option<i64>,
         }
         let path = format!("/exec/{exec}/json");
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut poll = EXEC_POLL_FIRST;
-        loop {
-            let bytes = self.raw(INSPECT, "GET", &path, None).await?;
-            let inspect: Inspect = parse(INSPECT, &bytes)?;
-            if !inspect.running {
-                return Ok(ExecOutcome::Exited(inspect.exit_code.unwrap_or(-1)));
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Ok(ExecOutcome::TimedOut);
-            }
-            tokio::time::sleep(poll).await;
-            poll = (poll * 2).min(EXEC_POLL_MAX);
-        }
+        let inspect: Inspect = parse(INSPECT, &self.raw(INSPECT, "GET", &path, None).await?)?;
+        let outcome = if inspect.running {
+            ExecOutcome::TimedOut
+        } else {
+            ExecOutcome::Exited(inspect.exit_code.unwrap_or(-1))
+        };
+        Ok((outcome, output))
     }
+}
+
+/// The standard output of a multiplexed stream: frames of an 8-byte header
+/// (stream 1 = stdout, 2 = stderr; big-endian length) and their bytes.
+fn demultiplex(stream: &[u8]) -> String {
+    let mut out = Vec::new();
+    let mut rest = stream;
+    while rest.len() >= 8 {
+        let kind = rest[0];
+        let len = u32::from_be_bytes([rest[4], rest[5], rest[6], rest[7]]) as usize;
+        let frame = &rest[8..(8 + len).min(rest.len())];
+        if kind == 1 {
+            out.extend_from_slice(frame);
+        }
+        rest = &rest[(8 + len).min(rest.len())..];
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The fields of a task that are read (bollard's model lacks
@@ -301,6 +325,20 @@ fn workload_task(task: RawTask, network_id: &str) -> Option<WorkloadTask> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stdout_is_read_out_of_the_multiplexed_stream() {
+        let mut stream = vec![1, 0, 0, 0, 0, 0, 0, 4];
+        stream.extend_from_slice(b"0 0\n");
+        stream.extend_from_slice(&[2, 0, 0, 0, 0, 0, 0, 3]);
+        stream.extend_from_slice(b"err");
+        stream.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 4]);
+        stream.extend_from_slice(b"1 3\n");
+        // A frame cut short by the end of the answer keeps what came.
+        stream.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 9]);
+        stream.extend_from_slice(b"2 0");
+        assert_eq!(demultiplex(&stream), "0 0\n1 3\n2 0");
+    }
 
     #[test]
     fn filters_are_url_encoded() {

@@ -42,12 +42,13 @@ pub(crate) trait WorkloadHost: SwarmHost {
         network_id: &str,
     ) -> impl Future<Output = Result<Vec<WorkloadTask>, EngineError>> + Send;
     /// Runs `cmd` in a container of this node; waits at most `timeout`.
+    /// How it ended, and its standard output.
     fn exec(
         &self,
         container: &str,
         cmd: &[String],
         timeout: Duration,
-    ) -> impl Future<Output = Result<ExecOutcome, EngineError>> + Send;
+    ) -> impl Future<Output = Result<(ExecOutcome, String), EngineError>> + Send;
     /// From this node itself (a `direct-tcpip` channel of its SSH
     /// connection), `GET /` on `host:port`: the status line of the answer.
     fn http_get(
@@ -121,9 +122,9 @@ impl WorkloadHost for RemoteHost {
         container: &str,
         cmd: &[String],
         timeout: Duration,
-    ) -> Result<ExecOutcome, EngineError> {
-        let call = format!("exec {}", cmd.join(" "));
-        self.timed(&call, self.engine.exec(container, cmd, timeout))
+    ) -> Result<(ExecOutcome, String), EngineError> {
+        let call = format!("exec {}", cmd.first().map_or("", String::as_str));
+        self.timed(&call, self.engine.exec_output(container, cmd, timeout))
             .await
     }
 
