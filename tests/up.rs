@@ -355,3 +355,70 @@ fn a_node_that_cannot_reach_the_managers_port_fails_clearly_and_a_rerun_finishes
     );
     assert_eq!(outcome(json, "swarm-worker-01")["actions"], json!([]));
 }
+
+/// Issue #19: a worker that reaches the managers' 2377/tcp but not their
+/// gossip port 7946/tcp would join and be listed Ready while carrying no
+/// overlay traffic. Its join fails before it is sent, naming the node and
+/// the port; it stays out of the swarm, and the others converge.
+#[test]
+fn a_worker_that_cannot_reach_the_gossip_port_is_not_joined_and_the_others_converge() {
+    common::require_root();
+    let lab = Lab::up(ids::UP_GOSSIP_PORT_DROPPED, 3, 3);
+    let cut = "swarm-worker-03";
+    // Inside the cut worker only, connections to any manager's 7946/tcp go
+    // nowhere (as behind a firewall that drops them); 2377/tcp and SSH
+    // from this host still work.
+    for manager in MANAGERS {
+        let ip = lab.node(manager).ip.to_string();
+        lab.iptables(
+            cut,
+            &[
+                "-A", "OUTPUT", "-p", "tcp", "-d", &ip, "--dport", "7946", "-j", "DROP",
+            ],
+        );
+    }
+
+    let run = up(&lab.inventory_toml).failure();
+    let json = run.json();
+    let cut_outcome = outcome(json, cut);
+    assert_eq!(cut_outcome["result"], "failed", "{json:#}");
+    assert_eq!(cut_outcome["actions"], json!([]), "{json:#}");
+    assert_eq!(cut_outcome["error"]["kind"], "ports_closed", "{json:#}");
+    let message = cut_outcome["error"]["message"].as_str().unwrap_or_default();
+    let gossip_of_a_manager = MANAGERS
+        .iter()
+        .any(|m| message.contains(&format!("{}:7946/tcp", lab.node(m).ip)));
+    assert!(gossip_of_a_manager, "{message}");
+    assert!(
+        message.contains(":2377 but not the gossip port"),
+        "{message}"
+    );
+    // The progress lines (--verbose) name the node and the port.
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.starts_with(&format!("{cut}: FAILED")) && l.contains("7946/tcp")),
+        "{}",
+        run.stderr
+    );
+    // The others joined, so the UDP ports that TCP cannot prove are named.
+    let warnings = json["warnings"].as_array().cloned().unwrap_or_default();
+    assert_eq!(warnings.len(), 1, "{json:#}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .is_some_and(|w| w.contains("7946/udp and 4789/udp")),
+        "{json:#}"
+    );
+
+    // Through the engines, not swarmadm: the cut worker is in no swarm and
+    // not listed, and the other five are one converged swarm.
+    assert_eq!(
+        lab.api(cut).info()["Swarm"]["LocalNodeState"],
+        "inactive",
+        "{cut} joined"
+    );
+    let nodes = lab.api(MANAGERS[0]).nodes();
+    assert!(by_hostname(&nodes, cut).is_empty(), "{cut} is listed");
+    assert_converged(&lab, &MANAGERS, &WORKERS[..2]);
+}

@@ -53,6 +53,11 @@ const PENDING_TIMEOUT: Duration = Duration::from_secs(30);
 const JOIN_ATTEMPTS: u32 = 3;
 /// How often the node list is read while waiting for a manager.
 const POLL: Duration = Duration::from_millis(300);
+/// The port the nodes gossip on (membership, overlay routes and service
+/// discovery); Docker does not make it configurable.
+const GOSSIP_PORT: u16 = 7946;
+/// The VXLAN (overlay data) port when the swarm names none.
+const DEFAULT_DATA_PATH_PORT: u32 = 4789;
 
 #[derive(Debug, Clone)]
 pub(crate) struct UpOptions {
@@ -139,6 +144,37 @@ pub(crate) struct UpOutcome {
     /// (`NODE: check` or `cluster: check`): `up` is converged only without.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) not_conforming: Vec<String>,
+    /// What the run could not prove or do that no node's result says.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) warnings: Vec<RunWarning>,
+}
+
+/// Something the operator should know after the run that is no node's
+/// result and no reason to fail it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RunWarning {
+    /// Nodes joined: from each, the preflight proved a manager's 2377/tcp
+    /// and 7946/tcp, but the overlay's UDP ports (gossip, and VXLAN on the
+    /// swarm's data path port) cannot be proved over a TCP channel.
+    OverlayUnproven { data_path_port: u32 },
+}
+
+impl fmt::Display for RunWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunWarning::OverlayUnproven { data_path_port } => write!(
+                f,
+                "{GOSSIP_PORT}/udp and {data_path_port}/udp (overlay) cannot be proved over TCP; \
+                 `swarmadm verify --workload` proves the overlay between every pair of nodes"
+            ),
+        }
+    }
+}
+
+impl Serialize for RunWarning {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// What became of the planned swarm settings update.
@@ -383,6 +419,10 @@ pub(crate) async fn execute<C: Connector>(
         })
         .collect();
     report_events(&nodes, events);
+    let warnings = run_warnings(&nodes, inventory, &snapshot);
+    for warning in &warnings {
+        events.warn(warning.to_string());
+    }
     let strays = final_view
         .as_ref()
         .map(|view| {
@@ -421,7 +461,37 @@ pub(crate) async fn execute<C: Connector>(
         settings: settings_outcome,
         unlock_key_file,
         not_conforming,
+        warnings,
     }
+}
+
+/// The run's warnings, from what it did: once something joined, that the
+/// overlay's UDP ports were not proved.
+fn run_warnings<H>(
+    nodes: &[NodeOutcome],
+    inventory: &Inventory,
+    snapshot: &Snapshot<H>,
+) -> Vec<RunWarning> {
+    let joined = nodes
+        .iter()
+        .any(|n| n.result.actions().contains(&Action::Joined));
+    if !joined {
+        return Vec::new();
+    }
+    // A swarm that existed keeps its init-time port; one this run made has
+    // the inventory's.
+    let data_path_port = match &snapshot.facts.swarm {
+        Some(swarm) => data_path_port(swarm.data_path_port),
+        None => data_path_port(inventory.swarm.data_path_port.map(u32::from)),
+    };
+    vec![RunWarning::OverlayUnproven { data_path_port }]
+}
+
+/// The swarm's VXLAN port (`DataPathPort`, 0 or absent for the default).
+fn data_path_port(configured: Option<u32>) -> u32 {
+    configured
+        .filter(|&p| p != 0)
+        .unwrap_or(DEFAULT_DATA_PATH_PORT)
 }
 
 /// Unlocks the locked managers first when the run has the key, so that
@@ -948,7 +1018,8 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             });
         }
         self.events.step(name, Step::CheckingPorts);
-        if let Err(error) = preflight(host, &remote_addrs).await {
+        let vxlan = data_path_port(swarm.data_path_port);
+        if let Err(error) = preflight(host, &remote_addrs, vxlan).await {
             return fail(error);
         }
         self.events.step(name, Step::Joining);
@@ -1194,12 +1265,19 @@ fn manager_addrs(nodes: &[SwarmNode]) -> Vec<String> {
 }
 
 /// Proves, from the joining node itself, that it reaches a manager's swarm
-/// port: a closed firewall gets a clear error instead of a join that hangs.
-async fn preflight<H: SwarmHost>(host: &H, remote_addrs: &[String]) -> Result<(), StepError> {
+/// port, then that manager's gossip port: a closed firewall gets a clear
+/// error instead of a join that hangs, or one that is listed Ready but
+/// carries no overlay traffic. `data_path_port` only goes into the advice.
+async fn preflight<H: SwarmHost>(
+    host: &H,
+    remote_addrs: &[String],
+    data_path_port: u32,
+) -> Result<(), StepError> {
     let mut failures = Vec::new();
     for addr in remote_addrs {
         match host.can_reach(addr).await {
-            PortCheck::Open | PortCheck::NotChecked => return Ok(()),
+            PortCheck::Open => return gossip_preflight(host, addr, data_path_port).await,
+            PortCheck::NotChecked => return Ok(()),
             PortCheck::Closed(reason) => failures.push(format!("{addr}: {reason}")),
             PortCheck::TimedOut(after) => {
                 failures.push(format!("{addr}: no answer within {}s", after.as_secs()))
@@ -1210,8 +1288,35 @@ async fn preflight<H: SwarmHost>(host: &H, remote_addrs: &[String]) -> Result<()
         kind: FailKind::PortsClosed,
         message: format!(
             "this node cannot reach any manager's swarm port ({}); open 2377/tcp \
-             (and 7946/tcp+udp, 4789/udp) between the nodes",
+             (and {GOSSIP_PORT}/tcp+udp, {data_path_port}/udp) between the nodes",
             failures.join("; ")
+        ),
+    })
+}
+
+/// The gossip port of the manager whose swarm port (`manager`, as the
+/// cluster lists it) answered, from the same node. A node that joins
+/// without it is listed Ready, but overlay networks and service discovery
+/// do not work on it.
+async fn gossip_preflight<H: SwarmHost>(
+    host: &H,
+    manager: &str,
+    data_path_port: u32,
+) -> Result<(), StepError> {
+    // The swarm port may not be 2377; the gossip port is always 7946.
+    let manager_host = manager.rsplit_once(':').map_or(manager, |(host, _)| host);
+    let gossip = format!("{manager_host}:{GOSSIP_PORT}");
+    let reason = match host.can_reach(&gossip).await {
+        PortCheck::Open | PortCheck::NotChecked => return Ok(()),
+        PortCheck::Closed(reason) => reason,
+        PortCheck::TimedOut(after) => format!("no answer within {}s", after.as_secs()),
+    };
+    Err(StepError {
+        kind: FailKind::PortsClosed,
+        message: format!(
+            "this node reaches {manager} but not the gossip port {gossip}/tcp ({reason}): \
+             open {GOSSIP_PORT}/tcp+udp and {data_path_port}/udp between the nodes, or \
+             overlay networks and service discovery will not work"
         ),
     })
 }

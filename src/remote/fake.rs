@@ -78,7 +78,11 @@ struct FakeNode {
     unreachable: bool,
     hangs: bool,
     never_reachable: bool,
+    /// Every port check from this node fails.
     ports_closed: bool,
+    /// The answers of port checks from this node, by target: `HOST:PORT`,
+    /// or `*:PORT` for that port on any host (the others are open).
+    port_answers: BTreeMap<String, PortCheck>,
     node_list_fails: bool,
     /// Node lists that still show this member without its description
     /// (no hostname, state unknown), as right after a join.
@@ -102,6 +106,7 @@ impl FakeNode {
             hangs: false,
             never_reachable: false,
             ports_closed: false,
+            port_answers: BTreeMap::new(),
             node_list_fails: false,
             unregistered_lists: 0,
             faults: VecDeque::new(),
@@ -126,6 +131,8 @@ struct State {
     ghosts: Vec<SwarmNode>,
     /// The managers lost quorum: none is leader.
     no_leader: bool,
+    /// Every port check, as `NODE -> ADDR`, in order.
+    port_checks: Vec<String>,
     /// How often each join token was rotated.
     worker_rotations: u32,
     manager_rotations: u32,
@@ -379,6 +386,30 @@ impl FakeCluster {
 
     pub(crate) fn ports_closed(&self, name: &str) {
         self.with(name, |n| n.ports_closed = true);
+    }
+
+    /// Port checks from `name` to `target` answer `answer`: `HOST:PORT`,
+    /// or `*:PORT` for that port on every host.
+    pub(crate) fn port_answers(&self, name: &str, target: &str, answer: PortCheck) {
+        self.with(name, |n| {
+            n.port_answers.insert(target.to_owned(), answer);
+        });
+    }
+
+    /// Connections from `name` to `port` (on every node) are refused.
+    pub(crate) fn port_closed(&self, name: &str, port: u16) {
+        let refused = PortCheck::Closed("connection refused".into());
+        self.port_answers(name, &format!("*:{port}"), refused);
+    }
+
+    /// The addresses `name` was asked to reach, in order.
+    pub(crate) fn port_checks(&self, name: &str) -> Vec<String> {
+        let prefix = format!("{name} -> ");
+        self.lock()
+            .port_checks
+            .iter()
+            .filter_map(|c| c.strip_prefix(&prefix).map(str::to_owned))
+            .collect()
     }
 
     pub(crate) fn node_list_fails(&self, name: &str) {
@@ -854,7 +885,12 @@ impl SwarmHost for FakeHost {
             spec: state.swarm_spec.clone(),
             default_addr_pool: Some(vec!["10.0.0.0/8".into()]),
             subnet_size: Some(24),
-            data_path_port: Some(4789),
+            // As the engine: the port the swarm was made with, else 4789.
+            data_path_port: state
+                .inits
+                .last()
+                .and_then(|init| init.data_path_port)
+                .map_or(Some(4789), |port| Some(u32::from(port))),
             tls_info: Some(TlsInfo {
                 trust_root: state.trust_root(),
             }),
@@ -1225,10 +1261,18 @@ impl SwarmHost for FakeHost {
     }
 
     async fn can_reach(&self, addr: &str) -> PortCheck {
-        if self.cluster.lock().node(&self.name).ports_closed {
+        let mut state = self.cluster.lock();
+        state.port_checks.push(format!("{} -> {addr}", self.name));
+        let node = state.node(&self.name);
+        let any_host = addr.rsplit_once(':').map(|(_, port)| format!("*:{port}"));
+        let answer = node
+            .port_answers
+            .get(addr)
+            .or_else(|| node.port_answers.get(&any_host?));
+        if node.ports_closed {
             PortCheck::Closed(format!("{addr}: connection refused"))
         } else {
-            PortCheck::Open
+            answer.cloned().unwrap_or(PortCheck::Open)
         }
     }
 }

@@ -201,6 +201,9 @@ struct UpExtra<'a> {
     /// The checks `verify` would fail on what the run left (absent without).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     not_conforming: &'a [String],
+    /// What the run could not prove (absent without).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    warnings: &'a [crate::exec::up::RunWarning],
     ssh_connections: usize,
 }
 
@@ -225,6 +228,7 @@ pub(crate) fn up(outcome: &UpOutcome) -> String {
             settings: outcome.settings.as_ref(),
             unlock_key_file: outcome.unlock_key_file.as_ref(),
             not_conforming: &outcome.not_conforming,
+            warnings: &outcome.warnings,
             ssh_connections: outcome.ssh_connections,
         },
     })

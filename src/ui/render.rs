@@ -444,8 +444,9 @@ fn labels_text(labels: &std::collections::BTreeMap<String, String>) -> String {
 }
 
 /// A dry run: the plan and what would change. A run: the plan's warnings,
-/// one row per node (what was done, or why not) and one summary line. The
-/// plan itself is not repeated after the work.
+/// one row per node (what was done, or why not), the strays and the run's
+/// warnings, and one summary line. The plan itself is not repeated after
+/// the work.
 pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
     let width = layout.width();
     if outcome.dry_run {
@@ -506,6 +507,9 @@ pub(crate) fn up(outcome: &UpOutcome, layout: Layout) -> String {
             width,
             2,
         ));
+    }
+    for warning in &outcome.warnings {
+        out.push_str(&wrap(&format!("warning: {warning}"), width, 2));
     }
     out.push_str(&wrap(&up_summary(outcome), width, 2));
     out

@@ -98,6 +98,8 @@ lab_ids! {
     UP_KILLED_WHILE_JOINING = 26;
     /// `a_node_that_cannot_reach_the_managers_port_fails_clearly_and_a_rerun_finishes`
     UP_PORT_UNREACHABLE = 27;
+    /// `a_worker_that_cannot_reach_the_gossip_port_is_not_joined_and_the_others_converge`
+    UP_GOSSIP_PORT_DROPPED = 28;
 
     // tests/verify.rs
     /// `verify_passes_after_up_and_reports_each_delta_on_the_right_node`

@@ -281,6 +281,25 @@ impl Lab {
         }
     }
 
+    /// Runs `iptables ARGS` in the node's network namespace only, as a
+    /// firewall on that host would (`-A INPUT -p udp --dport 4789 -j DROP`):
+    /// the host and the other nodes keep their rules, and the rules go with
+    /// the namespace at `down`. SSH from this host to the node still works
+    /// unless a rule says otherwise.
+    pub fn iptables(&self, hostname: &str, args: &[&str]) {
+        let netns = &self.node(hostname).netns;
+        let out = Command::new("ip")
+            .args(["netns", "exec", netns, "iptables"])
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("iptables in {hostname}: {e}"));
+        assert!(
+            out.status.success(),
+            "iptables {args:?} in {hostname}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// How many SSH connections the node's sshd has accepted (its
     /// "Accepted publickey" log lines): swarmadm must open one per node.
     pub fn accepted_ssh_connections(&self, hostname: &str) -> usize {

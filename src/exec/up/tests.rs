@@ -421,6 +421,173 @@ async fn closed_ports_fail_the_join_before_it_is_sent() {
     assert_eq!(done(&outcome, "w2"), [Action::Joined]);
 }
 
+/// Issue #19: a node that joins without the gossip port is listed Ready
+/// but carries no overlay traffic, so 7946/tcp is proved before the join.
+#[tokio::test(start_paused = true)]
+async fn a_closed_gossip_port_fails_the_join_before_it_is_sent() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.port_closed("w1", 7946);
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = failed(&outcome, "w1");
+    assert_eq!(error.kind, FailKind::PortsClosed);
+    for part in [
+        "10.0.0.1:2377",
+        "gossip port 10.0.0.1:7946/tcp",
+        "connection refused",
+    ] {
+        assert!(error.message.contains(part), "{part}: {}", error.message);
+    }
+    assert_eq!(
+        cluster.port_checks("w1"),
+        ["10.0.0.1:2377", "10.0.0.1:7946"]
+    );
+    // Nothing was asked of the swarm for w1.
+    assert_eq!(cluster.joins("w1"), 0);
+    assert!(
+        !cluster.changes().iter().any(|c| c.contains("w1")),
+        "{:?}",
+        cluster.changes()
+    );
+    assert_eq!(done(&outcome, "w2"), [Action::Joined]);
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_gossip_port_that_does_not_answer_fails_the_join_saying_so() {
+    let inv = inventory(1, 1);
+    let cluster = FakeCluster::new(&inv);
+    let after = Duration::from_secs(10);
+    cluster.port_answers("w1", "*:7946", PortCheck::TimedOut(after));
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = failed(&outcome, "w1");
+    assert_eq!(error.kind, FailKind::PortsClosed);
+    assert!(
+        error
+            .message
+            .contains("10.0.0.1:7946/tcp (no answer within 10s)"),
+        "{}",
+        error.message
+    );
+    assert_eq!(cluster.joins("w1"), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_gossip_port_is_checked_on_the_manager_whose_swarm_port_answered() {
+    let inv = inventory(3, 1);
+    let cluster = FakeCluster::converged(&inventory(3, 0));
+    cluster.add("w1");
+    let refused = PortCheck::Closed("connection refused".into());
+    cluster.port_answers("w1", "10.0.0.1:2377", refused);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    let checks = cluster.port_checks("w1");
+    assert_eq!(checks.len(), 3, "{checks:?}");
+    assert_eq!(checks[0], "10.0.0.1:2377");
+    let (answered, gossip) = (&checks[1], &checks[2]);
+    let host = answered
+        .strip_suffix(":2377")
+        .unwrap_or_else(|| panic!("{checks:?}"));
+    assert_ne!(host, "10.0.0.1");
+    assert_eq!(gossip, &format!("{host}:7946"));
+}
+
+/// As for 2377: an SSH server that forbids TCP forwarding proves nothing
+/// either way, and the join goes ahead.
+#[tokio::test(start_paused = true)]
+async fn a_gossip_port_that_cannot_be_checked_does_not_stop_the_join() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    cluster.port_answers("w1", "*:7946", PortCheck::NotChecked);
+    cluster.port_answers("w2", "*:2377", PortCheck::NotChecked);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Joined]);
+    assert_eq!(done(&outcome, "w2"), [Action::Joined]);
+    // Without a channel to 2377 there is none to 7946 either.
+    assert_eq!(cluster.port_checks("w2"), ["10.0.0.1:2377"]);
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+}
+
+/// The overlay's UDP ports cannot be proved over TCP: said once per run in
+/// which a node joined (text, JSON and a warning event), never on a
+/// converged re-run or when nothing joined.
+#[tokio::test(start_paused = true)]
+async fn the_udp_ports_warning_is_shown_once_exactly_when_a_node_joined() {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::new(&inv);
+    let (events, mut rx) = Events::channel();
+    let outcome = up(&inv, &cluster.connector(), &options(), &events).await;
+    drop(events);
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    assert_eq!(
+        outcome.warnings,
+        [RunWarning::OverlayUnproven {
+            data_path_port: 4789
+        }]
+    );
+    let mut warned = Vec::new();
+    while let Some(event) = rx.recv().await {
+        if let crate::observe::events::Event::Warn(text) = event {
+            warned.push(text);
+        }
+    }
+    let udp: Vec<&String> = warned.iter().filter(|w| w.contains("/udp")).collect();
+    assert_eq!(udp.len(), 1, "{warned:?}");
+    assert!(
+        udp[0].contains("7946/udp and 4789/udp") && udp[0].contains("verify --workload"),
+        "{}",
+        udp[0]
+    );
+    let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
+    assert_eq!(text.matches("7946/udp and 4789/udp").count(), 1, "{text}");
+    let json = crate::ui::json::up(&outcome);
+    crate::ui::json::validate("up", &json).unwrap_or_else(|e| panic!("{e}"));
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        value["warnings"].as_array().map(Vec::len),
+        Some(1),
+        "{json}"
+    );
+
+    // A converged re-run joins nothing and says nothing of it.
+    let rerun = run(&inv, &cluster, options()).await;
+    assert!(rerun.warnings.is_empty(), "{:?}", rerun.warnings);
+    let json = crate::ui::json::up(&rerun);
+    crate::ui::json::validate("up", &json).unwrap_or_else(|e| panic!("{e}"));
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value.get("warnings"), None, "{json}");
+    let text = crate::ui::render::up(&rerun, crate::ui::render::Layout::Wide);
+    assert!(!text.contains("/udp"), "{text}");
+
+    // Nor does a run whose only join failed its preflight.
+    let mut bigger = inv.clone();
+    bigger.nodes.push(node("w4", Role::Worker));
+    cluster.add("w4");
+    cluster.port_closed("w4", 7946);
+    let failed_join = run(&bigger, &cluster, options()).await;
+    assert_eq!(failed(&failed_join, "w4").kind, FailKind::PortsClosed);
+    assert!(
+        failed_join.warnings.is_empty(),
+        "{:?}",
+        failed_join.warnings
+    );
+}
+
+/// The warning names the swarm's own VXLAN port.
+#[tokio::test(start_paused = true)]
+async fn the_udp_ports_warning_names_the_inventorys_data_path_port() {
+    let mut inv = inventory(1, 1);
+    inv.swarm.data_path_port = Some(4790);
+    let cluster = FakeCluster::new(&inv);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(
+        outcome.warnings,
+        [RunWarning::OverlayUnproven {
+            data_path_port: 4790
+        }]
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn with_the_leader_down_a_new_worker_joins_through_the_new_leader() {
     let mut inv = inventory(3, 1);
