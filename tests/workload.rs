@@ -36,21 +36,6 @@ fn labelled() -> String {
     encode(&serde_json::json!({ "label": [LABEL] }).to_string())
 }
 
-/// Runs `iptables ARGS` in the node's own network namespace.
-fn iptables_in(lab: &Lab, node: &str, args: &[&str]) {
-    let netns = lab.node(node).netns.clone();
-    let out = std::process::Command::new("ip")
-        .args(["netns", "exec", &netns, "iptables"])
-        .args(args)
-        .output()
-        .expect("iptables");
-    assert!(
-        out.status.success(),
-        "iptables {args:?} in {node}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A 3+3 lab, swarm built by `up`, the test image in every engine.
 fn swarm(id: u8) -> Lab {
     let lab = Lab::up(id, 3, 3);
@@ -188,8 +173,7 @@ fn verify_workload_names_the_worker_whose_vxlan_port_is_dropped() {
     common::require_root();
     let lab = swarm(ids::WORKLOAD_VXLAN_DROPPED);
     let cut = "swarm-worker-03";
-    iptables_in(
-        &lab,
+    lab.iptables(
         cut,
         &["-A", "INPUT", "-p", "udp", "--dport", "4789", "-j", "DROP"],
     );
@@ -382,8 +366,7 @@ fn a_path_that_drops_full_size_packets_is_named_as_the_mtu() {
     let narrow = "swarm-worker-03";
     // VXLAN packets of 1000 bytes and more towards the worker are lost:
     // what a path with a smaller MTU that drops fragments does.
-    iptables_in(
-        &lab,
+    lab.iptables(
         narrow,
         &[
             "-A",
