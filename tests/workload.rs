@@ -506,3 +506,40 @@ fn publish_reports_the_routing_mesh_as_not_run_without_ipvs_and_the_rest_still_r
     let services = lab.engine_json(MANAGERS[0], "/v1.41/services");
     assert_eq!(services, serde_json::json!([]), "left: {services:#}");
 }
+
+#[test]
+fn an_image_the_nodes_cannot_get_is_named_without_waiting_out_the_timeout() {
+    common::require_root();
+    let lab = Lab::up(ids::WORKLOAD_NO_IMAGE, 1, 2);
+    Swarmadm::new().up(&lab.inventory_toml).success();
+    // No image is loaded, and the lab's nodes reach no registry.
+    let image = "swarmadm-test/not-loaded:1";
+    let run = Swarmadm::new()
+        .verify(&lab.inventory_toml)
+        .json()
+        .args(["--workload", "--workload-image", image])
+        .args(["--workload-timeout", "120"])
+        .expect_code(1);
+    let workload = &run.json()["workload"];
+    let error = workload["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(&format!("cannot get the image {image}")),
+        "{workload:#}"
+    );
+    // It stopped because every worker's tasks kept failing, not because
+    // its 120 s were up (that error would say "within 120s").
+    assert!(!error.contains("within"), "{workload:#}");
+    for p in workload["placement"].as_array().expect("placement") {
+        if p["expected"] == "task" {
+            assert!(
+                p["task_error"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("No such image"),
+                "{p}"
+            );
+        }
+    }
+    let services = lab.engine_json("swarm-manager-01", "/v1.41/services");
+    assert_eq!(services, serde_json::json!([]), "left: {services:#}");
+}

@@ -340,7 +340,9 @@ pub(crate) fn judge_placement(members: &[Member], tasks: &[WorkloadTask]) -> Vec
                 expected: expect,
                 task_state: task.map(|t| t.state.clone()),
                 address: task.and_then(|t| t.address.clone()),
-                task_error: task.and_then(|t| t.error.clone()),
+                task_error: task
+                    .and_then(|t| t.error.clone())
+                    .or_else(|| last_error(tasks, &m.node_id)),
                 ipvs: None,
                 ok: match expect {
                     Expect::Task => running,
@@ -349,6 +351,68 @@ pub(crate) fn judge_placement(members: &[Member], tasks: &[WorkloadTask]) -> Vec
             }
         })
         .collect()
+}
+
+/// The error of the newest task of a node that ended with one: while a
+/// task is retried, why the last attempt failed.
+fn last_error(tasks: &[WorkloadTask], node_id: &str) -> Option<String> {
+    tasks
+        .iter()
+        .filter(|t| t.node_id == node_id && t.phase == TaskPhase::Ended && t.error.is_some())
+        .max_by(|a, b| a.updated.cmp(&b.updated))
+        .and_then(|t| t.error.clone())
+}
+
+/// Tasks that ended with an error this many times on a node, with none
+/// running there, are failing for good: waiting longer will not help.
+const FAILED_ATTEMPTS: usize = 2;
+
+/// When every active node's tasks keep failing (each at least
+/// [`FAILED_ATTEMPTS`] times, none running), why: the run stops waiting
+/// at once. An image the nodes cannot get says so.
+pub(crate) fn failing_everywhere(
+    placement: &[Placement],
+    tasks: &[WorkloadTask],
+    image: &str,
+) -> Option<String> {
+    let active: Vec<&Placement> = placement
+        .iter()
+        .filter(|p| p.availability == Availability::Active)
+        .collect();
+    if active.is_empty() {
+        return None;
+    }
+    let mut errors: Vec<&str> = Vec::new();
+    for p in &active {
+        let mine: Vec<&WorkloadTask> = tasks.iter().filter(|t| t.node_id == p.node_id).collect();
+        let failed = mine
+            .iter()
+            .filter(|t| t.phase == TaskPhase::Ended && t.error.is_some())
+            .count();
+        if failed < FAILED_ATTEMPTS || mine.iter().any(|t| t.phase == TaskPhase::Running) {
+            return None;
+        }
+        errors.extend(p.task_error.as_deref());
+    }
+    errors.sort_unstable();
+    errors.dedup();
+    let error = errors.join("; ");
+    let image_missing = [
+        "No such image",
+        "pull access denied",
+        "manifest unknown",
+        "not found",
+    ]
+    .iter()
+    .any(|e| error.contains(e));
+    Some(if image_missing {
+        format!(
+            "the nodes cannot get the image {image} ({error}): push it to a registry they \
+             reach, load it into each node, or name another with --workload-image"
+        )
+    } else {
+        format!("the workload's tasks fail on every active node: {error}")
+    })
 }
 
 /// The task each node runs, or last ran: tasks meant to run first, then
@@ -740,6 +804,10 @@ async fn run_workload<H: WorkloadHost>(
                 report.placement = judge_placement(members, &tasks);
                 if all_running(&report.placement) {
                     break tasks;
+                }
+                if let Some(error) = failing_everywhere(&report.placement, &tasks, &spec.image) {
+                    report.error = Some(error);
+                    return;
                 }
             }
             Err(e) if Instant::now() >= deadline => {

@@ -215,6 +215,8 @@ lab_ids! {
     WORKLOAD_CONCURRENT = 196;
     /// `publish_reports_the_routing_mesh_as_not_run_without_ipvs_and_the_rest_still_runs`
     WORKLOAD_PUBLISH = 197;
+    /// `an_image_the_nodes_cannot_get_is_named_without_waiting_out_the_timeout`
+    WORKLOAD_NO_IMAGE = 198;
 }
 
 #[cfg(test)]

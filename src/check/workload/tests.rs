@@ -651,3 +651,40 @@ async fn wrong_availability_mesh_and_not_run_show_in_text_json_and_junit() {
     assert!(xml.contains("name=\"w2.workload_mesh\""), "{xml}");
     assert!(xml.contains("<skipped"), "{xml}");
 }
+
+#[test]
+fn tasks_failing_on_every_active_node_stop_the_wait_and_name_the_image() {
+    let members = [
+        member("m1", Availability::Drain),
+        member("w1", Availability::Active),
+        member("w2", Availability::Active),
+    ];
+    let rejected = |node: &str, at: &str| WorkloadTask {
+        error: Some("No such image: nothere:1".to_owned()),
+        ..task(node, "rejected", TaskPhase::Ended, false, at)
+    };
+    let mut tasks = vec![
+        rejected("w1", "1"),
+        task("w1", "preparing", TaskPhase::Starting, true, "2"),
+        rejected("w2", "1"),
+        rejected("w2", "2"),
+        task("w2", "preparing", TaskPhase::Starting, true, "3"),
+    ];
+    // w1 failed once only: go on waiting; its retry shows the last error.
+    let placement = judge_placement(&members, &tasks);
+    assert_eq!(placement[1].task_state.as_deref(), Some("preparing"));
+    assert_eq!(
+        placement[1].task_error.as_deref(),
+        Some("No such image: nothere:1")
+    );
+    assert_eq!(failing_everywhere(&placement, &tasks, "nothere:1"), None);
+    tasks.push(rejected("w1", "3"));
+    let placement = judge_placement(&members, &tasks);
+    let error = failing_everywhere(&placement, &tasks, "nothere:1").unwrap();
+    assert!(error.contains("cannot get the image nothere:1"), "{error}");
+    assert!(error.contains("--workload-image"), "{error}");
+    // One node running is not failing everywhere.
+    tasks.push(task("w2", "running", TaskPhase::Running, true, "4"));
+    let placement = judge_placement(&members, &tasks);
+    assert_eq!(failing_everywhere(&placement, &tasks, "nothere:1"), None);
+}
