@@ -368,7 +368,7 @@ mod tests {
         assert_eq!(
             dp.notes,
             [
-                "kernel: no VXLAN (a vxlan link on UDP 4789 could not be made in swarm-manager-01: \
+                "kernel: no VXLAN (a vxlan link on UDP 4789 could not be made: \
               Error: Unknown device type; /sys/module/vxlan is missing): overlay \
               networks do not work in this lab; `verify --workload` reports its overlay checks \
               as not run"
