@@ -34,7 +34,7 @@ const VXLAN_PORT: &str = "4789";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataPlane {
     /// A VXLAN link (swarm's overlay transport, UDP 4789) could be made and
-    /// brought up in a node's namespace: overlay networks work.
+    /// brought up on this host's kernel: overlay networks work.
     pub vxlan: bool,
     /// `/proc/net/ip_vs` exists in a node's namespace: service VIPs work.
     pub ipvs: bool,
