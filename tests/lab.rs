@@ -440,3 +440,181 @@ fn lab_status_json_matches_the_schema_and_lab_list_names_the_lab() {
         .unwrap_or_else(|| panic!("{} not listed:\n{}", lab.name, list.stdout));
     assert!(line.contains("1+1") && line.contains(" up "), "{line}");
 }
+
+/// `lab up` probes what the kernel gives the data plane, says what is
+/// missing, and keeps it in `state.json` for `lab status`. The facts must
+/// be what this host really has, read here independently of the lab: a
+/// VXLAN link in a scratch namespace of the test's own, and
+/// `/proc/net/ip_vs` inside each node's namespace (IPVS is per namespace).
+#[test]
+fn lab_up_says_what_the_kernel_lacks_for_the_data_plane_and_status_keeps_it() {
+    require_root();
+    let id = ids::LAB_DATA_PLANE;
+    let _lock = common::lock(id);
+    let name = Lab::name_for(id);
+    let dir = Lab::dir_for(id);
+    swarmadm_lab::down(&name, &dir).unwrap();
+    let scratch = format!("swarmadm-{name}-vxtest");
+    let vxlan = ScratchNetns::new(&scratch).vxlan_works();
+    assert!(
+        !common::netns_names().contains(&scratch),
+        "the test's scratch namespace is gone"
+    );
+
+    let up = Swarmadm::new()
+        .lab("up")
+        .lab_at(name.as_str(), &dir)
+        .args(["--managers", "1", "--workers", "1"])
+        .args(["--subnet", &Lab::subnet_for(id)]);
+    let _down = DownOnDrop(name.clone(), dir.clone());
+    let up = up.success();
+
+    let info = swarmadm_lab::load(&name, &dir).unwrap();
+    let dp = info
+        .data_plane
+        .clone()
+        .expect("lab up records the data plane in state.json");
+    let ipvs: Vec<bool> = info
+        .nodes
+        .iter()
+        .map(|node| {
+            Command::new("nsenter")
+                .arg(format!("--net=/run/netns/{}", node.netns))
+                .args(["test", "-e", "/proc/net/ip_vs"])
+                .status()
+                .unwrap()
+                .success()
+        })
+        .collect();
+    assert_eq!(ipvs, [dp.ipvs, dp.ipvs], "/proc/net/ip_vs in each node");
+    assert_eq!(dp.vxlan, vxlan, "a vxlan link in a scratch namespace");
+    assert!(
+        !dp.routing_mesh,
+        "the lab's dockerd runs with --iptables=false"
+    );
+
+    // One note for each thing missing, and none for what is there.
+    let noted = |what: &str| dp.notes.iter().any(|n| n.contains(what));
+    assert_eq!(noted("kernel: no IPVS"), !dp.ipvs, "{:?}", dp.notes);
+    assert_eq!(noted("kernel: no VXLAN"), !dp.vxlan, "{:?}", dp.notes);
+    assert!(
+        noted("routing mesh: not available (the lab's dockerd runs with --iptables=false"),
+        "{:?}",
+        dp.notes
+    );
+    // `lab up` printed them, one line each, and what works.
+    for note in &dp.notes {
+        assert!(
+            up.stdout.lines().any(|l| l == note),
+            "{note}\nnot in:\n{}",
+            up.stdout
+        );
+    }
+    let works = up.stdout.lines().find(|l| l.starts_with("data plane: "));
+    assert_eq!(
+        works.is_some_and(|l| l.contains("vxlan ok")),
+        dp.vxlan,
+        "{}",
+        up.stdout
+    );
+
+    // The probe made its link in a namespace of its own, gone with it:
+    // none on the host, none in a node.
+    assert!(
+        !common::link_names().contains("swlprobevx"),
+        "{:?}",
+        common::link_names()
+    );
+    for node in &info.nodes {
+        let links = Command::new("ip")
+            .args(["-n", &node.netns, "-d", "-o", "link", "show"])
+            .output()
+            .unwrap();
+        let links = String::from_utf8_lossy(&links.stdout);
+        assert!(!links.contains("vxlan"), "{}: {links}", node.hostname);
+    }
+
+    // `lab status` reports the same facts, from state.json.
+    let status = Swarmadm::new()
+        .lab("status")
+        .lab_at(name.as_str(), &dir)
+        .json()
+        .success();
+    assert_eq!(
+        status.json()["lab"]["data_plane"],
+        serde_json::json!({
+            "vxlan": vxlan,
+            "ipvs": dp.ipvs,
+            "routing_mesh": false,
+            "notes": dp.notes,
+        })
+    );
+    let table = Swarmadm::new()
+        .lab("status")
+        .lab_at(name.as_str(), &dir)
+        .success();
+    assert!(
+        dp.notes
+            .iter()
+            .all(|n| table.stdout.lines().any(|l| l == n)),
+        "{}",
+        table.stdout
+    );
+
+    Swarmadm::new()
+        .lab("down")
+        .lab_at(name.as_str(), &dir)
+        .success();
+    // Other tests' labs come and go meanwhile: look at this lab's only.
+    assert_eq!(leftovers(name.as_str(), &dir), Vec::<String>::new());
+}
+
+/// `lab down` of a lab that a test started with the CLI, however the test
+/// ends.
+struct DownOnDrop(swarmadm_lab::LabName, std::path::PathBuf);
+
+impl Drop for DownOnDrop {
+    fn drop(&mut self) {
+        if let Err(e) = swarmadm_lab::down(&self.0, &self.1) {
+            eprintln!("lab down {}: {e}", self.0);
+        }
+    }
+}
+
+/// A network namespace of the test's own, deleted on drop.
+struct ScratchNetns(String);
+
+impl ScratchNetns {
+    fn new(name: &str) -> Self {
+        let _ = Command::new("ip").args(["netns", "del", name]).status();
+        let made = Command::new("ip")
+            .args(["netns", "add", name])
+            .status()
+            .unwrap();
+        assert!(made.success(), "ip netns add {name}");
+        Self(name.to_owned())
+    }
+
+    /// Whether a vxlan link on swarm's port can be made and brought up
+    /// here (the namespace's loopback is enough for that).
+    fn vxlan_works(&self) -> bool {
+        let ip = |args: &[&str]| {
+            Command::new("ip")
+                .args(["-n", &self.0])
+                .args(args)
+                .stderr(Stdio::null())
+                .status()
+                .unwrap()
+                .success()
+        };
+        let add = ["link", "add", "vxtest", "type", "vxlan", "id", "7"];
+        ip(&[&add[..], &["dstport", "4789", "dev", "lo"]].concat())
+            && ip(&["link", "set", "vxtest", "up"])
+    }
+}
+
+impl Drop for ScratchNetns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}

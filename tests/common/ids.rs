@@ -122,6 +122,8 @@ lab_ids! {
     // tests/lab.rs (more)
     /// `lab_status_json_matches_the_schema_and_lab_list_names_the_lab`
     LAB_STATUS_JSON = 50;
+    /// `lab_up_says_what_the_kernel_lacks_for_the_data_plane_and_status_keeps_it`
+    LAB_DATA_PLANE = 51;
 
     // tests/lab_scale.rs
     /// the 3+40 lab whose nodes all reach each other

@@ -341,6 +341,7 @@ fn status_json(status: &LabStatus, found: Option<&Reachability>, ok: bool) -> St
             "latency_ms": lab.latency.map(|d| d.as_millis() as u64),
             "relay_running": status.relay_running,
             "cause": status.cause,
+            "data_plane": lab.data_plane,
         },
         "reach": reach,
     });
@@ -488,6 +489,12 @@ fn up_summary(lab: &LabInfo, select: &SelectArgs, seconds: f64) -> String {
             node.role.to_string()
         ));
     }
+    if let Some(data_plane) = &lab.data_plane {
+        out.push('\n');
+        for line in data_plane.lines() {
+            out.push_str(&format!("{line}\n"));
+        }
+    }
     let dir = lab.dir.display();
     let file = |path: &Path| path.display().to_string();
     out.push_str(&format!(
@@ -601,6 +608,12 @@ fn status_table(status: &LabStatus) -> String {
     }
     if let Some(cause) = &status.cause {
         out.push_str(&format!("cause: {cause}\n"));
+    }
+    if let Some(data_plane) = &lab.data_plane {
+        out.push_str("\nas probed at `lab up`:\n");
+        for line in data_plane.lines() {
+            out.push_str(&format!("{line}\n"));
+        }
     }
     out
 }

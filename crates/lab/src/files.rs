@@ -43,6 +43,12 @@ pub(crate) fn start_script(lab: &LabInfo, node: &LabNode, path: &str) -> String 
     )
 }
 
+/// Whether the nodes' dockerd writes iptables rules (`--iptables`): off,
+/// like its NAT and default bridge. Without those rules the engine's
+/// ingress routing mesh (published ports) cannot work, which `lab up`
+/// reports (see `dataplane`).
+pub(crate) const DOCKERD_IPTABLES: bool = false;
+
 /// How the node's engine is started, at boot and by `start_daemon`. An
 /// unpacked engine's own `usr/bin` and `usr/sbin` come first on its PATH,
 /// so that its dockerd finds its own containerd (and runc, if it has one).
@@ -59,7 +65,7 @@ pub(crate) fn dockerd_script(node: &LabNode, tools: &Tools) -> String {
         None => (String::new(), tools.dockerd.clone()),
     };
     format!(
-        "{path}exec {dockerd} --iptables=false --ip-masq=false --bridge=none \
+        "{path}exec {dockerd} --iptables={DOCKERD_IPTABLES} --ip-masq=false --bridge=none \
          --storage-driver=vfs --data-root={dir}/docker >>{dir}/dockerd.log 2>&1\n",
         dockerd = dockerd.display(),
     )

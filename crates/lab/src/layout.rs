@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::LabError;
+use super::dataplane::DataPlane;
 
 /// The subnet a lab uses when none is given.
 pub const DEFAULT_SUBNET: &str = "10.213.0.0/24";
@@ -356,6 +357,10 @@ pub struct LabInfo {
     /// The delay the latency relay adds each way, if the lab has one.
     #[serde(default)]
     pub latency: Option<Duration>,
+    /// What the data plane can do here, as probed by `up`; `None` before
+    /// that, and for a lab started by a swarmadm without the probe.
+    #[serde(default)]
+    pub data_plane: Option<DataPlane>,
 }
 
 impl LabInfo {
@@ -402,6 +407,7 @@ impl LabInfo {
             dir: dir.to_path_buf(),
             nodes,
             latency: None,
+            data_plane: None,
         };
         info.check_dir()?;
         Ok(info)

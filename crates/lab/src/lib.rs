@@ -27,6 +27,7 @@
 
 mod command;
 mod daemon;
+mod dataplane;
 mod down;
 mod error;
 mod files;
@@ -42,6 +43,7 @@ mod up;
 
 pub use command::{LabArgs, LabCommand, RelayArgs, SelectArgs, StatusArgs, UpArgs, run};
 pub use daemon::{Daemon, daemon_pid, start_daemon, stop_daemon};
+pub use dataplane::DataPlane;
 pub use down::{DownReport, down};
 pub use error::LabError;
 pub use layout::{

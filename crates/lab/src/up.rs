@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::host::{self, Tools};
 use super::layout::{self, LabInfo, LabName, LabNode, Subnet};
 use super::neigh::{self, Raised};
-use super::{LabError, files, probe, procs};
+use super::{LabError, dataplane, files, probe, procs};
 
 /// How long `up` waits for every node to answer, unless told otherwise.
 pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -105,6 +105,8 @@ pub fn bring_up(opts: &UpOptions) -> Result<UpReport, LabError> {
         None => None,
     };
     check_free(&lab)?;
+    // On a thread of its own while the lab starts; `finish` below.
+    let data_plane = dataplane::start();
     let table = neigh::usage();
     let raised = neigh::size_for(lab.nodes.len())?;
     prepare_dir(&lab)?;
@@ -117,6 +119,7 @@ pub fn bring_up(opts: &UpOptions) -> Result<UpReport, LabError> {
         start_node(&lab, node)
     })?;
     wait_ready(&lab, opts.ready_timeout, table)?;
+    lab.data_plane = lab.nodes.first().map(|first| data_plane.finish(first));
     if let (Some(program), Some(delay)) = (relay, lab.latency) {
         start_relay(&lab, &program, delay)?;
         wait_relay(&lab, delay)?;
