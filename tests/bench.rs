@@ -1,5 +1,6 @@
 //! The benchmark's smoke mode, so that `just bench` cannot rot: one
-//! repetition of the 3+3 scenarios against both docker CLI peers.
+//! repetition of the 3+3 scenarios (`verify --workload` too) against both
+//! docker CLI peers.
 
 mod common;
 
@@ -33,7 +34,12 @@ fn bench_quick_runs_every_3_plus_3_scenario_and_writes_the_table() {
         String::from_utf8_lossy(&run.stderr)
     );
     let table = std::fs::read_to_string(&out).expect("RESULTS.md written");
-    for scenario in ["cold bring-up 3+3", "converged re-run 3+3", "verify 3+3"] {
+    for scenario in [
+        "cold bring-up 3+3",
+        "converged re-run 3+3",
+        "verify 3+3",
+        "verify --workload 3+3",
+    ] {
         let row = table
             .lines()
             .find(|l| l.starts_with(&format!("| {scenario}")))
