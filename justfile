@@ -8,6 +8,8 @@ lab_inventory := lab_dir + "/inventory.toml"
 bin := "target/debug/swarmadm"
 install_root := env_var_or_default("CARGO_INSTALL_ROOT", home_directory() / ".cargo")
 engine_dir := "/var/tmp/swarmadm-engines/docker-26.1"
+# The workload image `lab up` loads into every node (from /bin/busybox)
+lab_image := "swarmadm-lab/busybox:1"
 
 # List the recipes
 default:
@@ -45,8 +47,8 @@ install root=install_root:
     "{{root}}/bin/swarmadm" man "{{root}}/share/man/man1"
     @echo "installed swarmadm, swarm-up, swarm-verify and swarm-down into {{root}}/bin and their man pages into {{root}}/share/man/man1"
 
-# The main job on a local lab: lab up, swarm-up, swarm-verify, status (root)
-demo: setup build lab-down lab-up (swarm-up lab_inventory) (swarm-verify lab_inventory) (status lab_inventory)
+# The main job on a local lab: lab up, swarm-up, swarm-verify (with the workload on the lab's image), status (root)
+demo: setup build lab-down lab-up (swarm-up lab_inventory) (swarm-verify lab_inventory "--workload --workload-image" lab_image) (status lab_inventory)
 
 # Start a local lab of real nodes (root); e.g. `just lab-up 3 30 --latency 25ms`
 lab-up managers="3" workers="3" *args="": build

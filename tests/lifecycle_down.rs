@@ -335,7 +335,7 @@ fn up_prune_removes_a_manager_and_a_worker_keeping_a_leader_and_moving_tasks() {
     common::require_root();
     let lab = Lab::up(ids::LIFECYCLE_PRUNE, 4, 4);
     Swarmadm::new().up(&lab.inventory_toml).success();
-    lab.load_test_image();
+    lab.check_test_image();
     let m1 = "swarm-manager-01";
     let w4 = "swarm-worker-04";
     let w4_id = lab.node_id(w4);

@@ -40,7 +40,7 @@ fn labelled() -> String {
 fn swarm(id: u8) -> Lab {
     let lab = Lab::up(id, 3, 3);
     Swarmadm::new().up(&lab.inventory_toml).success();
-    lab.load_test_image();
+    lab.check_test_image();
     lab
 }
 

@@ -144,82 +144,24 @@ impl super::Lab {
     }
 }
 
-/// The image [`super::Lab::load_test_image`] loads: Debian's static
-/// busybox (package `busybox-static`) as `/bin/busybox`, nothing else.
-pub const TEST_IMAGE: &str = "swarmadm-test/busybox:1";
-
-/// Where `busybox-static` installs the binary.
-const BUSYBOX: &str = "/bin/busybox";
+/// The image `lab up` loads into every node: Debian's static busybox
+/// (package `busybox-static`) as `/bin/busybox`, nothing else.
+pub const TEST_IMAGE: &str = swarmadm_lab::LAB_IMAGE;
 
 impl super::Lab {
-    /// Loads [`TEST_IMAGE`] into every node's engine (`POST /images/create
-    /// ?fromSrc=-`, a `docker import` through the API): lab nodes cannot
-    /// pull images. Panics when busybox-static is not installed.
-    pub fn load_test_image(&self) {
-        let tar = busybox_tar(&self.dir);
+    /// Checks, through every node's own engine, that `lab up` loaded
+    /// [`TEST_IMAGE`] (lab nodes cannot pull images). Panics with the cause
+    /// when it did not (busybox-static not installed).
+    pub fn check_test_image(&self) {
         for node in &self.nodes {
-            let (status, body) = post_bytes(
-                &self.socket(&node.hostname),
-                "/v1.41/images/create?fromSrc=-&repo=swarmadm-test/busybox&tag=1",
-                "application/x-tar",
-                &tar,
-            )
-            .unwrap_or_else(|e| panic!("importing the test image into {}: {e}", node.hostname));
-            assert_eq!(status, 200, "import into {}: {body}", node.hostname);
             let (status, body) =
                 self.engine_get(&node.hostname, &format!("/v1.41/images/{TEST_IMAGE}/json"));
-            assert_eq!(status, 200, "{TEST_IMAGE} on {}: {body}", node.hostname);
+            assert_eq!(
+                status, 200,
+                "{TEST_IMAGE} on {} (`lab up` loads it from /bin/busybox: apt-get install \
+                 busybox-static): {body}",
+                node.hostname
+            );
         }
     }
-}
-
-/// A tar of a root file system holding only `/bin/busybox`.
-fn busybox_tar(dir: &Path) -> Vec<u8> {
-    assert!(
-        Path::new(BUSYBOX).is_file(),
-        "the test image needs {BUSYBOX}: apt-get install busybox-static (just setup)"
-    );
-    let root = dir.join("busybox-image");
-    std::fs::create_dir_all(root.join("bin")).expect("image dir");
-    std::fs::copy(BUSYBOX, root.join("bin/busybox")).expect("copy busybox");
-    let out = std::process::Command::new("tar")
-        .arg("-C")
-        .arg(&root)
-        .args(["-cf", "-", "bin"])
-        .output()
-        .expect("running tar");
-    assert!(
-        out.status.success(),
-        "tar: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-/// One HTTP/1.0 POST with a binary body over a Docker socket.
-fn post_bytes(
-    socket: &Path,
-    path: &str,
-    content_type: &str,
-    body: &[u8],
-) -> std::io::Result<(u16, String)> {
-    use std::io::{Read, Write};
-    let mut stream = std::os::unix::net::UnixStream::connect(socket)?;
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(120)))?;
-    write!(
-        stream,
-        "POST {path} HTTP/1.0\r\nHost: docker\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )?;
-    stream.write_all(body)?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let response = String::from_utf8_lossy(&response);
-    let (head, text) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Ok((status, text.to_owned()))
 }

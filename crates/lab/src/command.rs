@@ -231,6 +231,9 @@ pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
                     report.lab.nodes.len()
                 );
             }
+            for warning in &report.warnings {
+                eprintln!("warning: {warning}");
+            }
             print!(
                 "{}",
                 up_summary(&report.lab, &up.select, started.elapsed().as_secs_f64())
@@ -342,6 +345,7 @@ fn status_json(status: &LabStatus, found: Option<&Reachability>, ok: bool) -> St
             "relay_running": status.relay_running,
             "cause": status.cause,
             "data_plane": lab.data_plane,
+            "image": lab.image,
         },
         "reach": reach,
     });
@@ -494,6 +498,11 @@ fn up_summary(lab: &LabInfo, select: &SelectArgs, seconds: f64) -> String {
         for line in data_plane.lines() {
             out.push_str(&format!("{line}\n"));
         }
+    }
+    if let Some(image) = &lab.image {
+        out.push_str(&format!(
+            "workload image: {image} in every node, for `verify --workload --workload-image {image}`\n"
+        ));
     }
     let dir = lab.dir.display();
     let file = |path: &Path| path.display().to_string();

@@ -49,7 +49,10 @@ pub(crate) fn start_script(lab: &LabInfo, node: &LabNode, path: &str) -> String 
 /// reports (see `dataplane`).
 pub(crate) const DOCKERD_IPTABLES: bool = false;
 
-/// How the node's engine is started, at boot and by `start_daemon`. An
+/// How the node's engine is started, at boot and by `start_daemon`. With
+/// `DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1`, as Docker's own test daemons:
+/// a service's image found in the node is used as it is, without asking a
+/// registry first (the lab reaches none). An
 /// unpacked engine's own `usr/bin` and `usr/sbin` come first on its PATH,
 /// so that its dockerd finds its own containerd (and runc, if it has one).
 pub(crate) fn dockerd_script(node: &LabNode, tools: &Tools) -> String {
@@ -65,7 +68,7 @@ pub(crate) fn dockerd_script(node: &LabNode, tools: &Tools) -> String {
         None => (String::new(), tools.dockerd.clone()),
     };
     format!(
-        "{path}exec {dockerd} --iptables={DOCKERD_IPTABLES} --ip-masq=false --bridge=none \
+        "{path}DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 exec {dockerd} --iptables={DOCKERD_IPTABLES} --ip-masq=false --bridge=none \
          --storage-driver=vfs --data-root={dir}/docker >>{dir}/dockerd.log 2>&1\n",
         dockerd = dockerd.display(),
     )
@@ -313,9 +316,12 @@ mod tests {
             sshd: PathBuf::from("/usr/sbin/sshd"),
             dockerd: PathBuf::from("/usr/sbin/dockerd"),
         };
-        assert!(dockerd_script(&lab.nodes[0], &tools).starts_with("exec /usr/sbin/dockerd "));
+        assert!(
+            dockerd_script(&lab.nodes[0], &tools)
+                .starts_with("DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 exec /usr/sbin/dockerd ")
+        );
         let worker = dockerd_script(&lab.nodes[1], &tools);
-        assert!(worker.starts_with("PATH=/opt/e/usr/bin:/opt/e/usr/sbin:$PATH; export PATH\nexec /opt/e/usr/sbin/dockerd "), "{worker}");
+        assert!(worker.starts_with("PATH=/opt/e/usr/bin:/opt/e/usr/sbin:$PATH; export PATH\nDOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 exec /opt/e/usr/sbin/dockerd "), "{worker}");
     }
 
     #[test]

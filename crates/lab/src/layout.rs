@@ -361,6 +361,10 @@ pub struct LabInfo {
     /// that, and for a lab started by a swarmadm without the probe.
     #[serde(default)]
     pub data_plane: Option<DataPlane>,
+    /// The workload image `up` loaded into every node ([`crate::LAB_IMAGE`]);
+    /// `None` when this host has no busybox.
+    #[serde(default)]
+    pub image: Option<String>,
 }
 
 impl LabInfo {
@@ -408,6 +412,7 @@ impl LabInfo {
             nodes,
             latency: None,
             data_plane: None,
+            image: None,
         };
         info.check_dir()?;
         Ok(info)

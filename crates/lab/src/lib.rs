@@ -32,6 +32,7 @@ mod down;
 mod error;
 mod files;
 mod host;
+mod image;
 mod layout;
 mod neigh;
 mod probe;
@@ -46,6 +47,7 @@ pub use daemon::{Daemon, daemon_pid, start_daemon, stop_daemon};
 pub use dataplane::DataPlane;
 pub use down::{DownReport, down};
 pub use error::LabError;
+pub use image::LAB_IMAGE;
 pub use layout::{
     DEFAULT_NAME, DEFAULT_PARENT_DIR, DEFAULT_SUBNET, LabInfo, LabName, LabNode, MAX_NODES,
     RELAY_FIRST_PORT, Role, Subnet, default_dir,

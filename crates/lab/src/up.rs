@@ -14,12 +14,14 @@ use std::time::{Duration, Instant};
 use super::host::{self, Tools};
 use super::layout::{self, LabInfo, LabName, LabNode, Subnet};
 use super::neigh::{self, Raised};
-use super::{LabError, dataplane, files, probe, procs};
+use super::{LabError, dataplane, files, image, probe, procs};
 
 /// How long `up` waits for every node to answer, unless told otherwise.
 pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 const PROBE_TIMEOUT: Duration = Duration::from_millis(300);
+/// How long importing the workload image into one engine may take.
+const IMPORT_TIMEOUT: Duration = Duration::from_secs(60);
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// Liveness of the nodes' processes is checked this often while waiting.
 const LIVENESS_INTERVAL: Duration = Duration::from_secs(1);
@@ -74,6 +76,8 @@ pub struct UpReport {
     pub lab: LabInfo,
     /// Neighbour table limits raised for the lab's size (host-wide).
     pub raised: Vec<Raised>,
+    /// What went wrong that the lab can do without (the workload image).
+    pub warnings: Vec<String>,
 }
 
 /// Brings a lab up and returns what it made; every node's engine answers
@@ -119,6 +123,16 @@ pub fn bring_up(opts: &UpOptions) -> Result<UpReport, LabError> {
         start_node(&lab, node)
     })?;
     wait_ready(&lab, opts.ready_timeout, table)?;
+    let mut warnings = Vec::new();
+    match load_image(&lab) {
+        Ok(Some(image)) => lab.image = Some(image),
+        Ok(None) => warnings.push(format!(
+            "no {}: no workload image in the nodes (`verify --workload` needs one): \
+             apt-get install busybox-static",
+            image::BUSYBOX
+        )),
+        Err(e) => warnings.push(format!("no workload image in the nodes: {e}")),
+    }
     lab.data_plane = lab.nodes.first().map(|first| data_plane.finish(first));
     if let (Some(program), Some(delay)) = (relay, lab.latency) {
         start_relay(&lab, &program, delay)?;
@@ -126,7 +140,26 @@ pub fn bring_up(opts: &UpOptions) -> Result<UpReport, LabError> {
     }
     record_sessions(&mut lab);
     write_state(&lab)?;
-    Ok(UpReport { lab, raised })
+    Ok(UpReport {
+        lab,
+        raised,
+        warnings,
+    })
+}
+
+/// Imports the workload image into every node, in parallel: its name, or
+/// `None` when this host has no busybox to make it from.
+fn load_image(lab: &LabInfo) -> Result<Option<String>, String> {
+    let Some(tar) = image::tar(&lab.dir)? else {
+        return Ok(None);
+    };
+    let loaded = parallel(&lab.nodes, |node| {
+        Ok(image::import(&node.socket(), &tar, IMPORT_TIMEOUT)
+            .map_err(|e| format!("{}: {e}", node.hostname)))
+    })
+    .map_err(|e| e.to_string())?;
+    loaded.into_iter().collect::<Result<Vec<()>, String>>()?;
+    Ok(Some(image::LAB_IMAGE.to_owned()))
 }
 
 /// An engine dir must hold an executable `usr/sbin/dockerd`, and its path
