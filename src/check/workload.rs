@@ -547,17 +547,22 @@ const TIMED_OUT: [i64; 2] = [124, 143];
 /// by `timeout`, and prints `INDEX CODE` when it ends. A ping sends one
 /// small packet, then one that fills the overlay's `mtu` (ICMP and IP
 /// headers take 28 bytes); the second failing alone is [`BIG_LOST`]. A
-/// packet without an answer is sent once more before a ping fails (a
-/// busy node may drop one). One
-/// exec per task instead of one per probe: the engine's exec is what costs.
+/// packet without an answer is sent again until the probe's time is up.
+/// One exec per task instead of one per probe: the engine's exec is what
+/// costs.
 fn task_script(probes: &[Probe], mtu: u32, timeout: Duration) -> String {
     let secs = timeout.as_secs().max(1);
+    // A lost ping is sent again, a packet of up to 2 s at a time, until the
+    // probe's time is up: a peer's overlay entries reach the other nodes by
+    // gossip, which on a loaded cluster can take seconds after its task runs.
+    let tries = (secs / 2).max(2);
     let big = mtu.saturating_sub(28);
     let mut script = format!(
         "B=/bin/busybox\n\
          t() {{ $B timeout {secs} \"$@\" >/dev/null 2>&1; }}\n\
          r() {{ i=$1; shift; t \"$@\"; echo \"$i $?\"; }}\n\
-         g() {{ t $B ping -c 1 -W 2 \"$@\" || t $B ping -c 1 -W 3 \"$@\"; }}\n\
+         g() {{ n={tries}; until t $B ping -c 1 -W 2 \"$@\"; do \
+         n=$((n-1)); [ $n -gt 0 ] || return 1; done; }}\n\
          p() {{ g \"$2\" || {{ echo \"$1 1\"; return; }}; \
          g -s {big} \"$2\" || {{ echo \"$1 {BIG_LOST}\"; return; }}; echo \"$1 0\"; }}\n\
          v() {{ $B test -e /proc/net/ip_vs || {{ echo \"$1 {NO_IPVS_EXIT}\"; return; }}; r \"$@\"; }}\n"
