@@ -444,7 +444,10 @@ fn a_task_script_runs_every_probe_in_the_background_and_reads_back_by_index() {
     assert!(script.contains("p 0 'ip-of-w2' &"), "{script}");
     assert!(script.contains("-s 1422"), "{script}");
     // A lost ping is sent again, 2 s at a time, within the probe's 10 s.
-    assert!(script.contains("n=5; until t $B ping -c 1 -W 2"), "{script}");
+    assert!(
+        script.contains("n=5; until t $B ping -c 1 -W 2"),
+        "{script}"
+    );
     assert!(script.contains("r 2 $B nslookup 'svc' &"), "{script}");
     assert!(
         script.contains(&format!(
