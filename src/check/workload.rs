@@ -707,7 +707,7 @@ pub(crate) async fn run<H: WorkloadHost>(
         .collect();
     members.sort_by(|a, b| a.name.cmp(&b.name));
 
-    events.step(manager_name, Step::RemovingWorkload);
+    events.step(manager_name, Step::CheckingLeftovers);
     let mut created = Created::default();
     match remove_leftovers(manager).await {
         Ok((removed, others)) => {

@@ -46,7 +46,9 @@ pub(crate) enum Step {
     WaitingTrust,
     /// Creating the overlay network and service of `verify --workload`.
     CreatingWorkload,
-    /// Removing the workload's service and network (also leftovers).
+    /// Looking for (and removing) the workload of an earlier run that is over.
+    CheckingLeftovers,
+    /// Removing this run's workload service and network.
     RemovingWorkload,
     /// Waiting until the node runs its workload task.
     WaitingTask,
@@ -83,6 +85,7 @@ impl std::fmt::Display for Step {
             Step::Rotating => "rotating",
             Step::WaitingTrust => "waiting for the new root CA",
             Step::CreatingWorkload => "creating the workload",
+            Step::CheckingLeftovers => "looking for leftovers of earlier runs",
             Step::RemovingWorkload => "removing the workload",
             Step::WaitingTask => "waiting for its workload task",
             Step::Probing => "probing the overlay",
