@@ -156,6 +156,12 @@ fn a_cold_up_at_80_columns_fits_and_leaves_no_bar_behind() {
     for node in &lab.nodes {
         assert!(screen.contains(&node.hostname), "{screen}");
     }
+    // Nodes joined: the overlay warning is said, once.
+    assert_eq!(
+        screen.matches("(overlay) cannot be proved").count(),
+        1,
+        "{screen}"
+    );
     // The plan first (once, before the work), then one result.
     let plan = screen.find("plan (no swarm yet):");
     let table = screen.find("NODE");

@@ -419,10 +419,9 @@ pub(crate) async fn execute<C: Connector>(
         })
         .collect();
     report_events(&nodes, events);
+    // Said in the result only: it comes at the very end, so a warning
+    // event would print it twice, right above the same words.
     let warnings = run_warnings(&nodes, inventory, &snapshot);
-    for warning in &warnings {
-        events.warn(warning.to_string());
-    }
     let strays = final_view
         .as_ref()
         .map(|view| {

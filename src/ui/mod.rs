@@ -76,6 +76,14 @@ pub(crate) fn terminal_width() -> usize {
         .unwrap_or(DEFAULT)
 }
 
+/// The width of the terminal stderr (where bars are drawn) is, else 80.
+fn stderr_width() -> usize {
+    terminal_size::terminal_size_of(std::io::stderr())
+        .map(|(terminal_size::Width(w), _)| usize::from(w))
+        .filter(|&w| w >= 40)
+        .unwrap_or(80)
+}
+
 /// Writes a command's result to stdout in one write. A reader that went
 /// away (`| head -1`, `| grep -q`) is not an error, as in ripgrep and cargo:
 /// the rest of the output is dropped quietly, and the command's exit code
@@ -211,7 +219,11 @@ async fn draw_bars(
                 }
             }
             Event::Warn(text) => {
-                let _ = multi.println(format!("warning: {}", escape::terminal(&text)));
+                // Wrapped to the terminal, as the result is: a long line
+                // would break wherever the terminal cuts it.
+                let line = format!("warning: {}", escape::terminal(&text));
+                let wrapped = render::wrap(&line, stderr_width(), 2);
+                let _ = multi.println(wrapped.trim_end());
             }
             Event::Notice(lines) => {
                 for line in lines {

@@ -68,7 +68,7 @@ fn cut(text: &str, room: usize) -> (&str, &str) {
 /// `text` broken at spaces into lines of at most `width` columns, every
 /// line after the first indented by `indent`; a word longer than a line (a
 /// path) is cut. Each line ends with a newline.
-fn wrap(text: &str, width: usize, indent: usize) -> String {
+pub(crate) fn wrap(text: &str, width: usize, indent: usize) -> String {
     let mut out = String::new();
     let body = text.trim_start_matches(' ');
     // The first line keeps its own indentation.

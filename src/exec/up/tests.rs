@@ -509,7 +509,8 @@ async fn a_gossip_port_that_cannot_be_checked_does_not_stop_the_join() {
 }
 
 /// The overlay's UDP ports cannot be proved over TCP: said once per run in
-/// which a node joined (text, JSON and a warning event), never on a
+/// which a node joined (text and JSON; not as a warning event too, which a
+/// terminal would show right above the result's same words), never on a
 /// converged re-run or when nothing joined.
 #[tokio::test(start_paused = true)]
 async fn the_udp_ports_warning_is_shown_once_exactly_when_a_node_joined() {
@@ -531,12 +532,9 @@ async fn the_udp_ports_warning_is_shown_once_exactly_when_a_node_joined() {
             warned.push(text);
         }
     }
-    let udp: Vec<&String> = warned.iter().filter(|w| w.contains("/udp")).collect();
-    assert_eq!(udp.len(), 1, "{warned:?}");
     assert!(
-        udp[0].contains("7946/udp and 4789/udp") && udp[0].contains("verify --workload"),
-        "{}",
-        udp[0]
+        !warned.iter().any(|w| w.contains("/udp")),
+        "said twice on a terminal: {warned:?}"
     );
     let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
     assert_eq!(text.matches("7946/udp and 4789/udp").count(), 1, "{text}");
