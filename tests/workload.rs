@@ -58,10 +58,16 @@ fn workload_starts(lab: &Lab, hostname: &str, since: u64) -> usize {
     let filters = serde_json::json!({
         "type": ["container"], "event": ["start"], "label": [LABEL]
     });
-    let until = since + 3600;
+    // `until` to the nanosecond: a whole second would cut off a start in
+    // the second the query is made (the first worker's, often), and a
+    // later one would hold the query open until then.
+    let until = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     let path = format!(
-        "/v1.41/events?since={since}&until={}&filters={}",
-        until.min(now()),
+        "/v1.41/events?since={since}&until={}.{:09}&filters={}",
+        until.as_secs(),
+        until.subsec_nanos(),
         encode(&filters.to_string())
     );
     let (status, body) = lab.engine_get(hostname, &path);
