@@ -94,12 +94,32 @@ fn a_locked_manager_is_locked_everywhere_and_never_a_stray() {
     let lab = Lab::up(ids::SAFETY_LOCKED, 3, 1);
     Swarmadm::new().up(&lab.inventory_toml).success();
     enable_autolock(&lab, "swarm-manager-01");
+    // Stopped before it has the new spec, swarm-manager-02 would come back
+    // unlocked: wait until its own API shows autolock, and give it a moment
+    // to encrypt its key (it does so as it applies the spec).
+    wait_until(
+        "swarm-manager-02 to apply autolock",
+        Duration::from_secs(60),
+        || {
+            lab.api("swarm-manager-02").get("/swarm")["Spec"]["EncryptionConfig"]["AutoLockManagers"]
+                == json!(true)
+        },
+    );
+    std::thread::sleep(Duration::from_secs(1));
     lab.stop_dockerd("swarm-manager-02");
     lab.start_dockerd("swarm-manager-02");
+    // A loaded machine (the whole suite at once) restarts an engine slowly.
     wait_until(
         "swarm-manager-02 to come back locked",
-        Duration::from_secs(30),
-        || state(&lab, "swarm-manager-02") == "locked",
+        Duration::from_secs(90),
+        || {
+            let now = state(&lab, "swarm-manager-02");
+            if now == "locked" {
+                Ok(())
+            } else {
+                Err(format!("state {now}"))
+            }
+        },
     );
 
     let status = Swarmadm::new().status(&lab.inventory_toml).json().failure();
