@@ -2,7 +2,8 @@
 //! the default) and 3 workers: a global service's task runs on every worker
 //! and on no manager, the overlay answers between all tasks, and nothing
 //! labelled is left behind; a worker whose VXLAN port is dropped is named
-//! in the failing pairs, and one that drops full-size packets as the MTU; a
+//! in the failing pairs, one cut off from gossip (7946) as not having
+//! learned the tasks, and one that drops full-size packets as the MTU; a
 //! manager set back to active is named as wrong availability; a run killed
 //! half-way leaves labelled objects that the next run removes, while a run
 //! still going on is left alone; `--publish` without IPVS in the kernel is
@@ -226,6 +227,76 @@ fn verify_workload_names_the_worker_whose_vxlan_port_is_dropped() {
         text.stdout
     );
     assert!(text.stdout.contains("4789/udp"), "{}", text.stdout);
+    assert_nothing_left(&lab);
+}
+
+/// 7946 (gossip) dropped both ways in a worker's namespace after the swarm
+/// is up: the control plane (2377) stays fine, but the overlay never learns
+/// that worker's task, nor it the others': each failing pair is named as
+/// gossip, not as a blocked VXLAN port.
+#[test]
+fn a_worker_cut_off_from_gossip_is_named_as_not_having_learned_the_tasks() {
+    common::require_root();
+    let lab = swarm(ids::WORKLOAD_GOSSIP_DROPPED);
+    let cut = "swarm-worker-03";
+    for chain in ["INPUT", "OUTPUT"] {
+        for proto in ["tcp", "udp"] {
+            lab.iptables(
+                cut,
+                &["-A", chain, "-p", proto, "--dport", "7946", "-j", "DROP"],
+            );
+        }
+    }
+
+    let run = verify_workload(&lab.inventory_toml).expect_code(1);
+    let workload = &run.json()["workload"];
+    eprintln!(
+        "verify --workload with {cut} cut from gossip took {}s",
+        workload["seconds"]
+    );
+    let nodes = run.json()["nodes"].as_array().expect("nodes");
+    assert!(
+        nodes.iter().all(|n| n["result"] == "pass"),
+        "{:#}",
+        run.json()
+    );
+    let probes = workload["probes"].as_array().expect("probes");
+    let pings: Vec<&Value> = probes.iter().filter(|p| p["kind"] == "ping").collect();
+    for p in &pings {
+        let involves_cut = p["from"] == cut || p["to"] == cut;
+        assert_eq!(p["ok"] == true, !involves_cut, "{p}");
+        if involves_cut {
+            let cause = &p["cause"];
+            assert_eq!(cause["kind"], "unlearned", "{p}");
+            let peers: Vec<&Value> = cause["peers"].as_array().expect("peers").iter().collect();
+            assert!(
+                cause["node"] == cut || peers.contains(&&Value::from(cut)),
+                "{p}"
+            );
+        }
+    }
+    assert_eq!(
+        pings.iter().filter(|p| p["ok"] == false).count(),
+        4,
+        "{workload:#}"
+    );
+    assert_nothing_left(&lab);
+
+    let text = Swarmadm::new()
+        .verify(&lab.inventory_toml)
+        .args(["--workload", "--workload-image", TEST_IMAGE])
+        .expect_code(1);
+    let words = text.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("had not learned of the task on"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        words.contains("7946/tcp+udp (gossip) blocked"),
+        "{}",
+        text.stdout
+    );
     assert_nothing_left(&lab);
 }
 

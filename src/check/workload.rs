@@ -48,6 +48,11 @@ const PROBES_AT_ONCE: usize = 64;
 /// After this long, labelled objects are taken to belong to a run that is
 /// over, whoever made them (a run on this host that died is over at once).
 const WORKLOAD_TTL: Duration = Duration::from_secs(30 * 60);
+/// How often a task's node is asked what its overlay has learned.
+const GOSSIP_POLL: Duration = Duration::from_millis(250);
+/// How long, in probe timeouts, the tasks' nodes may take to learn of each
+/// other's tasks by gossip before the probes start anyway.
+const GOSSIP_WAIT_PROBES: u32 = 3;
 /// How long between tries of a published port that does not answer yet.
 const MESH_RETRY: Duration = Duration::from_millis(500);
 
@@ -183,6 +188,9 @@ pub(crate) enum Cause {
     Path,
     /// Names do not answer while addresses do: the DNS or the VIP.
     Names,
+    /// `node` had not learned, by gossip, of the tasks on `peers` when the
+    /// probes ran (its own engine's view of the network).
+    Unlearned { node: String, peers: Vec<String> },
     /// Small packets pass and full-size ones (the overlay's MTU) do not.
     Mtu { mtu: u32 },
     /// The probe could not run or did not end in time.
@@ -196,6 +204,11 @@ impl Cause {
             Cause::NodeCut { node } => format!(
                 "the overlay to and from {node} is cut: 4789/udp (VXLAN) blocked at or towards \
                  {node}, 7946/tcp+udp (gossip) blocked, or no vxlan kernel module on {node}"
+            ),
+            Cause::Unlearned { node, peers } => format!(
+                "{node} had not learned of the task on {} by gossip within the wait: \
+                 7946/tcp+udp (gossip) blocked between them, or engines too loaded to keep up",
+                peers.join(", ")
             ),
             Cause::Path => "4789/udp (VXLAN) blocked between these two nodes, or an MTU on the \
                             path below the overlay's packets"
@@ -445,8 +458,11 @@ fn all_running(placement: &[Placement]) -> bool {
 /// packet alone was lost is the MTU; a node whose every ping, to
 /// and from it, fails is cut off (with three or more tasks, so that the
 /// others prove themselves); names that fail where pings pass point to DNS
-/// or the VIP; anything else is the path.
-pub(crate) fn judge_probes(mut probes: Vec<Probe>, mtu: u32) -> Vec<Probe> {
+/// or the VIP; anything else is the path. Before all but the MTU: a probe
+/// between two tasks one of whose nodes had not learned of the other's
+/// task (`unlearned`: node → the nodes whose task it lacks) is gossip, and
+/// so is a name that fails on a node that lacked any.
+pub(crate) fn judge_probes(mut probes: Vec<Probe>, mtu: u32, unlearned: &Unlearned) -> Vec<Probe> {
     let pings: Vec<&Probe> = probes
         .iter()
         .filter(|p| p.kind == ProbeKind::Ping)
@@ -485,6 +501,8 @@ pub(crate) fn judge_probes(mut probes: Vec<Probe>, mtu: u32) -> Vec<Probe> {
             }
         } else if probe.big_lost {
             Cause::Mtu { mtu }
+        } else if let Some(cause) = unlearned_cause(probe, unlearned) {
+            cause
         } else if let Some(node) = cut.iter().find(|n| **n == probe.from || **n == probe.to) {
             Cause::NodeCut { node: node.clone() }
         } else if let [node] = cut.as_slice()
@@ -501,6 +519,32 @@ pub(crate) fn judge_probes(mut probes: Vec<Probe>, mtu: u32) -> Vec<Probe> {
         });
     }
     probes
+}
+
+/// What each task's node had not learned by gossip when the probes ran:
+/// its name → the names of the nodes whose task it lacked.
+pub(crate) type Unlearned = BTreeMap<String, Vec<String>>;
+
+/// Gossip as the cause of a failing probe: a ping needs both ends to know
+/// each other's task (the answer comes back the same way); a name needs
+/// the asking node to know every task.
+fn unlearned_cause(probe: &Probe, unlearned: &Unlearned) -> Option<Cause> {
+    let lacks = |node: &str| unlearned.get(node).filter(|peers| !peers.is_empty());
+    if probe.kind == ProbeKind::Ping {
+        let lacking = |node: &str, peer: &str| {
+            lacks(node)
+                .filter(|peers| peers.iter().any(|p| p == peer))
+                .map(|_| Cause::Unlearned {
+                    node: node.to_owned(),
+                    peers: vec![peer.to_owned()],
+                })
+        };
+        return lacking(&probe.from, &probe.to).or_else(|| lacking(&probe.to, &probe.from));
+    }
+    lacks(&probe.from).map(|peers| Cause::Unlearned {
+        node: probe.from.clone(),
+        peers: peers.clone(),
+    })
 }
 
 /// The probes a task makes: every other task's address, the service's
@@ -850,12 +894,37 @@ async fn run_workload<H: WorkloadHost>(
         })
         .collect();
 
-    // Probes, each task's all at once in one exec through its own node's
-    // connection.
     let running: Vec<&Placement> = probing
         .iter()
         .map(|(i, ..)| &report.placement[*i])
         .collect();
+    // The overlay's control plane first: each task's node learns of the
+    // other tasks by gossip, a moment after they run (longer on a loaded
+    // engine). Probing before that would blame the data path for it.
+    let addresses: Vec<(&str, &str)> = running
+        .iter()
+        .filter_map(|p| Some((p.node.as_str(), p.address.as_deref()?)))
+        .collect();
+    let waiting = probing.iter().map(|(_, name, host, _)| {
+        events.step(name, Step::WaitingOverlay);
+        learn_tasks(
+            name.as_str(),
+            *host,
+            &network,
+            &addresses,
+            options.probe_timeout * GOSSIP_WAIT_PROBES,
+        )
+    });
+    let unlearned: Unlearned = stream::iter(waiting)
+        .buffer_unordered(PROBES_AT_ONCE)
+        .collect::<Vec<(String, Vec<String>)>>()
+        .await
+        .into_iter()
+        .filter(|(_, peers)| !peers.is_empty())
+        .collect();
+
+    // Probes, each task's all at once in one exec through its own node's
+    // connection.
     let jobs: Vec<_> = probing
         .iter()
         .zip(&running)
@@ -890,7 +959,7 @@ async fn run_workload<H: WorkloadHost>(
             placement.ipvs = Some(true);
         }
     }
-    let mut probes = judge_probes(probes, mtu);
+    let mut probes = judge_probes(probes, mtu, &unlearned);
     probes.sort_by(|a, b| (&a.from, &a.to, a.kind as u8).cmp(&(&b.from, &b.to, b.kind as u8)));
     report.probes = probes;
 
@@ -921,6 +990,37 @@ async fn run_workload<H: WorkloadHost>(
             }
             _ => events.done(name, "workload: no task, as expected"),
         }
+    }
+}
+
+/// Waits until `host`'s own view of the network lists every task address
+/// of `tasks` (node, address), at most `wait`: the nodes whose task it
+/// still lacks then. An engine that cannot tell is not waited for.
+async fn learn_tasks<H: WorkloadHost>(
+    name: &str,
+    host: &H,
+    network: &str,
+    tasks: &[(&str, &str)],
+    wait: Duration,
+) -> (String, Vec<String>) {
+    let deadline = Instant::now() + wait;
+    loop {
+        let known = match host.overlay_endpoints(network).await {
+            Ok(known) => known,
+            Err(e) => {
+                tracing::debug!("{name}: cannot read what its overlay learned: {e}");
+                return (name.to_owned(), Vec::new());
+            }
+        };
+        let lacking: Vec<String> = tasks
+            .iter()
+            .filter(|(_, address)| !known.iter().any(|k| k == address))
+            .map(|(node, _)| (*node).to_owned())
+            .collect();
+        if lacking.is_empty() || Instant::now() >= deadline {
+            return (name.to_owned(), lacking);
+        }
+        tokio::time::sleep(GOSSIP_POLL).await;
     }
 }
 

@@ -52,6 +52,8 @@ pub(crate) enum Step {
     RemovingWorkload,
     /// Waiting until the node runs its workload task.
     WaitingTask,
+    /// Waiting until the node's overlay has learned of every other task.
+    WaitingOverlay,
     /// Pinging the other tasks, the VIP and `tasks.<name>` from its task.
     Probing,
 }
@@ -88,6 +90,7 @@ impl std::fmt::Display for Step {
             Step::CheckingLeftovers => "looking for leftovers of earlier runs",
             Step::RemovingWorkload => "removing the workload",
             Step::WaitingTask => "waiting for its workload task",
+            Step::WaitingOverlay => "waiting for its overlay to learn the other tasks",
             Step::Probing => "probing the overlay",
         })
     }

@@ -219,6 +219,8 @@ lab_ids! {
     WORKLOAD_PUBLISH = 197;
     /// `an_image_the_nodes_cannot_get_is_named_without_waiting_out_the_timeout`
     WORKLOAD_NO_IMAGE = 198;
+    /// `a_worker_cut_off_from_gossip_is_named_as_not_having_learned_the_tasks`
+    WORKLOAD_GOSSIP_DROPPED = 199;
 }
 
 #[cfg(test)]

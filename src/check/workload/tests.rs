@@ -101,7 +101,7 @@ fn a_node_cut_off_is_named_in_every_failing_pair() {
         kind: ProbeKind::TasksDns,
         ..ping("w1", "tasks.s", false)
     });
-    let judged = judge_probes(probes, 1450);
+    let judged = judge_probes(probes, 1450, &Unlearned::new());
     let failing: Vec<&Probe> = judged.iter().filter(|p| !p.ok).collect();
     assert_eq!(failing.len(), 5);
     for p in failing {
@@ -113,6 +113,59 @@ fn a_node_cut_off_is_named_in_every_failing_pair() {
             "{p:?}"
         );
         assert!(p.cause.as_ref().unwrap().hint().contains("4789/udp"));
+    }
+}
+
+/// A node whose engine had not learned of another's task by gossip is
+/// named for the pings both ways and for its names; a node cut off from
+/// the data path alone (gossip fine) is still the cut node.
+#[test]
+fn a_node_that_had_not_learned_a_task_is_named_as_gossip_before_a_cut() {
+    let nodes = ["w1", "w2", "w3"];
+    let mut probes = Vec::new();
+    for from in nodes {
+        for to in nodes.iter().filter(|t| **t != from) {
+            probes.push(ping(from, to, from != "w3" && *to != "w3"));
+        }
+    }
+    probes.push(Probe {
+        kind: ProbeKind::ServiceDns,
+        ..ping("w3", "s", false)
+    });
+    let unlearned = Unlearned::from([("w3".to_owned(), vec!["w1".to_owned(), "w2".to_owned()])]);
+    let judged = judge_probes(probes.clone(), 1450, &unlearned);
+    let cause = |from: &str, to: &str| {
+        judged
+            .iter()
+            .find(|p| p.from == from && p.to == to)
+            .and_then(|p| p.cause.clone())
+    };
+    let gossip = |peers: &[&str]| {
+        Some(Cause::Unlearned {
+            node: "w3".to_owned(),
+            peers: peers.iter().map(|p| (*p).to_owned()).collect(),
+        })
+    };
+    // The answer to w1 needs w3 to know w1's task too.
+    assert_eq!(cause("w1", "w3"), gossip(&["w1"]));
+    assert_eq!(cause("w3", "w2"), gossip(&["w2"]));
+    assert_eq!(cause("w3", "s"), gossip(&["w1", "w2"]));
+    assert_eq!(cause("w1", "w2"), None);
+    let hint = gossip(&["w1"]).unwrap().hint();
+    assert!(
+        hint.contains("w3 had not learned of the task on w1"),
+        "{hint}"
+    );
+    assert!(hint.contains("7946/tcp+udp"), "{hint}");
+
+    // Everyone knew everyone: the same failures are w3's data path.
+    let knew = Unlearned::from([("w1".to_owned(), Vec::new())]);
+    let judged = judge_probes(probes, 1450, &knew);
+    let cut = Some(Cause::NodeCut {
+        node: "w3".to_owned(),
+    });
+    for p in judged.iter().filter(|p| !p.ok && p.kind == ProbeKind::Ping) {
+        assert_eq!(p.cause, cut, "{p:?}");
     }
 }
 
@@ -134,7 +187,7 @@ fn one_path_failing_is_the_path_and_names_failing_alone_is_dns() {
         failure: Some("no answer within 10s".to_owned()),
         ..ping("w3", "s", false)
     });
-    let judged = judge_probes(probes, 1450);
+    let judged = judge_probes(probes, 1450, &Unlearned::new());
     let cause = |from: &str, to: &str| {
         judged
             .iter()
@@ -274,7 +327,7 @@ fn workload_with(probes: Vec<Probe>) -> WorkloadReport {
         other_runs: Vec::new(),
         mtu: Some(1450),
         placement: judge_placement(&members, &tasks),
-        probes: judge_probes(probes, 1450),
+        probes: judge_probes(probes, 1450, &Unlearned::new()),
         mesh: Vec::new(),
         not_run: Vec::new(),
         error: None,
@@ -406,7 +459,7 @@ fn a_full_size_packet_lost_alone_is_the_mtu_not_a_cut_node() {
             });
         }
     }
-    let judged = judge_probes(probes, 1400);
+    let judged = judge_probes(probes, 1400, &Unlearned::new());
     let failing: Vec<&Probe> = judged.iter().filter(|p| !p.ok).collect();
     assert_eq!(failing.len(), 4);
     for p in failing {

@@ -49,6 +49,23 @@ impl Listed {
     }
 }
 
+/// `Services.*.Tasks[].EndpointIP` of a verbose network inspect: every
+/// task the node knows of, on any node.
+fn endpoint_ips(network: &serde_json::Value) -> Vec<String> {
+    let mut ips: Vec<String> = network["Services"]
+        .as_object()
+        .into_iter()
+        .flat_map(|services| services.values())
+        .flat_map(|service| service["Tasks"].as_array().into_iter().flatten())
+        .filter_map(|task| task["EndpointIP"].as_str())
+        .filter(|ip| !ip.is_empty())
+        .map(str::to_owned)
+        .collect();
+    ips.sort();
+    ips.dedup();
+    ips
+}
+
 /// `filters={"label":["io.swarmadm.workload"]}`, URL-encoded.
 fn label_filter() -> String {
     let filter = serde_json::json!({ "label": [WORKLOAD_LABEL] }).to_string();
@@ -135,6 +152,16 @@ impl Engine {
         Ok(network["Options"]["com.docker.network.driver.mtu"]
             .as_str()
             .and_then(|m| m.parse().ok()))
+    }
+
+    /// The task addresses this node's engine knows in network `id`: its
+    /// verbose view (`GET /networks/{id}?verbose=true`), learned by gossip.
+    pub(crate) async fn overlay_endpoints(&self, id: &str) -> Result<Vec<String>, EngineError> {
+        const CALL: &str = "GET /networks/{id}?verbose=true";
+        let path = format!("/networks/{id}?verbose=true");
+        let bytes = self.raw(CALL, "GET", &path, None).await?;
+        let network: serde_json::Value = parse(CALL, &bytes)?;
+        Ok(endpoint_ips(&network))
     }
 
     pub(crate) async fn remove_service(&self, id: &str) -> Result<(), EngineError> {
@@ -325,6 +352,29 @@ fn workload_task(task: RawTask, network_id: &str) -> Option<WorkloadTask> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verbose_network_lists_the_tasks_the_node_knows_of() {
+        // As dockerd 20.10 answers on a worker (abridged).
+        let network = serde_json::json!({
+            "Name": "swarmadm-workload-1",
+            "Peers": [{"Name": "w1", "IP": "10.42.0.21"}],
+            "Services": {
+                "swarmadm-workload-1": {
+                    "VIP": "10.0.1.2",
+                    "Tasks": [
+                        {"Name": "a.x", "EndpointIP": "10.0.1.5", "Info": {"Host IP": "10.42.0.23"}},
+                        {"Name": "a.y", "EndpointIP": "10.0.1.3", "Info": {"Host IP": "10.42.0.21"}}
+                    ]
+                },
+                "other": {"VIP": "10.0.1.9", "Tasks": [{"EndpointIP": "10.0.1.3"}, {"EndpointIP": ""}]}
+            }
+        });
+        assert_eq!(endpoint_ips(&network), ["10.0.1.3", "10.0.1.5"]);
+        // A node that has not joined the network's gossip yet.
+        assert!(endpoint_ips(&serde_json::json!({"Name": "n"})).is_empty());
+        assert!(endpoint_ips(&serde_json::json!({"Services": null})).is_empty());
+    }
 
     #[test]
     fn stdout_is_read_out_of_the_multiplexed_stream() {

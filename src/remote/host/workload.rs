@@ -33,6 +33,12 @@ pub(crate) trait WorkloadHost: SwarmHost {
         &self,
         network_id: &str,
     ) -> impl Future<Output = Result<Option<u32>, EngineError>> + Send;
+    /// The task addresses this node knows in the network, learned by
+    /// gossip (its verbose view of the network).
+    fn overlay_endpoints(
+        &self,
+        network_id: &str,
+    ) -> impl Future<Output = Result<Vec<String>, EngineError>> + Send;
     fn remove_service(&self, id: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
     fn remove_network(&self, id: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
     /// `GET /tasks?filters={"service":[ID]}` (managers).
@@ -93,6 +99,12 @@ impl WorkloadHost for RemoteHost {
     async fn network_mtu(&self, network_id: &str) -> Result<Option<u32>, EngineError> {
         let call = format!("GET /networks/{network_id}");
         self.timed(&call, self.engine.network_mtu(network_id)).await
+    }
+
+    async fn overlay_endpoints(&self, network_id: &str) -> Result<Vec<String>, EngineError> {
+        let call = format!("GET /networks/{network_id}?verbose=true");
+        self.timed(&call, self.engine.overlay_endpoints(network_id))
+            .await
     }
 
     async fn remove_service(&self, id: &str) -> Result<(), EngineError> {
