@@ -83,6 +83,20 @@ fn now() -> u64 {
         .unwrap_or_default()
 }
 
+/// `verify --workload` where the control plane conforms and the workload
+/// fails (exit 1): its `workload` object.
+fn failing_workload(lab: &Lab, fault: &str) -> Value {
+    let run = verify_workload(&lab.inventory_toml).expect_code(1);
+    let json = run.json();
+    eprintln!(
+        "verify --workload with {fault} took {}s",
+        json["workload"]["seconds"]
+    );
+    let nodes = json["nodes"].as_array().expect("nodes");
+    assert!(nodes.iter().all(|n| n["result"] == "pass"), "{json:#}");
+    json["workload"].clone()
+}
+
 /// Labelled services on the leader, labelled networks on every node.
 fn labelled_objects(lab: &Lab) -> Vec<String> {
     let mut found = Vec::new();
@@ -185,19 +199,7 @@ fn verify_workload_names_the_worker_whose_vxlan_port_is_dropped() {
         &["-A", "INPUT", "-p", "udp", "--dport", "4789", "-j", "DROP"],
     );
 
-    let run = verify_workload(&lab.inventory_toml).expect_code(1);
-    let workload = &run.json()["workload"];
-    eprintln!(
-        "verify --workload with {cut} cut took {}s",
-        workload["seconds"]
-    );
-    // The control plane is fine: every node conforms.
-    let nodes = run.json()["nodes"].as_array().expect("nodes");
-    assert!(
-        nodes.iter().all(|n| n["result"] == "pass"),
-        "{:#}",
-        run.json()
-    );
+    let workload = &failing_workload(&lab, &format!("{cut} cut"));
     let failing: Vec<&Value> = workload["probes"]
         .as_array()
         .expect("probes")
@@ -248,18 +250,7 @@ fn a_worker_cut_off_from_gossip_is_named_as_not_having_learned_the_tasks() {
         }
     }
 
-    let run = verify_workload(&lab.inventory_toml).expect_code(1);
-    let workload = &run.json()["workload"];
-    eprintln!(
-        "verify --workload with {cut} cut from gossip took {}s",
-        workload["seconds"]
-    );
-    let nodes = run.json()["nodes"].as_array().expect("nodes");
-    assert!(
-        nodes.iter().all(|n| n["result"] == "pass"),
-        "{:#}",
-        run.json()
-    );
+    let workload = &failing_workload(&lab, &format!("{cut} cut from gossip"));
     let probes = workload["probes"].as_array().expect("probes");
     let pings: Vec<&Value> = probes.iter().filter(|p| p["kind"] == "ping").collect();
     for p in &pings {

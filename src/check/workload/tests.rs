@@ -87,8 +87,8 @@ fn the_newest_task_meant_to_run_counts_and_a_shut_down_one_on_a_drained_node_is_
     assert!(all_running(&placement));
 }
 
-#[test]
-fn a_node_cut_off_is_named_in_every_failing_pair() {
+/// Pings both ways between w1, w2 and w3; every one to or from w3 fails.
+fn pings_with_w3_cut() -> Vec<Probe> {
     let nodes = ["w1", "w2", "w3"];
     let mut probes = Vec::new();
     for from in nodes {
@@ -96,6 +96,12 @@ fn a_node_cut_off_is_named_in_every_failing_pair() {
             probes.push(ping(from, to, from != "w3" && *to != "w3"));
         }
     }
+    probes
+}
+
+#[test]
+fn a_node_cut_off_is_named_in_every_failing_pair() {
+    let mut probes = pings_with_w3_cut();
     // w1's `tasks.` name resolved to w3's task first.
     probes.push(Probe {
         kind: ProbeKind::TasksDns,
@@ -121,13 +127,7 @@ fn a_node_cut_off_is_named_in_every_failing_pair() {
 /// the data path alone (gossip fine) is still the cut node.
 #[test]
 fn a_node_that_had_not_learned_a_task_is_named_as_gossip_before_a_cut() {
-    let nodes = ["w1", "w2", "w3"];
-    let mut probes = Vec::new();
-    for from in nodes {
-        for to in nodes.iter().filter(|t| **t != from) {
-            probes.push(ping(from, to, from != "w3" && *to != "w3"));
-        }
-    }
+    let mut probes = pings_with_w3_cut();
     probes.push(Probe {
         kind: ProbeKind::ServiceDns,
         ..ping("w3", "s", false)
