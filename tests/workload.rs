@@ -4,7 +4,8 @@
 //! labelled is left behind; a worker whose VXLAN port is dropped is named
 //! in the failing pairs, one cut off from gossip (7946) as not having
 //! learned the tasks, and one that drops full-size packets as the MTU; a
-//! manager set back to active is named as wrong availability; a run killed
+//! manager set back to active is named as wrong availability, and a worker
+//! without the image by name when the wait for tasks ends; a run killed
 //! half-way leaves labelled objects that the next run removes, while a run
 //! still going on is left alone; `--publish` without IPVS in the kernel is
 //! reported as not run. Placement and leftovers are read through each
@@ -107,7 +108,7 @@ fn labelled_objects(lab: &Lab) -> Vec<String> {
     for s in services.as_array().into_iter().flatten() {
         found.push(format!("service {}", s["Spec"]["Name"]));
     }
-    for node in MANAGERS.iter().chain(&WORKERS) {
+    for node in lab.nodes.iter().map(|n| n.hostname.as_str()) {
         let networks = lab.engine_json(node, &format!("/v1.41/networks?filters={}", labelled()));
         for n in networks.as_array().into_iter().flatten() {
             found.push(format!("network {} on {node}", n["Name"]));
@@ -610,4 +611,43 @@ fn an_image_the_nodes_cannot_get_is_named_without_waiting_out_the_timeout() {
     }
     let services = lab.engine_json("swarm-manager-01", "/v1.41/services");
     assert_eq!(services, serde_json::json!([]), "left: {services:#}");
+}
+
+/// One worker lacks the image (the others have it): the wait for tasks
+/// ends at `--workload-timeout`, names that worker and its engine's
+/// error, probes nothing, and removes the service and network.
+#[test]
+fn a_worker_without_the_image_is_named_when_the_wait_for_tasks_ends() {
+    common::require_root();
+    let lab = Lab::up(ids::WORKLOAD_ONE_WITHOUT_IMAGE, 1, 2);
+    Swarmadm::new().up(&lab.inventory_toml).success();
+    lab.check_test_image();
+    let bare = "swarm-worker-02";
+    let (status, body) = lab.api(bare).request(
+        "DELETE",
+        &format!("/images/{}?force=true", encode(TEST_IMAGE)),
+        None,
+    );
+    assert_eq!(status, 200, "removing {TEST_IMAGE} from {bare}: {body}");
+
+    let run = Swarmadm::new()
+        .verify(&lab.inventory_toml)
+        .json()
+        .args(["--workload", "--workload-image", TEST_IMAGE])
+        .args(["--workload-timeout", "15"])
+        .expect_code(1);
+    let workload = &run.json()["workload"];
+    let error = workload["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("not every active node ran its task within 15s: swarm-worker-02 ("),
+        "{workload:#}"
+    );
+    assert!(error.contains("No such image"), "{workload:#}");
+    assert!(!error.contains("swarm-worker-01"), "{workload:#}");
+    assert_eq!(workload["probes"], serde_json::json!([]), "{workload:#}");
+    for p in workload["placement"].as_array().expect("placement") {
+        let running = p["task_state"] == "running";
+        assert_eq!(running, p["node"] == "swarm-worker-01", "{p}");
+    }
+    assert_nothing_left(&lab);
 }

@@ -410,15 +410,7 @@ pub(crate) fn failing_everywhere(
     errors.sort_unstable();
     errors.dedup();
     let error = errors.join("; ");
-    let image_missing = [
-        "No such image",
-        "pull access denied",
-        "manifest unknown",
-        "not found",
-    ]
-    .iter()
-    .any(|e| error.contains(e));
-    Some(if image_missing {
+    Some(if image_missing(&error) {
         format!(
             "the nodes cannot get the image {image} ({error}): push it to a registry they \
              reach, load it into each node, or name another with --workload-image"
@@ -426,6 +418,58 @@ pub(crate) fn failing_everywhere(
     } else {
         format!("the workload's tasks fail on every active node: {error}")
     })
+}
+
+/// Whether an engine's task error says that it could not get the image.
+fn image_missing(error: &str) -> bool {
+    [
+        "No such image",
+        "pull access denied",
+        "manifest unknown",
+        "not found",
+    ]
+    .iter()
+    .any(|e| error.contains(e))
+}
+
+/// Why the wait for tasks ended without every active node running one:
+/// each such node by name, with its newest task's state and error, so
+/// that one node without the image (or out of disk, or refusing the
+/// network) is named rather than a bare timeout.
+pub(crate) fn not_running_within(
+    placement: &[Placement],
+    timeout: Duration,
+    image: &str,
+) -> String {
+    let waiting: Vec<&Placement> = placement
+        .iter()
+        .filter(|p| p.availability == Availability::Active)
+        .filter(|p| !(p.task_state.as_deref() == Some("running") && p.address.is_some()))
+        .collect();
+    let nodes: Vec<String> = waiting
+        .iter()
+        .map(|p| {
+            let state = p.task_state.as_deref().unwrap_or("no task");
+            match &p.task_error {
+                Some(error) => format!("{} ({state}: {error})", p.node),
+                None => format!("{} ({state})", p.node),
+            }
+        })
+        .collect();
+    let mut error = format!(
+        "not every active node ran its task within {}s: {}",
+        timeout.as_secs(),
+        nodes.join(", ")
+    );
+    if waiting
+        .iter()
+        .any(|p| p.task_error.as_deref().is_some_and(image_missing))
+    {
+        error.push_str(&format!(
+            "; load {image} into those nodes, or name another image with --workload-image"
+        ));
+    }
+    error
 }
 
 /// The task each node runs, or last ran: tasks meant to run first, then
@@ -866,9 +910,10 @@ async fn run_workload<H: WorkloadHost>(
             Err(_) => {}
         }
         if Instant::now() >= deadline {
-            report.error = Some(format!(
-                "not every active node ran its task within {}s",
-                options.timeout.as_secs()
+            report.error = Some(not_running_within(
+                &report.placement,
+                options.timeout,
+                &spec.image,
             ));
             return;
         }

@@ -746,3 +746,42 @@ fn tasks_failing_on_every_active_node_stop_the_wait_and_name_the_image() {
     let placement = judge_placement(&members, &tasks);
     assert_eq!(failing_everywhere(&placement, &tasks, "nothere:1"), None);
 }
+
+#[test]
+fn a_timeout_names_each_node_without_a_running_task_and_its_error() {
+    let members = [
+        member("m1", Availability::Drain),
+        member("w1", Availability::Active),
+        member("w2", Availability::Active),
+        member("w3", Availability::Active),
+    ];
+    let tasks = vec![
+        task("w1", "running", TaskPhase::Running, true, "1"),
+        WorkloadTask {
+            error: Some("No such image: lab/busybox:1".to_owned()),
+            ..task("w2", "rejected", TaskPhase::Ended, false, "1")
+        },
+        task("w2", "preparing", TaskPhase::Starting, true, "2"),
+    ];
+    let placement = judge_placement(&members, &tasks);
+    let error = not_running_within(&placement, Duration::from_secs(15), "lab/busybox:1");
+    assert!(
+        error.starts_with("not every active node ran its task within 15s: "),
+        "{error}"
+    );
+    assert!(
+        error.contains("w2 (preparing: No such image: lab/busybox:1)"),
+        "{error}"
+    );
+    assert!(error.contains("w3 (no task)"), "{error}");
+    assert!(!error.contains("w1") && !error.contains("m1"), "{error}");
+    assert!(
+        error.contains("load lab/busybox:1 into those nodes"),
+        "{error}"
+    );
+
+    // Without an image error, no word of images.
+    let placement = judge_placement(&members, &tasks[..1]);
+    let error = not_running_within(&placement, Duration::from_secs(15), "lab/busybox:1");
+    assert!(error.ends_with("w2 (no task), w3 (no task)"), "{error}");
+}
