@@ -1,4 +1,5 @@
-//! Swarm lifecycle against real labs: join token rotation, autolock with
+//! Swarm lifecycle against real labs: join token rotation (refused under
+//! another run's lock, taken over with --break-lock), autolock with
 //! the unlock key file and `swarmadm unlock`, and swarm settings from the
 //! inventory. Every test ends with a check through the engines' own
 //! sockets, not through swarmadm's output.
@@ -105,6 +106,62 @@ fn rotate_tokens_gives_new_tokens_and_a_new_worker_joins_with_them() {
     assert_eq!(joined.len(), 1, "{nodes:?}");
     assert_eq!(joined[0]["Status"]["State"], "ready");
     assert_eq!(state(&lab, "swarm-worker-02"), "active");
+
+    // Another machine's run holds the run lock (written into the swarm's
+    // spec through the engine): the rotation is refused, nothing rotates;
+    // --break-lock takes it over and leaves no lock.
+    let current = swarm(&lab);
+    let mut spec = current["Spec"].clone();
+    let holder = serde_json::json!({
+        "host": "another-laptop", "pid": 4242, "since": now_secs(), "token": "other", "command": "up"
+    });
+    spec["Labels"]["io.swarmadm.lock"] = Value::String(holder.to_string());
+    lab.api(LEADER).post(
+        &format!("/swarm/update?version={}", current["Version"]["Index"]),
+        &spec,
+    );
+    let held = tokens(&lab);
+    let run = Swarmadm::new()
+        .arg("rotate-tokens")
+        .arg("-i")
+        .arg(&lab.inventory_toml)
+        .json()
+        .expect_code(2);
+    assert_eq!(
+        run.json()["error"]["kind"],
+        "locked_by_another_run",
+        "{}",
+        run.stdout
+    );
+    let message = run.json()["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(
+            "another swarmadm up is running on this swarm from another-laptop (pid 4242)"
+        ),
+        "{message}"
+    );
+    assert_eq!(
+        tokens(&lab),
+        held,
+        "nothing rotated under another run's lock"
+    );
+    Swarmadm::new()
+        .arg("rotate-tokens")
+        .arg("-i")
+        .arg(&lab.inventory_toml)
+        .arg("--break-lock")
+        .success();
+    let broken = tokens(&lab);
+    assert_ne!(broken.0, held.0, "--break-lock rotated");
+    let labels = &swarm(&lab)["Spec"]["Labels"];
+    assert!(labels.get("io.swarmadm.lock").is_none(), "{labels}");
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[test]

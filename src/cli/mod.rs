@@ -405,6 +405,10 @@ pub struct RotateArgs {
     /// get the new root when they are back.
     #[arg(long, requires = "ca")]
     pub allow_unreachable: bool,
+    /// Take the run lock even when another run holds it (use when a run
+    /// died; locks also expire after 30 minutes).
+    #[arg(long)]
+    pub break_lock: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -892,6 +896,7 @@ async fn rotate_tokens(
         ca_timeout: Duration::from_secs(args.ca_timeout),
         allow_unreachable: args.allow_unreachable,
         keys: key_options(args.unlock_key_file.as_ref()),
+        break_lock: args.break_lock,
     };
     let report = crate::exec::rotate::run(
         inventory,

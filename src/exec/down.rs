@@ -177,7 +177,7 @@ async fn run<H: SwarmHost>(
     for step in plan.nodes.iter().filter(|s| s.action.is_change()) {
         events.step(&step.name, Step::Queued);
     }
-    let lock = match RunLock::acquire(leader, options.break_lock).await {
+    let lock = match RunLock::acquire(leader, "down", options.break_lock).await {
         Ok(lock) => lock,
         Err(e) => {
             for step in plan.nodes.iter().filter(|s| s.action.is_change()) {

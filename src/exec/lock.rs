@@ -1,5 +1,5 @@
-//! The run lock: an advisory lock on the swarm, so that two `up` runs on
-//! the same cluster do not race. It is a label on the swarm's own spec
+//! The run lock: an advisory lock on the swarm, so that two runs that
+//! change it (`up`, `down`, `remove`, `rotate-tokens`) do not race. It is a label on the swarm's own spec
 //! (`io.swarmadm.lock`), taken with the swarm's version like every spec
 //! update, so of two runs that take it at the same time exactly one wins;
 //! the other sees the holder and refuses. A lock older than [`LOCK_TTL`]
@@ -35,8 +35,12 @@ impl fmt::Display for LockError {
         match self {
             LockError::Held(holder) => write!(
                 f,
-                "another swarmadm up is running on this swarm from {} (pid {}) since {}s ago; \
+                "{} from {} (pid {}) since {}s ago; \
                  wait for it, or run with --break-lock if it died (locks expire after {} minutes)",
+                match &holder.command {
+                    Some(command) => format!("another swarmadm {command} is running on this swarm"),
+                    None => "another swarmadm run holds this swarm's lock".to_owned(),
+                },
                 holder.host,
                 holder.pid,
                 now().saturating_sub(holder.since),
@@ -54,12 +58,14 @@ pub(crate) struct RunLock {
 }
 
 impl RunLock {
-    /// Takes the lock through `source` (a manager of the swarm).
+    /// Takes the lock through `source` (a manager of the swarm) for
+    /// `command`, which a refused run names.
     pub(crate) async fn acquire<H: SwarmHost>(
         source: &H,
+        command: &str,
         break_lock: bool,
     ) -> Result<RunLock, LockError> {
-        let me = Holder::me();
+        let me = Holder::running(command);
         let value = serde_json::to_string(&me).map_err(|e| LockError::Engine(e.to_string()))?;
         for _ in 0..ATTEMPTS {
             let swarm = source.swarm().await.map_err(engine)?;

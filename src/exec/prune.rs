@@ -471,7 +471,8 @@ async fn remove_with<H: SwarmHost>(
         }
         return Ok(());
     }
-    let lock = match crate::exec::lock::RunLock::acquire(source, options.break_lock).await {
+    let lock = match crate::exec::lock::RunLock::acquire(source, "remove", options.break_lock).await
+    {
         Ok(lock) => lock,
         Err(e) => {
             outcome.nodes = not_run(&outcome.steps, Some(Skip::Locked));

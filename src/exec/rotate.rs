@@ -6,7 +6,8 @@
 //! Tokens and keys are compared by their SHA-256, never shown: the report
 //! says what was rotated and that the new value differs from the old one.
 //! Rotation does not touch the members: nodes that joined keep working,
-//! only new joins need the new token.
+//! only new joins need the new token. It runs under the run lock, like
+//! `up`, `down` and `remove`.
 
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::time::{Instant, sleep};
 
+use crate::exec::lock::{LockError, RunLock};
 use crate::exec::unlock::{KeyFile, KeyFileError, KeyOptions};
 use crate::inventory::{Inventory, NodeName};
 use crate::model::exit_codes;
@@ -42,6 +44,8 @@ pub(crate) struct RotateOptions {
     /// (they catch up when they are back; the wait names them).
     pub(crate) allow_unreachable: bool,
     pub(crate) keys: KeyOptions,
+    /// Take the run lock even when another run holds it.
+    pub(crate) break_lock: bool,
 }
 
 /// One thing rotated, or not.
@@ -78,6 +82,9 @@ pub(crate) enum RotateError {
     UnlockKey(String),
     /// The swarm could not be read or updated.
     Engine(String),
+    /// Another run holds the run lock (an `up` between reading the join
+    /// tokens and joining with them, for example), or it could not be taken.
+    Lock(LockError),
 }
 
 impl std::fmt::Display for RotateError {
@@ -89,6 +96,7 @@ impl std::fmt::Display for RotateError {
             RotateError::Unreachable(message)
             | RotateError::UnlockKey(message)
             | RotateError::Engine(message) => f.write_str(message),
+            RotateError::Lock(e) => e.fmt(f),
         }
     }
 }
@@ -101,6 +109,7 @@ impl RotateError {
             RotateError::Unreachable(_) => "unreachable",
             RotateError::UnlockKey(_) => "unlock_key",
             RotateError::Engine(_) => "engine",
+            RotateError::Lock(_) => "locked_by_another_run",
         }
     }
 }
@@ -154,7 +163,34 @@ pub(crate) async fn run<C: Connector>(
     let Some((name, source)) = snapshot.source() else {
         return RotateReport::refused(RotateError::NoManager);
     };
-    let mut report = match rotate(&snapshot, name, source, options, events).await {
+    // A key file that cannot be used refuses the run before anything
+    // changes, the lock included.
+    let key_file = if options.unlock_key {
+        match check_key_file(source, &options.keys).await {
+            Ok(found) => Some(found),
+            Err(error) => {
+                events.failed(name, error.to_string());
+                return RotateReport::refused(error);
+            }
+        }
+    } else {
+        None
+    };
+    // Under the run lock, so that an `up` does not join with a token
+    // read before the rotation, nor two rotations cross.
+    let lock = match RunLock::acquire(source, "rotate-tokens", options.break_lock).await {
+        Ok(lock) => lock,
+        Err(e) => {
+            let error = RotateError::Lock(e);
+            events.failed(name, error.to_string());
+            return RotateReport::refused(error);
+        }
+    };
+    let rotated = rotate(&snapshot, name, source, options, key_file, events).await;
+    if let Err(e) = lock.release(source).await {
+        events.warn(format!("could not release the run lock: {e}"));
+    }
+    let mut report = match rotated {
         Ok(report) => report,
         Err(error) => {
             events.failed(name, error.to_string());
@@ -197,13 +233,9 @@ async fn rotate<H: SwarmHost>(
     name: &NodeName,
     source: &H,
     options: &RotateOptions,
+    key_file: Option<KeyFile>,
     events: &Events,
 ) -> Result<RotateReport, RotateError> {
-    let key_file = if options.unlock_key {
-        Some(check_key_file(source, &options.keys).await?)
-    } else {
-        None
-    };
     events.step(name, Step::Rotating);
     let rotation = Rotation {
         worker_token: options.worker,

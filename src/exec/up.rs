@@ -748,7 +748,7 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             }
             return Ok(());
         }
-        let lock = match RunLock::acquire(source, self.options.break_lock).await {
+        let lock = match RunLock::acquire(source, "up", self.options.break_lock).await {
             Ok(lock) => lock,
             Err(e) => {
                 self.skip_rest(plan, &Skip::Locked);

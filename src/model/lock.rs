@@ -18,6 +18,11 @@ pub(crate) struct Holder {
     pub(crate) since: u64,
     /// Unique per run: release only removes our own lock.
     pub(crate) token: String,
+    /// The command that took the lock (`up`, `down`, `remove`,
+    /// `rotate-tokens`); none in a workload's holder and in a lock an
+    /// older swarmadm wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) command: Option<String>,
 }
 
 impl Holder {
@@ -32,6 +37,15 @@ impl Holder {
             pid: std::process::id(),
             since: now(),
             token: format!("{}-{}-{nanos}", hostname(), std::process::id()),
+            command: None,
+        }
+    }
+
+    /// This process running `command`: the holder of a run lock.
+    pub(crate) fn running(command: &str) -> Holder {
+        Holder {
+            command: Some(command.to_owned()),
+            ..Holder::me()
         }
     }
 

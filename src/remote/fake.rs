@@ -470,6 +470,7 @@ impl FakeCluster {
             pid: 4242,
             since,
             token: "other".into(),
+            command: Some("up".into()),
         };
         let mut state = self.lock();
         state.swarm_spec = serde_json::json!({

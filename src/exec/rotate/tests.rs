@@ -26,14 +26,18 @@ async fn both_tokens_rotate_in_one_update_and_no_token_is_reported() {
     let (new_worker, new_manager) = cluster.tokens();
     assert_ne!(worker, new_worker);
     assert_ne!(manager, new_manager);
+    // The lock, one update that rotates both, the lock released.
     assert_eq!(
         cluster.log(),
         [
             "swarm update",
+            "swarm update",
             "rotate worker token",
-            "rotate manager token"
+            "rotate manager token",
+            "swarm update"
         ]
     );
+    assert_eq!(cluster.lock_holder(), None);
     let whats: Vec<&str> = report.rotated.iter().map(|r| r.what).collect();
     assert_eq!(whats, ["worker token", "manager token"]);
     let json = crate::ui::json::rotate_tokens(&report);
@@ -272,4 +276,65 @@ async fn a_rotation_in_progress_is_waited_for_not_replaced() {
         "{second:?}"
     );
     assert_eq!(cluster.spec()["CAConfig"]["ForceRotate"], 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rotation_while_another_run_holds_the_lock_is_refused_and_rotates_nothing() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    cluster.hold_lock(Duration::from_secs(60));
+    let tokens = cluster.tokens();
+    let report = run(&inv, &cluster.connector(), &options(), &Events::discard()).await;
+    assert_eq!(report.exit_code(), exit_codes::UNUSABLE, "{report:?}");
+    let error = report.error.as_ref().expect("refused");
+    assert_eq!(error.kind(), "locked_by_another_run");
+    let message = error.to_string();
+    assert!(
+        message.contains("another swarmadm up is running on this swarm from ci-runner-7")
+            && message.contains("--break-lock"),
+        "{message}"
+    );
+    assert_eq!(cluster.tokens(), tokens);
+    assert!(cluster.log().is_empty(), "{:?}", cluster.log());
+    assert!(report.rotated.is_empty());
+    let json: serde_json::Value =
+        serde_json::from_str(&crate::ui::json::rotate_tokens(&report)).unwrap();
+    assert_eq!(json["error"]["kind"], "locked_by_another_run", "{json:#}");
+
+    // --break-lock takes it over, rotates, and leaves no lock.
+    let report = run(
+        &inv,
+        &cluster.connector(),
+        &RotateOptions {
+            break_lock: true,
+            ..options()
+        },
+        &Events::discard(),
+    )
+    .await;
+    assert_eq!(report.exit_code(), exit_codes::OK, "{report:?}");
+    assert_ne!(cluster.tokens(), tokens);
+    assert_eq!(cluster.lock_holder(), None);
+}
+
+#[test]
+fn an_up_refused_by_a_rotation_names_rotate_tokens() {
+    // The holder a rotation writes, as another run reads it.
+    let holder = crate::model::lock::Holder::running("rotate-tokens");
+    let text = serde_json::to_string(&holder).unwrap();
+    let read: crate::model::lock::Holder = serde_json::from_str(&text).unwrap();
+    let message = LockError::Held(read).to_string();
+    assert!(
+        message.starts_with("another swarmadm rotate-tokens is running on this swarm"),
+        "{message}"
+    );
+    // A lock an older swarmadm wrote, without the command.
+    let old = r#"{"host":"h","pid":1,"since":0,"token":"t"}"#;
+    let read: crate::model::lock::Holder = serde_json::from_str(old).unwrap();
+    assert_eq!(read.command, None);
+    assert!(
+        LockError::Held(read)
+            .to_string()
+            .starts_with("another swarmadm run holds this swarm's lock from h (pid 1)"),
+    );
 }
