@@ -1,8 +1,9 @@
 //! The run lock: an advisory lock on the swarm, so that two runs that
-//! change it (`up`, `down`, `remove`, `rotate-tokens`) do not race. It is a label on the swarm's own spec
-//! (`io.swarmadm.lock`), taken with the swarm's version like every spec
-//! update, so of two runs that take it at the same time exactly one wins;
-//! the other sees the holder and refuses. A lock older than [`LOCK_TTL`]
+//! change it (`up`, `down`, `remove`, `rotate-tokens`) do not race. It is
+//! a label on the swarm's own spec (`io.swarmadm.lock`), taken with the
+//! swarm's version like every spec update, so of two runs that take it at
+//! the same time exactly one wins; the other sees the holder (and the
+//! command it runs) and refuses. A lock older than [`LOCK_TTL`]
 //! has expired (its run died), and so has one taken on this host by a
 //! process that no longer runs; both are taken over. `--break-lock` takes
 //! over any lock. The lock is released at the end of the run.
