@@ -113,7 +113,7 @@ fn rotate_tokens_gives_new_tokens_and_a_new_worker_joins_with_them() {
     let current = swarm(&lab);
     let mut spec = current["Spec"].clone();
     let holder = serde_json::json!({
-        "host": "another-laptop", "pid": 4242, "since": now_secs(), "token": "other", "command": "up"
+        "host": "another-laptop", "pid": 4242, "since": common::unix_now(), "token": "other", "command": "up"
     });
     spec["Labels"]["io.swarmadm.lock"] = Value::String(holder.to_string());
     lab.api(LEADER).post(
@@ -155,13 +155,6 @@ fn rotate_tokens_gives_new_tokens_and_a_new_worker_joins_with_them() {
     assert_ne!(broken.0, held.0, "--break-lock rotated");
     let labels = &swarm(&lab)["Spec"]["Labels"];
     assert!(labels.get("io.swarmadm.lock").is_none(), "{labels}");
-}
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::docker::TEST_IMAGE;
-use common::{Lab, Swarmadm, ids, wait_until};
+use common::{Lab, Swarmadm, ids, unix_now, wait_until};
 use serde_json::Value;
 
 const LABEL: &str = "io.swarmadm.workload";
@@ -77,13 +77,6 @@ fn workload_starts(lab: &Lab, hostname: &str, since: u64) -> usize {
     body.lines().filter(|l| !l.trim().is_empty()).count()
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
-}
-
 /// `verify --workload` where the control plane conforms and the workload
 /// fails (exit 1): its `workload` object.
 fn failing_workload(lab: &Lab, fault: &str) -> Value {
@@ -130,7 +123,7 @@ fn assert_nothing_left(lab: &Lab) {
 fn verify_workload_runs_a_task_on_every_worker_and_none_on_a_drained_manager_and_removes_it() {
     common::require_root();
     let lab = swarm(ids::WORKLOAD_PASSES);
-    let since = now().saturating_sub(1);
+    let since = unix_now().saturating_sub(1);
     let start = Instant::now();
     let run = verify_workload(&lab.inventory_toml).success();
     let took = start.elapsed();
@@ -380,7 +373,7 @@ fn a_manager_set_back_to_active_gets_a_task_and_is_named_as_wrong_availability()
     lab.api(MANAGERS[0]).update_node(&id, |spec| {
         spec["Availability"] = "active".into();
     });
-    let since = now().saturating_sub(1);
+    let since = unix_now().saturating_sub(1);
     let run = verify_workload(&lab.inventory_toml).expect_code(1);
     let workload = &run.json()["workload"];
     // Through the manager's own engine: a workload task started there.

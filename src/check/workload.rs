@@ -126,6 +126,14 @@ pub(crate) struct Placement {
     pub(crate) ok: bool,
 }
 
+impl Placement {
+    /// Whether the node's task runs and has its address on the workload
+    /// network: what every active node must reach before probing.
+    pub(crate) fn runs(&self) -> bool {
+        self.task_state.as_deref() == Some("running") && self.address.is_some()
+    }
+}
+
 /// What a probe tries from a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -444,7 +452,7 @@ pub(crate) fn not_running_within(
     let waiting: Vec<&Placement> = placement
         .iter()
         .filter(|p| p.availability == Availability::Active)
-        .filter(|p| !(p.task_state.as_deref() == Some("running") && p.address.is_some()))
+        .filter(|p| !p.runs())
         .collect();
     let nodes: Vec<String> = waiting
         .iter()
@@ -495,7 +503,7 @@ fn all_running(placement: &[Placement]) -> bool {
     placement
         .iter()
         .filter(|p| p.availability == Availability::Active)
-        .all(|p| p.task_state.as_deref() == Some("running") && p.address.is_some())
+        .all(Placement::runs)
 }
 
 /// Gives each failing probe its likely cause: a ping whose full-size
@@ -930,7 +938,7 @@ async fn run_workload<H: WorkloadHost>(
         .placement
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.task_state.as_deref() == Some("running") && p.address.is_some())
+        .filter(|(_, p)| p.runs())
         .filter_map(|(i, p)| {
             let name = *by_id.get(p.node_id.as_str())?;
             let host = snapshot.hosts.get(name)?;

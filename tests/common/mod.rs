@@ -56,7 +56,7 @@ use swarmadm_lab::{self as lab, Daemon, LabInfo, LabName, UpOptions};
 pub use cmd::{Run, Swarmadm};
 pub use swarmadm_lab::LabNode;
 #[allow(unused_imports)]
-pub use wait::wait_until;
+pub use wait::{unix_now, wait_until};
 
 /// Where test labs live: `<this>/t<id>`.
 pub const TEST_DIR: &str = "/var/tmp/swarmadm-test";

@@ -66,3 +66,12 @@ pub fn wait_until<C: Condition>(
         thread::sleep(POLL_INTERVAL);
     }
 }
+
+/// Seconds since the Unix epoch: for `since`/`until` of engine queries
+/// and the time a hand-written run lock was taken.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
