@@ -499,7 +499,12 @@ fn two_workload_runs_at_once_both_pass_and_neither_removes_the_other() {
         std::io::Read::read_to_string(&mut out, &mut stdout).expect("stdout");
     }
     let exit = first.0.wait().expect("wait");
-    assert_eq!(exit.code(), Some(0), "the first run failed: {stdout}");
+    assert_eq!(
+        exit.code(),
+        Some(0),
+        "the first run failed:\n{}--- stdout:\n{stdout}",
+        common::cmd::failing_summary(&stdout)
+    );
     let first_json: Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(first_json["workload"]["cleanup_error"], Value::Null);
     let second_workload = &second.json()["workload"];

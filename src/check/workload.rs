@@ -51,8 +51,21 @@ const WORKLOAD_TTL: Duration = Duration::from_secs(30 * 60);
 /// How often a task's node is asked what its overlay has learned.
 const GOSSIP_POLL: Duration = Duration::from_millis(250);
 /// How long, in probe timeouts, the tasks' nodes may take to learn of each
-/// other's tasks by gossip before the probes start anyway.
+/// other's tasks by gossip before the probes start anyway...
 const GOSSIP_WAIT_PROBES: u32 = 3;
+/// ...but never less than this. An entry whose gossip a node missed (tasks
+/// starting on several nodes at once race their own network joins, and a
+/// loaded engine drops gossip) reaches it only by the engines' periodic
+/// full sync, every 30 s (memberlist's push-pull interval) with one random
+/// peer of the network: two periods and a margin, so that a healthy swarm
+/// is not failed for it. A node that has learned everything ends the wait
+/// at once.
+const GOSSIP_WAIT_LEAST: Duration = Duration::from_secs(65);
+
+/// How long the tasks' nodes may take to learn of each other's tasks.
+fn gossip_wait(probe_timeout: Duration) -> Duration {
+    (probe_timeout * GOSSIP_WAIT_PROBES).max(GOSSIP_WAIT_LEAST)
+}
 /// How long between tries of a published port that does not answer yet.
 const MESH_RETRY: Duration = Duration::from_millis(500);
 
@@ -965,7 +978,7 @@ async fn run_workload<H: WorkloadHost>(
             *host,
             &network,
             &addresses,
-            options.probe_timeout * GOSSIP_WAIT_PROBES,
+            gossip_wait(options.probe_timeout),
         )
     });
     let unlearned: Unlearned = stream::iter(waiting)

@@ -506,6 +506,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SECS", default_value_t = 60, requires = "workload")]
     pub workload_timeout: u64,
     /// Seconds one probe (a ping inside a task, a published port) may take.
+    /// Before the probes, the nodes may take three of these (at least 65 s)
+    /// to learn of each other's tasks by gossip; the wait ends once they have.
     #[arg(long, value_name = "SECS", default_value_t = 10, requires = "workload")]
     pub workload_probe_timeout: u64,
     /// With --workload, also publish the workload on PORT of every node

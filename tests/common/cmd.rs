@@ -322,6 +322,9 @@ impl Run {
             .code
             .map_or_else(|| "killed by a signal".to_owned(), |c| c.to_string());
         let mut text = format!("`{}`: {problem}; exit code: {code}\n", self.line);
+        // What failed, first: a CI log may keep only the start of a long
+        // message, and a whole JSON document buries it.
+        text.push_str(&failing_summary(&self.stdout));
         for (name, stream) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
             let _ = write!(text, "--- {name}:\n{stream}");
             if !stream.is_empty() && !stream.ends_with('\n') {
@@ -330,6 +333,69 @@ impl Run {
         }
         text.push_str("---");
         text
+    }
+}
+
+/// The failing parts of `stdout` when it is a JSON document, under a
+/// heading; empty when nothing in it failed or it is not JSON.
+pub fn failing_summary(stdout: &str) -> String {
+    let Ok(json) = serde_json::from_str::<Value>(stdout) else {
+        return String::new();
+    };
+    let mut failed = Vec::new();
+    failing_parts("", &json, &mut failed);
+    if failed.is_empty() {
+        return String::new();
+    }
+    format!("--- failing parts of stdout:\n{}\n", failed.join("\n"))
+}
+
+/// Where a JSON document says something failed: each object with
+/// `"ok": false` or `"result": "fail"` and each non-null `error` or
+/// `cleanup_error`, as `path: value` lines, each cut at 400 characters. A
+/// failing object's own failing parts are not listed again.
+fn failing_parts(path: &str, json: &Value, out: &mut Vec<String>) {
+    const LONGEST: usize = 400;
+    let line = |path: &str, value: &Value| {
+        let mut text = value.to_string();
+        if text.len() > LONGEST {
+            let mut end = LONGEST;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.truncate(end);
+            text.push_str("...");
+        }
+        format!("{path}: {text}")
+    };
+    match json {
+        Value::Object(map) => {
+            let node_failed = map.get("result").is_some_and(|r| r == "fail");
+            if map.get("ok") == Some(&Value::Bool(false)) {
+                out.push(line(path, json));
+                return;
+            }
+            for key in ["error", "cleanup_error"] {
+                if let Some(value) = map.get(key).filter(|v| !v.is_null()) {
+                    out.push(line(&format!("{path}.{key}"), value));
+                }
+            }
+            if node_failed {
+                let name = map.get("name").and_then(Value::as_str).unwrap_or("?");
+                out.push(format!("{path}: result fail ({name})"));
+            }
+            for (key, value) in map {
+                if key != "error" && key != "cleanup_error" {
+                    failing_parts(&format!("{path}.{key}"), value, out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                failing_parts(&format!("{path}[{i}]"), item, out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -363,7 +429,7 @@ fn redact_tokens(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Swarmadm, redact_tokens};
+    use super::{Swarmadm, failing_parts, redact_tokens};
 
     #[test]
     #[should_panic(
@@ -378,6 +444,35 @@ mod tests {
         let run = Swarmadm::new().arg("--no-such-flag").expect_code(2);
         assert!(run.stderr.contains("--no-such-flag"), "{}", run.stderr);
         assert_eq!(run.code, Some(2));
+    }
+
+    #[test]
+    fn what_failed_in_a_json_document_is_listed_once_each() {
+        let json = serde_json::json!({
+            "nodes": [
+                { "name": "m1", "result": "pass", "error": null },
+                { "name": "w1", "result": "fail", "error": "unreachable" }
+            ],
+            "workload": {
+                "error": null,
+                "probes": [
+                    { "from": "w1", "to": "w2", "ok": false, "failure": "no answer" },
+                    { "from": "w2", "to": "w1", "ok": true }
+                ],
+                "cleanup_error": "network in use"
+            }
+        });
+        let mut found = Vec::new();
+        failing_parts("", &json, &mut found);
+        assert_eq!(
+            found,
+            [
+                ".nodes[1].error: \"unreachable\"",
+                ".nodes[1]: result fail (w1)",
+                ".workload.cleanup_error: \"network in use\"",
+                ".workload.probes[0]: {\"failure\":\"no answer\",\"from\":\"w1\",\"ok\":false,\"to\":\"w2\"}",
+            ]
+        );
     }
 
     #[test]

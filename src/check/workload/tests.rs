@@ -785,3 +785,18 @@ fn a_timeout_names_each_node_without_a_running_task_and_its_error() {
     let error = not_running_within(&placement, Duration::from_secs(15), "lab/busybox:1");
     assert!(error.ends_with("w2 (no task), w3 (no task)"), "{error}");
 }
+
+#[test]
+fn the_gossip_wait_covers_two_periodic_full_syncs_and_grows_with_the_probe_timeout() {
+    // The default probe timeout (10 s) alone would give 30 s: one of the
+    // engines' 30-s push-pull periods, which a missed entry can need twice.
+    assert_eq!(
+        gossip_wait(Duration::from_secs(10)),
+        Duration::from_secs(65)
+    );
+    assert!(gossip_wait(Duration::from_secs(1)) > Duration::from_secs(60));
+    assert_eq!(
+        gossip_wait(Duration::from_secs(30)),
+        Duration::from_secs(90)
+    );
+}
