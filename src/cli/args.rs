@@ -1,0 +1,636 @@
+//! Stage one of the command line: what clap parses ([`Cli`] and the
+//! argument groups of each command), with the few helpers that turn an
+//! argument group into what the layers below take (a connector, a loaded
+//! [`Inventory`], a table layout).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::inventory::{self, HostKeyPolicy, Inventory, LoadOptions};
+use crate::remote::host::SshConnector;
+use crate::remote::ssh::SshOptions;
+use crate::ui::Layout;
+use crate::ui::log::Verbosity;
+
+/// The examples of `--help` that use `swarmadm lab`: only in a binary that
+/// has it.
+#[cfg(feature = "lab")]
+macro_rules! lab_examples {
+    () => {
+        "  swarmadm lab up                                   # six local nodes for a try-out
+  swarmadm status -i /var/tmp/swarmadm-lab/lab/inventory.toml
+"
+    };
+}
+#[cfg(not(feature = "lab"))]
+macro_rules! lab_examples {
+    () => {
+        ""
+    };
+}
+
+const AFTER_HELP: &str = concat!(
+    "\
+Exit codes:
+  0  success (verify: the cluster conforms to the inventory)
+  1  a node failed, or verify found a delta
+  2  nothing could be done: bad arguments or inventory, no manager reachable
+
+Inventory: -i PATH, else $SWARMADM_INVENTORY, else ./swarmadm.toml or ./inventory.toml.
+
+Examples:
+",
+    lab_examples!(),
+    "  swarmadm up -i inventories/vagrant.ini -F ssh.config --dry-run
+  swarmadm up -i config/vagrant.toml --check         # exit 1 when something would change
+  swarmadm verify -i config/vagrant.toml --junit verify.xml"
+);
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "swarmadm",
+    version,
+    about = "Bootstrap, converge and verify a highly available Docker Swarm over SSH",
+    long_about = "Bootstrap, converge and verify a highly available Docker Swarm over SSH.\n\n\
+        swarmadm opens one SSH connection per node, tunnels the node's Docker socket through it \
+        and drives the Docker Engine API directly. Nodes need nothing but sshd and the Docker Engine.",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show every node: engine, swarm state, NodeID, role, availability.
+    #[command(
+        after_help = "Example:\n  swarmadm status -i inventories/vagrant.ini -F ssh.config --output json"
+    )]
+    Status(NodeArgs),
+    /// Converge the nodes to the inventory: init, join, drain, label.
+    #[command(visible_alias = "swarm-up", after_help = UP_AFTER_HELP)]
+    Up(UpArgs),
+    /// Check the cluster against the inventory, read-only.
+    #[command(visible_alias = "swarm-verify", after_help = VERIFY_AFTER_HELP)]
+    Verify(VerifyArgs),
+    /// Dissolve the inventory's swarm: workers leave, then managers, the leader last.
+    ///
+    /// The only swarmadm command that makes the swarm's nodes leave it (`up` never
+    /// makes a node leave; `remove` only the inventory nodes it names). Workers leave in
+    /// parallel; then each manager that is not the Raft leader is demoted, waited on
+    /// until it is out of the Raft membership, and leaves, one at a time; the leader
+    /// leaves last. Every node ends `inactive`. A swarm that the inventory's managers
+    /// are not in is never touched. Asks for confirmation on a terminal.
+    #[command(visible_alias = "swarm-down", after_help = DOWN_AFTER_HELP)]
+    Down(DownArgs),
+    /// Print DOCKER_HOST for the current Raft leader, or create a docker context.
+    ///
+    /// The leader is read from the live cluster, not from the inventory. The docker
+    /// CLI's ssh:// runs `docker system dial-stdio` on the node: that node needs the
+    /// docker CLI installed (swarmadm itself needs only the engine).
+    #[command(after_help = CONTEXT_AFTER_HELP)]
+    Context(ContextArgs),
+    /// Take nodes out of the swarm safely: drain, wait, demote, leave, remove.
+    ///
+    /// Each node is drained and waited on until its tasks have moved; a manager is
+    /// demoted (only while quorum holds afterwards, one at a time) and waited on
+    /// until it is out of the Raft membership; an inventory node is made to leave;
+    /// then its entry is removed through another manager. `up --prune` does the same
+    /// for every node the inventory does not list.
+    #[command(after_help = REMOVE_AFTER_HELP)]
+    Remove(RemoveArgs),
+    /// Rotate the join tokens (both unless --worker or --manager), optionally the unlock key and the root CA.
+    #[command(after_help = ROTATE_AFTER_HELP)]
+    RotateTokens(RotateArgs),
+    /// Unlock every locked manager (autolock) with the unlock key.
+    #[command(after_help = UNLOCK_AFTER_HELP)]
+    Unlock(UnlockArgs),
+    /// Show the nodes as swarmadm resolves them from the inventory and the
+    /// ssh config, without connecting: SSH target, keys, jump hosts, socket,
+    /// advertise address, availability, labels (like `ansible-inventory --list`).
+    Inventory(NodeArgs),
+    /// Run a local lab of real nodes in network namespaces (Linux, root).
+    #[cfg(feature = "lab")]
+    Lab(swarmadm_lab::LabArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  swarmadm completions bash > /etc/bash_completion.d/swarmadm"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+        /// The program to complete: swarmadm or one of its alias binaries.
+        #[arg(long, value_enum, default_value_t = Bin::Swarmadm)]
+        bin: Bin,
+    },
+    /// Write a man page per command into DIR (`just install` uses it).
+    #[command(hide = true)]
+    Man {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+}
+
+const UP_AFTER_HELP: &str = "\
+Exit codes: 0 converged (--check: nothing would change), 1 a node failed \
+(--check: something would change), 2 nothing could be done.
+
+Examples:
+  swarmadm up -i config/vagrant.toml --dry-run
+  swarmadm up -i config/vagrant.toml --check
+  swarmadm up -i config/vagrant.toml --prune --dry-run
+  swarmadm up -i inventories/vagrant.ini -F ssh.config --parallel 8";
+
+const DOWN_AFTER_HELP: &str = "\
+`down` is the only command that makes nodes leave a swarm: `up` never does \
+(`up --prune` removes the entries of nodes it cannot reach), and `remove` \
+only makes the inventory nodes it names leave.
+
+Exit codes: 0 dissolved (or no inventory node was in a swarm), 1 a node \
+failed (run `down` again: it goes on from there), 2 nothing was touched: \
+refused (a foreign swarm, quorum lost, an unreachable manager), not \
+confirmed, or no terminal to ask on and no --yes.
+
+Examples:
+  swarmadm down -i config/vagrant.toml --dry-run
+  swarmadm down -i config/vagrant.toml --yes";
+
+const REMOVE_AFTER_HELP: &str = "\
+A node named by its inventory name is reached over SSH and leaves the swarm \
+itself; take it out of the inventory too, or the next `up` joins it again. A \
+node named by hostname or NodeID is not in the inventory: swarmadm cannot \
+reach it, so its entry is removed with force after it was drained (and \
+demoted); run `docker swarm leave --force` on that machine if it still says \
+it is in a swarm.
+
+Exit codes: 0 removed, 1 a node failed or was refused (quorum), 2 nothing \
+could be done (a name not in the swarm, no manager reachable).
+
+Examples:
+  swarmadm remove -i config/vagrant.toml swarm-worker-03 --dry-run
+  swarmadm remove -i config/vagrant.toml old-worker-7";
+
+const CONTEXT_AFTER_HELP: &str = "\
+The docker CLI's ssh:// transport runs `docker system dial-stdio` on the node \
+over your ssh: the node needs the docker CLI installed, its host key in your \
+known_hosts, and an ssh user that is root or in the docker group.
+
+Exit codes: 0 printed (and created), 1 the docker context could not be \
+created, 2 no leader that is an inventory node could be found.
+
+Examples:
+  eval \"$(swarmadm context -i config/vagrant.toml)\" && docker node ls
+  swarmadm context -i config/vagrant.toml --create vagrant-swarm";
+const ROTATE_AFTER_HELP: &str = "\
+Existing members are not affected: nodes that already joined keep working; only new joins \
+need the new token. Tokens and keys are never printed.
+
+Exit codes: 0 rotated, 1 a rotation could not be confirmed (or the root CA did not reach \
+every node in time), 2 nothing was rotated.
+
+Examples:
+  swarmadm rotate-tokens -i config/vagrant.toml
+  swarmadm rotate-tokens -i config/vagrant.toml --worker
+  swarmadm rotate-tokens -i config/vagrant.toml --unlock-key --unlock-key-file ~/.swarm-unlock.key
+  swarmadm rotate-tokens -i config/vagrant.toml --ca --ca-timeout 600";
+
+const UNLOCK_AFTER_HELP: &str = "\
+The key comes from --unlock-key-file PATH (a file only its owner can read), else from \
+$SWARMADM_UNLOCK_KEY. It is never printed.
+
+Exit codes: 0 every locked node was unlocked (or none was locked), 1 a node could not be \
+unlocked, 2 no key or no usable key file.
+
+Example:
+  swarmadm unlock -i config/vagrant.toml --unlock-key-file ~/.swarm-unlock.key";
+
+const VERIFY_AFTER_HELP: &str = "\
+Exit codes: 0 conforms, 1 a delta was found, 2 the cluster could not be checked.
+
+Example:
+  swarmadm verify -i config/vagrant.toml --junit verify.xml";
+
+/// `swarm-up`: `swarmadm up` under its own name.
+#[derive(Debug, Parser)]
+#[command(
+    name = "swarm-up",
+    version,
+    about = "Converge the nodes to the inventory: init, join, drain, label (the same as `swarmadm up`)",
+    after_help = UP_AFTER_HELP
+)]
+pub struct SwarmUp {
+    #[command(flatten)]
+    pub args: UpArgs,
+}
+
+/// `swarm-verify`: `swarmadm verify` under its own name.
+#[derive(Debug, Parser)]
+#[command(
+    name = "swarm-verify",
+    version,
+    about = "Check the cluster against the inventory, read-only (the same as `swarmadm verify`)",
+    after_help = VERIFY_AFTER_HELP
+)]
+pub struct SwarmVerify {
+    #[command(flatten)]
+    pub args: VerifyArgs,
+}
+
+/// `swarm-down`: `swarmadm down` under its own name.
+#[derive(Debug, Parser)]
+#[command(
+    name = "swarm-down",
+    version,
+    about = "Dissolve the inventory's swarm: workers leave, then managers, the leader last \
+        (the same as `swarmadm down`; the only command that makes nodes leave a swarm, \
+        besides `remove` of the nodes it names)",
+    after_help = DOWN_AFTER_HELP
+)]
+pub struct SwarmDown {
+    #[command(flatten)]
+    pub args: DownArgs,
+}
+
+/// The programs this package installs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Bin {
+    Swarmadm,
+    SwarmUp,
+    SwarmVerify,
+    SwarmDown,
+}
+
+impl Bin {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Bin::Swarmadm => "swarmadm",
+            Bin::SwarmUp => "swarm-up",
+            Bin::SwarmVerify => "swarm-verify",
+            Bin::SwarmDown => "swarm-down",
+        }
+    }
+
+    pub(super) fn command(self) -> clap::Command {
+        match self {
+            Bin::Swarmadm => Cli::command(),
+            Bin::SwarmUp => SwarmUp::command(),
+            Bin::SwarmVerify => SwarmVerify::command(),
+            Bin::SwarmDown => SwarmDown::command(),
+        }
+    }
+}
+
+/// The files an inventory is looked for in, in the current directory,
+/// when neither `-i` nor `SWARMADM_INVENTORY` names one.
+const INVENTORY_FILES: [&str; 2] = ["swarmadm.toml", "inventory.toml"];
+
+/// Options of every command that talks to the nodes of an inventory.
+#[derive(Debug, clap::Args)]
+pub struct NodeArgs {
+    /// The inventory: a swarmadm TOML file (`*.toml`) or an Ansible INI inventory
+    /// [default: ./swarmadm.toml or ./inventory.toml]
+    #[arg(short, long, env = "SWARMADM_INVENTORY", value_name = "PATH")]
+    pub inventory: Option<PathBuf>,
+    /// OpenSSH client config to read (default: the inventory's `ssh_config`, else ~/.ssh/config).
+    #[arg(short = 'F', long, value_name = "FILE")]
+    pub ssh_config: Option<PathBuf>,
+    /// Host key checking; overrides the ssh config's StrictHostKeyChecking.
+    /// `off` accepts any key and prints a warning.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub host_key_checking: Option<HostKeyChecking>,
+    /// Seconds to connect and authenticate to a node (at least 1).
+    #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub connect_timeout: u64,
+    /// Seconds for one Docker API request (at least 1).
+    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// How many nodes `up` changes at once at most (joins, updates; at
+    /// least 1). Fewer workers join at once while the swarm answers joins
+    /// slowly (10 s or more). Reading the nodes is not bounded by it: every
+    /// command reaches up to 256 nodes at once.
+    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub parallel: u64,
+    /// Output format of the result: `table` fits the terminal, `wide` shows every column.
+    #[arg(short, long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    /// Plain progress lines instead of progress bars, and debug logging:
+    /// per node the SSH address, user, keys, known_hosts files and socket
+    /// used, and every API call with its duration and result. `-vv` adds
+    /// the SSH negotiation.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print only errors and the final line (no progress, no warnings).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+impl NodeArgs {
+    pub(super) fn verbosity(&self) -> Verbosity {
+        Verbosity::from_flags(self.verbose, self.quiet)
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the plan and change nothing; exit 1 when the plan has changes,
+    /// 0 when the cluster is converged (drift detection in CI).
+    #[arg(long)]
+    pub check: bool,
+    /// Go on with the other nodes when a node is in a different swarm
+    /// (that node is still never taken out of its swarm).
+    #[arg(long)]
+    pub force: bool,
+    /// DANGEROUS: initialise a new swarm on the leader although some
+    /// inventory managers could not be seen to be out of a swarm (they are
+    /// unreachable, locked or in state error). Only when the swarm they may
+    /// hold is gone for good; otherwise this makes a second swarm. (Not
+    /// Docker's `swarm init --force-new-cluster`, which rebuilds a swarm from
+    /// one manager's state.)
+    #[arg(long)]
+    pub force_new_cluster: bool,
+    /// Take the run lock even when another run holds it (use when a run
+    /// died; locks also expire after 30 minutes).
+    #[arg(long)]
+    pub break_lock: bool,
+    /// Also take out of the swarm the nodes the inventory does not list
+    /// (and Down or half-registered leftovers): drain, wait until their
+    /// tasks moved, demote managers while quorum holds, remove their entries.
+    /// Without it, `up` only reports them.
+    #[arg(long)]
+    pub prune: bool,
+    /// Where the unlock key is kept (autolock): written once, created 0600; an
+    /// existing file must be private and hold this swarm's key. Also used to
+    /// unlock locked managers (else $SWARMADM_UNLOCK_KEY).
+    #[arg(long, value_name = "PATH")]
+    pub unlock_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Rotate the worker join token.
+    #[arg(long)]
+    pub worker: bool,
+    /// Rotate the manager join token.
+    #[arg(long)]
+    pub manager: bool,
+    /// Rotate the autolock unlock key into --unlock-key-file (replaced atomically).
+    #[arg(long, requires = "unlock_key_file")]
+    pub unlock_key: bool,
+    /// The unlock key file (for --unlock-key).
+    #[arg(long, value_name = "PATH")]
+    pub unlock_key_file: Option<PathBuf>,
+    /// Also rotate the swarm's root CA and wait until every node trusts the new one.
+    #[arg(long)]
+    pub ca: bool,
+    /// Seconds to wait for every node to trust the new root CA (at least 1). The wait ends then
+    /// (plus at most one --timeout for the call in flight), naming the nodes without the new
+    /// root; the rotation goes on in the swarm, and `rotate-tokens --ca` again waits for it.
+    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub ca_timeout: u64,
+    /// With --ca: rotate although some nodes cannot be reached (else refused, exit 2); they
+    /// get the new root when they are back.
+    #[arg(long, requires = "ca")]
+    pub allow_unreachable: bool,
+    /// Take the run lock even when another run holds it (use when a run
+    /// died; locks also expire after 30 minutes).
+    #[arg(long)]
+    pub break_lock: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UnlockArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// The unlock key file (else $SWARMADM_UNLOCK_KEY).
+    #[arg(long, value_name = "PATH")]
+    pub unlock_key_file: Option<PathBuf>,
+}
+
+/// The unlock key options: the file, and the key from the environment
+/// (read here, not by clap, so that `--help` never shows it).
+pub(super) fn key_options(file: Option<&PathBuf>) -> crate::exec::unlock::KeyOptions {
+    crate::exec::unlock::KeyOptions {
+        file: file.cloned(),
+        env: std::env::var(crate::exec::unlock::KEY_ENV)
+            .ok()
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .map(crate::model::secret::Secret::new),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DownArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (needed when stdin is not a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Take the run lock even when another run holds it (use when a run
+    /// died; locks also expire after 30 minutes).
+    #[arg(long)]
+    pub break_lock: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RemoveArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// The nodes to take out: inventory node names (swarmadm reaches them
+    /// and makes them leave), or hostnames or NodeIDs in the swarm's node
+    /// list (removed through a manager with force: swarmadm cannot reach them).
+    #[arg(value_name = "NODE", required = true)]
+    pub names: Vec<String>,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Take the run lock even when another run holds it.
+    #[arg(long)]
+    pub break_lock: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ContextArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Create a docker context NAME for the leader through the docker CLI
+    /// (which must be installed here) instead of only printing DOCKER_HOST.
+    #[arg(long, value_name = "NAME")]
+    pub create: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Also write the checks as JUnit XML, one test case per check per node.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also prove the swarm runs work: create a labelled overlay network and
+    /// a global service, check a task runs on every node the inventory wants
+    /// active and none on one it wants drained, ping between all tasks
+    /// (small and full-size packets), resolve the service's name and
+    /// `tasks.<name>`, fetch a page through its virtual IP, then remove both
+    /// (leftovers of an earlier run that is over are removed first). What a
+    /// node's kernel lacks (IPVS) is reported as not run. Changes the cluster
+    /// only for the run; takes seconds (about 4 s on 3+3).
+    #[arg(long)]
+    pub workload: bool,
+    /// The image of the workload's service (pulled by each node; it must
+    /// have /bin/busybox).
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        default_value = "busybox:1.36",
+        requires = "workload"
+    )]
+    pub workload_image: String,
+    /// Seconds every active node may take to run its workload task.
+    #[arg(long, value_name = "SECS", default_value_t = 60, requires = "workload")]
+    pub workload_timeout: u64,
+    /// Seconds one probe (a ping inside a task, a published port) may take.
+    /// Before the probes, the nodes may take three of these (at least 65 s)
+    /// to learn of each other's tasks by gossip; the wait ends once they have.
+    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "workload")]
+    pub workload_probe_timeout: u64,
+    /// With --workload, also publish the workload on PORT of every node
+    /// (ingress) and check that every node answers there: the routing mesh.
+    /// PORT must be free on the cluster.
+    #[arg(long, value_name = "PORT", requires = "workload", value_parser = clap::value_parser!(u16).range(1..))]
+    pub publish: Option<u16>,
+}
+
+impl VerifyArgs {
+    /// The workload's options, when `--workload` asks for it.
+    pub(super) fn workload(&self) -> Option<crate::check::workload::WorkloadOptions> {
+        self.workload
+            .then(|| crate::check::workload::WorkloadOptions {
+                image: self.workload_image.clone(),
+                timeout: Duration::from_secs(self.workload_timeout),
+                probe_timeout: Duration::from_secs(self.workload_probe_timeout),
+                publish: self.publish,
+            })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// The most useful columns, fitted to the terminal; long errors as notes below.
+    Table,
+    /// Every column, errors in full.
+    Wide,
+    Json,
+}
+
+impl Output {
+    /// The layout of a table or text result.
+    pub(super) fn layout(self) -> Layout {
+        match self {
+            Output::Wide => Layout::Wide,
+            Output::Table | Output::Json => Layout::Fit(crate::ui::terminal_width()),
+        }
+    }
+}
+
+/// `--host-key-checking`: the command line's names for [`HostKeyPolicy`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HostKeyChecking {
+    /// Refuse hosts whose key is not in known_hosts.
+    Strict,
+    /// Learn the key of a host that known_hosts does not list yet; refuse a changed key.
+    AcceptNew,
+    /// Accept any host key that is not @revoked (prints a warning). For throw-away labs only.
+    Off,
+}
+
+impl From<HostKeyChecking> for HostKeyPolicy {
+    fn from(mode: HostKeyChecking) -> Self {
+        match mode {
+            HostKeyChecking::Strict => HostKeyPolicy::Strict,
+            HostKeyChecking::AcceptNew => HostKeyPolicy::AcceptNew,
+            HostKeyChecking::Off => HostKeyPolicy::Off,
+        }
+    }
+}
+
+impl NodeArgs {
+    pub(super) fn connector(&self) -> SshConnector {
+        SshConnector::new(
+            SshOptions {
+                host_key_policy: self.host_key_checking.map(HostKeyPolicy::from),
+                connect_timeout: Duration::from_secs(self.connect_timeout),
+            },
+            Duration::from_secs(self.timeout),
+        )
+    }
+
+    pub(super) fn parallel(&self) -> usize {
+        usize::try_from(self.parallel).unwrap_or(usize::MAX)
+    }
+
+    pub(super) fn load(&self) -> eyre::Result<Inventory> {
+        let path = match &self.inventory {
+            Some(path) => path.clone(),
+            None => find_inventory(&std::env::current_dir()?)?,
+        };
+        Ok(inventory::load(
+            &path,
+            &LoadOptions {
+                ssh_config: self.ssh_config.clone(),
+            },
+        )?)
+    }
+}
+
+/// The inventory in `dir` when no `-i` names one: the first of
+/// [`INVENTORY_FILES`] that exists.
+fn find_inventory(dir: &std::path::Path) -> eyre::Result<PathBuf> {
+    INVENTORY_FILES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
+        .map(|path| PathBuf::from(".").join(path.file_name().unwrap_or_default()))
+        .ok_or_else(|| {
+            eyre::eyre!(
+                "no inventory: pass -i/--inventory PATH, set SWARMADM_INVENTORY, \
+                 or create ./{} or ./{} in {}",
+                INVENTORY_FILES[0],
+                INVENTORY_FILES[1],
+                dir.display()
+            )
+        })
+}
+
+impl Command {
+    /// The command's name when it was asked for JSON output.
+    pub(super) fn json_command(&self) -> Option<&'static str> {
+        let (name, output) = match self {
+            Command::Status(a) => ("status", a.output),
+            Command::Up(a) => ("up", a.nodes.output),
+            Command::Verify(a) => ("verify", a.nodes.output),
+            Command::Down(a) => ("down", a.nodes.output),
+            Command::Remove(a) => ("remove", a.nodes.output),
+            Command::Context(a) => ("context", a.nodes.output),
+            Command::RotateTokens(a) => ("rotate-tokens", a.nodes.output),
+            Command::Unlock(a) => ("unlock", a.nodes.output),
+            Command::Inventory(a) => ("inventory", a.output),
+            #[cfg(feature = "lab")]
+            Command::Lab(_) => return None,
+            Command::Completions { .. } | Command::Man { .. } => return None,
+        };
+        (output == Output::Json).then_some(name)
+    }
+}

@@ -1,0 +1,329 @@
+//! Stage two: each command that works on an inventory's nodes, from a
+//! loaded [`Inventory`] and its parsed arguments to an exit code. Each one
+//! starts the progress display, runs its layer's entry point and prints the
+//! result as the user asked (table, wide, JSON, quiet).
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use crate::inventory::Inventory;
+use crate::model::exit_codes::{FAILED as EXIT_FAILED, UNUSABLE as EXIT_UNUSABLE};
+use crate::remote::host::Connector as _;
+use crate::ui::{Layout, LogSink, Mode, Reporter, render};
+
+use super::args::{
+    ContextArgs, DownArgs, NodeArgs, Output, RemoveArgs, RotateArgs, UnlockArgs, UpArgs,
+    VerifyArgs, key_options,
+};
+
+/// Prints a result: JSON as is, tables and text laid out for the terminal.
+pub(super) fn print_result(
+    args: &NodeArgs,
+    json: impl FnOnce() -> String,
+    text: impl FnOnce(Layout) -> String,
+) -> eyre::Result<()> {
+    if args.output == Output::Json {
+        let mut out = json();
+        out.push('\n');
+        crate::ui::print_json(&out)?;
+        return Ok(());
+    }
+    let mut out = text(args.output.layout());
+    if args.quiet {
+        out = crate::ui::render::quiet(&out);
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    crate::ui::print(&out)?;
+    Ok(())
+}
+
+/// Starts drawing progress for the inventory's nodes, as `args` ask.
+fn start_reporter(inventory: &Inventory, args: &NodeArgs, sink: &LogSink) -> Reporter {
+    let names: Vec<_> = inventory.nodes.iter().map(|n| n.name.clone()).collect();
+    Reporter::start(Mode::choose(args.verbosity()), &names, sink)
+}
+
+pub(super) async fn status(
+    inventory: &Inventory,
+    args: &NodeArgs,
+    sink: &LogSink,
+) -> eyre::Result<u8> {
+    let reporter = start_reporter(inventory, args, sink);
+    let report = crate::check::status::run(inventory, &args.connector(), &reporter.events()).await;
+    reporter.finish().await;
+    print_result(
+        args,
+        || crate::ui::json::status(&report),
+        |layout| render::status(&report, layout),
+    )?;
+    Ok(report.exit_code())
+}
+
+pub(super) async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> eyre::Result<u8> {
+    let keys = key_options(args.unlock_key_file.as_ref());
+    // Refused before any node is reached: nothing changes.
+    let dry_run = args.dry_run || args.check;
+    if inventory.swarm.autolock == Some(true) && keys.file.is_none() && !dry_run {
+        eyre::bail!("{}", crate::exec::up::NO_KEY_FILE);
+    }
+    if let Some(path) = &keys.file
+        && let Err(e @ crate::exec::unlock::KeyFileError::TooOpen { .. }) =
+            crate::exec::unlock::check(path, None)
+    {
+        eyre::bail!("{e}; nothing was changed");
+    }
+    let reporter = start_reporter(inventory, &args.nodes, sink);
+    let options = crate::exec::up::UpOptions {
+        keys,
+        parallel: args.nodes.parallel(),
+        dry_run: args.dry_run || args.check,
+        plan: crate::plan::PlanOptions {
+            force: args.force,
+            force_new_cluster: args.force_new_cluster,
+        },
+        break_lock: args.break_lock,
+        prune: args.prune,
+    };
+    let connector = args.nodes.connector();
+    let outcome = {
+        // Dropped before `finish`, which waits until every sender is gone.
+        let events = reporter.events();
+        let prepared = crate::exec::up::prepare(inventory, &connector, &options, &events).await;
+        if prepared.will_change(&options) {
+            reporter.show_plan(&prepared.plan);
+        }
+        crate::exec::up::execute(prepared, inventory, &connector, &options, &events).await
+    };
+    reporter.finish().await;
+    print_result(
+        &args.nodes,
+        || crate::ui::json::up(&outcome),
+        |layout| render::up(&outcome, layout),
+    )?;
+    if args.check && outcome.plan.has_changes() {
+        return Ok(EXIT_FAILED);
+    }
+    Ok(outcome.exit_code())
+}
+
+pub(super) async fn rotate_tokens(
+    inventory: &Inventory,
+    args: &RotateArgs,
+    sink: &LogSink,
+) -> eyre::Result<u8> {
+    let reporter = start_reporter(inventory, &args.nodes, sink);
+    let both = !args.worker && !args.manager && !args.unlock_key && !args.ca;
+    let options = crate::exec::rotate::RotateOptions {
+        worker: args.worker || both,
+        manager: args.manager || both,
+        unlock_key: args.unlock_key,
+        ca: args.ca,
+        ca_timeout: Duration::from_secs(args.ca_timeout),
+        allow_unreachable: args.allow_unreachable,
+        keys: key_options(args.unlock_key_file.as_ref()),
+        break_lock: args.break_lock,
+    };
+    let report = crate::exec::rotate::run(
+        inventory,
+        &args.nodes.connector(),
+        &options,
+        &reporter.events(),
+    )
+    .await;
+    reporter.finish().await;
+    print_result(
+        &args.nodes,
+        || crate::ui::json::rotate_tokens(&report),
+        |layout| render::rotate(&report, layout),
+    )?;
+    Ok(report.exit_code())
+}
+
+pub(super) async fn unlock(
+    inventory: &Inventory,
+    args: &UnlockArgs,
+    sink: &LogSink,
+) -> eyre::Result<u8> {
+    let reporter = start_reporter(inventory, &args.nodes, sink);
+    let report = crate::exec::unlock::run(
+        inventory,
+        &args.nodes.connector(),
+        &key_options(args.unlock_key_file.as_ref()),
+        args.nodes.parallel(),
+        &reporter.events(),
+    )
+    .await;
+    reporter.finish().await;
+    print_result(
+        &args.nodes,
+        || crate::ui::json::unlock(&report),
+        |layout| render::unlock(&report, layout),
+    )?;
+    Ok(report.exit_code())
+}
+
+pub(super) async fn verify(
+    inventory: &Inventory,
+    args: &VerifyArgs,
+    sink: &LogSink,
+) -> eyre::Result<u8> {
+    let reporter = start_reporter(inventory, &args.nodes, sink);
+    let connector = args.nodes.connector();
+    let report = match args.workload() {
+        Some(options) => {
+            crate::check::verify::run_with_workload(
+                inventory,
+                &connector,
+                &options,
+                &reporter.events(),
+            )
+            .await
+        }
+        None => crate::check::verify::run(inventory, &connector, &reporter.events()).await,
+    };
+    reporter.finish().await;
+    if let Some(path) = &args.junit {
+        std::fs::write(path, render::verify_junit(&report)?)
+            .map_err(|e| eyre::eyre!("cannot write {}: {e}", path.display()))?;
+    }
+    print_result(
+        &args.nodes,
+        || crate::ui::json::verify(&report),
+        |layout| render::verify(&report, layout),
+    )?;
+    Ok(report.exit_code())
+}
+
+pub(super) async fn down(
+    inventory: &Inventory,
+    args: &DownArgs,
+    sink: &LogSink,
+) -> eyre::Result<u8> {
+    use std::io::IsTerminal as _;
+    let connector = args.nodes.connector();
+    let reporter = start_reporter(inventory, &args.nodes, sink);
+    let (snapshot, plan) =
+        crate::exec::down::observe(inventory, &connector, &reporter.events()).await;
+    reporter.finish().await;
+    if !args.dry_run && !args.yes && plan.has_changes() {
+        if !std::io::stdin().is_terminal() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}error: `down` dissolves swarm {}; it asks for confirmation on a terminal, \
+                 and stdin is not one: run with --yes (or --dry-run to see the plan). Nothing was changed.",
+                crate::ui::escape::terminal(&render::down_plan(&plan, args.nodes.output.layout())),
+                plan.cluster_id.as_deref().unwrap_or("?"),
+            );
+            not_confirmed_json(&args.nodes, "no terminal to confirm on and no --yes")?;
+            return Ok(EXIT_UNUSABLE);
+        }
+        if !confirm(&plan, args.nodes.output.layout())? {
+            let _ = writeln!(std::io::stderr(), "not confirmed: nothing was changed");
+            not_confirmed_json(&args.nodes, "not confirmed")?;
+            return Ok(EXIT_UNUSABLE);
+        }
+    }
+    let reporter = start_reporter(inventory, &args.nodes, sink);
+    let options = crate::exec::down::DownOptions {
+        parallel: args.nodes.parallel(),
+        dry_run: args.dry_run,
+        break_lock: args.break_lock,
+    };
+    let outcome = crate::exec::down::execute(
+        &snapshot,
+        plan,
+        options,
+        connector.connections(),
+        &reporter.events(),
+    )
+    .await;
+    reporter.finish().await;
+    print_result(
+        &args.nodes,
+        || crate::ui::json::down(&outcome),
+        |layout| render::down(&outcome, layout),
+    )?;
+    Ok(outcome.exit_code())
+}
+
+/// With `-o json`, `down` that was not confirmed still answers in the
+/// schema: an error document, on stdout.
+fn not_confirmed_json(args: &NodeArgs, why: &str) -> eyre::Result<()> {
+    if args.output != Output::Json {
+        return Ok(());
+    }
+    let error = crate::ui::json::ErrorObject::new(
+        "not_confirmed",
+        None,
+        format!("{why}: nothing was changed"),
+    );
+    crate::ui::print_json(&(crate::ui::json::error("down", error) + "\n"))?;
+    Ok(())
+}
+
+/// Shows the plan on stderr and asks; true only for `y` or `yes`.
+fn confirm(plan: &crate::plan::down::DownPlan, layout: Layout) -> eyre::Result<bool> {
+    let mut err = std::io::stderr().lock();
+    write!(
+        err,
+        "{}Dissolve swarm {}? Every listed node leaves it. [y/N] ",
+        crate::ui::escape::terminal(&render::down_plan(plan, layout)),
+        plan.cluster_id.as_deref().unwrap_or("?")
+    )?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+pub(super) async fn context(
+    inventory: &Inventory,
+    args: &ContextArgs,
+    sink: &LogSink,
+) -> eyre::Result<u8> {
+    let reporter = start_reporter(inventory, &args.nodes, sink);
+    let mut report =
+        crate::check::context::run(inventory, &args.nodes.connector(), &reporter.events()).await;
+    reporter.finish().await;
+    if let Some(name) = &args.create {
+        crate::check::context::create(&mut report, name);
+    }
+    print_result(
+        &args.nodes,
+        || crate::ui::json::context(&report),
+        |layout| render::context(&report, layout),
+    )?;
+    Ok(report.exit_code())
+}
+
+pub(super) async fn remove(
+    inventory: &Inventory,
+    args: &RemoveArgs,
+    sink: &LogSink,
+) -> eyre::Result<u8> {
+    let reporter = start_reporter(inventory, &args.nodes, sink);
+    let options = crate::exec::prune::RemoveOptions {
+        dry_run: args.dry_run,
+        break_lock: args.break_lock,
+    };
+    let outcome = crate::exec::prune::remove(
+        inventory,
+        &args.nodes.connector(),
+        &args.names,
+        options,
+        &reporter.events(),
+    )
+    .await;
+    reporter.finish().await;
+    print_result(
+        &args.nodes,
+        || crate::ui::json::remove(&outcome),
+        |layout| render::remove(&outcome, layout),
+    )?;
+    Ok(outcome.exit_code())
+}
