@@ -401,10 +401,17 @@ fn last_error(tasks: &[WorkloadTask], node_id: &str) -> Option<String> {
 /// running there, are failing for good: waiting longer will not help.
 const FAILED_ATTEMPTS: usize = 2;
 
-/// When every active node's tasks keep failing (each at least
-/// [`FAILED_ATTEMPTS`] times, none running), why: the run stops waiting
-/// at once. An image the nodes cannot get says so.
-pub(crate) fn failing_everywhere(
+/// When the wait for tasks can stop at once, why: every active node runs
+/// its task or keeps failing (at least [`FAILED_ATTEMPTS`] ended with an
+/// error, none running), and some keep failing.
+///
+/// - Failing on every active node: an image the nodes cannot get says so,
+///   any other error is named as it is.
+/// - Failing on some while the others run: only when each failing node's
+///   engine says it has no such image (it will not have one on the next
+///   retry either). Other errors (a network not yet attached, a loaded
+///   engine) can pass, so the run waits for them to the timeout.
+pub(crate) fn failing_for_good(
     placement: &[Placement],
     tasks: &[WorkloadTask],
     image: &str,
@@ -413,11 +420,11 @@ pub(crate) fn failing_everywhere(
         .iter()
         .filter(|p| p.availability == Availability::Active)
         .collect();
-    if active.is_empty() {
-        return None;
-    }
-    let mut errors: Vec<&str> = Vec::new();
+    let mut failing: Vec<&Placement> = Vec::new();
     for p in &active {
+        if p.runs() {
+            continue;
+        }
         let mine: Vec<&WorkloadTask> = tasks.iter().filter(|t| t.node_id == p.node_id).collect();
         let failed = mine
             .iter()
@@ -426,8 +433,34 @@ pub(crate) fn failing_everywhere(
         if failed < FAILED_ATTEMPTS || mine.iter().any(|t| t.phase == TaskPhase::Running) {
             return None;
         }
-        errors.extend(p.task_error.as_deref());
+        failing.push(p);
     }
+    if failing.is_empty() {
+        return None;
+    }
+    if failing.len() < active.len() {
+        let image_gone = |p: &&Placement| p.task_error.as_deref().is_some_and(no_such_image);
+        if !failing.iter().all(image_gone) {
+            return None;
+        }
+        let nodes: Vec<String> = failing
+            .iter()
+            .map(|p| {
+                let state = p.task_state.as_deref().unwrap_or("no task");
+                let error = p.task_error.as_deref().unwrap_or_default();
+                format!("{} ({state}: {error})", p.node)
+            })
+            .collect();
+        return Some(format!(
+            "the image {image} is missing on {}, while the other active nodes run it: \
+             load it into those nodes, or name another image with --workload-image",
+            nodes.join(", ")
+        ));
+    }
+    let mut errors: Vec<&str> = failing
+        .iter()
+        .filter_map(|p| p.task_error.as_deref())
+        .collect();
     errors.sort_unstable();
     errors.dedup();
     let error = errors.join("; ");
@@ -439,6 +472,14 @@ pub(crate) fn failing_everywhere(
     } else {
         format!("the workload's tasks fail on every active node: {error}")
     })
+}
+
+/// Whether an engine's task error says, in so many words, that the node
+/// has no such image and could not pull it: not a passing fault.
+fn no_such_image(error: &str) -> bool {
+    ["No such image", "pull access denied", "manifest unknown"]
+        .iter()
+        .any(|e| error.contains(e))
 }
 
 /// Whether an engine's task error says that it could not get the image.
@@ -919,7 +960,7 @@ async fn run_workload<H: WorkloadHost>(
                 if all_running(&report.placement) {
                     break tasks;
                 }
-                if let Some(error) = failing_everywhere(&report.placement, &tasks, &spec.image) {
+                if let Some(error) = failing_for_good(&report.placement, &tasks, &spec.image) {
                     report.error = Some(error);
                     return;
                 }

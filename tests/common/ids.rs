@@ -221,7 +221,7 @@ lab_ids! {
     WORKLOAD_NO_IMAGE = 198;
     /// `a_worker_cut_off_from_gossip_is_named_as_not_having_learned_the_tasks`
     WORKLOAD_GOSSIP_DROPPED = 199;
-    /// `a_worker_without_the_image_is_named_when_the_wait_for_tasks_ends`
+    /// `a_worker_without_the_image_is_named_without_waiting_out_the_timeout`
     WORKLOAD_ONE_WITHOUT_IMAGE = 200;
 }
 

@@ -711,7 +711,7 @@ async fn wrong_availability_mesh_and_not_run_show_in_text_json_and_junit() {
 }
 
 #[test]
-fn tasks_failing_on_every_active_node_stop_the_wait_and_name_the_image() {
+fn tasks_failing_for_good_stop_the_wait_and_name_the_image_and_the_nodes() {
     let members = [
         member("m1", Availability::Drain),
         member("w1", Availability::Active),
@@ -735,16 +735,43 @@ fn tasks_failing_on_every_active_node_stop_the_wait_and_name_the_image() {
         placement[1].task_error.as_deref(),
         Some("No such image: nothere:1")
     );
-    assert_eq!(failing_everywhere(&placement, &tasks, "nothere:1"), None);
+    assert_eq!(failing_for_good(&placement, &tasks, "nothere:1"), None);
     tasks.push(rejected("w1", "3"));
     let placement = judge_placement(&members, &tasks);
-    let error = failing_everywhere(&placement, &tasks, "nothere:1").unwrap();
+    let error = failing_for_good(&placement, &tasks, "nothere:1").unwrap();
     assert!(error.contains("cannot get the image nothere:1"), "{error}");
     assert!(error.contains("--workload-image"), "{error}");
-    // One node running is not failing everywhere.
+    // w2 runs: w1 alone lacks the image, which its retries will not
+    // change, so the wait stops too, naming w1 only.
     tasks.push(task("w2", "running", TaskPhase::Running, true, "4"));
     let placement = judge_placement(&members, &tasks);
-    assert_eq!(failing_everywhere(&placement, &tasks, "nothere:1"), None);
+    let error = failing_for_good(&placement, &tasks, "nothere:1").unwrap();
+    assert!(
+        error.starts_with(
+            "the image nothere:1 is missing on w1 (preparing: No such image: nothere:1), \
+             while the other active nodes run it"
+        ),
+        "{error}"
+    );
+    assert!(!error.contains("w2") && !error.contains("m1"), "{error}");
+    // An error that can pass (here a network not yet there) is waited
+    // for, however often it came.
+    let mut passing = tasks.clone();
+    for (i, t) in passing.iter_mut().enumerate() {
+        if t.node_id == "id-w1" {
+            t.error = Some(format!("network sandbox join failed ({i})"));
+        }
+    }
+    let placement = judge_placement(&members, &passing);
+    assert_eq!(failing_for_good(&placement, &passing, "nothere:1"), None);
+    // So is a node that failed once only.
+    let once: Vec<WorkloadTask> = tasks
+        .iter()
+        .filter(|t| !(t.node_id == "id-w1" && t.updated != "1"))
+        .cloned()
+        .collect();
+    let placement = judge_placement(&members, &once);
+    assert_eq!(failing_for_good(&placement, &once, "nothere:1"), None);
 }
 
 #[test]
