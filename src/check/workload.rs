@@ -482,16 +482,10 @@ fn no_such_image(error: &str) -> bool {
         .any(|e| error.contains(e))
 }
 
-/// Whether an engine's task error says that it could not get the image.
+/// Whether an engine's task error says that it could not get the image:
+/// [`no_such_image`], or a registry that did not find it.
 fn image_missing(error: &str) -> bool {
-    [
-        "No such image",
-        "pull access denied",
-        "manifest unknown",
-        "not found",
-    ]
-    .iter()
-    .any(|e| error.contains(e))
+    no_such_image(error) || error.contains("not found")
 }
 
 /// Why the wait for tasks ended without every active node running one:
