@@ -145,6 +145,16 @@ impl Placement {
     pub(crate) fn runs(&self) -> bool {
         self.task_state.as_deref() == Some("running") && self.address.is_some()
     }
+
+    /// The node with its task's state and error, as an error names a node
+    /// still without a running task: `w2 (rejected: No such image: …)`.
+    fn waiting(&self) -> String {
+        let state = self.task_state.as_deref().unwrap_or("no task");
+        match &self.task_error {
+            Some(error) => format!("{} ({state}: {error})", self.node),
+            None => format!("{} ({state})", self.node),
+        }
+    }
 }
 
 /// What a probe tries from a task.
@@ -443,14 +453,7 @@ pub(crate) fn failing_for_good(
         if !failing.iter().all(image_gone) {
             return None;
         }
-        let nodes: Vec<String> = failing
-            .iter()
-            .map(|p| {
-                let state = p.task_state.as_deref().unwrap_or("no task");
-                let error = p.task_error.as_deref().unwrap_or_default();
-                format!("{} ({state}: {error})", p.node)
-            })
-            .collect();
+        let nodes: Vec<String> = failing.iter().map(|p| p.waiting()).collect();
         return Some(format!(
             "the image {image} is missing on {}, while the other active nodes run it: \
              load it into those nodes, or name another image with --workload-image",
@@ -502,16 +505,7 @@ pub(crate) fn not_running_within(
         .filter(|p| p.availability == Availability::Active)
         .filter(|p| !p.runs())
         .collect();
-    let nodes: Vec<String> = waiting
-        .iter()
-        .map(|p| {
-            let state = p.task_state.as_deref().unwrap_or("no task");
-            match &p.task_error {
-                Some(error) => format!("{} ({state}: {error})", p.node),
-                None => format!("{} ({state})", p.node),
-            }
-        })
-        .collect();
+    let nodes: Vec<String> = waiting.iter().map(|p| p.waiting()).collect();
     let mut error = format!(
         "not every active node ran its task within {}s: {}",
         timeout.as_secs(),
