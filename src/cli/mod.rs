@@ -178,5 +178,8 @@ fn on_nodes<A>(
 ) -> eyre::Result<u8> {
     crate::ui::init_logging(nodes.verbosity(), sink);
     let inventory = nodes.load()?;
+    // Before any node is reached: a FIFO or a device named as a key or a
+    // known_hosts file is one error here, not a hang on every node.
+    crate::remote::local_files::check(&inventory)?;
     runtime()?.block_on(command(&inventory, args, sink))
 }

@@ -101,7 +101,17 @@ pub(crate) fn print_json(text: &str) -> std::io::Result<()> {
     write_stdout(text)
 }
 
+/// Writes to stdout. A reader that closed the pipe (`| head`) chose to
+/// stop reading: that is not an error. A closed stdout (`>&-`) is, and
+/// the standard library would swallow it (writes to a closed descriptor
+/// "succeed"): it is found by duplicating the descriptor first.
 fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::os::fd::AsFd as _;
+    if let Err(e) = std::io::stdout().as_fd().try_clone_to_owned()
+        && e.raw_os_error() == Some(nix::libc::EBADF)
+    {
+        return Err(std::io::Error::other("it is closed"));
+    }
     let mut out = std::io::stdout().lock();
     let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     match written {

@@ -721,15 +721,30 @@ pub(crate) fn unlock(report: &UnlockReport, layout: Layout) -> String {
         .iter()
         .filter(|n| n.result.word() == "failed")
         .count();
-    let summary = match (report.unlocked(), failed) {
-        (0, 0) => "nothing to unlock: no node is locked".to_owned(),
-        (n, 0) => format!("unlocked {}", count(n, "node", "nodes")),
-        (n, f) => format!(
+    let unreachable = report.unreachable();
+    let mut summary = match (report.unlocked(), failed, unreachable.len()) {
+        (0, 0, 0) => "nothing to unlock: no node is locked".to_owned(),
+        (0, 0, _) => "nothing unlocked".to_owned(),
+        (n, 0, _) => format!("unlocked {}", count(n, "node", "nodes")),
+        (n, f, _) => format!(
             "unlocked {}, {} could not be unlocked",
             count(n, "node", "nodes"),
             count(f, "node", "nodes")
         ),
     };
+    if !unreachable.is_empty() {
+        let names: Vec<String> = unreachable.iter().map(ToString::to_string).collect();
+        summary.push_str(&format!(
+            "; {} could not be reached, so whether {} locked is unknown: {}",
+            count(unreachable.len(), "node", "nodes"),
+            if unreachable.len() == 1 {
+                "it is"
+            } else {
+                "they are"
+            },
+            names.join(", ")
+        ));
+    }
     out.push_str(&wrap(&summary, width, 2));
     out
 }
