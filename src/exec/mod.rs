@@ -17,3 +17,5 @@ pub(crate) mod up;
 
 #[cfg(test)]
 mod interrupted_tests;
+#[cfg(test)]
+mod unreached_tests;
