@@ -26,6 +26,7 @@
 //! | 170–179 | reserved: future lifecycle tests                           |
 //! | 180–189 | `tests/terminal.rs`                                        |
 //! | 190–199 | `tests/workload.rs`                                        |
+//! | 235–244 | `tests/bounded.rs`                                         |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
 /// so that an id cannot be added without the uniqueness test seeing it.
@@ -223,6 +224,16 @@ lab_ids! {
     WORKLOAD_GOSSIP_DROPPED = 199;
     /// `a_worker_without_the_image_is_named_without_waiting_out_the_timeout`
     WORKLOAD_ONE_WITHOUT_IMAGE = 200;
+
+    // tests/bounded.rs
+    /// `dev_zero_and_a_fifo_as_known_hosts_or_identity_file_are_refused_at_once`
+    BOUNDED_FILES = 235;
+    /// `a_result_that_cannot_be_written_is_an_error_naming_it`
+    BOUNDED_OUTPUTS = 236;
+    /// `an_engine_reply_that_never_ends_fails_that_worker_alone_within_the_timeout`
+    BOUNDED_ENDLESS_REPLY = 237;
+    /// `unlock_with_every_node_unreachable_fails_naming_them`
+    BOUNDED_UNLOCK_UNREACHABLE = 238;
 }
 
 #[cfg(test)]
