@@ -35,8 +35,9 @@ const AFTER_HELP: &str = concat!(
     "\
 Exit codes:
   0  success (verify: the cluster conforms to the inventory)
-  1  a node failed, or verify found a delta
-  2  nothing could be done: bad arguments or inventory, no manager reachable
+  1  a node failed or could not be reached, or verify found a delta
+  2  nothing could be done: bad arguments, inventory or files it names, no
+     manager reachable; or the result could not be written
 
 Inventory: -i PATH, else $SWARMADM_INVENTORY, else ./swarmadm.toml or ./inventory.toml.
 
@@ -202,13 +203,16 @@ The key comes from --unlock-key-file PATH (a file only its owner can read), else
 $SWARMADM_UNLOCK_KEY. It is never printed.
 
 Exit codes: 0 every locked node was unlocked (or none was locked), 1 a node could not be \
-unlocked, 2 no key or no usable key file.
+unlocked, or could not be reached (it may be locked: it is named), 2 no key or no usable \
+key file.
 
 Example:
   swarmadm unlock -i config/vagrant.toml --unlock-key-file ~/.swarm-unlock.key";
 
 const VERIFY_AFTER_HELP: &str = "\
-Exit codes: 0 conforms, 1 a delta was found, 2 the cluster could not be checked.
+Exit codes: 0 conforms, 1 a delta was found (an unreachable node is one), 2 the cluster \
+could not be checked, or the --junit file cannot be written there (checked before \
+connecting; the report is still printed if writing fails later).
 
 Example:
   swarmadm verify -i config/vagrant.toml --junit verify.xml";
