@@ -630,7 +630,7 @@ fn usable_version(server: ClientVersion) -> ClientVersion {
     if server < *bollard::API_DEFAULT_VERSION {
         server
     } else {
-        bollard::API_DEFAULT_VERSION.clone()
+        *bollard::API_DEFAULT_VERSION
     }
 }
 
@@ -846,7 +846,7 @@ mod tests {
             assert_eq!(reply_cap(call), REPLY_CAP, "{call}");
         }
         // A list of 10,000 nodes at 3 KiB each fits.
-        assert!(10_000 * 3 * 1024 < LIST_REPLY_CAP);
+        const { assert!(10_000 * 3 * 1024 < LIST_REPLY_CAP) };
     }
 
     #[test]
