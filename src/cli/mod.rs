@@ -88,7 +88,13 @@ fn finish(cli: Cli) -> ExitCode {
             // With `-o json`, even a run that could not start answers in
             // the schema, on stdout.
             if let Some(command) = json_for {
-                let kind = if report.downcast_ref::<inventory::InventoryError>().is_some() {
+                // A file the inventory names (known_hosts, keys) is part
+                // of it, for a script.
+                let kind = if report.downcast_ref::<inventory::InventoryError>().is_some()
+                    || report
+                        .downcast_ref::<crate::remote::local_files::LocalFileError>()
+                        .is_some()
+                {
                     "inventory"
                 } else {
                     "internal"

@@ -234,6 +234,8 @@ lab_ids! {
     BOUNDED_ENDLESS_REPLY = 237;
     /// `unlock_with_every_node_unreachable_fails_naming_them`
     BOUNDED_UNLOCK_UNREACHABLE = 238;
+    /// `the_node_list_cap_fits_ten_thousand_nodes`
+    BOUNDED_NODE_LIST_SIZE = 239;
 }
 
 #[cfg(test)]
