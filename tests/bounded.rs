@@ -456,6 +456,20 @@ fn unlock_with_every_node_unreachable_fails_naming_them() {
         let info = lab.engine_json(&node.hostname, "/info");
         assert_eq!(info["Swarm"]["LocalNodeState"], "inactive", "{info}");
     }
+    // So does rotate-tokens, which reaches no manager: its error goes to
+    // stderr, stdout stays empty.
+    let run = Swarmadm::new()
+        .args(["rotate-tokens", "-i"])
+        .arg(&lab.inventory_toml)
+        .args(["--connect-timeout", "3"])
+        .expect_code(2);
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "error: rotate-tokens failed: no manager of the inventory's swarm is reachable: nothing was rotated\n"
+        ),
+        "{run:?}"
+    );
     // Unlock's own errors go to stderr.
     let run = Swarmadm::new()
         .args(["unlock", "-i"])

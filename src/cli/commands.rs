@@ -40,6 +40,13 @@ pub(super) fn print_result(
     crate::ui::print(&out).map_err(|e| cannot("result", e))
 }
 
+/// Says why a command did nothing, on stderr, escaped. With `-o json`,
+/// stdout still gets the document, whose error object says it too.
+fn say_error(text: &str) {
+    let text = format!("error: {text}");
+    let _ = writeln!(std::io::stderr(), "{}", crate::ui::escape::terminal(&text));
+}
+
 /// Refuses, before any node is reached, an `--unlock-key-file` that can
 /// never be used: readable by others, a directory, a FIFO, a device, or
 /// too large. (Whether it holds the swarm's key is known only later.)
@@ -147,6 +154,16 @@ pub(super) async fn rotate_tokens(
     )
     .await;
     reporter.finish().await;
+    if let Some(error) = &report.error {
+        let mut text = format!("rotate-tokens failed: {error}");
+        if !text.ends_with("nothing was rotated") {
+            text.push_str("; nothing was rotated");
+        }
+        say_error(&text);
+        if args.nodes.output != Output::Json {
+            return Ok(report.exit_code());
+        }
+    }
     print_result(
         &args.nodes,
         || crate::ui::json::rotate_tokens(&report),
@@ -171,10 +188,7 @@ pub(super) async fn unlock(
     .await;
     reporter.finish().await;
     if let Some(error) = &report.error {
-        // An error is said on stderr; with -o json, stdout still gets the
-        // document, whose error object says it too.
-        let text = format!("error: unlock failed: {error}");
-        let _ = writeln!(std::io::stderr(), "{}", crate::ui::escape::terminal(&text));
+        say_error(&format!("unlock failed: {error}"));
         if args.nodes.output != Output::Json {
             return Ok(report.exit_code());
         }
