@@ -5,8 +5,9 @@
 //!   named it, under 50 MiB; the same inventory with the lab's own files
 //!   reads every engine.
 //! - A worker whose Docker socket answers every request with a body that
-//!   never ends (fast), another whose body trickles forever: both named,
-//!   the manager answered, within `--timeout`, under 100 MiB.
+//!   never ends (fast), another whose body trickles forever, a third whose
+//!   socket is not HTTP: each named, the manager answered, within
+//!   `--timeout`, under 100 MiB.
 //! - `unlock` with every node unreachable: non-zero, naming them.
 //! - A closed stdout, `/dev/full` and an unusable `--junit` path: non-zero,
 //!   naming what was being written, before connecting for `--junit`.
@@ -321,6 +322,20 @@ impl EndlessSocket {
     }
 }
 
+/// A Unix socket whose server is not HTTP: it answers every request with
+/// an SSH banner, then closes.
+fn serve_not_http(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let listener = UnixListener::bind(path).expect("bind socket");
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+        }
+    });
+}
+
 fn answer_endlessly(mut stream: UnixStream, fast: bool) {
     let mut request = [0u8; 8192];
     if stream.read(&mut request).unwrap_or(0) == 0 {
@@ -349,11 +364,13 @@ fn answer_endlessly(mut stream: UnixStream, fast: bool) {
 
 #[test]
 fn an_engine_reply_that_never_ends_fails_that_worker_alone_within_the_timeout() {
-    let lab = Lab::up(ids::BOUNDED_ENDLESS_REPLY, 1, 2);
+    let lab = Lab::up(ids::BOUNDED_ENDLESS_REPLY, 1, 3);
     let fast = lab.dir.join("endless-fast.sock");
     let slow = lab.dir.join("endless-slow.sock");
+    let not_http = lab.dir.join("not-http.sock");
     let fast_server = EndlessSocket::serve(&fast, true);
     let slow_server = EndlessSocket::serve(&slow, false);
+    serve_not_http(&not_http);
     // Each worker's `socket` points at one of them, reached through the
     // worker's own sshd like its engine would be.
     let inv = inventory_variant(&lab, "endless.toml", |text| {
@@ -370,6 +387,14 @@ fn an_engine_reply_that_never_ends_fails_that_worker_alone_within_the_timeout() 
             &format!(
                 "name = \"swarm-worker-02\"\nsocket = \"{}\"",
                 slow.display()
+            ),
+            1,
+        )
+        .replacen(
+            "name = \"swarm-worker-03\"",
+            &format!(
+                "name = \"swarm-worker-03\"\nsocket = \"{}\"",
+                not_http.display()
             ),
             1,
         )
@@ -422,6 +447,18 @@ fn an_engine_reply_that_never_ends_fails_that_worker_alone_within_the_timeout() 
     assert!(
         message.contains(&format!("no answer within {timeout}s")),
         "{slow_row}"
+    );
+    // A socket that does not speak HTTP is named as such, not as "client
+    // error (SendRequest)".
+    let not_http_row = row(&json, "swarm-worker-03");
+    let message = not_http_row["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains(
+            "GET /info: the socket answered with something that is not HTTP: a broken engine"
+        ),
+        "{not_http_row}"
     );
     // The manager answered, and says what its own engine says.
     let manager = row(&json, "swarm-manager-01");
