@@ -297,6 +297,19 @@ fn a_result_that_cannot_be_written_is_an_error_naming_it() {
         );
     }
     assert_eq!(logins(), logins_before, "sshd was contacted");
+    // A JUnit file that passes the check but cannot be written (procfs
+    // refuses the write itself): the report is still printed, and the run
+    // says what it could not write.
+    let run = Swarmadm::new()
+        .verify(inv)
+        .args(["--junit", "/proc/version"])
+        .expect_code(2);
+    assert!(run.stdout.contains("swarm-manager-01"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("cannot write the JUnit report to /proc/version: Input/output error"),
+        "{run:?}"
+    );
 }
 
 /// A small HTTP server on a Unix socket that answers every request with
