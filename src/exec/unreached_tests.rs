@@ -141,3 +141,35 @@ async fn every_command_fails_when_no_node_is_reachable() {
         );
     }
 }
+
+/// Issue #28: `down` with every node out of reach exited 1, where the
+/// README says 2 (refused: a manager out of reach). Whether there is a
+/// swarm to dissolve is not known: refused, naming the managers.
+#[tokio::test(start_paused = true)]
+async fn down_with_every_manager_out_of_reach_is_refused_naming_them() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    for node in &inv.nodes {
+        cluster.unreachable(node.name.as_str());
+    }
+    let connector = cluster.connector();
+    let events = Events::discard();
+    let (snapshot, plan) = down::observe(&inv, &connector, &events).await;
+    assert!(!plan.has_changes());
+    let outcome = down::execute(
+        &snapshot,
+        plan,
+        down::DownOptions {
+            parallel: 4,
+            dry_run: false,
+            break_lock: false,
+        },
+        4,
+        &events,
+    )
+    .await;
+    assert_eq!(outcome.exit_code(), UNUSABLE, "{outcome:?}");
+    let text = crate::ui::render::down(&outcome, crate::ui::Layout::Fit(300));
+    assert!(text.contains("m1, m2, m3 did not answer"), "{text}");
+    assert!(cluster.log().is_empty(), "{:?}", cluster.log());
+}
