@@ -558,4 +558,16 @@ fn the_node_list_cap_fits_ten_thousand_nodes() {
         per_node * 10_000 < LIST_REPLY_CAP,
         "{per_node} bytes per node"
     );
+    // Every call now read under a cap still works end to end: verify
+    // (info, node list, swarm), then down (tasks, demote, leave), read
+    // through the engines.
+    Swarmadm::new().verify(&lab.inventory_toml).success();
+    Swarmadm::new()
+        .args(["down", "--yes", "-i"])
+        .arg(&lab.inventory_toml)
+        .success();
+    for node in &lab.nodes {
+        let info = lab.engine_json(&node.hostname, "/info");
+        assert_eq!(info["Swarm"]["LocalNodeState"], "inactive", "{info}");
+    }
 }
