@@ -246,6 +246,29 @@ fn a_result_that_cannot_be_written_is_an_error_naming_it() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // `lab status -o json` into a pipe whose reader is gone (at once, or
+    // after three lines) exits as it would have, without a panic.
+    let lab_status = Swarmadm::new()
+        .lab("status")
+        .lab_at(&lab.name, &lab.dir)
+        .args(["-o", "json"])
+        .command();
+    let line = std::iter::once(lab_status.get_program())
+        .chain(lab_status.get_args())
+        .map(|a| format!("'{}'", a.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for reader in ["head -3 >/dev/null", "(exec 0<&-; sleep 0.5)"] {
+        let out = Command::new("bash")
+            .args(["--norc", "--noprofile", "-c"])
+            .arg(format!("{line} | {reader}; echo ${{PIPESTATUS[0]}}"))
+            .output()
+            .expect("bash");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stdout.trim(), "0", "{reader}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{reader}: {stderr}");
+    }
     // stdout on a full disk.
     let mut full = Swarmadm::new().status(inv).json().command();
     full.stdout(std::fs::File::create("/dev/full").expect("/dev/full"));
