@@ -2,21 +2,22 @@
 //! `/info`, the node list, swarm inspect (join tokens), swarm init and join,
 //! and node updates.
 //!
-//! Most calls go through bollard. Init and join go through the same hyper
-//! client as raw JSON, because bollard's models lack `Availability`, which
-//! makes a node join already drained; swarm inspect is raw too so that the
-//! join tokens are parsed straight into [`Secret`]s and never sit in a
-//! `Debug`-printable model. Engine error messages are scrubbed of anything
-//! that looks like a join token before they go anywhere.
+//! Every request goes through one hyper client over the tunnel
+//! ([`exchange`]), and every reply is read as a stream with a cap
+//! ([`reply_cap`]): lists that grow with the cluster (nodes, tasks,
+//! services) may take [`LIST_REPLY_CAP`], anything else [`REPLY_CAP`]. A
+//! reply over its cap, or one that is not HTTP, is a
+//! [`ErrorKind::BrokenEngine`] of that node alone, and one that never ends is
+//! cut by the request timeout. bollard gives the models (decoded here with
+//! serde) and the API version type, not the transport: its `Docker` client
+//! buffers whole bodies without a limit.
 //!
-//! Every reply is read as a stream with a cap ([`reply_cap`]): lists that
-//! grow with the cluster (nodes, tasks, services) may take
-//! [`LIST_REPLY_CAP`], anything else [`REPLY_CAP`]. A reply over its cap, or
-//! one that is not HTTP, is a [`ErrorKind::BrokenEngine`] of that node
-//! alone, and one that never ends is cut by the request timeout. So every
-//! request goes through [`exchange`] (bollard's `Docker` would buffer whole
-//! bodies without a limit): bollard gives the models and the API version
-//! type, not the transport.
+//! Init and join are sent as our own JSON, because bollard's models lack
+//! `Availability`, which makes a node join already drained; swarm inspect is
+//! decoded into our own type so that the join tokens are parsed straight
+//! into [`Secret`]s and never sit in a `Debug`-printable model. Engine error
+//! messages are scrubbed of anything that looks like a join token before
+//! they go anywhere.
 
 use std::sync::Arc;
 use std::time::Duration;
