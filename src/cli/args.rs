@@ -167,8 +167,9 @@ reach it, so its entry is removed with force after it was drained (and \
 demoted); run `docker swarm leave --force` on that machine if it still says \
 it is in a swarm.
 
-Exit codes: 0 removed, 1 a node failed or was refused (quorum), 2 nothing \
-could be done (a name not in the swarm, no manager reachable).
+Exit codes: 0 removed (another node out of reach is named, not a failure), 1 a node \
+failed or was refused (quorum), 2 nothing could be done (a name not in the swarm, no \
+manager reachable).
 
 Examples:
   swarmadm remove -i config/vagrant.toml swarm-worker-03 --dry-run
@@ -179,8 +180,9 @@ The docker CLI's ssh:// transport runs `docker system dial-stdio` on the node \
 over your ssh: the node needs the docker CLI installed, its host key in your \
 known_hosts, and an ssh user that is root or in the docker group.
 
-Exit codes: 0 printed (and created), 1 the docker context could not be \
-created, 2 no leader that is an inventory node could be found.
+Exit codes: 0 printed (and created; a node out of reach is named, the leader is the \
+managers' word), 1 the docker context could not be created, 2 no leader that is an \
+inventory node could be found.
 
 Examples:
   eval \"$(swarmadm context -i config/vagrant.toml)\" && docker node ls
@@ -189,8 +191,9 @@ const ROTATE_AFTER_HELP: &str = "\
 Existing members are not affected: nodes that already joined keep working; only new joins \
 need the new token. Tokens and keys are never printed.
 
-Exit codes: 0 rotated, 1 a rotation could not be confirmed (or the root CA did not reach \
-every node in time), 2 nothing was rotated.
+Exit codes: 0 rotated (the tokens are the swarm's: a node out of reach is named, not a \
+failure), 1 a rotation could not be confirmed (or the root CA did not reach every node in \
+time), 2 nothing was rotated.
 
 Examples:
   swarmadm rotate-tokens -i config/vagrant.toml
