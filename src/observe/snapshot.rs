@@ -170,25 +170,24 @@ impl<H: SwarmHost> Snapshot<H> {
         let known = inventory_identities(inventory, &self.facts);
         self.facts.leadership = Leadership::judge(&claims, floor, &lists, &known);
         self.facts.claims = claims;
-        if let Some(confirmed) = self.facts.leadership.confirmed() {
-            if let Some(source) = self.view_source(confirmed)
-                && let Some(read) = reads.remove(&source)
-                && let Ok(nodes) = read.nodes
-            {
-                self.facts.swarm = match read.swarm {
-                    Ok(swarm) => Some(swarm.object()),
-                    Err(e) => {
-                        tracing::debug!("{source}: reading the swarm spec failed: {e}");
-                        None
-                    }
-                };
-                let cluster_id = self.facts.cluster_id.clone().unwrap_or_default();
-                self.facts.view = Some(ClusterView {
-                    cluster_id,
-                    source,
-                    nodes,
-                });
-            }
+        if let Some(confirmed) = self.facts.leadership.confirmed()
+            && let Some(source) = self.view_source(confirmed)
+            && let Some(read) = reads.remove(&source)
+            && let Ok(nodes) = read.nodes
+        {
+            self.facts.swarm = match read.swarm {
+                Ok(swarm) => Some(swarm.object()),
+                Err(e) => {
+                    tracing::debug!("{source}: reading the swarm spec failed: {e}");
+                    None
+                }
+            };
+            let cluster_id = self.facts.cluster_id.clone().unwrap_or_default();
+            self.facts.view = Some(ClusterView {
+                cluster_id,
+                source,
+                nodes,
+            });
         }
         let mut others: BTreeSet<String> = self
             .facts
