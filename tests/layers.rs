@@ -138,13 +138,7 @@ fn modules(src: &Path) -> Vec<Module> {
 
 /// The `mod x;` declarations among `items` (inline modules too, whose own
 /// `mod x;` live in a folder of their name), queued as modules.
-fn declared(
-    src: &Path,
-    items: &[syn::Item],
-    dir: &Path,
-    parent: &Module,
-    queue: &mut Vec<Module>,
-) {
+fn declared(src: &Path, items: &[syn::Item], dir: &Path, parent: &Module, queue: &mut Vec<Module>) {
     for item in items {
         let syn::Item::Mod(m) = item else { continue };
         let name = m.ident.to_string();
@@ -278,12 +272,17 @@ impl Walker<'_> {
         while i < trees.len() {
             match &trees[i] {
                 TokenTree::Group(g) => self.tokens(g.stream()),
-                TokenTree::Ident(id) if matches!(id.to_string().as_str(), "crate" | "super" | "self") => {
+                TokenTree::Ident(id)
+                    if matches!(id.to_string().as_str(), "crate" | "super" | "self") =>
+                {
                     let line = id.span().start().line;
                     let mut segments = vec![id.to_string()];
                     let mut j = i + 1;
-                    while let (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)), Some(TokenTree::Ident(next))) =
-                        (trees.get(j), trees.get(j + 1), trees.get(j + 2))
+                    while let (
+                        Some(TokenTree::Punct(a)),
+                        Some(TokenTree::Punct(b)),
+                        Some(TokenTree::Ident(next)),
+                    ) = (trees.get(j), trees.get(j + 1), trees.get(j + 2))
                     {
                         if a.as_char() != ':' || b.as_char() != ':' {
                             break;
