@@ -8,6 +8,15 @@
 //! the node over the user's `ssh`: unlike swarmadm, it needs the docker CLI
 //! installed on the node, the node's host key in the user's known_hosts,
 //! and a user that may open the Docker socket. The report says so.
+//!
+//! [`hand_off`] decides what the docker CLI gets: `ssh://NAME` when plain
+//! `ssh NAME` resolves the way swarmadm's connection did, else no
+//! DOCKER_HOST and what is missing ([`handoff`]); [`check`] proves it by
+//! running `ssh` ([`probe`]). Where it cannot work, `swarmadm tunnel`
+//! serves the leader's socket here (`crate::exec::tunnel`).
+
+pub(crate) mod handoff;
+pub(crate) mod probe;
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -42,6 +51,11 @@ pub(crate) struct ContextReport {
     /// Why there is no DOCKER_HOST, or the context could not be created.
     pub(crate) error: Option<ContextError>,
     pub(crate) ssh_connections: usize,
+    /// How the docker CLI's ssh reaches the leader, or what it lacks
+    /// ([`hand_off`]).
+    pub(crate) handoff: Option<handoff::Handoff>,
+    /// `--check`: running `ssh` as the docker CLI will.
+    pub(crate) probe: Option<probe::Probe>,
 }
 
 /// Why `context` has no DOCKER_HOST, or could not create the context.
@@ -98,14 +112,48 @@ impl ContextError {
 }
 
 impl ContextReport {
-    /// 0: printed (and created); 1: the context could not be created;
-    /// 2: no leader could be found in the inventory.
+    /// 0: printed (and created, and checked); 1: the docker CLI's ssh
+    /// would not reach the leader as swarmadm does, `--check` failed, or
+    /// the context could not be created; 2: no leader could be found in
+    /// the inventory.
     pub(crate) fn exit_code(&self) -> u8 {
+        let checked = self.probe.as_ref().is_none_or(probe::Probe::passed);
         match (&self.docker_host, &self.error) {
+            (None, None) if self.handoff.is_some() => exit_codes::FAILED,
             (None, _) => exit_codes::UNUSABLE,
             (Some(_), Some(_)) => exit_codes::FAILED,
+            (Some(_), None) if !checked => exit_codes::FAILED,
             (Some(_), None) => exit_codes::OK,
         }
+    }
+}
+
+/// Decides the DOCKER_HOST the docker CLI gets for the leader that [`run`]
+/// found: `ssh://NAME` through the user's own ssh names when plain `ssh`
+/// reaches it as swarmadm did, else none, and the report says what is
+/// missing.
+pub(crate) fn hand_off(report: &mut ContextReport, inventory: &Inventory, view: &handoff::SshView) {
+    let Some(node) = report
+        .leader
+        .as_ref()
+        .and_then(|name| inventory.node(name.as_str()))
+    else {
+        return;
+    };
+    let handoff = handoff::handoff(&node.ssh, view);
+    report.docker_host = handoff.works().then(|| handoff.destination.url());
+    report.handoff = Some(handoff);
+}
+
+/// `--check`: runs `ssh` to the hand-off's destination as the docker CLI
+/// will (also when something is missing, to show what it meets).
+pub(crate) async fn check(
+    report: &mut ContextReport,
+    connect_timeout: std::time::Duration,
+    timeout: std::time::Duration,
+) {
+    if let Some(handoff) = &report.handoff {
+        report.probe = Some(probe::run(&handoff.destination, connect_timeout, timeout).await);
     }
 }
 
@@ -125,6 +173,8 @@ pub(crate) async fn run<C: Connector>(
         leader: None,
         leader_node_id: None,
         docker_host: None,
+        handoff: None,
+        probe: None,
         proxy_jump: false,
         context: None,
         note: SSH_NEEDS,

@@ -176,13 +176,20 @@ Examples:
 const CONTEXT_AFTER_HELP: &str = "\
 The docker CLI's ssh:// transport runs `docker system dial-stdio` on the node \
 over your ssh: the node needs the docker CLI installed, its host key in your \
-known_hosts, and an ssh user that is root or in the docker group.
+known_hosts, and an ssh user that is root or in the docker group. Plain ssh \
+reads only ~/.ssh/config (of the home in the user database) and what it \
+includes: DOCKER_HOST is ssh://NAME when plain `ssh NAME` reaches the leader \
+as swarmadm does; otherwise it says what is missing (a config given with -F, \
+a key or known_hosts file that plain ssh does not use) and `swarmadm tunnel` \
+is the way.
 
-Exit codes: 0 printed (and created), 1 the docker context could not be \
+Exit codes: 0 printed (and created, and checked), 1 the docker CLI's ssh would \
+not reach the leader, --check failed, or the docker context could not be \
 created, 2 no leader that is an inventory node could be found.
 
 Examples:
-  eval \"$(swarmadm context -i config/vagrant.toml)\" && docker node ls
+  eval \"$(swarmadm context -i inventories/vagrant.ini)\" && docker node ls
+  swarmadm context -i inventories/vagrant.ini --check
   swarmadm context -i config/vagrant.toml --create vagrant-swarm";
 const ROTATE_AFTER_HELP: &str = "\
 Existing members are not affected: nodes that already joined keep working; only new joins \
@@ -470,6 +477,11 @@ pub struct ContextArgs {
     /// (which must be installed here) instead of only printing DOCKER_HOST.
     #[arg(long, value_name = "NAME")]
     pub create: Option<String>,
+    /// Also run the local `ssh` as the docker CLI will (`BatchMode`, the same
+    /// destination, `docker system dial-stdio` on the node) and say whether
+    /// it connects and authenticates without asking, or why not.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, clap::Args)]

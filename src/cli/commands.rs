@@ -290,6 +290,16 @@ pub(super) async fn context(
     let mut report =
         crate::check::context::run(inventory, &args.nodes.connector(), &reporter.events()).await;
     reporter.finish().await;
+    let view = crate::check::context::handoff::SshView::of_this_user();
+    crate::check::context::hand_off(&mut report, inventory, &view);
+    if args.check {
+        crate::check::context::check(
+            &mut report,
+            Duration::from_secs(args.nodes.connect_timeout),
+            Duration::from_secs(args.nodes.timeout),
+        )
+        .await;
+    }
     if let Some(name) = &args.create {
         crate::check::context::create(&mut report, name);
     }

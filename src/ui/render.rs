@@ -1504,6 +1504,10 @@ pub(crate) fn down(outcome: &DownOutcome, layout: Layout) -> String {
 
 /// `context`: shell lines, so that `eval "$(swarmadm context)"` works;
 /// what ssh:// needs on the node as a comment.
+/// Where the docker CLI's ssh cannot reach the leader.
+const TUNNEL_HINT: &str = "instead, `swarmadm tunnel` with the same -i and -F serves the leader's \
+    Docker socket here through swarmadm's own SSH connection and prints its DOCKER_HOST";
+
 pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
     let width = layout.width();
     let mut out = String::new();
@@ -1522,6 +1526,29 @@ pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
     }
     if let Some(host) = &report.docker_host {
         out.push_str(&format!("export DOCKER_HOST={host}\n"));
+    }
+    if let (Some(handoff), Some(leader)) = (&report.handoff, &report.leader)
+        && !handoff.works()
+    {
+        out.push_str(&comment(&format!(
+            "no DOCKER_HOST: the docker CLI's ssh would not reach {leader} as swarmadm does \
+             (`ssh {}`):",
+            handoff.destination.name
+        )));
+        for missing in &handoff.missing {
+            out.push_str(&comment(&format!("- {missing}")));
+        }
+        out.push_str(&comment(TUNNEL_HINT));
+    }
+    if let Some(probe) = &report.probe {
+        let verdict = if probe.passed() { "passed" } else { "failed" };
+        out.push_str(&comment(&format!(
+            "check {verdict}: `{}`: {}",
+            probe.command, probe.outcome
+        )));
+        if !probe.passed() && report.docker_host.is_some() {
+            out.push_str(&comment(TUNNEL_HINT));
+        }
     }
     if let Some(name) = &report.context {
         out.push_str(&comment(&format!(
