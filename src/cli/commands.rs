@@ -12,8 +12,8 @@ use crate::remote::host::Connector as _;
 use crate::ui::{Layout, LogSink, Mode, Reporter, render};
 
 use super::args::{
-    ContextArgs, DownArgs, NodeArgs, Output, RemoveArgs, RotateArgs, UnlockArgs, UpArgs,
-    VerifyArgs, key_options,
+    ContextArgs, DownArgs, NodeArgs, Output, RemoveArgs, RotateArgs, TunnelArgs, UnlockArgs,
+    UpArgs, VerifyArgs, key_options,
 };
 
 /// Prints a result: JSON as is, tables and text laid out for the terminal.
@@ -309,6 +309,68 @@ pub(super) async fn context(
         |layout| render::context(&report, layout),
     )?;
     Ok(report.exit_code())
+}
+
+/// `tunnel`: finds the node, takes the socket, prints DOCKER_HOST on
+/// stdout, serves until SIGINT or SIGTERM; the socket goes with it.
+pub(super) async fn tunnel(
+    inventory: &Inventory,
+    args: &TunnelArgs,
+    _sink: &LogSink,
+) -> eyre::Result<u8> {
+    use crate::exec::tunnel::{OwnSocket, Tunnel, TunnelOptions};
+    if args.nodes.output == Output::Json {
+        eyre::bail!("tunnel prints no JSON: it prints `export DOCKER_HOST=unix://PATH` and serves");
+    }
+    let node = args
+        .node
+        .as_deref()
+        .map(crate::inventory::NodeName::new)
+        .transpose()
+        .map_err(|e| eyre::eyre!("--node: {e}"))?;
+    let path = crate::exec::tunnel::socket_path(args.socket.as_ref(), inventory, node.as_ref())?;
+    let quiet = args.nodes.quiet;
+    let log = move |event: crate::exec::tunnel::TunnelEvent| {
+        if !quiet {
+            let line = crate::ui::escape::terminal(&render::tunnel_event(&event)).into_owned();
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
+    };
+    let connector = args.nodes.connector();
+    let options = TunnelOptions {
+        node,
+        max_clients: usize::try_from(args.max_clients).unwrap_or(usize::MAX),
+    };
+    let tunnel = Tunnel::start(inventory, &connector, options, &log).await?;
+    let socket = OwnSocket::bind(&path)?;
+    if socket.replaced_stale {
+        tracing::warn!("replaced the socket a tunnel that is gone left at {}", path.display());
+    }
+    crate::ui::print(&format!(
+        "export DOCKER_HOST=unix://{}\n",
+        socket.path().display()
+    ))?;
+    tunnel.serve(&socket, interrupted()).await;
+    drop(socket);
+    if !quiet {
+        let _ = writeln!(std::io::stderr(), "tunnel: stopped; removed {}", path.display());
+    }
+    Ok(crate::model::exit_codes::OK)
+}
+
+/// Completes on SIGINT or SIGTERM (or at once if they cannot be watched).
+async fn interrupted() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
 }
 
 pub(super) async fn remove(

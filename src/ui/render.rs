@@ -1561,6 +1561,28 @@ pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
     out
 }
 
+/// One line of `tunnel`'s log (stderr).
+pub(crate) fn tunnel_event(event: &crate::exec::tunnel::TunnelEvent) -> String {
+    use crate::exec::tunnel::TunnelEvent;
+    match event {
+        TunnelEvent::Serving { node, leader: true } => {
+            format!("tunnel: serving the Docker socket of {node}, the Raft leader")
+        }
+        TunnelEvent::Serving { node, leader: false } => {
+            format!("tunnel: serving the Docker socket of {node}")
+        }
+        TunnelEvent::Switched { from, to, why } => {
+            format!("tunnel: new connections go to {to} now, not {from} ({why})")
+        }
+        TunnelEvent::Full { max } => format!(
+            "tunnel: a client connection was closed: {max} are relayed already (--max-clients)"
+        ),
+        TunnelEvent::ClientFailed(message) => {
+            format!("tunnel: a client connection could not be relayed: {message}")
+        }
+    }
+}
+
 /// The one line that ends `status`.
 fn status_summary(report: &StatusReport) -> String {
     let troubled: Vec<&str> = report
