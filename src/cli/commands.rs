@@ -341,11 +341,15 @@ pub(super) async fn tunnel(
         node,
         max_clients: usize::try_from(args.max_clients).unwrap_or(usize::MAX),
     };
-    let tunnel = Tunnel::start(inventory, &connector, options, &log).await?;
+    // The path first: a refused path needs no connection.
     let socket = OwnSocket::bind(&path)?;
     if socket.replaced_stale {
-        tracing::warn!("replaced the socket a tunnel that is gone left at {}", path.display());
+        tracing::warn!(
+            "replaced the socket a tunnel that is gone left at {}",
+            path.display()
+        );
     }
+    let tunnel = Tunnel::start(inventory, &connector, options, &log).await?;
     crate::ui::print(&format!(
         "export DOCKER_HOST=unix://{}\n",
         socket.path().display()
@@ -353,7 +357,11 @@ pub(super) async fn tunnel(
     tunnel.serve(&socket, interrupted()).await;
     drop(socket);
     if !quiet {
-        let _ = writeln!(std::io::stderr(), "tunnel: stopped; removed {}", path.display());
+        let _ = writeln!(
+            std::io::stderr(),
+            "tunnel: stopped; removed {}",
+            path.display()
+        );
     }
     Ok(crate::model::exit_codes::OK)
 }

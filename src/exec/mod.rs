@@ -13,9 +13,9 @@ pub(crate) mod prune;
 pub(crate) mod result;
 pub(crate) mod rotate;
 pub(crate) mod step;
+pub(crate) mod tunnel;
 pub(crate) mod unlock;
 pub(crate) mod up;
-pub(crate) mod tunnel;
 
 #[cfg(test)]
 mod interrupted_tests;

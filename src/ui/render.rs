@@ -1568,7 +1568,10 @@ pub(crate) fn tunnel_event(event: &crate::exec::tunnel::TunnelEvent) -> String {
         TunnelEvent::Serving { node, leader: true } => {
             format!("tunnel: serving the Docker socket of {node}, the Raft leader")
         }
-        TunnelEvent::Serving { node, leader: false } => {
+        TunnelEvent::Serving {
+            node,
+            leader: false,
+        } => {
             format!("tunnel: serving the Docker socket of {node}")
         }
         TunnelEvent::Switched { from, to, why } => {

@@ -18,7 +18,8 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Seek as _, Write as _};
 use std::os::unix::fs::{
-    DirBuilderExt as _, FileTypeExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _,
+    DirBuilderExt as _, FileTypeExt as _, MetadataExt as _, OpenOptionsExt as _,
+    PermissionsExt as _,
 };
 use std::path::{Path, PathBuf};
 
@@ -201,7 +202,12 @@ impl OwnSocket {
 
     /// Locks the lock file, decides about an existing `path` and marks the
     /// lock file as ours. Whether a dead tunnel's socket was removed.
-    fn take(path: &Path, lock_path: &Path, had_lock: bool, lock: &mut File) -> Result<bool, SocketError> {
+    fn take(
+        path: &Path,
+        lock_path: &Path,
+        had_lock: bool,
+        lock: &mut File,
+    ) -> Result<bool, SocketError> {
         let mut text = String::new();
         let _ = lock.read_to_string(&mut text);
         let marked = text.starts_with(MARK);
@@ -319,13 +325,15 @@ mod tests {
         // A second tunnel on the same path is refused, naming the first.
         let err = OwnSocket::bind(&path).unwrap_err().to_string();
         assert!(
-            err.contains(&format!("another swarmadm tunnel (pid {})", std::process::id())),
+            err.contains(&format!(
+                "another swarmadm tunnel (pid {})",
+                std::process::id()
+            )),
             "{err}"
         );
         drop(socket);
         assert!(!path.exists());
         assert!(!with_suffix(&path, ".lock").exists());
-
     }
 
     #[tokio::test]
