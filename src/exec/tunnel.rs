@@ -21,7 +21,7 @@
 pub(crate) mod listener;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use futures_util::StreamExt as _;
 use futures_util::stream::FuturesUnordered;
@@ -31,7 +31,7 @@ use crate::check::context;
 use crate::inventory::{Inventory, Node, NodeName};
 use crate::model::failure::Failure;
 use crate::observe::events::Events;
-use crate::remote::host::{Connector, SocketHost, SwarmHost as _};
+use crate::remote::host::{Connector, Reached, SocketHost, SwarmHost as _};
 
 pub(crate) use listener::{OwnSocket, SocketError};
 
@@ -107,7 +107,7 @@ pub(crate) struct Tunnel<'a, C: Connector> {
 impl<'a, C> Tunnel<'a, C>
 where
     C: Connector,
-    C::Host: SocketHost,
+    C::Host: SocketHost + Clone,
 {
     /// Finds the node to serve (the leader, or `options.node`) and
     /// connects to it: fails, bounded by the connector's timeouts, when no
@@ -263,20 +263,27 @@ async fn find<C>(
 ) -> Result<Target<C::Host>, TunnelError>
 where
     C: Connector,
+    C::Host: Clone,
 {
     let name = match node {
         Some(name) => name.clone(),
         None => {
             // Nobody draws progress while the tunnel serves.
             let (events, _dropped) = Events::channel();
-            let report = context::run(managers, connector, &events).await;
-            match (report.leader, report.error) {
+            let keeping = Keeping::new(connector);
+            let report = context::run(managers, &keeping, &events).await;
+            let leader = match (report.leader, report.error) {
                 (Some(leader), None) => leader,
                 (_, Some(error)) => return Err(TunnelError::NoLeader(error.to_string())),
                 (None, None) => {
                     return Err(TunnelError::NoLeader("the swarm has no leader".to_owned()));
                 }
+            };
+            // The connection that found it serves it: no second one.
+            if let Some(target) = keeping.take(&leader) {
+                return Ok(target);
             }
+            leader
         }
     };
     let node: &Node = inventory
@@ -291,6 +298,54 @@ where
         node_id: reached.info.node_id.clone(),
         host: Arc::new(reached.host),
     })
+}
+
+/// A connector that keeps a handle on every host it reached, so that the
+/// leader found by looking at all managers is served over the connection
+/// that found it.
+struct Keeping<'c, C: Connector> {
+    inner: &'c C,
+    kept: std::sync::Mutex<Vec<Target<C::Host>>>,
+}
+
+impl<'c, C: Connector> Keeping<'c, C> {
+    fn new(inner: &'c C) -> Self {
+        Keeping {
+            inner,
+            kept: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn take(&self, name: &NodeName) -> Option<Target<C::Host>> {
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = kept.iter().position(|t| &t.name == name)?;
+        Some(kept.swap_remove(index))
+    }
+}
+
+impl<C> Connector for Keeping<'_, C>
+where
+    C: Connector,
+    C::Host: Clone,
+{
+    type Host = C::Host;
+
+    async fn connect(&self, node: &Node, view: bool) -> Result<Reached<C::Host>, Failure> {
+        let reached = self.inner.connect(node, view).await?;
+        self.kept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Target {
+                name: node.name.clone(),
+                node_id: reached.info.node_id.clone(),
+                host: Arc::new(reached.host.clone()),
+            });
+        Ok(reached)
+    }
+
+    fn connections(&self) -> usize {
+        self.inner.connections()
+    }
 }
 
 /// The socket path: `--socket`, else [`listener::default_path`].

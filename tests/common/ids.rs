@@ -234,8 +234,6 @@ lab_ids! {
     HANDOFF_TUNNEL = 227;
     /// `tunnel_refuses_a_foreign_path_and_says_when_no_manager_answers`
     HANDOFF_REFUSED = 228;
-    /// `bench::first_docker_node_ls_through_tunnel_and_ssh` (bench/run)
-    HANDOFF_BENCH = 229;
 }
 
 #[cfg(test)]
