@@ -146,7 +146,13 @@ fn context_with_the_config_only_through_f_says_why_and_check_fails() {
         .arg(&lab.ssh_config)
         .expect_code(1);
     assert!(!run.stdout.contains("export"), "{}", run.stdout);
-    let text = run.stdout.replace("\n# ", " ");
+    // The comment lines, joined: what they say, wherever they wrap.
+    let text = run
+        .stdout
+        .lines()
+        .map(|l| l.trim_start_matches('#').trim())
+        .collect::<Vec<_>>()
+        .join(" ");
     for expected in [
         "no DOCKER_HOST: the docker CLI's ssh would not reach swarm-manager-01",
         "(given with -F)",

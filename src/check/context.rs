@@ -323,6 +323,42 @@ mod tests {
         assert!(!render::context(&report, Layout::Wide).contains("DOCKER_HOST"));
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn what_is_missing_is_said_in_comments_without_a_docker_host_and_exit_1() {
+        let inv = inventory();
+        let cluster = FakeCluster::converged(&inv);
+        let mut report = run(&inv, &cluster.connector(), &Events::discard()).await;
+        let home = tempfile::tempdir().unwrap();
+        let view = handoff::SshView::with(
+            crate::inventory::LocalEnv {
+                home: Some(home.path().to_owned()),
+                user: Some("core".into()),
+            },
+            Some(home.path().to_owned()),
+        );
+        hand_off(&mut report, &inv, &view);
+        // Nothing is missing for a node plain ssh reaches by its address.
+        assert_eq!(report.docker_host.as_deref(), Some("ssh://m1.example"));
+        assert_eq!(report.exit_code(), exit_codes::OK);
+
+        let handoff = report.handoff.as_mut().unwrap();
+        handoff.missing.push(handoff::Missing::Identity {
+            name: "m1.example".into(),
+            files: vec!["/srv/keys/a-rather-long-directory-name/swarm_deploy_key".into()],
+            ssh_tries: vec![],
+        });
+        report.docker_host = None;
+        assert_eq!(report.exit_code(), exit_codes::FAILED);
+        let text = render::context(&report, Layout::Fit(80));
+        assert!(!text.contains("export"), "{text}");
+        assert!(text.contains("# - swarmadm authenticates with"), "{text}");
+        assert!(text.contains("`swarmadm tunnel`"), "{text}");
+        for line in text.lines() {
+            assert!(line.starts_with("# "), "{line}");
+            assert!(line.chars().count() <= 80, "{line}");
+        }
+    }
+
     #[test]
     fn docker_host_leaves_out_port_22_and_brackets_ipv6() {
         assert_eq!(docker_host("core", "10.0.0.1", 22), "ssh://core@10.0.0.1");

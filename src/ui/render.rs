@@ -1536,7 +1536,9 @@ pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
             handoff.destination.name
         )));
         for missing in &handoff.missing {
-            out.push_str(&comment(&format!("- {missing}")));
+            // Continuation lines of a point line up under its text.
+            let point = wrap(&format!("# - {missing}"), width, 4);
+            out.push_str(&point.replace("\n    ", "\n#   "));
         }
         out.push_str(&comment(TUNNEL_HINT));
     }

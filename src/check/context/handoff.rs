@@ -222,10 +222,14 @@ impl std::fmt::Display for Missing {
             } => write!(
                 f,
                 "swarmadm authenticates with {}, which plain `ssh {name}` does not try (it tries \
-                 {} and the ssh-agent's keys): name it with IdentityFile in the Host block, or \
-                 add it to your ssh-agent",
+                 {}the ssh-agent's keys): name it with IdentityFile in the Host block, or add it \
+                 to your ssh-agent",
                 paths(files),
-                paths(ssh_tries)
+                if ssh_tries.is_empty() {
+                    "only ".to_owned()
+                } else {
+                    format!("{} and ", paths(ssh_tries))
+                }
             ),
             Missing::KnownHosts {
                 host,
