@@ -216,8 +216,9 @@ Exit codes: 0 served until interrupted, 2 could not start (no leader, the \
 node unreachable, the socket path refused).
 
 Examples:
-  swarmadm tunnel -i inventories/vagrant.ini -F ssh.config
-  eval \"$(swarmadm tunnel -i inventory.toml --socket /tmp/swarm.sock &)\"
+  swarmadm tunnel -i inventories/vagrant.ini -F ssh.config    # then the printed export line
+  swarmadm tunnel -i inventories/vagrant.ini -F ssh.config --socket /tmp/swarm.sock &
+  until [ -S /tmp/swarm.sock ]; do sleep 0.1; done
   docker -H unix:///tmp/swarm.sock stack deploy -c stack.yml app";
 
 const ROTATE_AFTER_HELP: &str = "\

@@ -1576,6 +1576,9 @@ pub(crate) fn tunnel_event(event: &crate::exec::tunnel::TunnelEvent) -> String {
         } => {
             format!("tunnel: serving the Docker socket of {node}")
         }
+        TunnelEvent::Switched { from, to, why } if from == to => {
+            format!("tunnel: connected to {to} again ({why})")
+        }
         TunnelEvent::Switched { from, to, why } => {
             format!("tunnel: new connections go to {to} now, not {from} ({why})")
         }
