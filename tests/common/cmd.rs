@@ -436,6 +436,27 @@ fn redact_tokens(text: &str) -> String {
     out
 }
 
+/// `unshare … sh -c 'mount --bind HOME /root && exec "$@"' HOME`: what
+/// [`Swarmadm::in_home`] runs a program through; `HOME` is `/root` there.
+pub fn home_wrapper(home: &Path) -> Vec<OsString> {
+    let mut wrapper: Vec<OsString> = [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "env",
+        "HOME=/root",
+        "sh",
+        "-c",
+        "mount --bind \"$0\" /root && exec \"$@\"",
+    ]
+    .map(OsString::from)
+    .to_vec();
+    wrapper.push(home.as_os_str().to_owned());
+    wrapper
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Swarmadm, failing_parts, redact_tokens};
@@ -492,25 +513,4 @@ mod tests {
             "join with \"SWMTKN-<redacted>\" now\nSWMTKN-<redacted>"
         );
     }
-}
-
-/// `unshare … sh -c 'mount --bind HOME /root && exec "$@"' HOME`: what
-/// [`Swarmadm::in_home`] runs a program through; `HOME` is `/root` there.
-pub fn home_wrapper(home: &Path) -> Vec<OsString> {
-    let mut wrapper: Vec<OsString> = [
-        "unshare",
-        "--mount",
-        "--propagation",
-        "private",
-        "--",
-        "env",
-        "HOME=/root",
-        "sh",
-        "-c",
-        "mount --bind \"$0\" /root && exec \"$@\"",
-    ]
-    .map(OsString::from)
-    .to_vec();
-    wrapper.push(home.as_os_str().to_owned());
-    wrapper
 }

@@ -246,7 +246,7 @@ impl OwnSocket {
         };
         lock.set_len(0).map_err(io("write", lock_path))?;
         lock.rewind().map_err(io("write", lock_path))?;
-        write!(lock, "{MARK}{}\n", std::process::id()).map_err(io("write", lock_path))?;
+        writeln!(lock, "{MARK}{}", std::process::id()).map_err(io("write", lock_path))?;
         Ok(replaced)
     }
 
