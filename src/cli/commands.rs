@@ -351,8 +351,8 @@ pub(super) async fn tunnel(
     }
     let tunnel = Tunnel::start(inventory, &connector, options, &log).await?;
     crate::ui::print(&format!(
-        "export DOCKER_HOST=unix://{}\n",
-        socket.path().display()
+        "export DOCKER_HOST={}\n",
+        shell_word(&format!("unix://{}", socket.path().display()))
     ))?;
     tunnel.serve(&socket, interrupted()).await;
     drop(socket);
@@ -364,6 +364,16 @@ pub(super) async fn tunnel(
         );
     }
     Ok(crate::model::exit_codes::OK)
+}
+
+/// `text` as one shell word for `eval`: quoted only when it must be.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+@%:,=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 /// Completes on SIGINT or SIGTERM (or at once if they cannot be watched).

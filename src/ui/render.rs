@@ -1519,7 +1519,8 @@ pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
         )));
     }
     out.push_str(&comment(report.note));
-    if report.proxy_jump {
+    // The hand-off compares ProxyJump hops itself, when it ran.
+    if report.proxy_jump && report.handoff.is_none() {
         out.push_str(&comment(
             "this node is reached through ProxyJump: give your ssh config the same ProxyJump for it",
         ));
