@@ -11,8 +11,9 @@
 
 mod common;
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
+use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -178,6 +179,13 @@ fn context_with_the_config_only_through_f_says_why_and_check_fails() {
     assert_eq!(json["missing"][0]["kind"], "ssh_config_not_read", "{json}");
     assert_eq!(json["check"]["passed"], false, "{json}");
     assert_eq!(json["check"]["kind"], "ssh", "{json}");
+    // Plain ssh does not know the alias: the reason the config gave.
+    assert!(
+        json["check"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("swarm-manager-01")),
+        "{json}"
+    );
     assert!(
         json["check"]["command"]
             .as_str()
@@ -340,6 +348,69 @@ fn tunnel_refuses_a_foreign_path_and_says_when_no_manager_answers() {
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(foreign.exists(), "left alone");
     assert_eq!(lab.accepted_ssh_connections("swarm-manager-01"), 0);
+    drop(_listener);
+
+    // One node's socket (no swarm needed), one client at a time: a second
+    // connection is closed at once while the first is relayed.
+    let socket = dir.path().join("one.sock");
+    let mut tunnel = start_tunnel(
+        Swarmadm::new()
+            .args([
+                "tunnel",
+                "--node",
+                "swarm-manager-01",
+                "--max-clients",
+                "1",
+                "-i",
+            ])
+            .arg(&lab.inventory_toml)
+            .arg("--socket")
+            .arg(&socket),
+    );
+    let (status, body) = common::http_get(&socket, "/_ping").expect("ping through the tunnel");
+    assert_eq!((status, body.as_str()), (200, "OK"));
+    // A client that stays: the engine's event stream, once its answer began
+    // (the ping's relay may still hold the one place for a moment).
+    let held = wait_until("a client relayed", Duration::from_secs(20), || {
+        let mut stream = UnixStream::connect(&socket).ok()?;
+        stream
+            .write_all(b"GET /events HTTP/1.0\r\nHost: docker\r\n\r\n")
+            .ok()?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .ok()?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).ok()?;
+        (&head == b"HTTP/1.0 200" || &head == b"HTTP/1.1 200").then_some(stream)
+    });
+    let mut second = UnixStream::connect(&socket).expect("second client");
+    second
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut buf = [0u8; 16];
+    assert_eq!(second.read(&mut buf).expect("closed, not timed out"), 0);
+    drop(held);
+    wait_until(
+        "the tunnel to relay again once the first client left",
+        Duration::from_secs(20),
+        || common::http_get(&socket, "/_ping").is_ok_and(|(s, _)| s == 200),
+    );
+    let pid = nix::unistd::Pid::from_raw(tunnel.child.0.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+    let status = wait_until("the tunnel to exit", Duration::from_secs(20), || {
+        tunnel.child.0.try_wait().ok().flatten()
+    });
+    assert!(status.success(), "{status}");
+    let stderr = tunnel.stderr.join().expect("stderr");
+    assert!(
+        stderr.contains("serving the Docker socket of swarm-manager-01\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a client connection was closed: 1 are relayed already"),
+        "{stderr}"
+    );
+    assert!(!socket.exists());
 
     // No manager answers: a clear error within --connect-timeout, and no
     // socket left behind.
