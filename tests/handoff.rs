@@ -325,7 +325,7 @@ fn tunnel_serves_the_leader_follows_it_and_removes_its_socket() {
 }
 
 #[test]
-fn tunnel_refuses_a_foreign_path_and_says_when_no_manager_answers() {
+fn tunnel_refuses_a_foreign_path_bounds_its_clients_and_says_when_no_manager_answers() {
     common::require_root();
     let lab = Lab::up(ids::HANDOFF_REFUSED, 1, 0);
     let dir = tempfile::tempdir().expect("tempdir");

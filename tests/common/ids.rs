@@ -232,7 +232,7 @@ lab_ids! {
     HANDOFF_ONLY_F = 226;
     /// `tunnel_serves_the_leader_follows_it_and_removes_its_socket`
     HANDOFF_TUNNEL = 227;
-    /// `tunnel_refuses_a_foreign_path_and_says_when_no_manager_answers`
+    /// `tunnel_refuses_a_foreign_path_bounds_its_clients_and_says_when_no_manager_answers`
     HANDOFF_REFUSED = 228;
 }
 
