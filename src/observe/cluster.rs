@@ -1,14 +1,14 @@
 //! What a snapshot's facts say about the swarm as a whole: which node-list
 //! entry is which inventory node ([`claim`]), what is in the swarm that the
-//! inventory does not list ([`strays`]), and whether the swarm has lost
-//! quorum ([`quorum_loss`]). Pure functions of plain data, shared by
+//! inventory does not list ([`strays`]), and the size of a majority
+//! ([`quorum`]; who leads is [`super::leadership`]). Pure functions of plain data, shared by
 //! `status`, `up` and `verify` so that all three say the same thing in the
 //! same words.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::inventory::{Inventory, NodeName};
 use crate::model::swarm::{LocalState, NodeRole, NodeStatus};
@@ -157,75 +157,4 @@ pub(crate) fn strays(
 /// Majority of `managers`: the number that must be reachable.
 pub(crate) fn quorum(managers: usize) -> usize {
     managers / 2 + 1
-}
-
-/// The swarm has no majority of its managers: it is read-only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct QuorumLoss {
-    /// Managers that answer (from the leader's view while it still has
-    /// one, else the managers that answered this run).
-    pub(crate) reachable: usize,
-    pub(crate) managers: usize,
-}
-
-impl fmt::Display for QuorumLoss {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let missing = quorum(self.managers).saturating_sub(self.reachable).max(1);
-        write!(
-            f,
-            "quorum lost: {} of {} managers reachable; the swarm is read-only; bring {missing} back \
-             or, as a last resort, `docker swarm init --force-new-cluster` on one manager",
-            self.reachable, self.managers
-        )
-    }
-}
-
-impl Serialize for QuorumLoss {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-/// Whether the swarm the inventory's managers are in has lost quorum, seen
-/// from any manager: the chosen swarm's node list shows too few reachable
-/// managers or no leader, or an inventory manager is active but has no
-/// leader (it names no cluster, or answers the node list so).
-pub(crate) fn quorum_loss(inventory: &Inventory, facts: &Facts) -> Option<QuorumLoss> {
-    if let Some(view) = &facts.view {
-        let managers = view.managers().count();
-        let reachable = view
-            .managers()
-            .filter(|m| m.is_reachable() || m.is_leader())
-            .count();
-        let lost = managers > 0 && (reachable < quorum(managers) || view.leader().is_none());
-        return lost.then_some(QuorumLoss {
-            reachable,
-            managers,
-        });
-    }
-    // A manager without a leader either names no cluster in `/info` or
-    // answers the node list with "no leader".
-    let leaderless: Vec<_> = inventory
-        .managers()
-        .filter_map(|n| facts.info(&n.name))
-        .filter(|i| {
-            i.state == LocalState::Active
-                && i.is_manager
-                && (i.cluster_id.is_none() || facts.no_leader)
-        })
-        .collect();
-    if leaderless.is_empty() {
-        return None;
-    }
-    let known = leaderless
-        .iter()
-        .map(|i| i.remote_managers.len())
-        .max()
-        .unwrap_or(0);
-    Some(QuorumLoss {
-        reachable: leaderless.len(),
-        managers: known
-            .max(inventory.managers().count())
-            .max(leaderless.len()),
-    })
 }
