@@ -538,11 +538,9 @@ fn upward_in(body: &str) -> Vec<(usize, &'static str)> {
 /// Each of the forms an upward import takes when written by mistake is
 /// found, by file, line and layer (issue #29: the line-based check found
 /// only the first).
-/// A case: what it shows, the source, and the (line, layer) it must give.
-type Case<'a> = (&'a str, &'a str, Vec<(usize, &'a str)>);
-
 #[test]
 fn every_form_of_an_upward_import_is_found() {
+    type Case = (&'static str, &'static str, Vec<(usize, &'static str)>);
     let cases: &[Case] = &[
         ("a plain use", "use crate::exec::up;\n", vec![(1, "exec")]),
         (

@@ -551,6 +551,25 @@ impl FakeCluster {
         state.node(&name).state = LocalState::Error;
     }
 
+    /// An earlier join of `name` stopped half-way and left an entry with no
+    /// hostname at its address; the node itself is as it is (a member
+    /// under another NodeID, say).
+    pub(crate) fn half_entry(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        let id = state.new_id();
+        let addr = state.node(&name).addr.clone();
+        state.ghosts.push(ghost(&id, "", &addr, NodeRole::Worker));
+    }
+
+    /// An entry with no hostname at an address no inventory node has: a
+    /// join of another machine under way.
+    pub(crate) fn foreign_half_entry(&self, addr: &str) {
+        let mut state = self.lock();
+        let id = state.new_id();
+        state.ghosts.push(ghost(&id, "", addr, NodeRole::Worker));
+    }
+
     /// Entries of the node list with no hostname or in state Down.
     pub(crate) fn stale_entries(&self) -> usize {
         self.lock().ghosts.len()

@@ -26,6 +26,7 @@
 //! | 170–179 | reserved: future lifecycle tests                           |
 //! | 180–189 | `tests/terminal.rs`                                        |
 //! | 190–199 | `tests/workload.rs`                                        |
+//! | 225–234 | `tests/handoff.rs`                                         |
 //! | 235–244 | `tests/bounded.rs`                                         |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
@@ -234,6 +235,16 @@ lab_ids! {
     PARTITION_MINORITY = 207;
     /// `verify_workload_names_a_stopped_worker_and_probes_the_others`
     PARTITION_STOPPED_WORKER = 208;
+
+    // tests/handoff.rs
+    /// `context_through_an_alias_included_from_the_users_ssh_config_reaches_the_swarm`
+    HANDOFF_ALIAS = 225;
+    /// `context_with_the_config_only_through_f_says_why_and_check_fails`
+    HANDOFF_ONLY_F = 226;
+    /// `tunnel_serves_the_leader_follows_it_and_removes_its_socket`
+    HANDOFF_TUNNEL = 227;
+    /// `tunnel_refuses_a_foreign_path_bounds_its_clients_and_says_when_no_manager_answers`
+    HANDOFF_REFUSED = 228;
 
     // tests/bounded.rs
     /// `dev_zero_and_a_fifo_as_known_hosts_or_identity_file_are_refused_at_once`

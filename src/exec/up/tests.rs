@@ -1156,3 +1156,39 @@ async fn a_minority_vantage_point_refuses_without_advising_a_new_cluster() {
     assert!(cluster.log().is_empty(), "{:?}", cluster.log());
     assert_eq!(outcome.exit_code(), exit_codes::FAILED);
 }
+
+/// Issues #28 and #30: an entry with no hostname that a join of an
+/// inventory node left (at that node's address) is swarmadm's own leftover:
+/// `up` plans its removal and removes it. One at an address no inventory
+/// node has could be another machine's join under way: left alone.
+#[tokio::test(start_paused = true)]
+async fn a_half_registered_entry_at_an_inventory_nodes_address_is_removed_and_a_foreign_one_is_not()
+{
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.half_entry("w2");
+    let dry = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            dry_run: true,
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(dry.plan.prune.len(), 1, "{:?}", dry.plan.prune);
+    assert!(cluster.log().is_empty());
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(cluster.stale_entries(), 0, "{:?}", cluster.log());
+    assert!(outcome.strays.is_empty(), "{:?}", outcome.strays);
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:#?}");
+
+    cluster.foreign_half_entry("192.0.2.77");
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(cluster.stale_entries(), 1, "left alone");
+    assert_eq!(outcome.strays.len(), 1);
+    assert_eq!(
+        outcome.strays[0].kind,
+        crate::observe::cluster::StrayKind::HalfRegistered
+    );
+}
