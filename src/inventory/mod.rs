@@ -25,6 +25,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub use address::host_port;
 pub use env::LocalEnv;
 pub use error::InventoryError;
 pub use file::{Format, MAX_FILE_SIZE, ReadError, read_bounded};
@@ -64,13 +65,15 @@ pub fn load_with(
         path: path.to_owned(),
         cause,
     })?;
-    let format = Format::detect(path, &text).map_err(|message| InventoryError::Syntax {
+    // A UTF-8 byte order mark is no part of the text (Windows editors write one).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let format = Format::detect(path, text).map_err(|message| InventoryError::Syntax {
         path: path.to_owned(),
         message,
     })?;
     match format {
-        Format::Toml => toml::parse_with(path, &text, options, env),
-        Format::Ini => ini::parse_with(path, &text, options, env),
+        Format::Toml => toml::parse_with(path, text, options, env),
+        Format::Ini => ini::parse_with(path, text, options, env),
     }
 }
 

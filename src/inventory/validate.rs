@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::address::check_ssh_address;
+use super::address::{canonical_host, check_ssh_address};
 pub(crate) use super::address::{check_advertise_addr, check_listen_addr};
 use super::error::{InventoryError, Origin};
 use super::model::{DEFAULT_SOCKET, Inventory, Node, Role};
@@ -283,8 +283,9 @@ fn check_leaders(
     }
 }
 
-/// Where SSH ends up for a node: the jump hosts, then host and port.
-type Endpoint<'a> = (Vec<(&'a str, u16)>, &'a str, u16);
+/// Where SSH ends up for a node: the jump hosts, then host and port, each
+/// host in its canonical spelling.
+type Endpoint = (Vec<(String, u16)>, String, u16);
 
 /// Names and SSH endpoints are unique: one hash lookup per node.
 fn check_unique(
@@ -307,22 +308,27 @@ fn check_unique(
             ));
         }
         // Behind different jump hosts the same private address is a different machine.
+        // `::1` and `0:0:0:0:0:0:0:1`, `M1.example.` and `m1.example` are one host.
         let jumps = node
             .ssh
             .jumps
             .iter()
-            .map(|j| (j.host.as_str(), j.port))
+            .map(|j| (canonical_host(&j.host), j.port))
             .collect();
-        let key = (jumps, node.ssh.hop.host.as_str(), node.ssh.hop.port);
+        let key = (jumps, canonical_host(&node.ssh.hop.host), node.ssh.hop.port);
         if let Some(first) = endpoints.insert(key, i) {
             let other = &inventory.nodes[first];
+            let spelled = if other.ssh.hop.host == node.ssh.hop.host {
+                String::new()
+            } else {
+                format!(" (written `{}` there)", other.ssh.hop.host)
+            };
             return Err(origin_of(i).field("address").error(
                 path,
                 format!(
-                    "node `{}` connects to {}:{} like node `{}` ({}): two nodes cannot be the same host, is this a typo?",
+                    "node `{}` connects to {} like node `{}` ({}){spelled}: two nodes cannot be the same host, is this a typo?",
                     node.name,
-                    node.ssh.hop.host,
-                    node.ssh.hop.port,
+                    node.ssh.hop.endpoint(),
                     other.name,
                     origin_of(first).describe()
                 ),
