@@ -1245,6 +1245,25 @@ manager = "active"
     }
 
     #[test]
+    fn one_host_in_two_spellings_is_one_host() {
+        let two = |a: &str, b: &str| {
+            error(&format!(
+                "[[nodes]]\nname = \"m1\"\naddress = \"{a}\"\nrole = \"leader\"\n[[nodes]]\nname = \"w1\"\naddress = \"{b}\"\nrole = \"worker\"\n"
+            ))
+        };
+        let err = two("::1", "0:0:0:0:0:0:0:1");
+        assert!(
+            err.ends_with(
+                "`nodes[1].address`: node `w1` connects to [0:0:0:0:0:0:0:1]:22 like node `m1` (`nodes[0]` on line 1) (written `::1` there): two nodes cannot be the same host, is this a typo?"
+            ),
+            "{err}"
+        );
+        assert!(two("10.0.0.1", "::ffff:10.0.0.1").contains("like node `m1`"));
+        assert!(two("m1.example", "M1.EXAMPLE.").contains("like node `m1`"));
+        assert!(two("2001:db8::1", "2001:DB8:0::1").contains("like node `m1`"));
+    }
+
+    #[test]
     fn bad_port_type() {
         let err = error(&format!("[defaults]\nport = \"22\"\n{TWO_NODES}"));
         assert!(err.contains("`defaults.port`"), "{err}");

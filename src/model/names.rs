@@ -56,7 +56,17 @@ pub(crate) const MAX_SHOWN: usize = 80;
 /// characters escaped, and at most [`MAX_SHOWN`] characters, the rest said
 /// as a count (a 180 KB host name must not make a 180 KB message).
 pub(crate) fn shown(value: &str) -> String {
-    let escaped: String = value.chars().flat_map(char::escape_debug).collect();
+    let mut escaped = String::with_capacity(value.len().min(4 * MAX_SHOWN));
+    for c in value.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_debug());
+        } else {
+            escaped.push(c);
+        }
+        if escaped.len() > 4 * MAX_SHOWN {
+            break;
+        }
+    }
     if escaped.chars().count() <= MAX_SHOWN {
         return escaped;
     }
