@@ -246,10 +246,16 @@ impl SshConfigFile {
         depth: usize,
     ) -> Result<Vec<SshHop>, InventoryError> {
         if depth > MAX_JUMP_DEPTH {
-            return Err(self.error(format!(
-                "ProxyJump chains through more than {MAX_JUMP_DEPTH} hops (`{}`): is there a loop?",
-                specs.join(",")
-            )));
+            let spec = specs.join(",");
+            return Err(self.error_at(
+                "proxyjump",
+                &spec,
+                None,
+                format!(
+                    "ProxyJump chains through more than {MAX_JUMP_DEPTH} hops (`{}`): is there a loop?",
+                    shown(&spec)
+                ),
+            ));
         }
         // Jump hosts are not nodes: the inventory's users, ports and keys
         // are not theirs. Only its extra known_hosts files apply.
@@ -286,10 +292,10 @@ impl SshConfigFile {
         below: &SshSettings,
     ) -> Result<SshHop, InventoryError> {
         let in_host = |m: String| self.error(format!("for host `{}`: {m}", shown(alias)));
-        self.refuse_proxy_command(params).map_err(in_host)?;
+        self.refuse_proxy_command(params, alias)?;
         let host = match &params.host_name {
             Some(name) => {
-                let at = |m: String| self.error_at("hostname", name, alias, m);
+                let at = |m: String| self.error_at("hostname", name, Some(alias), m);
                 let host = percent_expand(name, Some(&Tokens::alias_only(alias)), HOSTNAME_TOKENS)
                     .map_err(at)?;
                 // Blamed on the ssh config's line, not on the inventory.
@@ -302,7 +308,12 @@ impl SshConfigFile {
         let user = match (&above.user, &params.user) {
             (None, Some(user)) => {
                 check_user(user).map_err(|m| {
-                    self.error_at("user", user, alias, format!("User `{}`: {m}", shown(user)))
+                    self.error_at(
+                        "user",
+                        user,
+                        Some(alias),
+                        format!("User `{}`: {m}", shown(user)),
+                    )
                 })?;
                 Some(user.clone())
             }
@@ -421,7 +432,7 @@ impl SshConfigFile {
     /// `ProxyCommand` decides where the connection goes: swarmadm does not
     /// run it, so a host that uses one is refused rather than reached
     /// directly. `ProxyCommand none` is fine.
-    fn refuse_proxy_command(&self, params: &HostParams) -> Result<(), String> {
+    fn refuse_proxy_command(&self, params: &HostParams, alias: &str) -> Result<(), InventoryError> {
         let Some(args) = field(params, "ProxyCommand") else {
             return Ok(());
         };
@@ -429,17 +440,21 @@ impl SshConfigFile {
             return Ok(());
         }
         let command = args.join(" ");
+        let message = format!(
+            "for host `{}`: ProxyCommand `{}` is not supported: swarmadm speaks SSH \
+             itself and will not connect around it; use ProxyJump, or `ProxyCommand none` \
+             for the hosts swarmadm manages",
+            shown(alias),
+            shown(&command)
+        );
         let commands = || self.lines.iter().filter(|d| d.keyword == "proxycommand");
-        let line = commands()
+        match commands()
             .find(|d| d.args == command)
             .or_else(|| commands().next())
-            .map(|d| format!(" at {}", d.at()))
-            .unwrap_or_default();
-        Err(format!(
-            "ProxyCommand `{command}`{line} is not supported: swarmadm speaks SSH \
-             itself and will not connect around it; use ProxyJump, or `ProxyCommand none` \
-             for the hosts swarmadm manages"
-        ))
+        {
+            Some(directive) => Err(directive.error(message)),
+            None => Err(self.error(message)),
+        }
     }
 
     /// Check the values `ssh2-config` keeps as strings, in every Host block,
@@ -461,8 +476,17 @@ impl SshConfigFile {
     /// An error about the value `value` of `keyword` for host `alias`, at
     /// the line that gave it (the first such line: `ssh` keeps the first
     /// value obtained).
-    fn error_at(&self, keyword: &str, value: &str, alias: &str, message: String) -> InventoryError {
-        let message = format!("for host `{}`: {message}", shown(alias));
+    fn error_at(
+        &self,
+        keyword: &str,
+        value: &str,
+        alias: Option<&str>,
+        message: String,
+    ) -> InventoryError {
+        let message = match alias {
+            Some(alias) => format!("for host `{}`: {message}", shown(alias)),
+            None => message,
+        };
         match self
             .lines
             .iter()
@@ -540,10 +564,6 @@ struct Directive {
 }
 
 impl Directive {
-    fn at(&self) -> String {
-        format!("{}:{}", self.file.display(), self.line)
-    }
-
     fn error(&self, message: String) -> InventoryError {
         InventoryError::SshConfigLine {
             path: self.file.clone(),
@@ -1409,8 +1429,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains(&format!(
-                "for host `n1`: ProxyCommand `ssh -W %h:%p gateway` at {}:3 is not supported",
+            err.starts_with(&format!(
+                "ssh config {}:3: for host `n1`: ProxyCommand `ssh -W %h:%p gateway` is not supported",
                 proxies.display()
             )),
             "{err}"
@@ -1423,7 +1443,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("for host `bastion`: ProxyCommand `nc %h %p` at test.ssh.config:4"),
+            err.starts_with(
+                "ssh config test.ssh.config:4: for host `bastion`: ProxyCommand `nc %h %p`"
+            ),
             "{err}"
         );
     }

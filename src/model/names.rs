@@ -58,7 +58,8 @@ pub(crate) const MAX_SHOWN: usize = 80;
 pub(crate) fn shown(value: &str) -> String {
     let mut escaped = String::with_capacity(value.len().min(4 * MAX_SHOWN));
     for c in value.chars() {
-        if c.is_control() {
+        // Control and invisible characters (U+FEFF, U+200B...) as escapes.
+        if c.is_control() || (!c.is_ascii() && !c.is_alphanumeric()) {
             escaped.extend(c.escape_debug());
         } else {
             escaped.push(c);
