@@ -307,7 +307,7 @@ impl Connection {
             Ok(channel) => Ok(channel.into_stream()),
             Err(russh::Error::ChannelOpenFailure(reason)) => Err(SshError::TcpChannel {
                 from: self.addr.clone(),
-                to: format!("{host}:{port}"),
+                to: crate::inventory::host_port(host, port),
                 prohibited: matches!(reason, ChannelOpenFailure::AdministrativelyProhibited),
                 reason: describe_open_failure(&reason),
             }),
@@ -796,8 +796,7 @@ mod tests {
         };
         let err = Connection::open(&target, &options)
             .await
-            .err()
-            .expect("a silent jump host times out")
+            .expect_err("a silent jump host times out")
             .to_string();
         held.abort();
         assert_eq!(
