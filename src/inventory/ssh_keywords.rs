@@ -24,8 +24,9 @@ enum Arity {
 use Arity::{Many, One, Two, UpToTwo};
 
 /// Every keyword OpenSSH's client knows (readconf.c, up to 10.x, with the
-/// GSSAPI ones of the Debian and Red Hat builds), spelled as its manual
-/// does. Deprecated and unsupported ones are listed too: `ssh` warns about
+/// GSSAPI and keepalive ones of the Debian and Red Hat builds), spelled as
+/// its manual does. `keywords_known_to_the_local_ssh_are_known` checks the
+/// list against the `ssh` installed here. Deprecated and unsupported ones are listed too: `ssh` warns about
 /// them and goes on, so swarmadm accepts them.
 const KEYWORDS: &[(&str, Arity)] = &[
     ("AddKeysToAgent", UpToTwo),
@@ -105,6 +106,8 @@ const KEYWORDS: &[(&str, Arity)] = &[
     ("PKCS11Provider", One),
     ("Port", One),
     ("PreferredAuthentications", One),
+    // Debian's and Ubuntu's `ssh` (keepalive patch).
+    ("ProtocolKeepAlives", One),
     ("ProxyCommand", Many),
     ("ProxyJump", One),
     ("ProxyUseFdpass", One),
@@ -123,6 +126,8 @@ const KEYWORDS: &[(&str, Arity)] = &[
     ("ServerAliveCountMax", One),
     ("ServerAliveInterval", One),
     ("SessionType", One),
+    // Debian's and Ubuntu's `ssh` (keepalive patch).
+    ("SetupTimeOut", One),
     ("SetEnv", Many),
     ("SmartcardDevice", One),
     ("StdinNull", One),
@@ -135,6 +140,7 @@ const KEYWORDS: &[(&str, Arity)] = &[
     ("Tunnel", One),
     ("TunnelDevice", One),
     ("UpdateHostKeys", One),
+    ("UseBlacklistedKeys", One),
     ("UserKnownHostsFile", Many),
     ("User", One),
     ("VerifyHostKeyDNS", One),
@@ -162,7 +168,16 @@ const KEYWORDS: &[(&str, Arity)] = &[
     ("UserKnownHostsFile2", Many),
     ("UseRoaming", Many),
     ("UseRsh", Many),
+    ("VersionAddendum", Many),
 ];
+
+/// Keywords only the `ssh` of one platform knows: Apple's reads
+/// `UseKeychain`, every other refuses it (hence `IgnoreUnknown UseKeychain`
+/// in configs shared with a Mac). swarmadm does as the `ssh` beside it.
+#[cfg(target_os = "macos")]
+const PLATFORM_KEYWORDS: &[(&str, Arity)] = &[("UseKeychain", One)];
+#[cfg(not(target_os = "macos"))]
+const PLATFORM_KEYWORDS: &[(&str, Arity)] = &[];
 
 /// One keyword line, split as `ssh` splits it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -274,6 +289,7 @@ pub(crate) fn check(words: &Words, ignore: &IgnoreUnknown) -> Result<Known, Stri
     let keyword = &words.keyword;
     let Some((name, arity)) = KEYWORDS
         .iter()
+        .chain(PLATFORM_KEYWORDS)
         .find(|(name, _)| name.eq_ignore_ascii_case(keyword))
     else {
         if ignore.ignores(keyword) {
@@ -319,6 +335,79 @@ pub(crate) fn check(words: &Words, ignore: &IgnoreUnknown) -> Result<Known, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every keyword the local `ssh -G` accepts is in the table. The
+    /// candidates are the NUL-terminated lowercase words of the `ssh`
+    /// binary near the ones this table knows (its keyword table is there);
+    /// each unknown one is tried with `ssh -G`.
+    #[test]
+    fn keywords_known_to_the_local_ssh_are_known() {
+        let Ok(binary) = std::fs::read("/usr/bin/ssh") else {
+            panic!("the tests need OpenSSH's client at /usr/bin/ssh (`just setup`)");
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        let is_known = |w: &str| {
+            KEYWORDS
+                .iter()
+                .chain(PLATFORM_KEYWORDS)
+                .any(|(k, _)| k.eq_ignore_ascii_case(w))
+        };
+        // (offset, word) of every NUL-terminated lowercase word.
+        let mut words: Vec<(usize, String)> = Vec::new();
+        let mut start = 0;
+        for (i, b) in binary.iter().enumerate() {
+            if *b == 0 {
+                let word = &binary[start..i];
+                if (4..40).contains(&word.len())
+                    && word
+                        .iter()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                {
+                    words.push((start, String::from_utf8_lossy(word).into_owned()));
+                }
+            }
+            if !(b.is_ascii_lowercase() || b.is_ascii_digit()) {
+                start = i + 1;
+            }
+        }
+        let mut known: Vec<usize> = words
+            .iter()
+            .filter(|(_, w)| w.len() > 12 && is_known(w))
+            .map(|(at, _)| *at)
+            .collect();
+        known.sort_unstable();
+        assert!(known.len() > 20, "no keyword table found in /usr/bin/ssh");
+        let median = known[known.len() / 2];
+        let near: Vec<usize> = known
+            .into_iter()
+            .filter(|at| at.abs_diff(median) < 16 * 1024)
+            .collect();
+        let (low, high) = (near[0] - 1024, near[near.len() - 1] + 1024);
+        let candidates: Vec<String> = words
+            .into_iter()
+            .filter(|(at, w)| (low..=high).contains(at) && !is_known(w))
+            .map(|(_, w)| w)
+            .collect();
+        let mut missing = Vec::new();
+        for word in candidates {
+            std::fs::write(&config, format!("Host x\n  {word} yes\n")).unwrap();
+            let out = std::process::Command::new("/usr/bin/ssh")
+                .args(["-G", "-F"])
+                .arg(&config)
+                .arg("x")
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if !stderr.contains("Bad configuration option") {
+                missing.push(word);
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "`ssh` knows keywords this table lacks: {missing:?}"
+        );
+    }
 
     fn words(line: &str) -> Vec<String> {
         split_line(line).unwrap().args
