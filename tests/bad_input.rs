@@ -34,6 +34,8 @@ struct Case {
     input: &'static str,
     files: Vec<(&'static str, String)>,
     args: Vec<&'static str>,
+    /// Environment variables of the run, besides PATH, HOME, USER and LANG.
+    env: Vec<(&'static str, &'static str)>,
     code: i32,
     first: &'static str,
 }
@@ -50,6 +52,7 @@ fn toml(id: &'static str, input: &'static str, body: &str, first: &'static str) 
         input,
         files: vec![("inventory.toml", body.to_owned())],
         args: vec!["inventory", "-i", "inventory.toml"],
+        env: Vec::new(),
         code: 2,
         first,
     }
@@ -72,6 +75,7 @@ fn ini(id: &'static str, input: &'static str, body: &str, first: &'static str) -
         input,
         files: vec![("hosts", body.to_owned())],
         args: vec!["inventory", "-i", "hosts"],
+        env: Vec::new(),
         code: 2,
         first,
     }
@@ -88,6 +92,7 @@ fn ssh(id: &'static str, input: &'static str, config: &str, first: &'static str)
             ("ssh.config", config.to_owned()),
         ],
         args: vec!["inventory", "-i", "hosts", "-F", "ssh.config"],
+        env: Vec::new(),
         code: 2,
         first,
     }
@@ -108,6 +113,7 @@ fn home_ssh(
         input,
         files: all,
         args: vec!["inventory", "-i", "hosts"],
+        env: Vec::new(),
         code: 2,
         first,
     }
@@ -126,6 +132,7 @@ fn flags(
         input,
         files: vec![("hosts", GOOD_INI.into())],
         args: args.to_vec(),
+        env: Vec::new(),
         code: 2,
         first,
     }
@@ -136,7 +143,210 @@ fn cases() -> Vec<Case> {
     all.extend(ini_cases());
     all.extend(ssh_cases());
     all.extend(flag_cases());
+    all.extend(command_cases());
     all
+}
+
+/// Any command with a bad inventory or ssh config: refused before it
+/// connects to anything, with the same message as `inventory`.
+fn command(
+    id: &'static str,
+    input: &'static str,
+    files: &[(&'static str, &str)],
+    args: &[&'static str],
+    first: &'static str,
+) -> Case {
+    Case {
+        id,
+        input,
+        files: files.iter().map(|(n, t)| (*n, (*t).to_owned())).collect(),
+        args: args.to_vec(),
+        env: Vec::new(),
+        code: 2,
+        first,
+    }
+}
+
+fn command_cases() -> Vec<Case> {
+    const CYCLE: &str = "[swarm-leader]\nm1\n[swarm-worker:children]\na\n[a:children]\na\n";
+    vec![
+        command(
+            "C001",
+            "`status`: INI `:children` cycle",
+            &[("hosts", CYCLE)],
+            &["status", "-i", "hosts"],
+            "error: hosts:6: [a:children] names `a`, which makes a cycle: a → a (Ansible refuses :children cycles)",
+        ),
+        command(
+            "C002",
+            "`up --dry-run`: `-F` config with `Prot 22`",
+            &[("hosts", GOOD_INI), ("bad.config", "Host *\n  Prot 22\n")],
+            &["up", "-i", "hosts", "-F", "bad.config", "--dry-run"],
+            "error: ssh config bad.config:2: unknown keyword `Prot`: did you mean `Port`? (OpenSSH refuses it too: \"Bad configuration option\"; list it in IgnoreUnknown before this line to skip it)",
+        ),
+        command(
+            "C003",
+            "`up --check`: ssh config `Port 22 23`",
+            &[
+                ("hosts", GOOD_INI),
+                ("ssh.config", "Host m1\n  Port 22 23\n"),
+            ],
+            &["up", "-i", "hosts", "-F", "ssh.config", "--check"],
+            "error: ssh config ssh.config:2: `Port` takes one argument, got 2: `22 23` (OpenSSH refuses extra arguments too; quote a value that has spaces)",
+        ),
+        command(
+            "C004",
+            "`verify --junit`: TOML `::1` twice in two spellings",
+            &[(
+                "inventory.toml",
+                "[[nodes]]\nname = \"m1\"\nrole = \"leader\"\naddress = \"::1\"\n[[nodes]]\nname = \"w1\"\nrole = \"worker\"\naddress = \"0::1\"\n",
+            )],
+            &["verify", "-i", "inventory.toml", "--junit", "out.xml"],
+            "error: inventory.toml:8: `nodes[1].address`: node `w1` connects to [0::1]:22 like node `m1` (`nodes[0]` on line 1) (written `::1` there): two nodes cannot be the same host, is this a typo?",
+        ),
+        command(
+            "C005",
+            "`down --yes`: INI ESC in a host name",
+            &[("hosts", "[swarm-leader]\nm1\u{1b}\n")],
+            &["down", "-i", "hosts", "--yes"],
+            "error: hosts:2: the control character \\u{1b} at column 3: an inventory line holds only text (tabs are fine); remove it",
+        ),
+        command(
+            "C006",
+            "`remove`: INI without `[swarm-leader]`",
+            &[("hosts", "[swarm-worker]\nw1\n")],
+            &["remove", "-i", "hosts", "w1"],
+            "error: hosts: no [swarm-leader] group: list exactly one host there, the node that initialises the swarm",
+        ),
+        command(
+            "C007",
+            "`context`: TOML syntax error",
+            &[("inventory.toml", "[[nodes]\n")],
+            &["context", "-i", "inventory.toml"],
+            "error: inventory.toml: TOML syntax error at line 1, column 9: unclosed array table, expected `]`",
+        ),
+        command(
+            "C008",
+            "`rotate-tokens`: ssh config `HostName \"a b\"` for a node",
+            &[
+                ("hosts", GOOD_INI),
+                ("ssh.config", "Host w1\n  HostName \"a b\"\n"),
+            ],
+            &["rotate-tokens", "-i", "hosts", "-F", "ssh.config"],
+            "error: ssh config ssh.config:2: node `w1`: for host `w1`: HostName `a b`: `a b` is not a valid host name: it contains whitespace (host name rules: labels of letters, digits, `-` and `_` separated by dots, each 1 to 63 characters and not starting or ending with `-`, 253 characters in all): expected an SSH address: an IPv4 or IPv6 address or a host name, without a port",
+        ),
+        command(
+            "C009",
+            "`unlock`: INI `n[1:3`",
+            &[("hosts", "[swarm-leader]\nm1\n[swarm-worker]\nn[1:3\n")],
+            &["unlock", "-i", "hosts"],
+            "error: hosts:4: host range in `n[1:3` has no closing `]`",
+        ),
+        command(
+            "C010",
+            "`swarm-up` (alias): INI cycle",
+            &[("hosts", CYCLE)],
+            &["swarm-up", "-i", "hosts"],
+            "error: hosts:6: [a:children] names `a`, which makes a cycle: a → a (Ansible refuses :children cycles)",
+        ),
+        command(
+            "C011",
+            "`swarm-verify` (alias): ssh config `Match exec`",
+            &[
+                ("hosts", GOOD_INI),
+                ("ssh.config", "Match exec true\n  User x\n"),
+            ],
+            &["swarm-verify", "-i", "hosts", "-F", "ssh.config"],
+            "error: ssh config ssh.config:1: `Match exec true` is not supported: swarmadm evaluates only `Match all`, `Match host PATTERNS` and `Match originalhost PATTERNS`, and ignoring this block could change where a connection goes; remove it, or give swarmadm a config without it with -F (`-F /dev/null` for none)",
+        ),
+        command(
+            "C012",
+            "`swarm-down` (alias): TOML two leaders",
+            &[(
+                "inventory.toml",
+                "[[nodes]]\nname = \"m1\"\nrole = \"leader\"\n[[nodes]]\nname = \"m2\"\nrole = \"leader\"\n",
+            )],
+            &["swarm-down", "-i", "inventory.toml", "--yes"],
+            "error: inventory.toml:6: `nodes[1].role`: 2 nodes have role `leader`: `m1` (`nodes[0]` on line 1), `m2` (`nodes[1]` on line 4); exactly one must, make the others `manager`",
+        ),
+        command(
+            "C013",
+            "`inventory -o json`: the error still goes to stderr",
+            &[("hosts", "[swarm-leader]\nm1 ansible_port=0\n")],
+            &["inventory", "-i", "hosts", "-o", "json"],
+            "error: hosts:2: `ansible_port`: expected a port number from 1 to 65535, got 0",
+        ),
+        command(
+            "C014",
+            "`status`: `ssh_config` of the TOML inventory with `ProxyCommand` for a node",
+            &[
+                (
+                    "inventory.toml",
+                    "ssh_config = \"ssh.config\"\n[[nodes]]\nname = \"m1\"\nrole = \"leader\"\n",
+                ),
+                ("ssh.config", "Host m1\n  ProxyCommand nc %h %p\n"),
+            ],
+            &["status", "-i", "inventory.toml"],
+            "error: ssh config ./ssh.config:2: node `m1`: for host `m1`: ProxyCommand `nc %h %p` is not supported: swarmadm speaks SSH itself and will not connect around it; use ProxyJump, or `ProxyCommand none` for the hosts swarmadm manages",
+        ),
+        command(
+            "C015",
+            "`status`: ~/.ssh/config with `UseKeychain yes` and no IgnoreUnknown",
+            &[
+                ("hosts", GOOD_INI),
+                ("home/.ssh/config", "Host *\n  UseKeychain yes\n"),
+            ],
+            &["status", "-i", "hosts"],
+            "error: ssh config {home}/.ssh/config:2: unknown keyword `UseKeychain` (OpenSSH refuses it too: \"Bad configuration option\"; list it in IgnoreUnknown before this line to skip it)",
+        ),
+        command(
+            "C016",
+            "`up --dry-run`: ~/.ssh/config files that include each other",
+            &[
+                ("hosts", GOOD_INI),
+                ("home/.ssh/config", "Include a\n"),
+                ("home/.ssh/a", "Include b\n"),
+                ("home/.ssh/b", "Include a\n"),
+            ],
+            &["up", "-i", "hosts", "--dry-run"],
+            "error: ssh config {home}/.ssh/b:1: Include nests deeper than 16 files: is there an Include loop?",
+        ),
+        Case {
+            id: "C017",
+            input: "`status` with `SWARMADM_INVENTORY` naming an INI with a cycle",
+            files: vec![("hosts", CYCLE.into())],
+            args: vec!["status"],
+            env: vec![("SWARMADM_INVENTORY", "hosts")],
+            code: 2,
+            first: "error: hosts:6: [a:children] names `a`, which makes a cycle: a → a (Ansible refuses :children cycles)",
+        },
+        Case {
+            id: "C018",
+            input: "`status` with `SWARMADM_INVENTORY` naming a missing file",
+            files: vec![],
+            args: vec!["status"],
+            env: vec![("SWARMADM_INVENTORY", "nowhere.toml")],
+            code: 2,
+            first: "error: cannot read inventory nowhere.toml: No such file or directory (os error 2)",
+        },
+        command(
+            "C019",
+            "`status`: `./inventory.toml` found by default, with an unknown key",
+            &[(
+                "inventory.toml",
+                "[[nodes]]\nname = \"m1\"\nrole = \"leader\"\nrloe = \"x\"\n",
+            )],
+            &["status"],
+            "error: ./inventory.toml:4: `nodes[0].rloe`: unknown field `rloe` (did you mean `role`?), expected one of `name`, `address`, `role`, `user`, `port`, `identity_file`, `socket`, `advertise_addr`, `availability`, `labels`",
+        ),
+        command(
+            "C020",
+            "`status`: an inventory starting with a BOM and then a bad port",
+            &[("hosts", "\u{feff}[swarm-leader]\nm1 ansible_port=99999\n")],
+            &["status", "-i", "hosts"],
+            "error: hosts:2: `ansible_port`: expected a port number from 1 to 65535, got 99999",
+        ),
+    ]
 }
 
 fn toml_cases() -> Vec<Case> {
@@ -1617,6 +1827,7 @@ fn ssh_cases() -> Vec<Case> {
             input: "`-F` naming a missing file",
             files: vec![("hosts", GOOD_INI.into())],
             args: vec!["inventory", "-i", "hosts", "-F", "missing.config"],
+            env: Vec::new(),
             code: 2,
             first: "error: ssh config missing.config: cannot read (given with -F): No such file or directory (os error 2)",
         },
@@ -1625,6 +1836,7 @@ fn ssh_cases() -> Vec<Case> {
             input: "`-F /dev/zero`",
             files: vec![("hosts", GOOD_INI.into())],
             args: vec!["inventory", "-i", "hosts", "-F", "/dev/zero"],
+            env: Vec::new(),
             code: 2,
             first: "error: ssh config /dev/zero: cannot read (given with -F): it is a character device, not a regular file",
         },
@@ -1633,6 +1845,7 @@ fn ssh_cases() -> Vec<Case> {
             input: "`-F .` (a directory)",
             files: vec![("hosts", GOOD_INI.into())],
             args: vec!["inventory", "-i", "hosts", "-F", "."],
+            env: Vec::new(),
             code: 2,
             first: "error: ssh config .: cannot read (given with -F): it is a directory, not a regular file",
         },
@@ -1641,9 +1854,19 @@ fn ssh_cases() -> Vec<Case> {
             input: "`-F /dev/null` with an inventory error: the inventory is read, no config",
             files: vec![("hosts", "[swarm-leader]\nm1 ansible_port=0\n".into())],
             args: vec!["inventory", "-i", "hosts", "-F", "/dev/null"],
+            env: Vec::new(),
             code: 2,
             first: "error: hosts:2: `ansible_port`: expected a port number from 1 to 65535, got 0",
         },
+        home_ssh(
+            "S061",
+            "~/.ssh/config: `RemoteForward bad` in an included file (ssh2-config's own error, located)",
+            &[
+                ("home/.ssh/config", "Include extra\n"),
+                ("home/.ssh/extra", "# forwards\nRemoteForward bad\n"),
+            ],
+            "error: ssh config {home}/.ssh/extra:2: `remoteforward bad`: invalid RemoteForward arguments: [\"bad\"] (swarmadm's ssh config reader cannot read this line)",
+        ),
     ]
 }
 
@@ -1891,6 +2114,7 @@ fn run(case: &Case) -> (Outcome, tempfile::TempDir) {
         .env("HOME", &home)
         .env("USER", "tester")
         .env("LANG", "C.UTF-8")
+        .envs(case.env.iter().copied())
         .output()
         .expect("swarmadm runs");
     let wall = start.elapsed();

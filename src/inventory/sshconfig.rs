@@ -158,7 +158,10 @@ impl SshConfigFile {
         let rewritten = rewrite_for_crate(text);
         let config = config
             .parse(&mut rewritten.as_bytes(), rules)
-            .map_err(|e| error(format!("cannot parse: {e}")))?;
+            .map_err(|e| {
+                locate_crate_error(&directives, env.home.as_deref(), &e)
+                    .unwrap_or_else(|| error(format!("cannot parse: {e}")))
+            })?;
         let file = Self {
             path: Some(path.to_owned()),
             config,
@@ -650,6 +653,36 @@ fn scan(
         out.push(directive);
     }
     Ok(out)
+}
+
+/// The line ssh2-config failed on, which its errors do not say: each line
+/// it read (those of keywords swarmadm uses, and every line of an included
+/// file) is given to it alone until one fails. Only on the error path.
+fn locate_crate_error(
+    directives: &[Directive],
+    home: Option<&Path>,
+    error: &ssh2_config::SshParserError,
+) -> Option<InventoryError> {
+    let rules = ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS;
+    directives
+        .iter()
+        .filter(|d| d.included || USED.contains(&d.keyword.as_str()))
+        .filter(|d| !matches!(d.keyword.as_str(), "include" | "host" | "match"))
+        .find(|d| {
+            let line = format!("{} {}", d.keyword, d.args);
+            let mut alone = SshConfig::default();
+            if let Some(home) = home {
+                alone = alone.home_dir(home);
+            }
+            alone.parse(&mut line.as_bytes(), rules).is_err()
+        })
+        .map(|d| {
+            d.error(format!(
+                "`{} {}`: {error} (swarmadm's ssh config reader cannot read this line)",
+                d.keyword,
+                shown(&d.args)
+            ))
+        })
 }
 
 /// The values of one line that swarmadm uses, checked where they are
@@ -1587,6 +1620,15 @@ mod tests {
         assert!(
             err.starts_with(&format!(
                 "ssh config {}:2: connecttimeout `1m`",
+                extra.display()
+            )),
+            "{err}"
+        );
+        std::fs::write(&extra, "\n\nRemoteForward bad\n").unwrap();
+        let err = load(&dir, env.clone()).unwrap_err();
+        assert!(
+            err.starts_with(&format!(
+                "ssh config {}:3: `remoteforward bad`: invalid RemoteForward arguments",
                 extra.display()
             )),
             "{err}"

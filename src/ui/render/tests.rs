@@ -355,7 +355,9 @@ async fn context_of_the_leader() {
 #[test]
 fn ipv6_hops_are_bracketed_next_to_their_port() {
     let mut node = crate::inventory::test_node("w1", Role::Worker, "2001:db8::5");
-    let mut jump = crate::inventory::test_node("j", Role::Worker, "2001:db8::1").ssh.hop;
+    let mut jump = crate::inventory::test_node("j", Role::Worker, "2001:db8::1")
+        .ssh
+        .hop;
     jump.port = 2222;
     node.ssh.jumps = vec![jump];
     let leader = crate::inventory::test_node("m1", Role::Leader, "10.0.0.1");
