@@ -15,11 +15,17 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// Each run must end within this (a debug build that parses a small file
-/// takes milliseconds).
-const WALL_LIMIT: Duration = Duration::from_secs(5);
+/// Each run may use this much CPU time (a debug build that parses a small
+/// file takes milliseconds); the kernel stops it past that (RLIMIT_CPU),
+/// however loaded the machine is.
+const CPU_LIMIT_SECS: u64 = 5;
+/// And must end within this, waiting included (a hang, not a slow parse).
+const WALL_LIMIT: Duration = Duration::from_secs(30);
 /// And stay under this resident memory (the binary alone is ~10 MiB).
 const RSS_LIMIT_KIB: i64 = 64 * 1024;
+/// And say what is wrong in few words: whatever a file holds, what it
+/// quotes is cut (one error once quoted a 180 KB host name whole).
+const STDERR_LIMIT: usize = 4096;
 
 /// Where the README block starts and ends.
 const BEGIN: &str = "<!-- bad_input.rs: begin (generated, see tests/bad_input.rs) -->";
@@ -987,6 +993,21 @@ fn toml_cases() -> Vec<Case> {
             "colour = \"blue\"\n",
             "error: inventory.toml:1: `colour`: unknown field `colour`, expected one of `ssh_config`, `defaults`, `swarm`, `nodes`",
         ),
+        toml(
+            "T106",
+            "TOML: a 180 KB unknown key",
+            &format!("{LEADER}{} = 1\n", "k".repeat(180_000)),
+            "error: inventory.toml:4: `nodes[0].kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk… (180009 bytes in all)`: unknown field `kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk… (180000 bytes in all)`, expected one of `name`, `address`, `role`, `user`, `port`, `identity_file`, `socket`, `advertise_addr`, `availability`, `labels`",
+        ),
+        toml(
+            "T107",
+            "TOML: a 180 KB role",
+            &format!(
+                "[[nodes]]\nname = \"m1\"\nrole = \"{}\"\n",
+                "r".repeat(180_000)
+            ),
+            "error: inventory.toml:3: `nodes[0].role`: node `m1`: unknown role `rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr… (180000 bytes in all)`, expected one of: leader, manager, worker",
+        ),
     ]
 }
 
@@ -1472,6 +1493,33 @@ fn ini_cases() -> Vec<Case> {
             "all:\n  children:\n    swarm-leader:\n      hosts:\n        m1:\n",
             "error: hosts: Ansible YAML inventories are not supported; supported formats: swarmadm TOML (config/example.toml) and Ansible INI (inventories/vagrant.ini)",
         ),
+        ini(
+            "I081",
+            "INI: a 180 KB line with an unclosed quote",
+            &format!("[swarm-leader]\nm1 ansible_user='{}\n", "u".repeat(180_000)),
+            "error: hosts:2: unclosed quote or trailing backslash in `m1 ansible_user='uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu… (180017 bytes in all)`",
+        ),
+        ini(
+            "I082",
+            "INI: a 180 KB `swarm_` variable name",
+            &format!("[swarm-leader]\nm1 swarm_{}=1\n", "v".repeat(180_000)),
+            "error: hosts:2: unknown variable `swarm_vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv… (180006 bytes in all)`: swarmadm knows swarm_advertise_addr, swarm_availability, swarm_label_<key>, docker_socket and the swarm-wide swarm_autolock, swarm_task_history_limit, swarm_node_cert_expiry, swarm_dispatcher_heartbeat, swarm_snapshot_interval, swarm_keep_old_snapshots, swarm_log_entries_for_slow_followers, swarm_default_addr_pool, swarm_subnet_size, swarm_data_path_port, swarm_cluster_label_<key>",
+        ),
+        ini(
+            "I083",
+            "INI: a 180 KB host range",
+            &format!(
+                "[swarm-leader]\nm1\n[swarm-worker]\nn[1:{}]\n",
+                "9".repeat(180_000)
+            ),
+            "error: hosts:4: bad host range `[1:999999999999999999999999999999999999999999999999999999999999999999999999999999… (180002 bytes in all)]` in `n[1:9999999999999999999999999999999999999999999999999999999999999999999999999999… (180005 bytes in all)`: expected numbers or single letters",
+        ),
+        ini(
+            "I084",
+            "INI: a 180 KB `ansible_port`",
+            &format!("[swarm-leader]\nm1 ansible_port={}\n", "9".repeat(180_000)),
+            "error: hosts:2: `ansible_port`: expected a port number from 1 to 65535, got `99999999999999999999999999999999999999999999999999999999999999999999999999999999… (180000 bytes in all)`",
+        ),
     ]
 }
 
@@ -1867,6 +1915,24 @@ fn ssh_cases() -> Vec<Case> {
             ],
             "error: ssh config {home}/.ssh/extra:2: `remoteforward bad`: invalid RemoteForward arguments: [\"bad\"] (swarmadm's ssh config reader cannot read this line)",
         ),
+        ssh(
+            "S062",
+            "ssh config: a 180 KB `StrictHostKeyChecking` value",
+            &format!("Host m1\n  StrictHostKeyChecking {}\n", "y".repeat(180_000)),
+            "error: ssh config ssh.config:2: StrictHostKeyChecking `yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy… (180000 bytes in all)`: expected yes, ask, accept-new, no or off",
+        ),
+        ssh(
+            "S063",
+            "ssh config: a 180 KB unknown keyword",
+            &format!("Host m1\n  {} yes\n", "K".repeat(180_000)),
+            "error: ssh config ssh.config:2: unknown keyword `KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK… (180000 bytes in all)` (OpenSSH refuses it too: \"Bad configuration option\"; list it in IgnoreUnknown before this line to skip it)",
+        ),
+        ssh(
+            "S064",
+            "ssh config: a 180 KB `ProxyJump`",
+            &format!("Host m1\n  ProxyJump {}:x\n", "j".repeat(180_000)),
+            "error: ssh config ssh.config:2: ProxyJump `jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj… (180002 bytes in all)`: bad port `x`, expected [user@]host[:port] or ssh://[user@]host[:port]",
+        ),
     ]
 }
 
@@ -2093,6 +2159,7 @@ fn flag_cases() -> Vec<Case> {
 struct Outcome {
     code: Option<i32>,
     first: String,
+    stderr_len: usize,
     wall: Duration,
 }
 
@@ -2106,7 +2173,20 @@ fn run(case: &Case) -> (Outcome, tempfile::TempDir) {
         std::fs::write(&path, text).expect("write a case file");
     }
     let start = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_swarmadm"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_swarmadm"));
+    // SAFETY: setrlimit is async-signal-safe and touches no memory of the
+    // parent; nothing else runs between fork and exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            nix::sys::resource::setrlimit(
+                nix::sys::resource::Resource::RLIMIT_CPU,
+                CPU_LIMIT_SECS,
+                CPU_LIMIT_SECS,
+            )
+            .map_err(std::io::Error::from)
+        });
+    }
+    let output = command
         .args(&case.args)
         .current_dir(dir.path())
         .env_clear()
@@ -2124,6 +2204,7 @@ fn run(case: &Case) -> (Outcome, tempfile::TempDir) {
         Outcome {
             code: output.status.code(),
             first,
+            stderr_len: output.stderr.len(),
             wall,
         },
         dir,
@@ -2137,51 +2218,76 @@ fn children_max_rss_kib() -> i64 {
         .unwrap_or(0)
 }
 
+/// How many runs go on at once.
+const WORKERS: usize = 4;
+
+/// Run one case: its line for the `.actual.tsv` file, and what was wrong.
+fn check(case: &Case) -> (String, Option<String>) {
+    let (outcome, dir) = run(case);
+    let home = dir.path().join("home").display().to_string();
+    let here = dir.path().display().to_string();
+    let expected = case.first.replace("{home}", &home).replace("{dir}", &here);
+    let rss = children_max_rss_kib();
+    let line = format!(
+        "{}\t{}\t{}\n",
+        case.id,
+        outcome.code.unwrap_or(-1),
+        outcome
+            .first
+            .replace(&home, "{home}")
+            .replace(&here, "{dir}")
+    );
+    let mut wrong = Vec::new();
+    if outcome.code != Some(case.code) {
+        wrong.push(format!("exit {:?}, expected {}", outcome.code, case.code));
+    }
+    if outcome.first != expected {
+        wrong.push(format!(
+            "first line\n    got      {}\n    expected {expected}",
+            outcome.first
+        ));
+    }
+    if outcome.stderr_len > STDERR_LIMIT {
+        wrong.push(format!("{} bytes on stderr", outcome.stderr_len));
+    }
+    if outcome.wall > WALL_LIMIT {
+        wrong.push(format!("took {:?}", outcome.wall));
+    }
+    if rss > RSS_LIMIT_KIB {
+        wrong.push(format!("resident memory reached {rss} KiB"));
+    }
+    let failure =
+        (!wrong.is_empty()).then(|| format!("{} ({}): {}", case.id, case.input, wrong.join("; ")));
+    (line, failure)
+}
+
 #[test]
 fn every_bad_input_is_refused_with_its_message() {
     let bless = std::env::var_os("BAD_INPUT_BLESS").is_some();
-    let mut failures = Vec::new();
-    let mut actual = String::new();
-    for case in cases() {
-        let (outcome, dir) = run(&case);
-        let home = dir.path().join("home").display().to_string();
-        let here = dir.path().display().to_string();
-        let expected = case.first.replace("{home}", &home).replace("{dir}", &here);
-        let rss = children_max_rss_kib();
-        actual.push_str(&format!(
-            "{}\t{}\t{}\n",
-            case.id,
-            outcome.code.unwrap_or(-1),
-            outcome
-                .first
-                .replace(&home, "{home}")
-                .replace(&here, "{dir}")
-        ));
-        let mut wrong = Vec::new();
-        if outcome.code != Some(case.code) {
-            wrong.push(format!("exit {:?}, expected {}", outcome.code, case.code));
-        }
-        if outcome.first != expected {
-            wrong.push(format!(
-                "first line\n    got      {}\n    expected {expected}",
-                outcome.first
-            ));
-        }
-        if outcome.wall > WALL_LIMIT {
-            wrong.push(format!("took {:?}", outcome.wall));
-        }
-        if rss > RSS_LIMIT_KIB {
-            wrong.push(format!("resident memory reached {rss} KiB"));
-        }
-        if !wrong.is_empty() {
-            failures.push(format!(
-                "{} ({}): {}",
-                case.id,
-                case.input,
-                wrong.join("; ")
-            ));
-        }
-    }
+    let all = cases();
+    // A few runs at a time: each waits mostly on process start-up.
+    let checked: Vec<(String, Option<String>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|w| {
+                let all = &all;
+                scope.spawn(move || {
+                    all.iter()
+                        .skip(w)
+                        .step_by(WORKERS)
+                        .map(check)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut checked: Vec<_> = workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a worker thread"))
+            .collect();
+        checked.sort();
+        checked
+    });
+    let actual: String = checked.iter().map(|(line, _)| line.as_str()).collect();
+    let failures: Vec<&str> = checked.iter().filter_map(|(_, f)| f.as_deref()).collect();
     if bless {
         let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../bad_input.actual.tsv");
         std::fs::write(&path, actual).expect("write the actual lines");
@@ -2191,7 +2297,7 @@ fn every_bad_input_is_refused_with_its_message() {
         failures.is_empty(),
         "{} of {} cases failed:\n{}",
         failures.len(),
-        cases().len(),
+        all.len(),
         failures.join("\n")
     );
 }

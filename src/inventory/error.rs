@@ -23,7 +23,7 @@ pub enum InventoryError {
     #[error("{path}: {message}")]
     Syntax { path: PathBuf, message: String },
     /// A bad value at a TOML key path; `line` is where the key is written.
-    #[error("{}: `{key}`: {message}", located(.path, *.line))]
+    #[error("{}: `{}`: {message}", located(.path, *.line), crate::model::names::shown(.key))]
     Invalid {
         path: PathBuf,
         key: String,

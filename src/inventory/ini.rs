@@ -17,6 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
+use super::address::shown;
 use super::env::base_dir;
 use super::error::{Origin, in_node};
 use super::suggest::{did_you_mean, is_close};
@@ -195,19 +196,35 @@ impl Reader<'_> {
     }
 
     fn header(&mut self, number: usize, line: &str) -> Result<(), InventoryError> {
-        let (inner, rest) = line[1..]
-            .split_once(']')
-            .ok_or_else(|| self.error(number, format!("unclosed section header `{line}`")))?;
+        let (inner, rest) = line[1..].split_once(']').ok_or_else(|| {
+            self.error(
+                number,
+                format!("unclosed section header `{line}`", line = shown(line)),
+            )
+        })?;
         let rest = rest.trim();
         if !(rest.is_empty() || rest.starts_with('#') || rest.starts_with(';')) {
-            return Err(self.error(number, format!("unexpected `{rest}` after section header")));
+            return Err(self.error(
+                number,
+                format!(
+                    "unexpected `{rest}` after section header",
+                    rest = shown(rest)
+                ),
+            ));
         }
         let (name, kind) = match inner.split_once(':') {
             Some((name, kind)) => (name, Some(kind)),
             None => (inner, None),
         };
         if name.is_empty() || name.contains(char::is_whitespace) {
-            return Err(self.error(number, format!("invalid group name `{name}` in `{line}`")));
+            return Err(self.error(
+                number,
+                format!(
+                    "invalid group name `{name}` in `{line}`",
+                    name = shown(name),
+                    line = shown(line)
+                ),
+            ));
         }
         self.check_group_name(number, name)?;
         let section = match kind {
@@ -218,7 +235,9 @@ impl Reader<'_> {
                 return Err(self.error(
                     number,
                     format!(
-                        "section `{line}` has unknown type `{other}`: expected `vars` or `children`"
+                        "section `{line}` has unknown type `{other}`: expected `vars` or `children`",
+                        line = shown(line),
+                        other = shown(other)
                     ),
                 ));
             }
@@ -264,7 +283,10 @@ impl Reader<'_> {
             let (key, value) = assignment.split_once('=').ok_or_else(|| {
                 self.error(
                     number,
-                    format!("expected key=value host variable assignment, got `{assignment}`"),
+                    format!(
+                        "expected key=value host variable assignment, got `{assignment}`",
+                        assignment = shown(assignment)
+                    ),
                 )
             })?;
             vars.push(self.var(number, key, value)?);
@@ -285,9 +307,12 @@ impl Reader<'_> {
     }
 
     fn var_line(&mut self, number: usize, line: &str, group: &str) -> Result<(), InventoryError> {
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| self.error(number, format!("expected key=value, got `{line}`")))?;
+        let (key, value) = line.split_once('=').ok_or_else(|| {
+            self.error(
+                number,
+                format!("expected key=value, got `{line}`", line = shown(line)),
+            )
+        })?;
         let words = split_words(value).map_err(|m| self.error(number, m))?;
         let var = self.var(number, key.trim(), &words.join(" "))?;
         self.ini
@@ -342,7 +367,8 @@ fn unknown_swarm_var(key: &str) -> String {
             .unwrap_or_default()
     };
     format!(
-        "unknown variable `{key}`{hint}: swarmadm knows swarm_advertise_addr, swarm_availability, swarm_label_<key>, docker_socket and the swarm-wide {}, swarm_cluster_label_<key>",
+        "unknown variable `{}`{hint}: swarmadm knows swarm_advertise_addr, swarm_availability, swarm_label_<key>, docker_socket and the swarm-wide {}, swarm_cluster_label_<key>",
+        shown(key),
         CLUSTER_VARS.join(", ")
     )
 }
@@ -493,7 +519,7 @@ impl Ini {
                 let last = listed.last().map_or(0, |(_, line)| **line);
                 let names: Vec<String> = listed
                     .iter()
-                    .map(|(name, line)| format!("`{name}` (line {line})"))
+                    .map(|(name, line)| format!("`{name}` (line {line})", name = shown(name)))
                     .collect();
                 Err(ctx.error(
                     last,
@@ -749,7 +775,8 @@ impl Settings {
         ) || var.key.starts_with("swarm_");
         if ours && (value.contains("{{") || value.contains("{%")) {
             return Err(format!(
-                "`{value}` is a template: swarmadm does not evaluate Jinja, write the value itself"
+                "`{}` is a template: swarmadm does not evaluate Jinja, write the value itself",
+                shown(value)
             ));
         }
         match var.key.as_str() {
@@ -763,7 +790,10 @@ impl Settings {
             }
             "ansible_port" | "ansible_ssh_port" => {
                 let port = value.parse::<i64>().map_err(|_| {
-                    format!("expected a port number from 1 to 65535, got `{value}`")
+                    format!(
+                        "expected a port number from 1 to 65535, got `{value}`",
+                        value = shown(value)
+                    )
                 })?;
                 self.ssh.port = Some(check_port(port)?);
             }
@@ -801,13 +831,17 @@ fn apply_cluster_var(swarm: &mut SwarmSettings, var: &Var) -> Result<(), String>
     let value = var.value.as_str();
     if value.contains("{{") || value.contains("{%") {
         return Err(format!(
-            "`{value}` is a template: swarmadm does not evaluate Jinja, write the value itself"
+            "`{}` is a template: swarmadm does not evaluate Jinja, write the value itself",
+            shown(value)
         ));
     }
     let int = |value: &str| {
-        value
-            .parse::<i64>()
-            .map_err(|_| format!("expected a whole number, got `{value}`"))
+        value.parse::<i64>().map_err(|_| {
+            format!(
+                "expected a whole number, got `{value}`",
+                value = shown(value)
+            )
+        })
     };
     let settings = &mut swarm.settings;
     match var.key.as_str() {
@@ -866,7 +900,12 @@ fn line_control_char(line: &str) -> Option<(usize, char)> {
 /// whitespace separates, quotes group, `#` at the start of a word begins a
 /// comment.
 fn split_words(line: &str) -> Result<Vec<String>, String> {
-    shlex::split(line).ok_or_else(|| format!("unclosed quote or trailing backslash in `{line}`"))
+    shlex::split(line).ok_or_else(|| {
+        format!(
+            "unclosed quote or trailing backslash in `{line}`",
+            line = shown(line)
+        )
+    })
 }
 
 /// `host:2222` → (`host`, Some("2222")). A colon inside a range (`[1:3]`)
@@ -895,16 +934,24 @@ fn expand_hosts(pattern: &str) -> Result<Vec<String>, String> {
     let Some(open) = pattern.find('[') else {
         return Ok(vec![pattern.to_owned()]);
     };
-    let close = pattern[open..]
-        .find(']')
-        .map(|i| open + i)
-        .ok_or_else(|| format!("host range in `{pattern}` has no closing `]`"))?;
+    let close = pattern[open..].find(']').map(|i| open + i).ok_or_else(|| {
+        format!(
+            "host range in `{pattern}` has no closing `]`",
+            pattern = shown(pattern)
+        )
+    })?;
     let (head, range, tail) = (
         &pattern[..open],
         &pattern[open + 1..close],
         &pattern[close + 1..],
     );
-    let bad = |why: &str| format!("bad host range `[{range}]` in `{pattern}`: {why}");
+    let bad = |why: &str| {
+        format!(
+            "bad host range `[{range}]` in `{pattern}`: {why}",
+            range = shown(range),
+            pattern = shown(pattern)
+        )
+    };
     let parts: Vec<&str> = range.split(':').collect();
     let (begin, end, step) = match parts.as_slice() {
         [b, e] => (*b, *e, 1),

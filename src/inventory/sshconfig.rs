@@ -755,7 +755,12 @@ fn check_value(directive: &Directive) -> Result<(), String> {
 fn include_files(arg: &str, home: Option<&Path>) -> Result<Vec<PathBuf>, String> {
     let escaped_home = || {
         home.map(|h| PathBuf::from(glob::Pattern::escape(&h.to_string_lossy())))
-            .ok_or_else(|| format!("cannot resolve Include `{arg}`: the home directory is unknown"))
+            .ok_or_else(|| {
+                format!(
+                    "cannot resolve Include `{arg}`: the home directory is unknown",
+                    arg = shown(arg)
+                )
+            })
     };
     let pattern =
         if arg.starts_with('/') || (arg.starts_with('~') && !arg.starts_with("~/") && arg != "~") {
@@ -766,10 +771,11 @@ fn include_files(arg: &str, home: Option<&Path>) -> Result<Vec<PathBuf>, String>
             escaped_home()?.join(".ssh").join(arg)
         };
     let pattern = pattern.to_string_lossy().into_owned();
-    let paths = glob::glob(&pattern).map_err(|e| format!("bad Include pattern `{arg}`: {e}"))?;
+    let paths = glob::glob(&pattern)
+        .map_err(|e| format!("bad Include pattern `{arg}`: {e}", arg = shown(arg)))?;
     let mut files = Vec::new();
     for path in paths {
-        files.push(path.map_err(|e| format!("Include `{arg}`: {e}"))?);
+        files.push(path.map_err(|e| format!("Include `{arg}`: {e}", arg = shown(arg)))?);
     }
     Ok(files)
 }
@@ -867,7 +873,8 @@ fn parse_policy(value: &str) -> Result<HostKeyPolicy, String> {
         "yes" | "ask" | "true" => Ok(HostKeyPolicy::Strict),
         "accept-new" | "no" | "off" | "false" => Ok(HostKeyPolicy::AcceptNew),
         _ => Err(format!(
-            "StrictHostKeyChecking `{value}`: expected yes, ask, accept-new, no or off"
+            "StrictHostKeyChecking `{}`: expected yes, ask, accept-new, no or off",
+            shown(value)
         )),
     }
 }
@@ -876,7 +883,10 @@ fn parse_yes_no(key: &str, value: &str) -> Result<bool, String> {
     match value.to_ascii_lowercase().as_str() {
         "yes" | "true" => Ok(true),
         "no" | "false" => Ok(false),
-        _ => Err(format!("{key} `{value}`: expected yes or no")),
+        _ => Err(format!(
+            "{key} `{value}`: expected yes or no",
+            value = shown(value)
+        )),
     }
 }
 
@@ -892,7 +902,8 @@ struct JumpSpec {
 fn parse_jump(spec: &str) -> Result<JumpSpec, String> {
     let invalid = |why: &str| {
         format!(
-            "ProxyJump `{spec}`: {why}, expected [user@]host[:port] or ssh://[user@]host[:port]"
+            "ProxyJump `{}`: {why}, expected [user@]host[:port] or ssh://[user@]host[:port]",
+            shown(spec)
         )
     };
     let text = spec.trim();
@@ -935,7 +946,7 @@ fn parse_jump(spec: &str) -> Result<JumpSpec, String> {
             p.parse::<u16>()
                 .ok()
                 .filter(|p| *p != 0)
-                .ok_or_else(|| invalid(&format!("bad port `{p}`")))
+                .ok_or_else(|| invalid(&format!("bad port `{p}`", p = shown(p))))
         })
         .transpose()?;
     Ok(JumpSpec {
@@ -994,13 +1005,19 @@ fn percent_expand(raw: &str, tokens: Option<&Tokens>, allowed: &str) -> Result<S
             continue;
         }
         let token = chars.next().ok_or_else(|| {
-            format!("`{raw}` ends with a lone `%` (write `%%` for a percent sign)")
+            format!(
+                "`{raw}` ends with a lone `%` (write `%%` for a percent sign)",
+                raw = shown(raw)
+            )
         })?;
         if !allowed.contains(token) {
             return Err(if OPENSSH_TOKENS.contains(token) {
-                format!("token `%{token}` in `{raw}` is not supported by swarmadm here")
+                format!(
+                    "token `%{token}` in `{raw}` is not supported by swarmadm here",
+                    raw = shown(raw)
+                )
             } else {
-                format!("unknown token `%{token}` in `{raw}`")
+                format!("unknown token `%{token}` in `{raw}`", raw = shown(raw))
             });
         }
         let Some(t) = tokens else { continue };
@@ -1011,12 +1028,18 @@ fn percent_expand(raw: &str, tokens: Option<&Tokens>, allowed: &str) -> Result<S
             'p' => out.push_str(&t.port.to_string()),
             'r' => out.push_str(t.remote_user),
             'u' => out.push_str(t.local_user.ok_or_else(|| {
-                format!("cannot expand `%u` in `{raw}`: the login name is unknown")
+                format!(
+                    "cannot expand `%u` in `{raw}`: the login name is unknown",
+                    raw = shown(raw)
+                )
             })?),
             'd' => out.push_str(
                 &t.home
                     .ok_or_else(|| {
-                        format!("cannot expand `%d` in `{raw}`: the home directory is unknown")
+                        format!(
+                            "cannot expand `%d` in `{raw}`: the home directory is unknown",
+                            raw = shown(raw)
+                        )
                     })?
                     .to_string_lossy(),
             ),

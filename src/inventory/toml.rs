@@ -18,6 +18,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_path_to_error::Segment;
 
+use crate::model::names::shown;
+
 use super::env::base_dir;
 use super::error::{Origin, in_node};
 use super::suggest::closest;
@@ -397,7 +399,10 @@ impl Ctx<'_> {
         let twice = |key: &str, line: usize| {
             Origin::key(format!("swarm.settings.{key}"), Some(line)).error(
                 self.path,
-                format!("`{key}` is set in [swarm] and in [swarm.settings]: keep one"),
+                format!(
+                    "`{key}` is set in [swarm] and in [swarm.settings]: keep one",
+                    key = shown(key)
+                ),
             )
         };
         if let Some(pools) = raw.settings.default_addr_pool.take() {
@@ -749,7 +754,10 @@ fn unknown_field(message: &str) -> Option<(String, String)> {
         .unwrap_or_default();
     Some((
         field.to_owned(),
-        format!("unknown field `{field}`{hint}{expected}"),
+        format!(
+            "unknown field `{field}`{hint}{expected}",
+            field = shown(field)
+        ),
     ))
 }
 

@@ -140,7 +140,8 @@ impl Role {
             "manager" => Ok(Role::Manager),
             "worker" => Ok(Role::Worker),
             other => Err(format!(
-                "unknown role `{other}`, expected one of: leader, manager, worker"
+                "unknown role `{}`, expected one of: leader, manager, worker",
+                shown(other)
             )),
         }
     }
@@ -178,7 +179,8 @@ impl Availability {
             "pause" => Ok(Availability::Pause),
             "drain" => Ok(Availability::Drain),
             other => Err(format!(
-                "unknown availability `{other}`, expected one of: active, pause, drain"
+                "unknown availability `{}`, expected one of: active, pause, drain",
+                shown(other)
             )),
         }
     }
