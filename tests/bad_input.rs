@@ -2148,6 +2148,18 @@ fn flag_cases() -> Vec<Case> {
         ),
         flags(
             "F031",
+            "`tunnel --node ''`",
+            &["tunnel", "-i", "hosts", "--node", ""],
+            "error: invalid value '' for '--node <NAME>': an inventory node name cannot be empty",
+        ),
+        flags(
+            "F032",
+            "`tunnel --max-clients 0`",
+            &["tunnel", "-i", "hosts", "--max-clients", "0"],
+            "error: invalid value '0' for '--max-clients <N>': 0 is not in 1..=4096",
+        ),
+        flags(
+            "F033",
             "`status` with no inventory anywhere",
             &["status"],
             "error: no inventory: pass -i/--inventory PATH, set SWARMADM_INVENTORY, or create ./swarmadm.toml or ./inventory.toml in {dir}",

@@ -12,8 +12,8 @@ use crate::remote::host::Connector as _;
 use crate::ui::{Layout, LogSink, Mode, Reporter, render};
 
 use super::args::{
-    ContextArgs, DownArgs, NodeArgs, Output, RemoveArgs, RotateArgs, UnlockArgs, UpArgs,
-    VerifyArgs, key_options,
+    ContextArgs, DownArgs, NodeArgs, Output, RemoveArgs, RotateArgs, TunnelArgs, UnlockArgs,
+    UpArgs, VerifyArgs, key_options,
 };
 
 /// Prints a result: JSON as is, tables and text laid out for the terminal.
@@ -290,6 +290,16 @@ pub(super) async fn context(
     let mut report =
         crate::check::context::run(inventory, &args.nodes.connector(), &reporter.events()).await;
     reporter.finish().await;
+    let view = crate::check::context::handoff::SshView::of_this_user();
+    crate::check::context::hand_off(&mut report, inventory, &view);
+    if args.check {
+        crate::check::context::check(
+            &mut report,
+            Duration::from_secs(args.nodes.connect_timeout),
+            Duration::from_secs(args.nodes.timeout),
+        )
+        .await;
+    }
     if let Some(name) = &args.create {
         crate::check::context::create(&mut report, name);
     }
@@ -299,6 +309,86 @@ pub(super) async fn context(
         |layout| render::context(&report, layout),
     )?;
     Ok(report.exit_code())
+}
+
+/// `tunnel`: finds the node, takes the socket, prints DOCKER_HOST on
+/// stdout, serves until SIGINT or SIGTERM; the socket goes with it.
+pub(super) async fn tunnel(
+    inventory: &Inventory,
+    args: &TunnelArgs,
+    _sink: &LogSink,
+) -> eyre::Result<u8> {
+    use crate::exec::tunnel::{OwnSocket, Tunnel, TunnelOptions};
+    if args.nodes.output == Output::Json {
+        eyre::bail!("tunnel prints no JSON: it prints `export DOCKER_HOST=unix://PATH` and serves");
+    }
+    let node = args
+        .node
+        .as_deref()
+        .map(crate::inventory::NodeName::new)
+        .transpose()
+        .map_err(|e| eyre::eyre!("--node: {e}"))?;
+    let path = crate::exec::tunnel::socket_path(args.socket.as_ref(), inventory, node.as_ref())?;
+    let quiet = args.nodes.quiet;
+    let log = move |event: crate::exec::tunnel::TunnelEvent| {
+        if !quiet {
+            let line = crate::ui::escape::terminal(&render::tunnel_event(&event)).into_owned();
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
+    };
+    let connector = args.nodes.connector();
+    let options = TunnelOptions {
+        node,
+        max_clients: usize::try_from(args.max_clients).unwrap_or(usize::MAX),
+    };
+    // The path first: a refused path needs no connection.
+    let socket = OwnSocket::bind(&path)?;
+    if socket.replaced_stale {
+        tracing::warn!(
+            "replaced the socket a tunnel that is gone left at {}",
+            path.display()
+        );
+    }
+    let tunnel = Tunnel::start(inventory, &connector, options, &log).await?;
+    crate::ui::print(&format!(
+        "export DOCKER_HOST={}\n",
+        shell_word(&format!("unix://{}", socket.path().display()))
+    ))?;
+    tunnel.serve(&socket, interrupted()).await;
+    drop(socket);
+    if !quiet {
+        let _ = writeln!(
+            std::io::stderr(),
+            "tunnel: stopped; removed {}",
+            path.display()
+        );
+    }
+    Ok(crate::model::exit_codes::OK)
+}
+
+/// `text` as one shell word for `eval`: quoted only when it must be.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+@%:,=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// Completes on SIGINT or SIGTERM (or at once if they cannot be watched).
+async fn interrupted() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
 }
 
 pub(super) async fn remove(

@@ -21,7 +21,7 @@ mod commands;
 
 pub use args::{
     Bin, Cli, Command, ContextArgs, DownArgs, HostKeyChecking, NodeArgs, Output, RemoveArgs,
-    RotateArgs, SwarmDown, SwarmUp, SwarmVerify, UnlockArgs, UpArgs, VerifyArgs,
+    RotateArgs, SwarmDown, SwarmUp, SwarmVerify, TunnelArgs, UnlockArgs, UpArgs, VerifyArgs,
 };
 use commands::{context, down, print_result, remove, rotate_tokens, status, unlock, up, verify};
 
@@ -141,6 +141,7 @@ fn execute(cli: Cli) -> eyre::Result<u8> {
         Command::Down(args) => on_nodes(&args.nodes, &args, &sink, down),
         Command::Remove(args) => on_nodes(&args.nodes, &args, &sink, remove),
         Command::Context(args) => on_nodes(&args.nodes, &args, &sink, context),
+        Command::Tunnel(args) => on_nodes(&args.nodes, &args, &sink, commands::tunnel),
         Command::RotateTokens(args) => on_nodes(&args.nodes, &args, &sink, rotate_tokens),
         Command::Unlock(args) => on_nodes(&args.nodes, &args, &sink, unlock),
     }

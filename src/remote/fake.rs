@@ -76,6 +76,15 @@ struct FakeNode {
     foreign_cluster: Option<String>,
     member: Option<Member>,
     unreachable: bool,
+    /// SSH answers, the engine's socket does not (dockerd stopped).
+    engine_down: bool,
+    /// Cut off from the other managers (Raft, 2377/tcp) while this machine
+    /// still reaches it: the others list it Unreachable and Down, and it
+    /// has no leader (see [`FakeCluster::partition`]).
+    cut_off: bool,
+    /// A cut-off old leader that still calls itself leader: the node list
+    /// it answers, as it was when it was cut off.
+    stale_list: Option<Vec<SwarmNode>>,
     hangs: bool,
     never_reachable: bool,
     /// Every port check from this node fails.
@@ -103,6 +112,9 @@ impl FakeNode {
             foreign_cluster: None,
             member: None,
             unreachable: false,
+            engine_down: false,
+            cut_off: false,
+            stale_list: None,
             hangs: false,
             never_reachable: false,
             ports_closed: false,
@@ -376,6 +388,50 @@ impl FakeCluster {
         self.with(name, |n| n.unreachable = false);
     }
 
+    /// `name`'s engine is down while its SSH answers: its socket refuses.
+    pub(crate) fn engine_down(&self, name: &str) {
+        self.with(name, |n| n.engine_down = true);
+    }
+
+    /// `name`, a manager, is cut off from the other managers while this
+    /// machine reaches it. When it was the leader, the first other
+    /// manager becomes leader; with `stale`, the cut-off node still calls
+    /// itself leader and answers the node list it had (as an isolated
+    /// Raft leader does for a few seconds).
+    pub(crate) fn partition(&self, name: &str, stale: bool) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        let before = state.swarm_nodes();
+        let was_leader = state.node(&name).member.as_ref().is_some_and(|m| m.leader);
+        {
+            let node = state.node(&name);
+            node.cut_off = true;
+            if stale && was_leader {
+                node.stale_list = Some(before);
+            }
+            if let Some(member) = node.member.as_mut() {
+                member.leader = false;
+            }
+        }
+        if was_leader {
+            let next = state
+                .nodes
+                .iter_mut()
+                .filter(|(n, node)| {
+                    **n != name
+                        && !node.cut_off
+                        && node
+                            .member
+                            .as_ref()
+                            .is_some_and(|m| m.role == NodeRole::Manager)
+                })
+                .find_map(|(_, node)| node.member.as_mut());
+            if let Some(next) = next {
+                next.leader = true;
+            }
+        }
+    }
+
     pub(crate) fn hangs(&self, name: &str) {
         self.with(name, |n| n.hangs = true);
     }
@@ -493,6 +549,25 @@ impl FakeCluster {
         let addr = state.node(&name).addr.clone();
         state.ghosts.push(ghost(&id, "", &addr, NodeRole::Worker));
         state.node(&name).state = LocalState::Error;
+    }
+
+    /// An earlier join of `name` stopped half-way and left an entry with no
+    /// hostname at its address; the node itself is as it is (a member
+    /// under another NodeID, say).
+    pub(crate) fn half_entry(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        let id = state.new_id();
+        let addr = state.node(&name).addr.clone();
+        state.ghosts.push(ghost(&id, "", &addr, NodeRole::Worker));
+    }
+
+    /// An entry with no hostname at an address no inventory node has: a
+    /// join of another machine under way.
+    pub(crate) fn foreign_half_entry(&self, addr: &str) {
+        let mut state = self.lock();
+        let id = state.new_id();
+        state.ghosts.push(ghost(&id, "", addr, NodeRole::Worker));
     }
 
     /// Entries of the node list with no hostname or in state Down.
@@ -694,7 +769,7 @@ impl State {
                     role: m.role,
                     availability: m.availability,
                     labels: m.labels.clone(),
-                    state: if n.unreachable {
+                    state: if n.unreachable || n.engine_down || n.cut_off {
                         NodeStatus::Down
                     } else if n.unregistered_lists > 0 {
                         NodeStatus::Unknown
@@ -704,7 +779,11 @@ impl State {
                     addr: Some(n.addr.clone()),
                     manager: (m.role == NodeRole::Manager).then(|| ManagerStatus {
                         leader: m.leader,
-                        reachability: if n.never_reachable || n.unreachable {
+                        reachability: if n.never_reachable
+                            || n.unreachable
+                            || n.engine_down
+                            || n.cut_off
+                        {
                             Reachability::Unreachable
                         } else {
                             Reachability::Reachable
@@ -745,6 +824,18 @@ impl Connector for FakeConnector {
             return Err(Failure {
                 stage: Stage::Tcp,
                 message: format!("cannot connect to {}: Connection refused", node.name),
+            });
+        }
+        let engine_down = self
+            .cluster
+            .lock()
+            .nodes
+            .get(&node.name)
+            .is_some_and(|n| n.engine_down);
+        if engine_down {
+            return Err(Failure {
+                stage: Stage::Socket,
+                message: "/var/run/docker.sock: Connection refused".into(),
             });
         }
         self.opened.fetch_add(1, Ordering::Relaxed);
@@ -822,6 +913,7 @@ impl SwarmHost for FakeHost {
             })
             .collect();
         let node = state.node(&self.name);
+        let leaderless = no_leader || (node.cut_off && node.stale_list.is_none());
         Ok(EngineInfo {
             hostname: self.name.to_string(),
             engine_version: "20.10.24".into(),
@@ -831,7 +923,7 @@ impl SwarmHost for FakeHost {
             node_addr: Some(node.addr.clone()),
             cluster_id: if node.foreign_cluster.is_some() {
                 node.foreign_cluster.clone()
-            } else if is_manager && !no_leader {
+            } else if is_manager && !leaderless {
                 cluster_id
             } else {
                 None
@@ -858,6 +950,15 @@ impl SwarmHost for FakeHost {
                 "GET /nodes: the engine answered 503: The swarm does not have a leader.",
             ));
         }
+        if let Some(stale) = &state.node(&self.name).stale_list {
+            return Ok(stale.clone());
+        }
+        if state.node(&self.name).cut_off {
+            return Err(error(
+                ErrorKind::NoLeader,
+                "GET /nodes: the engine answered 503: The swarm does not have a leader.",
+            ));
+        }
         if state.node(&self.name).node_list_fails {
             return Err(error(
                 ErrorKind::Transient,
@@ -873,8 +974,15 @@ impl SwarmHost for FakeHost {
 
     async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
         self.hang_check("GET /swarm").await?;
-        let state = self.cluster.lock();
+        let mut state = self.cluster.lock();
         self.manager_only(&state)?;
+        let node = state.node(&self.name);
+        if node.cut_off && node.stale_list.is_none() {
+            return Err(error(
+                ErrorKind::NoLeader,
+                "GET /swarm: the engine answered 503: The swarm does not have a leader.",
+            ));
+        }
         Ok(SwarmInspect {
             tokens: JoinTokens {
                 worker: Secret::new(state.worker_token()),

@@ -161,6 +161,14 @@ pub(crate) fn lookup(
 }
 
 impl HostEntries {
+    /// Whether any line names the host with a key or a CA it may use (a
+    /// `@revoked` line alone does not).
+    pub(crate) fn names_host(&self) -> bool {
+        self.lines
+            .iter()
+            .any(|l| !matches!(l.marker, Some(Marker::Revoked)))
+    }
+
     /// The `@revoked` line that lists `key`, if any.
     pub(crate) fn revoked(&self, key: &KeyData) -> Option<Location> {
         self.lines

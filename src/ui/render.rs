@@ -890,6 +890,7 @@ fn workload_text(report: &crate::check::workload::WorkloadReport, width: usize) 
         let what = match check {
             NotRunCheck::Vip => "virtual IP",
             NotRunCheck::RoutingMesh => "routing mesh",
+            NotRunCheck::Node => "every check",
         };
         let line = format!("- not run: {what} on {}: {reason}", nodes.join(", "));
         out.push_str(&wrap(&line, width, 4));
@@ -1067,8 +1068,13 @@ pub(crate) fn verify_junit(report: &VerifyReport) -> Result<String, quick_junit:
             let check = match n.check {
                 crate::check::workload::NotRunCheck::Vip => "workload_vip",
                 crate::check::workload::NotRunCheck::RoutingMesh => "workload_mesh",
+                crate::check::workload::NotRunCheck::Node => "workload",
             };
-            let mut status = TestCaseStatus::skipped();
+            let mut status = if n.check == crate::check::workload::NotRunCheck::Node {
+                TestCaseStatus::non_success(NonSuccessKind::Failure)
+            } else {
+                TestCaseStatus::skipped()
+            };
             status.set_message(n.reason.clone());
             let mut case = TestCase::new(format!("{}.{check}", n.node), status);
             case.set_classname("workload");
@@ -1499,6 +1505,10 @@ pub(crate) fn down(outcome: &DownOutcome, layout: Layout) -> String {
 
 /// `context`: shell lines, so that `eval "$(swarmadm context)"` works;
 /// what ssh:// needs on the node as a comment.
+/// Where the docker CLI's ssh cannot reach the leader.
+const TUNNEL_HINT: &str = "instead, `swarmadm tunnel` with the same -i and -F serves the leader's \
+    Docker socket here through swarmadm's own SSH connection and prints its DOCKER_HOST";
+
 pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
     let width = layout.width();
     let mut out = String::new();
@@ -1510,13 +1520,39 @@ pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
         )));
     }
     out.push_str(&comment(report.note));
-    if report.proxy_jump {
+    // The hand-off compares ProxyJump hops itself, when it ran.
+    if report.proxy_jump && report.handoff.is_none() {
         out.push_str(&comment(
             "this node is reached through ProxyJump: give your ssh config the same ProxyJump for it",
         ));
     }
     if let Some(host) = &report.docker_host {
         out.push_str(&format!("export DOCKER_HOST={host}\n"));
+    }
+    if let (Some(handoff), Some(leader)) = (&report.handoff, &report.leader)
+        && !handoff.works()
+    {
+        out.push_str(&comment(&format!(
+            "no DOCKER_HOST: the docker CLI's ssh would not reach {leader} as swarmadm does \
+             (`ssh {}`):",
+            handoff.destination.name
+        )));
+        for missing in &handoff.missing {
+            // Continuation lines of a point line up under its text.
+            let point = wrap(&format!("# - {missing}"), width, 4);
+            out.push_str(&point.replace("\n    ", "\n#   "));
+        }
+        out.push_str(&comment(TUNNEL_HINT));
+    }
+    if let Some(probe) = &report.probe {
+        let verdict = if probe.passed() { "passed" } else { "failed" };
+        out.push_str(&comment(&format!(
+            "check {verdict}: `{}`: {}",
+            probe.command, probe.outcome
+        )));
+        if !probe.passed() && report.docker_host.is_some() {
+            out.push_str(&comment(TUNNEL_HINT));
+        }
     }
     if let Some(name) = &report.context {
         out.push_str(&comment(&format!(
@@ -1527,6 +1563,34 @@ pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
         out.push_str(&comment(&format!("error: {error}")));
     }
     out
+}
+
+/// One line of `tunnel`'s log (stderr).
+pub(crate) fn tunnel_event(event: &crate::exec::tunnel::TunnelEvent) -> String {
+    use crate::exec::tunnel::TunnelEvent;
+    match event {
+        TunnelEvent::Serving { node, leader: true } => {
+            format!("tunnel: serving the Docker socket of {node}, the Raft leader")
+        }
+        TunnelEvent::Serving {
+            node,
+            leader: false,
+        } => {
+            format!("tunnel: serving the Docker socket of {node}")
+        }
+        TunnelEvent::Switched { from, to, why } if from == to => {
+            format!("tunnel: connected to {to} again ({why})")
+        }
+        TunnelEvent::Switched { from, to, why } => {
+            format!("tunnel: new connections go to {to} now, not {from} ({why})")
+        }
+        TunnelEvent::Full { max } => format!(
+            "tunnel: a client connection was closed: {max} are relayed already (--max-clients)"
+        ),
+        TunnelEvent::ClientFailed(message) => {
+            format!("tunnel: a client connection could not be relayed: {message}")
+        }
+    }
 }
 
 /// The one line that ends `status`.

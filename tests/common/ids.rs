@@ -26,6 +26,7 @@
 //! | 170–179 | reserved: future lifecycle tests                           |
 //! | 180–189 | `tests/terminal.rs`                                        |
 //! | 190–199 | `tests/workload.rs`                                        |
+//! | 225–234 | `tests/handoff.rs`                                         |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
 /// so that an id cannot be added without the uniqueness test seeing it.
@@ -223,6 +224,26 @@ lab_ids! {
     WORKLOAD_GOSSIP_DROPPED = 199;
     /// `a_worker_without_the_image_is_named_without_waiting_out_the_timeout`
     WORKLOAD_ONE_WITHOUT_IMAGE = 200;
+
+    // tests/partition.rs
+    /// `a_partitioned_manager_is_named_partitioned_and_the_other_nodes_converge`
+    PARTITION_FOLLOWER = 205;
+    /// `an_isolated_raft_leader_never_gives_a_pass`
+    PARTITION_LEADER = 206;
+    /// `a_minority_vantage_point_says_quorum_unknown_and_advises_no_new_cluster`
+    PARTITION_MINORITY = 207;
+    /// `verify_workload_names_a_stopped_worker_and_probes_the_others`
+    PARTITION_STOPPED_WORKER = 208;
+
+    // tests/handoff.rs
+    /// `context_through_an_alias_included_from_the_users_ssh_config_reaches_the_swarm`
+    HANDOFF_ALIAS = 225;
+    /// `context_with_the_config_only_through_f_says_why_and_check_fails`
+    HANDOFF_ONLY_F = 226;
+    /// `tunnel_serves_the_leader_follows_it_and_removes_its_socket`
+    HANDOFF_TUNNEL = 227;
+    /// `tunnel_refuses_a_foreign_path_bounds_its_clients_and_says_when_no_manager_answers`
+    HANDOFF_REFUSED = 228;
 }
 
 #[cfg(test)]
