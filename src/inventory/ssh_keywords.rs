@@ -4,6 +4,12 @@
 //! `IgnoreUnknown`. `ssh` refuses an unknown keyword and extra arguments
 //! (`Port 22 23`) with an error; so does swarmadm, naming the file and line.
 //! What the values mean is `sshconfig`'s business, not this module's.
+//!
+//! Why not ssh2-config's `ParseRule::STRICT`: its keyword list lacks 46 of
+//! OpenSSH's (`Match`, `Tag`, `ChannelTimeout`, `RequiredRSASize`, the
+//! deprecated ones `ssh` still accepts, Debian's...; it even spells
+//! `CanonicalizeFallbackLocal` wrong), so it would refuse valid configs;
+//! it does not count arguments; and its errors carry no line.
 
 use super::suggest::did_you_mean;
 
