@@ -106,7 +106,7 @@ fn row(node: &Node, facts: &Facts) -> NodeStatus {
     let ssh_address = if hop.port == 22 {
         format!("{}@{}", hop.user, hop.host)
     } else {
-        format!("{}@{}:{}", hop.user, hop.host, hop.port)
+        hop.destination()
     };
     let observed = facts.get(&node.name);
     let mut status = NodeStatus {

@@ -347,17 +347,18 @@ pub struct NodeArgs {
     /// `off` accepts any key and prints a warning.
     #[arg(long, value_enum, value_name = "MODE")]
     pub host_key_checking: Option<HostKeyChecking>,
-    /// Seconds to connect and authenticate to a node (at least 1).
-    #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Seconds to connect and authenticate to a node, through its jump
+    /// hosts (1 to 86400).
+    #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = seconds)]
     pub connect_timeout: u64,
-    /// Seconds for one Docker API request (at least 1).
-    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Seconds for one Docker API request (1 to 86400).
+    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = seconds)]
     pub timeout: u64,
     /// How many nodes `up` changes at once at most (joins, updates; at
     /// least 1). Fewer workers join at once while the swarm answers joins
     /// slowly (10 s or more). Reading the nodes is not bounded by it: every
     /// command reaches up to 256 nodes at once.
-    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 16, value_name = "N", value_parser = parallel)]
     pub parallel: u64,
     /// Output format of the result: `table` fits the terminal, `wide` shows every column.
     #[arg(short, long, value_enum, default_value_t = Output::Table)]
@@ -438,10 +439,10 @@ pub struct RotateArgs {
     /// Also rotate the swarm's root CA and wait until every node trusts the new one.
     #[arg(long)]
     pub ca: bool,
-    /// Seconds to wait for every node to trust the new root CA (at least 1). The wait ends then
+    /// Seconds to wait for every node to trust the new root CA (1 to 86400). The wait ends then
     /// (plus at most one --timeout for the call in flight), naming the nodes without the new
     /// root; the rotation goes on in the swarm, and `rotate-tokens --ca` again waits for it.
-    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = seconds)]
     pub ca_timeout: u64,
     /// With --ca: rotate although some nodes cannot be reached (else refused, exit 2); they
     /// get the new root when they are back.
@@ -498,7 +499,7 @@ pub struct RemoveArgs {
     /// The nodes to take out: inventory node names (swarmadm reaches them
     /// and makes them leave), or hostnames or NodeIDs in the swarm's node
     /// list (removed through a manager with force: swarmadm cannot reach them).
-    #[arg(value_name = "NODE", required = true)]
+    #[arg(value_name = "NODE", required = true, value_parser = node_ref)]
     pub names: Vec<String>,
     /// Print the plan and change nothing.
     #[arg(long)]
@@ -514,7 +515,9 @@ pub struct ContextArgs {
     pub nodes: NodeArgs,
     /// Create a docker context NAME for the leader through the docker CLI
     /// (which must be installed here) instead of only printing DOCKER_HOST.
-    #[arg(long, value_name = "NAME")]
+    /// NAME follows the docker CLI's rule: a letter or digit, then at least
+    /// one more of letters, digits, `_`, `.`, `+`, `-`; not `default`.
+    #[arg(long, value_name = "NAME", value_parser = context_name)]
     pub create: Option<String>,
     /// Also run the local `ssh` as the docker CLI will (`BatchMode`, the same
     /// destination, `docker system dial-stdio` on the node) and say whether
@@ -532,7 +535,7 @@ pub struct TunnelArgs {
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
     /// Serve this inventory node's Docker socket instead of the Raft leader's.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = inventory_node)]
     pub node: Option<String>,
     /// How many client connections are relayed at once; one more is closed at once.
     #[arg(long, value_name = "N", default_value_t = crate::exec::tunnel::DEFAULT_MAX_CLIENTS as u64,
@@ -558,21 +561,23 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub workload: bool,
     /// The image of the workload's service (pulled by each node; it must
-    /// have /bin/busybox).
+    /// have /bin/busybox). Not empty, no whitespace.
     #[arg(
         long,
         value_name = "IMAGE",
         default_value = "busybox:1.36",
-        requires = "workload"
+        requires = "workload",
+        value_parser = image
     )]
     pub workload_image: String,
-    /// Seconds every active node may take to run its workload task.
-    #[arg(long, value_name = "SECS", default_value_t = 60, requires = "workload")]
+    /// Seconds every active node may take to run its workload task (1 to 86400).
+    #[arg(long, value_name = "SECS", default_value_t = 60, requires = "workload", value_parser = seconds)]
     pub workload_timeout: u64,
-    /// Seconds one probe (a ping inside a task, a published port) may take.
-    /// Before the probes, the nodes may take three of these (at least 65 s)
-    /// to learn of each other's tasks by gossip; the wait ends once they have.
-    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "workload")]
+    /// Seconds one probe (a ping inside a task, a published port) may take
+    /// (1 to 86400). Before the probes, the nodes may take three of these (at
+    /// least 65 s) to learn of each other's tasks by gossip; the wait ends
+    /// once they have.
+    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "workload", value_parser = seconds)]
     pub workload_probe_timeout: u64,
     /// With --workload, also publish the workload on PORT of every node
     /// (ingress) and check that every node answers there: the routing mesh.
@@ -701,5 +706,183 @@ impl Command {
             Command::Completions { .. } | Command::Man { .. } => return None,
         };
         (output == Output::Json).then_some(name)
+    }
+}
+
+/// The longest timeout a flag takes: a day. Longer ones are typos, and
+/// would overflow the clock arithmetic of the waits.
+pub(super) const MAX_SECS: u64 = 86_400;
+
+/// The most nodes `--parallel` changes at once.
+pub(super) const MAX_PARALLEL: u64 = 1024;
+
+/// A number of seconds for a timeout flag: 1 to [`MAX_SECS`].
+fn seconds(value: &str) -> Result<u64, String> {
+    let expected = || format!("expected a whole number of seconds from 1 to {MAX_SECS}");
+    match value.trim().parse::<u64>() {
+        Ok(0) => Err(format!(
+            "{}, got 0: a zero timeout would fail every node at once",
+            expected()
+        )),
+        Ok(n) if n <= MAX_SECS => Ok(n),
+        Ok(_) => Err(format!("{} (a day), got `{value}`", expected())),
+        Err(_) => Err(format!("{}, got `{}`", expected(), value.escape_debug())),
+    }
+}
+
+/// `--parallel`: 1 to [`MAX_PARALLEL`].
+fn parallel(value: &str) -> Result<u64, String> {
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (1..=MAX_PARALLEL).contains(n))
+        .ok_or_else(|| {
+            format!(
+                "expected a whole number from 1 to {MAX_PARALLEL}, got `{}`",
+                value.escape_debug()
+            )
+        })
+}
+
+/// A value that is not empty and has no whitespace or control character;
+/// `what` names it in the error.
+fn word(value: &str, what: &str) -> Result<String, String> {
+    if value.is_empty() {
+        return Err(format!("{what} cannot be empty"));
+    }
+    if let Some(c) = value.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "{what} `{}` contains {}",
+            value.escape_debug(),
+            crate::model::names::describe_char(c)
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// `--workload-image`: an image reference, not empty, no whitespace.
+fn image(value: &str) -> Result<String, String> {
+    word(value, "an image name")
+}
+
+/// A node named to `remove`: an inventory node name, a hostname or a NodeID.
+fn node_ref(value: &str) -> Result<String, String> {
+    word(
+        value,
+        "a node (an inventory node name, a hostname or a NodeID)",
+    )
+}
+
+/// `tunnel --node NAME`: an inventory node's name.
+fn inventory_node(value: &str) -> Result<String, String> {
+    word(value, "an inventory node name")
+}
+
+/// `context --create NAME`: the docker CLI's rule for context names
+/// (`^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$`, and not `default`), checked before
+/// connecting rather than after.
+fn context_name(value: &str) -> Result<String, String> {
+    const RULE: &str = "a docker context name starts with a letter or digit and has at least one more letter, digit, `_`, `.`, `+` or `-`";
+    let name = word(value, "a docker context name")?;
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let rest: Vec<char> = chars.collect();
+    let rest_ok = !rest.is_empty()
+        && rest
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '+' | '-'));
+    if !(first_ok && rest_ok) {
+        return Err(format!(
+            "`{}` is not a valid context name: {RULE}",
+            name.escape_debug()
+        ));
+    }
+    if name == "default" {
+        return Err("`default` is the docker CLI's own context and cannot be created".into());
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::*;
+
+    fn parse_err(args: &[&str]) -> String {
+        let mut argv = vec!["swarmadm"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv)
+            .expect_err("should be refused")
+            .to_string()
+    }
+
+    #[test]
+    fn zero_and_huge_timeouts_are_refused_at_parse_time() {
+        for flag in ["--timeout", "--connect-timeout"] {
+            let err = parse_err(&["status", flag, "0"]);
+            assert!(
+                err.contains(&format!("invalid value '0' for '{flag} <SECS>'"))
+                    && err.contains("from 1 to 86400, got 0"),
+                "{err}"
+            );
+            let err = parse_err(&["status", flag, "86401"]);
+            assert!(err.contains("(a day), got `86401`"), "{err}");
+        }
+        for flag in ["--workload-timeout", "--workload-probe-timeout"] {
+            let err = parse_err(&["verify", "--workload", flag, "0"]);
+            assert!(err.contains("from 1 to 86400, got 0"), "{flag}: {err}");
+        }
+        let err = parse_err(&["rotate-tokens", "--ca", "--ca-timeout", "0"]);
+        assert!(err.contains("from 1 to 86400, got 0"), "{err}");
+        let err = parse_err(&["status", "--timeout=-1"]);
+        assert!(err.contains("got `-1`"), "{err}");
+        let err = parse_err(&["up", "--parallel", "0"]);
+        assert!(err.contains("from 1 to 1024, got `0`"), "{err}");
+        assert!(Cli::try_parse_from(["swarmadm", "status", "--timeout", "86400"]).is_ok());
+    }
+
+    #[test]
+    fn empty_names_are_refused_at_parse_time() {
+        let err = parse_err(&["verify", "--workload", "--workload-image", ""]);
+        assert!(err.contains("an image name cannot be empty"), "{err}");
+        let err = parse_err(&["verify", "--workload", "--workload-image", "busy box"]);
+        assert!(err.contains("contains whitespace"), "{err}");
+        let err = parse_err(&["remove", ""]);
+        assert!(
+            err.contains("a node (an inventory node name, a hostname or a NodeID) cannot be empty"),
+            "{err}"
+        );
+        let err = parse_err(&["tunnel", "--node", ""]);
+        assert!(err.contains("cannot be empty"), "{err}");
+        let err = parse_err(&["remove", "w1", "w\u{7}2"]);
+        assert!(err.contains("control character"), "{err}");
+        assert!(Cli::try_parse_from(["swarmadm", "remove", "w1"]).is_ok());
+        let err = parse_err(&["context", "--create", ""]);
+        assert!(
+            err.contains("a docker context name cannot be empty"),
+            "{err}"
+        );
+        let err = parse_err(&["context", "--create=-x"]);
+        assert!(err.contains("is not a valid context name"), "{err}");
+        let err = parse_err(&["context", "--create", "x"]);
+        assert!(err.contains("is not a valid context name"), "{err}");
+        let err = parse_err(&["context", "--create", "default"]);
+        assert!(err.contains("docker CLI's own context"), "{err}");
+        assert!(Cli::try_parse_from(["swarmadm", "context", "--create", "prod-swarm.1"]).is_ok());
+    }
+
+    #[test]
+    fn the_limits_are_stated_in_help() {
+        let help = Cli::command()
+            .find_subcommand_mut("verify")
+            .expect("verify")
+            .render_long_help()
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for needle in ["(1 to 86400)", "Not empty, no whitespace"] {
+            assert!(help.contains(needle), "{needle}: {help}");
+        }
     }
 }

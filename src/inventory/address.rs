@@ -5,9 +5,9 @@
 //! resolves a name or looks at the local interfaces: a node's interfaces
 //! are the node's.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-pub(crate) use crate::model::names::{check_host_name, describe_char};
+pub(crate) use crate::model::names::{check_host_name, describe_char, shown};
 
 /// The forms of an advertise address, said in errors.
 pub(crate) const ADVERTISE_FORMS: &str = "an advertise address: an IP address or an interface name such as eth1, with an optional port (192.0.2.1, 192.0.2.1:2377, [2001:db8::1]:2377, eth1:2377)";
@@ -33,16 +33,22 @@ fn looks_like_ipv4(value: &str) -> bool {
 
 fn parse_ipv4(value: &str) -> Result<Ipv4Addr, String> {
     value.parse().map_err(|_| {
-        format!("`{value}` looks like an IPv4 address but is not one (four numbers from 0 to 255)")
+        format!(
+            "`{}` looks like an IPv4 address but is not one (four numbers from 0 to 255)",
+            shown(value)
+        )
     })
 }
 
 /// A port written in an address: 1 to 65535.
 fn parse_port(port: &str, address: &str) -> Result<u16, String> {
-    port.parse::<u16>()
-        .ok()
-        .filter(|p| *p != 0)
-        .ok_or_else(|| format!("port `{port}` in `{address}` is not a port number from 1 to 65535"))
+    port.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
+        format!(
+            "port `{}` in `{}` is not a port number from 1 to 65535",
+            shown(port),
+            shown(address)
+        )
+    })
 }
 
 /// The host part of an address and its optional port: `[v6]:port`,
@@ -57,15 +63,19 @@ fn split_host_port(value: &str) -> Result<(Host<'_>, Option<u16>), String> {
     if let Some(rest) = value.strip_prefix('[') {
         let (inner, after) = rest
             .split_once(']')
-            .ok_or_else(|| format!("`{value}` has a `[` without its `]`"))?;
+            .ok_or_else(|| format!("`{}` has a `[` without its `]`", shown(value)))?;
         let ip = inner
             .parse::<Ipv6Addr>()
-            .map_err(|_| format!("`{inner}` in brackets is not an IPv6 address"))?;
+            .map_err(|_| format!("`{}` in brackets is not an IPv6 address", shown(inner)))?;
         let port = match after {
             "" => None,
             _ => {
                 let port = after.strip_prefix(':').ok_or_else(|| {
-                    format!("`{value}` has `{after}` after `]`, expected `:port`")
+                    format!(
+                        "`{}` has `{}` after `]`, expected `:port`",
+                        shown(value),
+                        shown(after)
+                    )
                 })?;
                 Some(parse_port(port, value)?)
             }
@@ -77,7 +87,7 @@ fn split_host_port(value: &str) -> Result<(Host<'_>, Option<u16>), String> {
         1 => {
             let (host, port) = value.split_once(':').unwrap_or((value, ""));
             if host.is_empty() {
-                return Err(format!("`{value}` has no address before the port"));
+                return Err(format!("`{}` has no address before the port", shown(value)));
             }
             Ok((Host::Other(host), Some(parse_port(port, value)?)))
         }
@@ -85,7 +95,10 @@ fn split_host_port(value: &str) -> Result<(Host<'_>, Option<u16>), String> {
             .parse::<Ipv6Addr>()
             .map(|ip| (Host::V6(ip), None))
             .map_err(|_| {
-                format!("`{value}` is not an IPv6 address (with a port, write [IPv6]:port)")
+                format!(
+                    "`{}` is not an IPv6 address (with a port, write [IPv6]:port)",
+                    shown(value)
+                )
             }),
     }
 }
@@ -95,7 +108,8 @@ fn split_host_port(value: &str) -> Result<(Host<'_>, Option<u16>), String> {
 pub(crate) fn check_interface_name(name: &str) -> Result<(), String> {
     let bad = |why: &str| {
         format!(
-            "`{name}` is not an IP address nor a valid interface name ({why}; interface names have 1 to {MAX_INTERFACE_NAME} characters, no `/`, `:` or whitespace, and are not `.` or `..`)"
+            "`{}` is not an IP address nor a valid interface name ({why}; interface names have 1 to {MAX_INTERFACE_NAME} characters, no `/`, `:` or whitespace, and are not `.` or `..`)",
+            shown(name)
         )
     };
     if name.is_empty() {
@@ -123,8 +137,12 @@ pub(crate) fn check_advertise_addr(value: &str) -> Result<(), String> {
 }
 
 fn check_advertise(value: &str) -> Result<(), String> {
-    let unspecified =
-        || format!("`{value}` is the unspecified address: other nodes cannot reach it");
+    let unspecified = || {
+        format!(
+            "`{}` is the unspecified address: other nodes cannot reach it",
+            shown(value)
+        )
+    };
     match split_host_port(value)?.0 {
         Host::V6(ip) if ip.is_unspecified() => Err(unspecified()),
         Host::V6(_) => Ok(()),
@@ -148,7 +166,7 @@ fn check_listen(value: &str) -> Result<(), String> {
     match split_host_port(value)?.0 {
         Host::V6(_) => Ok(()),
         Host::Other(host) if looks_like_ipv4(host) => parse_ipv4(host).map(|_| ()),
-        Host::Other(host) => Err(format!("`{host}` is not an IP address")),
+        Host::Other(host) => Err(format!("`{}` is not an IP address", shown(host))),
     }
 }
 
@@ -161,16 +179,18 @@ pub(crate) fn check_ssh_address(value: &str) -> Result<(), String> {
 fn check_ssh(value: &str) -> Result<(), String> {
     if value.starts_with('[') {
         return Err(format!(
-            "`{value}`: write an IPv6 address without brackets, and the port on its own"
+            "`{}`: write an IPv6 address without brackets, and the port on its own",
+            shown(value)
         ));
     }
     if value.contains(':') {
         return match split_host_port(value) {
             Ok((Host::V6(_), None)) => Ok(()),
             Ok((_, Some(_))) => Err(format!(
-                "`{value}` has a port: set the port on its own (`port`, `ansible_port`)"
+                "`{}` has a port: set the port on its own (`port`, `ansible_port`)",
+                shown(value)
             )),
-            Ok((_, None)) | Err(_) => Err(format!("`{value}` is not an IPv6 address")),
+            Ok((_, None)) | Err(_) => Err(format!("`{}` is not an IPv6 address", shown(value))),
         };
     }
     if looks_like_ipv4(value) {
@@ -179,6 +199,31 @@ fn check_ssh(value: &str) -> Result<(), String> {
     // A trailing dot makes a name absolute in DNS; ssh accepts it.
     let name = value.strip_suffix('.').unwrap_or(value);
     check_host_name(name, "host name")
+}
+
+/// An SSH address as a key for comparing two of them: an IP in its one
+/// canonical spelling (`0:0:0:0:0:0:0:1` is `::1`, `::ffff:10.0.0.1` is
+/// `10.0.0.1`), a host name in lower case without the trailing dot that
+/// makes it absolute in DNS. Two spellings of one host give one key.
+pub(crate) fn canonical_host(host: &str) -> String {
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => v6.to_string(),
+        },
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase(),
+    }
+}
+
+/// `host:port` as users write it next to a port: an IPv6 address in
+/// brackets (`[::1]:22`), so that the port cannot be read as part of it.
+pub fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
 }
 
 /// Add the expected form to a message, and say "empty" plainly.
@@ -267,6 +312,32 @@ mod tests {
             err(""),
             format!("expected {ADVERTISE_FORMS}, got an empty string")
         );
+    }
+
+    #[test]
+    fn one_host_in_every_spelling_gives_one_key() {
+        let same = [
+            ("::1", "0:0:0:0:0:0:0:1"),
+            ("::1", "0000:0000:0000:0000:0000:0000:0000:0001"),
+            ("2001:db8::1", "2001:DB8:0:0::1"),
+            ("10.0.0.1", "::ffff:10.0.0.1"),
+            ("10.0.0.1", "::FFFF:a00:1"),
+            ("node1.example", "NODE1.Example."),
+            ("m1", "M1"),
+        ];
+        for (a, b) in same {
+            assert_eq!(canonical_host(a), canonical_host(b), "{a} = {b}");
+        }
+        for (a, b) in [("::1", "::2"), ("10.0.0.1", "::10.0.0.1"), ("a", "a.b")] {
+            assert_ne!(canonical_host(a), canonical_host(b), "{a} != {b}");
+        }
+    }
+
+    #[test]
+    fn ipv6_is_bracketed_next_to_a_port() {
+        assert_eq!(host_port("::1", 22), "[::1]:22");
+        assert_eq!(host_port("10.0.0.1", 2222), "10.0.0.1:2222");
+        assert_eq!(host_port("m1.example", 22), "m1.example:22");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! absolute. It reads the process environment and the user database, never
 //! a file of the inventory.
 
+use crate::model::names::shown;
 use std::path::{Path, PathBuf};
 
 /// The local facts that SSH defaults depend on: the home directory (for
@@ -56,7 +57,7 @@ impl LocalEnv {
         let path = match tilde_rest(raw) {
             Some(rest) => {
                 let home = self.home.as_ref().ok_or_else(|| {
-                    format!("cannot expand `~` in `{raw}`: the home directory is unknown ($HOME is not set)")
+                    format!("cannot expand `~` in `{raw}`: the home directory is unknown ($HOME is not set)", raw = shown(raw))
                 })?;
                 if rest.is_empty() {
                     home.clone()

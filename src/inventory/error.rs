@@ -23,7 +23,7 @@ pub enum InventoryError {
     #[error("{path}: {message}")]
     Syntax { path: PathBuf, message: String },
     /// A bad value at a TOML key path; `line` is where the key is written.
-    #[error("{}: `{key}`: {message}", located(.path, *.line))]
+    #[error("{}: `{}`: {message}", located(.path, *.line), crate::model::names::shown(.key))]
     Invalid {
         path: PathBuf,
         key: String,
@@ -38,6 +38,14 @@ pub enum InventoryError {
     },
     #[error("ssh config {path}: {message}")]
     SshConfig { path: PathBuf, message: String },
+    /// A problem at one line of an ssh config or of a file it includes;
+    /// `path` is the file that holds the line.
+    #[error("ssh config {}:{line}: {message}", path.display())]
+    SshConfigLine {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     /// No layer named an SSH user and the local login name is unknown.
     #[error(
         "no SSH user for `{host}`: set `user` in the inventory or `User` in the ssh config ($USER is not set and the login name is unknown)"
@@ -58,6 +66,15 @@ pub(crate) fn in_node(error: InventoryError, name: &NodeName) -> InventoryError 
     match error {
         InventoryError::SshConfig { path, message } => InventoryError::SshConfig {
             path,
+            message: format!("node `{name}`: {message}"),
+        },
+        InventoryError::SshConfigLine {
+            path,
+            line,
+            message,
+        } => InventoryError::SshConfigLine {
+            path,
+            line,
             message: format!("node `{name}`: {message}"),
         },
         other => other,

@@ -17,6 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
+use super::address::shown;
 use super::env::base_dir;
 use super::error::{Origin, in_node};
 use super::suggest::{did_you_mean, is_close};
@@ -101,9 +102,13 @@ pub fn parse_with(
         ini: Ini::default(),
         section: Section::Hosts("ungrouped".into()),
     };
+    // Editors on Windows start UTF-8 files with a byte order mark; Ansible
+    // reads past it, and so do we.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (i, line) in text.lines().enumerate() {
         reader.line(i + 1, line)?;
     }
+    reader.ini.check_cycles(&ctx)?;
     reader.ini.check_children(&ctx)?;
     let ssh = choose_ssh_config(options.ssh_config.as_deref(), None, env)?;
     reader.ini.build(&ctx, &ssh)
@@ -165,6 +170,17 @@ impl Reader<'_> {
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
             return Ok(());
         }
+        // Said as what it is: an escape sequence would otherwise read as
+        // an unclosed host range (`ESC[31m`) or vanish on the terminal.
+        if let Some((column, c)) = line_control_char(raw) {
+            return Err(self.error(
+                number,
+                format!(
+                    "the control character {} at column {column}: an inventory line holds only text (tabs are fine); remove it",
+                    c.escape_default()
+                ),
+            ));
+        }
         if line.starts_with('[') {
             return self.header(number, line);
         }
@@ -180,19 +196,35 @@ impl Reader<'_> {
     }
 
     fn header(&mut self, number: usize, line: &str) -> Result<(), InventoryError> {
-        let (inner, rest) = line[1..]
-            .split_once(']')
-            .ok_or_else(|| self.error(number, format!("unclosed section header `{line}`")))?;
+        let (inner, rest) = line[1..].split_once(']').ok_or_else(|| {
+            self.error(
+                number,
+                format!("unclosed section header `{line}`", line = shown(line)),
+            )
+        })?;
         let rest = rest.trim();
         if !(rest.is_empty() || rest.starts_with('#') || rest.starts_with(';')) {
-            return Err(self.error(number, format!("unexpected `{rest}` after section header")));
+            return Err(self.error(
+                number,
+                format!(
+                    "unexpected `{rest}` after section header",
+                    rest = shown(rest)
+                ),
+            ));
         }
         let (name, kind) = match inner.split_once(':') {
             Some((name, kind)) => (name, Some(kind)),
             None => (inner, None),
         };
         if name.is_empty() || name.contains(char::is_whitespace) {
-            return Err(self.error(number, format!("invalid group name `{name}` in `{line}`")));
+            return Err(self.error(
+                number,
+                format!(
+                    "invalid group name `{name}` in `{line}`",
+                    name = shown(name),
+                    line = shown(line)
+                ),
+            ));
         }
         self.check_group_name(number, name)?;
         let section = match kind {
@@ -203,7 +235,9 @@ impl Reader<'_> {
                 return Err(self.error(
                     number,
                     format!(
-                        "section `{line}` has unknown type `{other}`: expected `vars` or `children`"
+                        "section `{line}` has unknown type `{other}`: expected `vars` or `children`",
+                        line = shown(line),
+                        other = shown(other)
                     ),
                 ));
             }
@@ -249,7 +283,10 @@ impl Reader<'_> {
             let (key, value) = assignment.split_once('=').ok_or_else(|| {
                 self.error(
                     number,
-                    format!("expected key=value host variable assignment, got `{assignment}`"),
+                    format!(
+                        "expected key=value host variable assignment, got `{assignment}`",
+                        assignment = shown(assignment)
+                    ),
                 )
             })?;
             vars.push(self.var(number, key, value)?);
@@ -270,9 +307,12 @@ impl Reader<'_> {
     }
 
     fn var_line(&mut self, number: usize, line: &str, group: &str) -> Result<(), InventoryError> {
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| self.error(number, format!("expected key=value, got `{line}`")))?;
+        let (key, value) = line.split_once('=').ok_or_else(|| {
+            self.error(
+                number,
+                format!("expected key=value, got `{line}`", line = shown(line)),
+            )
+        })?;
         let words = split_words(value).map_err(|m| self.error(number, m))?;
         let var = self.var(number, key.trim(), &words.join(" "))?;
         self.ini
@@ -327,7 +367,8 @@ fn unknown_swarm_var(key: &str) -> String {
             .unwrap_or_default()
     };
     format!(
-        "unknown variable `{key}`{hint}: swarmadm knows swarm_advertise_addr, swarm_availability, swarm_label_<key>, docker_socket and the swarm-wide {}, swarm_cluster_label_<key>",
+        "unknown variable `{}`{hint}: swarmadm knows swarm_advertise_addr, swarm_availability, swarm_label_<key>, docker_socket and the swarm-wide {}, swarm_cluster_label_<key>",
+        shown(key),
         CLUSTER_VARS.join(", ")
     )
 }
@@ -478,7 +519,7 @@ impl Ini {
                 let last = listed.last().map_or(0, |(_, line)| **line);
                 let names: Vec<String> = listed
                     .iter()
-                    .map(|(name, line)| format!("`{name}` (line {line})"))
+                    .map(|(name, line)| format!("`{name}` (line {line})", name = shown(name)))
                     .collect();
                 Err(ctx.error(
                     last,
@@ -618,6 +659,56 @@ impl Ini {
         depths
     }
 
+    /// `:children` must not make a cycle: Ansible refuses one, and a group
+    /// that holds itself has no meaning. The error is at the line that
+    /// closes the cycle and names every group in it.
+    fn check_cycles(&self, ctx: &Ctx) -> Result<(), InventoryError> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            Open,
+            Done,
+        }
+        let mut marks: HashMap<&str, Mark> = HashMap::new();
+        for root in self.children.keys() {
+            if marks.contains_key(root.as_str()) {
+                continue;
+            }
+            // The path from `root`: each group with the index of its next child.
+            let mut path: Vec<(&str, usize)> = vec![(root.as_str(), 0)];
+            marks.insert(root, Mark::Open);
+            while let Some((group, next)) = path.last_mut() {
+                let children = self.children.get(*group).map_or(&[][..], Vec::as_slice);
+                let Some((child, line)) = children.get(*next) else {
+                    marks.insert(group, Mark::Done);
+                    path.pop();
+                    continue;
+                };
+                *next += 1;
+                let parent = *group;
+                match marks.get(child.as_str()) {
+                    Some(Mark::Done) => {}
+                    Some(Mark::Open) => {
+                        let start = path.iter().position(|(g, _)| *g == child).unwrap_or(0);
+                        let mut cycle: Vec<&str> = path[start..].iter().map(|(g, _)| *g).collect();
+                        cycle.push(child);
+                        return Err(ctx.error(
+                            *line,
+                            format!(
+                                "[{parent}:children] names `{child}`, which makes a cycle: {} (Ansible refuses :children cycles)",
+                                cycle.join(" → ")
+                            ),
+                        ));
+                    }
+                    None => {
+                        marks.insert(child, Mark::Open);
+                        path.push((child.as_str(), 0));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A `:children` entry of one of our groups, or of a group that feeds
     /// them, must name a group the file defines: an undefined one is empty,
     /// which is how a typo would leave hosts out silently.
@@ -684,7 +775,8 @@ impl Settings {
         ) || var.key.starts_with("swarm_");
         if ours && (value.contains("{{") || value.contains("{%")) {
             return Err(format!(
-                "`{value}` is a template: swarmadm does not evaluate Jinja, write the value itself"
+                "`{}` is a template: swarmadm does not evaluate Jinja, write the value itself",
+                shown(value)
             ));
         }
         match var.key.as_str() {
@@ -698,7 +790,10 @@ impl Settings {
             }
             "ansible_port" | "ansible_ssh_port" => {
                 let port = value.parse::<i64>().map_err(|_| {
-                    format!("expected a port number from 1 to 65535, got `{value}`")
+                    format!(
+                        "expected a port number from 1 to 65535, got `{value}`",
+                        value = shown(value)
+                    )
                 })?;
                 self.ssh.port = Some(check_port(port)?);
             }
@@ -736,13 +831,17 @@ fn apply_cluster_var(swarm: &mut SwarmSettings, var: &Var) -> Result<(), String>
     let value = var.value.as_str();
     if value.contains("{{") || value.contains("{%") {
         return Err(format!(
-            "`{value}` is a template: swarmadm does not evaluate Jinja, write the value itself"
+            "`{}` is a template: swarmadm does not evaluate Jinja, write the value itself",
+            shown(value)
         ));
     }
     let int = |value: &str| {
-        value
-            .parse::<i64>()
-            .map_err(|_| format!("expected a whole number, got `{value}`"))
+        value.parse::<i64>().map_err(|_| {
+            format!(
+                "expected a whole number, got `{value}`",
+                value = shown(value)
+            )
+        })
     };
     let settings = &mut swarm.settings;
     match var.key.as_str() {
@@ -788,11 +887,25 @@ fn apply_cluster_var(swarm: &mut SwarmSettings, var: &Var) -> Result<(), String>
     Ok(())
 }
 
+/// The first control character of a line other than a tab, with its
+/// column (counted in characters from 1).
+fn line_control_char(line: &str) -> Option<(usize, char)> {
+    line.chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && *c != '\t')
+        .map(|(i, c)| (i + 1, c))
+}
+
 /// Split a line into words like a shell, as Ansible does with `shlex`:
 /// whitespace separates, quotes group, `#` at the start of a word begins a
 /// comment.
 fn split_words(line: &str) -> Result<Vec<String>, String> {
-    shlex::split(line).ok_or_else(|| format!("unclosed quote or trailing backslash in `{line}`"))
+    shlex::split(line).ok_or_else(|| {
+        format!(
+            "unclosed quote or trailing backslash in `{line}`",
+            line = shown(line)
+        )
+    })
 }
 
 /// `host:2222` → (`host`, Some("2222")). A colon inside a range (`[1:3]`)
@@ -821,16 +934,24 @@ fn expand_hosts(pattern: &str) -> Result<Vec<String>, String> {
     let Some(open) = pattern.find('[') else {
         return Ok(vec![pattern.to_owned()]);
     };
-    let close = pattern[open..]
-        .find(']')
-        .map(|i| open + i)
-        .ok_or_else(|| format!("host range in `{pattern}` has no closing `]`"))?;
+    let close = pattern[open..].find(']').map(|i| open + i).ok_or_else(|| {
+        format!(
+            "host range in `{pattern}` has no closing `]`",
+            pattern = shown(pattern)
+        )
+    })?;
     let (head, range, tail) = (
         &pattern[..open],
         &pattern[open + 1..close],
         &pattern[close + 1..],
     );
-    let bad = |why: &str| format!("bad host range `[{range}]` in `{pattern}`: {why}");
+    let bad = |why: &str| {
+        format!(
+            "bad host range `[{range}]` in `{pattern}`: {why}",
+            range = shown(range),
+            pattern = shown(pattern)
+        )
+    };
     let parts: Vec<&str> = range.split(':').collect();
     let (begin, end, step) = match parts.as_slice() {
         [b, e] => (*b, *e, 1),
@@ -1368,8 +1489,10 @@ unrelated-host
     #[test]
     fn names_and_labels_follow_docker_rules() {
         let err = error("[swarm-leader]\nm1 swarm_label_zone=\"a\u{7}\"\n");
-        assert!(err.contains("`swarm_label_zone`"), "{err}");
-        assert!(err.contains("must not contain control characters"), "{err}");
+        assert_eq!(
+            err,
+            "/srv/lab/hosts.ini:2: the control character \\u{7} at column 23: an inventory line holds only text (tabs are fine); remove it"
+        );
         let err = error("[swarm-leader]\nm1 \"swarm_label_a b=x\"\n");
         assert!(err.contains("Docker's rule for --label-add"), "{err}");
         let err = error("[swarm-leader]\nnode..1\n");
@@ -1383,6 +1506,61 @@ unrelated-host
             err.contains("`ansible_user`: expected a user name without whitespace"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let inv = parse_text(&format!("\u{feff}{PLAYBOOK_INI}")).unwrap();
+        assert_eq!(inv.leader().unwrap().name.as_str(), "swarm-manager-01");
+        // Only at the start: elsewhere it is a character of a host name.
+        let err = error("[swarm-leader]\n\u{feff}m1\n");
+        assert!(err.starts_with("/srv/lab/hosts.ini:2: "), "{err}");
+        assert!(err.contains("it contains the character \\u{feff}"), "{err}");
+    }
+
+    #[test]
+    fn control_characters_are_named_as_such() {
+        let err = error("[swarm-leader]\nm1\u{1b}[31m\n");
+        assert_eq!(
+            err,
+            "/srv/lab/hosts.ini:2: the control character \\u{1b} at column 3: an inventory line holds only text (tabs are fine); remove it"
+        );
+        assert!(!err.contains("host range"), "{err}");
+        let err = error("[swarm-le\u{0}ader]\nm1\n");
+        assert!(
+            err.contains(":1: the control character \\u{0} at column 10"),
+            "{err}"
+        );
+        let err = error("[swarm-leader]\nm1\n[all:vars]\nansible_user=co\u{7f}re\n");
+        assert!(
+            err.contains(":4: the control character \\u{7f} at column 16"),
+            "{err}"
+        );
+        // Tabs separate words; a control character in a comment is harmless.
+        let inv = parse_text("[swarm-leader]\nm1\tansible_port=2222\n# \u{7}\n").unwrap();
+        assert_eq!(inv.nodes[0].ssh.hop.port, 2222);
+    }
+
+    #[test]
+    fn children_cycles_are_refused_naming_the_cycle() {
+        let err = error(
+            "[swarm-leader]\nm1\n[swarm-worker:children]\neu\n[eu:children]\neu-west\n[eu-west:children]\neu\n[eu-west]\nw1\n",
+        );
+        assert_eq!(
+            err,
+            "/srv/lab/hosts.ini:8: [eu-west:children] names `eu`, which makes a cycle: eu → eu-west → eu (Ansible refuses :children cycles)"
+        );
+        let err = error("[swarm-leader]\nm1\n[x:children]\nx\n");
+        assert!(
+            err.ends_with("hosts.ini:4: [x:children] names `x`, which makes a cycle: x → x (Ansible refuses :children cycles)"),
+            "{err}"
+        );
+        // A diamond is no cycle.
+        let inv = parse_text(
+            "[swarm-leader]\nm1\n[swarm-worker:children]\na\nb\n[a:children]\nc\n[b:children]\nc\n[c]\nw1\n[a]\n[b]\n",
+        )
+        .unwrap();
+        assert_eq!(inv.workers().count(), 1);
     }
 
     #[test]

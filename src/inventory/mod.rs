@@ -18,6 +18,7 @@ pub mod ini;
 mod model;
 #[cfg(test)]
 mod robustness;
+mod ssh_keywords;
 pub mod sshconfig;
 mod suggest;
 pub mod toml;
@@ -25,6 +26,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub use address::host_port;
 pub use env::LocalEnv;
 pub use error::InventoryError;
 pub use file::{Format, MAX_FILE_SIZE, ReadError, read_bounded};
@@ -65,13 +67,15 @@ pub fn load_with(
         path: path.to_owned(),
         cause,
     })?;
-    let format = Format::detect(path, &text).map_err(|message| InventoryError::Syntax {
+    // A UTF-8 byte order mark is no part of the text (Windows editors write one).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let format = Format::detect(path, text).map_err(|message| InventoryError::Syntax {
         path: path.to_owned(),
         message,
     })?;
     match format {
-        Format::Toml => toml::parse_with(path, &text, options, env),
-        Format::Ini => ini::parse_with(path, &text, options, env),
+        Format::Toml => toml::parse_with(path, text, options, env),
+        Format::Ini => ini::parse_with(path, text, options, env),
     }
 }
 
@@ -93,6 +97,10 @@ pub(crate) fn choose_ssh_config(
         ),
         (None, None) => return SshConfigFile::choose(None, None, env.clone()),
     };
+    // `-F /dev/null` is how OpenSSH users say "no config".
+    if path == Path::new(sshconfig::NO_CONFIG) {
+        return Ok(SshConfigFile::empty(env.clone()));
+    }
     let text = read_bounded(path, MAX_FILE_SIZE).map_err(|cause| InventoryError::SshConfig {
         path: path.to_owned(),
         message: format!("cannot read ({named_by}): {cause}"),
@@ -202,6 +210,43 @@ mod tests {
             err.ends_with("it is a directory, not a regular file"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn dash_f_dev_null_means_no_ssh_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let inventory = dir.path().join("hosts");
+        std::fs::write(&inventory, "[swarm-leader]\nm1\n").unwrap();
+        let options = LoadOptions {
+            ssh_config: Some(PathBuf::from("/dev/null")),
+        };
+        let inv = load_with(&inventory, &options, &LocalEnv::for_tests()).unwrap();
+        assert_eq!(inv.nodes[0].ssh.hop.host, "m1");
+        let toml = dir.path().join("inventory.toml");
+        std::fs::write(
+            &toml,
+            "ssh_config = \"/dev/null\"\n[[nodes]]\nname = \"m1\"\nrole = \"leader\"\n",
+        )
+        .unwrap();
+        let inv = load_with(&toml, &LoadOptions::default(), &LocalEnv::for_tests()).unwrap();
+        assert_eq!(inv.nodes[0].ssh.hop.port, 22);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_in_both_formats() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = dir.path().join("inventory");
+        std::fs::write(
+            &toml,
+            "\u{feff}[[nodes]]\nname = \"m1\"\nrole = \"leader\"\n",
+        )
+        .unwrap();
+        let inv = load_with(&toml, &LoadOptions::default(), &LocalEnv::for_tests()).unwrap();
+        assert_eq!(inv.nodes[0].name.as_str(), "m1");
+        let ini = dir.path().join("hosts");
+        std::fs::write(&ini, "\u{feff}[swarm-leader]\nm1\n").unwrap();
+        let inv = load_with(&ini, &LoadOptions::default(), &LocalEnv::for_tests()).unwrap();
+        assert_eq!(inv.nodes[0].name.as_str(), "m1");
     }
 
     #[test]

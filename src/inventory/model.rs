@@ -75,6 +75,19 @@ pub struct SshHop {
     pub host_key_policy: Option<HostKeyPolicy>,
 }
 
+impl SshHop {
+    /// `host:port`, an IPv6 address in brackets (`[::1]:22`).
+    pub fn endpoint(&self) -> String {
+        super::address::host_port(&self.host, self.port)
+    }
+
+    /// `user@host:port`, an IPv6 address in brackets (`root@[::1]:22`), as
+    /// tables and messages show a hop.
+    pub fn destination(&self) -> String {
+        format!("{}@{}", self.user, self.endpoint())
+    }
+}
+
 /// How to reach a node: the hops of `ProxyJump` (outermost first), then the
 /// node itself, and the Docker socket path on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

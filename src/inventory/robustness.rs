@@ -200,6 +200,128 @@ fn bytes() -> impl Strategy<Value = String> {
         .prop_map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
+/// Valid documents that the mutations below start from: what users
+/// really write, so that a mutant is one typo away from a good file and
+/// reaches deep into the parsers, not only their first syntax check.
+const INI_SEEDS: &[&str] = &[
+    "[swarm-leader]\nswarm-manager-01\n[swarm-manager]\nswarm-manager-01\nswarm-manager-02\nswarm-manager-03\n[swarm-worker]\nswarm-worker-01\nswarm-worker-02\nswarm-worker-03\n",
+    "[swarm-leader]\nm1 ansible_host=10.0.0.1 ansible_user=core\n[swarm-manager]\nm[2:3] ansible_port=2222\n[eu]\nw[01:03]\n[swarm-worker:children]\neu\n[eu:vars]\nswarm_label_zone=eu\n[all:vars]\nansible_user=core\nswarm_autolock=true\nswarm_default_addr_pool=10.20.0.0/16\nswarm_subnet_size=24\n",
+    "; comment\n[swarm-leader]\nm1:2222 docker_socket=/run/user/1000/docker.sock swarm_advertise_addr=eth1\n[swarm-worker]\nw1 ansible_host=::1 swarm_availability=drain \"swarm_label_rack=r 1\"\n",
+];
+
+const TOML_SEEDS: &[&str] = &[
+    "ssh_config = \"/dev/null\"\n[defaults]\nuser = \"core\"\nport = 22\nidentity_file = \"~/.ssh/id_ed25519\"\n[swarm]\nadvertise_addr = \"eth1\"\nlisten_addr = \"0.0.0.0:2377\"\n[swarm.availability]\nmanager = \"drain\"\n[[nodes]]\nname = \"m1\"\nrole = \"leader\"\naddress = \"10.0.0.1\"\n[[nodes]]\nname = \"w1\"\nrole = \"worker\"\naddress = \"::1\"\nlabels = { zone = \"a\" }\n",
+    "[swarm]\ndefault_addr_pool = [\"10.20.0.0/16\"]\nsubnet_size = 24\ndata_path_port = 4789\nautolock = true\n[swarm.settings]\ntask_history_limit = 5\nnode_cert_expiry = \"2160h\"\n[swarm.settings.labels]\nenv = \"prod\"\n[[nodes]]\nname = \"m1\"\nrole = \"leader\"\n[[nodes]]\nname = \"m2\"\nrole = \"manager\"\nport = 2222\nsocket = \"/run/user/1000/docker.sock\"\n",
+];
+
+const SSH_SEEDS: &[&str] = &[
+    include_str!("../../tests/fixtures/inventory/vagrant-ssh.config"),
+    "IgnoreUnknown UseKeychain\nHost bastion\n  HostName 203.0.113.7\n  User jumper\n  Port 2022\n  UseKeychain yes\nHost 10.0.0.*\n  ProxyJump bastion\n  User core\n  IdentityFile %d/.ssh/%r@%h-%p\n  UserKnownHostsFile ~/.ssh/kh /etc/kh2\nMatch host m1,m2\n  Port 2200\nMatch all\n  StrictHostKeyChecking accept-new\n  ForwardAgent yes\n  SendEnv LANG LC_*\n",
+];
+
+/// One line-wise edit of a document; indexes are taken modulo its length.
+#[derive(Debug, Clone)]
+enum Mutation {
+    Delete(usize),
+    Duplicate(usize),
+    Swap(usize, usize),
+    /// A line of the format's vocabulary, or of any text.
+    Insert(usize, String),
+    /// One character of a line replaced (a typo, a control character, a quote).
+    Replace(usize, usize, char),
+    /// Two lines joined into one.
+    Join(usize),
+    /// A line cut in the middle (an editor that crashed).
+    Truncate(usize, usize),
+}
+
+fn mutation(vocabulary: &'static [&'static str]) -> impl Strategy<Value = Mutation> {
+    let inserted = prop_oneof![
+        3 => proptest::sample::select(vocabulary).prop_map(str::to_owned),
+        1 => any::<String>(),
+    ];
+    let odd = prop_oneof![
+        any::<char>(),
+        Just('\u{feff}'),
+        Just('\u{1b}'),
+        Just('\0'),
+        Just('"'),
+        Just('\''),
+        Just('['),
+        Just(']'),
+        Just('='),
+        Just(':'),
+        Just('%'),
+        Just('#'),
+        Just(' '),
+    ];
+    prop_oneof![
+        any::<usize>().prop_map(Mutation::Delete),
+        any::<usize>().prop_map(Mutation::Duplicate),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::Swap(a, b)),
+        (any::<usize>(), inserted).prop_map(|(at, line)| Mutation::Insert(at, line)),
+        (any::<usize>(), any::<usize>(), odd).prop_map(|(l, c, ch)| Mutation::Replace(l, c, ch)),
+        any::<usize>().prop_map(Mutation::Join),
+        (any::<usize>(), any::<usize>()).prop_map(|(l, c)| Mutation::Truncate(l, c)),
+    ]
+}
+
+impl Mutation {
+    fn apply(&self, lines: &mut Vec<String>) {
+        if lines.is_empty() {
+            lines.push(String::new());
+        }
+        let n = lines.len();
+        match self {
+            Mutation::Delete(i) => {
+                lines.remove(i % n);
+            }
+            Mutation::Duplicate(i) => lines.insert(i % n, lines[i % n].clone()),
+            Mutation::Swap(a, b) => lines.swap(a % n, b % n),
+            Mutation::Insert(i, line) => lines.insert(i % (n + 1), line.clone()),
+            Mutation::Replace(l, c, ch) => {
+                let line = &mut lines[l % n];
+                let mut chars: Vec<char> = line.chars().collect();
+                if chars.is_empty() {
+                    chars.push(*ch);
+                } else {
+                    let at = c % chars.len();
+                    chars[at] = *ch;
+                }
+                *line = chars.into_iter().collect();
+            }
+            Mutation::Join(i) if n > 1 => {
+                let next = lines.remove((i % (n - 1)) + 1);
+                lines[i % (n - 1)].push_str(&next);
+            }
+            Mutation::Join(_) => {}
+            Mutation::Truncate(l, c) => {
+                let line = &mut lines[l % n];
+                let keep = c % (line.chars().count() + 1);
+                *line = line.chars().take(keep).collect();
+            }
+        }
+    }
+}
+
+/// A valid document of `seeds` with up to 6 line-wise mutations.
+fn mutated(
+    seeds: &'static [&'static str],
+    vocabulary: &'static [&'static str],
+) -> impl Strategy<Value = String> {
+    (
+        proptest::sample::select(seeds),
+        proptest::collection::vec(mutation(vocabulary), 1..6),
+    )
+        .prop_map(|(seed, mutations)| {
+            let mut lines: Vec<String> = seed.lines().map(str::to_owned).collect();
+            for m in &mutations {
+                m.apply(&mut lines);
+            }
+            lines.join("\n")
+        })
+}
+
 /// Parse `text` in every format; none may panic or take long.
 fn parse_all(text: &str) {
     let env = LocalEnv::for_tests();
@@ -243,6 +365,60 @@ proptest! {
     fn no_ssh_config_like_input_makes_it_panic_or_hang(text in document(SSH_LINES)) {
         parse_all(&text);
     }
+
+    #[test]
+    fn no_mutant_of_a_valid_ini_inventory_makes_it_panic_or_hang(text in mutated(INI_SEEDS, INI_LINES)) {
+        parse_all(&text);
+    }
+
+    #[test]
+    fn no_mutant_of_a_valid_toml_inventory_makes_it_panic_or_hang(text in mutated(TOML_SEEDS, TOML_LINES)) {
+        parse_all(&text);
+    }
+
+    #[test]
+    fn no_mutant_of_a_valid_ssh_config_makes_it_panic_or_hang(text in mutated(SSH_SEEDS, SSH_LINES)) {
+        parse_all_resolved(&text);
+    }
+}
+
+/// The seeds are valid: a mutant starts one edit away from a good file.
+#[test]
+fn the_mutation_seeds_are_valid() {
+    let env = LocalEnv::for_tests();
+    let options = LoadOptions::default();
+    for seed in INI_SEEDS {
+        ini::parse_with(Path::new("/p/hosts"), seed, &options, &env).expect("valid INI seed");
+    }
+    for seed in TOML_SEEDS {
+        toml::parse_with(Path::new("/p/inv.toml"), seed, &options, &env).expect("valid TOML seed");
+    }
+    for seed in SSH_SEEDS {
+        let file = SshConfigFile::parse(Path::new("/p/ssh.config"), seed, env.clone())
+            .expect("valid ssh config seed");
+        for alias in ["swarm-manager-01", "10.0.0.5", "m1"] {
+            file.resolve(alias, &Default::default(), &Default::default())
+                .expect("resolves");
+        }
+    }
+}
+
+/// An ssh config is also resolved for a few hosts: a value that parses may
+/// still break resolution (tokens, jumps), which must be an error too.
+fn parse_all_resolved(text: &str) {
+    parse_all(text);
+    let start = Instant::now();
+    if let Ok(file) = SshConfigFile::parse(Path::new("/p/ssh.config"), text, LocalEnv::for_tests())
+    {
+        for alias in ["swarm-manager-01", "10.0.0.5", "m1", "bastion"] {
+            let _ = file.resolve(alias, &Default::default(), &Default::default());
+        }
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?} for {text:?}",
+        start.elapsed()
+    );
 }
 
 /// The files a test named `module` (`inventory::tests`, `remote::keyfile`,

@@ -5,11 +5,22 @@
 /// How far (in edits) a word may be from a candidate to be a likely typo.
 const MAX_DISTANCE: usize = 2;
 
+/// The names we suggest are short: a longer word is no typo of one, and
+/// comparing it would cost its length times theirs (a 180 KB key took
+/// seconds).
+const MAX_WORD: usize = 64;
+
 /// The candidate within [`MAX_DISTANCE`] edits of `word`, closest first
 /// (the first listed among equals).
 pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if word.len() > MAX_WORD {
+        return None;
+    }
+    // Levenshtein is at least the difference in length.
+    let length = word.chars().count();
     candidates
         .iter()
+        .filter(|c| c.chars().count().abs_diff(length) <= MAX_DISTANCE)
         .map(|c| (strsim::levenshtein(word, c), *c))
         .filter(|(d, _)| *d <= MAX_DISTANCE)
         .min_by_key(|(d, _)| *d)
@@ -22,6 +33,9 @@ pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a
 /// so `listen_address` finds `listen_addr`). Not for deciding whether
 /// something is an error: it is too generous for that.
 pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if word.len() > MAX_WORD {
+        return None;
+    }
     did_you_mean(word, candidates).or_else(|| {
         candidates
             .iter()
@@ -37,12 +51,22 @@ const MIN_SIMILARITY: f64 = 0.85;
 
 /// Whether `word` is a likely typo of `candidate`.
 pub(crate) fn is_close(word: &str, candidate: &str) -> bool {
-    strsim::levenshtein(word, candidate) <= MAX_DISTANCE
+    word.len() <= MAX_WORD && strsim::levenshtein(word, candidate) <= MAX_DISTANCE
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_word_gets_no_hint_and_costs_nothing() {
+        let huge = "k".repeat(180_000);
+        let start = std::time::Instant::now();
+        assert_eq!(did_you_mean(&huge, &["port", "user"]), None);
+        assert_eq!(closest(&huge, &["port", "user"]), None);
+        assert!(!is_close(&huge, "port"));
+        assert!(start.elapsed() < std::time::Duration::from_millis(50));
+    }
 
     #[test]
     fn hints_for_typos_only() {

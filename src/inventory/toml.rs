@@ -18,6 +18,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_path_to_error::Segment;
 
+use crate::model::names::shown;
+
 use super::env::base_dir;
 use super::error::{Origin, in_node};
 use super::suggest::closest;
@@ -397,7 +399,10 @@ impl Ctx<'_> {
         let twice = |key: &str, line: usize| {
             Origin::key(format!("swarm.settings.{key}"), Some(line)).error(
                 self.path,
-                format!("`{key}` is set in [swarm] and in [swarm.settings]: keep one"),
+                format!(
+                    "`{key}` is set in [swarm] and in [swarm.settings]: keep one",
+                    key = shown(key)
+                ),
             )
         };
         if let Some(pools) = raw.settings.default_addr_pool.take() {
@@ -749,7 +754,10 @@ fn unknown_field(message: &str) -> Option<(String, String)> {
         .unwrap_or_default();
     Some((
         field.to_owned(),
-        format!("unknown field `{field}`{hint}{expected}"),
+        format!(
+            "unknown field `{field}`{hint}{expected}",
+            field = shown(field)
+        ),
     ))
 }
 
@@ -1242,6 +1250,25 @@ manager = "active"
         assert!(err.contains("`nodes[1].address`"), "{err}");
         assert!(err.contains("10.0.0.1:22"), "{err}");
         assert!(err.contains("`m1`"), "{err}");
+    }
+
+    #[test]
+    fn one_host_in_two_spellings_is_one_host() {
+        let two = |a: &str, b: &str| {
+            error(&format!(
+                "[[nodes]]\nname = \"m1\"\naddress = \"{a}\"\nrole = \"leader\"\n[[nodes]]\nname = \"w1\"\naddress = \"{b}\"\nrole = \"worker\"\n"
+            ))
+        };
+        let err = two("::1", "0:0:0:0:0:0:0:1");
+        assert!(
+            err.ends_with(
+                "`nodes[1].address`: node `w1` connects to [0:0:0:0:0:0:0:1]:22 like node `m1` (`nodes[0]` on line 1) (written `::1` there): two nodes cannot be the same host, is this a typo?"
+            ),
+            "{err}"
+        );
+        assert!(two("10.0.0.1", "::ffff:10.0.0.1").contains("like node `m1`"));
+        assert!(two("m1.example", "M1.EXAMPLE.").contains("like node `m1`"));
+        assert!(two("2001:db8::1", "2001:DB8:0::1").contains("like node `m1`"));
     }
 
     #[test]

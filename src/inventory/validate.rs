@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::address::check_ssh_address;
+use super::address::{canonical_host, check_ssh_address, shown};
 pub(crate) use super::address::{check_advertise_addr, check_listen_addr};
 use super::error::{InventoryError, Origin};
 use super::model::{DEFAULT_SOCKET, Inventory, Node, Role};
@@ -29,7 +29,7 @@ pub(crate) fn check_socket(socket: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "expected an absolute socket path such as {DEFAULT_SOCKET} (rootless engines: /run/user/UID/docker.sock), got `{}`",
-            socket.escape_debug()
+            shown(socket)
         ))
     }
 }
@@ -46,7 +46,7 @@ pub(crate) fn check_user(user: &str) -> Result<(), String> {
     } else if user.contains(|c: char| c.is_whitespace() || c.is_control()) {
         Err(format!(
             "expected a user name without whitespace or control characters, got `{}`",
-            user.escape_debug()
+            shown(user)
         ))
     } else {
         Ok(())
@@ -65,7 +65,7 @@ pub(crate) fn check_label_key(key: &str) -> Result<(), String> {
     } else if key.contains(|c: char| c.is_whitespace() || c == '=' || c.is_control()) {
         Err(format!(
             "label key `{}` must not contain whitespace or `=` ({LABEL_KEY_RULE})",
-            key.escape_debug()
+            shown(key)
         ))
     } else {
         Ok(())
@@ -78,7 +78,7 @@ pub(crate) fn check_label_value(key: &str, value: &str) -> Result<(), String> {
     if value.contains(char::is_control) {
         Err(format!(
             "the value of label `{key}` (`{}`) must not contain control characters",
-            value.escape_debug()
+            shown(value)
         ))
     } else {
         Ok(())
@@ -122,7 +122,12 @@ pub(crate) fn check_data_path_port(value: i64) -> Result<u16, String> {
 /// A default address pool: an IPv4 CIDR such as `10.20.0.0/16`. Returns the
 /// prefix length.
 pub(crate) fn check_addr_pool(pool: &str) -> Result<u8, String> {
-    let expected = || format!("expected an IPv4 CIDR such as 10.20.0.0/16, got `{pool}`");
+    let expected = || {
+        format!(
+            "expected an IPv4 CIDR such as 10.20.0.0/16, got `{pool}`",
+            pool = shown(pool)
+        )
+    };
     let (ip, prefix) = pool.split_once('/').ok_or_else(expected)?;
     ip.parse::<std::net::Ipv4Addr>().map_err(|_| expected())?;
     prefix
@@ -139,7 +144,10 @@ pub(crate) const MIN_NODE_CERT_EXPIRY: Duration = Duration::from_secs(3600);
 /// `90d`. Returns it, or what was expected.
 pub(crate) fn parse_duration(value: &str) -> Result<Duration, String> {
     let expected = || {
-        format!("expected a duration such as \"5s\", \"10m\", \"2160h\" or \"90d\", got `{value}`")
+        format!(
+            "expected a duration such as \"5s\", \"10m\", \"2160h\" or \"90d\", got `{value}`",
+            value = shown(value)
+        )
     };
     let value = value.trim();
     let split = value
@@ -166,7 +174,8 @@ pub(crate) fn check_node_cert_expiry(value: &str) -> Result<Duration, String> {
     let d = parse_duration(value)?;
     if d < MIN_NODE_CERT_EXPIRY {
         return Err(format!(
-            "expected at least 1h (Docker refuses shorter node certificates), got `{value}`"
+            "expected at least 1h (Docker refuses shorter node certificates), got `{}`",
+            shown(value)
         ));
     }
     Ok(d)
@@ -176,7 +185,10 @@ pub(crate) fn check_node_cert_expiry(value: &str) -> Result<Duration, String> {
 pub(crate) fn check_heartbeat(value: &str) -> Result<Duration, String> {
     let d = parse_duration(value)?;
     if d < Duration::from_secs(1) {
-        return Err(format!("expected at least 1s, got `{value}`"));
+        return Err(format!(
+            "expected at least 1s, got `{value}`",
+            value = shown(value)
+        ));
     }
     Ok(d)
 }
@@ -212,7 +224,10 @@ pub(crate) fn parse_bool(value: &str) -> Result<bool, String> {
     match value.to_ascii_lowercase().as_str() {
         "true" | "yes" | "1" | "on" => Ok(true),
         "false" | "no" | "0" | "off" => Ok(false),
-        _ => Err(format!("expected true or false, got `{value}`")),
+        _ => Err(format!(
+            "expected true or false, got `{value}`",
+            value = shown(value)
+        )),
     }
 }
 
@@ -283,8 +298,9 @@ fn check_leaders(
     }
 }
 
-/// Where SSH ends up for a node: the jump hosts, then host and port.
-type Endpoint<'a> = (Vec<(&'a str, u16)>, &'a str, u16);
+/// Where SSH ends up for a node: the jump hosts, then host and port, each
+/// host in its canonical spelling.
+type Endpoint = (Vec<(String, u16)>, String, u16);
 
 /// Names and SSH endpoints are unique: one hash lookup per node.
 fn check_unique(
@@ -307,22 +323,27 @@ fn check_unique(
             ));
         }
         // Behind different jump hosts the same private address is a different machine.
+        // `::1` and `0:0:0:0:0:0:0:1`, `M1.example.` and `m1.example` are one host.
         let jumps = node
             .ssh
             .jumps
             .iter()
-            .map(|j| (j.host.as_str(), j.port))
+            .map(|j| (canonical_host(&j.host), j.port))
             .collect();
-        let key = (jumps, node.ssh.hop.host.as_str(), node.ssh.hop.port);
+        let key = (jumps, canonical_host(&node.ssh.hop.host), node.ssh.hop.port);
         if let Some(first) = endpoints.insert(key, i) {
             let other = &inventory.nodes[first];
+            let spelled = if other.ssh.hop.host == node.ssh.hop.host {
+                String::new()
+            } else {
+                format!(" (written `{}` there)", other.ssh.hop.host)
+            };
             return Err(origin_of(i).field("address").error(
                 path,
                 format!(
-                    "node `{}` connects to {}:{} like node `{}` ({}): two nodes cannot be the same host, is this a typo?",
+                    "node `{}` connects to {} like node `{}` ({}){spelled}: two nodes cannot be the same host, is this a typo?",
                     node.name,
-                    node.ssh.hop.host,
-                    node.ssh.hop.port,
+                    node.ssh.hop.endpoint(),
                     other.name,
                     origin_of(first).describe()
                 ),

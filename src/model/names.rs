@@ -13,7 +13,12 @@ pub(crate) const HOST_NAME_RULE: &str = "host name rules: labels of letters, dig
 /// A host name by DNS rules (RFC 1123, plus `_`, which inventories use).
 /// `what` names the value in the message ("node name", "host name").
 pub(crate) fn check_host_name(name: &str, what: &str) -> Result<(), String> {
-    let bad = |why: String| format!("`{name}` is not a valid {what}: {why} ({HOST_NAME_RULE})");
+    let bad = |why: String| {
+        format!(
+            "`{}` is not a valid {what}: {why} ({HOST_NAME_RULE})",
+            shown(name)
+        )
+    };
     if name.len() > 253 {
         return Err(bad(format!("it has {} characters", name.len())));
     }
@@ -23,7 +28,8 @@ pub(crate) fn check_host_name(name: &str, what: &str) -> Result<(), String> {
         }
         if label.len() > 63 {
             return Err(bad(format!(
-                "label `{label}` has {} characters",
+                "label `{}` has {} characters",
+                shown(label),
                 label.len()
             )));
         }
@@ -34,10 +40,39 @@ pub(crate) fn check_host_name(name: &str, what: &str) -> Result<(), String> {
             return Err(bad(format!("it contains {}", describe_char(c))));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(bad(format!("label `{label}` starts or ends with `-`")));
+            return Err(bad(format!(
+                "label `{}` starts or ends with `-`",
+                shown(label)
+            )));
         }
     }
     Ok(())
+}
+
+/// The most characters of one value a message quotes.
+pub(crate) const MAX_SHOWN: usize = 80;
+
+/// A value from a file or a user as a message quotes it: control
+/// characters escaped, and at most [`MAX_SHOWN`] characters, the rest said
+/// as a count (a 180 KB host name must not make a 180 KB message).
+pub(crate) fn shown(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len().min(4 * MAX_SHOWN));
+    for c in value.chars() {
+        // Control and invisible characters (U+FEFF, U+200B...) as escapes.
+        if c.is_control() || (!c.is_ascii() && !c.is_alphanumeric()) {
+            escaped.extend(c.escape_debug());
+        } else {
+            escaped.push(c);
+        }
+        if escaped.len() > 4 * MAX_SHOWN {
+            break;
+        }
+    }
+    if escaped.chars().count() <= MAX_SHOWN {
+        return escaped;
+    }
+    let head: String = escaped.chars().take(MAX_SHOWN).collect();
+    format!("{head}… ({} bytes in all)", value.len())
 }
 
 /// `c` as a message shows it: printable ones quoted, others as escapes.
@@ -46,6 +81,9 @@ pub(crate) fn describe_char(c: char) -> String {
         "whitespace".into()
     } else if c.is_control() {
         format!("the control character {}", c.escape_default())
+    } else if !c.is_ascii() && !c.is_alphanumeric() {
+        // Format characters (U+FEFF, U+200B...) are invisible on a terminal.
+        format!("the character {}", c.escape_unicode())
     } else {
         format!("`{c}`")
     }
@@ -102,7 +140,8 @@ impl Role {
             "manager" => Ok(Role::Manager),
             "worker" => Ok(Role::Worker),
             other => Err(format!(
-                "unknown role `{other}`, expected one of: leader, manager, worker"
+                "unknown role `{}`, expected one of: leader, manager, worker",
+                shown(other)
             )),
         }
     }
@@ -140,7 +179,8 @@ impl Availability {
             "pause" => Ok(Availability::Pause),
             "drain" => Ok(Availability::Drain),
             other => Err(format!(
-                "unknown availability `{other}`, expected one of: active, pause, drain"
+                "unknown availability `{}`, expected one of: active, pause, drain",
+                shown(other)
             )),
         }
     }

@@ -292,18 +292,11 @@ fn log_target(node: &Node) {
         .iter()
         .map(|p| p.display().to_string())
         .collect();
-    let jumps: Vec<String> = node
-        .ssh
-        .jumps
-        .iter()
-        .map(|j| format!("{}@{}:{}", j.user, j.host, j.port))
-        .collect();
+    let jumps: Vec<String> = node.ssh.jumps.iter().map(|j| j.destination()).collect();
     tracing::debug!(
-        "{}: ssh {}@{}:{}{}; keys: {} (from {:?}{}); known_hosts: {}; socket {}",
+        "{}: ssh {}{}; keys: {} (from {:?}{}); known_hosts: {}; socket {}",
         node.name,
-        hop.user,
-        hop.host,
-        hop.port,
+        hop.destination(),
         if jumps.is_empty() {
             String::new()
         } else {

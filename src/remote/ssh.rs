@@ -216,16 +216,42 @@ impl Connection {
         target: &SshTarget,
         options: &SshOptions,
     ) -> Result<Connection, SshError> {
-        let addr = hop_addr(&target.hop);
-        tokio::time::timeout(options.connect_timeout, Self::open_inner(target, options))
-            .await
-            .unwrap_or(Err(SshError::Timeout {
-                addr,
-                after: options.connect_timeout,
-            }))
+        // How many jump hosts are connected: a timeout names the hop that
+        // did not answer, not the node behind it.
+        let reached = std::sync::atomic::AtomicUsize::new(0);
+        let opened = tokio::time::timeout(
+            options.connect_timeout,
+            Self::open_inner(target, options, &reached),
+        )
+        .await;
+        opened.unwrap_or_else(|_| {
+            let after = options.connect_timeout;
+            Err(
+                match target
+                    .jumps
+                    .get(reached.load(std::sync::atomic::Ordering::Relaxed))
+                {
+                    Some(jump) => SshError::Jump {
+                        hop: hop_addr(jump),
+                        source: Box::new(SshError::Timeout {
+                            addr: hop_addr(jump),
+                            after,
+                        }),
+                    },
+                    None => SshError::Timeout {
+                        addr: hop_addr(&target.hop),
+                        after,
+                    },
+                },
+            )
+        })
     }
 
-    async fn open_inner(target: &SshTarget, options: &SshOptions) -> Result<Connection, SshError> {
+    async fn open_inner(
+        target: &SshTarget,
+        options: &SshOptions,
+        reached: &std::sync::atomic::AtomicUsize,
+    ) -> Result<Connection, SshError> {
         let mut jumps: Vec<Handle<Client>> = Vec::new();
         for hop in &target.jumps {
             let handle =
@@ -236,6 +262,7 @@ impl Connection {
                         source: Box::new(e),
                     })?;
             jumps.push(handle);
+            reached.store(jumps.len(), std::sync::atomic::Ordering::Relaxed);
         }
         let handle = connect_hop(&target.hop, jumps.last(), options).await?;
         Ok(Connection {
@@ -281,7 +308,7 @@ impl Connection {
             Ok(channel) => Ok(channel.into_stream()),
             Err(russh::Error::ChannelOpenFailure(reason)) => Err(SshError::TcpChannel {
                 from: self.addr.clone(),
-                to: format!("{host}:{port}"),
+                to: crate::inventory::host_port(host, port),
                 prohibited: matches!(reason, ChannelOpenFailure::AdministrativelyProhibited),
                 reason: describe_open_failure(&reason),
             }),
@@ -313,7 +340,7 @@ fn hop_addr(hop: &SshHop) -> String {
     if hop.port == 22 {
         hop.host.clone()
     } else {
-        format!("{}:{}", hop.host, hop.port)
+        hop.endpoint()
     }
 }
 
@@ -735,6 +762,43 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains("~/.ssh/known_hosts"), "{err}");
+    }
+
+    /// A jump host that accepts TCP and never says a word: the timeout
+    /// names it, not the node behind it (issue 28).
+    #[tokio::test]
+    async fn a_timeout_through_a_silent_jump_host_names_the_jump_host() {
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = silent.local_addr().unwrap().port();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((stream, _)) = silent.accept().await {
+                open.push(stream);
+            }
+        });
+        let mut jump =
+            crate::inventory::test_node("j", crate::inventory::Role::Worker, "127.0.0.1")
+                .ssh
+                .hop;
+        jump.port = port;
+        let mut target =
+            crate::inventory::test_node("w1", crate::inventory::Role::Worker, "10.213.250.9").ssh;
+        target.jumps = vec![jump];
+        let options = SshOptions {
+            host_key_policy: None,
+            connect_timeout: Duration::from_secs(1),
+        };
+        let err = Connection::open(&target, &options)
+            .await
+            .expect_err("a silent jump host times out")
+            .to_string();
+        held.abort();
+        assert_eq!(
+            err,
+            format!(
+                "through jump host 127.0.0.1:{port}: no answer from 127.0.0.1:{port} within 1s (connect timeout)"
+            )
+        );
     }
 
     #[test]

@@ -1164,7 +1164,7 @@ pub(crate) fn inventory(inventory: &crate::inventory::Inventory, layout: Layout)
         .iter()
         .map(|n| {
             let hop = &n.ssh.hop;
-            let ssh = format!("{}@{}:{}", hop.user, hop.host, hop.port);
+            let ssh = hop.destination();
             let advertise = inventory.advertise_addr_of(n).unwrap_or("auto").to_owned();
             let availability = inventory.availability_of(n).to_string();
             let mut cells = vec![
@@ -1180,12 +1180,7 @@ pub(crate) fn inventory(inventory: &crate::inventory::Inventory, layout: Layout)
                     .iter()
                     .map(|p| p.display().to_string())
                     .collect();
-                let jumps: Vec<String> = n
-                    .ssh
-                    .jumps
-                    .iter()
-                    .map(|j| format!("{}@{}:{}", j.user, j.host, j.port))
-                    .collect();
+                let jumps: Vec<String> = n.ssh.jumps.iter().map(|j| j.destination()).collect();
                 let or_dash = |v: Vec<String>| if v.is_empty() { dash() } else { v.join(", ") };
                 cells.push(or_dash(keys));
                 cells.push(or_dash(jumps));

@@ -349,3 +349,26 @@ async fn context_of_the_leader() {
     let report = crate::check::context::run(&inv, &cluster.connector(), &Events::discard()).await;
     assert_layouts("context", |layout| super::context(&report, layout));
 }
+
+/// An IPv6 address next to a port is bracketed, for the node and its jump
+/// hosts (issue 28: `root@::1:1` was unreadable).
+#[test]
+fn ipv6_hops_are_bracketed_next_to_their_port() {
+    let mut node = crate::inventory::test_node("w1", Role::Worker, "2001:db8::5");
+    let mut jump = crate::inventory::test_node("j", Role::Worker, "2001:db8::1")
+        .ssh
+        .hop;
+    jump.port = 2222;
+    node.ssh.jumps = vec![jump];
+    let leader = crate::inventory::test_node("m1", Role::Leader, "10.0.0.1");
+    let inventory = Inventory {
+        source: PathBuf::from("lab.toml"),
+        swarm: SwarmSettings::default(),
+        nodes: vec![leader, node],
+    };
+    let text = super::inventory(&inventory, Layout::Wide);
+    assert!(text.contains("core@[2001:db8::5]:22"), "{text}");
+    assert!(text.contains("core@[2001:db8::1]:2222"), "{text}");
+    assert!(text.contains("core@10.0.0.1:22"), "{text}");
+    assert!(!text.contains("core@2001:db8::5"), "{text}");
+}
