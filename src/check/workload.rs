@@ -1081,98 +1081,11 @@ async fn run_workload<H: WorkloadHost>(
         }
     }
 
-    let Some(tasks) = wait_for_tasks(run, &service, &network, report).await else {
+    let Some((probes, unlearned)) =
+        wait_and_probe(run, &service, &network, mtu, &by_id, report).await
+    else {
         return;
     };
-    phase("every active node runs its task");
-
-    // Each task's node, its connection and its container.
-    let containers: BTreeMap<&str, &str> = tasks
-        .iter()
-        .filter(|t| t.phase == TaskPhase::Running)
-        .filter_map(|t| Some((t.node_id.as_str(), t.container_id.as_deref()?)))
-        .collect();
-    let probing: Vec<(usize, &NodeName, &H, &str)> = report
-        .placement
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.runs())
-        .filter_map(|(i, p)| {
-            let name = *by_id.get(p.node_id.as_str())?;
-            let host = snapshot.hosts.get(name)?;
-            let container = *containers.get(p.node_id.as_str())?;
-            Some((i, name, host, container))
-        })
-        .collect();
-
-    let running: Vec<&Placement> = probing
-        .iter()
-        .map(|(i, ..)| &report.placement[*i])
-        .collect();
-    // The overlay's control plane first: each task's node learns of the
-    // other tasks by gossip, a moment after they run (longer on a loaded
-    // engine). Probing before that would blame the data path for it.
-    let addresses: Vec<(&str, &str)> = running
-        .iter()
-        .filter_map(|p| Some((p.node.as_str(), p.address.as_deref()?)))
-        .collect();
-    let waiting = probing.iter().map(|(_, name, host, _)| {
-        events.step(name, Step::WaitingOverlay);
-        learn_tasks(
-            name.as_str(),
-            *host,
-            &network,
-            &addresses,
-            gossip_wait(options.probe_timeout),
-        )
-    });
-    let unlearned: Unlearned = stream::iter(waiting)
-        .buffer_unordered(PROBES_AT_ONCE)
-        .collect::<Vec<(String, Vec<String>)>>()
-        .await
-        .into_iter()
-        .filter(|(_, peers)| !peers.is_empty())
-        .collect();
-    phase("the nodes learned the tasks");
-
-    // Probes, each task's all at once in one exec through its own node's
-    // connection; whom each pings, by the plan.
-    let subnets: Vec<Option<String>> = running
-        .iter()
-        .map(|p| {
-            let member = members.iter().find(|m| m.node_id == p.node_id)?;
-            plan::subnet(member.addr.as_deref()?)
-        })
-        .collect();
-    let pairs = plan::pings(options.probes, &subnets);
-    tracing::debug!(
-        "workload: {} pings among {} tasks ({:?} plan)",
-        pairs.len(),
-        running.len(),
-        options.probes.resolve(running.len())
-    );
-    let jobs: Vec<_> = probing
-        .iter()
-        .zip(&running)
-        .enumerate()
-        .map(|(i, ((_, name, host, container), from))| {
-            events.step(name, Step::Probing);
-            let peers: Vec<&Placement> = pairs
-                .iter()
-                .filter(|(f, _)| *f == i)
-                .map(|(_, to)| running[*to])
-                .collect();
-            let planned = planned_probes(from, &peers, &spec.name());
-            run_task_probes(*host, container, planned, mtu, options.probe_timeout)
-        })
-        .collect();
-    let probes: Vec<Probe> = stream::iter(jobs)
-        .buffer_unordered(PROBES_AT_ONCE)
-        .collect::<Vec<Vec<Probe>>>()
-        .await
-        .into_iter()
-        .flatten()
-        .collect();
     phase("the probes ended");
     // A VIP probe also read whether the node's kernel has IPVS: where it
     // has not, the probe is a check not run.
@@ -1226,23 +1139,141 @@ async fn run_workload<H: WorkloadHost>(
     }
 }
 
+/// The nodes that probe, planned before their tasks run: each active
+/// member with a connection, in name order, and who pings whom.
+struct ProbePlanned<'a, H> {
+    nodes: Vec<(&'a NodeName, &'a H, &'a Member)>,
+    pairs: Vec<(usize, usize)>,
+    launched: Vec<bool>,
+}
+
+impl<'a, H> ProbePlanned<'a, H> {
+    fn new(run: &Run<'a, H>, by_id: &BTreeMap<&str, &'a NodeName>) -> Self {
+        let nodes: Vec<(&NodeName, &H, &Member)> = run
+            .members
+            .iter()
+            .filter(|m| m.availability == Availability::Active)
+            .filter_map(|m| {
+                let name = *by_id.get(m.node_id.as_str())?;
+                Some((name, run.snapshot.hosts.get(name)?, m))
+            })
+            .collect();
+        let subnets: Vec<Option<String>> = nodes
+            .iter()
+            .map(|(_, _, m)| plan::subnet(m.addr.as_deref()?))
+            .collect();
+        let pairs = plan::pings(run.options.probes, &subnets);
+        tracing::debug!(
+            "workload: {} pings among {} tasks ({:?} plan)",
+            pairs.len(),
+            nodes.len(),
+            run.options.probes.resolve(nodes.len())
+        );
+        let launched = vec![false; nodes.len()];
+        ProbePlanned {
+            nodes,
+            pairs,
+            launched,
+        }
+    }
+
+    /// The nodes whose probes can start: not started yet, their task
+    /// runs in `container`, and (unless `all`) so do the tasks of every
+    /// node they ping or are pinged by; with each, the placements of the
+    /// nodes it pings and of all it must know of.
+    fn ready<'p>(
+        &mut self,
+        placement: &'p [Placement],
+        tasks: &[WorkloadTask],
+        all: bool,
+    ) -> Vec<Launch<'a, 'p, H>> {
+        let find = |m: &Member| placement.iter().find(|p| p.node_id == m.node_id);
+        let runs = |i: usize| find(self.nodes[i].2).filter(|p| p.runs());
+        let mut ready = Vec::new();
+        for i in 0..self.nodes.len() {
+            let (name, host, member) = self.nodes[i];
+            if self.launched[i] {
+                continue;
+            }
+            let Some(from) = runs(i) else { continue };
+            let Some(container) = tasks
+                .iter()
+                .find(|t| t.node_id == member.node_id && t.phase == TaskPhase::Running)
+                .and_then(|t| t.container_id.clone())
+            else {
+                continue;
+            };
+            let peers: Vec<usize> = self
+                .pairs
+                .iter()
+                .filter_map(|(f, t)| (*f == i).then_some(*t).or((*t == i).then_some(*f)))
+                .collect();
+            let known: Vec<&Placement> = peers.iter().filter_map(|j| runs(*j)).collect();
+            if !all && known.len() < peers.len() {
+                continue;
+            }
+            let pinged: Vec<&Placement> = self
+                .pairs
+                .iter()
+                .filter(|(f, _)| *f == i)
+                .filter_map(|(_, t)| runs(*t))
+                .collect();
+            self.launched[i] = true;
+            ready.push(Launch {
+                name,
+                host,
+                container,
+                from,
+                pinged,
+                known,
+            });
+        }
+        ready
+    }
+}
+
+/// One node's probes, ready to start.
+struct Launch<'a, 'p, H> {
+    name: &'a NodeName,
+    host: &'a H,
+    container: String,
+    from: &'p Placement,
+    /// The placements of the tasks it pings.
+    pinged: Vec<&'p Placement>,
+    /// The placements of the tasks it must have learned of: those it pings
+    /// and those that ping it.
+    known: Vec<&'p Placement>,
+}
+
 /// Waits until every active node runs its task, following each node's
-/// progress ([`TaskWait`]): the tasks then, or none with the report's
-/// error set (a node stuck, tasks failing for good, the ceiling passed).
-async fn wait_for_tasks<H: WorkloadHost>(
+/// progress ([`TaskWait`]), and starts each node's probes as soon as its
+/// task and those of the nodes it pings or is pinged by run (with the full
+/// mesh, once all run): the probes and what the nodes had not learned by
+/// gossip, or none with the report's error set (a node stuck, tasks failing
+/// for good, the ceiling passed; probes already made are dropped).
+async fn wait_and_probe<H: WorkloadHost>(
     run: &Run<'_, H>,
     service: &str,
     network: &str,
+    mtu: u32,
+    by_id: &BTreeMap<&str, &NodeName>,
     report: &mut WorkloadReport,
-) -> Option<Vec<WorkloadTask>> {
+) -> Option<(Vec<Probe>, Unlearned)> {
     let active = run
         .members
         .iter()
         .filter(|m| m.availability == Availability::Active)
         .count();
-    let mut wait = TaskWait::new(run.options.timeout, active, Instant::now());
+    let started = Instant::now();
+    let mut wait = TaskWait::new(run.options.timeout, active, started);
+    let mut planned = ProbePlanned::new(run, by_id);
     let image = &run.spec.image;
+    let service_name = run.spec.name();
+    let permits = tokio::sync::Semaphore::new(PROBES_AT_ONCE);
+    let mut jobs = futures_util::stream::FuturesUnordered::new();
+    let mut done: Vec<(String, Vec<String>, Vec<Probe>)> = Vec::new();
     loop {
+        let mut all_run = false;
         match run.manager.service_tasks(service, network).await {
             Ok(tasks) => {
                 report.placement = judge_placement(run.members, &tasks);
@@ -1251,7 +1282,7 @@ async fn wait_for_tasks<H: WorkloadHost>(
                     return None;
                 }
                 match wait.observe(&report.placement, &tasks, Instant::now()) {
-                    Waited::Running => return Some(tasks),
+                    Waited::Running => all_run = true,
                     Waited::Moving => {}
                     Waited::Stuck(stuck) => {
                         report.error = Some(stuck_without_progress(
@@ -1268,6 +1299,39 @@ async fn wait_for_tasks<H: WorkloadHost>(
                         return None;
                     }
                 }
+                if all_run {
+                    tracing::debug!(
+                        "workload: every active node runs its task after {:.2}s",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                for launch in planned.ready(&report.placement, &tasks, all_run) {
+                    run.events.step(launch.name, Step::WaitingOverlay);
+                    let from = launch.from.clone();
+                    let pinged: Vec<Placement> = launch.pinged.into_iter().cloned().collect();
+                    let known: Vec<(String, String)> = launch
+                        .known
+                        .iter()
+                        .filter_map(|p| Some((p.node.clone(), p.address.clone()?)))
+                        .collect();
+                    jobs.push(probe_task(
+                        run,
+                        ProbeJob {
+                            name: launch.name,
+                            host: launch.host,
+                            container: launch.container,
+                            network,
+                            probes: planned_probes(
+                                &from,
+                                &pinged.iter().collect::<Vec<_>>(),
+                                &service_name,
+                            ),
+                            known,
+                            mtu,
+                        },
+                        &permits,
+                    ));
+                }
             }
             Err(e) if wait.unanswered(Instant::now()) => {
                 report.error = Some(format!("listing the tasks: {e}"));
@@ -1275,8 +1339,79 @@ async fn wait_for_tasks<H: WorkloadHost>(
             }
             Err(_) => {}
         }
-        tokio::time::sleep(POLL).await;
+        if all_run {
+            break;
+        }
+        // Wait for the next listing, driving the probes meanwhile.
+        let pause = tokio::time::sleep(POLL);
+        tokio::pin!(pause);
+        loop {
+            tokio::select! {
+                () = &mut pause => break,
+                Some(result) = jobs.next(), if !jobs.is_empty() => done.push(result),
+            }
+        }
     }
+    while let Some(result) = jobs.next().await {
+        done.push(result);
+    }
+    let mut unlearned = Unlearned::new();
+    let mut probes = Vec::new();
+    for (node, lacking, made) in done {
+        if !lacking.is_empty() {
+            unlearned.insert(node, lacking);
+        }
+        probes.extend(made);
+    }
+    Some((probes, unlearned))
+}
+
+/// One node's probes, as started.
+struct ProbeJob<'a, H> {
+    name: &'a NodeName,
+    host: &'a H,
+    container: String,
+    network: &'a str,
+    probes: Vec<Probe>,
+    /// The tasks (node, address) its node must have learned of first.
+    known: Vec<(String, String)>,
+    mtu: u32,
+}
+
+/// A node's probes: its overlay's control plane first (its node learns of
+/// the tasks it deals with by gossip, a moment after they run, longer on a
+/// loaded engine; probing before that would blame the data path for it),
+/// then all its probes in one exec through its own connection. The node,
+/// the tasks' nodes it had not learned of, and the probes.
+async fn probe_task<H: WorkloadHost>(
+    run: &Run<'_, H>,
+    job: ProbeJob<'_, H>,
+    permits: &tokio::sync::Semaphore,
+) -> (String, Vec<String>, Vec<Probe>) {
+    let _permit = permits.acquire().await;
+    let known: Vec<(&str, &str)> = job
+        .known
+        .iter()
+        .map(|(n, a)| (n.as_str(), a.as_str()))
+        .collect();
+    let (node, lacking) = learn_tasks(
+        job.name.as_str(),
+        job.host,
+        job.network,
+        &known,
+        gossip_wait(run.options.probe_timeout),
+    )
+    .await;
+    run.events.step(job.name, Step::Probing);
+    let probes = run_task_probes(
+        job.host,
+        &job.container,
+        job.probes,
+        job.mtu,
+        run.options.probe_timeout,
+    )
+    .await;
+    (node, lacking, probes)
 }
 
 /// Waits until `host`'s own view of the network lists every task address
