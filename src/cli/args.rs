@@ -484,8 +484,8 @@ pub struct VerifyArgs {
     pub junit: Option<PathBuf>,
     /// Also prove the swarm runs work: create a labelled overlay network and
     /// a global service, check a task runs on every node the inventory wants
-    /// active and none on one it wants drained, ping between all tasks
-    /// (small and full-size packets), resolve the service's name and
+    /// active and none on one it wants drained, ping between tasks (small
+    /// and full-size packets; see --workload-probes), resolve the service's name and
     /// `tasks.<name>`, fetch a page through its virtual IP, then remove both
     /// (leftovers of an earlier run that is over are removed first). What a
     /// node's kernel lacks (IPVS) is reported as not run. Changes the cluster
