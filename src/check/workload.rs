@@ -1177,24 +1177,20 @@ impl<'a, H> ProbePlanned<'a, H> {
         }
     }
 
-    /// The nodes whose probes can start: not started yet, their task
-    /// runs in `container`, and (unless `all`) so do the tasks of every
-    /// node they ping or are pinged by; with each, the placements of the
-    /// nodes it pings and of all it must know of.
+    /// The nodes whose probes can start ([`plan::startable`]) and whose
+    /// task's container is known; with each, the placements of the nodes
+    /// it pings and of all it must know of.
     fn ready<'p>(
         &mut self,
         placement: &'p [Placement],
         tasks: &[WorkloadTask],
-        all: bool,
     ) -> Vec<Launch<'a, 'p, H>> {
         let find = |m: &Member| placement.iter().find(|p| p.node_id == m.node_id);
         let runs = |i: usize| find(self.nodes[i].2).filter(|p| p.runs());
+        let running: Vec<bool> = (0..self.nodes.len()).map(|i| runs(i).is_some()).collect();
         let mut ready = Vec::new();
-        for i in 0..self.nodes.len() {
+        for i in plan::startable(&self.pairs, &running, &self.launched) {
             let (name, host, member) = self.nodes[i];
-            if self.launched[i] {
-                continue;
-            }
             let Some(from) = runs(i) else { continue };
             let Some(container) = tasks
                 .iter()
@@ -1209,9 +1205,6 @@ impl<'a, H> ProbePlanned<'a, H> {
                 .filter_map(|(f, t)| (*f == i).then_some(*t).or((*t == i).then_some(*f)))
                 .collect();
             let known: Vec<&Placement> = peers.iter().filter_map(|j| runs(*j)).collect();
-            if !all && known.len() < peers.len() {
-                continue;
-            }
             let pinged: Vec<&Placement> = self
                 .pairs
                 .iter()
@@ -1305,7 +1298,7 @@ async fn wait_and_probe<H: WorkloadHost>(
                         started.elapsed().as_secs_f64()
                     );
                 }
-                for launch in planned.ready(&report.placement, &tasks, all_run) {
+                for launch in planned.ready(&report.placement, &tasks) {
                     run.events.step(launch.name, Step::WaitingOverlay);
                     let from = launch.from.clone();
                     let pinged: Vec<Placement> = launch.pinged.into_iter().cloned().collect();

@@ -109,3 +109,23 @@ fn next_of<'k>(
     *t += 1;
     nodes[(*t - 1) % nodes.len()]
 }
+
+/// The tasks whose probes can start now, by index: not `started` yet,
+/// `running`, and so is every task they ping or are pinged by (so that
+/// with the full mesh, none starts before all run).
+pub(crate) fn startable(
+    pairs: &[(usize, usize)],
+    running: &[bool],
+    started: &[bool],
+) -> Vec<usize> {
+    let runs = |i: usize| running.get(i).copied().unwrap_or(false);
+    (0..running.len())
+        .filter(|i| !started.get(*i).copied().unwrap_or(false) && runs(*i))
+        .filter(|i| {
+            pairs
+                .iter()
+                .filter(|(f, t)| f == i || t == i)
+                .all(|(f, t)| runs(*f) && runs(*t))
+        })
+        .collect()
+}

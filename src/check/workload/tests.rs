@@ -1163,3 +1163,30 @@ fn the_whole_wait_has_a_ceiling_derived_from_the_node_count() {
     assert!(!fresh.unanswered(start + Duration::from_secs(59)));
     assert!(fresh.unanswered(start + Duration::from_secs(60)));
 }
+
+/// Issue #30: with the linear plan a node's probes start as soon as its
+/// task and those of its ring neighbours run; with the full mesh, none
+/// before every task runs; none twice.
+#[test]
+fn a_nodes_probes_start_once_its_task_and_its_peers_run() {
+    let one = |n: usize| vec![Some("10.0.0.0/24".to_owned()); n];
+    let ring = plan::pings(ProbePlan::Linear, &one(12));
+    let mut running = vec![true; 12];
+    running[5] = false;
+    let started = vec![false; 12];
+    // 5 is pinged by 3 and 4 and pings 6 and 7: those wait for it.
+    let ready = plan::startable(&ring, &running, &started);
+    assert_eq!(ready, [0, 1, 2, 8, 9, 10, 11]);
+    running[5] = true;
+    let mut started = vec![false; 12];
+    for i in &ready {
+        started[*i] = true;
+    }
+    assert_eq!(plan::startable(&ring, &running, &started), [3, 4, 5, 6, 7]);
+
+    let mesh = plan::pings(ProbePlan::Full, &one(12));
+    running[11] = false;
+    assert!(plan::startable(&mesh, &running, &vec![false; 12]).is_empty());
+    running[11] = true;
+    assert_eq!(plan::startable(&mesh, &running, &vec![false; 12]).len(), 12);
+}
