@@ -1186,7 +1186,7 @@ fn a_nodes_probes_start_once_its_task_and_its_peers_run() {
 
     let mesh = plan::pings(ProbePlan::Full, &one(12));
     running[11] = false;
-    assert!(plan::startable(&mesh, &running, &vec![false; 12]).is_empty());
+    assert!(plan::startable(&mesh, &running, &[false; 12]).is_empty());
     running[11] = true;
-    assert_eq!(plan::startable(&mesh, &running, &vec![false; 12]).len(), 12);
+    assert_eq!(plan::startable(&mesh, &running, &[false; 12]).len(), 12);
 }
