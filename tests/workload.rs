@@ -226,6 +226,58 @@ fn verify_workload_names_the_worker_whose_vxlan_port_is_dropped() {
     assert_nothing_left(&lab);
 }
 
+/// Issue #30: with the linear probe plan a node has four pings, not all
+/// 2·(N−1): on a 1+5 lab (five tasks, a ring of ten pings) the worker whose
+/// 4789/udp is dropped is still named cut in each of its four, and every
+/// worker probes two others and is probed by two.
+#[test]
+fn with_the_linear_plan_the_worker_whose_vxlan_port_is_dropped_is_named_in_its_four_pings() {
+    common::require_root();
+    let lab = Lab::up(ids::WORKLOAD_LINEAR_VXLAN_DROPPED, 1, 5);
+    Swarmadm::new().up(&lab.inventory_toml).success();
+    lab.check_test_image();
+    let cut = "swarm-worker-03";
+    lab.iptables(
+        cut,
+        &["-A", "INPUT", "-p", "udp", "--dport", "4789", "-j", "DROP"],
+    );
+
+    let run = verify_workload(&lab.inventory_toml)
+        .args(["--workload-probes", "linear"])
+        .expect_code(1);
+    let workload = &run.json()["workload"];
+    let pings: Vec<&Value> = workload["probes"]
+        .as_array()
+        .expect("probes")
+        .iter()
+        .filter(|p| p["kind"] == "ping")
+        .collect();
+    assert_eq!(pings.len(), 10, "a ring of five: {workload:#}");
+    for worker in (1..=5).map(|i| format!("swarm-worker-{i:02}")) {
+        let from = pings
+            .iter()
+            .filter(|p| p["from"] == worker.as_str())
+            .count();
+        let to = pings.iter().filter(|p| p["to"] == worker.as_str()).count();
+        assert!(from >= 2 && to >= 2, "{worker}: {from} out, {to} in");
+    }
+    let failing: Vec<&&Value> = pings.iter().filter(|p| p["ok"] == false).collect();
+    assert_eq!(failing.len(), 4, "{workload:#}");
+    for p in &failing {
+        assert!(p["from"] == cut || p["to"] == cut, "{p}");
+        assert_eq!(p["cause"]["kind"], "node_cut", "{p}");
+        assert_eq!(p["cause"]["node"], cut, "{p}");
+    }
+    assert!(
+        pings
+            .iter()
+            .filter(|p| p["ok"] == true)
+            .all(|p| p["from"] != cut && p["to"] != cut),
+        "{workload:#}"
+    );
+    assert_nothing_left(&lab);
+}
+
 /// 7946 (gossip) dropped both ways in a worker's namespace after the swarm
 /// is up: the control plane (2377) stays fine, but the overlay never learns
 /// that worker's task, nor it the others': each failing pair is named as

@@ -38,8 +38,16 @@ use crate::observe::cluster;
 use crate::observe::events::{Events, Step};
 use crate::remote::host::WorkloadHost;
 
-/// How often the service's tasks are listed while waiting.
-const POLL: Duration = Duration::from_secs(1);
+mod plan;
+mod wait;
+
+pub(crate) use plan::ProbePlan;
+use wait::{TaskWait, Waited};
+
+/// How often the service's tasks are listed while waiting, and the
+/// network's removal retried: a quarter of a second lost at most, for one
+/// cheap request.
+const POLL: Duration = Duration::from_millis(250);
 /// How long removing the network may wait for the tasks' endpoints to go.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// How many tasks probe at once (one exec each, running all of the task's
@@ -74,13 +82,17 @@ const MESH_RETRY: Duration = Duration::from_millis(500);
 pub(crate) struct WorkloadOptions {
     /// The image of the service; it must have `/bin/busybox`.
     pub(crate) image: String,
-    /// How long every active node may take to run its task.
+    /// How long an active node may go without progress towards running
+    /// its task (the whole wait's ceiling is derived from it, see
+    /// [`wait::ceiling`]).
     pub(crate) timeout: Duration,
     /// How long one probe (one exec, or one published port) may take.
     pub(crate) probe_timeout: Duration,
     /// Publish the tasks' port on this port of every node and check that
     /// every node answers there (the routing mesh).
     pub(crate) publish: Option<u16>,
+    /// Which tasks ping which.
+    pub(crate) probes: ProbePlan,
 }
 
 /// Whether a node must run a task of a global service.
@@ -527,6 +539,41 @@ pub(crate) fn not_running_within(
     error
 }
 
+/// Why the wait for tasks ended early: the nodes at `stuck` (indices into
+/// `placement`) made no progress for `timeout`, each named with its newest
+/// task's state and error; the others still on their way are counted.
+pub(crate) fn stuck_without_progress(
+    placement: &[Placement],
+    stuck: &[usize],
+    timeout: Duration,
+    image: &str,
+) -> String {
+    let named: Vec<&Placement> = stuck.iter().filter_map(|i| placement.get(*i)).collect();
+    let nodes: Vec<String> = named.iter().map(|p| p.waiting()).collect();
+    let moving = placement
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| p.availability == Availability::Active && !p.runs() && !stuck.contains(i))
+        .count();
+    let mut error = format!(
+        "no progress towards a running task for {}s (--workload-timeout) on {}",
+        timeout.as_secs(),
+        nodes.join(", ")
+    );
+    if moving > 0 {
+        error.push_str(&format!(" ({moving} other node(s) still starting theirs)"));
+    }
+    if named
+        .iter()
+        .any(|p| p.task_error.as_deref().is_some_and(image_missing))
+    {
+        error.push_str(&format!(
+            "; load {image} into those nodes, or name another image with --workload-image"
+        ));
+    }
+    error
+}
+
 /// The task each node runs, or last ran: tasks meant to run first, then
 /// the newest.
 fn newest_tasks(tasks: &[WorkloadTask]) -> BTreeMap<&str, &WorkloadTask> {
@@ -553,10 +600,17 @@ fn all_running(placement: &[Placement]) -> bool {
         .all(Placement::runs)
 }
 
+/// How many of a node's peers must have passed a ping of their own for the
+/// node whose every ping fails to be named cut off: with the linear plan a
+/// node has only four pings (two each way), and where everything fails no
+/// one node is to blame.
+const CUT_PROVEN_PEERS: usize = 2;
+
 /// Gives each failing probe its likely cause: a ping whose full-size
 /// packet alone was lost is the MTU; a node whose every ping, to
-/// and from it, fails is cut off (with three or more tasks, so that the
-/// others prove themselves); names that fail where pings pass point to DNS
+/// and from it, fails is cut off (with three or more tasks, and at least
+/// [`CUT_PROVEN_PEERS`] of the peers it pinged or was pinged by passing a
+/// ping of their own, so that the others prove themselves); names that fail where pings pass point to DNS
 /// or the VIP; anything else is the path. Before all but the MTU: a probe
 /// between two tasks one of whose nodes had not learned of the other's
 /// task (`unlearned`: node → the nodes whose task it lacks) is gossip, and
@@ -572,14 +626,35 @@ pub(crate) fn judge_probes(mut probes: Vec<Probe>, mtu: u32, unlearned: &Unlearn
         .collect();
     nodes.sort_unstable();
     nodes.dedup();
+    // A node that passed a ping proves its own end of the overlay.
+    let proven = |node: &str| {
+        pings
+            .iter()
+            .any(|p| p.ok && (p.from == node || p.to == node))
+    };
     let cut: Vec<String> = if nodes.len() >= 3 {
         nodes
             .iter()
             .filter(|n| {
-                pings
+                let own: Vec<&&Probe> = pings
                     .iter()
                     .filter(|p| p.from == **n || p.to == **n)
+                    .collect();
+                let mut peers: Vec<&str> = own
+                    .iter()
+                    .map(|p| {
+                        if p.from == **n {
+                            p.to.as_str()
+                        } else {
+                            p.from.as_str()
+                        }
+                    })
+                    .collect();
+                peers.sort_unstable();
+                peers.dedup();
+                own.iter()
                     .all(|p| !p.ok && p.failure.is_none() && !p.big_lost)
+                    && peers.iter().filter(|peer| proven(peer)).count() >= CUT_PROVEN_PEERS
             })
             .map(|n| (*n).to_owned())
             .collect()
@@ -864,20 +939,16 @@ pub(crate) async fn run<H: WorkloadHost>(
         }
         Err(e) => report.cleanup_error = Some(format!("removing earlier leftovers: {e}")),
     }
-    let work = async {
-        run_workload(
-            &spec,
-            manager_name,
-            manager,
-            snapshot,
-            &members,
-            options,
-            events,
-            &mut report,
-            &mut created,
-        )
-        .await
+    let run = Run {
+        spec: &spec,
+        manager_name,
+        manager,
+        snapshot,
+        members: &members,
+        options,
+        events,
     };
+    let work = async { run_workload(&run, &mut report, &mut created).await };
     let interrupted = tokio::select! {
         () = work => false,
         _ = tokio::signal::ctrl_c() => true,
@@ -886,9 +957,14 @@ pub(crate) async fn run<H: WorkloadHost>(
         report.error = Some("interrupted (Ctrl-C): removing the workload".to_owned());
     }
     events.step(manager_name, Step::RemovingWorkload);
+    let removing = Instant::now();
     if let Err(e) = remove_created(manager, &created).await {
         report.cleanup_error = Some(e);
     }
+    tracing::debug!(
+        "workload: removed in {:.2}s",
+        removing.elapsed().as_secs_f64()
+    );
     report.seconds = start.elapsed().as_secs_f64();
     report
 }
@@ -934,18 +1010,40 @@ struct Created {
     service: Option<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What one run of the workload works with.
+struct Run<'a, H> {
+    spec: &'a WorkloadSpec,
+    /// The manager that creates, lists and removes the workload.
+    manager_name: &'a NodeName,
+    manager: &'a H,
+    snapshot: &'a Snapshot<H>,
+    /// The swarm's nodes, minus those already known out of reach.
+    members: &'a [Member],
+    options: &'a WorkloadOptions,
+    events: &'a Events,
+}
+
 async fn run_workload<H: WorkloadHost>(
-    spec: &WorkloadSpec,
-    manager_name: &NodeName,
-    manager: &H,
-    snapshot: &Snapshot<H>,
-    members: &[Member],
-    options: &WorkloadOptions,
-    events: &Events,
+    run: &Run<'_, H>,
     report: &mut WorkloadReport,
     created: &mut Created,
 ) {
+    let Run {
+        spec,
+        manager_name,
+        manager,
+        snapshot,
+        members,
+        options,
+        events,
+    } = *run;
+    let started = Instant::now();
+    let phase = |what: &str| {
+        tracing::debug!(
+            "workload: {what} after {:.2}s",
+            started.elapsed().as_secs_f64()
+        );
+    };
     events.step(manager_name, Step::CreatingWorkload);
     let network = match manager.create_workload_network(spec).await {
         Ok(id) => created.network.insert(id).clone(),
@@ -983,103 +1081,12 @@ async fn run_workload<H: WorkloadHost>(
         }
     }
 
-    let deadline = Instant::now() + options.timeout;
-    let tasks = loop {
-        let listed = manager.service_tasks(&service, &network).await;
-        match listed {
-            Ok(tasks) => {
-                report.placement = judge_placement(members, &tasks);
-                if all_running(&report.placement) {
-                    break tasks;
-                }
-                if let Some(error) = failing_for_good(&report.placement, &tasks, &spec.image) {
-                    report.error = Some(error);
-                    return;
-                }
-            }
-            Err(e) if Instant::now() >= deadline => {
-                report.error = Some(format!("listing the tasks: {e}"));
-                return;
-            }
-            Err(_) => {}
-        }
-        if Instant::now() >= deadline {
-            report.error = Some(not_running_within(
-                &report.placement,
-                options.timeout,
-                &spec.image,
-            ));
-            return;
-        }
-        tokio::time::sleep(POLL).await;
+    let Some((probes, unlearned)) =
+        wait_and_probe(run, &service, &network, mtu, &by_id, report).await
+    else {
+        return;
     };
-
-    // Each task's node, its connection and its container.
-    let containers: BTreeMap<&str, &str> = tasks
-        .iter()
-        .filter(|t| t.phase == TaskPhase::Running)
-        .filter_map(|t| Some((t.node_id.as_str(), t.container_id.as_deref()?)))
-        .collect();
-    let probing: Vec<(usize, &NodeName, &H, &str)> = report
-        .placement
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.runs())
-        .filter_map(|(i, p)| {
-            let name = *by_id.get(p.node_id.as_str())?;
-            let host = snapshot.hosts.get(name)?;
-            let container = *containers.get(p.node_id.as_str())?;
-            Some((i, name, host, container))
-        })
-        .collect();
-
-    let running: Vec<&Placement> = probing
-        .iter()
-        .map(|(i, ..)| &report.placement[*i])
-        .collect();
-    // The overlay's control plane first: each task's node learns of the
-    // other tasks by gossip, a moment after they run (longer on a loaded
-    // engine). Probing before that would blame the data path for it.
-    let addresses: Vec<(&str, &str)> = running
-        .iter()
-        .filter_map(|p| Some((p.node.as_str(), p.address.as_deref()?)))
-        .collect();
-    let waiting = probing.iter().map(|(_, name, host, _)| {
-        events.step(name, Step::WaitingOverlay);
-        learn_tasks(
-            name.as_str(),
-            *host,
-            &network,
-            &addresses,
-            gossip_wait(options.probe_timeout),
-        )
-    });
-    let unlearned: Unlearned = stream::iter(waiting)
-        .buffer_unordered(PROBES_AT_ONCE)
-        .collect::<Vec<(String, Vec<String>)>>()
-        .await
-        .into_iter()
-        .filter(|(_, peers)| !peers.is_empty())
-        .collect();
-
-    // Probes, each task's all at once in one exec through its own node's
-    // connection.
-    let jobs: Vec<_> = probing
-        .iter()
-        .zip(&running)
-        .map(|((_, name, host, container), from)| {
-            events.step(name, Step::Probing);
-            let planned = planned_probes(from, &running, &spec.name());
-            run_task_probes(*host, container, planned, mtu, options.probe_timeout)
-        })
-        .collect();
-    let probes: Vec<Probe> = stream::iter(jobs)
-        .buffer_unordered(PROBES_AT_ONCE)
-        .collect::<Vec<Vec<Probe>>>()
-        .await
-        .into_iter()
-        .flatten()
-        .collect();
+    phase("the probes ended");
     // A VIP probe also read whether the node's kernel has IPVS: where it
     // has not, the probe is a check not run.
     let (lacking, probes): (Vec<Probe>, Vec<Probe>) = probes.into_iter().partition(|p| p.no_ipvs);
@@ -1130,6 +1137,274 @@ async fn run_workload<H: WorkloadHost>(
             _ => events.done(name, "workload: no task, as expected"),
         }
     }
+}
+
+/// The nodes that probe, planned before their tasks run: each active
+/// member with a connection, in name order, and who pings whom.
+struct ProbePlanned<'a, H> {
+    nodes: Vec<(&'a NodeName, &'a H, &'a Member)>,
+    pairs: Vec<(usize, usize)>,
+    launched: Vec<bool>,
+}
+
+impl<'a, H> ProbePlanned<'a, H> {
+    fn new(run: &Run<'a, H>, by_id: &BTreeMap<&str, &'a NodeName>) -> Self {
+        let nodes: Vec<(&NodeName, &H, &Member)> = run
+            .members
+            .iter()
+            .filter(|m| m.availability == Availability::Active)
+            .filter_map(|m| {
+                let name = *by_id.get(m.node_id.as_str())?;
+                Some((name, run.snapshot.hosts.get(name)?, m))
+            })
+            .collect();
+        let subnets: Vec<Option<String>> = nodes
+            .iter()
+            .map(|(_, _, m)| plan::subnet(m.addr.as_deref()?))
+            .collect();
+        let pairs = plan::pings(run.options.probes, &subnets);
+        tracing::debug!(
+            "workload: {} pings among {} tasks ({:?} plan)",
+            pairs.len(),
+            nodes.len(),
+            run.options.probes.resolve(nodes.len())
+        );
+        let launched = vec![false; nodes.len()];
+        ProbePlanned {
+            nodes,
+            pairs,
+            launched,
+        }
+    }
+
+    /// The nodes whose probes can start ([`plan::startable`]) and whose
+    /// task's container is known; with each, the placements of the nodes
+    /// it pings and of all it must know of.
+    fn ready<'p>(
+        &mut self,
+        placement: &'p [Placement],
+        tasks: &[WorkloadTask],
+    ) -> Vec<Launch<'a, 'p, H>> {
+        let find = |m: &Member| placement.iter().find(|p| p.node_id == m.node_id);
+        let runs = |i: usize| find(self.nodes[i].2).filter(|p| p.runs());
+        let running: Vec<bool> = (0..self.nodes.len()).map(|i| runs(i).is_some()).collect();
+        let mut ready = Vec::new();
+        for i in plan::startable(&self.pairs, &running, &self.launched) {
+            let (name, host, member) = self.nodes[i];
+            let Some(from) = runs(i) else { continue };
+            let Some(container) = tasks
+                .iter()
+                .find(|t| t.node_id == member.node_id && t.phase == TaskPhase::Running)
+                .and_then(|t| t.container_id.clone())
+            else {
+                continue;
+            };
+            let peers: Vec<usize> = self
+                .pairs
+                .iter()
+                .filter_map(|(f, t)| (*f == i).then_some(*t).or((*t == i).then_some(*f)))
+                .collect();
+            let known: Vec<&Placement> = peers.iter().filter_map(|j| runs(*j)).collect();
+            let pinged: Vec<&Placement> = self
+                .pairs
+                .iter()
+                .filter(|(f, _)| *f == i)
+                .filter_map(|(_, t)| runs(*t))
+                .collect();
+            self.launched[i] = true;
+            ready.push(Launch {
+                name,
+                host,
+                container,
+                from,
+                pinged,
+                known,
+            });
+        }
+        ready
+    }
+}
+
+/// One node's probes, ready to start.
+struct Launch<'a, 'p, H> {
+    name: &'a NodeName,
+    host: &'a H,
+    container: String,
+    from: &'p Placement,
+    /// The placements of the tasks it pings.
+    pinged: Vec<&'p Placement>,
+    /// The placements of the tasks it must have learned of: those it pings
+    /// and those that ping it.
+    known: Vec<&'p Placement>,
+}
+
+/// Waits until every active node runs its task, following each node's
+/// progress ([`TaskWait`]), and starts each node's probes as soon as its
+/// task and those of the nodes it pings or is pinged by run (with the full
+/// mesh, once all run): the probes and what the nodes had not learned by
+/// gossip, or none with the report's error set (a node stuck, tasks failing
+/// for good, the ceiling passed; probes already made are dropped).
+async fn wait_and_probe<H: WorkloadHost>(
+    run: &Run<'_, H>,
+    service: &str,
+    network: &str,
+    mtu: u32,
+    by_id: &BTreeMap<&str, &NodeName>,
+    report: &mut WorkloadReport,
+) -> Option<(Vec<Probe>, Unlearned)> {
+    let active = run
+        .members
+        .iter()
+        .filter(|m| m.availability == Availability::Active)
+        .count();
+    let started = Instant::now();
+    let mut wait = TaskWait::new(run.options.timeout, active, started);
+    let mut planned = ProbePlanned::new(run, by_id);
+    let image = &run.spec.image;
+    let service_name = run.spec.name();
+    let permits = tokio::sync::Semaphore::new(PROBES_AT_ONCE);
+    let mut jobs = futures_util::stream::FuturesUnordered::new();
+    let mut done: Vec<(String, Vec<String>, Vec<Probe>)> = Vec::new();
+    loop {
+        let mut all_run = false;
+        match run.manager.service_tasks(service, network).await {
+            Ok(tasks) => {
+                report.placement = judge_placement(run.members, &tasks);
+                if let Some(error) = failing_for_good(&report.placement, &tasks, image) {
+                    report.error = Some(error);
+                    return None;
+                }
+                match wait.observe(&report.placement, &tasks, Instant::now()) {
+                    Waited::Running => all_run = true,
+                    Waited::Moving => {}
+                    Waited::Stuck(stuck) => {
+                        report.error = Some(stuck_without_progress(
+                            &report.placement,
+                            &stuck,
+                            wait.timeout(),
+                            image,
+                        ));
+                        return None;
+                    }
+                    Waited::Ceiling => {
+                        report.error =
+                            Some(not_running_within(&report.placement, wait.ceiling(), image));
+                        return None;
+                    }
+                }
+                if all_run {
+                    tracing::debug!(
+                        "workload: every active node runs its task after {:.2}s",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                for launch in planned.ready(&report.placement, &tasks) {
+                    run.events.step(launch.name, Step::WaitingOverlay);
+                    let from = launch.from.clone();
+                    let pinged: Vec<Placement> = launch.pinged.into_iter().cloned().collect();
+                    let known: Vec<(String, String)> = launch
+                        .known
+                        .iter()
+                        .filter_map(|p| Some((p.node.clone(), p.address.clone()?)))
+                        .collect();
+                    jobs.push(probe_task(
+                        run,
+                        ProbeJob {
+                            name: launch.name,
+                            host: launch.host,
+                            container: launch.container,
+                            network,
+                            probes: planned_probes(
+                                &from,
+                                &pinged.iter().collect::<Vec<_>>(),
+                                &service_name,
+                            ),
+                            known,
+                            mtu,
+                        },
+                        &permits,
+                    ));
+                }
+            }
+            Err(e) if wait.unanswered(Instant::now()) => {
+                report.error = Some(format!("listing the tasks: {e}"));
+                return None;
+            }
+            Err(_) => {}
+        }
+        if all_run {
+            break;
+        }
+        // Wait for the next listing, driving the probes meanwhile.
+        let pause = tokio::time::sleep(POLL);
+        tokio::pin!(pause);
+        loop {
+            tokio::select! {
+                () = &mut pause => break,
+                Some(result) = jobs.next(), if !jobs.is_empty() => done.push(result),
+            }
+        }
+    }
+    while let Some(result) = jobs.next().await {
+        done.push(result);
+    }
+    let mut unlearned = Unlearned::new();
+    let mut probes = Vec::new();
+    for (node, lacking, made) in done {
+        if !lacking.is_empty() {
+            unlearned.insert(node, lacking);
+        }
+        probes.extend(made);
+    }
+    Some((probes, unlearned))
+}
+
+/// One node's probes, as started.
+struct ProbeJob<'a, H> {
+    name: &'a NodeName,
+    host: &'a H,
+    container: String,
+    network: &'a str,
+    probes: Vec<Probe>,
+    /// The tasks (node, address) its node must have learned of first.
+    known: Vec<(String, String)>,
+    mtu: u32,
+}
+
+/// A node's probes: its overlay's control plane first (its node learns of
+/// the tasks it deals with by gossip, a moment after they run, longer on a
+/// loaded engine; probing before that would blame the data path for it),
+/// then all its probes in one exec through its own connection. The node,
+/// the tasks' nodes it had not learned of, and the probes.
+async fn probe_task<H: WorkloadHost>(
+    run: &Run<'_, H>,
+    job: ProbeJob<'_, H>,
+    permits: &tokio::sync::Semaphore,
+) -> (String, Vec<String>, Vec<Probe>) {
+    let _permit = permits.acquire().await;
+    let known: Vec<(&str, &str)> = job
+        .known
+        .iter()
+        .map(|(n, a)| (n.as_str(), a.as_str()))
+        .collect();
+    let (node, lacking) = learn_tasks(
+        job.name.as_str(),
+        job.host,
+        job.network,
+        &known,
+        gossip_wait(run.options.probe_timeout),
+    )
+    .await;
+    run.events.step(job.name, Step::Probing);
+    let probes = run_task_probes(
+        job.host,
+        &job.container,
+        job.probes,
+        job.mtu,
+        run.options.probe_timeout,
+    )
+    .await;
+    (node, lacking, probes)
 }
 
 /// Waits until `host`'s own view of the network lists every task address

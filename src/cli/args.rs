@@ -552,8 +552,8 @@ pub struct VerifyArgs {
     pub junit: Option<PathBuf>,
     /// Also prove the swarm runs work: create a labelled overlay network and
     /// a global service, check a task runs on every node the inventory wants
-    /// active and none on one it wants drained, ping between all tasks
-    /// (small and full-size packets), resolve the service's name and
+    /// active and none on one it wants drained, ping between tasks (small
+    /// and full-size packets; see --workload-probes), resolve the service's name and
     /// `tasks.<name>`, fetch a page through its virtual IP, then remove both
     /// (leftovers of an earlier run that is over are removed first). What a
     /// node's kernel lacks (IPVS) is reported as not run. Changes the cluster
@@ -570,7 +570,11 @@ pub struct VerifyArgs {
         value_parser = image
     )]
     pub workload_image: String,
-    /// Seconds every active node may take to run its workload task (1 to 86400).
+    /// Seconds an active node may go without progress towards running its
+    /// workload task (a task that moves, assigned -> preparing -> starting
+    /// -> running, or is replaced, is progress); such a node is named as
+    /// soon as it is stuck. The whole wait ends at the larger of twice SECS
+    /// and SECS plus 2 s per active node (1 to 86400).
     #[arg(long, value_name = "SECS", default_value_t = 60, requires = "workload", value_parser = seconds)]
     pub workload_timeout: u64,
     /// Seconds one probe (a ping inside a task, a published port) may take
@@ -584,6 +588,38 @@ pub struct VerifyArgs {
     /// PORT must be free on the cluster.
     #[arg(long, value_name = "PORT", requires = "workload", value_parser = clap::value_parser!(u16).range(1..))]
     pub publish: Option<u16>,
+    /// Which tasks ping which: `full` every other task; `linear` each task
+    /// the next two in node name order (a ring: every node probes two and
+    /// is probed by two), plus a ping for each pair of the nodes' subnets
+    /// (/24, /64) the ring leaves out; `auto` the full mesh up to 10 tasks,
+    /// linear above.
+    #[arg(
+        long,
+        value_name = "PLAN",
+        value_enum,
+        default_value_t = WorkloadProbes::Auto,
+        requires = "workload"
+    )]
+    pub workload_probes: WorkloadProbes,
+}
+
+/// `--workload-probes`: the command line's names for the workload's
+/// probe plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WorkloadProbes {
+    Full,
+    Linear,
+    Auto,
+}
+
+impl From<WorkloadProbes> for crate::check::workload::ProbePlan {
+    fn from(plan: WorkloadProbes) -> Self {
+        match plan {
+            WorkloadProbes::Full => Self::Full,
+            WorkloadProbes::Linear => Self::Linear,
+            WorkloadProbes::Auto => Self::Auto,
+        }
+    }
 }
 
 impl VerifyArgs {
@@ -595,6 +631,7 @@ impl VerifyArgs {
                 timeout: Duration::from_secs(self.workload_timeout),
                 probe_timeout: Duration::from_secs(self.workload_probe_timeout),
                 publish: self.publish,
+                probes: self.workload_probes.into(),
             })
     }
 }

@@ -26,6 +26,7 @@
 //! | 170–179 | reserved: future lifecycle tests                           |
 //! | 180–189 | `tests/terminal.rs`                                        |
 //! | 190–199 | `tests/workload.rs`                                        |
+//! | 209–214 | `tests/workload.rs` (more)                                 |
 //! | 225–234 | `tests/handoff.rs`                                         |
 //! | 235–244 | `tests/bounded.rs`                                         |
 
@@ -225,6 +226,10 @@ lab_ids! {
     WORKLOAD_GOSSIP_DROPPED = 199;
     /// `a_worker_without_the_image_is_named_without_waiting_out_the_timeout`
     WORKLOAD_ONE_WITHOUT_IMAGE = 200;
+
+    // tests/workload.rs (more)
+    /// `with_the_linear_plan_the_worker_whose_vxlan_port_is_dropped_is_named_in_its_four_pings`
+    WORKLOAD_LINEAR_VXLAN_DROPPED = 210;
 
     // tests/partition.rs
     /// `a_partitioned_manager_is_named_partitioned_and_the_other_nodes_converge`

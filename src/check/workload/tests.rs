@@ -1,3 +1,4 @@
+use super::wait::{TaskWait, Waited};
 use super::*;
 use crate::observe::events::Events;
 
@@ -283,6 +284,7 @@ fn run_ids_differ_between_runs() {
         timeout: Duration::from_secs(1),
         probe_timeout: Duration::from_secs(1),
         publish: None,
+        probes: ProbePlan::Auto,
     };
     let a = spec(&options).run_id;
     std::thread::sleep(Duration::from_millis(2));
@@ -884,4 +886,307 @@ fn nodes_already_out_of_reach_are_named_not_waited_for() {
     assert!(!report.failing());
     report.not_run = skipped;
     assert!(report.failing(), "a node that could not be checked fails");
+}
+
+/// Issue #30: the linear plan's coverage rules, for every size from the
+/// smallest ring to past 100 tasks, with one subnet and with several.
+#[test]
+fn the_linear_plan_probes_each_node_from_two_and_to_two_and_covers_every_pair_of_subnets() {
+    use std::collections::BTreeSet;
+    let check = |subnets: &[Option<String>]| {
+        let n = subnets.len();
+        let pairs = plan::pings(ProbePlan::Linear, subnets);
+        let unique: BTreeSet<(usize, usize)> = pairs.iter().copied().collect();
+        assert_eq!(unique.len(), pairs.len(), "no ping twice");
+        for i in 0..n {
+            let to: BTreeSet<usize> = pairs.iter().filter(|p| p.0 == i).map(|p| p.1).collect();
+            let from: BTreeSet<usize> = pairs.iter().filter(|p| p.1 == i).map(|p| p.0).collect();
+            assert!(!to.contains(&i) && !from.contains(&i), "{i} pings itself");
+            assert!(to.len() >= 2, "{n} tasks: {i} probes {to:?}");
+            assert!(from.len() >= 2, "{n} tasks: {i} probed by {from:?}");
+        }
+        let groups: BTreeSet<&Option<String>> = subnets.iter().collect();
+        for a in &groups {
+            for b in groups.iter().filter(|b| *b != a) {
+                assert!(
+                    pairs
+                        .iter()
+                        .any(|(i, j)| &&subnets[*i] == a && &&subnets[*j] == b),
+                    "{n} tasks: no ping from {a:?} to {b:?}"
+                );
+            }
+        }
+        pairs.len()
+    };
+    let one = |n: usize| vec![Some("10.213.209.0/24".to_owned()); n];
+    for n in 3..=120 {
+        let pings = check(&one(n));
+        // Linear: two pings a task once the ring has room.
+        if n > 3 {
+            assert_eq!(pings, 2 * n, "{n} tasks");
+        }
+    }
+    // Three subnets, unevenly filled and interleaved by name, and a node
+    // whose address the swarm does not list.
+    for n in [4, 5, 11, 30, 103] {
+        let mut subnets: Vec<Option<String>> = (0..n)
+            .map(|i| plan::subnet(&format!("10.{}.0.{i}", [1, 1, 2, 3, 1][i % 5])))
+            .collect();
+        subnets[n - 1] = None;
+        let pings = check(&subnets);
+        assert!(pings <= 2 * n + 4 * 3, "{n} tasks: {pings} pings");
+    }
+    // Two far apart: both directions between them.
+    let mut far = one(40);
+    far[17] = plan::subnet("fd00:1:2:3::9");
+    check(&far);
+    assert_eq!(far[17].as_deref(), Some("fd00:1:2:3::/64"));
+}
+
+#[test]
+fn auto_pings_the_full_mesh_up_to_ten_tasks_and_linearly_above() {
+    let one = |n: usize| vec![Some("10.0.0.0/24".to_owned()); n];
+    assert_eq!(plan::FULL_MESH_UP_TO, 10, "stated in --help and docs");
+    assert_eq!(plan::pings(ProbePlan::Auto, &one(10)).len(), 90);
+    assert_eq!(plan::pings(ProbePlan::Auto, &one(11)).len(), 22);
+    assert_eq!(plan::pings(ProbePlan::Auto, &one(100)).len(), 200);
+    assert_eq!(plan::pings(ProbePlan::Full, &one(30)).len(), 870);
+    // Fewer than a ring needs: every pair, whatever the plan.
+    assert_eq!(plan::pings(ProbePlan::Linear, &one(3)).len(), 6);
+    assert_eq!(plan::pings(ProbePlan::Linear, &one(2)).len(), 2);
+    assert_eq!(ProbePlan::Auto.resolve(11), ProbePlan::Linear);
+    assert_eq!(ProbePlan::Full.resolve(500), ProbePlan::Full);
+}
+
+/// The pings of the linear plan among `n` tasks w01..wNN, each failing
+/// when `fails(from, to)`.
+fn linear_pings(n: usize, fails: impl Fn(&str, &str) -> bool) -> Vec<Probe> {
+    let names: Vec<String> = (1..=n).map(|i| format!("w{i:02}")).collect();
+    let subnets = vec![Some("10.0.0.0/24".to_owned()); n];
+    plan::pings(ProbePlan::Linear, &subnets)
+        .into_iter()
+        .map(|(i, j)| ping(&names[i], &names[j], !fails(&names[i], &names[j])))
+        .collect()
+}
+
+/// Issue #30: with the linear plan a node has four pings, not 2·(N−1):
+/// a cut node is still named in each of them, and one path cut is the
+/// path, not either of its nodes.
+#[test]
+fn with_the_linear_plan_a_cut_node_is_named_and_a_cut_path_is_the_path() {
+    for n in [11, 30, 100] {
+        let cut = "w07";
+        let probes = linear_pings(n, |from, to| from == cut || to == cut);
+        let judged = judge_probes(probes, 1450, &Unlearned::new());
+        let failing: Vec<&Probe> = judged.iter().filter(|p| !p.ok).collect();
+        assert_eq!(failing.len(), 4, "{n} tasks: {failing:?}");
+        for p in failing {
+            assert_eq!(
+                p.cause,
+                Some(Cause::NodeCut {
+                    node: cut.to_owned()
+                }),
+                "{n} tasks: {p:?}"
+            );
+        }
+
+        // w07 -> w08 alone: the path.
+        let probes = linear_pings(n, |from, to| from == "w07" && to == "w08");
+        let judged = judge_probes(probes, 1450, &Unlearned::new());
+        let failing: Vec<&Probe> = judged.iter().filter(|p| !p.ok).collect();
+        assert_eq!(failing.len(), 1, "{failing:?}");
+        assert_eq!(failing[0].cause, Some(Cause::Path), "{n} tasks");
+    }
+    // Two neighbours both cut: each is named, the others' pings pass.
+    let probes = linear_pings(20, |from, to| {
+        ["w07", "w08"].contains(&from) || ["w07", "w08"].contains(&to)
+    });
+    let judged = judge_probes(probes, 1450, &Unlearned::new());
+    for p in judged.iter().filter(|p| !p.ok) {
+        assert!(
+            matches!(&p.cause, Some(Cause::NodeCut { node }) if node == "w07" || node == "w08"),
+            "{p:?}"
+        );
+    }
+}
+
+/// Where every ping fails, no one node is to blame: none is named cut.
+#[test]
+fn when_every_ping_fails_no_node_is_named_cut() {
+    let judged = judge_probes(linear_pings(12, |_, _| true), 1450, &Unlearned::new());
+    assert!(
+        judged.iter().all(|p| p.cause == Some(Cause::Path)),
+        "{judged:?}"
+    );
+}
+
+/// Three active workers w1..w3 and a drained manager, with `tasks`.
+fn waiting_on(tasks: &[WorkloadTask]) -> Vec<Placement> {
+    let members = [
+        member("m1", Availability::Drain),
+        member("w1", Availability::Active),
+        member("w2", Availability::Active),
+        member("w3", Availability::Active),
+    ];
+    judge_placement(&members, tasks)
+}
+
+/// Issue #30: a slow node whose task moves is not failed while it moves,
+/// even long past the timeout counted from the start.
+#[test]
+fn a_slow_node_whose_task_moves_passes() {
+    let timeout = Duration::from_secs(60);
+    let start = Instant::now();
+    let at = |s: u64| start + Duration::from_secs(s);
+    // On 3+100 (a ceiling of 260 s): w3 is the slowest of them.
+    let mut wait = TaskWait::new(timeout, 100, start);
+    let running = |n: &str| task(n, "running", TaskPhase::Running, true, "1");
+    // w1 and w2 run at once; w3 moves slowly, a step every 50 s.
+    let steps = [
+        (1, "assigned", TaskPhase::Starting),
+        (51, "preparing", TaskPhase::Starting),
+        (101, "starting", TaskPhase::Starting),
+    ];
+    for (t, state, phase) in steps {
+        let tasks = vec![
+            running("w1"),
+            running("w2"),
+            task("w3", state, phase, true, "1"),
+        ];
+        for s in [t, t + 30, t + 49] {
+            let placement = waiting_on(&tasks);
+            assert_eq!(
+                wait.observe(&placement, &tasks, at(s)),
+                Waited::Moving,
+                "{state} at {s}s"
+            );
+        }
+    }
+    // Its task is replaced (a rejected one retried): progress too.
+    let mut tasks = vec![
+        running("w1"),
+        running("w2"),
+        task("w3", "rejected", TaskPhase::Ended, false, "1"),
+        task("w3", "preparing", TaskPhase::Starting, true, "2"),
+    ];
+    tasks[3].id = "t-w3-retry".to_owned();
+    let placement = waiting_on(&tasks);
+    assert_eq!(wait.observe(&placement, &tasks, at(155)), Waited::Moving);
+    tasks.push(WorkloadTask {
+        id: "t-w3-retry".to_owned(),
+        ..running("w3")
+    });
+    tasks.remove(3);
+    let placement = waiting_on(&tasks);
+    assert_eq!(
+        wait.observe(&placement, &tasks, at(200)),
+        Waited::Running,
+        "running after 200 s, never 60 s without progress"
+    );
+}
+
+/// Issue #30: a node whose task does not move for the timeout is named at
+/// once, while the others still move, with its state.
+#[test]
+fn a_stuck_node_is_named_as_soon_as_it_is_stuck() {
+    let timeout = Duration::from_secs(60);
+    let start = Instant::now();
+    let at = |s: u64| start + Duration::from_secs(s);
+    let mut wait = TaskWait::new(timeout, 3, start);
+    let tasks_at = |w1: &str, w2: &str| {
+        vec![
+            task("w1", w1, TaskPhase::Starting, true, "1"),
+            task("w2", w2, TaskPhase::Starting, true, "1"),
+        ]
+    };
+    // w3 never gets a task; w1 sits in preparing from 1 s; w2 moves.
+    let tasks = tasks_at("preparing", "assigned");
+    assert_eq!(
+        wait.observe(&waiting_on(&tasks), &tasks, at(1)),
+        Waited::Moving
+    );
+    let tasks = tasks_at("preparing", "preparing");
+    assert_eq!(
+        wait.observe(&waiting_on(&tasks), &tasks, at(59)),
+        Waited::Moving
+    );
+    // 60 s after the start w3 still has no task: stuck, named alone.
+    let placement = waiting_on(&tasks);
+    let Waited::Stuck(stuck) = wait.observe(&placement, &tasks, at(60)) else {
+        panic!("w3 is stuck");
+    };
+    let names: Vec<&str> = stuck.iter().map(|i| placement[*i].node.as_str()).collect();
+    assert_eq!(names, ["w3"]);
+    let error = stuck_without_progress(&placement, &stuck, timeout, "img:1");
+    assert_eq!(
+        error,
+        "no progress towards a running task for 60s (--workload-timeout) on w3 (no task) \
+         (2 other node(s) still starting theirs)"
+    );
+    // A minute later w1 has not moved either: both named.
+    let Waited::Stuck(stuck) = wait.observe(&placement, &tasks, at(61)) else {
+        panic!("w1 is stuck");
+    };
+    let names: Vec<&str> = stuck.iter().map(|i| placement[*i].node.as_str()).collect();
+    assert_eq!(names, ["w1", "w3"]);
+}
+
+/// The whole wait's ceiling: twice the timeout, or the timeout plus 2 s a
+/// node when that is more; a node that keeps moving past it is named.
+#[test]
+fn the_whole_wait_has_a_ceiling_derived_from_the_node_count() {
+    let timeout = Duration::from_secs(60);
+    assert_eq!(wait::ceiling(timeout, 3), Duration::from_secs(120));
+    assert_eq!(wait::ceiling(timeout, 30), Duration::from_secs(120));
+    assert_eq!(wait::ceiling(timeout, 100), Duration::from_secs(260));
+    assert_eq!(wait::CEILING_PER_NODE, Duration::from_secs(2), "in --help");
+    let start = Instant::now();
+    let mut wait = TaskWait::new(timeout, 3, start);
+    for s in (0..120).step_by(10) {
+        let state = if s % 20 == 0 { "preparing" } else { "starting" };
+        let tasks = vec![task("w1", state, TaskPhase::Starting, true, &s.to_string())];
+        let tasks: Vec<WorkloadTask> = tasks
+            .into_iter()
+            .chain(["w2", "w3"].map(|n| task(n, "running", TaskPhase::Running, true, "1")))
+            .collect();
+        let placement = waiting_on(&tasks);
+        let waited = wait.observe(&placement, &tasks, start + Duration::from_secs(s));
+        assert_eq!(waited, Waited::Moving, "at {s}s");
+    }
+    let tasks = vec![task("w1", "assigned", TaskPhase::Starting, true, "x")];
+    let placement = waiting_on(&tasks);
+    // w2 and w3 lost theirs at once: not yet stuck, but past the ceiling.
+    let waited = wait.observe(&placement, &tasks, start + Duration::from_secs(121));
+    assert_eq!(waited, Waited::Ceiling);
+    // A manager that does not answer for the timeout ends it too.
+    let fresh = TaskWait::new(timeout, 3, start);
+    assert!(!fresh.unanswered(start + Duration::from_secs(59)));
+    assert!(fresh.unanswered(start + Duration::from_secs(60)));
+}
+
+/// Issue #30: with the linear plan a node's probes start as soon as its
+/// task and those of its ring neighbours run; with the full mesh, none
+/// before every task runs; none twice.
+#[test]
+fn a_nodes_probes_start_once_its_task_and_its_peers_run() {
+    let one = |n: usize| vec![Some("10.0.0.0/24".to_owned()); n];
+    let ring = plan::pings(ProbePlan::Linear, &one(12));
+    let mut running = vec![true; 12];
+    running[5] = false;
+    let started = vec![false; 12];
+    // 5 is pinged by 3 and 4 and pings 6 and 7: those wait for it.
+    let ready = plan::startable(&ring, &running, &started);
+    assert_eq!(ready, [0, 1, 2, 8, 9, 10, 11]);
+    running[5] = true;
+    let mut started = vec![false; 12];
+    for i in &ready {
+        started[*i] = true;
+    }
+    assert_eq!(plan::startable(&ring, &running, &started), [3, 4, 5, 6, 7]);
+
+    let mesh = plan::pings(ProbePlan::Full, &one(12));
+    running[11] = false;
+    assert!(plan::startable(&mesh, &running, &[false; 12]).is_empty());
+    running[11] = true;
+    assert_eq!(plan::startable(&mesh, &running, &[false; 12]).len(), 12);
 }
