@@ -281,6 +281,11 @@ pub enum Method {
     PublicKey {
         key: PrivateKeyWithHashAlg,
     },
+    /// Public key authentication that sends the signed request at once,
+    /// without the optional unsigned query first (RFC 4252 §7).
+    PublicKeyDirect {
+        key: PrivateKeyWithHashAlg,
+    },
     OpenSshCertificate {
         key: Arc<PrivateKey>,
         cert: Certificate,
@@ -321,6 +326,10 @@ impl std::fmt::Debug for Method {
                 .field("password", &"<redacted>")
                 .finish(),
             Method::PublicKey { key } => f.debug_struct("PublicKey").field("key", key).finish(),
+            Method::PublicKeyDirect { key } => f
+                .debug_struct("PublicKeyDirect")
+                .field("key", key)
+                .finish(),
             Method::OpenSshCertificate { key, cert } => f
                 .debug_struct("OpenSshCertificate")
                 .field("key", key)

@@ -1327,6 +1327,46 @@ mod tests {
         algorithm
     }
 
+    #[test]
+    fn direct_publickey_request_is_signed_without_probe() {
+        let key =
+            ssh_key::PrivateKey::random(&mut rand::rng(), ssh_key::Algorithm::Ed25519).unwrap();
+        let public = key.public_key().clone();
+        let mut encrypted = test_encrypted();
+        encrypted
+            .write_auth_request(
+                "alice",
+                &auth::Method::PublicKeyDirect {
+                    key: crate::keys::PrivateKeyWithHashAlg::new(std::sync::Arc::new(key), None),
+                },
+            )
+            .unwrap();
+
+        let payloads = payloads(&encrypted.write);
+        assert_eq!(payloads.len(), 1, "one signed request, no probe before it");
+        let mut request = payloads[0];
+        assert_eq!(u8::decode(&mut request).unwrap(), msg::USERAUTH_REQUEST);
+        assert_eq!(String::decode(&mut request).unwrap(), "alice");
+        assert_eq!(String::decode(&mut request).unwrap(), "ssh-connection");
+        assert_eq!(String::decode(&mut request).unwrap(), "publickey");
+        assert_eq!(u8::decode(&mut request).unwrap(), 1, "signed, not a probe");
+        assert_eq!(String::decode(&mut request).unwrap(), "ssh-ed25519");
+        assert_eq!(
+            Vec::<u8>::decode(&mut request).unwrap(),
+            public.to_bytes().unwrap()
+        );
+        let signed_part = payloads[0].len() - request.len();
+        let signature = Vec::<u8>::decode(&mut request).unwrap();
+        ensure_end(&request).unwrap();
+
+        // The signature covers the session id and the request up to it.
+        let mut data = Vec::new();
+        b"session-id".as_slice().encode(&mut data).unwrap();
+        data.extend_from_slice(&payloads[0][..signed_part]);
+        let signature = Signature::decode(&mut signature.as_slice()).unwrap();
+        signature::Verifier::verify(&public, &data, &signature).unwrap();
+    }
+
     #[cfg(feature = "rsa")]
     #[test]
     fn rsa_future_certificate_hash_is_encoded_in_probe_and_signed_requests() {
@@ -1387,6 +1427,11 @@ impl Encrypted {
         user: &str,
         auth_method: &auth::Method,
     ) -> Result<bool, crate::Error> {
+        if let auth::Method::PublicKeyDirect { .. } = auth_method {
+            // No probe: the request is signed at once.
+            self.client_send_signature(user, auth_method, &mut Vec::new())?;
+            return Ok(true);
+        }
         // The server is waiting for our USERAUTH_REQUEST.
         Ok(push_packet!(self.write, {
             self.write.push(msg::USERAUTH_REQUEST);
@@ -1444,6 +1489,7 @@ impl Encrypted {
                     key.to_bytes()?.as_slice().encode(&mut self.write)?;
                     true
                 }
+                auth::Method::PublicKeyDirect { .. } => false, // written above
                 auth::Method::FutureCertificate { ref cert, hash_alg } => {
                     user.as_bytes().encode(&mut self.write)?;
                     "ssh-connection".encode(&mut self.write)?;
@@ -1570,7 +1616,7 @@ impl Encrypted {
         buffer: &mut Vec<u8>,
     ) -> Result<(), crate::Error> {
         match method {
-            auth::Method::PublicKey { key } => {
+            auth::Method::PublicKey { key } | auth::Method::PublicKeyDirect { key } => {
                 let i0 = self.client_make_to_sign(
                     user,
                     &PublicKeyOrCertificate::from(key),

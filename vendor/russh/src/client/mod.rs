@@ -506,6 +506,33 @@ impl<H: Handler> Handle<H> {
         self.wait_recv_reply().await
     }
 
+    /// Perform public key-based SSH authentication with a private key held
+    /// in memory, sending the signed request at once.
+    ///
+    /// [Handle::authenticate_publickey] first asks the server whether it
+    /// would accept the key and signs only after `SSH_MSG_USERAUTH_PK_OK`;
+    /// RFC 4252 §7 makes that query optional. Skipping it saves a round
+    /// trip per key the server accepts. The result is the same: success,
+    /// or a failure after which another key or method may be tried.
+    ///
+    /// As for [Handle::authenticate_publickey], RSA keys need a hash
+    /// algorithm (see [Handle::best_supported_rsa_hash]).
+    pub async fn authenticate_publickey_direct<U: Into<String>>(
+        &mut self,
+        user: U,
+        key: PrivateKeyWithHashAlg,
+    ) -> Result<AuthResult, crate::Error> {
+        let user = user.into();
+        self.sender
+            .send(Msg::Authenticate {
+                user,
+                method: auth::Method::PublicKeyDirect { key },
+            })
+            .await
+            .map_err(|_| crate::Error::SendError)?;
+        self.wait_recv_reply().await
+    }
+
     /// Perform public OpenSSH Certificate-based SSH authentication
     pub async fn authenticate_openssh_cert<U: Into<String>>(
         &mut self,
