@@ -1,7 +1,8 @@
 //! `swarmadm status` over the real transport, against a real lab: engine
 //! versions through the tunnel, Ansible INI + ssh config, unreachable
-//! nodes, host keys, agent authentication, a missing socket, and one SSH
-//! connection per node.
+//! nodes, host keys, agent authentication, identity files signed at once
+//! (a refused one falling through to the next), a missing socket, and one
+//! SSH connection per node.
 
 mod common;
 
@@ -254,8 +255,108 @@ fn the_ssh_agent_authenticates_when_no_identity_file_is_given() {
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
+    let postponed_before = sshd_log_count(&lab, "swarm-manager-01", "Postponed publickey for");
     let run = status_with_agent(&inv, &agent_sock).success();
     assert!(rows(run.json()).iter().all(|r| r["reachable"] == true));
+    // An agent key is offered first and signed for only after the server
+    // said it takes it (sshd logs the offer as "Postponed").
+    assert!(
+        sshd_log_count(&lab, "swarm-manager-01", "Postponed publickey for") > postponed_before,
+        "the agent key was not offered before it was signed for"
+    );
+}
+
+#[test]
+fn identity_files_sign_at_once_and_a_refused_key_falls_through_to_the_next() {
+    common::require_root();
+    let lab = Lab::up(ids::STATUS_IDENTITY_FILES, 1, 0);
+    let node = "swarm-manager-01";
+    let dir = tempfile::tempdir().unwrap();
+    let keygen = |name: &str, kind: &[&str]| {
+        let path = dir.path().join(name);
+        let out = std::process::Command::new("ssh-keygen")
+            .args(kind)
+            .args(["-q", "-N", "", "-C", name, "-f"])
+            .arg(&path)
+            .output()
+            .expect("ssh-keygen");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        path
+    };
+    // A key the node does not know, and an RSA key it does (so that the
+    // signature's hash, rsa-sha2-*, is the one the server asked for).
+    let refused = keygen("refused", &["-t", "ed25519"]);
+    let rsa = keygen("rsa", &["-t", "rsa", "-b", "2048"]);
+    let rsa_public = std::fs::read_to_string(rsa.with_extension("pub")).unwrap();
+    let authorized = lab.dir.join("authorized_keys");
+    let mut keys = std::fs::read_to_string(&authorized).unwrap();
+    keys.push_str(&rsa_public);
+    write(&authorized, &keys);
+
+    let status_with = |files: &[&Path]| {
+        let list = files
+            .iter()
+            .map(|f| format!("\"{}\"", f.display()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let inv = inventory_with_defaults(
+            &lab,
+            dir.path(),
+            &format!(
+                "user = \"root\"\nidentity_file = [{list}]\nknown_hosts = \"{}\"",
+                lab.known_hosts.display()
+            ),
+        );
+        // No agent: only the identity files are tried.
+        status(inv)
+            .env("SSH_AUTH_SOCK", dir.path().join("no-agent.sock"))
+            .env("HOME", dir.path())
+    };
+    let postponed = || sshd_log_count(&lab, node, "Postponed publickey for");
+    let failed = || sshd_log_count(&lab, node, "Failed publickey for");
+    let accepted = || lab.accepted_ssh_connections(node);
+
+    // Only the refused key: the signed request fails, and the error names
+    // what was tried.
+    let (failed_before, postponed_before) = (failed(), postponed());
+    let run = status_with(&[&refused]).failure();
+    let json = run.json();
+    assert_eq!(row(json, node)["error"]["stage"], "auth", "{json}");
+    let error = row(json, node)["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(error.contains(&refused.display().to_string()), "{error}");
+    assert!(failed() > failed_before, "sshd logged no failed key");
+
+    // The refused key first, then the lab's: the failure falls through to
+    // the next file, which the server accepts, in one connection.
+    let accepted_before = accepted();
+    let run = status_with(&[&refused, &lab.identity_file]).success();
+    assert!(rows(run.json()).iter().all(|r| r["reachable"] == true));
+    assert_eq!(accepted(), accepted_before + 1);
+
+    // An RSA key, signed with the hash the server announced.
+    let run = status_with(&[&rsa]).success();
+    assert!(rows(run.json()).iter().all(|r| r["reachable"] == true));
+    assert_eq!(accepted(), accepted_before + 2);
+
+    // Every request was signed at once: sshd never had a key offered
+    // without a signature to postpone.
+    assert_eq!(postponed(), postponed_before, "a key was offered unsigned");
+}
+
+/// How many lines of the node's sshd log contain `text`.
+fn sshd_log_count(lab: &Lab, hostname: &str, text: &str) -> usize {
+    let log = lab.node(hostname).sshd_log();
+    std::fs::read_to_string(&log)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", log.display()))
+        .lines()
+        .filter(|l| l.contains(text))
+        .count()
 }
 
 /// `status` with only the agent at `agent` to authenticate (and a HOME

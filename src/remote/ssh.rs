@@ -2,7 +2,8 @@
 //! `ProxyJump` hops when configured), host key and host certificate
 //! verification as `ssh` does it (revoked keys refused in every mode,
 //! `@cert-authority`, any matching line wins over a stale one), and
-//! authentication with the ssh-agent and identity files.
+//! authentication with the ssh-agent and identity files (an identity
+//! file's request is signed at once, without asking first).
 //!
 //! This module opens connections and channels; it knows nothing about
 //! Docker. The HTTP side of the tunnel lives in [`crate::remote::tunnel`].
@@ -601,6 +602,13 @@ impl client::Handler for Client {
 }
 
 /// Tries the agent's keys, then the identity files, as `ssh` does.
+///
+/// An agent key is offered first and signed for only once the server says
+/// it would take it, so that the agent (which may ask its user, or hold
+/// keys for other hosts) signs nothing in vain. An identity file's key is
+/// in memory: its request is signed at once, which saves the round trip of
+/// that question (`authenticate_publickey_direct`, from the vendored russh,
+/// see vendor/README.md).
 async fn authenticate(
     handle: &mut Handle<Client>,
     hop: &SshHop,
@@ -658,8 +666,12 @@ async fn authenticate(
         } else {
             None
         };
+        // The key is in memory, so it signs at once: no query first
+        // whether the server would take it (RFC 4252 §7 makes it
+        // optional), one round trip less. A key the server refuses gets a
+        // failure all the same, and the next file is tried.
         let result = handle
-            .authenticate_publickey(
+            .authenticate_publickey_direct(
                 hop.user.clone(),
                 PrivateKeyWithHashAlg::new(Arc::new(key), hash),
             )

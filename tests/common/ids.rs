@@ -29,6 +29,7 @@
 //! | 209–214 | `tests/workload.rs` (more)                                 |
 //! | 225–234 | `tests/handoff.rs`                                         |
 //! | 235–244 | `tests/bounded.rs`                                         |
+//! | 250–254 | `tests/transport.rs` (more; 250: `bench/run`'s lab)        |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
 /// so that an id cannot be added without the uniqueness test seeing it.
@@ -83,6 +84,9 @@ lab_ids! {
     STATUS_PROXYJUMP = 16;
     /// `verbose_logs_say_how_each_node_was_reached_and_every_api_call_and_quiet_says_one_line`
     STATUS_VERBOSE_QUIET = 17;
+    /// `identity_files_sign_at_once_and_a_refused_key_falls_through_to_the_next`
+    /// (250 is the default subnet of `bench/run`)
+    STATUS_IDENTITY_FILES = 251;
 
     // tests/up.rs
     /// `up_builds_the_playbooks_cluster_and_a_second_run_changes_nothing`
