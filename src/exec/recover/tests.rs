@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::exec::result::NodeResult;
+use crate::model::swarm::InitRequest;
 use crate::plan::recover::{ChosenBy, Refusal};
 use crate::remote::fake::FakeCluster;
 
@@ -178,4 +179,63 @@ async fn a_manager_that_comes_back_with_its_old_state_leaves_and_joins_again_wit
     );
     assert_eq!(converged.exit_code(), 0, "{:?}", converged.nodes);
     assert_eq!(cluster.stale_id("m3"), None, "{old_id} is gone");
+}
+
+#[tokio::test(start_paused = true)]
+async fn up_after_a_recovery_by_hand_removes_the_old_manager_entries_without_a_demote() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    cluster.wipe("m2");
+    cluster.wipe("m3");
+    cluster.lose_quorum();
+    // `docker swarm init --force-new-cluster` on m1, by hand.
+    let connector = cluster.connector();
+    let m1 = inv.node("m1").unwrap();
+    let reached = connector.connect(m1, false).await.unwrap();
+    let request = InitRequest {
+        listen_addr: "0.0.0.0:2377".into(),
+        advertise_addr: None,
+        availability: crate::inventory::Availability::Drain,
+        default_addr_pool: Vec::new(),
+        subnet_size: None,
+        data_path_port: None,
+        spec: serde_json::json!({}),
+        auto_lock_managers: false,
+        force_new_cluster: true,
+    };
+    reached.host.init(&request).await.unwrap();
+    let up_options = UpOptions {
+        parallel: 4,
+        dry_run: false,
+        plan: crate::plan::PlanOptions::default(),
+        break_lock: false,
+        prune: false,
+        keys: crate::exec::unlock::KeyOptions::default(),
+    };
+    let outcome = up::up(&inv, &cluster.connector(), &up_options, &Events::discard()).await;
+    let changes = cluster.changes();
+    assert!(
+        !changes.iter().any(|c| c.starts_with("demote")),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&"join m2 manager".to_owned()),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&"join m3 manager".to_owned()),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&"rm m2 force=true".to_owned()),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&"rm m3 force=true".to_owned()),
+        "{changes:?}"
+    );
+    let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
+    assert!(!text.contains("last manager"), "{text}");
+    assert!(!text.contains("404"), "{text}");
+    assert_eq!(outcome.exit_code(), 0, "{text}");
 }

@@ -299,3 +299,53 @@ fn a_manager_left_behind_by_a_recovery_is_repaired_by_up() {
     });
     assert_eq!(left_behind(&inventory, &facts), vec![name("m2")]);
 }
+
+#[test]
+fn old_manager_entries_without_raft_membership_are_removed_with_force_and_never_demoted() {
+    use crate::model::swarm::{ManagerStatus, NodeStatus, Reachability, SwarmNode};
+    use crate::observe::ClusterView;
+    use crate::observe::cluster::StrayKind;
+    use crate::plan::prune::{self, PruneOp, PruneReason, Target};
+    let entry = |id: &str, manager: Option<ManagerStatus>, state| SwarmNode {
+        id: id.into(),
+        version: 1,
+        name: None,
+        hostname: id.into(),
+        role: NodeRole::Manager,
+        availability: crate::inventory::Availability::Drain,
+        labels: BTreeMap::new(),
+        state,
+        addr: None,
+        manager,
+        engine_version: None,
+    };
+    let leader = ManagerStatus {
+        leader: true,
+        reachability: Reachability::Reachable,
+        addr: "10.0.0.1:2377".into(),
+    };
+    let view = ClusterView {
+        cluster_id: "C".into(),
+        source: name("m1"),
+        nodes: vec![
+            entry("m1", Some(leader), NodeStatus::Ready),
+            entry("m2", None, NodeStatus::Unknown),
+            entry("m3", None, NodeStatus::Down),
+        ],
+    };
+    let targets = view.nodes[1..]
+        .iter()
+        .map(|entry| Target {
+            entry,
+            reason: PruneReason::Stray(StrayKind::Leftover),
+            inventory_node: None,
+        })
+        .collect();
+    let (steps, warnings) = prune::plan(&view, targets, &|_| false);
+    for step in &steps {
+        assert_eq!(step.ops, vec![PruneOp::Remove { force: true }], "{step:?}");
+        assert_eq!(step.blocked, None, "no `last manager` refusal: {step:?}");
+    }
+    assert_eq!(steps.len(), 2);
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
