@@ -25,7 +25,7 @@ use crate::model::failure::Stage;
 use crate::model::swarm::{InitRequest, LocalState, NodeRole, ObjectCounts, SwarmNode};
 use crate::observe::events::{Events, Step};
 use crate::observe::{self, Snapshot};
-use crate::plan::recover::{self, GoneBy, RecoverOptions, RecoverPlan, RecoverStep, Seen, Verdict};
+use crate::plan::recover::{self, RecoverOptions, RecoverPlan, RecoverStep, Seen};
 use crate::remote::engine::ErrorKind;
 use crate::remote::host::{Connector, SwarmHost};
 
@@ -318,6 +318,7 @@ pub(crate) async fn execute<C: Connector>(
                 let removed = remove_entries(inventory, &snapshot, host, nodes, events).await;
                 outcome.entries.extend(removed);
             }
+            RecoverStep::KeepEntries { .. } => {}
             RecoverStep::Leave { node } => {
                 let left = leave(&snapshot, node, events).await;
                 match outcome.entries.iter_mut().find(|e| e.node == *node) {
@@ -516,14 +517,6 @@ async fn leave<H: SwarmHost>(
         Err(e) => outcome.error = Some(format!("leave --force failed: {e}")),
     }
     outcome
-}
-
-/// Whether the proof said this manager is gone by `by`.
-pub(crate) fn gone_by(plan: &RecoverPlan, node: &NodeName) -> Option<GoneBy> {
-    plan.proof.managers.iter().find_map(|m| match m.verdict {
-        Verdict::Gone { by } if m.name == *node => Some(by),
-        _ => None,
-    })
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::inventory::{Inventory, Node, NodeName};
+use crate::inventory::{Inventory, Node, NodeName, Role};
 use crate::model::swarm::{EngineInfo, LocalState, NodeRole};
 use crate::observe::Facts;
 use crate::plan::{Membership, NodePlan, Plan};
@@ -97,6 +97,7 @@ pub(crate) enum Verdict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct ManagerProof {
     pub(crate) name: NodeName,
+    pub(crate) role: Role,
     pub(crate) seen: Seen,
     #[serde(flatten)]
     pub(crate) verdict: Verdict,
@@ -183,8 +184,16 @@ pub(crate) enum RecoverStep {
     },
     /// Remove the entries of these managers with force and no demote: after
     /// the init they have no Raft membership (role manager, no manager
-    /// status), and a demotion answers 404.
+    /// status), and a demotion answers 404. Only managers that join again
+    /// as new nodes: wiped, or made to leave by this recovery.
     RemoveEntries { nodes: Vec<NodeName> },
+    /// Keep the entries of these managers (their engines are down or named
+    /// lost, so they may come back with their old state): the recovered
+    /// leader then takes each back as a manager by its entry. Removed, two
+    /// of them coming back would elect a leader of their own, a second
+    /// swarm with the same ClusterID (seen on engine 20.10). Coming back
+    /// wiped, `up` joins them and removes the old entry.
+    KeepEntries { nodes: Vec<NodeName> },
     /// A manager whose engine still holds the old swarm state: make it
     /// leave (force), so that it joins again instead of staying a Raft
     /// group of its own.
@@ -210,7 +219,15 @@ impl fmt::Display for RecoverStep {
             ),
             RecoverStep::RemoveEntries { nodes } => write!(
                 f,
-                "remove the old entries of {} with force (no demote: they have no Raft membership)",
+                "remove the old entries of {} with force (no demote: they have no Raft \
+                 membership); they join again as new nodes",
+                join(nodes)
+            ),
+            RecoverStep::KeepEntries { nodes } => write!(
+                f,
+                "keep the entries of {}: back with its old state, the recovered leader takes it \
+                 back as a manager (removed, two such managers would elect a leader of their own: a \
+                 second swarm); back wiped, `swarmadm up` joins it and removes the old entry",
                 join(nodes)
             ),
             RecoverStep::Leave { node } => write!(
@@ -392,6 +409,7 @@ pub(crate) fn plan(
                 let verdict = verdict(&seen, lost.contains(node.name.as_str()));
                 ManagerProof {
                     name: node.name.clone(),
+                    role: node.role,
                     seen,
                     verdict,
                 }
@@ -536,19 +554,26 @@ fn steps(inventory: &Inventory, proof: &Proof, survivor: &NodeName) -> Vec<Recov
             advertise_addr: inventory.advertise_addr_of(node).map(str::to_owned),
         },
     ];
-    if !others.is_empty() {
-        steps.push(RecoverStep::RemoveEntries {
-            nodes: others.iter().map(|m| m.name.clone()).collect(),
-        });
-    }
     // Other survivors, and lost managers that answer with an old state,
     // would stay a Raft group of their own: they leave and join again.
-    for m in &others {
-        if matches!(m.seen, Seen::Leaderless | Seen::Other { .. } | Seen::Locked) {
-            steps.push(RecoverStep::Leave {
-                node: m.name.clone(),
-            });
-        }
+    let leaves = |m: &&&ManagerProof| matches!(m.seen, Seen::Leaderless | Seen::Other { .. });
+    for m in others.iter().filter(leaves) {
+        steps.push(RecoverStep::Leave {
+            node: m.name.clone(),
+        });
+    }
+    let (remove, keep): (Vec<&ManagerProof>, Vec<&ManagerProof>) = others
+        .iter()
+        .partition(|m| leaves(m) || m.seen == Seen::OutOfSwarm);
+    if !remove.is_empty() {
+        steps.push(RecoverStep::RemoveEntries {
+            nodes: remove.iter().map(|m| m.name.clone()).collect(),
+        });
+    }
+    if !keep.is_empty() {
+        steps.push(RecoverStep::KeepEntries {
+            nodes: keep.iter().map(|m| m.name.clone()).collect(),
+        });
     }
     steps.push(RecoverStep::Count);
     steps.push(RecoverStep::Converge);

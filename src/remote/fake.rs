@@ -547,9 +547,32 @@ impl FakeCluster {
         self.with(name, |n| n.engine_down = true);
     }
 
-    /// The node's dockerd runs again, with the state it had.
+    /// The node's dockerd runs again, with the state it had. A manager a
+    /// recovery left behind is taken back by the recovered leader when its
+    /// entry is still listed (as engine 20.10 does, by its entry's role);
+    /// without it, it stays `pending`.
     pub(crate) fn engine_up(&self, name: &str) {
-        self.with(name, |n| n.engine_down = false);
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        state.node(&name).engine_down = false;
+        let Some(id) = state.node(&name).stale_id.clone() else {
+            return;
+        };
+        let Some(i) = state.ghosts.iter().position(|g| g.id == id) else {
+            return;
+        };
+        let entry = state.ghosts.remove(i);
+        let node = state.node(&name);
+        node.stale_id = None;
+        node.state = LocalState::Active;
+        node.member = Some(Member {
+            id,
+            role: entry.role,
+            availability: entry.availability,
+            labels: entry.labels,
+            version: entry.version + 1,
+            leader: false,
+        });
     }
 
     /// The node's swarm state is wiped (`/var/lib/docker/swarm` deleted):

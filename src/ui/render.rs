@@ -1567,5 +1567,8 @@ fn status_summary(report: &StatusReport) -> String {
     }
 }
 
+mod recover;
+pub(crate) use recover::{recover, recover_plan};
+
 #[cfg(test)]
 mod tests;

@@ -68,7 +68,10 @@ fn two_managers_shown_gone_prove_the_loss_and_the_survivor_is_named() {
                 advertise_addr: None,
             },
             RecoverStep::RemoveEntries {
-                nodes: vec![name("m2"), name("m3")],
+                nodes: vec![name("m2")],
+            },
+            RecoverStep::KeepEntries {
+                nodes: vec![name("m3")],
             },
             RecoverStep::Count,
             RecoverStep::Converge,
