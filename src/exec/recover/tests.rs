@@ -259,3 +259,37 @@ async fn up_after_a_recovery_by_hand_removes_the_old_manager_entries_without_a_d
     assert!(!text.contains("404"), "{text}");
     assert_eq!(outcome.exit_code(), 0, "{text}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn recover_documents_match_the_schema_for_every_result() {
+    let inv = inventory();
+    let check = |outcome: &RecoverOutcome| {
+        let document = crate::ui::json::recover(outcome);
+        if let Err(e) = crate::ui::json::validate("recover", &document) {
+            panic!("recover does not match its schema: {e}");
+        }
+        let text = crate::ui::render::recover(outcome, crate::ui::render::Layout::Wide);
+        assert!(
+            text.contains("Proof that the swarm's quorum is lost for good"),
+            "{text}"
+        );
+    };
+    // Refused: a manager cannot be reached at all.
+    let cluster = lost_quorum(&inv);
+    cluster.engine_up("m3");
+    cluster.unreachable("m3");
+    check(&run(&inv, &cluster, &options(&[])).await);
+    // A dry run, then the recovery itself.
+    let cluster = lost_quorum(&inv);
+    let mut dry = options(&[]);
+    dry.dry_run = true;
+    check(&run(&inv, &cluster, &dry).await);
+    let outcome = run(&inv, &cluster, &options(&[])).await;
+    check(&outcome);
+    let text = crate::ui::render::recover(&outcome, crate::ui::render::Layout::Wide);
+    assert!(
+        text.contains("After:  3 services, 2 networks, 3 secrets, 3 configs"),
+        "{text}"
+    );
+    assert!(text.contains("run `swarmadm up` once m3 is back"), "{text}");
+}
