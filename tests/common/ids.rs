@@ -26,6 +26,7 @@
 //! | 170–179 | reserved: future lifecycle tests                           |
 //! | 180–189 | `tests/terminal.rs`                                        |
 //! | 190–199 | `tests/workload.rs`                                        |
+//! | 215–224 | `tests/recover.rs`                                         |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
 /// so that an id cannot be added without the uniqueness test seeing it.
@@ -223,6 +224,16 @@ lab_ids! {
     WORKLOAD_GOSSIP_DROPPED = 199;
     /// `a_worker_without_the_image_is_named_without_waiting_out_the_timeout`
     WORKLOAD_ONE_WITHOUT_IMAGE = 200;
+
+    // tests/recover.rs
+    /// `a_quorum_lost_for_good_is_recovered_and_the_wiped_managers_join_again`
+    RECOVER_WIPED = 215;
+    /// `a_lost_manager_that_comes_back_with_its_old_state_is_a_member_of_the_recovered_swarm`
+    RECOVER_OLD_STATE = 216;
+    /// `recover_with_autolock_is_refused_up_front_and_changes_nothing`
+    RECOVER_AUTOLOCK = 217;
+    /// `recover_is_refused_while_a_manager_is_only_cut_off_naming_it`
+    RECOVER_PARTITIONED = 218;
 }
 
 #[cfg(test)]
