@@ -151,6 +151,10 @@ fn down_leaves_nothing_behind() {
     let during = HostSnapshot::take(&name);
     assert_eq!(during.netns.len(), before.netns.len() + 3, "{during:?}");
     assert!(
+        during.mounts.len() > before.mounts.len(),
+        "the lab's own mounts are seen: {during:?}"
+    );
+    assert!(
         during.links.contains(&format!("swl-{name}"))
             && during.links.contains(&format!("swl{name}h2"))
     );
@@ -357,8 +361,10 @@ fn not_root_is_refused_with_advice() {
     assert!(out.stderr.contains("sudo"), "{}", out.stderr);
 }
 
-/// The host's namespaces, links and mounts, minus those of *other* labs
-/// (tests run in parallel), so a before/after comparison sees only ours.
+/// The namespaces, links and mounts this test's own lab made, and nothing
+/// else of the host's: another lab, a test or another project may bring
+/// its own up or down at the same time (issue #29: comparing the whole
+/// host failed while an unrelated lab came up).
 #[derive(Debug, PartialEq, Eq)]
 struct HostSnapshot {
     netns: BTreeSet<String>,
@@ -374,21 +380,17 @@ impl HostSnapshot {
         Self {
             netns: common::netns_names()
                 .into_iter()
-                .filter(|n| !n.starts_with("swarmadm-") || n.starts_with(&own_netns))
+                .filter(|n| n.starts_with(&own_netns))
                 .collect(),
             links: common::link_names()
                 .into_iter()
-                .filter(|l| !l.starts_with("swl") || own_link(l))
+                .filter(|l| own_link(l))
                 .collect(),
             mounts: common::mount_points()
                 .into_iter()
                 .filter(|m| {
-                    let other_netns = m.starts_with("/run/netns/swarmadm-")
-                        && !m.starts_with(&format!("/run/netns/{own_netns}"));
-                    let other_dir = (m.starts_with(common::TEST_DIR)
-                        || m.starts_with("/var/tmp/swarmadm-lab/"))
-                        && !Path::new(m).starts_with(&own_dir);
-                    !other_netns && !other_dir
+                    m.starts_with(&format!("/run/netns/{own_netns}"))
+                        || Path::new(m).starts_with(&own_dir)
                 })
                 .collect(),
         }

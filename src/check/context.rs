@@ -15,8 +15,9 @@ use std::process::Command;
 use crate::inventory::{Inventory, NodeName};
 use crate::model::exit_codes;
 use crate::observe;
-use crate::observe::cluster::{self, QuorumLoss};
+use crate::observe::cluster;
 use crate::observe::events::Events;
+use crate::observe::leadership::Unconfirmed;
 use crate::remote::host::Connector;
 
 /// What the docker CLI's ssh:// transport needs on the node.
@@ -47,7 +48,8 @@ pub(crate) struct ContextReport {
 /// Why `context` has no DOCKER_HOST, or could not create the context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ContextError {
-    QuorumLost(QuorumLoss),
+    /// No leader confirmed by a majority of the managers.
+    Leadership(Unconfirmed),
     /// No manager of the inventory's swarm answered with a node list.
     NoManager,
     NoLeader,
@@ -65,7 +67,7 @@ pub(crate) enum ContextError {
 impl std::fmt::Display for ContextError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ContextError::QuorumLost(loss) => loss.fmt(f),
+            ContextError::Leadership(problem) => problem.fmt(f),
             ContextError::NoManager => {
                 f.write_str("no manager of the inventory's swarm answered with a node list")
             }
@@ -87,7 +89,7 @@ impl ContextError {
     /// A short, stable name for JSON.
     pub(crate) fn kind(&self) -> &'static str {
         match self {
-            ContextError::QuorumLost(_) => "quorum_lost",
+            ContextError::Leadership(problem) => problem.kind(),
             ContextError::NoManager => "no_manager",
             ContextError::NoLeader => "no_leader",
             ContextError::LeaderNotInInventory { .. } => "leader_not_in_inventory",
@@ -132,8 +134,8 @@ pub(crate) async fn run<C: Connector>(
         ssh_connections: connector.connections(),
     };
     let Some(view) = &facts.view else {
-        report.error = Some(match cluster::quorum_loss(inventory, facts) {
-            Some(loss) => ContextError::QuorumLost(loss),
+        report.error = Some(match facts.leadership.unconfirmed() {
+            Some(problem) => ContextError::Leadership(problem.clone()),
             None => ContextError::NoManager,
         });
         return report;

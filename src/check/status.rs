@@ -8,7 +8,6 @@ use crate::inventory::{Availability, Inventory, Node};
 use crate::model::exit_codes;
 use crate::model::failure::Failure;
 use crate::model::swarm::{LocalState, NodeRole, SwarmNode};
-use crate::observe::cluster;
 use crate::observe::events::Events;
 use crate::observe::{self, ClusterView, Facts};
 use crate::remote::host::Connector;
@@ -88,8 +87,11 @@ pub(crate) async fn run<C: Connector>(
             );
         }
     }
-    let problems = cluster::quorum_loss(inventory, &snapshot.facts)
-        .map(|loss| loss.to_string())
+    let problems = snapshot
+        .facts
+        .leadership
+        .unconfirmed()
+        .map(ToString::to_string)
         .into_iter()
         .collect();
     StatusReport {

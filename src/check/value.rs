@@ -15,7 +15,7 @@ use serde::{Serialize, Serializer};
 use crate::inventory::Availability;
 use crate::model::failure::Failure;
 use crate::model::swarm::{LocalState, NodeRole, NodeStatus, Reachability, SwarmNode};
-use crate::observe::cluster::{QuorumLoss, Stray, quorum};
+use crate::observe::cluster::{Stray, quorum};
 use crate::plan::settings::show_duration;
 
 /// A value a check expects or finds.
@@ -68,8 +68,6 @@ pub(crate) enum Value {
         reachable: usize,
         of: usize,
     },
-    /// How many of the managers are reachable, without quorum.
-    QuorumLost(QuorumLoss),
     /// No node outside the inventory (what `strays` expects; JSON `[]`).
     NoStrays,
     Strays(Vec<Stray>),
@@ -268,7 +266,6 @@ impl fmt::Display for Value {
                     }
                 )
             }
-            Value::QuorumLost(loss) => write!(f, "{loss}"),
             Value::NoStrays => f.write_str("no node outside the inventory"),
             Value::Strays(strays) if strays.is_empty() => f.write_str("none"),
             Value::Strays(strays) => join(f, strays, "; "),
@@ -352,11 +349,6 @@ impl Serialize for Value {
             Value::Managers { reachable, of } => ManagersJson {
                 reachable: *reachable,
                 of: *of,
-            }
-            .serialize(s),
-            Value::QuorumLost(loss) => ManagersJson {
-                reachable: loss.reachable,
-                of: loss.managers,
             }
             .serialize(s),
             Value::NoStrays => s.collect_seq(std::iter::empty::<()>()),

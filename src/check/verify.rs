@@ -18,6 +18,7 @@ use crate::model::swarm::{EngineInfo, LocalState, NodeRole, NodeStatus, SwarmNod
 use crate::observe::Snapshot;
 use crate::observe::cluster;
 use crate::observe::events::{Events, Step};
+use crate::observe::leadership::{Claim, Unconfirmed};
 use crate::observe::{self, ClusterView, Facts};
 use crate::remote::host::{Connector, WorkloadHost};
 
@@ -157,8 +158,13 @@ impl NodeReport {
 pub(crate) enum UncheckedKind {
     /// No manager of the inventory is reachable.
     NoManager,
-    /// The swarm has no majority of its managers.
+    /// Quorum lost, on positive evidence (see [`crate::observe::leadership`]).
     QuorumLost,
+    /// The managers do not agree on a leader: an election is under way, or
+    /// a cut-off old leader still calls itself one.
+    LeaderChanging,
+    /// Too few managers are reachable from this machine to tell.
+    QuorumUnknown,
 }
 
 impl UncheckedKind {
@@ -166,6 +172,8 @@ impl UncheckedKind {
         match self {
             UncheckedKind::NoManager => "no_manager",
             UncheckedKind::QuorumLost => "quorum_lost",
+            UncheckedKind::LeaderChanging => "leader_changing",
+            UncheckedKind::QuorumUnknown => "quorum_unknown",
         }
     }
 }
@@ -176,7 +184,8 @@ impl Serialize for UncheckedKind {
     }
 }
 
-/// Why the cluster could not be checked at all (exit 2).
+/// Why the cluster could not be checked at all: exit 2 when no manager is
+/// reachable, else 1 (what could be seen does not conform).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Unchecked {
     pub(crate) kind: UncheckedKind,
@@ -232,8 +241,14 @@ impl VerifyReport {
     }
 
     pub(crate) fn exit_code(&self) -> u8 {
-        if self.error.is_some() {
+        if self
+            .error
+            .as_ref()
+            .is_some_and(|e| e.kind == UncheckedKind::NoManager)
+        {
             exit_codes::UNUSABLE
+        } else if self.error.is_some() {
+            exit_codes::FAILED
         } else if self.deltas().is_empty() && !self.workload_failing() {
             exit_codes::OK
         } else {
@@ -354,7 +369,7 @@ pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
         workload: None,
     };
     let any_manager_reachable = inventory.managers().any(|n| facts.info(&n.name).is_some());
-    let quorum_loss = cluster::quorum_loss(inventory, facts).filter(|_| view.is_none());
+    let unconfirmed = facts.leadership.unconfirmed().filter(|_| view.is_none());
     // Without a manager, or without a node list, membership cannot be
     // checked at all: each node shows only whether it answered, and why not.
     let unchecked = if !any_manager_reachable {
@@ -363,9 +378,13 @@ pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
             message: "no manager of the inventory is reachable".into(),
         })
     } else {
-        quorum_loss.map(|loss| Unchecked {
-            kind: UncheckedKind::QuorumLost,
-            message: loss.to_string(),
+        unconfirmed.map(|problem| Unchecked {
+            kind: match problem {
+                Unconfirmed::QuorumLost(_) => UncheckedKind::QuorumLost,
+                Unconfirmed::Changing(_) => UncheckedKind::LeaderChanging,
+                Unconfirmed::Unknown(_) => UncheckedKind::QuorumUnknown,
+            },
+            message: problem.to_string(),
         })
     };
     if let Some(unchecked) = unchecked {
@@ -608,11 +627,23 @@ fn cluster_checks(
         Value::ClusterIds(cluster_ids.into_iter().map(str::to_owned).collect()),
     )];
 
-    let leaders: Vec<String> = view
+    // Every manager that answered a node list must name the same leader:
+    // a cut-off old leader that still calls itself one is a second.
+    let mut leaders: Vec<String> = view
         .managers()
         .filter(|m| m.is_leader())
         .map(|m| m.hostname.clone())
         .collect();
+    for claim in facts.claims.values() {
+        if let Claim::Leader { leader, .. } = claim {
+            let name = view
+                .node(leader)
+                .map_or_else(|| leader.clone(), |n| n.hostname.clone());
+            if !leaders.contains(&name) {
+                leaders.push(name);
+            }
+        }
+    }
     checks.push(Check::new(
         CheckName::OneLeader,
         leaders.len() == 1,
@@ -625,20 +656,16 @@ fn cluster_checks(
         .managers()
         .filter(|m| m.is_leader() || m.is_reachable())
         .count();
-    let loss = cluster::quorum_loss(inventory, facts);
     checks.push(Check::new(
         CheckName::Quorum,
-        loss.is_none(),
+        managers > 0 && reachable >= cluster::quorum(managers),
         Value::Quorum {
             at_least: cluster::quorum(managers),
             of: managers,
         },
-        match loss {
-            Some(loss) => Value::QuorumLost(loss),
-            None => Value::Managers {
-                reachable,
-                of: managers,
-            },
+        Value::Managers {
+            reachable,
+            of: managers,
         },
     ));
 

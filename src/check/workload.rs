@@ -179,6 +179,10 @@ pub(crate) enum ProbeKind {
 pub(crate) enum NotRunCheck {
     Vip,
     RoutingMesh,
+    /// The whole node: it was already known unreachable or Down, so its
+    /// task was not waited for and no probe went to or from it. Fails the
+    /// workload (the node could not be checked), without waiting.
+    Node,
 }
 
 /// A check that was not run on a node, and why.
@@ -340,6 +344,7 @@ impl WorkloadReport {
             || self.placement.iter().any(|p| !p.ok)
             || self.probes.iter().any(|p| !p.ok)
             || self.mesh.iter().any(|m| !m.ok)
+            || self.not_run.iter().any(|n| n.check == NotRunCheck::Node)
     }
 
     /// The failing probes.
@@ -844,6 +849,11 @@ pub(crate) async fn run<H: WorkloadHost>(
         })
         .collect();
     members.sort_by(|a, b| a.name.cmp(&b.name));
+    // Nodes already known to be out of reach are named, not waited for:
+    // the probes run among the others.
+    let skipped = out_of_reach(inventory, &snapshot.facts, view, &members);
+    members.retain(|m| !skipped.iter().any(|n| n.node == m.name));
+    report.not_run.extend(skipped);
 
     events.step(manager_name, Step::CheckingLeftovers);
     let mut created = Created::default();
@@ -881,6 +891,40 @@ pub(crate) async fn run<H: WorkloadHost>(
     }
     report.seconds = start.elapsed().as_secs_f64();
     report
+}
+
+/// The members whose inventory node could not be reached in the snapshot,
+/// or that the swarm lists Down: a task there would never be seen running.
+fn out_of_reach(
+    inventory: &Inventory,
+    facts: &crate::observe::Facts,
+    view: &crate::observe::ClusterView,
+    members: &[Member],
+) -> Vec<NotRun> {
+    members
+        .iter()
+        .filter_map(|m| {
+            let unreached = inventory
+                .node(&m.name)
+                .and_then(|node| facts.get(&node.name))
+                .and_then(|r| r.err());
+            let reason = match unreached {
+                Some(failure) => format!("unreachable ({failure}): not waited for"),
+                None if view
+                    .node(&m.node_id)
+                    .is_some_and(|n| n.state == crate::model::swarm::NodeStatus::Down) =>
+                {
+                    "listed Down by the swarm: not waited for".to_owned()
+                }
+                None => return None,
+            };
+            Some(NotRun {
+                check: NotRunCheck::Node,
+                node: m.name.clone(),
+                reason,
+            })
+        })
+        .collect()
 }
 
 /// What this run created, to be removed.

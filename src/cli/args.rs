@@ -165,7 +165,8 @@ only makes the inventory nodes it names leave.
 
 Exit codes: 0 dissolved (or no inventory node was in a swarm), 1 a node \
 failed (run `down` again: it goes on from there), 2 nothing was touched: \
-refused (a foreign swarm, quorum lost, an unreachable manager), not \
+refused (a foreign swarm, no leader confirmed by a majority of the \
+managers, an unreachable manager), not \
 confirmed, or no terminal to ask on and no --yes.
 
 Examples:
@@ -247,7 +248,9 @@ Example:
   swarmadm unlock -i config/vagrant.toml --unlock-key-file ~/.swarm-unlock.key";
 
 const VERIFY_AFTER_HELP: &str = "\
-Exit codes: 0 conforms, 1 a delta was found, 2 the cluster could not be checked.
+Exit codes: 0 conforms, 1 a delta was found (also: quorum lost, the leader \
+changing, or too few managers reachable from here to tell), 2 no manager of \
+the inventory is reachable.
 
 Example:
   swarmadm verify -i config/vagrant.toml --junit verify.xml";

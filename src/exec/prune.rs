@@ -14,8 +14,8 @@ use crate::exec::result::{Blocked, NodeOutcome, NodeResult, Skip};
 use crate::exec::step::{Action, FailKind, StepError};
 use crate::inventory::{Availability, Inventory, NodeName};
 use crate::model::swarm::{NodeRole, NodeStatus, NodeUpdate, SwarmNode};
-use crate::observe::cluster::{self, QuorumLoss};
 use crate::observe::events::{Events, Step};
+use crate::observe::leadership::Unconfirmed;
 use crate::observe::{ClusterView, Snapshot};
 use crate::plan::Warning;
 use crate::plan::prune::{PruneOp, PruneReason, PruneStep, named, plan};
@@ -336,7 +336,8 @@ pub(crate) struct RemoveOutcome {
 /// Why `remove` did nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RemoveError {
-    QuorumLost(QuorumLoss),
+    /// No leader confirmed by a majority of the managers.
+    Leadership(Unconfirmed),
     /// No manager of the inventory's swarm answered.
     NoManager,
     /// Names that are neither an inventory node in the swarm nor a
@@ -350,7 +351,7 @@ pub(crate) enum RemoveError {
 impl std::fmt::Display for RemoveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RemoveError::QuorumLost(loss) => write!(f, "{loss}; nothing was changed"),
+            RemoveError::Leadership(problem) => write!(f, "{problem}; nothing was changed"),
             RemoveError::NoManager => {
                 f.write_str("no manager of the inventory's swarm answered: nothing can be removed")
             }
@@ -372,7 +373,7 @@ impl RemoveError {
     /// A short, stable name for JSON.
     pub(crate) fn kind(&self) -> &'static str {
         match self {
-            RemoveError::QuorumLost(_) => "quorum_lost",
+            RemoveError::Leadership(problem) => problem.kind(),
             RemoveError::NoManager => "no_manager",
             RemoveError::NotInSwarm(_) => "not_in_swarm",
             RemoveError::NoOtherManager => "no_other_manager",
@@ -431,8 +432,8 @@ async fn remove_with<H: SwarmHost>(
     outcome: &mut RemoveOutcome,
 ) -> Result<(), RemoveError> {
     let facts = &snapshot.facts;
-    if let Some(loss) = cluster::quorum_loss(inventory, facts) {
-        return Err(RemoveError::QuorumLost(loss));
+    if let Some(problem) = facts.leadership.unconfirmed() {
+        return Err(RemoveError::Leadership(problem.clone()));
     }
     let Some(view) = &facts.view else {
         return Err(RemoveError::NoManager);

@@ -106,7 +106,7 @@ impl RunError {
     /// A short, stable name for JSON.
     pub(crate) fn kind(&self) -> &'static str {
         match self {
-            RunError::Refused(Refusal::QuorumLost(_)) => "quorum_lost",
+            RunError::Refused(Refusal::Leadership(problem)) => problem.kind(),
             RunError::Refused(Refusal::ForeignNodes(_)) => "foreign_swarm",
             RunError::InitFailed { .. } => "init_failed",
             RunError::NoManager => "no_manager",

@@ -1,14 +1,14 @@
 //! What a snapshot's facts say about the swarm as a whole: which node-list
 //! entry is which inventory node ([`claim`]), what is in the swarm that the
-//! inventory does not list ([`strays`]), and whether the swarm has lost
-//! quorum ([`quorum_loss`]). Pure functions of plain data, shared by
+//! inventory does not list ([`strays`]), and the size of a majority
+//! ([`quorum`]; who leads is [`super::leadership`]). Pure functions of plain data, shared by
 //! `status`, `up` and `verify` so that all three say the same thing in the
 //! same words.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::inventory::{Inventory, NodeName};
 use crate::model::swarm::{LocalState, NodeRole, NodeStatus};
@@ -45,14 +45,7 @@ pub(crate) fn claim<'v>(
             continue;
         }
         let taken: BTreeSet<&str> = claimed.values().copied().collect();
-        let addresses: Vec<&str> = [
-            Some(node.ssh.hop.host.as_str()),
-            inventory.advertise_addr_of(node),
-            facts.info(&node.name).and_then(|i| i.node_addr.as_deref()),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let addresses = addresses(inventory, facts, node);
         let candidates = view.nodes.iter().filter(|n| !taken.contains(n.id.as_str()));
         let by_addr = candidates
             .clone()
@@ -68,6 +61,23 @@ pub(crate) fn claim<'v>(
     claimed
 }
 
+/// The addresses an inventory node is known by: its SSH host, its
+/// advertise address, and the address its engine reports.
+fn addresses<'a>(
+    inventory: &'a Inventory,
+    facts: &'a Facts,
+    node: &'a crate::inventory::Node,
+) -> Vec<&'a str> {
+    [
+        Some(node.ssh.hop.host.as_str()),
+        inventory.advertise_addr_of(node),
+        facts.info(&node.name).and_then(|i| i.node_addr.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 /// A node in the swarm that no inventory node is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Stray {
@@ -76,6 +86,9 @@ pub(crate) struct Stray {
     pub(crate) role: NodeRole,
     pub(crate) state: NodeStatus,
     pub(crate) kind: StrayKind,
+    /// The address the swarm lists it at.
+    #[serde(skip)]
+    pub(crate) addr: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -100,6 +113,11 @@ impl fmt::Display for Stray {
         write!(f, "{name} ({}, {}, {}", self.node_id, self.role, self.state)?;
         let advice = match (self.kind, self.role) {
             (StrayKind::NotInInventory, _) => "",
+            (StrayKind::Leftover, _) if self.hostname.is_empty() => {
+                ", left by a join of the inventory node at its address that stopped half-way; \
+                 that node is in the swarm under another NodeID or joins again: `swarmadm up` \
+                 removes it"
+            }
             (StrayKind::Leftover, _) => {
                 ", a leftover entry of this inventory node, which is in the swarm under another \
                  NodeID or joins again: `swarmadm up` removes it"
@@ -118,7 +136,11 @@ impl fmt::Display for Stray {
 /// The entries of `view` that no inventory node claimed. One with an
 /// inventory node's hostname is that node's leftover when it is Down, or
 /// when the node itself says it is in no swarm: a node that just left is
-/// listed Ready for a heartbeat or two.
+/// listed Ready for a heartbeat or two. One with no hostname (a join that
+/// stopped half-way, never Ready) at an inventory node's address is that
+/// node's leftover too: the node is another entry, or joins again. A
+/// half-registered entry at any other address could be another machine's
+/// join under way, and stays a stray.
 pub(crate) fn strays(
     inventory: &Inventory,
     facts: &Facts,
@@ -133,6 +155,14 @@ pub(crate) fn strays(
                 .is_some_and(|i| i.state == LocalState::Inactive)
         })
     };
+    let ours = |addr: Option<&str>| {
+        addr.is_some_and(|a| {
+            inventory
+                .nodes
+                .iter()
+                .any(|node| addresses(inventory, facts, node).contains(&a))
+        })
+    };
     view.nodes
         .iter()
         .filter(|n| !taken.contains(n.id.as_str()))
@@ -141,7 +171,13 @@ pub(crate) fn strays(
             hostname: n.hostname.clone(),
             role: n.role,
             state: n.state,
-            kind: if n.hostname.is_empty() {
+            addr: n.addr.clone(),
+            kind: if n.hostname.is_empty()
+                && n.state != NodeStatus::Ready
+                && ours(n.addr.as_deref())
+            {
+                StrayKind::Leftover
+            } else if n.hostname.is_empty() {
                 StrayKind::HalfRegistered
             } else if (n.state == NodeStatus::Down && inventory.node(&n.hostname).is_some())
                 || left(&n.hostname)
@@ -157,75 +193,4 @@ pub(crate) fn strays(
 /// Majority of `managers`: the number that must be reachable.
 pub(crate) fn quorum(managers: usize) -> usize {
     managers / 2 + 1
-}
-
-/// The swarm has no majority of its managers: it is read-only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct QuorumLoss {
-    /// Managers that answer (from the leader's view while it still has
-    /// one, else the managers that answered this run).
-    pub(crate) reachable: usize,
-    pub(crate) managers: usize,
-}
-
-impl fmt::Display for QuorumLoss {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let missing = quorum(self.managers).saturating_sub(self.reachable).max(1);
-        write!(
-            f,
-            "quorum lost: {} of {} managers reachable; the swarm is read-only; bring {missing} back \
-             or, as a last resort, `docker swarm init --force-new-cluster` on one manager",
-            self.reachable, self.managers
-        )
-    }
-}
-
-impl Serialize for QuorumLoss {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-/// Whether the swarm the inventory's managers are in has lost quorum, seen
-/// from any manager: the chosen swarm's node list shows too few reachable
-/// managers or no leader, or an inventory manager is active but has no
-/// leader (it names no cluster, or answers the node list so).
-pub(crate) fn quorum_loss(inventory: &Inventory, facts: &Facts) -> Option<QuorumLoss> {
-    if let Some(view) = &facts.view {
-        let managers = view.managers().count();
-        let reachable = view
-            .managers()
-            .filter(|m| m.is_reachable() || m.is_leader())
-            .count();
-        let lost = managers > 0 && (reachable < quorum(managers) || view.leader().is_none());
-        return lost.then_some(QuorumLoss {
-            reachable,
-            managers,
-        });
-    }
-    // A manager without a leader either names no cluster in `/info` or
-    // answers the node list with "no leader".
-    let leaderless: Vec<_> = inventory
-        .managers()
-        .filter_map(|n| facts.info(&n.name))
-        .filter(|i| {
-            i.state == LocalState::Active
-                && i.is_manager
-                && (i.cluster_id.is_none() || facts.no_leader)
-        })
-        .collect();
-    if leaderless.is_empty() {
-        return None;
-    }
-    let known = leaderless
-        .iter()
-        .map(|i| i.remote_managers.len())
-        .max()
-        .unwrap_or(0);
-    Some(QuorumLoss {
-        reachable: leaderless.len(),
-        managers: known
-            .max(inventory.managers().count())
-            .max(leaderless.len()),
-    })
 }

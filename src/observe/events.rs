@@ -1,4 +1,4 @@
-//! Events: the only way the engine side (observe, apply, verify) tells the
+//! Events: the only way the engine side (observe, exec, check) tells the
 //! user what it is doing. The engine sends; [`crate::ui`] draws. Nothing in
 //! an event may hold a secret.
 

@@ -14,13 +14,15 @@ use futures_util::StreamExt;
 use futures_util::stream;
 
 use crate::inventory::{Inventory, NodeName, Role};
-use crate::model::failure::Failure;
+use crate::model::failure::{Failure, Stage};
 use crate::model::swarm::{EngineInfo, LocalState, SwarmNode, SwarmObject};
 use crate::observe::events::{Events, Step};
-use crate::remote::engine::ViewRead;
+use crate::observe::leadership::{Claim, Confirmed, Leadership};
+use crate::remote::engine::{ErrorKind, ViewRead};
 use crate::remote::host::{Connector, Reached, SwarmHost};
 
-/// The swarm as one of its managers sees it.
+/// The swarm as one of its managers sees it: for the inventory's swarm, a
+/// manager that agrees with the confirmed leader (see [`Leadership`]).
 #[derive(Debug, Clone)]
 pub(crate) struct ClusterView {
     pub(crate) cluster_id: String,
@@ -55,8 +57,11 @@ pub(crate) struct Facts {
     pub(crate) view: Option<ClusterView>,
     /// Node lists of other swarms that inventory managers are in.
     pub(crate) others: Vec<ClusterView>,
-    /// A manager of the chosen swarm answered that it has no leader.
-    pub(crate) no_leader: bool,
+    /// What each manager said about the leader (inventory managers, and
+    /// inventory nodes that answer as managers), by node name.
+    pub(crate) claims: BTreeMap<NodeName, Claim>,
+    /// What those claims prove: a confirmed leader, or why there is none.
+    pub(crate) leadership: Leadership,
     /// The chosen swarm's object (spec and version, no join token), read
     /// from the manager the node list came from.
     pub(crate) swarm: Option<SwarmObject>,
@@ -144,52 +149,128 @@ pub(crate) async fn snapshot<C: Connector>(
 }
 
 impl<H: SwarmHost> Snapshot<H> {
-    /// Chooses the inventory's swarm and reads the node list of it and of
-    /// every other swarm an inventory manager is in.
+    /// Chooses the inventory's swarm, asks every manager for its node list
+    /// (what the inventory's managers sent with their `/info` counts as
+    /// their answer), judges the leadership from all of them, and keeps the
+    /// node list of a manager that agrees with the confirmed leader. Reads
+    /// the node list of every other swarm an inventory manager is in.
     async fn read_views(&mut self, inventory: &Inventory) {
         let mut prefetched = std::mem::take(&mut self.prefetched);
         self.facts.cluster_id = choose_swarm(inventory, &self.facts);
-        let mut ids: BTreeSet<String> = self
+        self.facts.view = None;
+        self.facts.others.clear();
+        self.facts.swarm = None;
+        let mut reads = self.manager_reads(inventory, &mut prefetched).await;
+        let claims = claims(inventory, &self.facts, &reads);
+        let lists: BTreeMap<NodeName, Vec<SwarmNode>> = reads
+            .iter()
+            .filter_map(|(name, read)| Some((name.clone(), read.nodes.as_ref().ok()?.clone())))
+            .collect();
+        let floor = known_managers(inventory, &self.facts);
+        let known = inventory_identities(inventory, &self.facts);
+        self.facts.leadership = Leadership::judge(&claims, floor, &lists, &known);
+        self.facts.claims = claims;
+        if let Some(confirmed) = self.facts.leadership.confirmed()
+            && let Some(source) = self.view_source(confirmed)
+            && let Some(read) = reads.remove(&source)
+            && let Ok(nodes) = read.nodes
+        {
+            self.facts.swarm = match read.swarm {
+                Ok(swarm) => Some(swarm.object()),
+                Err(e) => {
+                    tracing::debug!("{source}: reading the swarm spec failed: {e}");
+                    None
+                }
+            };
+            let cluster_id = self.facts.cluster_id.clone().unwrap_or_default();
+            self.facts.view = Some(ClusterView {
+                cluster_id,
+                source,
+                nodes,
+            });
+        }
+        let mut others: BTreeSet<String> = self
             .facts
             .nodes
             .values()
             .filter_map(|r| r.as_ref().ok()?.cluster_id.clone())
             .collect();
-        self.facts.view = None;
-        self.facts.others.clear();
-        self.facts.no_leader = false;
-        self.facts.swarm = None;
-        if let Some(id) = self.facts.cluster_id.clone() {
-            ids.remove(&id);
-            match self.cluster_view(&id, true, &mut prefetched).await {
-                Ok((view, swarm)) => {
-                    self.facts.view = Some(view);
-                    self.facts.swarm = swarm;
-                }
-                Err(no_leader) => self.facts.no_leader = no_leader,
-            }
+        if let Some(id) = &self.facts.cluster_id {
+            others.remove(id);
         }
-        for id in ids {
-            if let Ok((view, _)) = self.cluster_view(&id, false, &mut prefetched).await {
+        for id in others {
+            if let Some(view) = self.cluster_view(&id, &mut prefetched).await {
                 self.facts.others.push(view);
             }
         }
     }
 
-    /// Reads the node list of swarm `cluster_id` from a reachable manager
-    /// in it, trying each in turn. When none of them answers: whether one
-    /// said the swarm has no leader.
-    /// With `with_swarm`, the swarm object (spec, no tokens) is read from
-    /// the same manager at the same time, saving a round trip far away.
-    /// What a manager sent with its `/info` is used instead of asking it
-    /// again.
+    /// The node list and swarm object of every inventory node that answers
+    /// as a manager of the chosen swarm (or of no known swarm: a manager
+    /// without a leader names none), all at once: one round trip.
+    async fn manager_reads(
+        &self,
+        inventory: &Inventory,
+        prefetched: &mut BTreeMap<NodeName, ViewRead>,
+    ) -> BTreeMap<NodeName, ViewRead> {
+        let cluster_id = self.facts.cluster_id.as_deref();
+        let asked: Vec<&NodeName> = inventory
+            .nodes
+            .iter()
+            .map(|n| &n.name)
+            .filter(|name| {
+                self.facts.info(name).is_some_and(|info| {
+                    info.is_manager
+                        && info.state == LocalState::Active
+                        && (info.cluster_id.is_none() || info.cluster_id.as_deref() == cluster_id)
+                })
+            })
+            .collect();
+        let mut reads: BTreeMap<NodeName, ViewRead> = BTreeMap::new();
+        let mut missing = Vec::new();
+        for name in asked {
+            match prefetched.remove(name) {
+                Some(read) => {
+                    reads.insert(name.clone(), read);
+                }
+                None => missing.extend(self.hosts.get_key_value(name)),
+            }
+        }
+        let fetched: Vec<(NodeName, ViewRead)> = stream::iter(missing)
+            .map(|(name, host)| async move {
+                let (nodes, swarm) = tokio::join!(host.nodes(), host.swarm());
+                (name.clone(), ViewRead { nodes, swarm })
+            })
+            .buffer_unordered(OBSERVE_LIMIT)
+            .collect()
+            .await;
+        reads.extend(fetched);
+        reads
+    }
+
+    /// The manager whose node list stands for the swarm: the confirmed
+    /// leader itself when it is an inventory node, else the first manager
+    /// that agrees with it.
+    fn view_source(&self, confirmed: &Confirmed) -> Option<NodeName> {
+        confirmed
+            .agree
+            .iter()
+            .find(|name| {
+                self.facts.info(name).and_then(|i| i.node_id.as_deref())
+                    == Some(confirmed.leader.as_str())
+            })
+            .or(confirmed.agree.first())
+            .cloned()
+    }
+
+    /// Reads the node list of another swarm `cluster_id` from a reachable
+    /// manager in it, trying each in turn. What a manager sent with its
+    /// `/info` is used instead of asking it again.
     async fn cluster_view(
         &self,
         cluster_id: &str,
-        with_swarm: bool,
         prefetched: &mut BTreeMap<NodeName, ViewRead>,
-    ) -> Result<(ClusterView, Option<crate::model::swarm::SwarmObject>), bool> {
-        let mut no_leader = false;
+    ) -> Option<ClusterView> {
         for (name, info) in self.facts.nodes.iter() {
             let Ok(info) = info else { continue };
             if !(info.is_manager
@@ -201,34 +282,22 @@ impl<H: SwarmHost> Snapshot<H> {
             let Some(host) = self.hosts.get(name) else {
                 continue;
             };
-            let (nodes, swarm) = match prefetched.remove(name) {
-                Some(read) => (read.nodes, read.swarm),
-                None => tokio::join!(host.nodes(), host.swarm()),
-            };
-            let swarm = match swarm {
-                Ok(swarm) if with_swarm => Some(swarm.object()),
-                Ok(_) => None,
-                Err(e) => {
-                    tracing::debug!("{name}: reading the swarm spec failed: {e}");
-                    None
-                }
+            let nodes = match prefetched.remove(name) {
+                Some(read) => read.nodes,
+                None => host.nodes().await,
             };
             match nodes {
                 Ok(nodes) => {
-                    let view = ClusterView {
+                    return Some(ClusterView {
                         cluster_id: cluster_id.to_owned(),
                         source: name.clone(),
                         nodes,
-                    };
-                    return Ok((view, swarm));
+                    });
                 }
-                Err(e) => {
-                    tracing::debug!("{name}: node list failed: {e}");
-                    no_leader |= e.kind() == crate::remote::engine::ErrorKind::NoLeader;
-                }
+                Err(e) => tracing::debug!("{name}: node list failed: {e}"),
             }
         }
-        Err(no_leader)
+        None
     }
 
     /// Nodes left `pending` by an interrupted join settle within seconds:
@@ -300,6 +369,137 @@ impl<H: SwarmHost> Snapshot<H> {
         let name = by_leader.map(|(n, _)| n).unwrap_or(&view.source);
         self.hosts.get_key_value(name)
     }
+}
+
+impl Facts {
+    /// Claims and leadership for facts built by hand in tests: every node
+    /// that answers as a manager answers `view`'s node list (as every
+    /// follower that reaches the leader does), or "no leader" without one.
+    #[cfg(test)]
+    pub(crate) fn judged(mut self, inventory: &Inventory) -> Facts {
+        let no_leader = || {
+            crate::remote::engine::EngineError::new(
+                ErrorKind::NoLeader,
+                Stage::Api,
+                "the swarm does not have a leader",
+            )
+        };
+        let reads: BTreeMap<NodeName, ViewRead> = self
+            .nodes
+            .iter()
+            .filter(|(_, r)| r.as_ref().is_ok_and(|i| i.is_manager))
+            .map(|(name, info)| {
+                // A manager without a leader names no cluster.
+                let leaderless = info.as_ref().is_ok_and(|i| i.cluster_id.is_none());
+                let nodes = match &self.view {
+                    Some(view) if !leaderless => Ok(view.nodes.clone()),
+                    _ => Err(no_leader()),
+                };
+                (
+                    name.clone(),
+                    ViewRead {
+                        nodes,
+                        swarm: Err(no_leader()),
+                    },
+                )
+            })
+            .collect();
+        let lists = reads
+            .iter()
+            .filter_map(|(n, r)| Some((n.clone(), r.nodes.as_ref().ok()?.clone())))
+            .collect();
+        self.claims = claims(inventory, &self, &reads);
+        self.leadership = Leadership::judge(
+            &self.claims,
+            known_managers(inventory, &self),
+            &lists,
+            &inventory_identities(inventory, &self),
+        );
+        self
+    }
+}
+
+/// What each manager said about the leader: every inventory manager, and
+/// every inventory node that answers as a manager. `reads` are the node
+/// lists of those that answered as managers of the chosen swarm.
+fn claims(
+    inventory: &Inventory,
+    facts: &Facts,
+    reads: &BTreeMap<NodeName, ViewRead>,
+) -> BTreeMap<NodeName, Claim> {
+    inventory
+        .nodes
+        .iter()
+        .filter(|node| {
+            node.role.is_manager() || facts.info(&node.name).is_some_and(|i| i.is_manager)
+        })
+        .filter_map(|node| {
+            let claim = match facts.get(&node.name)? {
+                Err(failure) if failure.stage == Stage::Socket => Claim::EngineDown,
+                Err(_) => Claim::Unseen,
+                Ok(info) => claim(facts, info, reads.get(&node.name)),
+            };
+            Some((node.name.clone(), claim))
+        })
+        .collect()
+}
+
+/// What a node that answered said about the leader.
+fn claim(facts: &Facts, info: &EngineInfo, read: Option<&ViewRead>) -> Claim {
+    match info.state {
+        LocalState::Locked => return Claim::Locked,
+        LocalState::Inactive => return Claim::Out,
+        LocalState::Pending | LocalState::Error => return Claim::Silent,
+        LocalState::Active => {}
+    }
+    if !info.is_manager {
+        return Claim::Out;
+    }
+    let ours = info.cluster_id.is_none() || info.cluster_id == facts.cluster_id;
+    if !ours {
+        return Claim::Out;
+    }
+    match read.map(|r| &r.nodes) {
+        Some(Ok(nodes)) => match nodes.iter().find(|n| n.is_leader()) {
+            Some(leader) => Claim::Leader {
+                leader: leader.id.clone(),
+                raft_members: nodes.iter().filter(|n| n.manager.is_some()).count(),
+            },
+            None => Claim::NoLeader,
+        },
+        Some(Err(e)) if e.kind() == ErrorKind::NoLeader => Claim::NoLeader,
+        // A manager without a leader names no cluster in `/info`.
+        _ if info.cluster_id.is_none() => Claim::NoLeader,
+        _ => Claim::Silent,
+    }
+}
+
+/// Every inventory node's name and, when it answered, its NodeID: the
+/// members this machine can ask.
+fn inventory_identities(inventory: &Inventory, facts: &Facts) -> BTreeSet<String> {
+    inventory
+        .nodes
+        .iter()
+        .flat_map(|node| {
+            let id = facts.info(&node.name).and_then(|i| i.node_id.clone());
+            [Some(node.name.to_string()), id]
+        })
+        .flatten()
+        .collect()
+}
+
+/// The fewest managers the swarm has, as far as known without a node
+/// list: the inventory's managers, or the managers a node's `/info` names
+/// (its `RemoteManagers`), whichever is more.
+fn known_managers(inventory: &Inventory, facts: &Facts) -> usize {
+    facts
+        .nodes
+        .values()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|i| i.remote_managers.len())
+        .chain([inventory.managers().count()])
+        .max()
+        .unwrap_or(0)
 }
 
 /// Which existing swarm the inventory belongs to: the one its reachable
@@ -384,6 +584,8 @@ mod tests {
         let mut snapshot = snapshot(&inventory, &connector, &Events::discard()).await;
         let before = cluster.node_lists();
         snapshot.refresh(&inventory, &[name("w1")]).await;
-        assert_eq!(cluster.node_lists(), before + 1);
+        // Every manager is asked again, at once: the leader is confirmed
+        // by what they say now.
+        assert_eq!(cluster.node_lists(), before + 3);
     }
 }

@@ -29,7 +29,8 @@ use crate::inventory::{Inventory, NodeName, Role};
 use crate::model::failure::Failure;
 use crate::model::swarm::{LocalState, NodeRole, NodeStatus};
 use crate::observe::Facts;
-use crate::observe::cluster::{self, QuorumLoss};
+use crate::observe::cluster;
+use crate::observe::leadership::Unconfirmed;
 use crate::plan::BlockKind;
 
 /// What `down` does to one node.
@@ -156,7 +157,8 @@ pub(crate) enum DownRefusal {
     /// Inventory nodes are in a swarm that is not the one the inventory's
     /// managers are in (or the managers are in none).
     Foreign(Vec<NodeName>),
-    QuorumLost(QuorumLoss),
+    /// No leader confirmed by a majority of the managers.
+    Leadership(Unconfirmed),
     /// Managers of the swarm that cannot be worked on: the demotions would
     /// need them. `unreachable` are inventory managers that did not answer;
     /// `outside` are managers the inventory does not list.
@@ -180,7 +182,7 @@ impl fmt::Display for DownRefusal {
                 join(names),
                 if names.len() == 1 { "is" } else { "are" }
             ),
-            DownRefusal::QuorumLost(loss) => write!(f, "{loss}; nothing was changed"),
+            DownRefusal::Leadership(problem) => write!(f, "{problem}; nothing was changed"),
             DownRefusal::Managers {
                 unreachable,
                 outside,
@@ -222,7 +224,7 @@ impl DownRefusal {
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             DownRefusal::Foreign(_) => "foreign_swarm",
-            DownRefusal::QuorumLost(_) => "quorum_lost",
+            DownRefusal::Leadership(problem) => problem.kind(),
             DownRefusal::Managers { .. } => "managers_unworkable",
             DownRefusal::LeaderNotInInventory(_) => "leader_not_in_inventory",
             DownRefusal::NoManager => "no_manager",
@@ -317,7 +319,7 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts) -> DownPlan {
             action,
         });
     }
-    plan.refused = refusal(inventory, facts, &plan, foreign, &claimed);
+    plan.refused = refusal(facts, &plan, foreign, &claimed);
     if let Some(view) = view {
         let taken: Vec<&str> = claimed.values().copied().collect();
         for n in &view.nodes {
@@ -342,7 +344,6 @@ fn blocked(reason: DownBlock) -> DownAction {
 
 /// Why the whole plan must not run, if it must not.
 fn refusal(
-    inventory: &Inventory,
     facts: &Facts,
     plan: &DownPlan,
     foreign: Vec<NodeName>,
@@ -351,8 +352,8 @@ fn refusal(
     if !foreign.is_empty() {
         return Some(DownRefusal::Foreign(foreign));
     }
-    if let Some(loss) = cluster::quorum_loss(inventory, facts) {
-        return Some(DownRefusal::QuorumLost(loss));
+    if let Some(problem) = facts.leadership.unconfirmed() {
+        return Some(DownRefusal::Leadership(problem.clone()));
     }
     let in_swarm = plan.nodes.iter().any(|n| n.action.is_change());
     let Some(view) = &facts.view else {

@@ -24,6 +24,9 @@ pub(crate) enum BlockKind {
     SwarmUnreachable,
     ManagersUnknown,
     ManagerInError,
+    /// A manager of this swarm that its majority cannot reach (Raft), while
+    /// this machine reaches it: cut off by the network, left alone.
+    Partitioned,
     #[serde(rename = "foreign_swarm")]
     Foreign,
     NoNodeList,

@@ -15,7 +15,8 @@ use serde::{Serialize, Serializer};
 use crate::inventory::{Availability, Inventory, Node, NodeName, Role};
 use crate::model::failure::Failure;
 use crate::model::swarm::{EngineInfo, LocalState, NodeRole, SwarmNode};
-use crate::observe::cluster::{self, QuorumLoss, quorum};
+use crate::observe::cluster::{self, quorum};
+use crate::observe::leadership::Unconfirmed;
 use crate::observe::{ClusterView, Facts};
 use crate::plan::BlockKind;
 
@@ -92,6 +93,11 @@ pub(crate) enum BlockReason {
     /// A join of this node stopped half-way (state `error`) and the node is
     /// a manager: repairing it could cost quorum, so it is left to the user.
     ManagerInError(String),
+    /// A manager of this swarm (its NodeID is in the majority's node list)
+    /// that the majority lists unreachable in Raft, while this machine
+    /// reaches it: a network partition. It is left alone; whatever its own
+    /// engine says while cut off, it is never called foreign.
+    Partitioned { node_id: String },
     /// The node is in another swarm.
     Foreign(Foreign),
     /// The node is in our swarm but no manager answered with a node list.
@@ -156,6 +162,17 @@ impl fmt::Display for BlockReason {
                  remove its stale entry (`docker node demote` + `docker node rm`) while quorum holds, \
                  then run `up` again"
             ),
+            BlockReason::Partitioned { node_id } => write!(
+                f,
+                "partitioned: a manager of this swarm ({node_id}) that the other managers cannot \
+                 reach (Raft, 2377/tcp), although this machine reaches it over SSH; left alone: \
+                 restore the network between it and the other managers, and it catches up by itself"
+            ),
+            BlockReason::Foreign(Foreign::Cluster(None)) => f.write_str(
+                "a manager of a swarm without a leader that does not list this node's NodeID \
+                 as a member of this swarm: not converged; bring that swarm's managers back, or \
+                 check that the inventory names the right host",
+            ),
             BlockReason::Foreign(foreign) => {
                 let detail = match foreign {
                     Foreign::Cluster(id) => {
@@ -198,6 +215,7 @@ impl BlockReason {
             BlockReason::SwarmUnreachable(_) => BlockKind::SwarmUnreachable,
             BlockReason::ManagersUnknown(_) => BlockKind::ManagersUnknown,
             BlockReason::ManagerInError(_) => BlockKind::ManagerInError,
+            BlockReason::Partitioned { .. } => BlockKind::Partitioned,
             BlockReason::Foreign(_) => BlockKind::Foreign,
             BlockReason::NoNodeList => BlockKind::NoNodeList,
             BlockReason::Quorum { .. } => BlockKind::Quorum,
@@ -220,8 +238,9 @@ impl Serialize for BlockReason {
 pub(crate) enum Refusal {
     /// Inventory nodes are in another swarm (and `--force` was not given).
     ForeignNodes(Vec<NodeName>),
-    /// The swarm has lost quorum.
-    QuorumLost(QuorumLoss),
+    /// No leader is confirmed by a majority of the managers: quorum lost,
+    /// a leader changing, or too few managers seen from here.
+    Leadership(Unconfirmed),
 }
 
 impl fmt::Display for Refusal {
@@ -236,7 +255,7 @@ impl fmt::Display for Refusal {
                     if names.len() == 1 { "is" } else { "are" }
                 )
             }
-            Refusal::QuorumLost(loss) => loss.fmt(f),
+            Refusal::Leadership(problem) => problem.fmt(f),
         }
     }
 }
@@ -459,7 +478,7 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts, options: PlanOptions) -
         });
     }
 
-    refuse_unsafe(&mut plan, inventory, facts, options);
+    refuse_unsafe(&mut plan, facts, options);
     plan.remove_leftovers(inventory, facts);
     if plan.refused.is_none()
         && let Some(managers) = managers_after(&plan, facts)
@@ -578,7 +597,9 @@ impl Context<'_> {
     }
 }
 
-/// A node that is active in some swarm: ours (compare) or another (refuse).
+/// A node that is active in some swarm: ours (compare), ours but cut off
+/// (leave alone), or another (refuse). Membership is the NodeID in the
+/// majority's node list, whatever the node's own engine says.
 fn member_plan(
     inventory: &Inventory,
     node: &Node,
@@ -587,7 +608,15 @@ fn member_plan(
     view: Option<&ClusterView>,
 ) -> NodePlan {
     let node_id = info.node_id.clone().unwrap_or_default();
-    if info.is_manager && info.cluster_id.as_deref() != cluster_id {
+    let listed = view.and_then(|v| v.node(&node_id));
+    if let Some(listed) = listed
+        && listed.manager.is_some()
+        && !listed.is_reachable()
+        && !listed.is_leader()
+    {
+        return BlockReason::Partitioned { node_id }.into();
+    }
+    if info.is_manager && info.cluster_id.as_deref() != cluster_id && listed.is_none() {
         return BlockReason::Foreign(Foreign::Cluster(info.cluster_id.clone())).into();
     }
     let Some(view) = view else {
@@ -667,9 +696,9 @@ fn managers_after(plan: &Plan, facts: &Facts) -> Option<usize> {
 
 /// Refuses a swarm that lost quorum and nodes in other swarms (unless
 /// forced), and blocks demotions that would lose quorum.
-fn refuse_unsafe(plan: &mut Plan, inventory: &Inventory, facts: &Facts, options: PlanOptions) {
-    if let Some(loss) = cluster::quorum_loss(inventory, facts) {
-        plan.refused = Some(Refusal::QuorumLost(loss));
+fn refuse_unsafe(plan: &mut Plan, facts: &Facts, options: PlanOptions) {
+    if let Some(problem) = facts.leadership.unconfirmed() {
+        plan.refused = Some(Refusal::Leadership(problem.clone()));
         return;
     }
     let foreign: Vec<NodeName> = plan

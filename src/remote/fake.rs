@@ -76,8 +76,15 @@ struct FakeNode {
     foreign_cluster: Option<String>,
     member: Option<Member>,
     unreachable: bool,
-    /// Its sshd answers, its engine does not (dockerd stopped).
+    /// SSH answers, the engine's socket does not (dockerd stopped).
     engine_down: bool,
+    /// Cut off from the other managers (Raft, 2377/tcp) while this machine
+    /// still reaches it: the others list it Unreachable and Down, and it
+    /// has no leader (see [`FakeCluster::partition`]).
+    cut_off: bool,
+    /// A cut-off old leader that still calls itself leader: the node list
+    /// it answers, as it was when it was cut off.
+    stale_list: Option<Vec<SwarmNode>>,
     /// The NodeID the node still reports although the swarm no longer has
     /// its entry in the Raft membership: a manager left behind by a
     /// recovery (`swarm init --force-new-cluster` on another manager).
@@ -111,6 +118,8 @@ impl FakeNode {
             unreachable: false,
             engine_down: false,
             stale_id: None,
+            cut_off: false,
+            stale_list: None,
             hangs: false,
             never_reachable: false,
             ports_closed: false,
@@ -387,6 +396,50 @@ impl FakeCluster {
         self.with(name, |n| n.unreachable = false);
     }
 
+    /// `name`'s engine is down while its SSH answers: its socket refuses.
+    pub(crate) fn engine_down(&self, name: &str) {
+        self.with(name, |n| n.engine_down = true);
+    }
+
+    /// `name`, a manager, is cut off from the other managers while this
+    /// machine reaches it. When it was the leader, the first other
+    /// manager becomes leader; with `stale`, the cut-off node still calls
+    /// itself leader and answers the node list it had (as an isolated
+    /// Raft leader does for a few seconds).
+    pub(crate) fn partition(&self, name: &str, stale: bool) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        let before = state.swarm_nodes();
+        let was_leader = state.node(&name).member.as_ref().is_some_and(|m| m.leader);
+        {
+            let node = state.node(&name);
+            node.cut_off = true;
+            if stale && was_leader {
+                node.stale_list = Some(before);
+            }
+            if let Some(member) = node.member.as_mut() {
+                member.leader = false;
+            }
+        }
+        if was_leader {
+            let next = state
+                .nodes
+                .iter_mut()
+                .filter(|(n, node)| {
+                    **n != name
+                        && !node.cut_off
+                        && node
+                            .member
+                            .as_ref()
+                            .is_some_and(|m| m.role == NodeRole::Manager)
+                })
+                .find_map(|(_, node)| node.member.as_mut());
+            if let Some(next) = next {
+                next.leader = true;
+            }
+        }
+    }
+
     pub(crate) fn hangs(&self, name: &str) {
         self.with(name, |n| n.hangs = true);
     }
@@ -506,6 +559,25 @@ impl FakeCluster {
         state.node(&name).state = LocalState::Error;
     }
 
+    /// An earlier join of `name` stopped half-way and left an entry with no
+    /// hostname at its address; the node itself is as it is (a member
+    /// under another NodeID, say).
+    pub(crate) fn half_entry(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        let id = state.new_id();
+        let addr = state.node(&name).addr.clone();
+        state.ghosts.push(ghost(&id, "", &addr, NodeRole::Worker));
+    }
+
+    /// An entry with no hostname at an address no inventory node has: a
+    /// join of another machine under way.
+    pub(crate) fn foreign_half_entry(&self, addr: &str) {
+        let mut state = self.lock();
+        let id = state.new_id();
+        state.ghosts.push(ghost(&id, "", addr, NodeRole::Worker));
+    }
+
     /// Entries of the node list with no hostname or in state Down.
     pub(crate) fn stale_entries(&self) -> usize {
         self.lock().ghosts.len()
@@ -540,11 +612,6 @@ impl FakeCluster {
                 .ghosts
                 .push(ghost(&member.id, &name.to_string(), &addr, member.role));
         }
-    }
-
-    /// The node's dockerd is stopped: its sshd still answers.
-    pub(crate) fn engine_down(&self, name: &str) {
-        self.with(name, |n| n.engine_down = true);
     }
 
     /// The node's dockerd runs again, with the state it had. A manager a
@@ -777,7 +844,7 @@ impl State {
                     role: m.role,
                     availability: m.availability,
                     labels: m.labels.clone(),
-                    state: if n.unreachable {
+                    state: if n.unreachable || n.engine_down || n.cut_off {
                         NodeStatus::Down
                     } else if n.unregistered_lists > 0 {
                         NodeStatus::Unknown
@@ -787,7 +854,11 @@ impl State {
                     addr: Some(n.addr.clone()),
                     manager: (m.role == NodeRole::Manager).then(|| ManagerStatus {
                         leader: m.leader,
-                        reachability: if n.never_reachable || n.unreachable {
+                        reachability: if n.never_reachable
+                            || n.unreachable
+                            || n.engine_down
+                            || n.cut_off
+                        {
                             Reachability::Unreachable
                         } else {
                             Reachability::Reachable
@@ -839,7 +910,7 @@ impl Connector for FakeConnector {
         if engine_down {
             return Err(Failure {
                 stage: Stage::Socket,
-                message: format!("{}: /var/run/docker.sock: Connection refused", node.name),
+                message: "/var/run/docker.sock: Connection refused".into(),
             });
         }
         self.opened.fetch_add(1, Ordering::Relaxed);
@@ -976,6 +1047,7 @@ impl SwarmHost for FakeHost {
             .collect();
         let node = state.node(&self.name);
         let left_behind = node.stale_id.is_some() && node.member.is_none();
+        let leaderless = no_leader || (node.cut_off && node.stale_list.is_none());
         Ok(EngineInfo {
             hostname: self.name.to_string(),
             engine_version: "20.10.24".into(),
@@ -989,7 +1061,7 @@ impl SwarmHost for FakeHost {
             node_addr: Some(node.addr.clone()),
             cluster_id: if node.foreign_cluster.is_some() {
                 node.foreign_cluster.clone()
-            } else if is_manager && !no_leader {
+            } else if is_manager && !leaderless {
                 cluster_id
             } else {
                 None
@@ -1021,6 +1093,15 @@ impl SwarmHost for FakeHost {
                 "GET /nodes: the engine answered 503: The swarm does not have a leader.",
             ));
         }
+        if let Some(stale) = &state.node(&self.name).stale_list {
+            return Ok(stale.clone());
+        }
+        if state.node(&self.name).cut_off {
+            return Err(error(
+                ErrorKind::NoLeader,
+                "GET /nodes: the engine answered 503: The swarm does not have a leader.",
+            ));
+        }
         if state.node(&self.name).node_list_fails {
             return Err(error(
                 ErrorKind::Transient,
@@ -1036,8 +1117,15 @@ impl SwarmHost for FakeHost {
 
     async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
         self.hang_check("GET /swarm").await?;
-        let state = self.cluster.lock();
+        let mut state = self.cluster.lock();
         self.manager_only(&state)?;
+        let node = state.node(&self.name);
+        if node.cut_off && node.stale_list.is_none() {
+            return Err(error(
+                ErrorKind::NoLeader,
+                "GET /swarm: the engine answered 503: The swarm does not have a leader.",
+            ));
+        }
         Ok(SwarmInspect {
             tokens: JoinTokens {
                 worker: Secret::new(state.worker_token()),

@@ -890,6 +890,7 @@ fn workload_text(report: &crate::check::workload::WorkloadReport, width: usize) 
         let what = match check {
             NotRunCheck::Vip => "virtual IP",
             NotRunCheck::RoutingMesh => "routing mesh",
+            NotRunCheck::Node => "every check",
         };
         let line = format!("- not run: {what} on {}: {reason}", nodes.join(", "));
         out.push_str(&wrap(&line, width, 4));
@@ -1067,8 +1068,13 @@ pub(crate) fn verify_junit(report: &VerifyReport) -> Result<String, quick_junit:
             let check = match n.check {
                 crate::check::workload::NotRunCheck::Vip => "workload_vip",
                 crate::check::workload::NotRunCheck::RoutingMesh => "workload_mesh",
+                crate::check::workload::NotRunCheck::Node => "workload",
             };
-            let mut status = TestCaseStatus::skipped();
+            let mut status = if n.check == crate::check::workload::NotRunCheck::Node {
+                TestCaseStatus::non_success(NonSuccessKind::Failure)
+            } else {
+                TestCaseStatus::skipped()
+            };
             status.set_message(n.reason.clone());
             let mut case = TestCase::new(format!("{}.{check}", n.node), status);
             case.set_classname("workload");

@@ -225,6 +225,16 @@ lab_ids! {
     /// `a_worker_without_the_image_is_named_without_waiting_out_the_timeout`
     WORKLOAD_ONE_WITHOUT_IMAGE = 200;
 
+    // tests/partition.rs
+    /// `a_partitioned_manager_is_named_partitioned_and_the_other_nodes_converge`
+    PARTITION_FOLLOWER = 205;
+    /// `an_isolated_raft_leader_never_gives_a_pass`
+    PARTITION_LEADER = 206;
+    /// `a_minority_vantage_point_says_quorum_unknown_and_advises_no_new_cluster`
+    PARTITION_MINORITY = 207;
+    /// `verify_workload_names_a_stopped_worker_and_probes_the_others`
+    PARTITION_STOPPED_WORKER = 208;
+
     // tests/recover.rs
     /// `a_quorum_lost_for_good_is_recovered_and_the_wiped_managers_join_again`
     RECOVER_WIPED = 215;

@@ -111,9 +111,10 @@ fn facts(infos: Vec<Result<EngineInfo, Failure>>, view: Option<&ClusterView>) ->
         cluster_id: view.map(|v| v.cluster_id.clone()),
         view: view.cloned(),
         others: vec![],
-        no_leader: false,
         swarm: None,
+        ..Facts::default()
     }
+    .judged(&inventory())
 }
 
 fn eval(infos: &[EngineInfo], view: &ClusterView) -> VerifyReport {

@@ -827,3 +827,61 @@ fn the_gossip_wait_covers_two_periodic_full_syncs_and_grows_with_the_probe_timeo
         Duration::from_secs(90)
     );
 }
+
+/// Issue #27: a node the snapshot could not reach, or that the swarm lists
+/// Down, is named and not waited for; it fails the workload.
+#[test]
+fn nodes_already_out_of_reach_are_named_not_waited_for() {
+    use crate::model::failure::{Failure, Stage};
+    use crate::model::swarm::{NodeRole, NodeStatus, SwarmNode};
+    let inventory = crate::inventory::test_inventory(1, 3);
+    let members: Vec<Member> = ["m1", "w1", "w2", "w3"]
+        .iter()
+        .map(|n| member(n, Availability::Active))
+        .collect();
+    let entry = |name: &str, state| SwarmNode {
+        id: format!("id-{name}"),
+        version: 1,
+        name: None,
+        hostname: name.to_owned(),
+        role: NodeRole::Worker,
+        availability: Availability::Active,
+        labels: BTreeMap::new(),
+        state,
+        addr: None,
+        manager: None,
+        engine_version: None,
+    };
+    let view = crate::observe::ClusterView {
+        cluster_id: "C".into(),
+        source: NodeName::new("m1").expect("name"),
+        nodes: vec![
+            entry("m1", NodeStatus::Ready),
+            entry("w1", NodeStatus::Ready),
+            entry("w2", NodeStatus::Ready),
+            entry("w3", NodeStatus::Down),
+        ],
+    };
+    let mut facts = crate::observe::Facts::default();
+    facts.nodes.insert(
+        NodeName::new("w2").expect("name"),
+        Err(Failure {
+            stage: Stage::Api,
+            message: "GET /info: no answer within 10s".into(),
+        }),
+    );
+    let skipped = out_of_reach(&inventory, &facts, &view, &members);
+    let named: Vec<(&str, &str)> = skipped
+        .iter()
+        .map(|n| (n.node.as_str(), n.reason.as_str()))
+        .collect();
+    assert_eq!(named.len(), 2, "{named:?}");
+    assert_eq!(named[0].0, "w2");
+    assert!(named[0].1.contains("no answer within 10s"), "{named:?}");
+    assert_eq!(named[1], ("w3", "listed Down by the swarm: not waited for"));
+
+    let mut report = workload_with(Vec::new());
+    assert!(!report.failing());
+    report.not_run = skipped;
+    assert!(report.failing(), "a node that could not be checked fails");
+}

@@ -721,10 +721,12 @@ async fn a_locked_manager_is_blocked_with_the_unlock_advice_and_is_no_stray() {
 async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
     let inv = inventory(3, 2);
     let cluster = FakeCluster::converged(&inv);
-    cluster.unreachable("m2");
-    cluster.unreachable("m3");
+    cluster.engine_down("m2");
+    cluster.engine_down("m3");
     cluster.lose_quorum();
-    let words = "quorum lost: 1 of 3 managers reachable; the swarm is read-only";
+    let words = "quorum lost: the swarm has 3 managers and needs 2 to elect a leader; \
+                 m1 answers without a leader; down: m2 (engine down (its SSH answers)), \
+                 m3 (engine down (its SSH answers)); the swarm is read-only";
 
     let outcome = run(&inv, &cluster, options()).await;
     let error = outcome
@@ -1063,5 +1065,130 @@ async fn a_joined_worker_is_done_only_once_the_managers_list_it_ready() {
         error.message.contains("not listed Ready"),
         "{}",
         error.message
+    );
+}
+
+/// Issue #27: a manager cut off from the others is ours, partitioned, and
+/// left alone; the other nodes are still converged.
+#[tokio::test(start_paused = true)]
+async fn a_partitioned_manager_is_named_and_left_alone_and_the_others_converge() {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::converged(&crate::inventory::test_without(&inv, &["w3"]));
+    cluster.add("w3");
+    cluster.partition("m3", false);
+    let outcome = run(&inv, &cluster, options()).await;
+    let NodeResult::Blocked(Blocked::Up(reason)) = result(&outcome, "m3") else {
+        panic!("m3: {outcome:#?}");
+    };
+    assert_eq!(reason.kind(), crate::plan::BlockKind::Partitioned);
+    let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
+    assert!(text.contains("partitioned"), "{text}");
+    for wrong in ["different swarm", "leave", "force-new-cluster"] {
+        assert!(!text.contains(wrong), "{wrong}: {text}");
+    }
+    assert_eq!(done(&outcome, "w3"), [Action::Joined]);
+    assert!(cluster.member("w3").is_some(), "w3 joined");
+    assert!(
+        !cluster.log().iter().any(|l| l.contains("m3")),
+        "nothing sent to m3: {:?}",
+        cluster.log()
+    );
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+}
+
+/// Issue #27: verify right after the Raft leader is cut off: the old
+/// leader still names itself and lists everyone reachable; the majority
+/// elected another. Never a pass.
+#[tokio::test(start_paused = true)]
+async fn verify_never_passes_with_an_isolated_old_leader() {
+    let inv = inventory(3, 2);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.partition("m1", true);
+    let report = crate::check::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
+    assert_eq!(report.exit_code(), exit_codes::FAILED, "{report:#?}");
+    let failing: Vec<String> = report
+        .deltas()
+        .iter()
+        .map(|(scope, check)| format!("{}: {}", scope.name(), check.name))
+        .collect();
+    assert!(
+        failing.contains(&"cluster: one_leader".to_owned()),
+        "{failing:?}"
+    );
+    assert!(
+        failing.contains(&"m1: manager_status".to_owned()),
+        "{failing:?}"
+    );
+
+    // Seen from the old leader alone: unknown, never a pass, never "lost".
+    cluster.unreachable("m2");
+    cluster.unreachable("m3");
+    let report = crate::check::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
+    assert_eq!(report.exit_code(), exit_codes::FAILED, "{report:#?}");
+    let error = report.error.as_ref().expect("unchecked").message.clone();
+    assert!(
+        error.starts_with("quorum unknown from here: 1 of 3"),
+        "{error}"
+    );
+}
+
+/// Issue #27: from a machine that reaches only a cut-off minority, `up`
+/// says the quorum is unknown and advises nothing that would split the
+/// swarm.
+#[tokio::test(start_paused = true)]
+async fn a_minority_vantage_point_refuses_without_advising_a_new_cluster() {
+    let inv = inventory(3, 2);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.partition("m1", false);
+    cluster.unreachable("m2");
+    cluster.unreachable("m3");
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = outcome
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(error.contains("quorum unknown from here"), "{error}");
+    let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
+    for wrong in ["quorum lost", "force-new-cluster", "recover", "leave"] {
+        assert!(!text.contains(wrong), "{wrong}: {text}");
+    }
+    assert!(cluster.log().is_empty(), "{:?}", cluster.log());
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+}
+
+/// Issues #28 and #30: an entry with no hostname that a join of an
+/// inventory node left (at that node's address) is swarmadm's own leftover:
+/// `up` plans its removal and removes it. One at an address no inventory
+/// node has could be another machine's join under way: left alone.
+#[tokio::test(start_paused = true)]
+async fn a_half_registered_entry_at_an_inventory_nodes_address_is_removed_and_a_foreign_one_is_not()
+{
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.half_entry("w2");
+    let dry = run(
+        &inv,
+        &cluster,
+        UpOptions {
+            dry_run: true,
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(dry.plan.prune.len(), 1, "{:?}", dry.plan.prune);
+    assert!(cluster.log().is_empty());
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(cluster.stale_entries(), 0, "{:?}", cluster.log());
+    assert!(outcome.strays.is_empty(), "{:?}", outcome.strays);
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:#?}");
+
+    cluster.foreign_half_entry("192.0.2.77");
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(cluster.stale_entries(), 1, "left alone");
+    assert_eq!(outcome.strays.len(), 1);
+    assert_eq!(
+        outcome.strays[0].kind,
+        crate::observe::cluster::StrayKind::HalfRegistered
     );
 }

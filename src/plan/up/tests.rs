@@ -117,9 +117,10 @@ fn facts(
         cluster_id: cluster_id.map(str::to_owned),
         view: view.cloned(),
         others: vec![],
-        no_leader: false,
         swarm: None,
+        ..Facts::default()
     }
+    .judged(inv)
 }
 
 fn plan_of(plan: &Plan, n: &str) -> NodePlan {
@@ -236,19 +237,23 @@ fn a_worker_unknown_to_our_managers_is_foreign() {
 }
 
 #[test]
-fn demoting_below_quorum_is_refused() {
-    // Inventory wants one manager; the swarm has three, two unreachable.
+fn a_swarm_whose_managers_all_say_there_is_no_leader_is_refused() {
+    // Inventory wants one manager; the swarm has three, cut off from each
+    // other: each answers without a leader (and so names no cluster).
     let inv = inventory(1, 5);
-    let (infos, mut view) = converged();
-    for m in view.nodes.iter_mut().skip(1).take(2) {
-        if let Some(status) = m.manager.as_mut() {
-            status.reachability = Reachability::Unreachable;
-        }
+    let (mut infos, _) = converged();
+    for info in infos.iter_mut().take(3) {
+        info.cluster_id = None;
     }
-    let f = facts(&inv, &infos, Some("C"), Some(&view));
+    let f = facts(&inv, &infos, None, None);
     let plan = plan(&inv, &f, PlanOptions::default());
     let reason = plan.refused.expect("quorum already lost").to_string();
-    assert!(reason.contains("quorum lost: 1 of 3"), "{reason}");
+    assert!(
+        reason.starts_with("quorum lost: the swarm has 3 managers and needs 2"),
+        "{reason}"
+    );
+    assert!(!reason.contains("recover"), "not for good: {reason}");
+    assert!(!reason.contains("force-new-cluster"), "{reason}");
 }
 
 #[test]
