@@ -1,4 +1,5 @@
-//! `swarmadm recover`, executed: look at every inventory manager, plan the
+//! `swarmadm recover`, executed: look at every inventory manager (what the
+//! snapshot's leadership claims say of each, [`crate::observe::leadership`]), plan the
 //! recovery ([`crate::plan::recover`]: the proof, the survivor, the steps),
 //! and, once confirmed, carry it out: count the swarm's objects, `swarm
 //! init --force-new-cluster` on the survivor's own socket with the
@@ -21,10 +22,10 @@ use crate::exec::step::Action;
 use crate::exec::up::{self, UpOptions, UpOutcome};
 use crate::inventory::{Inventory, NodeName};
 use crate::model::exit_codes;
-use crate::model::failure::Stage;
 use crate::model::swarm::{InitRequest, LocalState, NodeRole, ObjectCounts, SwarmNode};
 use crate::observe::events::{Events, Step};
-use crate::observe::{self, Snapshot};
+use crate::observe::leadership::Claim;
+use crate::observe::{self, Facts, Snapshot};
 use crate::plan::recover::{self, RecoverOptions, RecoverPlan, RecoverStep, Seen};
 use crate::remote::engine::ErrorKind;
 use crate::remote::host::{Connector, SwarmHost};
@@ -193,73 +194,56 @@ pub(crate) async fn observe<C: Connector>(
     let snapshot = observe::snapshot(inventory, connector, events).await;
     let mut seen = BTreeMap::new();
     for node in inventory.managers() {
-        seen.insert(node.name.clone(), see(&snapshot, &node.name).await);
+        seen.insert(node.name.clone(), see(&snapshot.facts, &node.name));
     }
     let plan = recover::plan(inventory, &seen, &options.plan);
     Observed { snapshot, plan }
 }
 
-/// What one manager shows: its `/info` from the snapshot, and for an
-/// active manager, whether its node list answers or says there is no
-/// leader.
-async fn see<H: SwarmHost>(snapshot: &Snapshot<H>, name: &NodeName) -> Seen {
-    let info = match snapshot.facts.get(name) {
-        None => {
-            return Seen::Unreachable {
-                message: "not looked at".into(),
-            };
-        }
-        Some(Err(failure)) if failure.stage == Stage::Socket => {
-            return Seen::EngineDown {
-                message: failure.message.clone(),
-            };
-        }
-        Some(Err(failure)) if failure.stage == Stage::Api => {
-            return Seen::Other {
-                state: LocalState::Error,
-                detail: failure.message.clone(),
-            };
-        }
-        Some(Err(failure)) => {
-            return Seen::Unreachable {
-                message: failure.to_string(),
-            };
-        }
-        Some(Ok(info)) => info,
+/// What one manager showed, from the snapshot's claim about the leader
+/// (the node list every manager was asked for with its `/info`), with the
+/// detail a proof names: why it could not be reached, whether an engine
+/// outside this swarm is in no swarm at all.
+fn see(facts: &Facts, name: &NodeName) -> Seen {
+    let failure = || match facts.get(name) {
+        Some(Err(failure)) => failure.to_string(),
+        _ => "not looked at".to_owned(),
     };
-    match info.state {
-        LocalState::Inactive => return Seen::OutOfSwarm,
-        LocalState::Locked => return Seen::Locked,
-        LocalState::Active if info.is_manager => {}
-        state => {
-            let detail = info.error.clone().unwrap_or_else(|| {
-                if info.is_manager {
-                    "no error".into()
-                } else {
-                    "not a manager".into()
-                }
-            });
-            return Seen::Other { state, detail };
-        }
-    }
-    let Some(host) = snapshot.hosts.get(name) else {
-        return Seen::Unreachable {
-            message: "no connection".into(),
-        };
+    let info = facts.info(name);
+    let other = |detail: &str| Seen::Other {
+        state: info.map_or(LocalState::Error, |i| i.state),
+        detail: info
+            .and_then(|i| i.error.clone())
+            .filter(|e| !e.is_empty())
+            .unwrap_or_else(|| detail.to_owned()),
     };
-    match host.nodes().await {
-        Ok(nodes) => Seen::Led {
-            leader: nodes
-                .iter()
-                .find(|n| n.is_leader())
-                .map(|n| n.hostname.clone()),
+    match facts.claims.get(name) {
+        None | Some(Claim::Unseen) => Seen::Unreachable { message: failure() },
+        Some(Claim::EngineDown) => Seen::EngineDown { message: failure() },
+        Some(Claim::Leader { leader, .. }) => Seen::Led {
+            leader: Some(leader_name(facts, leader)),
         },
-        Err(e) if e.kind() == ErrorKind::NoLeader => Seen::Leaderless,
-        Err(e) => Seen::Other {
-            state: LocalState::Active,
-            detail: format!("its node list does not answer: {e}"),
-        },
+        Some(Claim::NoLeader) => Seen::Leaderless,
+        Some(Claim::Locked) => Seen::Locked,
+        Some(Claim::Silent) => other("its node list did not answer"),
+        Some(Claim::Out) if info.is_some_and(|i| i.state == LocalState::Inactive) => {
+            Seen::OutOfSwarm
+        }
+        Some(Claim::Out) => other("in another swarm, or not a manager"),
     }
+}
+
+/// The hostname of the leader with NodeID `id`, when an inventory node
+/// reports that NodeID, else the NodeID.
+fn leader_name(facts: &Facts, id: &str) -> String {
+    facts
+        .nodes
+        .iter()
+        .find(|(_, info)| {
+            info.as_ref()
+                .is_ok_and(|i| i.node_id.as_deref() == Some(id))
+        })
+        .map_or_else(|| id.to_owned(), |(name, _)| name.to_string())
 }
 
 /// Carries the recovery out (unless refused or a dry run), then converges.
