@@ -34,6 +34,19 @@ fn bench_quick_runs_every_3_plus_3_scenario_and_writes_the_table() {
         String::from_utf8_lossy(&run.stderr)
     );
     let table = std::fs::read_to_string(&out).expect("RESULTS.md written");
+    // The hand-off rows: the first `docker node ls` through `swarmadm
+    // tunnel`, next to ssh:// and the local socket.
+    for scenario in [
+        "first docker node ls 3+3",
+        "docker node ls 3+3 (tunnel already serving)",
+    ] {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with(&format!("| {scenario}"))),
+            "no row for {scenario}:\n{table}"
+        );
+    }
     for scenario in [
         "cold bring-up 3+3",
         "converged re-run 3+3",

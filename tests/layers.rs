@@ -540,7 +540,8 @@ fn upward_in(body: &str) -> Vec<(usize, &'static str)> {
 /// only the first).
 #[test]
 fn every_form_of_an_upward_import_is_found() {
-    let cases: &[(&str, &str, Vec<(usize, &str)>)] = &[
+    type Case = (&'static str, &'static str, Vec<(usize, &'static str)>);
+    let cases: &[Case] = &[
         ("a plain use", "use crate::exec::up;\n", vec![(1, "exec")]),
         (
             "a use group",

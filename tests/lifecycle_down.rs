@@ -206,15 +206,34 @@ fn context_names_the_current_leader_after_a_leadership_change() {
     let lab = Lab::up(ids::LIFECYCLE_CONTEXT, 3, 1);
     Swarmadm::new().up(&lab.inventory_toml).success();
     let ip = |name: &str| lab.node(name).ip.to_string();
+    // The inventory names the nodes by address, with the lab's key and
+    // known_hosts: a user's own ssh config that gives plain ssh the same
+    // for those addresses makes `ssh://ADDRESS` the hand-off (ssh and the
+    // docker CLI read it from the user database's home, mounted over here).
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(home.path().join(".ssh")).expect("mkdir");
+    std::fs::write(
+        home.path().join(".ssh/config"),
+        format!(
+            "Host {}.*\n  IdentityFile {}\n  UserKnownHostsFile {}\n",
+            ip("swarm-manager-01")
+                .rsplit_once('.')
+                .map_or("", |(net, _)| net),
+            lab.identity_file.display(),
+            lab.known_hosts.display()
+        ),
+    )
+    .expect("write config");
 
     let first = Swarmadm::new()
+        .in_home(home.path())
         .arg("context")
         .arg("-i")
         .arg(&lab.inventory_toml)
         .success();
     assert!(
         first.stdout.contains(&format!(
-            "export DOCKER_HOST=ssh://root@{}\n",
+            "export DOCKER_HOST=ssh://{}\n",
             ip("swarm-manager-01")
         )),
         "{}",
@@ -231,6 +250,7 @@ fn context_names_the_current_leader_after_a_leadership_change() {
     );
 
     let run = Swarmadm::new()
+        .in_home(home.path())
         .arg("context")
         .arg("-i")
         .arg(&lab.inventory_toml)
@@ -240,13 +260,14 @@ fn context_names_the_current_leader_after_a_leadership_change() {
     assert_eq!(json["leader"], new_leader.as_str(), "{json}");
     assert_eq!(
         json["docker_host"],
-        format!("ssh://root@{}", ip(&new_leader)),
+        format!("ssh://{}", ip(&new_leader)),
         "{json}"
     );
 
     // --create goes through the docker CLI, here into a throw-away config.
     let config = tempfile::tempdir().expect("tempdir");
     Swarmadm::new()
+        .in_home(home.path())
         .arg("context")
         .arg("-i")
         .arg(&lab.inventory_toml)
@@ -260,7 +281,7 @@ fn context_names_the_current_leader_after_a_leadership_change() {
         .expect("docker context inspect");
     let text = String::from_utf8_lossy(&inspect.stdout);
     assert!(
-        text.contains(&format!("ssh://root@{}", ip(&new_leader))),
+        text.contains(&format!("ssh://{}", ip(&new_leader))),
         "{text}"
     );
 

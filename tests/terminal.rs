@@ -475,6 +475,7 @@ fn man_pages_render_for_every_command() {
         "swarmadm-down",
         "swarmadm-remove",
         "swarmadm-context",
+        "swarmadm-tunnel",
         "swarmadm-rotate-tokens",
         "swarmadm-unlock",
         "swarmadm-inventory",

@@ -393,6 +393,7 @@ fn a_run_that_cannot_start_answers_in_the_json_schema_too() {
         "down",
         "remove",
         "context",
+        "tunnel",
         "rotate-tokens",
         "unlock",
         "inventory",

@@ -8,6 +8,15 @@
 //! the node over the user's `ssh`: unlike swarmadm, it needs the docker CLI
 //! installed on the node, the node's host key in the user's known_hosts,
 //! and a user that may open the Docker socket. The report says so.
+//!
+//! [`hand_off`] decides what the docker CLI gets: `ssh://NAME` when plain
+//! `ssh NAME` resolves the way swarmadm's connection did, else no
+//! DOCKER_HOST and what is missing ([`handoff`]); [`check`] proves it by
+//! running `ssh` ([`probe`]). Where it cannot work, `swarmadm tunnel`
+//! serves the leader's socket here (`crate::exec::tunnel`).
+
+pub(crate) mod handoff;
+pub(crate) mod probe;
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -43,6 +52,11 @@ pub(crate) struct ContextReport {
     /// Why there is no DOCKER_HOST, or the context could not be created.
     pub(crate) error: Option<ContextError>,
     pub(crate) ssh_connections: usize,
+    /// How the docker CLI's ssh reaches the leader, or what it lacks
+    /// ([`hand_off`]).
+    pub(crate) handoff: Option<handoff::Handoff>,
+    /// `--check`: running `ssh` as the docker CLI will.
+    pub(crate) probe: Option<probe::Probe>,
 }
 
 /// Why `context` has no DOCKER_HOST, or could not create the context.
@@ -100,14 +114,48 @@ impl ContextError {
 }
 
 impl ContextReport {
-    /// 0: printed (and created); 1: the context could not be created;
-    /// 2: no leader could be found in the inventory.
+    /// 0: printed (and created, and checked); 1: the docker CLI's ssh
+    /// would not reach the leader as swarmadm does, `--check` failed, or
+    /// the context could not be created; 2: no leader could be found in
+    /// the inventory.
     pub(crate) fn exit_code(&self) -> u8 {
+        let checked = self.probe.as_ref().is_none_or(probe::Probe::passed);
         match (&self.docker_host, &self.error) {
+            (None, None) if self.handoff.is_some() => exit_codes::FAILED,
             (None, _) => exit_codes::UNUSABLE,
             (Some(_), Some(_)) => exit_codes::FAILED,
+            (Some(_), None) if !checked => exit_codes::FAILED,
             (Some(_), None) => exit_codes::OK,
         }
+    }
+}
+
+/// Decides the DOCKER_HOST the docker CLI gets for the leader that [`run`]
+/// found: `ssh://NAME` through the user's own ssh names when plain `ssh`
+/// reaches it as swarmadm did, else none, and the report says what is
+/// missing.
+pub(crate) fn hand_off(report: &mut ContextReport, inventory: &Inventory, view: &handoff::SshView) {
+    let Some(node) = report
+        .leader
+        .as_ref()
+        .and_then(|name| inventory.node(name.as_str()))
+    else {
+        return;
+    };
+    let handoff = handoff::handoff(&node.ssh, view);
+    report.docker_host = handoff.works().then(|| handoff.destination.url());
+    report.handoff = Some(handoff);
+}
+
+/// `--check`: runs `ssh` to the hand-off's destination as the docker CLI
+/// will (also when something is missing, to show what it meets).
+pub(crate) async fn check(
+    report: &mut ContextReport,
+    connect_timeout: std::time::Duration,
+    timeout: std::time::Duration,
+) {
+    if let Some(handoff) = &report.handoff {
+        report.probe = Some(probe::run(&handoff.destination, connect_timeout, timeout).await);
     }
 }
 
@@ -127,6 +175,8 @@ pub(crate) async fn run<C: Connector>(
         leader: None,
         leader_node_id: None,
         docker_host: None,
+        handoff: None,
+        probe: None,
         proxy_jump: false,
         context: None,
         note: SSH_NEEDS,
@@ -273,6 +323,42 @@ mod tests {
         );
         assert_eq!(report.exit_code(), exit_codes::UNUSABLE);
         assert!(!render::context(&report, Layout::Wide).contains("DOCKER_HOST"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn what_is_missing_is_said_in_comments_without_a_docker_host_and_exit_1() {
+        let inv = inventory();
+        let cluster = FakeCluster::converged(&inv);
+        let mut report = run(&inv, &cluster.connector(), &Events::discard()).await;
+        let home = tempfile::tempdir().unwrap();
+        let view = handoff::SshView::with(
+            crate::inventory::LocalEnv {
+                home: Some(home.path().to_owned()),
+                user: Some("core".into()),
+            },
+            Some(home.path().to_owned()),
+        );
+        hand_off(&mut report, &inv, &view);
+        // Nothing is missing for a node plain ssh reaches by its address.
+        assert_eq!(report.docker_host.as_deref(), Some("ssh://m1.example"));
+        assert_eq!(report.exit_code(), exit_codes::OK);
+
+        let handoff = report.handoff.as_mut().unwrap();
+        handoff.missing.push(handoff::Missing::Identity {
+            name: "m1.example".into(),
+            files: vec!["/srv/keys/a-rather-long-directory-name/swarm_deploy_key".into()],
+            ssh_tries: vec![],
+        });
+        report.docker_host = None;
+        assert_eq!(report.exit_code(), exit_codes::FAILED);
+        let text = render::context(&report, Layout::Fit(80));
+        assert!(!text.contains("export"), "{text}");
+        assert!(text.contains("# - swarmadm authenticates with"), "{text}");
+        assert!(text.contains("`swarmadm tunnel`"), "{text}");
+        for line in text.lines() {
+            assert!(line.starts_with("# "), "{line}");
+            assert!(line.chars().count() <= 80, "{line}");
+        }
     }
 
     #[test]

@@ -35,8 +35,9 @@ const AFTER_HELP: &str = concat!(
     "\
 Exit codes:
   0  success (verify: the cluster conforms to the inventory)
-  1  a node failed, or verify found a delta
-  2  nothing could be done: bad arguments or inventory, no manager reachable
+  1  a node failed or could not be reached, or verify found a delta
+  2  nothing could be done: bad arguments, inventory or files it names, no
+     manager reachable; or the result could not be written
 
 Inventory: -i PATH, else $SWARMADM_INVENTORY, else ./swarmadm.toml or ./inventory.toml.
 
@@ -93,6 +94,15 @@ pub enum Command {
     /// docker CLI installed (swarmadm itself needs only the engine).
     #[command(after_help = CONTEXT_AFTER_HELP)]
     Context(ContextArgs),
+    /// Serve the Raft leader's Docker socket on a local Unix socket, for the docker CLI.
+    ///
+    /// Through swarmadm's own SSH connection: it works with any ssh config swarmadm
+    /// reads (-F, ProxyJump, certificates) and needs nothing on the node but sshd and
+    /// the engine. Prints `export DOCKER_HOST=unix://PATH` and serves until
+    /// interrupted (Ctrl-C, SIGTERM), then removes the socket. New client connections
+    /// follow the leader: each one goes to the leader of that moment.
+    #[command(after_help = TUNNEL_AFTER_HELP)]
+    Tunnel(TunnelArgs),
     /// Take nodes out of the swarm safely: drain, wait, demote, leave, remove.
     ///
     /// Each node is drained and waited on until its tasks have moved; a manager is
@@ -181,8 +191,9 @@ reach it, so its entry is removed with force after it was drained (and \
 demoted); run `docker swarm leave --force` on that machine if it still says \
 it is in a swarm.
 
-Exit codes: 0 removed, 1 a node failed or was refused (quorum), 2 nothing \
-could be done (a name not in the swarm, no manager reachable).
+Exit codes: 0 removed (another node out of reach is named, not a failure), 1 a node \
+failed or was refused (quorum), 2 nothing could be done (a name not in the swarm, no \
+manager reachable).
 
 Examples:
   swarmadm remove -i config/vagrant.toml swarm-worker-03 --dry-run
@@ -191,20 +202,50 @@ Examples:
 const CONTEXT_AFTER_HELP: &str = "\
 The docker CLI's ssh:// transport runs `docker system dial-stdio` on the node \
 over your ssh: the node needs the docker CLI installed, its host key in your \
-known_hosts, and an ssh user that is root or in the docker group.
+known_hosts, and an ssh user that is root or in the docker group. Plain ssh \
+reads only ~/.ssh/config (of the home in the user database) and what it \
+includes: DOCKER_HOST is ssh://NAME when plain `ssh NAME` reaches the leader \
+as swarmadm does; otherwise it says what is missing (a config given with -F, \
+a key or known_hosts file that plain ssh does not use) and `swarmadm tunnel` \
+is the way.
 
-Exit codes: 0 printed (and created), 1 the docker context could not be \
-created, 2 no leader that is an inventory node could be found.
+Exit codes: 0 printed (and created, and checked; a node out of reach is named, the \
+leader is the managers' word), 1 the docker CLI's ssh would not reach the leader, \
+--check failed, or the docker context could not be created, 2 no leader that is an \
+inventory node could be found.
 
 Examples:
-  eval \"$(swarmadm context -i config/vagrant.toml)\" && docker node ls
+  eval \"$(swarmadm context -i inventories/vagrant.ini)\" && docker node ls
+  swarmadm context -i inventories/vagrant.ini --check
   swarmadm context -i config/vagrant.toml --create vagrant-swarm";
+const TUNNEL_AFTER_HELP: &str = "\
+The socket is made with mode 0600, by default in $XDG_RUNTIME_DIR/swarmadm/, \
+else /tmp/swarmadm-UID/ (a directory only you may enter), named \
+tunnel-INVENTORY[-NODE].sock. Beside it, PATH.lock (locked while serving, \
+with the tunnel's pid) marks it as the tunnel's own: a path that exists \
+without one is refused and left alone; a socket left by a tunnel that died \
+is replaced.
+
+Before each new client connection the tunnel checks that the node it serves \
+is still the Raft leader; when it is not, or its connection dropped, the \
+leader is looked for again and the switch is logged on stderr.
+
+Exit codes: 0 served until interrupted, 2 could not start (no leader, the \
+node unreachable, the socket path refused).
+
+Examples:
+  swarmadm tunnel -i inventories/vagrant.ini -F ssh.config    # then the printed export line
+  swarmadm tunnel -i inventories/vagrant.ini -F ssh.config --socket /tmp/swarm.sock &
+  until [ -S /tmp/swarm.sock ]; do sleep 0.1; done
+  docker -H unix:///tmp/swarm.sock stack deploy -c stack.yml app";
+
 const ROTATE_AFTER_HELP: &str = "\
 Existing members are not affected: nodes that already joined keep working; only new joins \
 need the new token. Tokens and keys are never printed.
 
-Exit codes: 0 rotated, 1 a rotation could not be confirmed (or the root CA did not reach \
-every node in time), 2 nothing was rotated.
+Exit codes: 0 rotated (the tokens are the swarm's: a node out of reach is named, not a \
+failure), 1 a rotation could not be confirmed (or the root CA did not reach every node in \
+time), 2 nothing was rotated.
 
 Examples:
   swarmadm rotate-tokens -i config/vagrant.toml
@@ -242,15 +283,17 @@ The key comes from --unlock-key-file PATH (a file only its owner can read), else
 $SWARMADM_UNLOCK_KEY. It is never printed.
 
 Exit codes: 0 every locked node was unlocked (or none was locked), 1 a node could not be \
-unlocked, 2 no key or no usable key file.
+unlocked, or could not be reached (it may be locked: it is named), 2 no key or no usable \
+key file.
 
 Example:
   swarmadm unlock -i config/vagrant.toml --unlock-key-file ~/.swarm-unlock.key";
 
 const VERIFY_AFTER_HELP: &str = "\
-Exit codes: 0 conforms, 1 a delta was found (also: quorum lost, the leader \
-changing, or too few managers reachable from here to tell), 2 no manager of \
-the inventory is reachable.
+Exit codes: 0 conforms, 1 a delta was found (an unreachable node is one; also: quorum \
+lost, the leader changing, or too few managers reachable from here to tell), 2 no manager \
+of the inventory is reachable, or the --junit file cannot be written there (checked \
+before connecting; the report is still printed if writing fails later).
 
 Example:
   swarmadm verify -i config/vagrant.toml --junit verify.xml";
@@ -535,6 +578,28 @@ pub struct ContextArgs {
     /// (which must be installed here) instead of only printing DOCKER_HOST.
     #[arg(long, value_name = "NAME")]
     pub create: Option<String>,
+    /// Also run the local `ssh` as the docker CLI will (`BatchMode`, the same
+    /// destination, `docker system dial-stdio` on the node) and say whether
+    /// it connects and authenticates without asking, or why not.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TunnelArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// The local socket to serve [default: $XDG_RUNTIME_DIR/swarmadm/tunnel-INVENTORY.sock,
+    /// else /tmp/swarmadm-UID/tunnel-INVENTORY.sock]
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// Serve this inventory node's Docker socket instead of the Raft leader's.
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
+    /// How many client connections are relayed at once; one more is closed at once.
+    #[arg(long, value_name = "N", default_value_t = crate::exec::tunnel::DEFAULT_MAX_CLIENTS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_clients: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -689,6 +754,7 @@ impl Command {
             Command::Down(a) => ("down", a.nodes.output),
             Command::Remove(a) => ("remove", a.nodes.output),
             Command::Context(a) => ("context", a.nodes.output),
+            Command::Tunnel(a) => ("tunnel", a.nodes.output),
             Command::RotateTokens(a) => ("rotate-tokens", a.nodes.output),
             Command::Unlock(a) => ("unlock", a.nodes.output),
             Command::Recover(a) => ("recover", a.nodes.output),

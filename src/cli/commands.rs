@@ -12,8 +12,8 @@ use crate::remote::host::Connector as _;
 use crate::ui::{Layout, LogSink, Mode, Reporter, render};
 
 use super::args::{
-    ContextArgs, DownArgs, NodeArgs, Output, RecoverArgs, RemoveArgs, RotateArgs, UnlockArgs,
-    UpArgs, VerifyArgs, key_options,
+    ContextArgs, DownArgs, NodeArgs, Output, RecoverArgs, RemoveArgs, RotateArgs, TunnelArgs,
+    UnlockArgs, UpArgs, VerifyArgs, key_options,
 };
 
 /// Prints a result: JSON as is, tables and text laid out for the terminal.
@@ -22,11 +22,13 @@ pub(super) fn print_result(
     json: impl FnOnce() -> String,
     text: impl FnOnce(Layout) -> String,
 ) -> eyre::Result<()> {
+    let cannot = |what: &str, e: std::io::Error| {
+        eyre::eyre!("cannot write the {what} to standard output: {e}")
+    };
     if args.output == Output::Json {
         let mut out = json();
         out.push('\n');
-        crate::ui::print_json(&out)?;
-        return Ok(());
+        return crate::ui::print_json(&out).map_err(|e| cannot("result (JSON)", e));
     }
     let mut out = text(args.output.layout());
     if args.quiet {
@@ -35,7 +37,30 @@ pub(super) fn print_result(
     if !out.ends_with('\n') {
         out.push('\n');
     }
-    crate::ui::print(&out)?;
+    crate::ui::print(&out).map_err(|e| cannot("result", e))
+}
+
+/// Says why a command did nothing, on stderr, escaped. With `-o json`,
+/// stdout still gets the document, whose error object says it too.
+fn say_error(text: &str) {
+    let text = format!("error: {text}");
+    let _ = writeln!(std::io::stderr(), "{}", crate::ui::escape::terminal(&text));
+}
+
+/// Refuses, before any node is reached, an `--unlock-key-file` that can
+/// never be used: readable by others, a directory, a FIFO, a device, or
+/// too large. (Whether it holds the swarm's key is known only later.)
+fn refuse_unusable_key_file(keys: &crate::exec::unlock::KeyOptions) -> eyre::Result<()> {
+    use crate::exec::unlock::KeyFileError;
+    if let Some(path) = &keys.file
+        && let Err(
+            e @ (KeyFileError::TooOpen { .. }
+            | KeyFileError::NotAFile { .. }
+            | KeyFileError::Io { .. }),
+        ) = crate::exec::unlock::check(path, None)
+    {
+        eyre::bail!("{e}; nothing was changed");
+    }
     Ok(())
 }
 
@@ -68,12 +93,7 @@ pub(super) async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> 
     if inventory.swarm.autolock == Some(true) && keys.file.is_none() && !dry_run {
         eyre::bail!("{}", crate::exec::up::NO_KEY_FILE);
     }
-    if let Some(path) = &keys.file
-        && let Err(e @ crate::exec::unlock::KeyFileError::TooOpen { .. }) =
-            crate::exec::unlock::check(path, None)
-    {
-        eyre::bail!("{e}; nothing was changed");
-    }
+    refuse_unusable_key_file(&keys)?;
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let options = crate::exec::up::UpOptions {
         keys,
@@ -113,6 +133,7 @@ pub(super) async fn rotate_tokens(
     args: &RotateArgs,
     sink: &LogSink,
 ) -> eyre::Result<u8> {
+    refuse_unusable_key_file(&key_options(args.unlock_key_file.as_ref()))?;
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let both = !args.worker && !args.manager && !args.unlock_key && !args.ca;
     let options = crate::exec::rotate::RotateOptions {
@@ -133,6 +154,16 @@ pub(super) async fn rotate_tokens(
     )
     .await;
     reporter.finish().await;
+    if let Some(error) = &report.error {
+        let mut text = format!("rotate-tokens failed: {error}");
+        if !text.ends_with("nothing was rotated") {
+            text.push_str("; nothing was rotated");
+        }
+        say_error(&text);
+        if args.nodes.output != Output::Json {
+            return Ok(report.exit_code());
+        }
+    }
     print_result(
         &args.nodes,
         || crate::ui::json::rotate_tokens(&report),
@@ -156,6 +187,12 @@ pub(super) async fn unlock(
     )
     .await;
     reporter.finish().await;
+    if let Some(error) = &report.error {
+        say_error(&format!("unlock failed: {error}"));
+        if args.nodes.output != Output::Json {
+            return Ok(report.exit_code());
+        }
+    }
     print_result(
         &args.nodes,
         || crate::ui::json::unlock(&report),
@@ -169,6 +206,10 @@ pub(super) async fn verify(
     args: &VerifyArgs,
     sink: &LogSink,
 ) -> eyre::Result<u8> {
+    if let Some(path) = &args.junit {
+        check_output_path(path)
+            .map_err(|e| eyre::eyre!("--junit {}: {e}; nothing was checked", path.display()))?;
+    }
     let reporter = start_reporter(inventory, &args.nodes, sink);
     let connector = args.nodes.connector();
     let report = match args.workload() {
@@ -184,15 +225,21 @@ pub(super) async fn verify(
         None => crate::check::verify::run(inventory, &connector, &reporter.events()).await,
     };
     reporter.finish().await;
-    if let Some(path) = &args.junit {
-        std::fs::write(path, render::verify_junit(&report)?)
-            .map_err(|e| eyre::eyre!("cannot write {}: {e}", path.display()))?;
-    }
+    // The report is printed even when the JUnit file cannot be written.
+    let junit = args.junit.as_ref().map(|path| {
+        render::verify_junit(&report)
+            .map_err(eyre::Report::from)
+            .and_then(|xml| write_output_file(path, xml.as_bytes()))
+            .map_err(|e| eyre::eyre!("cannot write the JUnit report to {}: {e:#}", path.display()))
+    });
     print_result(
         &args.nodes,
         || crate::ui::json::verify(&report),
         |layout| render::verify(&report, layout),
     )?;
+    if let Some(Err(e)) = junit {
+        return Err(e);
+    }
     Ok(report.exit_code())
 }
 
@@ -286,7 +333,7 @@ pub(super) async fn recover(
         let mut err = std::io::stderr().lock();
         write!(
             err,
-            "{plan}Force a new cluster on the survivor? The lost managers' entries are removed. \
+            "{plan}Force a new cluster on the survivor? \
              [y/N] "
         )?;
         err.flush()?;
@@ -315,6 +362,57 @@ pub(super) async fn recover(
         |layout| render::recover(&outcome, layout),
     )?;
     Ok(outcome.exit_code())
+}
+
+/// Whether a file can be written at `path` without blocking or replacing
+/// something that is not a file: its directory exists, and it is absent
+/// or a regular file (a FIFO would block the writer, a directory cannot be
+/// written).
+fn check_output_path(path: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::FileTypeExt as _;
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => return Ok(()),
+        Ok(meta) => {
+            let kind = if meta.is_dir() {
+                "a directory"
+            } else if meta.file_type().is_fifo() {
+                "a FIFO (named pipe)"
+            } else {
+                "not a regular file"
+            };
+            return Err(format!("it is {kind}"));
+        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.to_string()),
+        Err(_) => {}
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(format!("{} is not a directory", dir.display())),
+        Err(e) => Err(format!("its directory {}: {e}", dir.display())),
+    }
+}
+
+/// Writes `bytes` to `path`, refusing (without blocking) what is not a
+/// regular file.
+fn write_output_file(path: &std::path::Path, bytes: &[u8]) -> eyre::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    check_output_path(path).map_err(|e| eyre::eyre!("{e}"))?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        eyre::bail!("it is not a regular file");
+    }
+    file.write_all(bytes)?;
+    file.flush()?;
+    Ok(())
 }
 
 /// With `-o json`, `down` that was not confirmed still answers in the
@@ -364,6 +462,16 @@ pub(super) async fn context(
     let mut report =
         crate::check::context::run(inventory, &args.nodes.connector(), &reporter.events()).await;
     reporter.finish().await;
+    let view = crate::check::context::handoff::SshView::of_this_user();
+    crate::check::context::hand_off(&mut report, inventory, &view);
+    if args.check {
+        crate::check::context::check(
+            &mut report,
+            Duration::from_secs(args.nodes.connect_timeout),
+            Duration::from_secs(args.nodes.timeout),
+        )
+        .await;
+    }
     if let Some(name) = &args.create {
         crate::check::context::create(&mut report, name);
     }
@@ -373,6 +481,86 @@ pub(super) async fn context(
         |layout| render::context(&report, layout),
     )?;
     Ok(report.exit_code())
+}
+
+/// `tunnel`: finds the node, takes the socket, prints DOCKER_HOST on
+/// stdout, serves until SIGINT or SIGTERM; the socket goes with it.
+pub(super) async fn tunnel(
+    inventory: &Inventory,
+    args: &TunnelArgs,
+    _sink: &LogSink,
+) -> eyre::Result<u8> {
+    use crate::exec::tunnel::{OwnSocket, Tunnel, TunnelOptions};
+    if args.nodes.output == Output::Json {
+        eyre::bail!("tunnel prints no JSON: it prints `export DOCKER_HOST=unix://PATH` and serves");
+    }
+    let node = args
+        .node
+        .as_deref()
+        .map(crate::inventory::NodeName::new)
+        .transpose()
+        .map_err(|e| eyre::eyre!("--node: {e}"))?;
+    let path = crate::exec::tunnel::socket_path(args.socket.as_ref(), inventory, node.as_ref())?;
+    let quiet = args.nodes.quiet;
+    let log = move |event: crate::exec::tunnel::TunnelEvent| {
+        if !quiet {
+            let line = crate::ui::escape::terminal(&render::tunnel_event(&event)).into_owned();
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
+    };
+    let connector = args.nodes.connector();
+    let options = TunnelOptions {
+        node,
+        max_clients: usize::try_from(args.max_clients).unwrap_or(usize::MAX),
+    };
+    // The path first: a refused path needs no connection.
+    let socket = OwnSocket::bind(&path)?;
+    if socket.replaced_stale {
+        tracing::warn!(
+            "replaced the socket a tunnel that is gone left at {}",
+            path.display()
+        );
+    }
+    let tunnel = Tunnel::start(inventory, &connector, options, &log).await?;
+    crate::ui::print(&format!(
+        "export DOCKER_HOST={}\n",
+        shell_word(&format!("unix://{}", socket.path().display()))
+    ))?;
+    tunnel.serve(&socket, interrupted()).await;
+    drop(socket);
+    if !quiet {
+        let _ = writeln!(
+            std::io::stderr(),
+            "tunnel: stopped; removed {}",
+            path.display()
+        );
+    }
+    Ok(crate::model::exit_codes::OK)
+}
+
+/// `text` as one shell word for `eval`: quoted only when it must be.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+@%:,=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// Completes on SIGINT or SIGTERM (or at once if they cannot be watched).
+async fn interrupted() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
 }
 
 pub(super) async fn remove(

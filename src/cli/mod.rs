@@ -21,7 +21,7 @@ mod commands;
 
 pub use args::{
     Bin, Cli, Command, ContextArgs, DownArgs, HostKeyChecking, NodeArgs, Output, RemoveArgs,
-    RotateArgs, SwarmDown, SwarmUp, SwarmVerify, UnlockArgs, UpArgs, VerifyArgs,
+    RotateArgs, SwarmDown, SwarmUp, SwarmVerify, TunnelArgs, UnlockArgs, UpArgs, VerifyArgs,
 };
 use commands::{
     context, down, print_result, recover, remove, rotate_tokens, status, unlock, up, verify,
@@ -90,7 +90,13 @@ fn finish(cli: Cli) -> ExitCode {
             // With `-o json`, even a run that could not start answers in
             // the schema, on stdout.
             if let Some(command) = json_for {
-                let kind = if report.downcast_ref::<inventory::InventoryError>().is_some() {
+                // A file the inventory names (known_hosts, keys) is part
+                // of it, for a script.
+                let kind = if report.downcast_ref::<inventory::InventoryError>().is_some()
+                    || report
+                        .downcast_ref::<crate::remote::local_files::LocalFileError>()
+                        .is_some()
+                {
                     "inventory"
                 } else {
                     "internal"
@@ -143,6 +149,7 @@ fn execute(cli: Cli) -> eyre::Result<u8> {
         Command::Down(args) => on_nodes(&args.nodes, &args, &sink, down),
         Command::Remove(args) => on_nodes(&args.nodes, &args, &sink, remove),
         Command::Context(args) => on_nodes(&args.nodes, &args, &sink, context),
+        Command::Tunnel(args) => on_nodes(&args.nodes, &args, &sink, commands::tunnel),
         Command::RotateTokens(args) => on_nodes(&args.nodes, &args, &sink, rotate_tokens),
         Command::Unlock(args) => on_nodes(&args.nodes, &args, &sink, unlock),
         Command::Recover(args) => on_nodes(&args.nodes, &args, &sink, recover),
@@ -181,5 +188,8 @@ fn on_nodes<A>(
 ) -> eyre::Result<u8> {
     crate::ui::init_logging(nodes.verbosity(), sink);
     let inventory = nodes.load()?;
+    // Before any node is reached: a FIFO or a device named as a key or a
+    // known_hosts file is one error here, not a hang on every node.
+    crate::remote::local_files::check(&inventory)?;
     runtime()?.block_on(command(&inventory, args, sink))
 }

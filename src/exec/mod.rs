@@ -4,7 +4,8 @@
 //! with nothing to change clears a dead run's lock instead); `rotate` and
 //! `unlock` change nothing a concurrent run plans on. Every node gets its
 //! own [`result`], one type for every command; a join is judged by
-//! observation, never by an answer's text.
+//! observation, never by an answer's text. [`tunnel`] serves the leader's
+//! Docker socket on a local socket for the docker CLI.
 
 pub(crate) mod down;
 pub(crate) mod lock;
@@ -13,8 +14,11 @@ pub(crate) mod recover;
 pub(crate) mod result;
 pub(crate) mod rotate;
 pub(crate) mod step;
+pub(crate) mod tunnel;
 pub(crate) mod unlock;
 pub(crate) mod up;
 
 #[cfg(test)]
 mod interrupted_tests;
+#[cfg(test)]
+mod unreached_tests;

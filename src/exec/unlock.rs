@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::inventory::{Inventory, NodeName, Role};
 use crate::model::exit_codes;
+use crate::model::input::{self, Cap, Null};
 use crate::model::secret::Secret;
 use crate::model::swarm::LocalState;
 use crate::observe::events::{Events, Step};
@@ -112,7 +113,14 @@ fn read_private(path: &Path) -> Result<Option<String>, KeyFileError> {
             mode,
         });
     }
-    fs::read_to_string(path).map(Some).map_err(|e| io(path, &e))
+    // Bounded, and opened without blocking: the path may have changed
+    // since the check above.
+    input::read_text(path, Cap::UNLOCK_KEY, Null::Refuse)
+        .map(Some)
+        .map_err(|e| KeyFileError::Io {
+            path: path.to_owned(),
+            cause: e.to_string(),
+        })
 }
 
 /// Reads the key from a file that must exist, be private and hold a key.
@@ -363,15 +371,27 @@ impl UnlockReport {
     pub(crate) fn exit_code(&self) -> u8 {
         if self.error.is_some() {
             exit_codes::UNUSABLE
-        } else if self
-            .nodes
-            .iter()
-            .any(|n| matches!(n.result, UnlockResult::Failed { .. }))
-        {
+        } else if self.nodes.iter().any(|n| {
+            // An unreachable node may be locked: nothing says it is not.
+            matches!(
+                n.result,
+                UnlockResult::Failed { .. } | UnlockResult::Unreachable { .. }
+            )
+        }) {
             exit_codes::FAILED
         } else {
             exit_codes::OK
         }
+    }
+
+    /// The nodes that could not be reached: whether they are locked is
+    /// not known.
+    pub(crate) fn unreachable(&self) -> Vec<&NodeName> {
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n.result, UnlockResult::Unreachable { .. }))
+            .map(|n| &n.name)
+            .collect()
     }
 
     pub(crate) fn unlocked(&self) -> usize {

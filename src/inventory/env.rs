@@ -28,6 +28,22 @@ impl LocalEnv {
         }
     }
 
+    /// The home directory and login name of this process's effective user
+    /// in the user database: what OpenSSH's `ssh` uses for `~`,
+    /// `~/.ssh/config` and the default user, whatever `$HOME` says.
+    pub fn from_user_database() -> Self {
+        let user = nix::unistd::User::from_uid(nix::unistd::geteuid())
+            .ok()
+            .flatten();
+        Self {
+            home: user
+                .as_ref()
+                .map(|u| u.dir.clone())
+                .filter(|d| !d.as_os_str().is_empty()),
+            user: user.map(|u| u.name).filter(|n| !n.is_empty()),
+        }
+    }
+
     /// Expand a leading `~` and make a relative path relative to `base`
     /// (the directory of the file that named it).
     pub(crate) fn expand_path(&self, raw: &str, base: &Path) -> Result<PathBuf, String> {

@@ -1,94 +1,28 @@
 //! Reading input files safely, and telling an inventory's format.
 //!
-//! [`read_bounded`] is the one way files named by a user are read here (the
-//! inventory, the ssh config it or `-F` names); the `ssh` module may use it
-//! for the files it reads. It refuses what is not a regular file (a FIFO
-//! would block forever, `/dev/zero` never ends) and anything larger than a
-//! limit ([`MAX_FILE_SIZE`] for our inputs), so that a wrong path gives a
-//! clear error rather than a hang or an exhausted memory. [`Format`] says
-//! whether a text is a TOML or an Ansible INI inventory; this module parses
-//! neither.
+//! [`read_bounded`] is how the inventory and the ssh config it or `-F`
+//! names are read: `model::input`'s bounded reader (the one every file a
+//! user names goes through), as text, with the cap for configuration
+//! files ([`MAX_FILE_SIZE`]). It refuses what is not a regular file (a FIFO
+//! would block forever, `/dev/zero` never ends) and anything larger than
+//! the limit, so that a wrong path gives a clear error rather than a hang
+//! or an exhausted memory. [`Format`] says whether a text is a TOML or an
+//! Ansible INI inventory; this module parses neither.
 
 use std::fmt;
-use std::fs::{FileType, OpenOptions};
-use std::io::Read;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
+
+pub use crate::model::input::ReadError;
+use crate::model::input::{self, Cap, Null};
 
 /// The largest inventory or ssh config we read: 8 MiB. A 20,000-node
 /// inventory is about 1.5 MiB; anything near the limit is a wrong path.
-pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
-
-/// Why a file could not be read. The message says the cause only; the
-/// caller names the file (and what it was for).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReadError {
-    /// Opening or reading failed.
-    #[error("{0}")]
-    Io(std::io::Error),
-    /// A directory, FIFO, device or socket.
-    #[error("it is {kind}, not a regular file")]
-    NotRegular { kind: &'static str },
-    #[error("it is larger than the {} MiB limit ({size} bytes)", .limit / (1024 * 1024))]
-    TooLarge { size: u64, limit: u64 },
-    #[error("it is not UTF-8 text (invalid byte at offset {offset})")]
-    NotUtf8 { offset: usize },
-}
+pub const MAX_FILE_SIZE: u64 = Cap::CONFIG.0;
 
 /// Read the regular file at `path` as UTF-8 text, refusing other kinds of
 /// file and files larger than `limit` bytes.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<String, ReadError> {
-    // Check the type before opening: opening a FIFO for reading blocks
-    // until a writer comes, and a socket cannot be opened at all.
-    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
-    check_kind(meta.file_type())?;
-    // O_NONBLOCK: should the path turn into a FIFO between the check and
-    // the open, the open still returns, and the second check refuses it.
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NONBLOCK)
-        .open(path)
-        .map_err(ReadError::Io)?;
-    let meta = file.metadata().map_err(ReadError::Io)?;
-    check_kind(meta.file_type())?;
-    if meta.len() > limit {
-        return Err(ReadError::TooLarge {
-            size: meta.len(),
-            limit,
-        });
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    // The file may grow while we read: never take more than the limit.
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
-    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-    if size > limit {
-        return Err(ReadError::TooLarge { size, limit });
-    }
-    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
-        offset: e.utf8_error().valid_up_to(),
-    })
-}
-
-fn check_kind(file_type: FileType) -> Result<(), ReadError> {
-    let kind = if file_type.is_file() {
-        return Ok(());
-    } else if file_type.is_dir() {
-        "a directory"
-    } else if file_type.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if file_type.is_char_device() {
-        "a character device"
-    } else if file_type.is_block_device() {
-        "a block device"
-    } else if file_type.is_socket() {
-        "a socket"
-    } else {
-        "not a file"
-    };
-    Err(ReadError::NotRegular { kind })
+    input::read_text(path, Cap(limit), Null::Refuse)
 }
 
 /// Which file format an inventory holds.

@@ -30,9 +30,10 @@ pub use error::InventoryError;
 pub use file::{Format, MAX_FILE_SIZE, ReadError, read_bounded};
 pub use model::{
     Availability, ClusterSettings, DEFAULT_LISTEN_ADDR, DEFAULT_SOCKET, HostKeyPolicy,
-    IdentityOrigin, Inventory, Node, NodeName, Role, SshHop, SshTarget, SwarmSettings,
+    IdentityOrigin, Inventory, Node, NodeName, Role, SshConfigUsed, SshHop, SshTarget,
+    SwarmSettings,
 };
-pub use sshconfig::{SshConfigFile, SshSettings};
+pub use sshconfig::{ConfigOrigin, SshConfigFile, SshSettings};
 
 #[cfg(test)]
 pub(crate) use model::{test_inventory, test_node, test_without};
@@ -83,16 +84,20 @@ pub(crate) fn choose_ssh_config(
     inventory: Option<&Path>,
     env: &LocalEnv,
 ) -> Result<SshConfigFile, InventoryError> {
-    let (path, named_by) = match (command_line, inventory) {
-        (Some(path), _) => (path, "given with -F"),
-        (None, Some(path)) => (path, "named by `ssh_config` in the inventory"),
+    let (path, named_by, origin) = match (command_line, inventory) {
+        (Some(path), _) => (path, "given with -F", ConfigOrigin::CommandLine),
+        (None, Some(path)) => (
+            path,
+            "named by `ssh_config` in the inventory",
+            ConfigOrigin::Inventory,
+        ),
         (None, None) => return SshConfigFile::choose(None, None, env.clone()),
     };
     let text = read_bounded(path, MAX_FILE_SIZE).map_err(|cause| InventoryError::SshConfig {
         path: path.to_owned(),
         message: format!("cannot read ({named_by}): {cause}"),
     })?;
-    SshConfigFile::parse(path, &text, env.clone())
+    Ok(SshConfigFile::parse(path, &text, env.clone())?.with_origin(origin))
 }
 
 #[cfg(test)]

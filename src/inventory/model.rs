@@ -82,6 +82,20 @@ pub struct SshTarget {
     pub hop: SshHop,
     pub jumps: Vec<SshHop>,
     pub socket: String,
+    /// The name the ssh config was asked about (the node's address, else
+    /// its name), as in `ssh ALIAS`: what the docker CLI's `ssh://` gets.
+    #[serde(skip)]
+    pub alias: String,
+    /// The ssh config file read for this node, if any.
+    #[serde(skip)]
+    pub ssh_config: Option<SshConfigUsed>,
+}
+
+/// The ssh config file a node was resolved with, and who chose it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshConfigUsed {
+    pub path: PathBuf,
+    pub origin: crate::inventory::sshconfig::ConfigOrigin,
 }
 
 /// Inventory-wide swarm settings.
@@ -234,6 +248,8 @@ pub(crate) fn test_node(name: &str, role: Role, host: &str) -> Node {
             },
             jumps: vec![],
             socket: DEFAULT_SOCKET.into(),
+            alias: host.to_owned(),
+            ssh_config: None,
         },
         advertise_addr: None,
         availability: None,

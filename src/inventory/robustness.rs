@@ -245,6 +245,23 @@ proptest! {
     }
 }
 
+/// The files a test named `module` (`inventory::tests`, `remote::keyfile`,
+/// `known_hosts` for tests/known_hosts.rs) can be in: the module's file,
+/// its `mod.rs`, its `tests.rs`, or an integration test file.
+fn test_sources(root: &Path, module: &[&str]) -> Vec<String> {
+    let module: Vec<&str> = module.iter().copied().filter(|p| *p != "tests").collect();
+    let path = module.join("/");
+    [
+        format!("src/{path}.rs"),
+        format!("src/{path}/mod.rs"),
+        format!("src/{path}/tests.rs"),
+        format!("tests/{path}.rs"),
+    ]
+    .iter()
+    .filter_map(|file| std::fs::read_to_string(root.join(file)).ok())
+    .collect()
+}
+
 /// tests/README.md lists malformed inputs with the test that covers each:
 /// every test named there must exist, and the table must keep its size.
 #[test]
@@ -264,17 +281,21 @@ fn malformed_input_table_names_existing_tests() {
             .unwrap_or("")
             .trim_matches('`');
         let parts: Vec<&str> = name.split("::").collect();
-        let (file, function) = match parts.as_slice() {
-            ["inventory", "tests", f] => ("mod", *f),
-            ["inventory", module, "tests", f] | ["inventory", module, f] => (*module, *f),
-            _ => panic!("cannot read the test name in {row}"),
+        let Some((function, module)) = parts.split_last() else {
+            panic!("cannot read the test name in {row}");
         };
-        let source = std::fs::read_to_string(root.join(format!("src/inventory/{file}.rs")))
-            .unwrap_or_else(|e| panic!("{file}.rs for {row}: {e}"));
-        let found = match function.strip_suffix('*') {
-            Some(_) => source.contains("fn no_"),
-            None => source.contains(&format!("fn {function}(")),
-        };
-        assert!(found, "no test `{function}` in {file}.rs (row: {row})");
+        let sources = test_sources(root, module);
+        assert!(
+            !sources.is_empty(),
+            "no source file for {name} (row: {row})"
+        );
+        let found = sources
+            .iter()
+            .any(|source| match function.strip_suffix('*') {
+                Some(prefix) => source.contains(&format!("fn {prefix}")),
+                None => source.contains(&format!("fn {function}(")),
+            });
+        let file = module.join("::");
+        assert!(found, "no test `{function}` in {file} (row: {row})");
     }
 }

@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 use ssh2_config::{Host, HostParams, ParseRule, SshConfig};
 
 use super::{
-    DEFAULT_SOCKET, HostKeyPolicy, IdentityOrigin, InventoryError, LocalEnv, SshHop, SshTarget,
+    DEFAULT_SOCKET, HostKeyPolicy, IdentityOrigin, InventoryError, LocalEnv, SshConfigUsed, SshHop,
+    SshTarget,
 };
 
 /// The default SSH port.
@@ -39,6 +40,8 @@ pub struct SshConfigFile {
     /// Where each `ProxyCommand` line is, in this file and the files it
     /// includes, to name it when a host turns out to use one.
     proxy_commands: Vec<Directive>,
+    /// Who chose this file (the hand-off to the docker CLI names it).
+    origin: ConfigOrigin,
 }
 
 /// SSH settings from one layer of the inventory: a node's own values or the
@@ -55,20 +58,21 @@ pub struct SshSettings {
     pub socket: Option<String>,
 }
 
-/// Which of the choices for the ssh config a file came from, for messages.
-#[derive(Debug, Clone, Copy)]
-enum Source {
+/// Which of the choices for the ssh config a file came from, for messages
+/// (`swarmadm context` says why the docker CLI's `ssh` does not read it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigOrigin {
     CommandLine,
     Inventory,
     UserDefault,
 }
 
-impl fmt::Display for Source {
+impl fmt::Display for ConfigOrigin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Source::CommandLine => " (given with -F)",
-            Source::Inventory => " (named by `ssh_config` in the inventory)",
-            Source::UserDefault => "",
+            ConfigOrigin::CommandLine => " (given with -F)",
+            ConfigOrigin::Inventory => " (named by `ssh_config` in the inventory)",
+            ConfigOrigin::UserDefault => "",
         })
     }
 }
@@ -81,6 +85,7 @@ impl SshConfigFile {
             config: SshConfig::default(),
             env,
             proxy_commands: Vec::new(),
+            origin: ConfigOrigin::UserDefault,
         }
     }
 
@@ -91,17 +96,23 @@ impl SshConfigFile {
 
     /// [`SshConfigFile::load`] with explicit local facts.
     pub fn load_with(path: &Path, env: LocalEnv) -> Result<Self, InventoryError> {
-        Self::load_from(path, env, Source::UserDefault)
+        Self::load_from(path, env, ConfigOrigin::UserDefault)
     }
 
-    fn load_from(path: &Path, env: LocalEnv, source: Source) -> Result<Self, InventoryError> {
+    fn load_from(path: &Path, env: LocalEnv, source: ConfigOrigin) -> Result<Self, InventoryError> {
         let text = super::read_bounded(path, super::MAX_FILE_SIZE).map_err(|e| {
             InventoryError::SshConfig {
                 path: path.to_owned(),
                 message: format!("cannot read{source}: {e}"),
             }
         })?;
-        Self::parse(path, &text, env)
+        Ok(Self::parse(path, &text, env)?.with_origin(source))
+    }
+
+    /// The same file, as chosen by `origin`.
+    pub(crate) fn with_origin(mut self, origin: ConfigOrigin) -> Self {
+        self.origin = origin;
+        self
     }
 
     /// Parse `text`, the content of the ssh config at `path`.
@@ -136,6 +147,7 @@ impl SshConfigFile {
                 .into_iter()
                 .filter(|d| d.keyword == "proxycommand")
                 .collect(),
+            origin: ConfigOrigin::UserDefault,
         };
         file.check()?;
         Ok(file)
@@ -153,7 +165,7 @@ impl SshConfigFile {
             .as_ref()
             .map(|home| home.join(".ssh").join("config"))
         {
-            Some(path) if path.is_file() => Self::load_from(&path, env, Source::UserDefault),
+            Some(path) if path.is_file() => Self::load_from(&path, env, ConfigOrigin::UserDefault),
             _ => Ok(Self::empty(env)),
         }
     }
@@ -167,8 +179,8 @@ impl SshConfigFile {
         env: LocalEnv,
     ) -> Result<Self, InventoryError> {
         match (command_line, inventory) {
-            (Some(path), _) => Self::load_from(path, env, Source::CommandLine),
-            (None, Some(path)) => Self::load_from(path, env, Source::Inventory),
+            (Some(path), _) => Self::load_from(path, env, ConfigOrigin::CommandLine),
+            (None, Some(path)) => Self::load_from(path, env, ConfigOrigin::Inventory),
             (None, None) => Self::user_default_with(env),
         }
     }
@@ -202,7 +214,16 @@ impl SshConfigFile {
             .clone()
             .or_else(|| defaults.socket.clone())
             .unwrap_or_else(|| DEFAULT_SOCKET.to_owned());
-        Ok(SshTarget { hop, jumps, socket })
+        Ok(SshTarget {
+            hop,
+            jumps,
+            socket,
+            alias: alias.to_owned(),
+            ssh_config: self.path.clone().map(|path| SshConfigUsed {
+                path,
+                origin: self.origin,
+            }),
+        })
     }
 
     /// The hops of a ProxyJump list, outermost first. The first hop is

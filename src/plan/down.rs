@@ -357,7 +357,29 @@ fn refusal(
     }
     let in_swarm = plan.nodes.iter().any(|n| n.action.is_change());
     let Some(view) = &facts.view else {
-        return in_swarm.then_some(DownRefusal::NoManager);
+        if in_swarm {
+            return Some(DownRefusal::NoManager);
+        }
+        // No manager answered, so whether there is a swarm to dissolve is
+        // not known: the ones that did not answer are named.
+        let unreachable: Vec<String> = plan
+            .nodes
+            .iter()
+            .filter(|n| {
+                n.role.is_manager()
+                    && matches!(
+                        n.action,
+                        DownAction::Blocked {
+                            reason: DownBlock::Unreachable(_)
+                        }
+                    )
+            })
+            .map(|n| n.name.to_string())
+            .collect();
+        return (!unreachable.is_empty()).then_some(DownRefusal::Managers {
+            unreachable,
+            outside: Vec::new(),
+        });
     };
     let leader = view.leader()?;
     if !claimed.values().any(|id| *id == leader.id) {

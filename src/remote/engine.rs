@@ -2,21 +2,31 @@
 //! `/info`, the node list, swarm inspect (join tokens), swarm init and join,
 //! and node updates.
 //!
-//! Most calls go through bollard. Init and join go through the same hyper
-//! client as raw JSON, because bollard's models lack `Availability`, which
-//! makes a node join already drained; swarm inspect is raw too so that the
-//! join tokens are parsed straight into [`Secret`]s and never sit in a
-//! `Debug`-printable model. Engine error messages are scrubbed of anything
-//! that looks like a join token before they go anywhere.
+//! Every request goes through one hyper client over the tunnel
+//! ([`exchange`]), and every reply is read as a stream with a cap
+//! ([`reply_cap`]): lists that grow with the cluster (nodes, tasks,
+//! services) may take [`LIST_REPLY_CAP`], anything else [`REPLY_CAP`]. A
+//! reply over its cap, or one that is not HTTP, is a
+//! [`ErrorKind::BrokenEngine`] of that node alone, and one that never ends is
+//! cut by the request timeout. bollard gives the models (decoded here with
+//! serde) and the API version type, not the transport: its `Docker` client
+//! buffers whole bodies without a limit.
+//!
+//! Init and join are sent as our own JSON, because bollard's models lack
+//! `Availability`, which makes a node join already drained; swarm inspect is
+//! decoded into our own type so that the join tokens are parsed straight
+//! into [`Secret`]s and never sit in a `Debug`-printable model. Engine error
+//! messages are scrubbed of anything that looks like a join token before
+//! they go anywhere.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use bollard::ClientVersion;
 use bollard::models::{
     LocalNodeState, NodeSpec, NodeSpecAvailabilityEnum, NodeSpecRoleEnum, NodeState,
 };
-use bollard::{ClientVersion, Docker};
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Bytes;
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +74,38 @@ pub(crate) enum ErrorKind {
     Rejected,
     /// The answer could not be read.
     Unreadable,
+    /// The answer is not what an engine sends: larger than its cap, or not
+    /// HTTP at all (a broken engine, or another program on the socket).
+    BrokenEngine,
+}
+
+/// The most bytes read of a reply that lists the cluster's objects (`GET
+/// /nodes`, `/tasks`, `/services`, `/networks`): 32 MiB. A node's entry in
+/// `GET /nodes` is about 1.8 KiB (most of it the node's TLS certificate;
+/// measured by `tests/bounded.rs`), rarely over 3 KiB, so a list of 10,000
+/// nodes fits. An endless reply holds at most this much before it fails.
+pub(crate) const LIST_REPLY_CAP: usize = 32 * 1024 * 1024;
+
+/// The most bytes read of any other reply (`/info`, `/swarm`, `/version`,
+/// an update's answer, a probe's output): 4 MiB, about 500 times a large
+/// manager's `/info`.
+pub(crate) const REPLY_CAP: usize = 4 * 1024 * 1024;
+
+/// The cap of the reply to `call` (`"GET /nodes"`, say).
+pub(crate) fn reply_cap(call: &str) -> usize {
+    let path = call.split_once(' ').map_or(call, |(_, path)| path);
+    let listing = [
+        "/nodes",
+        "/tasks",
+        "/services",
+        "/networks",
+        "/containers/json",
+    ];
+    if call.starts_with("GET ") && listing.contains(&path) {
+        LIST_REPLY_CAP
+    } else {
+        REPLY_CAP
+    }
 }
 
 /// A failed Docker API call: its kind, the step it failed at, and a message
@@ -118,27 +160,21 @@ impl EngineError {
         self.stage
     }
 
-    fn from_bollard(call: &'static str, error: bollard::errors::Error) -> Self {
-        if let Some(ssh) = find_ssh_error(&error) {
-            return EngineError::new(ErrorKind::Unreachable, ssh.stage(), ssh.to_string());
-        }
-        match error {
-            bollard::errors::Error::DockerResponseServerError {
-                status_code,
-                message,
-            } => EngineError::answer(call, status_code, &message),
-            bollard::errors::Error::RequestTimeoutError => EngineError::new(
-                ErrorKind::Timeout,
-                Stage::Api,
-                format!("{call}: no answer in time"),
-            ),
-            other => EngineError::unreadable(call, other),
-        }
+    /// An answer that no working engine sends.
+    fn broken(call: &'static str, what: impl std::fmt::Display) -> Self {
+        EngineError::new(
+            ErrorKind::BrokenEngine,
+            Stage::Api,
+            format!("{call}: {what}: a broken engine, or not a Docker engine on this socket"),
+        )
     }
 
     fn from_hyper(call: &'static str, error: hyper_util::client::legacy::Error) -> Self {
         if let Some(ssh) = find_ssh_error(&error) {
             return EngineError::new(ErrorKind::Unreachable, ssh.stage(), ssh.to_string());
+        }
+        if let Some(what) = not_http(&error) {
+            return EngineError::broken(call, what);
         }
         EngineError::new(
             ErrorKind::Unreachable,
@@ -178,6 +214,24 @@ fn classify(status: u16, message: &str) -> ErrorKind {
     }
 }
 
+/// What makes an HTTP error an answer that is not HTTP: garbage where a
+/// status line belongs, or the connection closed without any answer.
+fn not_http(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
+            if hyper.is_parse() {
+                return Some("the socket answered with something that is not HTTP");
+            }
+            if hyper.is_incomplete_message() {
+                return Some("the socket closed the connection without an HTTP answer");
+            }
+        }
+        current = e.source();
+    }
+    None
+}
+
 fn find_ssh_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a SshError> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {
@@ -215,7 +269,8 @@ fn redact_prefix(text: &str, prefix: &str) -> String {
 /// One node's engine, reached through its SSH connection.
 #[derive(Clone)]
 pub(crate) struct Engine {
-    docker: Docker,
+    /// The API version requests are sent in.
+    version: ClientVersion,
     http: HttpClient,
     timeout: Duration,
 }
@@ -229,43 +284,37 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// Builds the client and negotiates the API version over `http`, whose
+    /// Negotiates the API version over `http` (`GET /version`), whose
     /// pooled channels every later request of this engine reuses.
     async fn over(http: HttpClient, timeout: Duration) -> Result<Engine, EngineError> {
-        let docker = Engine::client(&http, timeout, bollard::API_DEFAULT_VERSION)?
-            .negotiate_version()
-            .await
-            .map_err(|e| EngineError::from_bollard("GET /version", e))?;
+        #[derive(Deserialize)]
+        struct Version {
+            #[serde(rename = "ApiVersion", default)]
+            api_version: String,
+        }
+        let bytes = raw_request(
+            &http,
+            timeout,
+            "GET /version",
+            "GET",
+            "http://docker.sock/version",
+            None,
+        )
+        .await?;
+        let answer: Version = serde_json::from_slice(&bytes).map_err(|e| {
+            EngineError::unreadable("GET /version", format!("unreadable answer: {e}"))
+        })?;
+        let server = parse_version(&answer.api_version).ok_or_else(|| {
+            EngineError::unreadable(
+                "GET /version",
+                format!("unreadable API version `{}`", answer.api_version),
+            )
+        })?;
         Ok(Engine {
-            docker,
+            version: usable_version(server),
             http,
             timeout,
         })
-    }
-
-    /// The bollard client over `http`, speaking API `version`.
-    fn client(
-        http: &HttpClient,
-        timeout: Duration,
-        version: &ClientVersion,
-    ) -> Result<Docker, EngineError> {
-        let transport_client = http.clone();
-        let docker = Docker::connect_with_custom_transport(
-            move |req: bollard::BollardRequest| {
-                let client = transport_client.clone();
-                async move {
-                    client
-                        .request(req)
-                        .await
-                        .map_err(bollard::errors::Error::from)
-                }
-            },
-            Some("http://docker.sock"),
-            timeout.as_secs().max(1),
-            version,
-        )
-        .map_err(|e| EngineError::from_bollard("connect", e))?;
-        Ok(docker)
     }
 
     /// Reads the node's `/info` and builds the client from its answer: the
@@ -329,48 +378,30 @@ impl Engine {
         let (info, server_version) = info?;
         let engine = match server_version {
             Some(server) => Engine {
-                docker: Engine::client(
-                    &http,
-                    timeout,
-                    if server < *bollard::API_DEFAULT_VERSION {
-                        &server
-                    } else {
-                        bollard::API_DEFAULT_VERSION
-                    },
-                )?,
+                version: usable_version(server),
                 http,
                 timeout,
             },
             None => Engine::over(http, timeout).await?,
         };
-        let info: bollard::models::SystemInfo = serde_json::from_slice(&info)
-            .map_err(|e| EngineError::unreadable("GET /info", format!("unreadable answer: {e}")))?;
-        let info = engine_info(info, engine.api_version());
+        let info = parse_info(&info, engine.api_version())?;
         Ok((engine, info, view))
     }
 
     /// The negotiated API version, e.g. `1.41`.
     pub(crate) fn api_version(&self) -> String {
-        self.docker.client_version().to_string()
+        self.version.to_string()
     }
 
     pub(crate) async fn info(&self) -> Result<EngineInfo, EngineError> {
-        let info = self
-            .docker
-            .info()
-            .await
-            .map_err(|e| EngineError::from_bollard("GET /info", e))?;
-        Ok(engine_info(info, self.api_version()))
+        let bytes = self.raw("GET /info", "GET", "/info", None).await?;
+        parse_info(&bytes, self.api_version())
     }
 
     /// The swarm's node list (managers only).
     pub(crate) async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
-        let nodes = self
-            .docker
-            .list_nodes(None::<bollard::query_parameters::ListNodesOptions>)
-            .await
-            .map_err(|e| EngineError::from_bollard("GET /nodes", e))?;
-        Ok(nodes.into_iter().filter_map(convert_node).collect())
+        let bytes = self.raw("GET /nodes", "GET", "/nodes", None).await?;
+        parse_nodes(&bytes)
     }
 
     /// The cluster ID and join tokens (managers only).
@@ -474,11 +505,10 @@ impl Engine {
 
     /// The trust root of every node in the node list (managers only).
     pub(crate) async fn node_trust(&self) -> Result<Vec<NodeTrust>, EngineError> {
-        let nodes = self
-            .docker
-            .list_nodes(None::<bollard::query_parameters::ListNodesOptions>)
-            .await
-            .map_err(|e| EngineError::from_bollard("GET /nodes", e))?;
+        let bytes = self.raw("GET /nodes", "GET", "/nodes", None).await?;
+        let nodes: Vec<bollard::models::Node> = serde_json::from_slice(&bytes).map_err(|e| {
+            EngineError::unreadable("GET /nodes", format!("unreadable answer: {e}"))
+        })?;
         Ok(nodes
             .into_iter()
             .filter_map(|n| {
@@ -515,17 +545,12 @@ impl Engine {
     /// The tasks the swarm placed on node `node_id` (managers only).
     pub(crate) async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
         use bollard::models::TaskState;
-        let options = bollard::query_parameters::ListTasksOptions {
-            filters: Some(std::collections::HashMap::from([(
-                "node".to_owned(),
-                vec![node_id.to_owned()],
-            )])),
-        };
-        let tasks = self
-            .docker
-            .list_tasks(Some(options))
-            .await
-            .map_err(|e| EngineError::from_bollard("GET /tasks", e))?;
+        let filters = serde_json::json!({ "node": [node_id] }).to_string();
+        let path = format!("/tasks?filters={}", percent_encode(&filters));
+        let bytes = self.raw("GET /tasks", "GET", &path, None).await?;
+        let tasks: Vec<bollard::models::Task> = serde_json::from_slice(&bytes).map_err(|e| {
+            EngineError::unreadable("GET /tasks", format!("unreadable answer: {e}"))
+        })?;
         Ok(tasks
             .into_iter()
             .filter(|t| t.node_id.as_deref() == Some(node_id))
@@ -591,13 +616,16 @@ impl Engine {
                 Availability::Drain => NodeSpecAvailabilityEnum::DRAIN,
             }),
         };
-        let options = bollard::query_parameters::UpdateNodeOptions {
-            version: node.version,
-        };
-        self.docker
-            .update_node(&node.id, spec, options)
+        let body = serde_json::to_vec(&spec)
+            .map_err(|e| EngineError::unreadable("POST /nodes/{id}/update", e))?;
+        let path = format!(
+            "/nodes/{}/update?version={}",
+            percent_encode(&node.id),
+            node.version
+        );
+        self.raw("POST /nodes/{id}/update", "POST", &path, Some(body))
             .await
-            .map_err(|e| EngineError::from_bollard("POST /nodes/{id}/update", e))
+            .map(drop)
     }
 
     /// A request outside bollard's models, through the same tunnel.
@@ -621,13 +649,53 @@ pub(crate) struct ViewRead {
     pub(crate) swarm: Result<SwarmInspect, EngineError>,
 }
 
-fn parse_nodes(bytes: &[u8]) -> Result<Vec<SwarmNode>, EngineError> {
+/// A node's `/info` reply, as swarmadm reads it.
+pub(crate) fn parse_info(bytes: &[u8], api_version: String) -> Result<EngineInfo, EngineError> {
+    let info: bollard::models::SystemInfo = serde_json::from_slice(bytes)
+        .map_err(|e| EngineError::unreadable("GET /info", format!("unreadable answer: {e}")))?;
+    Ok(engine_info(info, api_version))
+}
+
+/// `1.45` as a version; `None` for anything else.
+fn parse_version(text: &str) -> Option<ClientVersion> {
+    let (major, minor) = text.trim().split_once('.')?;
+    Some(ClientVersion {
+        major_version: major.parse().ok()?,
+        minor_version: minor.parse().ok()?,
+    })
+}
+
+/// The engine's version, or bollard's if the engine's is newer: the
+/// models are bollard's.
+fn usable_version(server: ClientVersion) -> ClientVersion {
+    if server < *bollard::API_DEFAULT_VERSION {
+        server
+    } else {
+        *bollard::API_DEFAULT_VERSION
+    }
+}
+
+/// `text` with every byte but the unreserved ones of RFC 3986 as `%XX`,
+/// for a query value or a path segment.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+pub(crate) fn parse_nodes(bytes: &[u8]) -> Result<Vec<SwarmNode>, EngineError> {
     let nodes: Vec<bollard::models::Node> = serde_json::from_slice(bytes)
         .map_err(|e| EngineError::unreadable("GET /nodes", format!("unreadable answer: {e}")))?;
     Ok(nodes.into_iter().filter_map(convert_node).collect())
 }
 
-fn parse_swarm(bytes: &[u8]) -> Result<SwarmInspect, EngineError> {
+pub(crate) fn parse_swarm(bytes: &[u8]) -> Result<SwarmInspect, EngineError> {
     serde_json::from_slice(bytes)
         .map_err(|e| EngineError::unreadable("GET /swarm", format!("unreadable answer: {e}")))
 }
@@ -649,12 +717,7 @@ async fn raw_request(
 
 /// The API version an engine names in its answer's `Api-Version` header.
 fn api_version_header(headers: &hyper::HeaderMap) -> Option<ClientVersion> {
-    let value = headers.get("api-version")?.to_str().ok()?;
-    let (major, minor) = value.trim().split_once('.')?;
-    Some(ClientVersion {
-        major_version: major.parse().ok()?,
-        minor_version: minor.parse().ok()?,
-    })
+    parse_version(headers.get("api-version")?.to_str().ok()?)
 }
 
 /// [`raw_request`], with the API version the engine named in its answer.
@@ -681,11 +744,20 @@ async fn exchange(
             .map_err(|e| EngineError::from_hyper(call, e))?;
         let status = response.status();
         let version = api_version_header(response.headers());
-        let bytes = response
-            .into_body()
+        let cap = reply_cap(call);
+        let bytes = Limited::new(response.into_body(), cap)
             .collect()
             .await
-            .map_err(|e| EngineError::unreadable(call, format!("reading the answer: {e}")))?
+            .map_err(|e| {
+                if e.downcast_ref::<LengthLimitError>().is_some() {
+                    EngineError::broken(
+                        call,
+                        format!("the reply is larger than {} MiB", cap / (1024 * 1024)),
+                    )
+                } else {
+                    EngineError::unreadable(call, format!("reading the answer: {e}"))
+                }
+            })?
             .to_bytes();
         if !status.is_success() {
             return Err(EngineError::answer(
@@ -797,6 +869,158 @@ mod workload;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn lists_get_the_large_cap_and_everything_else_the_small_one() {
+        for call in ["GET /nodes", "GET /tasks", "GET /services", "GET /networks"] {
+            assert_eq!(reply_cap(call), LIST_REPLY_CAP, "{call}");
+        }
+        for call in [
+            "GET /info",
+            "GET /swarm",
+            "GET /version",
+            "POST /swarm/init",
+            "POST /nodes/{id}/update",
+            "DELETE /nodes/{id}",
+        ] {
+            assert_eq!(reply_cap(call), REPLY_CAP, "{call}");
+        }
+        // A list of 10,000 nodes at 3 KiB each fits.
+        const { assert!(10_000 * 3 * 1024 < LIST_REPLY_CAP) };
+    }
+
+    #[test]
+    fn broken_answers_are_a_broken_engine_naming_the_call() {
+        let e = EngineError::broken("GET /info", "the reply is larger than 4 MiB");
+        assert_eq!(e.kind(), ErrorKind::BrokenEngine);
+        assert_eq!(
+            e.to_string(),
+            "GET /info: the reply is larger than 4 MiB: a broken engine, or not a Docker engine on this socket"
+        );
+    }
+
+    #[test]
+    fn replies_decode_into_the_model() {
+        let info = br#"{"Name":"w1","ServerVersion":"26.1.5","Swarm":{"LocalNodeState":"locked","NodeID":"abc","RemoteManagers":[{"NodeID":"m","Addr":"10.0.0.1:2377"}]}}"#;
+        let info = parse_info(info, "1.45".into()).unwrap();
+        assert_eq!(info.hostname, "w1");
+        assert_eq!(info.state, LocalState::Locked);
+        assert_eq!(info.remote_managers.len(), 1);
+        assert_eq!(parse_nodes(b"[]").unwrap().len(), 0);
+        for junk in [&b""[..], b"null", b"{", b"[1,2]", b"\xff\xfe"] {
+            assert_eq!(parse_nodes(junk).unwrap_err().kind(), ErrorKind::Unreadable);
+        }
+        assert!(parse_info(b"[]", String::new()).is_err());
+        let v = parse_version("1.45").unwrap();
+        assert_eq!(usable_version(v).to_string(), "1.45");
+        assert_eq!(
+            usable_version(parse_version("9.99").unwrap()),
+            *bollard::API_DEFAULT_VERSION
+        );
+        assert_eq!(
+            percent_encode("{\"node\":[\"a b\"]}"),
+            "%7B%22node%22%3A%5B%22a%20b%22%5D%7D"
+        );
+    }
+
+    /// JSON-shaped replies: the keys the decoders read, with values of any
+    /// type and nesting, so that the mutations reach past the first byte.
+    fn reply_json() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("null".to_owned()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|n| serde_json::json!(n).to_string()),
+            any::<bool>().prop_map(|b| b.to_string()),
+            any::<String>().prop_map(|s| serde_json::json!(s).to_string()),
+            prop::sample::select(vec![
+                "\"active\"",
+                "\"locked\"",
+                "\"manager\"",
+                "\"drain\"",
+                "\"ready\"",
+                "\"1.45\""
+            ])
+            .prop_map(str::to_owned),
+        ];
+        let keys = prop::sample::select(vec![
+            "ID",
+            "Version",
+            "Index",
+            "Spec",
+            "Role",
+            "Availability",
+            "Labels",
+            "Description",
+            "Hostname",
+            "Status",
+            "State",
+            "Addr",
+            "ManagerStatus",
+            "Leader",
+            "Reachability",
+            "Swarm",
+            "LocalNodeState",
+            "NodeID",
+            "NodeAddr",
+            "Cluster",
+            "ControlAvailable",
+            "RemoteManagers",
+            "Name",
+            "ServerVersion",
+            "JoinTokens",
+            "Worker",
+            "Manager",
+            "TLSInfo",
+            "TrustRoot",
+            "Error",
+        ]);
+        leaf.prop_recursive(6, 64, 8, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((keys.clone(), inner), 0..8).prop_map(|kv| {
+                    let fields: Vec<String> =
+                        kv.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", fields.join(","))
+                }),
+            ]
+        })
+    }
+
+    fn decode_all(bytes: &[u8]) {
+        let _ = parse_info(bytes, "1.45".into());
+        let _ = parse_nodes(bytes);
+        let _ = parse_swarm(bytes);
+        let _ = engine_message(bytes);
+        let _ = serde_json::from_slice::<Vec<bollard::models::Task>>(bytes);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Any bytes as a reply of /info, /nodes, /swarm or an error body:
+        /// an error or a value, never a panic.
+        #[test]
+        fn no_reply_bytes_make_a_decoder_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+            decode_all(&bytes);
+        }
+
+        #[test]
+        fn no_json_shaped_reply_makes_a_decoder_panic(json in reply_json()) {
+            decode_all(json.as_bytes());
+            decode_all(format!("[{json}]").as_bytes());
+            decode_all(format!("{{\"Swarm\":{json},\"Spec\":{json}}}").as_bytes());
+        }
+
+        /// Nesting deeper than serde_json's recursion limit is an error,
+        /// not a stack overflow.
+        #[test]
+        fn deeply_nested_replies_are_refused(depth in 100usize..5000) {
+            let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            decode_all(text.as_bytes());
+        }
+    }
 
     #[test]
     fn the_api_version_header_is_read_and_junk_ignored() {

@@ -130,12 +130,30 @@ pub(crate) struct Reached<H> {
     pub(crate) view: Option<ViewRead>,
 }
 
+/// A node whose Docker socket can be opened as a plain byte stream, over
+/// the node's connection: what `swarmadm tunnel` relays a local client's
+/// connection to (each one its own `direct-streamlocal` channel).
+pub(crate) trait SocketHost: SwarmHost {
+    type Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static;
+    fn open_socket(&self) -> impl Future<Output = Result<Self::Stream, Failure>> + Send;
+}
+
 /// One node's engine over its one SSH connection.
 #[derive(Debug, Clone)]
 pub(crate) struct RemoteHost {
     node: NodeName,
     connection: Arc<Connection>,
     engine: Engine,
+    /// The Docker socket on the node.
+    socket: Arc<str>,
+}
+
+impl SocketHost for RemoteHost {
+    type Stream = russh::ChannelStream<russh::client::Msg>;
+
+    async fn open_socket(&self) -> Result<Self::Stream, Failure> {
+        Ok(self.connection.open_socket(&self.socket).await?)
+    }
 }
 
 impl RemoteHost {
@@ -378,6 +396,7 @@ impl Connector for SshConnector {
             node: node.name.clone(),
             connection,
             engine,
+            socket: Arc::from(node.ssh.socket.as_str()),
         };
         Ok(Reached { host, info, view })
     }

@@ -22,6 +22,8 @@ use russh::keys::{Certificate, HashAlg, PublicKey};
 use sha1::Sha1;
 use wildmatch::WildMatch;
 
+use crate::model::input::{self, Cap, Null};
+
 /// The system-wide known_hosts file `ssh` always reads.
 pub(crate) const GLOBAL_FILE: &str = "/etc/ssh/ssh_known_hosts";
 
@@ -127,9 +129,9 @@ pub(crate) fn lookup(
     let host_port = host_port(host, port);
     let mut lines = Vec::new();
     for file in files {
-        let text = match std::fs::read_to_string(file) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+        let bytes = match input::read_bytes(file, Cap::KNOWN_HOSTS, Null::Empty) {
+            Ok(bytes) => bytes,
+            Err(e) if e.is_not_found() => continue,
             Err(e) => {
                 return Err(KnownHostsError {
                     file: file.clone(),
@@ -137,6 +139,9 @@ pub(crate) fn lookup(
                 });
             }
         };
+        // A line that is not UTF-8 cannot name the host: it is skipped
+        // like any other line that does not parse.
+        let text = String::from_utf8_lossy(&bytes);
         for (index, text) in text.lines().enumerate() {
             let at = Location {
                 file: file.clone(),
@@ -161,6 +166,14 @@ pub(crate) fn lookup(
 }
 
 impl HostEntries {
+    /// Whether any line names the host with a key or a CA it may use (a
+    /// `@revoked` line alone does not).
+    pub(crate) fn names_host(&self) -> bool {
+        self.lines
+            .iter()
+            .any(|l| !matches!(l.marker, Some(Marker::Revoked)))
+    }
+
     /// The `@revoked` line that lists `key`, if any.
     pub(crate) fn revoked(&self, key: &KeyData) -> Option<Location> {
         self.lines
@@ -423,6 +436,65 @@ mod tests {
 
     fn key(b64: &str) -> PublicKey {
         russh::keys::parse_public_key_base64(b64).expect("test key parses")
+    }
+
+    /// Issue #28: `/dev/zero` or a FIFO as a known_hosts file is refused
+    /// at once (it grew to 23 GB, or hung); `/dev/null` is an empty file,
+    /// as in OpenSSH.
+    #[test]
+    fn devices_and_fifos_are_refused_and_dev_null_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        for path in [PathBuf::from("/dev/zero"), fifo] {
+            let err = lookup(std::slice::from_ref(&path), "h", 22)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!(
+                    "known_hosts file {}: cannot read: it is",
+                    path.display()
+                )),
+                "{err}"
+            );
+            assert!(err.ends_with("not a regular file"), "{err}");
+        }
+        let entries = lookup(&[PathBuf::from("/dev/null")], "h", 22).unwrap();
+        assert!(entries.lines.is_empty());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// Any bytes as a known_hosts file: an error or entries, no panic.
+        #[test]
+        fn no_known_hosts_bytes_make_lookup_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("known_hosts");
+            std::fs::write(&path, &bytes).unwrap();
+            let _ = lookup(&[path], "host.example", 2222);
+        }
+
+        /// Known_hosts-shaped lines: markers, patterns, hashed names and
+        /// key types with mutated fields.
+        #[test]
+        fn no_known_hosts_like_line_makes_parse_panic(
+            marker in proptest::sample::select(vec!["", "@revoked ", "@cert-authority ", "@bogus ", "@"]),
+            pattern in "[\\[\\]a-z0-9.*?!,:|=/+]{0,40}",
+            algorithm in proptest::sample::select(vec!["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "x", ""]),
+            key in "[A-Za-z0-9+/=]{0,120}",
+        ) {
+            for host in ["host.example", "[host.example]:2222"] {
+                let _ = parse_line(&format!("{marker}{pattern} {algorithm} {key}"), host);
+                let _ = parse_line(&format!("{marker}|1|{key}|{key} {algorithm} AAAAC3NzaC1lZDI1NTE5{key}"), host);
+            }
+        }
     }
 
     fn file_with(content: &str) -> (tempfile::TempDir, PathBuf) {

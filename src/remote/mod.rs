@@ -9,6 +9,8 @@ pub(crate) mod engine;
 #[cfg(test)]
 pub(crate) mod fake;
 pub(crate) mod host;
+pub(crate) mod keyfile;
 pub(crate) mod known_hosts;
+pub(crate) mod local_files;
 pub(crate) mod ssh;
 pub(crate) mod tunnel;

@@ -21,6 +21,7 @@ use russh::{ChannelOpenFailure, ChannelStream};
 
 use crate::inventory::{HostKeyPolicy, SshHop, SshTarget};
 use crate::model::failure::{Failure, Stage};
+use crate::remote::keyfile;
 use crate::remote::known_hosts::{self, CertificateStatus, HostKeyStatus, Location};
 
 /// Why an SSH connection or channel could not be opened.
@@ -684,22 +685,15 @@ fn wanted_public_keys(files: &[PathBuf]) -> Vec<PublicKey> {
         .filter_map(|f| {
             let mut pub_path = f.clone().into_os_string();
             pub_path.push(".pub");
-            russh::keys::load_public_key(PathBuf::from(pub_path)).ok()
+            keyfile::load_public(Path::new(&pub_path))
         })
         .collect()
 }
 
 fn load_identity(path: &Path) -> Result<russh::keys::PrivateKey, SshError> {
-    russh::keys::load_secret_key(path, None).map_err(|e| SshError::IdentityFile {
+    keyfile::load_identity(path).map_err(|e| SshError::IdentityFile {
         path: path.to_owned(),
-        message: match e {
-            russh::keys::Error::KeyIsEncrypted => {
-                "the key is encrypted with a passphrase; add it to your ssh-agent \
-                 (`ssh-add FILE`) and run again"
-                    .to_owned()
-            }
-            other => format!("cannot load the key: {other}"),
-        },
+        message: e.to_string(),
     })
 }
 

@@ -90,8 +90,8 @@ impl tower_service::Service<hyper::Uri> for SocketConnector {
     }
 }
 
-/// The hyper client every request to one node's engine goes through, both
-/// bollard's and the few raw ones bollard's models cannot express.
+/// The hyper client every request to one node's engine goes through (see
+/// [`crate::remote::engine`], which caps every reply it reads).
 pub(crate) type HttpClient = Client<SocketConnector, BodyType>;
 
 /// bollard's request body type, which it exports only as part of

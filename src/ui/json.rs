@@ -363,6 +363,22 @@ struct ContextExtra<'a> {
     context: Option<&'a str>,
     note: &'a str,
     ssh_connections: usize,
+    /// The ssh name the docker CLI gets (`ssh://NAME`), whether or not it
+    /// would work.
+    ssh_name: Option<&'a str>,
+    /// Why the docker CLI's ssh would not reach the leader as swarmadm
+    /// does (then `docker_host` is null): `{kind, message}` each.
+    missing: Vec<ErrorObject>,
+    /// `--check`: `ssh` run as the docker CLI will.
+    check: Option<ContextCheck<'a>>,
+}
+
+#[derive(Serialize)]
+struct ContextCheck<'a> {
+    passed: bool,
+    kind: &'static str,
+    command: &'a str,
+    message: String,
 }
 
 /// No nodes: the leader is in `leader`.
@@ -385,6 +401,19 @@ pub(crate) fn context(report: &ContextReport) -> String {
             context: report.context.as_deref(),
             note: report.note,
             ssh_connections: report.ssh_connections,
+            ssh_name: report.handoff.as_ref().map(|h| h.destination.name.as_str()),
+            missing: report
+                .handoff
+                .iter()
+                .flat_map(|h| &h.missing)
+                .map(|m| ErrorObject::new(m.kind(), None, m.to_string()))
+                .collect(),
+            check: report.probe.as_ref().map(|p| ContextCheck {
+                passed: p.passed(),
+                kind: p.outcome.kind(),
+                command: &p.command,
+                message: p.outcome.to_string(),
+            }),
         },
     })
 }

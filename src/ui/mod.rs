@@ -101,13 +101,40 @@ pub(crate) fn print_json(text: &str) -> std::io::Result<()> {
     write_stdout(text)
 }
 
+/// Writes to stdout. A reader that closed the pipe (`| head`) chose to
+/// stop reading: that is not an error. A stdout closed before the start
+/// (`>&-`) is: the standard library reopens a closed descriptor 1 on
+/// `/dev/null` (read-write) before `main`, so every write would vanish and
+/// the run exit 0 having said nothing. A shell's `>/dev/null` opens it
+/// write-only, so the two are told apart.
 fn write_stdout(text: &str) -> std::io::Result<()> {
+    if stdout_was_closed() {
+        return Err(std::io::Error::other("it is closed"));
+    }
     let mut out = std::io::stdout().lock();
     let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
+}
+
+/// Whether descriptor 1 is the `/dev/null` the standard library put in
+/// place of a closed stdout: the null device, open read-write (Linux's
+/// `/proc/self/fdinfo` gives the flags; elsewhere this says no).
+fn stdout_was_closed() -> bool {
+    let is_null = std::fs::read_link("/proc/self/fd/1")
+        .is_ok_and(|target| target == std::path::Path::new("/dev/null"));
+    if !is_null {
+        return false;
+    }
+    let Ok(info) = std::fs::read_to_string("/proc/self/fdinfo/1") else {
+        return false;
+    };
+    info.lines()
+        .find_map(|line| line.strip_prefix("flags:"))
+        .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok())
+        .is_some_and(|flags| flags & 0o3 == 0o2)
 }
 
 /// Draws events until [`Reporter::finish`].

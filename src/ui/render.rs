@@ -721,15 +721,30 @@ pub(crate) fn unlock(report: &UnlockReport, layout: Layout) -> String {
         .iter()
         .filter(|n| n.result.word() == "failed")
         .count();
-    let summary = match (report.unlocked(), failed) {
-        (0, 0) => "nothing to unlock: no node is locked".to_owned(),
-        (n, 0) => format!("unlocked {}", count(n, "node", "nodes")),
-        (n, f) => format!(
+    let unreachable = report.unreachable();
+    let mut summary = match (report.unlocked(), failed, unreachable.len()) {
+        (0, 0, 0) => "nothing to unlock: no node is locked".to_owned(),
+        (0, 0, _) => "nothing unlocked".to_owned(),
+        (n, 0, _) => format!("unlocked {}", count(n, "node", "nodes")),
+        (n, f, _) => format!(
             "unlocked {}, {} could not be unlocked",
             count(n, "node", "nodes"),
             count(f, "node", "nodes")
         ),
     };
+    if !unreachable.is_empty() {
+        let names: Vec<String> = unreachable.iter().map(ToString::to_string).collect();
+        summary.push_str(&format!(
+            "; {} could not be reached, so whether {} locked is unknown: {}",
+            count(unreachable.len(), "node", "nodes"),
+            if unreachable.len() == 1 {
+                "it is"
+            } else {
+                "they are"
+            },
+            names.join(", ")
+        ));
+    }
     out.push_str(&wrap(&summary, width, 2));
     out
 }
@@ -1510,6 +1525,10 @@ pub(crate) fn down(outcome: &DownOutcome, layout: Layout) -> String {
 
 /// `context`: shell lines, so that `eval "$(swarmadm context)"` works;
 /// what ssh:// needs on the node as a comment.
+/// Where the docker CLI's ssh cannot reach the leader.
+const TUNNEL_HINT: &str = "instead, `swarmadm tunnel` with the same -i and -F serves the leader's \
+    Docker socket here through swarmadm's own SSH connection and prints its DOCKER_HOST";
+
 pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
     let width = layout.width();
     let mut out = String::new();
@@ -1521,13 +1540,39 @@ pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
         )));
     }
     out.push_str(&comment(report.note));
-    if report.proxy_jump {
+    // The hand-off compares ProxyJump hops itself, when it ran.
+    if report.proxy_jump && report.handoff.is_none() {
         out.push_str(&comment(
             "this node is reached through ProxyJump: give your ssh config the same ProxyJump for it",
         ));
     }
     if let Some(host) = &report.docker_host {
         out.push_str(&format!("export DOCKER_HOST={host}\n"));
+    }
+    if let (Some(handoff), Some(leader)) = (&report.handoff, &report.leader)
+        && !handoff.works()
+    {
+        out.push_str(&comment(&format!(
+            "no DOCKER_HOST: the docker CLI's ssh would not reach {leader} as swarmadm does \
+             (`ssh {}`):",
+            handoff.destination.name
+        )));
+        for missing in &handoff.missing {
+            // Continuation lines of a point line up under its text.
+            let point = wrap(&format!("# - {missing}"), width, 4);
+            out.push_str(&point.replace("\n    ", "\n#   "));
+        }
+        out.push_str(&comment(TUNNEL_HINT));
+    }
+    if let Some(probe) = &report.probe {
+        let verdict = if probe.passed() { "passed" } else { "failed" };
+        out.push_str(&comment(&format!(
+            "check {verdict}: `{}`: {}",
+            probe.command, probe.outcome
+        )));
+        if !probe.passed() && report.docker_host.is_some() {
+            out.push_str(&comment(TUNNEL_HINT));
+        }
     }
     if let Some(name) = &report.context {
         out.push_str(&comment(&format!(
@@ -1538,6 +1583,34 @@ pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
         out.push_str(&comment(&format!("error: {error}")));
     }
     out
+}
+
+/// One line of `tunnel`'s log (stderr).
+pub(crate) fn tunnel_event(event: &crate::exec::tunnel::TunnelEvent) -> String {
+    use crate::exec::tunnel::TunnelEvent;
+    match event {
+        TunnelEvent::Serving { node, leader: true } => {
+            format!("tunnel: serving the Docker socket of {node}, the Raft leader")
+        }
+        TunnelEvent::Serving {
+            node,
+            leader: false,
+        } => {
+            format!("tunnel: serving the Docker socket of {node}")
+        }
+        TunnelEvent::Switched { from, to, why } if from == to => {
+            format!("tunnel: connected to {to} again ({why})")
+        }
+        TunnelEvent::Switched { from, to, why } => {
+            format!("tunnel: new connections go to {to} now, not {from} ({why})")
+        }
+        TunnelEvent::Full { max } => format!(
+            "tunnel: a client connection was closed: {max} are relayed already (--max-clients)"
+        ),
+        TunnelEvent::ClientFailed(message) => {
+            format!("tunnel: a client connection could not be relayed: {message}")
+        }
+    }
 }
 
 /// The one line that ends `status`.

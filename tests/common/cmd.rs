@@ -166,6 +166,15 @@ impl Swarmadm {
         self
     }
 
+    /// Runs in a mount namespace of its own where `home` is mounted over
+    /// `/root` (tests run as root): `ssh` and the docker CLI take `~` from
+    /// the user database, not from `$HOME`, so this is how a test gives
+    /// them a `~/.ssh/config` of its own without touching the real one.
+    pub fn in_home(mut self, home: impl AsRef<Path>) -> Self {
+        self.wrapper = home_wrapper(home.as_ref());
+        self
+    }
+
     /// Runs; panics unless the exit code is 0.
     #[track_caller]
     pub fn success(self) -> Run {
@@ -425,6 +434,27 @@ fn redact_tokens(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// `unshare … sh -c 'mount --bind HOME /root && exec "$@"' HOME`: what
+/// [`Swarmadm::in_home`] runs a program through; `HOME` is `/root` there.
+pub fn home_wrapper(home: &Path) -> Vec<OsString> {
+    let mut wrapper: Vec<OsString> = [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "env",
+        "HOME=/root",
+        "sh",
+        "-c",
+        "mount --bind \"$0\" /root && exec \"$@\"",
+    ]
+    .map(OsString::from)
+    .to_vec();
+    wrapper.push(home.as_os_str().to_owned());
+    wrapper
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@
 //! | 170–179 | reserved: future lifecycle tests                           |
 //! | 180–189 | `tests/terminal.rs`                                        |
 //! | 190–199 | `tests/workload.rs`                                        |
+//! | 225–234 | `tests/handoff.rs`                                         |
+//! | 235–244 | `tests/bounded.rs`                                         |
 //! | 215–224 | `tests/recover.rs`                                         |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
@@ -234,6 +236,28 @@ lab_ids! {
     PARTITION_MINORITY = 207;
     /// `verify_workload_names_a_stopped_worker_and_probes_the_others`
     PARTITION_STOPPED_WORKER = 208;
+
+    // tests/handoff.rs
+    /// `context_through_an_alias_included_from_the_users_ssh_config_reaches_the_swarm`
+    HANDOFF_ALIAS = 225;
+    /// `context_with_the_config_only_through_f_says_why_and_check_fails`
+    HANDOFF_ONLY_F = 226;
+    /// `tunnel_serves_the_leader_follows_it_and_removes_its_socket`
+    HANDOFF_TUNNEL = 227;
+    /// `tunnel_refuses_a_foreign_path_bounds_its_clients_and_says_when_no_manager_answers`
+    HANDOFF_REFUSED = 228;
+
+    // tests/bounded.rs
+    /// `dev_zero_and_a_fifo_as_known_hosts_or_identity_file_are_refused_at_once`
+    BOUNDED_FILES = 235;
+    /// `a_result_that_cannot_be_written_is_an_error_naming_it`
+    BOUNDED_OUTPUTS = 236;
+    /// `an_engine_reply_that_never_ends_fails_that_worker_alone_within_the_timeout`
+    BOUNDED_ENDLESS_REPLY = 237;
+    /// `unlock_with_every_node_unreachable_fails_naming_them`
+    BOUNDED_UNLOCK_UNREACHABLE = 238;
+    /// `the_node_list_cap_fits_ten_thousand_nodes`
+    BOUNDED_NODE_LIST_SIZE = 239;
 
     // tests/recover.rs
     /// `a_quorum_lost_for_good_is_recovered_and_the_wiped_managers_join_again`

@@ -211,6 +211,22 @@ impl UpArgs {
     }
 }
 
+/// Writes `text` to stdout. A reader that went away (`| head -3`) is not
+/// an error: the rest is dropped and the exit code stands; `print!` would
+/// panic on the broken pipe.
+fn out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write to standard output: {e}");
+    }
+}
+
 /// Runs a `lab` subcommand and prints its outcome.
 pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
     match &args.command {
@@ -234,15 +250,16 @@ pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
             for warning in &report.warnings {
                 eprintln!("warning: {warning}");
             }
-            print!(
-                "{}",
-                up_summary(&report.lab, &up.select, started.elapsed().as_secs_f64())
-            );
+            out(&up_summary(
+                &report.lab,
+                &up.select,
+                started.elapsed().as_secs_f64(),
+            ));
             Ok(ExitCode::SUCCESS)
         }
         LabCommand::Down(select) => {
             let report = super::down(&select.name, &select.dir())?;
-            print!("{}", down_summary(&select.name, &report));
+            out(&down_summary(&select.name, &report));
             Ok(ExitCode::SUCCESS)
         }
         LabCommand::Relay(args) => {
@@ -261,11 +278,11 @@ pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
                 Some(found)
             };
             match args.output {
-                LabOutput::Json => println!("{}", status_json(&status, found.as_ref(), ok)),
+                LabOutput::Json => out(&format!("{}\n", status_json(&status, found.as_ref(), ok))),
                 LabOutput::Table => {
-                    print!("{}", status_table(&status));
+                    out(&status_table(&status));
                     if let Some(found) = &found {
-                        print!("{}", reach_summary(found, &args.reach));
+                        out(&reach_summary(found, &args.reach));
                     }
                 }
             }
@@ -276,7 +293,7 @@ pub fn run(args: &LabArgs) -> Result<ExitCode, LabError> {
             })
         }
         LabCommand::List { parent } => {
-            print!("{}", list_labs(parent));
+            out(&list_labs(parent));
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -203,3 +203,54 @@ async fn unlock_without_a_key_exits_2_and_touches_nothing() {
     );
     assert_eq!(cluster.connector().connections(), 0);
 }
+
+/// Issue #28: with every node unreachable, `unlock` said "nothing to
+/// unlock: no node is locked" and exited 0. Nothing says they are not
+/// locked: exit 1, naming each.
+#[tokio::test(start_paused = true)]
+async fn unlock_with_every_node_unreachable_fails_naming_them() {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    for node in &inv.nodes {
+        cluster.unreachable(node.name.as_str());
+    }
+    let keys = KeyOptions {
+        file: None,
+        env: Some(Secret::new("SWMKEY-1-any")),
+    };
+    let report = run(&inv, &cluster.connector(), &keys, 4, &Events::discard()).await;
+    assert_eq!(report.exit_code(), exit_codes::FAILED, "{report:?}");
+    assert_eq!(report.unreachable().len(), inv.nodes.len());
+    let text = crate::ui::render::unlock(&report, crate::ui::Layout::Fit(200));
+    assert!(!text.contains("no node is locked"), "{text}");
+    assert!(
+        text.contains("nothing unlocked; 4 nodes could not be reached, so whether they are locked is unknown: m1, m2, m3, w1"),
+        "{text}"
+    );
+}
+
+/// Issue #28: a FIFO or a device as the key file is refused at once.
+#[test]
+fn a_fifo_or_device_as_key_file_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for path in [fifo.as_path(), Path::new("/dev/zero")] {
+        assert!(matches!(
+            check(path, None),
+            Err(KeyFileError::NotAFile { .. })
+        ));
+        assert!(read_key(path).is_err());
+    }
+    let big = dir.path().join("big");
+    fs::write(&big, vec![b'k'; 64 * 1024 + 1]).unwrap();
+    fs::set_permissions(&big, fs::Permissions::from_mode(0o600)).unwrap();
+    let err = read_key(&big).unwrap_err().to_string();
+    assert!(err.contains("larger than the 64 KiB limit"), "{err}");
+}

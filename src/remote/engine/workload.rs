@@ -69,18 +69,7 @@ fn endpoint_ips(network: &serde_json::Value) -> Vec<String> {
 /// `filters={"label":["io.swarmadm.workload"]}`, URL-encoded.
 fn label_filter() -> String {
     let filter = serde_json::json!({ "label": [WORKLOAD_LABEL] }).to_string();
-    url_encode(&filter)
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    super::percent_encode(&filter)
 }
 
 fn body(call: &'static str, value: &serde_json::Value) -> Result<Vec<u8>, EngineError> {
@@ -187,7 +176,7 @@ impl Engine {
     ) -> Result<Vec<WorkloadTask>, EngineError> {
         const CALL: &str = "GET /tasks";
         let filter = serde_json::json!({ "service": [service_id] }).to_string();
-        let path = format!("/tasks?filters={}", url_encode(&filter));
+        let path = format!("/tasks?filters={}", super::percent_encode(&filter));
         let bytes = self.raw(CALL, "GET", &path, None).await?;
         let tasks: Vec<RawTask> = parse(CALL, &bytes)?;
         Ok(tasks

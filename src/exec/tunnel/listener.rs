@@ -1,0 +1,375 @@
+//! The local socket `swarmadm tunnel` serves: where it goes by default,
+//! how it is made (mode 0600 from the start), how the tunnel tells its own
+//! socket from somebody else's, and that it is removed again.
+//!
+//! "Own" is decided by a lock file beside the socket, `PATH.lock`, which
+//! says `swarmadm tunnel pid N` and which the serving process holds locked
+//! (`flock`) for as long as it serves. At start:
+//! - the lock is held by a live process: another tunnel serves PATH;
+//!   refused, naming its pid;
+//! - PATH exists and a `PATH.lock` of a tunnel is beside it, unlocked: the
+//!   socket of a tunnel that died (SIGKILL, a crash); it is replaced;
+//! - PATH exists without such a lock file (another program's socket, a
+//!   file, a directory): refused, never removed.
+//!
+//! Both files are removed when the [`OwnSocket`] is dropped. It knows
+//! nothing of SSH or Docker.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read as _, Seek as _, Write as _};
+use std::os::unix::fs::{
+    DirBuilderExt as _, FileTypeExt as _, MetadataExt as _, OpenOptionsExt as _,
+    PermissionsExt as _,
+};
+use std::path::{Path, PathBuf};
+
+/// What the lock file beside the socket starts with.
+const MARK: &str = "swarmadm tunnel pid ";
+
+/// The longest path a Unix socket address holds (`sun_path`, with its NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+/// Why the socket cannot be served.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum SocketError {
+    #[error(
+        "{} is served by another swarmadm tunnel{}: stop it, or choose another path with --socket",
+        path.display(),
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
+    InUse { path: PathBuf, pid: Option<u32> },
+    #[error(
+        "{} exists and is not a socket of swarmadm tunnel (it is {what}, and no {}.lock of a \
+         tunnel is beside it): it is left alone; remove it if nothing uses it, or choose \
+         another path with --socket",
+        path.display(),
+        path.display()
+    )]
+    NotOwn { path: PathBuf, what: &'static str },
+    #[error("{}: {reason}", dir.display())]
+    UnsafeDir { dir: PathBuf, reason: String },
+    #[error(
+        "{} is too long for a Unix socket ({len} bytes, at most {MAX_SOCKET_PATH}): choose a \
+         shorter one with --socket",
+        path.display()
+    )]
+    TooLong { path: PathBuf, len: usize },
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> SocketError {
+    let path = path.to_owned();
+    move |source| SocketError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// The default socket: `$XDG_RUNTIME_DIR/swarmadm/NAME`, else
+/// `/tmp/swarmadm-UID/NAME`, where NAME is `tunnel-INVENTORY[-NODE].sock`
+/// (the inventory's file name without its extension). The directory is
+/// made (0700) if missing, and must be this user's and closed to others.
+pub(crate) fn default_path(inventory: &Path, node: Option<&str>) -> Result<PathBuf, SocketError> {
+    let uid = nix::unistd::geteuid().as_raw();
+    let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(runtime) => PathBuf::from(runtime).join("swarmadm"),
+        None => std::env::temp_dir().join(format!("swarmadm-{uid}")),
+    };
+    private_dir(&dir, uid)?;
+    let stem = inventory
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "inventory".to_owned());
+    let mut name = format!("tunnel-{}", safe(&stem));
+    if let Some(node) = node {
+        name.push('-');
+        name.push_str(&safe(node));
+    }
+    name.push_str(".sock");
+    Ok(dir.join(name))
+}
+
+fn safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Makes `dir` (mode 0700) or checks that it is this user's own and that
+/// nobody else may write in it or list it.
+fn private_dir(dir: &Path, uid: u32) -> Result<(), SocketError> {
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io("create the directory", dir)(e)),
+    }
+    let meta = std::fs::symlink_metadata(dir).map_err(io("look at", dir))?;
+    let unsafe_dir = |reason: String| SocketError::UnsafeDir {
+        dir: dir.to_owned(),
+        reason,
+    };
+    if !meta.is_dir() {
+        return Err(unsafe_dir("exists and is not a directory".to_owned()));
+    }
+    if meta.uid() != uid {
+        return Err(unsafe_dir(format!(
+            "belongs to uid {}, not to this user (uid {uid}); choose a path with --socket",
+            meta.uid()
+        )));
+    }
+    if meta.mode() & 0o077 != 0 {
+        return Err(unsafe_dir(format!(
+            "is open to others (mode {:o}); `chmod 700` it or choose a path with --socket",
+            meta.mode() & 0o777
+        )));
+    }
+    Ok(())
+}
+
+/// The socket the tunnel serves, with its lock file; both removed on drop.
+#[derive(Debug)]
+pub(crate) struct OwnSocket {
+    path: PathBuf,
+    lock_path: PathBuf,
+    /// Held locked while serving; released when dropped.
+    _lock: File,
+    listener: tokio::net::UnixListener,
+    /// A dead tunnel's socket was replaced.
+    pub(crate) replaced_stale: bool,
+}
+
+impl OwnSocket {
+    /// Takes `path` (see the module's rules) and listens on it, mode 0600.
+    /// Must run inside the tokio runtime.
+    pub(crate) fn bind(path: &Path) -> Result<Self, SocketError> {
+        let len = path.as_os_str().len();
+        if len > MAX_SOCKET_PATH {
+            return Err(SocketError::TooLong {
+                path: path.to_owned(),
+                len,
+            });
+        }
+        let lock_path = with_suffix(path, ".lock");
+        let had_lock = lock_path.exists();
+        let mut lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(io("open", &lock_path))?;
+        let taken = Self::take(path, &lock_path, had_lock, &mut lock);
+        let replaced_stale = match taken {
+            Ok(replaced) => replaced,
+            Err(e) => {
+                // Never remove a lock file that was there before us.
+                if !had_lock {
+                    let _ = std::fs::remove_file(&lock_path);
+                }
+                return Err(e);
+            }
+        };
+        let listener = match listen(path) {
+            Ok(listener) => listener,
+            Err(e) => {
+                let _ = std::fs::remove_file(&lock_path);
+                return Err(e);
+            }
+        };
+        Ok(OwnSocket {
+            path: path.to_owned(),
+            lock_path,
+            _lock: lock,
+            listener,
+            replaced_stale,
+        })
+    }
+
+    /// Locks the lock file, decides about an existing `path` and marks the
+    /// lock file as ours. Whether a dead tunnel's socket was removed.
+    fn take(
+        path: &Path,
+        lock_path: &Path,
+        had_lock: bool,
+        lock: &mut File,
+    ) -> Result<bool, SocketError> {
+        let mut text = String::new();
+        let _ = lock.read_to_string(&mut text);
+        let marked = text.starts_with(MARK);
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(SocketError::InUse {
+                    path: path.to_owned(),
+                    pid: text
+                        .strip_prefix(MARK)
+                        .and_then(|rest| rest.trim().parse().ok()),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", lock_path)(e)),
+        }
+        if had_lock && !marked {
+            // Somebody else's file named like our lock file.
+            return Err(SocketError::NotOwn {
+                path: lock_path.to_owned(),
+                what: "a file that swarmadm did not write",
+            });
+        }
+        let replaced = match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(io("look at", path)(e)),
+            Ok(meta) if meta.file_type().is_socket() && had_lock && marked => {
+                std::fs::remove_file(path).map_err(io("remove the stale socket", path))?;
+                true
+            }
+            Ok(meta) => {
+                return Err(SocketError::NotOwn {
+                    path: path.to_owned(),
+                    what: describe(&meta),
+                });
+            }
+        };
+        lock.set_len(0).map_err(io("write", lock_path))?;
+        lock.rewind().map_err(io("write", lock_path))?;
+        writeln!(lock, "{MARK}{}", std::process::id()).map_err(io("write", lock_path))?;
+        Ok(replaced)
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn listener(&self) -> &tokio::net::UnixListener {
+        &self.listener
+    }
+}
+
+impl Drop for OwnSocket {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        let _ = std::fs::remove_file(&self.lock_path);
+    }
+}
+
+fn describe(meta: &std::fs::Metadata) -> &'static str {
+    let kind = meta.file_type();
+    if kind.is_socket() {
+        "a socket"
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Binds beside `path` under a temporary name, makes it 0600, then renames
+/// it into place: the socket is never reachable with a looser mode.
+fn listen(path: &Path) -> Result<tokio::net::UnixListener, SocketError> {
+    let temporary = with_suffix(path, &format!(".{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&temporary);
+    let listener =
+        std::os::unix::net::UnixListener::bind(&temporary).map_err(io("listen on", &temporary))?;
+    let done = std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o600))
+        .map_err(io("set the mode of", &temporary))
+        .and_then(|()| std::fs::rename(&temporary, path).map_err(io("move the socket to", path)))
+        .and_then(|()| {
+            listener
+                .set_nonblocking(true)
+                .map_err(io("listen on", path))
+        })
+        .and_then(|()| tokio::net::UnixListener::from_std(listener).map_err(io("listen on", path)));
+    if done.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    done
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_socket_of_its_own_is_0600_replaced_when_stale_and_removed_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sock");
+        let socket = OwnSocket::bind(&path).unwrap();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.file_type().is_socket());
+        assert_eq!(meta.mode() & 0o777, 0o600);
+        assert!(!socket.replaced_stale);
+        // A second tunnel on the same path is refused, naming the first.
+        let err = OwnSocket::bind(&path).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(
+                "another swarmadm tunnel (pid {})",
+                std::process::id()
+            )),
+            "{err}"
+        );
+        drop(socket);
+        assert!(!path.exists());
+        assert!(!with_suffix(&path, ".lock").exists());
+    }
+
+    #[tokio::test]
+    async fn a_path_that_is_not_its_own_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("foreign.sock");
+        let _foreign = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let err = OwnSocket::bind(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("exists and is not a socket of swarmadm tunnel (it is a socket"),
+            "{err}"
+        );
+        assert!(path.exists());
+        assert!(!with_suffix(&path, ".lock").exists());
+        let file = dir.path().join("file");
+        std::fs::write(&file, "data").unwrap();
+        let err = OwnSocket::bind(&file).unwrap_err().to_string();
+        assert!(err.contains("it is a regular file"), "{err}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "data");
+    }
+
+    #[tokio::test]
+    async fn a_dead_tunnels_socket_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sock");
+        let _left = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        std::fs::write(with_suffix(&path, ".lock"), format!("{MARK}999999\n")).unwrap();
+        let socket = OwnSocket::bind(&path).unwrap();
+        assert!(socket.replaced_stale);
+        let text = std::fs::read_to_string(with_suffix(&path, ".lock")).unwrap();
+        assert_eq!(text, format!("{MARK}{}\n", std::process::id()));
+    }
+
+    #[test]
+    fn default_names_are_made_safe() {
+        assert_eq!(safe("my inventory"), "my_inventory");
+        assert_eq!(safe("swarm-manager-01"), "swarm-manager-01");
+    }
+}
