@@ -120,10 +120,11 @@ pub enum Command {
     /// swarm, or not at all while its SSH answers, or it is named with --lost). It
     /// names the survivor, counts the services, networks, secrets and configs, runs
     /// `swarm init --force-new-cluster` on the survivor's own socket with the
-    /// inventory's advertise and listen addresses, removes the lost managers' entries
-    /// with force (no demote), makes managers that still hold the old state leave,
-    /// counts again, and converges the inventory as `up` does. Asks for confirmation
-    /// on a terminal.
+    /// inventory's advertise and listen addresses, makes managers that still hold the
+    /// old state and answer leave, removes with force (no demote) the entries of the
+    /// managers that join again as new nodes, keeps those of managers that may come
+    /// back with their old state (the recovered leader takes them back), counts again,
+    /// and converges the inventory as `up` does. Asks for confirmation on a terminal.
     #[command(after_help = RECOVER_AFTER_HELP)]
     Recover(RecoverArgs),
     /// Rotate the join tokens (both unless --worker or --manager), optionally the unlock key and the root CA.
