@@ -112,6 +112,21 @@ pub enum Command {
     /// for every node the inventory does not list.
     #[command(after_help = REMOVE_AFTER_HELP)]
     Remove(RemoveArgs),
+    /// Recover a swarm whose quorum is lost for good: force a new cluster on a survivor.
+    ///
+    /// Docker's last resort ("Recover from losing the quorum"), made safe. It refuses
+    /// unless the loss is proven: every manager that answers says the swarm has no
+    /// leader, and each other manager is shown gone (its engine answers outside any
+    /// swarm, or not at all while its SSH answers, or it is named with --lost). It
+    /// names the survivor, counts the services, networks, secrets and configs, runs
+    /// `swarm init --force-new-cluster` on the survivor's own socket with the
+    /// inventory's advertise and listen addresses, makes managers that still hold the
+    /// old state and answer leave, removes with force (no demote) the entries of the
+    /// managers that join again as new nodes, keeps those of managers that may come
+    /// back with their old state (the recovered leader takes them back), counts again,
+    /// and converges the inventory as `up` does. Asks for confirmation on a terminal.
+    #[command(after_help = RECOVER_AFTER_HELP)]
+    Recover(RecoverArgs),
     /// Rotate the join tokens (both unless --worker or --manager), optionally the unlock key and the root CA.
     #[command(after_help = ROTATE_AFTER_HELP)]
     RotateTokens(RotateArgs),
@@ -238,6 +253,31 @@ Examples:
   swarmadm rotate-tokens -i config/vagrant.toml --worker
   swarmadm rotate-tokens -i config/vagrant.toml --unlock-key --unlock-key-file ~/.swarm-unlock.key
   swarmadm rotate-tokens -i config/vagrant.toml --ca --ca-timeout 600";
+
+const RECOVER_AFTER_HELP: &str = "\
+A manager that does not answer at all (not even SSH) may only be cut off: \
+forcing a new cluster then makes a second swarm, so `recover` refuses and \
+names it. --lost NODE asserts that NODE's manager is gone for good: its \
+machine will not run its engine again with its current swarm state while the \
+recovered swarm runs. A lost manager that comes back later, wiped or with its \
+old state, joins again with `swarmadm up`.
+
+With autolock on (the inventory's `autolock = true`, or a locked survivor) \
+`recover` refuses: Docker 20.10 cannot force a new cluster from encrypted \
+state (moby/moby#36852; a locked manager refuses the init, `swarm unlock` \
+waits for a leader that cannot come back). Bring back a majority of the \
+managers and `swarmadm unlock`, or recreate the swarm.
+
+Exit codes: 0 recovered, and every node that answers converged; 1 a step \
+failed (the init, removing an entry, a node's converge), or fewer objects \
+are listed than before; 2 nothing was changed: refused (the loss is not \
+proven, quorum is not lost, autolock), not confirmed, or no terminal to ask \
+on and no --yes.
+
+Examples:
+  swarmadm recover -i config/vagrant.toml --dry-run
+  swarmadm recover -i config/vagrant.toml --yes
+  swarmadm recover -i config/vagrant.toml --lost swarm-manager-03 --survivor swarm-manager-01";
 
 const UNLOCK_AFTER_HELP: &str = "\
 The key comes from --unlock-key-file PATH (a file only its owner can read), else from \
@@ -452,6 +492,29 @@ pub struct RotateArgs {
     /// died; locks also expire after 30 minutes).
     #[arg(long)]
     pub break_lock: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RecoverArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Print the plan, with the proof, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Assert that this manager is gone for good (repeatable): its machine will
+    /// not run its engine again with its current swarm state while the recovered
+    /// swarm runs. Only for a manager that cannot be shown gone from here; if it
+    /// was only cut off, the recovery makes a second swarm.
+    #[arg(long, value_name = "NODE")]
+    pub lost: Vec<String>,
+    /// Recover from this manager's state (it must hold the swarm's state and
+    /// have no leader). Default: the only such manager, or with several the
+    /// inventory's leader, else the first in the inventory.
+    #[arg(long, value_name = "NODE")]
+    pub survivor: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -737,6 +800,7 @@ impl Command {
             Command::Tunnel(a) => ("tunnel", a.nodes.output),
             Command::RotateTokens(a) => ("rotate-tokens", a.nodes.output),
             Command::Unlock(a) => ("unlock", a.nodes.output),
+            Command::Recover(a) => ("recover", a.nodes.output),
             Command::Inventory(a) => ("inventory", a.output),
             #[cfg(feature = "lab")]
             Command::Lab(_) => return None,

@@ -12,8 +12,8 @@ use crate::remote::host::Connector as _;
 use crate::ui::{Layout, LogSink, Mode, Reporter, render};
 
 use super::args::{
-    ContextArgs, DownArgs, NodeArgs, Output, RemoveArgs, RotateArgs, TunnelArgs, UnlockArgs,
-    UpArgs, VerifyArgs, key_options,
+    ContextArgs, DownArgs, NodeArgs, Output, RecoverArgs, RemoveArgs, RotateArgs, TunnelArgs,
+    UnlockArgs, UpArgs, VerifyArgs, key_options,
 };
 
 /// Prints a result: JSON as is, tables and text laid out for the terminal.
@@ -295,6 +295,75 @@ pub(super) async fn down(
     Ok(outcome.exit_code())
 }
 
+pub(super) async fn recover(
+    inventory: &Inventory,
+    args: &RecoverArgs,
+    sink: &LogSink,
+) -> eyre::Result<u8> {
+    use std::io::IsTerminal as _;
+    let connector = args.nodes.connector();
+    let options = crate::exec::recover::RecoverRunOptions {
+        plan: crate::plan::recover::RecoverOptions {
+            survivor: args.survivor.clone(),
+            lost: args.lost.clone(),
+        },
+        dry_run: args.dry_run,
+        parallel: args.nodes.parallel(),
+    };
+    let reporter = start_reporter(inventory, &args.nodes, sink);
+    let observed =
+        crate::exec::recover::observe(inventory, &connector, &options, &reporter.events()).await;
+    reporter.finish().await;
+    if observed.will_change(&options) && !args.yes {
+        let plan = render::recover_plan(&observed.plan, args.nodes.output.layout());
+        if !std::io::stdin().is_terminal() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{plan}error: `recover` forces a new cluster on the survivor; it asks for \
+                 confirmation on a terminal, and stdin is not one: run with --yes (or --dry-run \
+                 to see the plan). Nothing was changed."
+            );
+            not_confirmed_json_of(
+                "recover",
+                &args.nodes,
+                "no terminal to confirm on and no --yes",
+            )?;
+            return Ok(EXIT_UNUSABLE);
+        }
+        let mut err = std::io::stderr().lock();
+        write!(
+            err,
+            "{plan}Force a new cluster on the survivor? \
+             [y/N] "
+        )?;
+        err.flush()?;
+        drop(err);
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            let _ = writeln!(std::io::stderr(), "not confirmed: nothing was changed");
+            not_confirmed_json_of("recover", &args.nodes, "not confirmed")?;
+            return Ok(EXIT_UNUSABLE);
+        }
+    }
+    let reporter = start_reporter(inventory, &args.nodes, sink);
+    let outcome = crate::exec::recover::execute(
+        observed,
+        inventory,
+        &connector,
+        &options,
+        &reporter.events(),
+    )
+    .await;
+    reporter.finish().await;
+    print_result(
+        &args.nodes,
+        || crate::ui::json::recover(&outcome),
+        |layout| render::recover(&outcome, layout),
+    )?;
+    Ok(outcome.exit_code())
+}
+
 /// Whether a file can be written at `path` without blocking or replacing
 /// something that is not a file: its directory exists, and it is absent
 /// or a regular file (a FIFO would block the writer, a directory cannot be
@@ -349,6 +418,11 @@ fn write_output_file(path: &std::path::Path, bytes: &[u8]) -> eyre::Result<()> {
 /// With `-o json`, `down` that was not confirmed still answers in the
 /// schema: an error document, on stdout.
 fn not_confirmed_json(args: &NodeArgs, why: &str) -> eyre::Result<()> {
+    not_confirmed_json_of("down", args, why)
+}
+
+/// The error document of a command that was not confirmed.
+fn not_confirmed_json_of(command: &str, args: &NodeArgs, why: &str) -> eyre::Result<()> {
     if args.output != Output::Json {
         return Ok(());
     }
@@ -357,7 +431,7 @@ fn not_confirmed_json(args: &NodeArgs, why: &str) -> eyre::Result<()> {
         None,
         format!("{why}: nothing was changed"),
     );
-    crate::ui::print_json(&(crate::ui::json::error("down", error) + "\n"))?;
+    crate::ui::print_json(&(crate::ui::json::error(command, error) + "\n"))?;
     Ok(())
 }
 

@@ -23,7 +23,9 @@ pub use args::{
     Bin, Cli, Command, ContextArgs, DownArgs, HostKeyChecking, NodeArgs, Output, RemoveArgs,
     RotateArgs, SwarmDown, SwarmUp, SwarmVerify, TunnelArgs, UnlockArgs, UpArgs, VerifyArgs,
 };
-use commands::{context, down, print_result, remove, rotate_tokens, status, unlock, up, verify};
+use commands::{
+    context, down, print_result, recover, remove, rotate_tokens, status, unlock, up, verify,
+};
 
 /// Entry point of `swarmadm`. Started under the name `swarm-up` or
 /// `swarm-verify` (a link, say) it is that program.
@@ -150,6 +152,7 @@ fn execute(cli: Cli) -> eyre::Result<u8> {
         Command::Tunnel(args) => on_nodes(&args.nodes, &args, &sink, commands::tunnel),
         Command::RotateTokens(args) => on_nodes(&args.nodes, &args, &sink, rotate_tokens),
         Command::Unlock(args) => on_nodes(&args.nodes, &args, &sink, unlock),
+        Command::Recover(args) => on_nodes(&args.nodes, &args, &sink, recover),
     }
 }
 

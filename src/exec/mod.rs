@@ -10,6 +10,7 @@
 pub(crate) mod down;
 pub(crate) mod lock;
 pub(crate) mod prune;
+pub(crate) mod recover;
 pub(crate) mod result;
 pub(crate) mod rotate;
 pub(crate) mod step;

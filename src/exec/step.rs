@@ -173,6 +173,9 @@ pub(crate) async fn demote<H: SwarmHost>(leader: &H, node_id: &str) -> Result<()
         match leader.update_node(current, &update).await {
             Ok(()) => return Ok(()),
             Err(e) if e.kind() == ErrorKind::OutOfSequence => continue,
+            // Not in the Raft membership (a recovery left the entry): there is
+            // nothing to demote; the entry is only removed.
+            Err(e) if e.kind() == ErrorKind::NotInRaft => return Ok(()),
             Err(e) => return Err(StepError::engine("demote failed: ", &e)),
         }
     }
@@ -192,11 +195,12 @@ pub(crate) async fn wait_demoted<H: SwarmHost>(
 ) -> Result<(), StepError> {
     let deadline = Instant::now() + DEMOTE_TIMEOUT;
     loop {
-        let listed_as_worker = leader.nodes().await.is_ok_and(|nodes| {
-            nodes
-                .iter()
-                .any(|n| n.id == node_id && n.role == NodeRole::Worker && n.manager.is_none())
-        });
+        // Out of the Raft membership: no manager status (the role of an entry
+        // a recovery left stays `manager`, and it has none).
+        let listed_as_worker = leader
+            .nodes()
+            .await
+            .is_ok_and(|nodes| nodes.iter().any(|n| n.id == node_id && n.manager.is_none()));
         let lost_control = match host {
             Some(host) => host.info().await.is_ok_and(|i| !i.is_manager),
             // A node swarmadm cannot reach: the managers' list is all there is.

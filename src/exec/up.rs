@@ -275,6 +275,8 @@ pub(crate) async fn prepare<C: Connector>(
         .await;
     let unlocked = unlock_first(&mut snapshot, inventory, options, events).await;
     let mut plan = plan::plan(inventory, &snapshot.facts, options.plan);
+    // A manager a recovery left behind joins again instead of being blocked.
+    plan::recover::repair_left_behind(&mut plan, inventory, &snapshot.facts);
     if options.prune {
         plan.prune_strays(inventory, &snapshot.facts);
     }
@@ -881,6 +883,7 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             data_path_port: swarm.data_path_port,
             spec: crate::plan::settings::apply(swarm, &serde_json::json!({})),
             auto_lock_managers: swarm.autolock == Some(true),
+            force_new_cluster: false,
         };
         let node_id = host
             .init(&request)

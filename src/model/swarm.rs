@@ -282,6 +282,22 @@ pub(crate) struct InitRequest {
     /// Lock managers at rest from the start (autolock).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(crate) auto_lock_managers: bool,
+    /// Docker's last resort for a lost quorum (`swarmadm recover` only): the
+    /// manager keeps its state and becomes the only member of the Raft
+    /// membership.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) force_new_cluster: bool,
+}
+
+/// How many of the swarm's objects a manager lists: what a recovery must
+/// keep. `None` where the manager could not list them (no leader: only the
+/// swarm-scope networks are answered from the manager's own copy).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct ObjectCounts {
+    pub(crate) services: Option<usize>,
+    pub(crate) networks: Option<usize>,
+    pub(crate) secrets: Option<usize>,
+    pub(crate) configs: Option<usize>,
 }
 
 /// Body of `POST /swarm/join`. Its `Debug` is derived, but the token is a

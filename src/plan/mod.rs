@@ -5,6 +5,7 @@
 
 pub(crate) mod down;
 pub(crate) mod prune;
+pub(crate) mod recover;
 pub(crate) mod settings;
 mod up;
 

@@ -20,7 +20,10 @@
 //! then finds itself removed (run `docker swarm leave --force` there if it
 //! still says it is in a swarm). A node that is not Ready (Down, a
 //! half-registered entry) has nothing to drain: it is demoted if needed and
-//! its entry removed.
+//! its entry removed. An old manager entry with no Raft membership (role
+//! manager, no manager status: what `swarm init --force-new-cluster` leaves
+//! of the other managers) is removed with force and never demoted: the
+//! demotion would answer 404, and it counts for no quorum.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -293,6 +296,22 @@ pub(crate) fn plan(
         // An inventory node's old entry: that node is elsewhere, so there
         // is nothing to drain or to make leave; the entry only has to go.
         let leftover = target.reason == PruneReason::Stray(StrayKind::Leftover);
+        // An old manager entry with no Raft membership (left by `swarm init
+        // --force-new-cluster`): a demotion answers 404 and it counts for no
+        // quorum; it is only removed, with force.
+        if entry.role == NodeRole::Manager && entry.manager.is_none() {
+            steps.push(PruneStep {
+                node_id: entry.id.clone(),
+                hostname: entry.hostname.clone(),
+                role: entry.role,
+                state: entry.state,
+                reason: target.reason,
+                inventory_node: target.inventory_node,
+                ops: vec![PruneOp::Remove { force: true }],
+                blocked: None,
+            });
+            continue;
+        }
         let ready = entry.state == NodeStatus::Ready && !leftover;
         let leaves = ready && target.inventory_node.as_ref().is_some_and(reachable);
         let mut ops = Vec::new();

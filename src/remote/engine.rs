@@ -59,6 +59,11 @@ pub(crate) enum ErrorKind {
     AdvertiseAddrAmbiguous,
     /// The swarm is locked on this node.
     Locked,
+    /// A manager-only change (a demotion) named an entry that has no Raft
+    /// membership: what old manager entries are after
+    /// `swarm init --force-new-cluster` (404 "can't find manager in raft
+    /// memberlist"). Such an entry is removed with force, never demoted.
+    NotInRaft,
     /// No answer within the request timeout, or the engine's own deadline.
     Timeout,
     /// The tunnel could not carry the request (SSH, socket).
@@ -196,6 +201,8 @@ fn classify(status: u16, message: &str) -> ErrorKind {
         ErrorKind::OutOfSequence
     } else if m.contains("advertise address") || m.contains("multiple addresses") {
         ErrorKind::AdvertiseAddrAmbiguous
+    } else if m.contains("can't find manager in raft memberlist") {
+        ErrorKind::NotInRaft
     } else if m.contains("swarm is encrypted and needs to be unlocked") {
         ErrorKind::Locked
     } else if m.contains("deadline exceeded") || m.contains("timeout") || m.contains("timed out") {
@@ -453,6 +460,38 @@ impl Engine {
             EngineError::unreadable("GET /swarm/unlockkey", "unreadable answer")
         })?;
         Ok(Some(answer.key).filter(|k| !k.is_empty()).map(Secret::new))
+    }
+
+    /// How many services, swarm-scope networks, secrets and configs this
+    /// manager lists; a list it cannot answer (no leader) is `None`, any
+    /// other failure is the error.
+    pub(crate) async fn counts(&self) -> Result<ObjectCounts, EngineError> {
+        const SWARM_NETWORKS: &str = "/networks?filters=%7B%22scope%22%3A%5B%22swarm%22%5D%7D";
+        let (services, networks, secrets, configs) = tokio::join!(
+            self.count("GET /services", "/services"),
+            self.count("GET /networks", SWARM_NETWORKS),
+            self.count("GET /secrets", "/secrets"),
+            self.count("GET /configs", "/configs"),
+        );
+        Ok(ObjectCounts {
+            services: services?,
+            networks: networks?,
+            secrets: secrets?,
+            configs: configs?,
+        })
+    }
+
+    /// The length of the list `path` answers; `None` when the swarm has no
+    /// leader to answer it.
+    async fn count(&self, call: &'static str, path: &str) -> Result<Option<usize>, EngineError> {
+        let bytes = match self.raw(call, "GET", path, None).await {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == ErrorKind::NoLeader => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let list: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
+            .map_err(|e| EngineError::unreadable(call, format!("unreadable answer: {e}")))?;
+        Ok(Some(list.len()))
     }
 
     /// `POST /swarm/unlock` with the key.

@@ -25,8 +25,8 @@ use crate::model::failure::{Failure, Stage};
 use crate::model::secret::Secret;
 use crate::model::swarm::{
     EngineInfo, InitRequest, JoinRequest, JoinTokens, LocalState, ManagerStatus, NodeRole,
-    NodeStatus, NodeTask, NodeTrust, NodeUpdate, ObjectVersion, Reachability, RemoteManager,
-    Rotation, SwarmInspect, SwarmNode, TlsInfo,
+    NodeStatus, NodeTask, NodeTrust, NodeUpdate, ObjectCounts, ObjectVersion, Reachability,
+    RemoteManager, Rotation, SwarmInspect, SwarmNode, TlsInfo,
 };
 use crate::remote::engine::{EngineError, ErrorKind, ViewRead};
 use crate::remote::host::{Connector, PortCheck, Reached, SwarmHost};
@@ -85,6 +85,10 @@ struct FakeNode {
     /// A cut-off old leader that still calls itself leader: the node list
     /// it answers, as it was when it was cut off.
     stale_list: Option<Vec<SwarmNode>>,
+    /// The NodeID the node still reports although the swarm no longer has
+    /// its entry in the Raft membership: a manager left behind by a
+    /// recovery (`swarm init --force-new-cluster` on another manager).
+    stale_id: Option<String>,
     hangs: bool,
     never_reachable: bool,
     /// Every port check from this node fails.
@@ -113,6 +117,7 @@ impl FakeNode {
             member: None,
             unreachable: false,
             engine_down: false,
+            stale_id: None,
             cut_off: false,
             stale_list: None,
             hangs: false,
@@ -168,6 +173,9 @@ struct State {
     kill_at: Option<usize>,
     /// The run was killed: no call answers until [`FakeCluster::revive`].
     killed: bool,
+    /// The services, secrets and configs the swarm holds (its networks
+    /// are `ingress` and one more).
+    objects: usize,
 }
 
 /// A node-list entry nobody answers for.
@@ -606,6 +614,73 @@ impl FakeCluster {
         }
     }
 
+    /// The node's dockerd runs again, with the state it had. A manager a
+    /// recovery left behind is taken back by the recovered leader when its
+    /// entry is still listed (as engine 20.10 does, by its entry's role);
+    /// without it, it stays `pending`.
+    pub(crate) fn engine_up(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        state.node(&name).engine_down = false;
+        let Some(id) = state.node(&name).stale_id.clone() else {
+            return;
+        };
+        let Some(i) = state.ghosts.iter().position(|g| g.id == id) else {
+            return;
+        };
+        let entry = state.ghosts.remove(i);
+        let node = state.node(&name);
+        node.stale_id = None;
+        node.state = LocalState::Active;
+        node.member = Some(Member {
+            id,
+            role: entry.role,
+            availability: entry.availability,
+            labels: entry.labels,
+            version: entry.version + 1,
+            leader: false,
+        });
+    }
+
+    /// The node's swarm state is wiped (`/var/lib/docker/swarm` deleted):
+    /// its engine says it is in no swarm; its entry stays in the swarm's
+    /// node list, as a manager's does until it is removed.
+    pub(crate) fn wipe(&self, name: &str) {
+        let name = NodeName::new(name).expect("test node name");
+        let mut state = self.lock();
+        let node = state.node(&name);
+        node.state = LocalState::Inactive;
+        node.stale_id = None;
+        let addr = node.addr.clone();
+        if let Some(member) = node.member.take() {
+            let mut entry = ghost(&member.id, &name.to_string(), &addr, member.role);
+            entry.availability = member.availability;
+            state.ghosts.push(entry);
+        }
+    }
+
+    /// The node reports the NodeID it had before it was left behind.
+    pub(crate) fn stale_id(&self, name: &str) -> Option<String> {
+        let mut id = None;
+        self.with(name, |n| id = n.stale_id.clone());
+        id
+    }
+
+    /// The swarm's objects as a leader lists them.
+    fn objects(state: &State) -> ObjectCounts {
+        ObjectCounts {
+            services: Some(state.objects),
+            networks: Some(2),
+            secrets: Some(state.objects),
+            configs: Some(state.objects),
+        }
+    }
+
+    /// The swarm holds `n` services, `n` secrets and `n` configs.
+    pub(crate) fn objects_held(&self, n: usize) {
+        self.lock().objects = n;
+    }
+
     /// Changes a member's entry by hand (drift).
     pub(crate) fn set(&self, name: &str, role: NodeRole, availability: Availability) {
         self.with(name, |n| {
@@ -895,6 +970,64 @@ impl FakeHost {
     }
 }
 
+impl FakeHost {
+    /// `swarm init --force-new-cluster`, as engine 20.10 answers it: a
+    /// locked manager is refused; the manager becomes the only member of
+    /// the Raft membership and the leader; every other manager's entry
+    /// keeps its role but has no manager status; those managers' engines
+    /// keep their old state.
+    fn force_new_cluster(
+        &self,
+        state: &mut State,
+        request: &InitRequest,
+    ) -> Result<String, EngineError> {
+        let node = state.node(&self.name);
+        if node.state == LocalState::Locked || node.member.is_none() {
+            return Err(error(
+                ErrorKind::NotManager,
+                "POST /swarm/init: the engine answered 503: This node is not a swarm manager.",
+            ));
+        }
+        let survivor = self.name.clone();
+        let mut entries = Vec::new();
+        for (name, node) in state.nodes.iter_mut() {
+            let Some(member) = node.member.as_mut() else {
+                continue;
+            };
+            if *name == survivor {
+                member.leader = true;
+                continue;
+            }
+            member.leader = false;
+            if member.role == NodeRole::Worker {
+                continue;
+            }
+            let Some(member) = node.member.take() else {
+                continue;
+            };
+            node.stale_id = Some(member.id.clone());
+            if node.state == LocalState::Active {
+                node.state = LocalState::Pending;
+            }
+            let mut entry = ghost(&member.id, &name.to_string(), &node.addr, member.role);
+            entry.availability = member.availability;
+            entry.state = NodeStatus::Unknown;
+            entries.push(entry);
+        }
+        state.ghosts.extend(entries);
+        state.no_leader = false;
+        state.log.push(format!("force-new-cluster {}", self.name));
+        state.inits.push(request.clone());
+        let id = state
+            .node(&self.name)
+            .member
+            .as_ref()
+            .map(|m| m.id.clone())
+            .unwrap_or_default();
+        Ok(id)
+    }
+}
+
 impl SwarmHost for FakeHost {
     async fn info(&self) -> Result<EngineInfo, EngineError> {
         self.hang_check("GET /info").await?;
@@ -913,13 +1046,18 @@ impl SwarmHost for FakeHost {
             })
             .collect();
         let node = state.node(&self.name);
+        let left_behind = node.stale_id.is_some() && node.member.is_none();
         let leaderless = no_leader || (node.cut_off && node.stale_list.is_none());
         Ok(EngineInfo {
             hostname: self.name.to_string(),
             engine_version: "20.10.24".into(),
             api_version: "1.41".into(),
             state: node.state,
-            node_id: node.member.as_ref().map(|m| m.id.clone()),
+            node_id: node
+                .member
+                .as_ref()
+                .map(|m| m.id.clone())
+                .or_else(|| node.stale_id.clone()),
             node_addr: Some(node.addr.clone()),
             cluster_id: if node.foreign_cluster.is_some() {
                 node.foreign_cluster.clone()
@@ -928,14 +1066,19 @@ impl SwarmHost for FakeHost {
             } else {
                 None
             },
-            is_manager: is_manager || node.foreign_cluster.is_some(),
-            remote_managers: if node.state == LocalState::Active {
+            is_manager: is_manager || node.foreign_cluster.is_some() || left_behind,
+            remote_managers: if matches!(node.state, LocalState::Active | LocalState::Pending) {
                 remote_managers
             } else {
                 Vec::new()
             },
-            error: (node.state == LocalState::Error)
-                .then(|| "context deadline exceeded".to_owned()),
+            error: if node.state == LocalState::Error {
+                Some("context deadline exceeded".to_owned())
+            } else if (no_leader && is_manager) || left_behind {
+                Some("The swarm does not have a leader.".to_owned())
+            } else {
+                None
+            },
         })
     }
 
@@ -1017,6 +1160,9 @@ impl SwarmHost for FakeHost {
         if let Some(Fault::Refuse(kind)) = state.node(&self.name).faults.front().copied() {
             state.node(&self.name).faults.pop_front();
             return Err(error(kind, "POST /swarm/init: refused"));
+        }
+        if request.force_new_cluster {
+            return self.force_new_cluster(&mut state, request);
         }
         if state.node(&self.name).state != LocalState::Inactive {
             return Err(error(
@@ -1130,6 +1276,17 @@ impl SwarmHost for FakeHost {
             return Err(error(
                 kind,
                 "POST /nodes/{id}/update: update out of sequence",
+            ));
+        }
+        let raftless = state
+            .ghosts
+            .iter()
+            .any(|g| g.id == node.id && g.role == NodeRole::Manager);
+        if raftless {
+            return Err(error(
+                ErrorKind::NotInRaft,
+                "POST /nodes/{id}/update: the engine answered 404: rpc error: code = NotFound \
+                 desc = can't find manager in raft memberlist",
             ));
         }
         let Some((name, target)) = state
@@ -1286,6 +1443,7 @@ impl SwarmHost for FakeHost {
             ));
         }
         node.state = LocalState::Inactive;
+        node.stale_id = None;
         // Its entry stays in the node list (Down), as the engine leaves it.
         let addr = node.addr.clone();
         if let Some(member) = node.member.take() {
@@ -1367,6 +1525,19 @@ impl SwarmHost for FakeHost {
                 running: !moved,
             })
             .collect())
+    }
+
+    async fn counts(&self) -> Result<ObjectCounts, EngineError> {
+        self.hang_check("GET /services").await?;
+        let state = self.cluster.lock();
+        self.manager_only(&state)?;
+        let mut counts = FakeCluster::objects(&state);
+        if state.no_leader {
+            counts.services = None;
+            counts.secrets = None;
+            counts.configs = None;
+        }
+        Ok(counts)
     }
 
     async fn can_reach(&self, addr: &str) -> PortCheck {
@@ -1467,6 +1638,10 @@ impl SwarmHost for KillableHost {
 
     async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
         self.answer(self.0.node_tasks(node_id)).await
+    }
+
+    async fn counts(&self) -> Result<ObjectCounts, EngineError> {
+        self.answer(self.0.counts()).await
     }
 
     async fn can_reach(&self, addr: &str) -> PortCheck {

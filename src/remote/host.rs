@@ -18,8 +18,8 @@ use crate::inventory::{Node, NodeName};
 use crate::model::failure::Failure;
 use crate::model::secret::Secret;
 use crate::model::swarm::{
-    EngineInfo, InitRequest, JoinRequest, NodeTask, NodeTrust, NodeUpdate, Rotation, SwarmInspect,
-    SwarmNode,
+    EngineInfo, InitRequest, JoinRequest, NodeTask, NodeTrust, NodeUpdate, ObjectCounts, Rotation,
+    SwarmInspect, SwarmNode,
 };
 use crate::remote::engine::{Engine, EngineError, ViewRead};
 use crate::remote::ssh::{Connection, SshError, SshOptions};
@@ -87,6 +87,9 @@ pub(crate) trait SwarmHost: Send + Sync {
     fn unlock(&self, key: &Secret) -> impl Future<Output = Result<(), EngineError>> + Send;
     /// Each node's trust root from the node list (managers only).
     fn node_trust(&self) -> impl Future<Output = Result<Vec<NodeTrust>, EngineError>> + Send;
+    /// How many services, swarm-scope networks, secrets and configs this
+    /// manager lists (`None` for a list it cannot answer without a leader).
+    fn counts(&self) -> impl Future<Output = Result<ObjectCounts, EngineError>> + Send;
 }
 
 /// The answer of [`SwarmHost::can_reach`].
@@ -250,6 +253,14 @@ impl SwarmHost for RemoteHost {
 
     async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
         self.engine.node_tasks(node_id).await
+    }
+
+    async fn counts(&self) -> Result<ObjectCounts, EngineError> {
+        self.timed(
+            "GET /services, /networks, /secrets, /configs",
+            self.engine.counts(),
+        )
+        .await
     }
 
     async fn can_reach(&self, addr: &str) -> PortCheck {

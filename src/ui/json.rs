@@ -493,6 +493,96 @@ pub(crate) fn unlock(report: &UnlockReport) -> String {
 }
 
 #[derive(Serialize)]
+struct RecoverNode<'a> {
+    name: &'a NodeName,
+    role: Role,
+    /// The entry removed for it, when one was.
+    node_id: Option<&'a str>,
+    error: Option<ErrorObject>,
+    /// What the manager showed (`seen`: leaderless, led, locked,
+    /// out_of_swarm, engine_down, unreachable, other).
+    seen: &'a crate::plan::recover::Seen,
+    /// survivor, gone (with `by`) or not_proven (with `missing`).
+    #[serde(flatten)]
+    verdict: &'a crate::plan::recover::Verdict,
+    /// What the recovery did to it: removed (its entry), left.
+    done: Vec<crate::exec::step::Action>,
+}
+
+#[derive(Serialize)]
+struct RecoverExtra<'a> {
+    dry_run: bool,
+    recovered: bool,
+    survivor: Option<&'a crate::plan::recover::Survivor>,
+    steps: &'a [crate::plan::recover::RecoverStep],
+    counts: &'a crate::exec::recover::Counts,
+    /// The converge after the recovery, as `up` reports it.
+    converge: Option<Converge<'a>>,
+}
+
+#[derive(Serialize)]
+struct Converge<'a> {
+    result: &'static str,
+    error: Option<ErrorObject>,
+    nodes: &'a [crate::exec::result::NodeOutcome],
+}
+
+pub(crate) fn recover(outcome: &crate::exec::recover::RecoverOutcome) -> String {
+    use crate::plan::recover::Verdict;
+    let nodes = outcome
+        .plan
+        .proof
+        .managers
+        .iter()
+        .map(|m| {
+            let entry = outcome.entries.iter().find(|e| e.node == m.name);
+            let error = match (&m.verdict, entry.and_then(|e| e.error.as_ref())) {
+                (Verdict::NotProven { missing }, _) => {
+                    Some(ErrorObject::new("not_proven", None, missing.clone()))
+                }
+                (_, Some(error)) => Some(ErrorObject::new("failed", Some(Stage::Api), error)),
+                _ => None,
+            };
+            RecoverNode {
+                name: &m.name,
+                role: m.role,
+                node_id: entry.and_then(|e| e.node_id.as_deref()),
+                error,
+                seen: &m.seen,
+                verdict: &m.verdict,
+                done: entry.map(|e| e.done.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let converge = outcome.converge.as_ref().map(|c| Converge {
+        result: result(c.exit_code()),
+        error: c
+            .error
+            .as_ref()
+            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
+        nodes: &c.nodes,
+    });
+    to_string(&Document {
+        schema: SCHEMA,
+        command: "recover",
+        result: result(outcome.exit_code()),
+        error: outcome
+            .error
+            .as_ref()
+            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
+        nodes,
+        extra: RecoverExtra {
+            dry_run: outcome.dry_run,
+            recovered: outcome.recovered,
+            survivor: outcome.plan.survivor.as_ref(),
+            steps: &outcome.plan.steps,
+            counts: &outcome.counts,
+            converge,
+        },
+    })
+}
+
+#[derive(Serialize)]
 struct InventoryNode<'a> {
     /// Never known without connecting: always null.
     node_id: Option<&'a str>,

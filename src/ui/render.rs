@@ -1641,5 +1641,8 @@ fn status_summary(report: &StatusReport) -> String {
     }
 }
 
+mod recover;
+pub(crate) use recover::{recover, recover_plan};
+
 #[cfg(test)]
 mod tests;

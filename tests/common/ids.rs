@@ -30,6 +30,7 @@
 //! | 225–234 | `tests/handoff.rs`                                         |
 //! | 235–244 | `tests/bounded.rs`                                         |
 //! | 250–254 | `tests/transport.rs` (more; 250: `bench/run`'s lab)        |
+//! | 215–224 | `tests/recover.rs`                                         |
 
 /// Defines the ids as `pub const NAME: u8` and lists them all in [`ALL`],
 /// so that an id cannot be added without the uniqueness test seeing it.
@@ -266,6 +267,16 @@ lab_ids! {
     BOUNDED_UNLOCK_UNREACHABLE = 238;
     /// `the_node_list_cap_fits_ten_thousand_nodes`
     BOUNDED_NODE_LIST_SIZE = 239;
+
+    // tests/recover.rs
+    /// `a_quorum_lost_for_good_is_recovered_and_the_wiped_managers_join_again`
+    RECOVER_WIPED = 215;
+    /// `a_lost_manager_that_comes_back_with_its_old_state_is_a_member_of_the_recovered_swarm`
+    RECOVER_OLD_STATE = 216;
+    /// `recover_with_autolock_is_refused_up_front_and_changes_nothing`
+    RECOVER_AUTOLOCK = 217;
+    /// `recover_is_refused_while_a_manager_is_only_cut_off_naming_it`
+    RECOVER_PARTITIONED = 218;
 }
 
 #[cfg(test)]

@@ -372,3 +372,46 @@ fn ipv6_hops_are_bracketed_next_to_their_port() {
     assert!(text.contains("core@10.0.0.1:22"), "{text}");
     assert!(!text.contains("core@2001:db8::5"), "{text}");
 }
+
+/// `recover` on the lab's three managers: manager-02 wiped, manager-03's
+/// engine down, manager-01 without a leader; with `cut_off`, manager-03
+/// cannot be reached at all instead.
+async fn recover_outcome(dry_run: bool, cut_off: bool) -> crate::exec::recover::RecoverOutcome {
+    let inv = inventory();
+    let cluster = FakeCluster::converged(&inv);
+    cluster.objects_held(2);
+    cluster.wipe("manager-02");
+    if cut_off {
+        cluster.unreachable("manager-03");
+    } else {
+        cluster.engine_down("manager-03");
+    }
+    cluster.lose_quorum();
+    let options = crate::exec::recover::RecoverRunOptions {
+        plan: crate::plan::recover::RecoverOptions::default(),
+        dry_run,
+        parallel: 4,
+    };
+    let connector = cluster.connector();
+    let events = Events::discard();
+    let observed = crate::exec::recover::observe(&inv, &connector, &options, &events).await;
+    crate::exec::recover::execute(observed, &inv, &connector, &options, &events).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn recover_dry_run() {
+    let outcome = recover_outcome(true, false).await;
+    assert_layouts("recover_dry_run", |l| super::recover(&outcome, l));
+}
+
+#[tokio::test(start_paused = true)]
+async fn recover_run() {
+    let outcome = recover_outcome(false, false).await;
+    assert_layouts("recover", |l| super::recover(&outcome, l));
+}
+
+#[tokio::test(start_paused = true)]
+async fn recover_refused_with_a_manager_cut_off() {
+    let outcome = recover_outcome(false, true).await;
+    assert_layouts("recover_refused", |l| super::recover(&outcome, l));
+}
