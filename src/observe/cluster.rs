@@ -123,7 +123,7 @@ impl fmt::Display for Stray {
                  NodeID or joins again: `swarmadm up` removes it"
             }
             (_, NodeRole::Manager) => {
-                ", an old manager entry: make sure that node is gone for good, then demote and remove it"
+                ", an old manager entry: make sure that node is gone for good, then `swarmadm remove` it (an entry without Raft membership is removed without a demote)"
             }
             (StrayKind::HalfRegistered, NodeRole::Worker) => {
                 ", left by a join that stopped half-way: `docker node rm` it"
