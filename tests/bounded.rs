@@ -236,7 +236,8 @@ fn a_result_that_cannot_be_written_is_an_error_naming_it() {
             .contains("cannot write the result to standard output: it is closed"),
         "{run:?}"
     );
-    // `>/dev/null` is a choice, not an error.
+    // `>/dev/null` is a choice, not an error, also opened read-write as
+    // Python's `subprocess.DEVNULL` and systemd's `null` do.
     let mut null = Swarmadm::new().status(inv).command();
     null.stdout(Stdio::null());
     let out = null.output().expect("run");
@@ -244,6 +245,20 @@ fn a_result_that_cannot_be_written_is_an_error_naming_it() {
         out.status.code(),
         Some(0),
         "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read_write = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .expect("/dev/null");
+    let mut null = Swarmadm::new().status(inv).command();
+    null.stdout(read_write);
+    let out = null.output().expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a read-write /dev/null is not a closed stdout: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     // `lab status -o json` into a pipe whose reader is gone (at once, or

@@ -380,6 +380,8 @@ pub(crate) async fn execute<C: Connector>(
                 .map(|s| s.name.clone())
                 .collect();
             snapshot.refresh(inventory, &changed).await;
+            let swept = sweep_half_entries(inventory, &mut snapshot, &plan, events).await;
+            pruned.extend(swept);
             final_view = snapshot.facts.view.clone();
         }
         checked = true;
@@ -464,6 +466,46 @@ pub(crate) async fn execute<C: Connector>(
         not_conforming,
         warnings,
     }
+}
+
+/// Removes the entries with no hostname that this run's own joins left at
+/// an inventory node's address (a join retried, or answered late while the
+/// manager went on registering it), which the plan could not know of; then
+/// reads the node list again. Entries the plan already took out, and any at
+/// an address no inventory node has, are not touched.
+async fn sweep_half_entries<H: SwarmHost>(
+    inventory: &Inventory,
+    snapshot: &mut Snapshot<H>,
+    plan: &Plan,
+    events: &Events,
+) -> Vec<PruneOutcome> {
+    let steps = {
+        let Some(view) = snapshot.facts.view.as_ref() else {
+            return Vec::new();
+        };
+        let targets: Vec<_> = crate::plan::prune::leftovers(inventory, &snapshot.facts, view)
+            .into_iter()
+            .filter(|t| t.entry.hostname.is_empty())
+            .filter(|t| !plan.prune.iter().any(|p| p.node_id == t.entry.id))
+            .collect();
+        if targets.is_empty() {
+            return Vec::new();
+        }
+        crate::plan::prune::plan(view, targets, &|_| false).0
+    };
+    let Some((_, source)) = snapshot.source() else {
+        return Vec::new();
+    };
+    for step in &steps {
+        events.warn(format!(
+            "removing {}: an entry with no hostname that a join of this run left at an \
+             inventory node's address",
+            step.node_id
+        ));
+    }
+    let outcome = prune::run(snapshot, source, &steps, events).await;
+    snapshot.refresh(inventory, &[]).await;
+    outcome
 }
 
 /// The run's warnings, from what it did: once something joined, that the

@@ -104,11 +104,12 @@ pub(crate) fn print_json(text: &str) -> std::io::Result<()> {
 /// Writes to stdout. A reader that closed the pipe (`| head`) chose to
 /// stop reading: that is not an error. A stdout closed before the start
 /// (`>&-`) is: the standard library reopens a closed descriptor 1 on
-/// `/dev/null` (read-write) before `main`, so every write would vanish and
-/// the run exit 0 having said nothing. A shell's `>/dev/null` opens it
-/// write-only, so the two are told apart.
+/// `/dev/null` before `main`, so every write would vanish and the run exit
+/// 0 having said nothing. Whether it was closed is read before that (see
+/// [`PROBE_STDOUT`]); a `/dev/null` the caller chose (`>/dev/null`,
+/// Python's `DEVNULL`, systemd's `null`) is written to as asked.
 fn write_stdout(text: &str) -> std::io::Result<()> {
-    if stdout_was_closed() {
+    if STDOUT_CLOSED_AT_START.load(std::sync::atomic::Ordering::Relaxed) {
         return Err(std::io::Error::other("it is closed"));
     }
     let mut out = std::io::stdout().lock();
@@ -119,22 +120,23 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
     }
 }
 
-/// Whether descriptor 1 is the `/dev/null` the standard library put in
-/// place of a closed stdout: the null device, open read-write (Linux's
-/// `/proc/self/fdinfo` gives the flags; elsewhere this says no).
-fn stdout_was_closed() -> bool {
-    let is_null = std::fs::read_link("/proc/self/fd/1")
-        .is_ok_and(|target| target == std::path::Path::new("/dev/null"));
-    if !is_null {
-        return false;
-    }
-    let Ok(info) = std::fs::read_to_string("/proc/self/fdinfo/1") else {
-        return false;
-    };
-    info.lines()
-        .find_map(|line| line.strip_prefix("flags:"))
-        .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok())
-        .is_some_and(|flags| flags & 0o3 == 0o2)
+/// Whether descriptor 1 was closed when the process started.
+static STDOUT_CLOSED_AT_START: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Runs before `main`, and so before the standard library puts `/dev/null`
+/// in place of a closed descriptor: the loader runs `.init_array` first.
+/// Without `/proc` nothing is concluded.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static PROBE_STDOUT: extern "C" fn() = probe_stdout;
+
+#[cfg(target_os = "linux")]
+extern "C" fn probe_stdout() {
+    let proc_fds = std::path::Path::new("/proc/self/fd");
+    let closed = proc_fds.is_dir() && std::fs::symlink_metadata(proc_fds.join("1")).is_err();
+    STDOUT_CLOSED_AT_START.store(closed, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Draws events until [`Reporter::finish`].

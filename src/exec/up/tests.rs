@@ -1192,3 +1192,18 @@ async fn a_half_registered_entry_at_an_inventory_nodes_address_is_removed_and_a_
         crate::observe::cluster::StrayKind::HalfRegistered
     );
 }
+
+/// Issues #28 and #30: a join of this run that left an entry with no
+/// hostname behind (at its node's address) is cleaned up by the same run:
+/// exactly the inventory's entries are left, and `up` exits 0.
+#[tokio::test(start_paused = true)]
+async fn a_half_entry_left_by_a_join_of_this_run_is_removed_by_the_same_run() {
+    let inv = inventory(1, 3);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w2", Fault::LeavesHalfEntry);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(cluster.stale_entries(), 0, "{:?}", cluster.log());
+    assert!(outcome.strays.is_empty(), "{:?}", outcome.strays);
+    assert_eq!(outcome.pruned.len(), 1, "{:?}", outcome.pruned);
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:#?}");
+}
