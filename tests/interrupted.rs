@@ -110,18 +110,8 @@ fn a_ca_rotation_with_a_stopped_worker_ends_in_time_and_completes_when_it_is_bac
     let lab = Lab::up(ids::INTERRUPTED_CA_ROTATION, 3, 2);
     let inv = &lab.inventory_toml;
     Swarmadm::new().up(inv).success();
-    let pid = swarmadm_lab::daemon_pid(lab.node("swarm-worker-02"), swarmadm_lab::Daemon::Dockerd)
-        .expect("dockerd of swarm-worker-02");
-    let signal = |sig: &str| {
-        let ok = std::process::Command::new("kill")
-            .args([sig, &pid.to_string()])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "kill {sig} {pid}");
-    };
     let spec_before = lab.api("swarm-manager-01").get("/swarm")["Spec"]["CAConfig"].clone();
-    signal("-STOP");
-    let _cont = ContOnDrop(pid);
+    let paused = lab.pause_dockerd("swarm-worker-02");
 
     let start = Instant::now();
     let refused = Swarmadm::new()
@@ -160,7 +150,7 @@ fn a_ca_rotation_with_a_stopped_worker_ends_in_time_and_completes_when_it_is_bac
         rotated.stdout
     );
 
-    signal("-CONT");
+    paused.resume();
     wait_until(
         "the root CA rotation to finish once swarm-worker-02 runs again",
         Duration::from_secs(120),
@@ -178,15 +168,4 @@ fn a_ca_rotation_with_a_stopped_worker_ends_in_time_and_completes_when_it_is_bac
         .cloned()
         .unwrap_or_default();
     assert_eq!(root_ca["ok"], true, "{}", verify.stdout);
-}
-
-/// Resumes a stopped process when the test ends, however it ends.
-struct ContOnDrop(u32);
-
-impl Drop for ContOnDrop {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-CONT", &self.0.to_string()])
-            .status();
-    }
 }

@@ -255,16 +255,7 @@ fn quorum_loss_is_said_by_status_verify_and_up_and_nothing_says_no_swarm() {
 fn a_hung_worker_engine_is_reported_within_the_bound_and_converges_after_sigcont() {
     common::require_root();
     let lab = Lab::up(ids::SAFETY_HUNG_ENGINE, 1, 2);
-    let pid = swarmadm_lab::daemon_pid(lab.node("swarm-worker-02"), swarmadm_lab::Daemon::Dockerd)
-        .expect("dockerd of swarm-worker-02");
-    let signal = |sig: &str| {
-        let ok = std::process::Command::new("kill")
-            .args([sig, &pid.to_string()])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "kill {sig} {pid}");
-    };
-    signal("-STOP");
+    let paused = lab.pause_dockerd("swarm-worker-02");
     let start = Instant::now();
     let run = Swarmadm::new()
         .up(&lab.inventory_toml)
@@ -272,7 +263,7 @@ fn a_hung_worker_engine_is_reported_within_the_bound_and_converges_after_sigcont
         .json()
         .failure();
     let took = start.elapsed();
-    signal("-CONT");
+    paused.resume();
     // The documented bound (docs/safety.md, "How long a run can take") for these
     // flags is far below this; a hung engine must not hold the run for
     // several request timeouts per retry as it did.

@@ -116,6 +116,37 @@ pub fn lock(id: u8) -> LabLock {
     LabLock { id, _file: file }
 }
 
+/// A dockerd stopped by [`Lab::pause_dockerd`]: SIGCONT on [`Paused::resume`]
+/// or drop.
+#[derive(Debug)]
+pub struct Paused {
+    pid: u32,
+}
+
+impl Paused {
+    /// Lets the engine run again.
+    pub fn resume(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        signal(self.pid, "-CONT");
+    }
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    // A drop during a panic must not panic again.
+    if !ok && !std::thread::panicking() {
+        panic!("kill {sig} {pid}");
+    }
+}
+
 /// A running lab, torn down (`lab down`) on drop.
 #[derive(Debug)]
 pub struct Lab {
@@ -264,6 +295,17 @@ impl Lab {
     /// answers `/_ping`.
     pub fn start_dockerd(&self, hostname: &str) {
         self.daemon(hostname, Daemon::Dockerd, true);
+    }
+
+    /// Stops the node's dockerd with SIGSTOP, as a hung engine: its socket
+    /// still accepts connections, nothing answers. SIGCONT when the guard
+    /// is resumed or dropped, so a failing assertion never leaves it
+    /// stopped.
+    pub fn pause_dockerd(&self, hostname: &str) -> Paused {
+        let pid = lab::daemon_pid(self.node(hostname), Daemon::Dockerd)
+            .unwrap_or_else(|| panic!("dockerd of {hostname} is not running"));
+        signal(pid, "-STOP");
+        Paused { pid }
     }
 
     fn daemon(&self, hostname: &str, daemon: Daemon, start: bool) {
