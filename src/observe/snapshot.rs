@@ -333,8 +333,13 @@ impl<H: SwarmHost> Snapshot<H> {
                 }
             }
         }
+        // Every node is read again, not only the ones that were pending:
+        // while this run waited, another may have changed the others (joined
+        // them, say), and a fresh node list next to their old `/info` would
+        // make their new entries look like leftovers.
         if settled_any {
-            self.read_views(inventory).await;
+            let reached: Vec<NodeName> = self.hosts.keys().cloned().collect();
+            self.refresh(inventory, &reached).await;
         }
     }
 
