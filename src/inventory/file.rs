@@ -155,11 +155,7 @@ mod tests {
             "it is a directory, not a regular file"
         );
         let fifo = dir.path().join("fifo");
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap();
-        assert!(made.success());
+        crate::model::input::make_fifo(&fifo);
         assert_eq!(
             read_err(&fifo),
             "it is a FIFO (named pipe), not a regular file"

@@ -137,11 +137,7 @@ mod tests {
             "{err}"
         );
         let fifo = dir.path().join("inventory.toml");
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap();
-        assert!(made.success());
+        crate::model::input::make_fifo(&fifo);
         let err = load_err(&fifo, &LoadOptions::default());
         assert!(
             err.ends_with("it is a FIFO (named pipe), not a regular file"),

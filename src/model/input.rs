@@ -174,6 +174,17 @@ fn check_kind(file_type: FileType) -> Result<(), ReadError> {
     Err(ReadError::NotRegular { kind })
 }
 
+/// Makes a FIFO at `path`, for the tests of every reader that must refuse
+/// one without blocking.
+#[cfg(test)]
+pub(crate) fn make_fifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "mkfifo {}", path.display());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,11 +197,7 @@ mod tests {
 
     fn fifo_in(dir: &Path) -> std::path::PathBuf {
         let fifo = dir.join("fifo");
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap();
-        assert!(made.success());
+        make_fifo(&fifo);
         fifo
     }
 
