@@ -109,6 +109,15 @@ impl NodeName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// `m1, m2, m3`: node names as messages list them.
+    pub(crate) fn join(names: &[NodeName]) -> String {
+        names
+            .iter()
+            .map(NodeName::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl fmt::Display for NodeName {

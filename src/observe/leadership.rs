@@ -339,14 +339,6 @@ fn hostname(lists: &BTreeMap<NodeName, Vec<SwarmNode>>, name: &NodeName, id: &st
         .unwrap_or_else(|| id.to_owned())
 }
 
-fn names(nodes: &[NodeName]) -> String {
-    nodes
-        .iter()
-        .map(NodeName::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl fmt::Display for Claim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -373,7 +365,7 @@ impl fmt::Display for QuorumLoss {
             write!(
                 f,
                 "; {} {} without a leader",
-                names(&self.no_leader),
+                NodeName::join(&self.no_leader),
                 if self.no_leader.len() == 1 {
                     "answers"
                 } else {
@@ -390,7 +382,11 @@ impl fmt::Display for QuorumLoss {
             write!(f, "; down: {}", down.join(", "))?;
         }
         if !self.unseen.is_empty() {
-            write!(f, "; unreachable from here: {}", names(&self.unseen))?;
+            write!(
+                f,
+                "; unreachable from here: {}",
+                NodeName::join(&self.unseen)
+            )?;
         }
         if self.for_good() {
             let missing = needed.saturating_sub(self.alive()).max(1);
@@ -440,7 +436,7 @@ impl fmt::Display for QuorumUnknown {
             if self.seen.is_empty() {
                 "none".to_owned()
             } else {
-                names(&self.seen)
+                NodeName::join(&self.seen)
             },
             quorum(self.managers)
         )?;
@@ -448,7 +444,7 @@ impl fmt::Display for QuorumUnknown {
             write!(
                 f,
                 "; fix SSH to {} or run from a machine that reaches them",
-                names(&self.unseen)
+                NodeName::join(&self.unseen)
             )?;
         }
         Ok(())

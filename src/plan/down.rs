@@ -179,7 +179,7 @@ impl fmt::Display for DownRefusal {
                 f,
                 "{} {} in a swarm that the inventory's managers are not in: a foreign swarm is never \
                  touched; nothing was changed",
-                join(names),
+                NodeName::join(names),
                 if names.len() == 1 { "is" } else { "are" }
             ),
             DownRefusal::Leadership(problem) => write!(f, "{problem}; nothing was changed"),
@@ -253,14 +253,6 @@ impl DownPlan {
     pub(crate) fn has_changes(&self) -> bool {
         self.refused.is_none() && self.nodes.iter().any(|n| n.action.is_change())
     }
-}
-
-fn join(names: &[NodeName]) -> String {
-    names
-        .iter()
-        .map(NodeName::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Computes the plan from the snapshot's facts; touches no network.

@@ -136,7 +136,7 @@ impl fmt::Display for BlockReason {
                 f,
                 "{} {} in a swarm, but no manager of it is reachable: refusing to start a second swarm; \
                  bring a manager of that swarm back (or fix SSH to it) and run again",
-                names(holders),
+                NodeName::join(holders),
                 if holders.len() == 1 { "is" } else { "are" }
             ),
             BlockReason::ManagersUnknown(unknown) => {
@@ -247,11 +247,10 @@ impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Refusal::ForeignNodes(names) => {
-                let list: Vec<&str> = names.iter().map(NodeName::as_str).collect();
                 write!(
                     f,
                     "{} {} in a different swarm; fix the inventory, or run with --force to converge the other nodes",
-                    list.join(", "),
+                    NodeName::join(names),
                     if names.len() == 1 { "is" } else { "are" }
                 )
             }
@@ -416,14 +415,6 @@ impl NodePlan {
             _ => None,
         }
     }
-}
-
-fn names(nodes: &[NodeName]) -> String {
-    nodes
-        .iter()
-        .map(NodeName::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Choices of the user that loosen the plan's refusals.
