@@ -148,6 +148,21 @@ pub(crate) struct PruneStep {
 }
 
 impl PruneStep {
+    /// The step for `target`: its entry as listed, and what to do to it.
+    fn of(target: Target<'_>, ops: Vec<PruneOp>, blocked: Option<PruneBlock>) -> PruneStep {
+        let entry = target.entry;
+        PruneStep {
+            node_id: entry.id.clone(),
+            hostname: entry.hostname.clone(),
+            role: entry.role,
+            state: entry.state,
+            reason: target.reason,
+            inventory_node: target.inventory_node,
+            ops,
+            blocked,
+        }
+    }
+
     /// The name progress and results use: the inventory node, else the
     /// hostname, else the NodeID.
     pub(crate) fn name(&self) -> String {
@@ -300,16 +315,11 @@ pub(crate) fn plan(
         // --force-new-cluster`): a demotion answers 404 and it counts for no
         // quorum; it is only removed, with force.
         if entry.role == NodeRole::Manager && entry.manager.is_none() {
-            steps.push(PruneStep {
-                node_id: entry.id.clone(),
-                hostname: entry.hostname.clone(),
-                role: entry.role,
-                state: entry.state,
-                reason: target.reason,
-                inventory_node: target.inventory_node,
-                ops: vec![PruneOp::Remove { force: true }],
-                blocked: None,
-            });
+            steps.push(PruneStep::of(
+                target,
+                vec![PruneOp::Remove { force: true }],
+                None,
+            ));
             continue;
         }
         let ready = entry.state == NodeStatus::Ready && !leftover;
@@ -351,16 +361,7 @@ pub(crate) fn plan(
                 force: !leaves && entry.state != NodeStatus::Down,
             }
         });
-        steps.push(PruneStep {
-            node_id: entry.id.clone(),
-            hostname: entry.hostname.clone(),
-            role: entry.role,
-            state: entry.state,
-            reason: target.reason,
-            inventory_node: target.inventory_node,
-            ops,
-            blocked,
-        });
+        steps.push(PruneStep::of(target, ops, blocked));
     }
     let mut warnings = Vec::new();
     if demoted && (1..=2).contains(&managers) {
