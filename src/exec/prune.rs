@@ -13,13 +13,14 @@ use crate::exec::lock::LockError;
 use crate::exec::result::{Blocked, NodeOutcome, NodeResult, Skip};
 use crate::exec::step::{Action, FailKind, StepError};
 use crate::inventory::{Availability, Inventory, NodeName};
-use crate::model::swarm::{NodeRole, NodeStatus, NodeUpdate, SwarmNode};
+use crate::model::swarm::{NodeRole, NodeStatus, NodeTask, NodeUpdate, SwarmNode, unplaced};
+use crate::model::wait::{Look, Wait, WaitError};
 use crate::observe::events::{Events, Step};
 use crate::observe::leadership::Unconfirmed;
 use crate::observe::{ClusterView, Snapshot};
 use crate::plan::Warning;
 use crate::plan::prune::{PruneOp, PruneReason, PruneStep, named, plan};
-use crate::remote::engine::ErrorKind;
+use crate::remote::engine::{EngineError, ErrorKind};
 use crate::remote::host::SwarmHost;
 
 /// How long a drained node's tasks may take to move.
@@ -120,39 +121,59 @@ async fn set_availability<H: SwarmHost>(
     .await
 }
 
-/// Waits until no task is live on the node, showing how many are left.
+/// Waits until no task is live on the node and each of its replicated
+/// tasks runs again on another node (its service's slot is filled there),
+/// showing how many are left. Removing the entry sooner would not lose a
+/// task, but "moved" would then only mean "stopped here".
 async fn wait_tasks<H: SwarmHost>(
     source: &H,
     node_id: &str,
     events: &Progress<'_>,
 ) -> Result<(), StepError> {
-    let deadline = Instant::now() + DRAIN_TIMEOUT;
-    let mut last = None;
-    loop {
-        let tasks = source
-            .node_tasks(node_id)
-            .await
-            .map_err(|e| StepError::engine("reading its tasks: ", &e))?;
-        let live = tasks.iter().filter(|t| t.is_live()).count();
-        if live == 0 {
-            return Ok(());
-        }
-        if last != Some(live) {
-            events.step(Step::WaitingTasks(live));
-            last = Some(live);
-        }
-        if Instant::now() >= deadline {
-            return Err(StepError {
-                kind: FailKind::TasksNotMoved,
-                message: format!(
-                    "drained, but {live} task{} still on it after {}s: can the other nodes run \
-                     them (constraints, resources)? Nothing else was done to this node",
-                    if live == 1 { " is" } else { "s are" },
-                    DRAIN_TIMEOUT.as_secs()
-                ),
-            });
-        }
-        sleep(POLL).await;
+    let read_error = |e: &EngineError| StepError::engine("reading its tasks: ", e);
+    let moving: Vec<NodeTask> = source
+        .node_tasks(node_id)
+        .await
+        .map_err(|e| read_error(&e))?
+        .into_iter()
+        .filter(NodeTask::is_live)
+        .collect();
+    let mut services: Vec<String> = moving.iter().map(|t| t.service_id.clone()).collect();
+    services.sort();
+    services.dedup();
+    let last = std::cell::Cell::new(None);
+    let wait = Wait::new("a drained node's tasks to move", POLL, DRAIN_TIMEOUT);
+    let waited = wait
+        .until(|| async {
+            let tasks = source.tasks_of_services(&services).await?;
+            let here = tasks
+                .iter()
+                .filter(|t| t.node_id == node_id && t.is_live())
+                .count();
+            let left = here.max(unplaced(&moving, &tasks).len());
+            if left == 0 {
+                return Ok(Look::Done(()));
+            }
+            if last.get() != Some(left) {
+                events.step(Step::WaitingTasks(left));
+                last.set(Some(left));
+            }
+            Ok::<_, EngineError>(Look::NotYet(left))
+        })
+        .await;
+    match waited {
+        Ok(()) => Ok(()),
+        Err(WaitError::Failed(e)) => Err(read_error(&e)),
+        Err(WaitError::TimedOut { last: left, .. }) => Err(StepError {
+            kind: FailKind::TasksNotMoved,
+            message: format!(
+                "drained, but {left} task{} not running on another node after {}s: can the \
+                 other nodes run them (constraints, resources)? Nothing else was done to this \
+                 node",
+                if left == 1 { " is" } else { "s are" },
+                DRAIN_TIMEOUT.as_secs()
+            ),
+        }),
     }
 }
 

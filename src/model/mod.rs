@@ -12,4 +12,5 @@ pub(crate) mod lock;
 pub(crate) mod names;
 pub(crate) mod secret;
 pub(crate) mod swarm;
+pub(crate) mod wait;
 pub(crate) mod workload;

@@ -328,11 +328,18 @@ impl JoinRequest {
 }
 
 /// A task the swarm placed on a node (`GET /tasks`), as far as draining
-/// needs it: whether it still runs there or is meant to.
+/// needs it: whether it still runs there or is meant to, and which slot of
+/// its service it fills, so that its replacement can be found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct NodeTask {
     pub(crate) id: String,
     pub(crate) service_id: String,
+    pub(crate) node_id: String,
+    /// The replica's slot (replicated services); a global service's task has
+    /// none: it is not replaced elsewhere.
+    pub(crate) slot: Option<u64>,
+    /// Its state is `running` (not only on its way there).
+    pub(crate) started: bool,
     /// The orchestrator still wants it running on this node.
     pub(crate) desired_running: bool,
     /// It is assigned to the node and not yet stopped (assigned … running).
@@ -344,6 +351,26 @@ impl NodeTask {
     pub(crate) fn is_live(&self) -> bool {
         self.desired_running || self.running
     }
+}
+
+/// The replicated tasks of `moving` (the tasks a drained node had) whose
+/// slot has no task running, and meant to run, on another node of
+/// `tasks` (their services' tasks now). A global service's task has no
+/// slot and is never waited for.
+pub(crate) fn unplaced<'a>(moving: &'a [NodeTask], tasks: &[NodeTask]) -> Vec<&'a NodeTask> {
+    moving
+        .iter()
+        .filter(|old| {
+            old.slot.is_some()
+                && !tasks.iter().any(|t| {
+                    t.service_id == old.service_id
+                        && t.slot == old.slot
+                        && t.node_id != old.node_id
+                        && t.desired_running
+                        && t.started
+                })
+        })
+        .collect()
 }
 
 /// The desired spec of a node for a node update.

@@ -544,21 +544,46 @@ impl Engine {
 
     /// The tasks the swarm placed on node `node_id` (managers only).
     pub(crate) async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
+        let filters = serde_json::json!({ "node": [node_id] });
+        let tasks = self.tasks(&filters).await?;
+        Ok(tasks.into_iter().filter(|t| t.node_id == node_id).collect())
+    }
+
+    /// The tasks of the services `service_ids`, on every node (managers
+    /// only): where a drained node's tasks went.
+    pub(crate) async fn tasks_of_services(
+        &self,
+        service_ids: &[String],
+    ) -> Result<Vec<NodeTask>, EngineError> {
+        if service_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filters = serde_json::json!({ "service": service_ids });
+        let tasks = self.tasks(&filters).await?;
+        Ok(tasks
+            .into_iter()
+            .filter(|t| service_ids.contains(&t.service_id))
+            .collect())
+    }
+
+    /// `GET /tasks` with `filters`.
+    async fn tasks(&self, filters: &serde_json::Value) -> Result<Vec<NodeTask>, EngineError> {
         use bollard::models::TaskState;
-        let filters = serde_json::json!({ "node": [node_id] }).to_string();
-        let path = format!("/tasks?filters={}", percent_encode(&filters));
+        let path = format!("/tasks?filters={}", percent_encode(&filters.to_string()));
         let bytes = self.raw("GET /tasks", "GET", &path, None).await?;
         let tasks: Vec<bollard::models::Task> = serde_json::from_slice(&bytes).map_err(|e| {
             EngineError::unreadable("GET /tasks", format!("unreadable answer: {e}"))
         })?;
         Ok(tasks
             .into_iter()
-            .filter(|t| t.node_id.as_deref() == Some(node_id))
             .map(|t| {
                 let state = t.status.and_then(|s| s.state);
                 NodeTask {
                     id: t.id.unwrap_or_default(),
                     service_id: t.service_id.unwrap_or_default(),
+                    node_id: t.node_id.unwrap_or_default(),
+                    slot: t.slot.and_then(|s| u64::try_from(s).ok()),
+                    started: state == Some(TaskState::RUNNING),
                     desired_running: t.desired_state == Some(TaskState::RUNNING),
                     running: matches!(
                         state,

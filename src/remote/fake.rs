@@ -1529,10 +1529,40 @@ impl SwarmHost for FakeHost {
             .map(|i| NodeTask {
                 id: format!("task{i}"),
                 service_id: "service".into(),
+                node_id: node_id.to_owned(),
+                // The fake's tasks are a global service's: draining stops
+                // them and nothing takes their place elsewhere.
+                slot: None,
+                started: !moved,
                 desired_running: !moved && node.drained_at.is_none(),
                 running: !moved,
             })
             .collect())
+    }
+
+    async fn tasks_of_services(
+        &self,
+        service_ids: &[String],
+    ) -> Result<Vec<NodeTask>, EngineError> {
+        let ids: Vec<String> = {
+            let state = self.cluster.lock();
+            self.manager_only(&state)?;
+            state
+                .nodes
+                .values()
+                .filter_map(|n| n.member.as_ref().map(|m| m.id.clone()))
+                .collect()
+        };
+        let mut tasks = Vec::new();
+        for id in ids {
+            tasks.extend(
+                self.node_tasks(&id)
+                    .await?
+                    .into_iter()
+                    .filter(|t| service_ids.contains(&t.service_id)),
+            );
+        }
+        Ok(tasks)
     }
 
     async fn counts(&self) -> Result<ObjectCounts, EngineError> {
@@ -1646,6 +1676,13 @@ impl SwarmHost for KillableHost {
 
     async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
         self.answer(self.0.node_tasks(node_id)).await
+    }
+
+    async fn tasks_of_services(
+        &self,
+        service_ids: &[String],
+    ) -> Result<Vec<NodeTask>, EngineError> {
+        self.answer(self.0.tasks_of_services(service_ids)).await
     }
 
     async fn counts(&self) -> Result<ObjectCounts, EngineError> {

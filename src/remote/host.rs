@@ -71,6 +71,13 @@ pub(crate) trait SwarmHost: Send + Sync {
         &self,
         node_id: &str,
     ) -> impl Future<Output = Result<Vec<NodeTask>, EngineError>> + Send;
+    /// `GET /tasks?filters={"service":[IDS]}` (managers only): the
+    /// services' tasks on every node, to see a drained node's tasks running
+    /// elsewhere.
+    fn tasks_of_services(
+        &self,
+        service_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<NodeTask>, EngineError>> + Send;
     /// Whether this node can open a TCP connection to `addr` (`host:port`).
     fn can_reach(&self, addr: &str) -> impl Future<Output = PortCheck> + Send;
     /// `POST /swarm/update` of the spec at `version`, rotating what
@@ -253,6 +260,13 @@ impl SwarmHost for RemoteHost {
 
     async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
         self.engine.node_tasks(node_id).await
+    }
+
+    async fn tasks_of_services(
+        &self,
+        service_ids: &[String],
+    ) -> Result<Vec<NodeTask>, EngineError> {
+        self.engine.tasks_of_services(service_ids).await
     }
 
     async fn counts(&self) -> Result<ObjectCounts, EngineError> {
