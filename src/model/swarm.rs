@@ -380,3 +380,53 @@ pub(crate) struct NodeUpdate {
     pub(crate) availability: Availability,
     pub(crate) labels: BTreeMap<String, String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(service: &str, node: &str, slot: Option<u64>, state: (bool, bool)) -> NodeTask {
+        let (desired_running, started) = state;
+        NodeTask {
+            id: format!("{service}.{slot:?}@{node}"),
+            service_id: service.into(),
+            node_id: node.into(),
+            slot,
+            started,
+            desired_running,
+            running: started,
+        }
+    }
+
+    const RUNNING: (bool, bool) = (true, true);
+    const STARTING: (bool, bool) = (true, false);
+    const SHUT_DOWN: (bool, bool) = (false, false);
+
+    #[test]
+    fn a_replica_has_moved_only_when_its_slot_runs_on_another_node() {
+        let moving = [task("web", "drained", Some(2), RUNNING)];
+        // Stopped on the drained node, its replacement still starting.
+        let now = [
+            task("web", "drained", Some(2), SHUT_DOWN),
+            task("web", "other", Some(2), STARTING),
+        ];
+        assert_eq!(unplaced(&moving, &now).len(), 1);
+        // Another slot running elsewhere is not its replacement.
+        let now = [task("web", "other", Some(1), RUNNING)];
+        assert_eq!(unplaced(&moving, &now).len(), 1);
+        // Nor is the same slot of another service.
+        let now = [task("api", "other", Some(2), RUNNING)];
+        assert_eq!(unplaced(&moving, &now).len(), 1);
+        let now = [
+            task("web", "drained", Some(2), SHUT_DOWN),
+            task("web", "other", Some(2), RUNNING),
+        ];
+        assert!(unplaced(&moving, &now).is_empty());
+    }
+
+    #[test]
+    fn a_global_task_is_not_waited_for_elsewhere() {
+        let moving = [task("agent", "drained", None, RUNNING)];
+        assert!(unplaced(&moving, &[]).is_empty());
+    }
+}
