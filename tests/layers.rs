@@ -628,3 +628,75 @@ fn a_file_outside_the_layer_folders_is_named() {
     let (_, homeless) = check(dir.path());
     assert_eq!(homeless, vec![PathBuf::from("stray.rs")]);
 }
+
+/// The most lines a module file's non-test part may have (issue #29: one
+/// concept per file).
+const MOST_LINES: usize = 800;
+
+/// The lines of a file that are not test code: all its lines but those of
+/// its items declared under `#[cfg(test)]` (an inline `mod tests`, a test
+/// helper), attributes and doc comments included.
+fn non_test_lines(text: &str) -> usize {
+    use syn::spanned::Spanned;
+    let ast = syn::parse_file(text).expect("parses");
+    let test: usize = ast
+        .items
+        .iter()
+        .filter(|item| {
+            let attrs: &[syn::Attribute] = match item {
+                syn::Item::Mod(m) => &m.attrs,
+                syn::Item::Fn(f) => &f.attrs,
+                syn::Item::Use(u) => &u.attrs,
+                syn::Item::Struct(s) => &s.attrs,
+                syn::Item::Enum(e) => &e.attrs,
+                syn::Item::Impl(i) => &i.attrs,
+                syn::Item::Const(c) => &c.attrs,
+                syn::Item::Static(s) => &s.attrs,
+                syn::Item::Macro(m) => &m.attrs,
+                syn::Item::Trait(t) => &t.attrs,
+                syn::Item::Type(t) => &t.attrs,
+                _ => &[],
+            };
+            is_cfg_test(attrs)
+        })
+        .map(|item| {
+            let span = item.span();
+            span.end().line - span.start().line + 1
+        })
+        .sum();
+    text.lines().count() - test
+}
+
+#[test]
+fn no_module_file_holds_more_than_800_lines_of_non_test_code() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut over: Vec<String> = modules(&src)
+        .iter()
+        .filter(|m| !m.test)
+        .filter_map(|m| {
+            let text = std::fs::read_to_string(src.join(&m.file)).expect("read");
+            let lines = non_test_lines(&text);
+            (lines > MOST_LINES).then(|| format!("src/{}: {lines} lines", m.file.display()))
+        })
+        .collect();
+    over.sort();
+    assert!(
+        over.is_empty(),
+        "over {MOST_LINES} lines of non-test code (split by concept, ARCHITECTURE.md):\n{}",
+        over.join("\n")
+    );
+}
+
+#[test]
+fn test_code_does_not_count_towards_a_file_s_size() {
+    let code = "pub fn a() {}\n".repeat(10);
+    let tests = "#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n";
+    let helper = "/// Only for tests.\n#[cfg(test)]\nfn helper() {}\n";
+    assert_eq!(non_test_lines(&code), 10);
+    assert_eq!(non_test_lines(&format!("{code}{tests}")), 10);
+    // A test item in the middle: the code after it counts.
+    assert_eq!(non_test_lines(&format!("{code}{helper}{code}")), 20);
+    // A `cfg(test)` that is not alone (`cfg(not(test))`) is code.
+    let not_test = "#[cfg(not(test))]\nfn real() {}\n";
+    assert_eq!(non_test_lines(&format!("{code}{not_test}")), 12);
+}
