@@ -3,8 +3,9 @@
 //! a port is reachable from the node) and the [`Connector`] that reaches a
 //! node. The real implementation is a Docker engine over the node's one SSH
 //! connection ([`RemoteHost`], [`SshConnector`]); unit tests use an
-//! in-memory cluster instead (`crate::remote::fake`), so that the order, waits and
-//! fault handling of `apply` are tested without a network.
+//! in-memory cluster instead (`crate::remote::fake`), so that the order,
+//! waits and fault handling of `up`, `down`, `recover` and the others are
+//! tested without a network.
 //!
 //! SSH details stop here: above this module a port check is a
 //! [`PortCheck`], not an SSH channel error.
