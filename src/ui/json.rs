@@ -15,13 +15,14 @@
 //! values, never by formatting text.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::check::context::ContextReport;
 use crate::check::status::StatusReport;
 use crate::check::verify::{Check, VerifyReport};
 use crate::exec::down::DownOutcome;
-use crate::exec::prune::RemoveOutcome;
+use crate::exec::prune::{PruneOutcome, RemoveOutcome};
+use crate::exec::recover::RecoverOutcome;
+use crate::exec::result::NodeOutcome;
 use crate::exec::rotate::RotateReport;
 use crate::exec::unlock::{UnlockReport, UnlockResult};
 use crate::exec::up::UpOutcome;
@@ -30,6 +31,7 @@ use crate::model::exit_codes;
 use crate::model::failure::{Failure, Stage};
 use crate::model::swarm::{LocalState, NodeRole};
 use crate::observe::cluster::Stray;
+use crate::plan::recover::Verdict;
 
 /// The version of the schema; bumped on any incompatible change.
 pub(crate) const SCHEMA: u32 = 1;
@@ -53,6 +55,11 @@ impl ErrorObject {
         }
     }
 
+    /// An error of `kind` that is not a node's, with its message.
+    fn of(kind: &str, error: &impl std::fmt::Display) -> Self {
+        ErrorObject::new(kind, None, error.to_string())
+    }
+
     fn from_failure(failure: &Failure) -> Self {
         let kind = match failure.stage {
             Stage::Tcp => "unreachable",
@@ -72,6 +79,44 @@ fn result(code: u8) -> &'static str {
         exit_codes::FAILED => "failed",
         _ => "error",
     }
+}
+
+/// A command's result as its JSON document shows it: every document is
+/// [`document`] of one, so that the envelope (`schema`, `command`,
+/// `result`, `error`, `nodes`) is written once. A result only says what
+/// differs: its node objects and the fields after them.
+pub(crate) trait Report {
+    /// The command, as `command` names it.
+    const COMMAND: &'static str;
+    /// A node object: `name`, `role`, `node_id` and `error`, then its own.
+    type Node<'a>: Serialize
+    where
+        Self: 'a;
+    /// The fields after `nodes`.
+    type Extra<'a>: Serialize
+    where
+        Self: 'a;
+
+    fn exit_code(&self) -> u8;
+    /// Why nothing could be done, if so.
+    fn error(&self) -> Option<ErrorObject>;
+    /// A command without per-node results has none.
+    fn nodes(&self) -> Vec<Self::Node<'_>> {
+        Vec::new()
+    }
+    fn extra(&self) -> Self::Extra<'_>;
+}
+
+/// The JSON document of `report`.
+pub(crate) fn document<R: Report>(report: &R) -> String {
+    to_string(&Document {
+        schema: SCHEMA,
+        command: R::COMMAND,
+        result: result(report.exit_code()),
+        error: report.error(),
+        nodes: report.nodes(),
+        extra: report.extra(),
+    })
 }
 
 #[derive(Serialize)]
@@ -100,20 +145,24 @@ fn to_string<N: Serialize, X: Serialize>(document: &Document<'_, N, X>) -> Strin
     })
 }
 
+/// No fields after `nodes`.
+#[derive(Serialize)]
+pub(crate) struct NoExtra {}
+
 /// The document of a command that could not run at all (exit 2).
 pub(crate) fn error(command: &str, error: ErrorObject) -> String {
-    to_string(&Document::<(), Value> {
+    to_string(&Document::<(), NoExtra> {
         schema: SCHEMA,
         command,
         result: "error",
         error: Some(error),
         nodes: Vec::new(),
-        extra: Value::Object(Default::default()),
+        extra: NoExtra {},
     })
 }
 
 #[derive(Serialize)]
-struct StatusNode<'a> {
+pub(crate) struct StatusNode<'a> {
     name: &'a str,
     role: Role,
     node_id: Option<&'a str>,
@@ -139,55 +188,68 @@ struct StatusNode<'a> {
 }
 
 #[derive(Serialize)]
-struct StatusExtra<'a> {
+pub(crate) struct StatusExtra<'a> {
     /// What is wrong with the swarm as a whole.
     problems: &'a [String],
     ssh_connections: usize,
 }
 
+impl Report for StatusReport {
+    const COMMAND: &'static str = "status";
+    type Node<'a> = StatusNode<'a>;
+    type Extra<'a> = StatusExtra<'a>;
+
+    fn exit_code(&self) -> u8 {
+        StatusReport::exit_code(self)
+    }
+
+    fn error(&self) -> Option<ErrorObject> {
+        None
+    }
+
+    fn nodes(&self) -> Vec<StatusNode<'_>> {
+        self.nodes
+            .iter()
+            .map(|n| StatusNode {
+                name: &n.name,
+                role: n.inventory_role,
+                node_id: n.node_id.as_deref(),
+                error: n.error.as_ref().map(ErrorObject::from_failure),
+                ssh_address: &n.ssh_address,
+                reachable: n.reachable,
+                hostname: n.hostname.as_deref(),
+                engine_version: n.engine_version.as_deref(),
+                api_version: n.api_version.as_deref(),
+                state: n.state,
+                swarm_role: n.role,
+                leader: n.leader,
+                availability: n.availability,
+                node_state: n.node_state,
+                manager_status: if n.leader {
+                    Some("leader".to_owned())
+                } else {
+                    n.reachability.map(|r| r.to_string())
+                },
+                labels: &n.labels,
+                cluster_id: n.cluster_id.as_deref(),
+            })
+            .collect()
+    }
+
+    fn extra(&self) -> StatusExtra<'_> {
+        StatusExtra {
+            problems: &self.problems,
+            ssh_connections: self.ssh_connections,
+        }
+    }
+}
+
 pub(crate) fn status(report: &StatusReport) -> String {
-    let nodes = report
-        .nodes
-        .iter()
-        .map(|n| StatusNode {
-            name: &n.name,
-            role: n.inventory_role,
-            node_id: n.node_id.as_deref(),
-            error: n.error.as_ref().map(ErrorObject::from_failure),
-            ssh_address: &n.ssh_address,
-            reachable: n.reachable,
-            hostname: n.hostname.as_deref(),
-            engine_version: n.engine_version.as_deref(),
-            api_version: n.api_version.as_deref(),
-            state: n.state,
-            swarm_role: n.role,
-            leader: n.leader,
-            availability: n.availability,
-            node_state: n.node_state,
-            manager_status: if n.leader {
-                Some("leader".to_owned())
-            } else {
-                n.reachability.map(|r| r.to_string())
-            },
-            labels: &n.labels,
-            cluster_id: n.cluster_id.as_deref(),
-        })
-        .collect();
-    to_string(&Document {
-        schema: SCHEMA,
-        command: "status",
-        result: result(report.exit_code()),
-        error: None,
-        nodes,
-        extra: StatusExtra {
-            problems: &report.problems,
-            ssh_connections: report.ssh_connections,
-        },
-    })
+    document(report)
 }
 
 #[derive(Serialize)]
-struct UpExtra<'a> {
+pub(crate) struct UpExtra<'a> {
     dry_run: bool,
     plan: &'a crate::plan::Plan,
     strays: &'a [Stray],
@@ -207,35 +269,47 @@ struct UpExtra<'a> {
     ssh_connections: usize,
 }
 
-/// Nodes are [`crate::exec::result::NodeOutcome`]s: `result` (done,
-/// unchanged, planned, failed, blocked or skipped) and `actions`
-/// (initialised, joined, promoted, ...) beside the shared fields.
+/// Nodes are [`NodeOutcome`]s: `result` (done, unchanged, planned, failed,
+/// blocked or skipped) and `actions` (initialised, joined, promoted, ...)
+/// beside the shared fields.
+impl Report for UpOutcome {
+    const COMMAND: &'static str = "up";
+    type Node<'a> = &'a NodeOutcome;
+    type Extra<'a> = UpExtra<'a>;
+
+    fn exit_code(&self) -> u8 {
+        UpOutcome::exit_code(self)
+    }
+
+    fn error(&self) -> Option<ErrorObject> {
+        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
+    }
+
+    fn nodes(&self) -> Vec<&NodeOutcome> {
+        self.nodes.iter().collect()
+    }
+
+    fn extra(&self) -> UpExtra<'_> {
+        UpExtra {
+            dry_run: self.dry_run,
+            plan: &self.plan,
+            strays: &self.strays,
+            pruned: &self.pruned,
+            settings: self.settings.as_ref(),
+            unlock_key_file: self.unlock_key_file.as_ref(),
+            not_conforming: &self.not_conforming,
+            warnings: &self.warnings,
+            ssh_connections: self.ssh_connections,
+        }
+    }
+}
+
 pub(crate) fn up(outcome: &UpOutcome) -> String {
-    to_string(&Document {
-        schema: SCHEMA,
-        command: "up",
-        result: result(outcome.exit_code()),
-        error: outcome
-            .error
-            .as_ref()
-            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
-        nodes: outcome.nodes.iter().collect(),
-        extra: UpExtra {
-            dry_run: outcome.dry_run,
-            plan: &outcome.plan,
-            strays: &outcome.strays,
-            pruned: &outcome.pruned,
-            settings: outcome.settings.as_ref(),
-            unlock_key_file: outcome.unlock_key_file.as_ref(),
-            not_conforming: &outcome.not_conforming,
-            warnings: &outcome.warnings,
-            ssh_connections: outcome.ssh_connections,
-        },
-    })
+    document(outcome)
 }
 
 #[derive(Serialize)]
-struct VerifyNode<'a> {
+pub(crate) struct VerifyNode<'a> {
     name: &'a str,
     role: Role,
     node_id: Option<&'a str>,
@@ -247,7 +321,7 @@ struct VerifyNode<'a> {
 }
 
 #[derive(Serialize)]
-struct VerifyExtra<'a> {
+pub(crate) struct VerifyExtra<'a> {
     inventory: &'a str,
     cluster_id: Option<&'a str>,
     /// Checks of the swarm as a whole.
@@ -257,70 +331,97 @@ struct VerifyExtra<'a> {
     workload: Option<&'a crate::check::workload::WorkloadReport>,
 }
 
+impl Report for VerifyReport {
+    const COMMAND: &'static str = "verify";
+    type Node<'a> = VerifyNode<'a>;
+    type Extra<'a> = VerifyExtra<'a>;
+
+    fn exit_code(&self) -> u8 {
+        VerifyReport::exit_code(self)
+    }
+
+    fn error(&self) -> Option<ErrorObject> {
+        let error = self.error.as_ref()?;
+        Some(ErrorObject::new(
+            error.kind.as_str(),
+            None,
+            error.message.clone(),
+        ))
+    }
+
+    fn nodes(&self) -> Vec<VerifyNode<'_>> {
+        self.nodes
+            .iter()
+            .map(|n| VerifyNode {
+                name: n.name.as_str(),
+                role: n.role,
+                node_id: n.node_id.as_deref(),
+                error: n.failure.as_ref().map(ErrorObject::from_failure),
+                result: if n.checks.iter().any(Check::failing) {
+                    "fail"
+                } else {
+                    "pass"
+                },
+                engine_version: n.engine_version.as_deref(),
+                checks: &n.checks,
+            })
+            .collect()
+    }
+
+    fn extra(&self) -> VerifyExtra<'_> {
+        VerifyExtra {
+            inventory: &self.inventory,
+            cluster_id: self.cluster_id.as_deref(),
+            cluster: &self.cluster,
+            workload: self.workload.as_ref(),
+        }
+    }
+}
+
 pub(crate) fn verify(report: &VerifyReport) -> String {
-    let nodes = report
-        .nodes
-        .iter()
-        .map(|n| VerifyNode {
-            name: n.name.as_str(),
-            role: n.role,
-            node_id: n.node_id.as_deref(),
-            error: n.failure.as_ref().map(ErrorObject::from_failure),
-            result: if n.checks.iter().any(Check::failing) {
-                "fail"
-            } else {
-                "pass"
-            },
-            engine_version: n.engine_version.as_deref(),
-            checks: &n.checks,
-        })
-        .collect();
-    to_string(&Document {
-        schema: SCHEMA,
-        command: "verify",
-        result: result(report.exit_code()),
-        error: report
-            .error
-            .as_ref()
-            .map(|e| ErrorObject::new(e.kind.as_str(), None, e.message.clone())),
-        nodes,
-        extra: VerifyExtra {
-            inventory: &report.inventory,
-            cluster_id: report.cluster_id.as_deref(),
-            cluster: &report.cluster,
-            workload: report.workload.as_ref(),
-        },
-    })
+    document(report)
 }
 
 #[derive(Serialize)]
-struct DownExtra<'a> {
+pub(crate) struct DownExtra<'a> {
     dry_run: bool,
     plan: &'a crate::plan::down::DownPlan,
     ssh_connections: usize,
 }
 
 /// Nodes as in `up`.
+impl Report for DownOutcome {
+    const COMMAND: &'static str = "down";
+    type Node<'a> = &'a NodeOutcome;
+    type Extra<'a> = DownExtra<'a>;
+
+    fn exit_code(&self) -> u8 {
+        DownOutcome::exit_code(self)
+    }
+
+    fn error(&self) -> Option<ErrorObject> {
+        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
+    }
+
+    fn nodes(&self) -> Vec<&NodeOutcome> {
+        self.nodes.iter().collect()
+    }
+
+    fn extra(&self) -> DownExtra<'_> {
+        DownExtra {
+            dry_run: self.dry_run,
+            plan: &self.plan,
+            ssh_connections: self.ssh_connections,
+        }
+    }
+}
+
 pub(crate) fn down(outcome: &DownOutcome) -> String {
-    to_string(&Document {
-        schema: SCHEMA,
-        command: "down",
-        result: result(outcome.exit_code()),
-        error: outcome
-            .error
-            .as_ref()
-            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
-        nodes: outcome.nodes.iter().collect(),
-        extra: DownExtra {
-            dry_run: outcome.dry_run,
-            plan: &outcome.plan,
-            ssh_connections: outcome.ssh_connections,
-        },
-    })
+    document(outcome)
 }
 
 #[derive(Serialize)]
-struct RemoveExtra<'a> {
+pub(crate) struct RemoveExtra<'a> {
     dry_run: bool,
     cluster_id: Option<&'a str>,
     /// The plan: each node to take out, and how.
@@ -330,28 +431,40 @@ struct RemoveExtra<'a> {
 }
 
 /// Nodes as `pruned` of `up`: the nodes of `up` plus `reason` and `ops`.
+impl Report for RemoveOutcome {
+    const COMMAND: &'static str = "remove";
+    type Node<'a> = &'a PruneOutcome;
+    type Extra<'a> = RemoveExtra<'a>;
+
+    fn exit_code(&self) -> u8 {
+        RemoveOutcome::exit_code(self)
+    }
+
+    fn error(&self) -> Option<ErrorObject> {
+        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
+    }
+
+    fn nodes(&self) -> Vec<&PruneOutcome> {
+        self.nodes.iter().collect()
+    }
+
+    fn extra(&self) -> RemoveExtra<'_> {
+        RemoveExtra {
+            dry_run: self.dry_run,
+            cluster_id: self.cluster_id.as_deref(),
+            steps: &self.steps,
+            warnings: &self.warnings,
+            ssh_connections: self.ssh_connections,
+        }
+    }
+}
+
 pub(crate) fn remove(outcome: &RemoveOutcome) -> String {
-    to_string(&Document {
-        schema: SCHEMA,
-        command: "remove",
-        result: result(outcome.exit_code()),
-        error: outcome
-            .error
-            .as_ref()
-            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
-        nodes: outcome.nodes.iter().collect(),
-        extra: RemoveExtra {
-            dry_run: outcome.dry_run,
-            cluster_id: outcome.cluster_id.as_deref(),
-            steps: &outcome.steps,
-            warnings: &outcome.warnings,
-            ssh_connections: outcome.ssh_connections,
-        },
-    })
+    document(outcome)
 }
 
 #[derive(Serialize)]
-struct ContextExtra<'a> {
+pub(crate) struct ContextExtra<'a> {
     cluster_id: Option<&'a str>,
     /// The inventory node that is the Raft leader now.
     leader: Option<&'a NodeName>,
@@ -374,7 +487,7 @@ struct ContextExtra<'a> {
 }
 
 #[derive(Serialize)]
-struct ContextCheck<'a> {
+pub(crate) struct ContextCheck<'a> {
     passed: bool,
     kind: &'static str,
     command: &'a str,
@@ -382,44 +495,52 @@ struct ContextCheck<'a> {
 }
 
 /// No nodes: the leader is in `leader`.
-pub(crate) fn context(report: &ContextReport) -> String {
-    to_string(&Document::<(), _> {
-        schema: SCHEMA,
-        command: "context",
-        result: result(report.exit_code()),
-        error: report
-            .error
-            .as_ref()
-            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
-        nodes: Vec::new(),
-        extra: ContextExtra {
-            cluster_id: report.cluster_id.as_deref(),
-            leader: report.leader.as_ref(),
-            leader_node_id: report.leader_node_id.as_deref(),
-            docker_host: report.docker_host.as_deref(),
-            proxy_jump: report.proxy_jump,
-            context: report.context.as_deref(),
-            note: report.note,
-            ssh_connections: report.ssh_connections,
-            ssh_name: report.handoff.as_ref().map(|h| h.destination.name.as_str()),
-            missing: report
+impl Report for ContextReport {
+    const COMMAND: &'static str = "context";
+    type Node<'a> = ();
+    type Extra<'a> = ContextExtra<'a>;
+
+    fn exit_code(&self) -> u8 {
+        ContextReport::exit_code(self)
+    }
+
+    fn error(&self) -> Option<ErrorObject> {
+        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
+    }
+
+    fn extra(&self) -> ContextExtra<'_> {
+        ContextExtra {
+            cluster_id: self.cluster_id.as_deref(),
+            leader: self.leader.as_ref(),
+            leader_node_id: self.leader_node_id.as_deref(),
+            docker_host: self.docker_host.as_deref(),
+            proxy_jump: self.proxy_jump,
+            context: self.context.as_deref(),
+            note: self.note,
+            ssh_connections: self.ssh_connections,
+            ssh_name: self.handoff.as_ref().map(|h| h.destination.name.as_str()),
+            missing: self
                 .handoff
                 .iter()
                 .flat_map(|h| &h.missing)
-                .map(|m| ErrorObject::new(m.kind(), None, m.to_string()))
+                .map(|m| ErrorObject::of(m.kind(), m))
                 .collect(),
-            check: report.probe.as_ref().map(|p| ContextCheck {
+            check: self.probe.as_ref().map(|p| ContextCheck {
                 passed: p.passed(),
                 kind: p.outcome.kind(),
                 command: &p.command,
                 message: p.outcome.to_string(),
             }),
-        },
-    })
+        }
+    }
+}
+
+pub(crate) fn context(report: &ContextReport) -> String {
+    document(report)
 }
 
 #[derive(Serialize)]
-struct RotateExtra<'a> {
+pub(crate) struct RotateExtra<'a> {
     cluster_id: Option<&'a str>,
     /// The manager the update went through.
     source: Option<&'a NodeName>,
@@ -429,27 +550,35 @@ struct RotateExtra<'a> {
 }
 
 /// No nodes: the rotation is the swarm's, made through `source`.
+impl Report for RotateReport {
+    const COMMAND: &'static str = "rotate-tokens";
+    type Node<'a> = ();
+    type Extra<'a> = RotateExtra<'a>;
+
+    fn exit_code(&self) -> u8 {
+        RotateReport::exit_code(self)
+    }
+
+    fn error(&self) -> Option<ErrorObject> {
+        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
+    }
+
+    fn extra(&self) -> RotateExtra<'_> {
+        RotateExtra {
+            cluster_id: self.cluster_id.as_deref(),
+            source: self.source.as_ref(),
+            rotated: &self.rotated,
+            notes: &self.notes,
+        }
+    }
+}
+
 pub(crate) fn rotate_tokens(report: &RotateReport) -> String {
-    to_string(&Document::<(), _> {
-        schema: SCHEMA,
-        command: "rotate-tokens",
-        result: result(report.exit_code()),
-        error: report
-            .error
-            .as_ref()
-            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
-        nodes: Vec::new(),
-        extra: RotateExtra {
-            cluster_id: report.cluster_id.as_deref(),
-            source: report.source.as_ref(),
-            rotated: &report.rotated,
-            notes: &report.notes,
-        },
-    })
+    document(report)
 }
 
 #[derive(Serialize)]
-struct UnlockNode<'a> {
+pub(crate) struct UnlockNode<'a> {
     name: &'a NodeName,
     role: Role,
     node_id: Option<&'a str>,
@@ -459,41 +588,51 @@ struct UnlockNode<'a> {
     result: &'a UnlockResult,
 }
 
+impl Report for UnlockReport {
+    const COMMAND: &'static str = "unlock";
+    type Node<'a> = UnlockNode<'a>;
+    type Extra<'a> = NoExtra;
+
+    fn exit_code(&self) -> u8 {
+        UnlockReport::exit_code(self)
+    }
+
+    fn error(&self) -> Option<ErrorObject> {
+        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
+    }
+
+    fn nodes(&self) -> Vec<UnlockNode<'_>> {
+        self.nodes
+            .iter()
+            .map(|n| UnlockNode {
+                name: &n.name,
+                role: n.role,
+                node_id: n.node_id.as_deref(),
+                error: match &n.result {
+                    UnlockResult::Failed { error } => {
+                        Some(ErrorObject::new("unlock_failed", Some(Stage::Api), error))
+                    }
+                    UnlockResult::Unreachable { error } => {
+                        Some(ErrorObject::new("unreachable", None, error))
+                    }
+                    UnlockResult::Unlocked | UnlockResult::NotLocked => None,
+                },
+                result: &n.result,
+            })
+            .collect()
+    }
+
+    fn extra(&self) -> NoExtra {
+        NoExtra {}
+    }
+}
+
 pub(crate) fn unlock(report: &UnlockReport) -> String {
-    let nodes = report
-        .nodes
-        .iter()
-        .map(|n| UnlockNode {
-            name: &n.name,
-            role: n.role,
-            node_id: n.node_id.as_deref(),
-            error: match &n.result {
-                UnlockResult::Failed { error } => {
-                    Some(ErrorObject::new("unlock_failed", Some(Stage::Api), error))
-                }
-                UnlockResult::Unreachable { error } => {
-                    Some(ErrorObject::new("unreachable", None, error))
-                }
-                UnlockResult::Unlocked | UnlockResult::NotLocked => None,
-            },
-            result: &n.result,
-        })
-        .collect();
-    to_string(&Document {
-        schema: SCHEMA,
-        command: "unlock",
-        result: result(report.exit_code()),
-        error: report
-            .error
-            .as_ref()
-            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
-        nodes,
-        extra: Value::Object(Default::default()),
-    })
+    document(report)
 }
 
 #[derive(Serialize)]
-struct RecoverNode<'a> {
+pub(crate) struct RecoverNode<'a> {
     name: &'a NodeName,
     role: Role,
     /// The entry removed for it, when one was.
@@ -504,13 +643,13 @@ struct RecoverNode<'a> {
     seen: &'a crate::plan::recover::Seen,
     /// survivor, gone (with `by`) or not_proven (with `missing`).
     #[serde(flatten)]
-    verdict: &'a crate::plan::recover::Verdict,
+    verdict: &'a Verdict,
     /// What the recovery did to it: removed (its entry), left.
     done: Vec<crate::exec::step::Action>,
 }
 
 #[derive(Serialize)]
-struct RecoverExtra<'a> {
+pub(crate) struct RecoverExtra<'a> {
     dry_run: bool,
     recovered: bool,
     survivor: Option<&'a crate::plan::recover::Survivor>,
@@ -521,69 +660,74 @@ struct RecoverExtra<'a> {
 }
 
 #[derive(Serialize)]
-struct Converge<'a> {
+pub(crate) struct Converge<'a> {
     result: &'static str,
     error: Option<ErrorObject>,
-    nodes: &'a [crate::exec::result::NodeOutcome],
+    nodes: &'a [NodeOutcome],
 }
 
-pub(crate) fn recover(outcome: &crate::exec::recover::RecoverOutcome) -> String {
-    use crate::plan::recover::Verdict;
-    let nodes = outcome
-        .plan
-        .proof
-        .managers
-        .iter()
-        .map(|m| {
-            let entry = outcome.entries.iter().find(|e| e.node == m.name);
-            let error = match (&m.verdict, entry.and_then(|e| e.error.as_ref())) {
-                (Verdict::NotProven { missing }, _) => {
-                    Some(ErrorObject::new("not_proven", None, missing.clone()))
+impl Report for RecoverOutcome {
+    const COMMAND: &'static str = "recover";
+    type Node<'a> = RecoverNode<'a>;
+    type Extra<'a> = RecoverExtra<'a>;
+
+    fn exit_code(&self) -> u8 {
+        RecoverOutcome::exit_code(self)
+    }
+
+    fn error(&self) -> Option<ErrorObject> {
+        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
+    }
+
+    fn nodes(&self) -> Vec<RecoverNode<'_>> {
+        self.plan
+            .proof
+            .managers
+            .iter()
+            .map(|m| {
+                let entry = self.entries.iter().find(|e| e.node == m.name);
+                let error = match (&m.verdict, entry.and_then(|e| e.error.as_ref())) {
+                    (Verdict::NotProven { missing }, _) => {
+                        Some(ErrorObject::new("not_proven", None, missing.clone()))
+                    }
+                    (_, Some(error)) => Some(ErrorObject::new("failed", Some(Stage::Api), error)),
+                    _ => None,
+                };
+                RecoverNode {
+                    name: &m.name,
+                    role: m.role,
+                    node_id: entry.and_then(|e| e.node_id.as_deref()),
+                    error,
+                    seen: &m.seen,
+                    verdict: &m.verdict,
+                    done: entry.map(|e| e.done.clone()).unwrap_or_default(),
                 }
-                (_, Some(error)) => Some(ErrorObject::new("failed", Some(Stage::Api), error)),
-                _ => None,
-            };
-            RecoverNode {
-                name: &m.name,
-                role: m.role,
-                node_id: entry.and_then(|e| e.node_id.as_deref()),
-                error,
-                seen: &m.seen,
-                verdict: &m.verdict,
-                done: entry.map(|e| e.done.clone()).unwrap_or_default(),
-            }
-        })
-        .collect();
-    let converge = outcome.converge.as_ref().map(|c| Converge {
-        result: result(c.exit_code()),
-        error: c
-            .error
-            .as_ref()
-            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
-        nodes: &c.nodes,
-    });
-    to_string(&Document {
-        schema: SCHEMA,
-        command: "recover",
-        result: result(outcome.exit_code()),
-        error: outcome
-            .error
-            .as_ref()
-            .map(|e| ErrorObject::new(e.kind(), None, e.to_string())),
-        nodes,
-        extra: RecoverExtra {
-            dry_run: outcome.dry_run,
-            recovered: outcome.recovered,
-            survivor: outcome.plan.survivor.as_ref(),
-            steps: &outcome.plan.steps,
-            counts: &outcome.counts,
-            converge,
-        },
-    })
+            })
+            .collect()
+    }
+
+    fn extra(&self) -> RecoverExtra<'_> {
+        RecoverExtra {
+            dry_run: self.dry_run,
+            recovered: self.recovered,
+            survivor: self.plan.survivor.as_ref(),
+            steps: &self.plan.steps,
+            counts: &self.counts,
+            converge: self.converge.as_ref().map(|c| Converge {
+                result: result(c.exit_code()),
+                error: Report::error(c),
+                nodes: &c.nodes,
+            }),
+        }
+    }
+}
+
+pub(crate) fn recover(outcome: &RecoverOutcome) -> String {
+    document(outcome)
 }
 
 #[derive(Serialize)]
-struct InventoryNode<'a> {
+pub(crate) struct InventoryNode<'a> {
     /// Never known without connecting: always null.
     node_id: Option<&'a str>,
     /// Always null: nothing is reached.
@@ -594,7 +738,7 @@ struct InventoryNode<'a> {
 }
 
 #[derive(Serialize)]
-struct InventoryExtra<'a> {
+pub(crate) struct InventoryExtra<'a> {
     /// The file it was read from.
     source: &'a std::path::Path,
     swarm: &'a crate::inventory::SwarmSettings,
@@ -602,27 +746,40 @@ struct InventoryExtra<'a> {
 
 /// The inventory as resolved with the ssh config, without connecting; an
 /// inventory that cannot be loaded is an error document instead.
+impl Report for Inventory {
+    const COMMAND: &'static str = "inventory";
+    type Node<'a> = InventoryNode<'a>;
+    type Extra<'a> = InventoryExtra<'a>;
+
+    fn exit_code(&self) -> u8 {
+        exit_codes::OK
+    }
+
+    fn error(&self) -> Option<ErrorObject> {
+        None
+    }
+
+    fn nodes(&self) -> Vec<InventoryNode<'_>> {
+        self.nodes
+            .iter()
+            .map(|node| InventoryNode {
+                node_id: None,
+                error: None,
+                node,
+            })
+            .collect()
+    }
+
+    fn extra(&self) -> InventoryExtra<'_> {
+        InventoryExtra {
+            source: &self.source,
+            swarm: &self.swarm,
+        }
+    }
+}
+
 pub(crate) fn inventory(inventory: &Inventory) -> String {
-    let nodes = inventory
-        .nodes
-        .iter()
-        .map(|node| InventoryNode {
-            node_id: None,
-            error: None,
-            node,
-        })
-        .collect();
-    to_string(&Document {
-        schema: SCHEMA,
-        command: "inventory",
-        result: result(exit_codes::OK),
-        error: None,
-        nodes,
-        extra: InventoryExtra {
-            source: &inventory.source,
-            swarm: &inventory.swarm,
-        },
-    })
+    document(inventory)
 }
 
 /// Validates `document` against `schemas/NAME.schema.json` (with the
@@ -630,7 +787,7 @@ pub(crate) fn inventory(inventory: &Inventory) -> String {
 /// violation, then the document.
 #[cfg(test)]
 pub(crate) fn validate(name: &str, document: &str) -> Result<(), String> {
-    let value: Value = serde_json::from_str(document).map_err(|e| e.to_string())?;
+    let value: serde_json::Value = serde_json::from_str(document).map_err(|e| e.to_string())?;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
     swarmadm_testkit::validate(&dir, name, &value).map_err(|e| format!("{e}\n{document}"))
 }
@@ -638,6 +795,8 @@ pub(crate) fn validate(name: &str, document: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
+
+    use serde_json::Value;
 
     use super::*;
     use crate::exec::up::{UpOptions, up as run_up};
