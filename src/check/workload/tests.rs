@@ -1,5 +1,15 @@
+use super::cleanup::{WORKLOAD_TTL, split_leftovers};
+use super::gossip::gossip_wait;
+use super::judge::judge_probes;
+use super::mesh::mesh_not_run;
+use super::placement::{
+    all_running, expected, failing_for_good, judge_placement, not_running_within,
+    stuck_without_progress,
+};
+use super::probes::{planned_probes, read_results, task_script};
 use super::wait::{TaskWait, Waited};
 use super::*;
+use crate::model::workload::{ExecOutcome, SERVICE_PORT, TaskPhase, WorkloadTask};
 use crate::observe::events::Events;
 
 fn member(name: &str, availability: Availability) -> Member {
