@@ -4,8 +4,10 @@
 //! it may take, and the wait itself, read from the node's own view of the
 //! network.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::model::wait::{Look, Wait, WaitError};
+use crate::remote::engine::EngineError;
 use crate::remote::host::WorkloadHost;
 
 /// How often a task's node is asked what its overlay has learned.
@@ -37,23 +39,29 @@ pub(super) async fn learn_tasks<H: WorkloadHost>(
     tasks: &[(&str, &str)],
     wait: Duration,
 ) -> (String, Vec<String>) {
-    let deadline = Instant::now() + wait;
-    loop {
-        let known = match host.overlay_endpoints(network).await {
-            Ok(known) => known,
-            Err(e) => {
-                tracing::debug!("{name}: cannot read what its overlay learned: {e}");
-                return (name.to_owned(), Vec::new());
-            }
-        };
-        let lacking: Vec<String> = tasks
-            .iter()
-            .filter(|(_, address)| !known.iter().any(|k| k == address))
-            .map(|(node, _)| (*node).to_owned())
-            .collect();
-        if lacking.is_empty() || Instant::now() >= deadline {
-            return (name.to_owned(), lacking);
+    let what = format!("{name} to learn of {} task(s) by gossip", tasks.len());
+    let learned = Wait::new(&what, GOSSIP_POLL, wait)
+        .until(|| async {
+            let known = host.overlay_endpoints(network).await?;
+            let lacking: Vec<String> = tasks
+                .iter()
+                .filter(|(_, address)| !known.iter().any(|k| k == address))
+                .map(|(node, _)| (*node).to_owned())
+                .collect();
+            Ok::<_, EngineError>(if lacking.is_empty() {
+                Look::Done(())
+            } else {
+                Look::NotYet(lacking)
+            })
+        })
+        .await;
+    let lacking = match learned {
+        Ok(()) => Vec::new(),
+        Err(WaitError::TimedOut { last, .. }) => last,
+        Err(WaitError::Failed(e)) => {
+            tracing::debug!("{name}: cannot read what its overlay learned: {e}");
+            Vec::new()
         }
-        tokio::time::sleep(GOSSIP_POLL).await;
-    }
+    };
+    (name.to_owned(), lacking)
 }

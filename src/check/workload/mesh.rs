@@ -3,18 +3,17 @@
 //! where a node is known to lack IPVS.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use futures_util::stream;
 
-use super::{
-    Member, Mesh, NotRun, NotRunCheck, PROBES_AT_ONCE, Placement, WorkloadOptions, WorkloadReport,
-};
+use super::{Mesh, NotRun, NotRunCheck, PROBES_AT_ONCE, Placement, Run, WorkloadReport};
 use crate::inventory::NodeName;
+use crate::model::wait::{Look, Wait, WaitError};
 use crate::model::workload::HttpOutcome;
-use crate::observe::Snapshot;
-use crate::observe::events::{Events, Step};
+use crate::observe::events::Step;
 use crate::remote::host::WorkloadHost;
 
 /// How long between tries of a published port that does not answer yet.
@@ -42,14 +41,12 @@ pub(crate) fn mesh_not_run(placement: &[Placement]) -> Option<String> {
 /// timeout (the mesh is programmed a moment after the tasks run). Not run
 /// at all when a node is known to lack IPVS.
 pub(super) async fn check_mesh<H: WorkloadHost>(
-    snapshot: &Snapshot<H>,
-    members: &[Member],
+    run: &Run<'_, H>,
     by_id: &BTreeMap<&str, &NodeName>,
     port: u16,
-    options: &WorkloadOptions,
-    events: &Events,
     report: &mut WorkloadReport,
 ) {
+    let members = run.members;
     if let Some(reason) = mesh_not_run(&report.placement) {
         for member in members {
             report.not_run.push(NotRun {
@@ -64,7 +61,7 @@ pub(super) async fn check_mesh<H: WorkloadHost>(
     for member in members {
         let host = by_id
             .get(member.node_id.as_str())
-            .and_then(|name| Some((*name, snapshot.hosts.get(*name)?)));
+            .and_then(|name| Some((*name, run.snapshot.hosts.get(*name)?)));
         let (Some((name, host)), Some(addr)) = (host, member.addr.as_deref()) else {
             report.not_run.push(NotRun {
                 check: NotRunCheck::RoutingMesh,
@@ -74,24 +71,14 @@ pub(super) async fn check_mesh<H: WorkloadHost>(
             });
             continue;
         };
-        events.step(name, Step::Probing);
+        run.events.step(name, Step::Probing);
         jobs.push(async move {
             let target = if addr.contains(':') {
                 format!("[{addr}]:{port}")
             } else {
                 format!("{addr}:{port}")
             };
-            let deadline = Instant::now() + options.probe_timeout;
-            let outcome = loop {
-                let left = deadline.saturating_duration_since(Instant::now());
-                let outcome = host.http_get(addr, port, left.max(MESH_RETRY)).await;
-                match outcome {
-                    HttpOutcome::Failed(_) if Instant::now() + MESH_RETRY < deadline => {
-                        tokio::time::sleep(MESH_RETRY).await;
-                    }
-                    other => break other,
-                }
-            };
+            let outcome = answer(host, addr, port, run.options.probe_timeout).await;
             (member.name.clone(), target, outcome)
         });
     }
@@ -123,4 +110,33 @@ pub(super) async fn check_mesh<H: WorkloadHost>(
         }
     }
     report.mesh.sort_by(|a, b| a.node.cmp(&b.node));
+}
+
+/// `GET /` on `addr:port` from `host`, tried again while it fails, until
+/// `timeout`.
+async fn answer<H: WorkloadHost>(
+    host: &H,
+    addr: &str,
+    port: u16,
+    timeout: Duration,
+) -> HttpOutcome {
+    let what = format!("{addr}:{port} to answer");
+    let started = Instant::now();
+    // No try starts later than one retry before the timeout.
+    let asked = Wait::new(&what, MESH_RETRY, timeout.saturating_sub(MESH_RETRY))
+        .until(|| async {
+            let left = timeout.saturating_sub(started.elapsed());
+            Ok::<_, Infallible>(
+                match host.http_get(addr, port, left.max(MESH_RETRY)).await {
+                    HttpOutcome::Failed(error) => Look::NotYet(error),
+                    other => Look::Done(other),
+                },
+            )
+        })
+        .await;
+    match asked {
+        Ok(outcome) => outcome,
+        Err(WaitError::TimedOut { last, .. }) => HttpOutcome::Failed(last),
+        Err(WaitError::Failed(never)) => match never {},
+    }
 }

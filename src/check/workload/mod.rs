@@ -179,7 +179,7 @@ pub(crate) async fn run<H: WorkloadHost>(
     events.step(manager_name, Step::RemovingWorkload);
     let removing = Instant::now();
     if let Err(e) = remove_created(manager, &created).await {
-        report.cleanup_error = Some(e);
+        report.cleanup_error = Some(e.to_string());
     }
     tracing::debug!(
         "workload: removed in {:.2}s",
@@ -323,7 +323,7 @@ async fn run_workload<H: WorkloadHost>(
     report.probes = probes;
 
     if let Some(port) = options.publish {
-        check_mesh(snapshot, members, &by_id, port, options, events, report).await;
+        check_mesh(run, &by_id, port, report).await;
     }
     report
         .not_run

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::{Expect, Member, Placement};
 use crate::inventory::Availability;
-use crate::model::workload::{TaskPhase, WorkloadTask};
+use crate::model::workload::{TaskError, TaskErrorKind, TaskPhase, WorkloadTask};
 
 /// Where a task must run: on every node the inventory wants active, and
 /// nowhere else; a node the inventory lacks by its own availability (the
@@ -30,6 +30,9 @@ pub(crate) fn judge_placement(members: &[Member], tasks: &[WorkloadTask]) -> Vec
             let expect = expected(m);
             let running = task.is_some_and(|t| t.phase == TaskPhase::Running);
             let placed = task.is_some_and(|t| t.desired_running && t.phase != TaskPhase::Ended);
+            let error = task
+                .and_then(|t| t.error.as_ref())
+                .or_else(|| last_error(tasks, &m.node_id));
             Placement {
                 node: m.name.clone(),
                 node_id: m.node_id.clone(),
@@ -38,9 +41,8 @@ pub(crate) fn judge_placement(members: &[Member], tasks: &[WorkloadTask]) -> Vec
                 expected: expect,
                 task_state: task.map(|t| t.state.clone()),
                 address: task.and_then(|t| t.address.clone()),
-                task_error: task
-                    .and_then(|t| t.error.clone())
-                    .or_else(|| last_error(tasks, &m.node_id)),
+                task_error: error.map(|e| e.message.clone()),
+                task_error_kind: error.map(|e| e.kind),
                 ipvs: None,
                 ok: match expect {
                     Expect::Task => running,
@@ -53,12 +55,12 @@ pub(crate) fn judge_placement(members: &[Member], tasks: &[WorkloadTask]) -> Vec
 
 /// The error of the newest task of a node that ended with one: while a
 /// task is retried, why the last attempt failed.
-pub(super) fn last_error(tasks: &[WorkloadTask], node_id: &str) -> Option<String> {
+pub(super) fn last_error<'t>(tasks: &'t [WorkloadTask], node_id: &str) -> Option<&'t TaskError> {
     tasks
         .iter()
         .filter(|t| t.node_id == node_id && t.phase == TaskPhase::Ended && t.error.is_some())
         .max_by(|a, b| a.updated.cmp(&b.updated))
-        .and_then(|t| t.error.clone())
+        .and_then(|t| t.error.as_ref())
 }
 
 /// Tasks that ended with an error this many times on a node, with none
@@ -103,7 +105,7 @@ pub(crate) fn failing_for_good(
         return None;
     }
     if failing.len() < active.len() {
-        let image_gone = |p: &&Placement| p.task_error.as_deref().is_some_and(no_such_image);
+        let image_gone = |p: &&Placement| p.task_error_kind == Some(TaskErrorKind::ImageMissing);
         if !failing.iter().all(image_gone) {
             return None;
         }
@@ -121,7 +123,7 @@ pub(crate) fn failing_for_good(
     errors.sort_unstable();
     errors.dedup();
     let error = errors.join("; ");
-    Some(if image_missing(&error) {
+    Some(if failing.iter().any(|p| image_unavailable(p)) {
         format!(
             "the nodes cannot get the image {image} ({error}): push it to a registry they \
              reach, load it into each node, or name another with --workload-image"
@@ -131,18 +133,12 @@ pub(crate) fn failing_for_good(
     })
 }
 
-/// Whether an engine's task error says, in so many words, that the node
-/// has no such image and could not pull it: not a passing fault.
-pub(super) fn no_such_image(error: &str) -> bool {
-    ["No such image", "pull access denied", "manifest unknown"]
-        .iter()
-        .any(|e| error.contains(e))
-}
-
-/// Whether an engine's task error says that it could not get the image:
-/// [`no_such_image`], or a registry that did not find it.
-pub(super) fn image_missing(error: &str) -> bool {
-    no_such_image(error) || error.contains("not found")
+/// Whether the node's task failed because the node could not get the
+/// image ([`TaskErrorKind::image_unavailable`]).
+fn image_unavailable(placement: &Placement) -> bool {
+    placement
+        .task_error_kind
+        .is_some_and(TaskErrorKind::image_unavailable)
 }
 
 /// Why the wait for tasks ended without every active node running one:
@@ -165,10 +161,7 @@ pub(crate) fn not_running_within(
         timeout.as_secs(),
         nodes.join(", ")
     );
-    if waiting
-        .iter()
-        .any(|p| p.task_error.as_deref().is_some_and(image_missing))
-    {
+    if waiting.iter().any(|p| image_unavailable(p)) {
         error.push_str(&format!(
             "; load {image} into those nodes, or name another image with --workload-image"
         ));
@@ -200,10 +193,7 @@ pub(crate) fn stuck_without_progress(
     if moving > 0 {
         error.push_str(&format!(" ({moving} other node(s) still starting theirs)"));
     }
-    if named
-        .iter()
-        .any(|p| p.task_error.as_deref().is_some_and(image_missing))
-    {
+    if named.iter().any(|p| image_unavailable(p)) {
         error.push_str(&format!(
             "; load {image} into those nodes, or name another image with --workload-image"
         ));

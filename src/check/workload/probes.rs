@@ -12,6 +12,7 @@ use super::{Placement, Probe, ProbeKind, Run};
 use crate::inventory::NodeName;
 use crate::model::workload::{ExecOutcome, SERVICE_PORT};
 use crate::observe::events::Step;
+use crate::remote::engine::EngineError;
 use crate::remote::host::WorkloadHost;
 
 /// The probes a task makes: every other task's address, the service's
@@ -99,7 +100,7 @@ pub(super) fn task_script(probes: &[Probe], mtu: u32, timeout: Duration) -> Stri
 /// alike when the exec itself did.
 pub(super) fn read_results(
     probes: Vec<Probe>,
-    outcome: Result<(ExecOutcome, String), String>,
+    outcome: Result<(ExecOutcome, String), EngineError>,
     timeout: Duration,
 ) -> Vec<Probe> {
     let no_answer = format!("no answer within {}s", timeout.as_secs());
@@ -114,7 +115,7 @@ pub(super) fn read_results(
                 .collect();
             (codes, no_answer.clone())
         }
-        Err(e) => (BTreeMap::new(), e),
+        Err(e) => (BTreeMap::new(), e.to_string()),
     };
     probes
         .into_iter()
@@ -211,7 +212,6 @@ pub(super) async fn run_task_probes<H: WorkloadHost>(
     // A ping's two packets may each take the probe's time.
     let outcome = host
         .exec(container, &cmd, timeout * 2 + Duration::from_secs(5))
-        .await
-        .map_err(|e| e.to_string());
+        .await;
     read_results(probes, outcome, timeout)
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{WorkloadOptions, spec};
 use crate::inventory::Availability;
-use crate::model::workload::WorkloadSpec;
+use crate::model::workload::{TaskErrorKind, WorkloadSpec};
 
 /// Whether a node must run a task of a global service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -49,6 +49,9 @@ pub(crate) struct Placement {
     pub(crate) address: Option<String>,
     /// The task's error, if the engine gave one.
     pub(crate) task_error: Option<String>,
+    /// What that error means.
+    #[serde(skip)]
+    pub(crate) task_error_kind: Option<TaskErrorKind>,
     /// Whether the node's kernel has IPVS (read in its task); none when
     /// it was not read.
     pub(crate) ipvs: Option<bool>,
