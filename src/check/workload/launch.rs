@@ -145,6 +145,9 @@ pub(super) async fn wait_and_probe<H: WorkloadHost>(
     let permits = tokio::sync::Semaphore::new(PROBES_AT_ONCE);
     let mut jobs = futures_util::stream::FuturesUnordered::new();
     let mut done: Vec<(String, Vec<String>, Vec<Probe>)> = Vec::new();
+    // Not a `model::wait::Wait`: the deadline moves with each node's
+    // progress (`TaskWait`), and the probes already started are driven
+    // between listings, where `Wait` would only sleep.
     loop {
         let mut all_run = false;
         match run.manager.service_tasks(service, network).await {
