@@ -34,6 +34,7 @@ use crate::inventory::Availability;
 use crate::model::failure::{Failure, Stage};
 use crate::model::secret::Secret;
 use crate::model::swarm::*;
+use crate::model::workload::TaskErrorKind;
 use crate::remote::ssh::{Connection, SshError};
 use crate::remote::tunnel::{self, HttpClient};
 
@@ -211,6 +212,21 @@ fn classify(status: u16, message: &str) -> ErrorKind {
         ErrorKind::Transient
     } else {
         ErrorKind::Rejected
+    }
+}
+
+/// The one place where a task's error (`Status.Err` of a swarm task) is
+/// read for its meaning.
+pub(crate) fn classify_task_error(message: &str) -> TaskErrorKind {
+    if ["No such image", "pull access denied", "manifest unknown"]
+        .iter()
+        .any(|e| message.contains(e))
+    {
+        TaskErrorKind::ImageMissing
+    } else if message.contains("not found") {
+        TaskErrorKind::NotFound
+    } else {
+        TaskErrorKind::Other
     }
 }
 
@@ -913,6 +929,41 @@ mod tests {
         }
         // A list of 10,000 nodes at 3 KiB each fits.
         const { assert!(10_000 * 3 * 1024 < LIST_REPLY_CAP) };
+    }
+
+    #[test]
+    fn a_task_error_gets_its_kind_from_the_engines_words() {
+        // As dockerd 20.10-27 word them in a task's Status.Err.
+        for (message, kind) in [
+            (
+                "No such image: lab/busybox:nothere",
+                TaskErrorKind::ImageMissing,
+            ),
+            (
+                "pull access denied for nothere, repository does not exist",
+                TaskErrorKind::ImageMissing,
+            ),
+            (
+                "manifest unknown: manifest unknown",
+                TaskErrorKind::ImageMissing,
+            ),
+            (
+                "registry.example/busybox:9: not found",
+                TaskErrorKind::NotFound,
+            ),
+            (
+                "failed to allocate network IP for task: network attachment not ready",
+                TaskErrorKind::Other,
+            ),
+            (
+                "starting container failed: OCI runtime create failed",
+                TaskErrorKind::Other,
+            ),
+        ] {
+            assert_eq!(classify_task_error(message), kind, "{message}");
+        }
+        assert!(TaskErrorKind::NotFound.image_unavailable());
+        assert!(!TaskErrorKind::Other.image_unavailable());
     }
 
     #[test]

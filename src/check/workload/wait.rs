@@ -12,7 +12,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use super::{Placement, all_running, newest_tasks};
+use super::Placement;
+use super::placement::{all_running, newest_tasks};
 use crate::inventory::Availability;
 use crate::model::workload::WorkloadTask;
 
