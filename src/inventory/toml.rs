@@ -21,7 +21,7 @@ use serde_path_to_error::Segment;
 use crate::model::names::shown;
 
 use super::env::base_dir;
-use super::error::{Origin, in_node};
+use super::error::{Origin, PathError, ValueError, in_node};
 use super::suggest::closest;
 use super::validate::{
     check_addr_pool, check_address, check_advertise_addr, check_count, check_data_path_port,
@@ -30,9 +30,10 @@ use super::validate::{
     check_user, validate,
 };
 use super::{
-    Availability, ClusterSettings, Inventory, InventoryError, LoadOptions, LocalEnv, Node,
-    NodeName, Role, SshConfigFile, SshSettings, SwarmSettings, choose_ssh_config,
+    ClusterSettings, Inventory, InventoryError, LoadOptions, LocalEnv, Node, SshConfigFile,
+    SshSettings, SwarmSettings, choose_ssh_config,
 };
+use crate::model::names::{Availability, NodeName, Role};
 
 /// Parse and validate the TOML inventory `text`, read from `path`.
 pub fn parse(path: &Path, text: &str, options: &LoadOptions) -> Result<Inventory, InventoryError> {
@@ -429,7 +430,7 @@ impl Ctx<'_> {
 
     /// `[swarm.settings]`, each value checked with its key path.
     fn settings(&self, raw: &RawSettings) -> Result<ClusterSettings, InventoryError> {
-        let int = |key: &str, value: &Option<S<Int>>, check: fn(i64) -> Result<u64, String>| {
+        let int = |key: &str, value: &Option<S<Int>>, check: fn(i64) -> Result<u64, ValueError>| {
             value
                 .as_ref()
                 .map(|v| {
@@ -441,7 +442,7 @@ impl Ctx<'_> {
         let duration =
             |key: &str,
              value: &Option<S<String>>,
-             check: fn(&str) -> Result<std::time::Duration, String>| {
+             check: fn(&str) -> Result<std::time::Duration, ValueError>| {
                 value
                     .as_ref()
                     .map(|v| {
@@ -508,34 +509,34 @@ impl Ctx<'_> {
         let name = NodeName::new(raw_name.get_ref())
             .map_err(|m| self.error(&key("name"), &raw_name, m))?;
         // From here on messages name the node too.
-        let fail = |field: &str, line: Option<usize>, message: String| {
+        let fail = |field: &str, line: Option<usize>, message: &dyn fmt::Display| {
             Origin::key(key(field), line).error(self.path, format!("node `{name}`: {message}"))
         };
         let line_of = |span: std::ops::Range<usize>| Some(self.lines.line(span.start));
         let role = match &raw.role {
             Some(role) => {
-                Role::parse(role.get_ref()).map_err(|m| fail("role", line_of(role.span()), m))?
+                Role::parse(role.get_ref()).map_err(|m| fail("role", line_of(role.span()), &m))?
             }
             None => {
                 return Err(fail(
                     "role",
                     origin_line(origin),
-                    "missing `role`: expected one of: leader, manager, worker".into(),
+                    &"missing `role`: expected one of: leader, manager, worker",
                 ));
             }
         };
         if let Some(address) = &raw.address {
             check_address(address.get_ref())
-                .map_err(|m| fail("address", line_of(address.span()), m))?;
+                .map_err(|m| fail("address", line_of(address.span()), &m))?;
         }
         let string = |field: &str,
                       value: Option<S<String>>,
-                      check: fn(&str) -> Result<(), String>|
+                      check: fn(&str) -> Result<(), ValueError>|
          -> Result<Option<String>, InventoryError> {
             value
                 .map(|v| match check(v.get_ref()) {
                     Ok(()) => Ok(v.into_inner()),
-                    Err(m) => Err(fail(field, line_of(v.span()), m)),
+                    Err(m) => Err(fail(field, line_of(v.span()), &m)),
                 })
                 .transpose()
         };
@@ -543,24 +544,26 @@ impl Ctx<'_> {
             user: string("user", raw.user, check_user)?,
             port: raw
                 .port
-                .map(|p| check_port(p.get_ref().0).map_err(|m| fail("port", line_of(p.span()), m)))
+                .map(|p| check_port(p.get_ref().0).map_err(|m| fail("port", line_of(p.span()), &m)))
                 .transpose()?,
             identity_files: raw
                 .identity_file
                 .map(|paths| {
                     self.expand_paths(paths.get_ref())
-                        .map_err(|m| fail("identity_file", line_of(paths.span()), m))
+                        .map_err(|m| fail("identity_file", line_of(paths.span()), &m))
                 })
                 .transpose()?,
             known_hosts_files: Vec::new(),
             socket: string("socket", raw.socket, check_socket)?,
         };
-        let advertise_addr = string("advertise_addr", raw.advertise_addr, check_advertise_addr)?;
+        let advertise_addr = string("advertise_addr", raw.advertise_addr, |v| {
+            Ok(check_advertise_addr(v)?)
+        })?;
         let availability = raw
             .availability
             .map(|a| {
                 Availability::parse(a.get_ref())
-                    .map_err(|m| fail("availability", line_of(a.span()), m))
+                    .map_err(|m| fail("availability", line_of(a.span()), &m))
             })
             .transpose()?;
         let (labels, labels_line) = match raw.labels {
@@ -570,7 +573,7 @@ impl Ctx<'_> {
         for (label, value) in &labels {
             check_label_key(label)
                 .and_then(|()| check_label_value(label, value))
-                .map_err(|m| fail(&format!("labels.{label}"), labels_line, m))?;
+                .map_err(|m| fail(&format!("labels.{label}"), labels_line, &m))?;
         }
         // As `ssh <address>` would: the address is the alias the ssh config matches.
         let alias = raw
@@ -591,11 +594,11 @@ impl Ctx<'_> {
     }
 
     /// Check an optional string value at `key`.
-    fn checked(
+    fn checked<E: fmt::Display>(
         &self,
         key: &str,
         value: Option<S<String>>,
-        check: impl Fn(&str) -> Result<(), String>,
+        check: impl Fn(&str) -> Result<(), E>,
     ) -> Result<Option<String>, InventoryError> {
         value
             .map(|v| match check(v.get_ref()) {
@@ -616,9 +619,9 @@ impl Ctx<'_> {
             .map_err(|m| self.error(key, paths, m))
     }
 
-    fn expand_paths(&self, paths: &Paths) -> Result<Vec<PathBuf>, String> {
+    fn expand_paths(&self, paths: &Paths) -> Result<Vec<PathBuf>, PathError> {
         if paths.0.is_empty() {
-            return Err("expected a path or a non-empty list of paths".into());
+            return Err(PathError::NoPaths);
         }
         paths
             .0
@@ -632,7 +635,7 @@ impl Ctx<'_> {
         Origin::key(key, Some(self.lines.line(spanned.span().start)))
     }
 
-    fn error<T>(&self, key: &str, spanned: &S<T>, message: impl Into<String>) -> InventoryError {
+    fn error<T>(&self, key: &str, spanned: &S<T>, message: impl fmt::Display) -> InventoryError {
         self.origin(key, spanned).error(self.path, message)
     }
 }

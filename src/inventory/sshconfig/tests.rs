@@ -469,10 +469,30 @@ fn parse_jump_forms() {
     );
     let j = parse_jump("2001:db8::1").unwrap();
     assert_eq!((j.host.as_str(), j.port), ("2001:db8::1", None));
-    assert!(parse_jump("h:0").unwrap_err().contains("bad port `0`"));
-    assert!(parse_jump("h:ssh").unwrap_err().contains("bad port"));
-    assert!(parse_jump("@h").unwrap_err().contains("empty user"));
-    assert!(parse_jump("u@").unwrap_err().contains("no host"));
+    assert!(
+        parse_jump("h:0")
+            .unwrap_err()
+            .to_string()
+            .contains("bad port `0`")
+    );
+    assert!(
+        parse_jump("h:ssh")
+            .unwrap_err()
+            .to_string()
+            .contains("bad port")
+    );
+    assert!(
+        parse_jump("@h")
+            .unwrap_err()
+            .to_string()
+            .contains("empty user")
+    );
+    assert!(
+        parse_jump("u@")
+            .unwrap_err()
+            .to_string()
+            .contains("no host")
+    );
 }
 
 #[test]
