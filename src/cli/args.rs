@@ -817,58 +817,98 @@ pub(super) const MAX_SECS: u64 = 86_400;
 /// The most nodes `--parallel` changes at once.
 pub(super) const MAX_PARALLEL: u64 = 1024;
 
+/// A flag value refused at parse time, with the value; clap prints it
+/// after `invalid value '…' for '--flag'`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum FlagValueError {
+    #[error(
+        "expected a whole number of seconds from 1 to {MAX_SECS}, got 0: a zero timeout would fail every node at once"
+    )]
+    ZeroSeconds,
+    #[error("expected a whole number of seconds from 1 to {MAX_SECS} (a day), got `{value}`")]
+    TooManySeconds { value: String },
+    #[error(
+        "expected a whole number of seconds from 1 to {MAX_SECS}, got `{}`",
+        .value.escape_debug()
+    )]
+    Seconds { value: String },
+    #[error(
+        "expected a whole number from 1 to {MAX_PARALLEL}, got `{}`",
+        .value.escape_debug()
+    )]
+    Parallel { value: String },
+    /// `what` names the value ("an image name").
+    #[error("{what} cannot be empty")]
+    Empty { what: &'static str },
+    #[error(
+        "{what} `{}` contains {}",
+        .value.escape_debug(),
+        crate::model::names::describe_char(*.character)
+    )]
+    Character {
+        what: &'static str,
+        value: String,
+        character: char,
+    },
+    #[error("`{}` is not a valid context name: {CONTEXT_NAME_RULE}", .name.escape_debug())]
+    ContextName { name: String },
+    #[error("`default` is the docker CLI's own context and cannot be created")]
+    DefaultContext,
+}
+
+/// The docker CLI's rule for context names, said in errors.
+const CONTEXT_NAME_RULE: &str = "a docker context name starts with a letter or digit and has at least one more letter, digit, `_`, `.`, `+` or `-`";
+
 /// A number of seconds for a timeout flag: 1 to [`MAX_SECS`].
-fn seconds(value: &str) -> Result<u64, String> {
-    let expected = || format!("expected a whole number of seconds from 1 to {MAX_SECS}");
+fn seconds(value: &str) -> Result<u64, FlagValueError> {
     match value.trim().parse::<u64>() {
-        Ok(0) => Err(format!(
-            "{}, got 0: a zero timeout would fail every node at once",
-            expected()
-        )),
+        Ok(0) => Err(FlagValueError::ZeroSeconds),
         Ok(n) if n <= MAX_SECS => Ok(n),
-        Ok(_) => Err(format!("{} (a day), got `{value}`", expected())),
-        Err(_) => Err(format!("{}, got `{}`", expected(), value.escape_debug())),
+        Ok(_) => Err(FlagValueError::TooManySeconds {
+            value: value.to_owned(),
+        }),
+        Err(_) => Err(FlagValueError::Seconds {
+            value: value.to_owned(),
+        }),
     }
 }
 
 /// `--parallel`: 1 to [`MAX_PARALLEL`].
-fn parallel(value: &str) -> Result<u64, String> {
+fn parallel(value: &str) -> Result<u64, FlagValueError> {
     value
         .trim()
         .parse::<u64>()
         .ok()
         .filter(|n| (1..=MAX_PARALLEL).contains(n))
-        .ok_or_else(|| {
-            format!(
-                "expected a whole number from 1 to {MAX_PARALLEL}, got `{}`",
-                value.escape_debug()
-            )
+        .ok_or_else(|| FlagValueError::Parallel {
+            value: value.to_owned(),
         })
 }
 
 /// A value that is not empty and has no whitespace or control character;
 /// `what` names it in the error.
-fn word(value: &str, what: &str) -> Result<String, String> {
+fn word(value: &str, what: &'static str) -> Result<String, FlagValueError> {
     if value.is_empty() {
-        return Err(format!("{what} cannot be empty"));
+        return Err(FlagValueError::Empty { what });
     }
-    if let Some(c) = value.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!(
-            "{what} `{}` contains {}",
-            value.escape_debug(),
-            crate::model::names::describe_char(c)
-        ));
+    if let Some(character) = value.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(FlagValueError::Character {
+            what,
+            value: value.to_owned(),
+            character,
+        });
     }
     Ok(value.to_owned())
 }
 
 /// `--workload-image`: an image reference, not empty, no whitespace.
-fn image(value: &str) -> Result<String, String> {
+fn image(value: &str) -> Result<String, FlagValueError> {
     word(value, "an image name")
 }
 
 /// A node named to `remove`: an inventory node name, a hostname or a NodeID.
-fn node_ref(value: &str) -> Result<String, String> {
+fn node_ref(value: &str) -> Result<String, FlagValueError> {
     word(
         value,
         "a node (an inventory node name, a hostname or a NodeID)",
@@ -876,15 +916,14 @@ fn node_ref(value: &str) -> Result<String, String> {
 }
 
 /// `tunnel --node NAME`: an inventory node's name.
-fn inventory_node(value: &str) -> Result<String, String> {
+fn inventory_node(value: &str) -> Result<String, FlagValueError> {
     word(value, "an inventory node name")
 }
 
 /// `context --create NAME`: the docker CLI's rule for context names
 /// (`^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$`, and not `default`), checked before
 /// connecting rather than after.
-fn context_name(value: &str) -> Result<String, String> {
-    const RULE: &str = "a docker context name starts with a letter or digit and has at least one more letter, digit, `_`, `.`, `+` or `-`";
+fn context_name(value: &str) -> Result<String, FlagValueError> {
     let name = word(value, "a docker context name")?;
     let mut chars = name.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
@@ -894,13 +933,10 @@ fn context_name(value: &str) -> Result<String, String> {
             .iter()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '+' | '-'));
     if !(first_ok && rest_ok) {
-        return Err(format!(
-            "`{}` is not a valid context name: {RULE}",
-            name.escape_debug()
-        ));
+        return Err(FlagValueError::ContextName { name });
     }
     if name == "default" {
-        return Err("`default` is the docker CLI's own context and cannot be created".into());
+        return Err(FlagValueError::DefaultContext);
     }
     Ok(name)
 }

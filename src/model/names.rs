@@ -1,7 +1,8 @@
 //! The names every layer uses: a node's name ([`NodeName`], checked by the
 //! host name rules Docker names nodes by), its [`Role`] in the inventory and
 //! its scheduling [`Availability`]. Validated at the edge, then passed
-//! around as these types, never as strings.
+//! around as these types, never as strings; a name that breaks the rules is
+//! a [`NameError`].
 
 use std::fmt;
 
@@ -10,40 +11,72 @@ use serde::Serialize;
 /// The rule for host names, said in errors.
 pub(crate) const HOST_NAME_RULE: &str = "host name rules: labels of letters, digits, `-` and `_` separated by dots, each 1 to 63 characters and not starting or ending with `-`, 253 characters in all";
 
+/// A name that breaks the rules of [`NodeName`], [`Role`] or
+/// [`Availability`], or the host name rules; each variant carries the value
+/// and says what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameError {
+    #[error("a node name cannot be empty")]
+    EmptyNodeName,
+    /// `what` names the value ("node name", "host name").
+    #[error("`{}` is not a valid {what}: {fault} ({HOST_NAME_RULE})", shown(.name))]
+    HostName {
+        name: String,
+        what: &'static str,
+        fault: HostNameFault,
+    },
+    #[error("unknown role `{}`, expected one of: leader, manager, worker", shown(.value))]
+    Role { value: String },
+    #[error(
+        "unknown availability `{}`, expected one of: active, pause, drain",
+        shown(.value)
+    )]
+    Availability { value: String },
+}
+
+/// Which host name rule a name breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostNameFault {
+    #[error("it has {0} characters")]
+    TooLong(usize),
+    #[error("it has an empty label")]
+    EmptyLabel,
+    #[error("label `{}` has {} characters", shown(.0), .0.len())]
+    LongLabel(String),
+    #[error("it contains {}", describe_char(*.0))]
+    Character(char),
+    #[error("label `{}` starts or ends with `-`", shown(.0))]
+    Hyphen(String),
+}
+
 /// A host name by DNS rules (RFC 1123, plus `_`, which inventories use).
 /// `what` names the value in the message ("node name", "host name").
-pub(crate) fn check_host_name(name: &str, what: &str) -> Result<(), String> {
-    let bad = |why: String| {
-        format!(
-            "`{}` is not a valid {what}: {why} ({HOST_NAME_RULE})",
-            shown(name)
-        )
+pub(crate) fn check_host_name(name: &str, what: &'static str) -> Result<(), NameError> {
+    let bad = |fault: HostNameFault| NameError::HostName {
+        name: name.to_owned(),
+        what,
+        fault,
     };
     if name.len() > 253 {
-        return Err(bad(format!("it has {} characters", name.len())));
+        return Err(bad(HostNameFault::TooLong(name.len())));
     }
     for label in name.split('.') {
         if label.is_empty() {
-            return Err(bad("it has an empty label".into()));
+            return Err(bad(HostNameFault::EmptyLabel));
         }
         if label.len() > 63 {
-            return Err(bad(format!(
-                "label `{}` has {} characters",
-                shown(label),
-                label.len()
-            )));
+            return Err(bad(HostNameFault::LongLabel(label.to_owned())));
         }
         if let Some(c) = label
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
         {
-            return Err(bad(format!("it contains {}", describe_char(c))));
+            return Err(bad(HostNameFault::Character(c)));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(bad(format!(
-                "label `{}` starts or ends with `-`",
-                shown(label)
-            )));
+            return Err(bad(HostNameFault::Hyphen(label.to_owned())));
         }
     }
     Ok(())
@@ -98,9 +131,9 @@ impl NodeName {
     /// A host name by DNS rules (labels of letters, digits, `-` and `_`,
     /// each 1 to 63 characters and not starting or ending with `-`, at most
     /// 253 characters in all): Docker names a node after its host name.
-    pub fn new(name: &str) -> Result<Self, String> {
+    pub fn new(name: &str) -> Result<Self, NameError> {
         if name.is_empty() {
-            return Err("a node name cannot be empty".into());
+            return Err(NameError::EmptyNodeName);
         }
         check_host_name(name, "node name")?;
         Ok(Self(name.to_owned()))
@@ -143,15 +176,14 @@ impl Role {
         matches!(self, Role::Leader | Role::Manager)
     }
 
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, NameError> {
         match s {
             "leader" => Ok(Role::Leader),
             "manager" => Ok(Role::Manager),
             "worker" => Ok(Role::Worker),
-            other => Err(format!(
-                "unknown role `{}`, expected one of: leader, manager, worker",
-                shown(other)
-            )),
+            other => Err(NameError::Role {
+                value: other.to_owned(),
+            }),
         }
     }
 }
@@ -182,15 +214,14 @@ pub enum Availability {
 }
 
 impl Availability {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, NameError> {
         match s {
             "active" => Ok(Availability::Active),
             "pause" => Ok(Availability::Pause),
             "drain" => Ok(Availability::Drain),
-            other => Err(format!(
-                "unknown availability `{}`, expected one of: active, pause, drain",
-                shown(other)
-            )),
+            other => Err(NameError::Availability {
+                value: other.to_owned(),
+            }),
         }
     }
 
