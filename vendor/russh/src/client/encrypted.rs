@@ -120,6 +120,16 @@ impl Session {
                 EncryptedState::WaitingAuthRequest(ref mut auth_request) => {
                     trace!("waiting auth request, {:?}", buf.first(),);
                     match buf.split_first() {
+                        Some((&msg::SERVICE_ACCEPT, mut r)) => {
+                            // The answer to the service request that the
+                            // authentication request was sent right behind.
+                            if map_err!(Bytes::decode(&mut r))?.as_ref() != b"ssh-userauth" {
+                                return Err(crate::Error::Inconsistent.into());
+                            }
+                            map_err!(ensure_end(&r))?;
+                            debug!("service ssh-userauth accepted");
+                            return Ok(());
+                        }
                         Some((&msg::USERAUTH_SUCCESS, r)) => {
                             map_err!(ensure_end(&r))?;
                             debug!("userauth_success");
@@ -1091,10 +1101,7 @@ impl Session {
         if let Some(ref mut enc) = self.common.encrypted {
             is_waiting = match enc.state {
                 EncryptedState::WaitingAuthRequest(_) => true,
-                EncryptedState::WaitingAuthServiceRequest {
-                    accepted,
-                    ref mut sent,
-                } => {
+                EncryptedState::WaitingAuthServiceRequest { ref mut sent, .. } => {
                     debug!("sending ssh-userauth service requset");
                     if !*sent {
                         self.common.packet_writer.write_packet(|w| {
@@ -1104,7 +1111,12 @@ impl Session {
                         })?;
                         *sent = true
                     }
-                    accepted
+                    // The authentication request goes right behind the
+                    // service request instead of after SERVICE_ACCEPT: the
+                    // server handles its messages in order, and this saves
+                    // a round trip. A refused service is a disconnect
+                    // (RFC 4253 §10) either way.
+                    true
                 }
                 EncryptedState::InitCompression | EncryptedState::Authenticated => false,
             };
