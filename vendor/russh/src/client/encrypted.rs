@@ -120,6 +120,12 @@ impl Session {
                 EncryptedState::WaitingAuthRequest(ref mut auth_request) => {
                     trace!("waiting auth request, {:?}", buf.first(),);
                     match buf.split_first() {
+                        Some((&msg::UNIMPLEMENTED, _)) if !self.early_opens.is_empty() => {
+                            // OpenSSH's answer to a channel open sent behind
+                            // a request that failed: it goes again.
+                            debug!("early channel open refused before authentication");
+                            return Ok(());
+                        }
                         Some((&msg::SERVICE_ACCEPT, mut r)) => {
                             // The answer to the service request that the
                             // authentication request was sent right behind.
@@ -133,6 +139,13 @@ impl Session {
                         Some((&msg::USERAUTH_SUCCESS, r)) => {
                             map_err!(ensure_end(&r))?;
                             debug!("userauth_success");
+                            // Opens not sent behind a signed request go now.
+                            self.signed_auth_in_flight = false;
+                            for (payload, _) in
+                                self.early_opens.drain(..).filter(|(_, sent)| !*sent)
+                            {
+                                push_packet!(enc.write, enc.write.extend_from_slice(&payload));
+                            }
                             // Drop the credential as soon as it is no longer needed.
                             self.common.auth_method = None;
                             self.sender
@@ -162,6 +175,12 @@ impl Session {
                                 "remaining methods {remaining_methods:?}, partial success {partial_success:?}"
                             );
                             auth_request.methods = remaining_methods.clone();
+                            // Opens sent behind this request reached no
+                            // service: they go again with the next one.
+                            self.signed_auth_in_flight = false;
+                            for (_, sent) in self.early_opens.iter_mut() {
+                                *sent = false;
+                            }
 
                             let no_more_methods = auth_request.methods.is_empty();
                             self.common.auth_method = None;
@@ -1125,8 +1144,10 @@ impl Session {
                 enc.write_auth_request(user, &meth)?;
                 let auth_request = AuthRequest::new(&meth);
                 enc.state = EncryptedState::WaitingAuthRequest(auth_request);
+                self.signed_auth_in_flight = matches!(meth, auth::Method::PublicKeyDirect { .. });
             }
         }
+        self.write_early_opens();
         self.common.auth_user.clear();
         self.common.auth_user.push_str(user);
         self.common.auth_method = Some(meth);
