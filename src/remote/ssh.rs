@@ -3,7 +3,9 @@
 //! verification as `ssh` does it (revoked keys refused in every mode,
 //! `@cert-authority`, any matching line wins over a stale one), and
 //! authentication with the ssh-agent and identity files (an identity
-//! file's request is signed at once, without asking first).
+//! file's request is signed at once, without asking first, and the first
+//! socket channels are opened right behind it, without waiting for its
+//! success).
 //!
 //! This module opens connections and channels; it knows nothing about
 //! Docker. The HTTP side of the tunnel lives in [`crate::remote::tunnel`].
