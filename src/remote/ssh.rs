@@ -195,6 +195,10 @@ impl Default for SshOptions {
     }
 }
 
+/// Socket channels asked for during authentication, each opening in its
+/// own task.
+type EarlyChannels = Vec<JoinHandle<Result<Channel<client::Msg>, russh::Error>>>;
+
 /// An authenticated SSH connection to one node (plus its jump hosts, which
 /// must stay open for as long as the node's connection is used).
 pub(crate) struct Connection {
@@ -204,7 +208,7 @@ pub(crate) struct Connection {
     user: String,
     /// The socket channels asked for during authentication (see
     /// [`Connection::open`]), handed out by [`Connection::open_socket`].
-    early: Mutex<Vec<JoinHandle<Result<Channel<client::Msg>, russh::Error>>>>,
+    early: Mutex<EarlyChannels>,
     socket: String,
 }
 
@@ -378,8 +382,6 @@ fn hop_addr(hop: &SshHop) -> String {
 /// Connects and authenticates to one hop, either directly over TCP or
 /// through a `direct-tcpip` channel of the previous hop; with `sockets`,
 /// asks for that many socket channels during authentication.
-type EarlyChannels = Vec<JoinHandle<Result<Channel<client::Msg>, russh::Error>>>;
-
 async fn connect_hop(
     hop: &SshHop,
     via: Option<&Handle<Client>>,
