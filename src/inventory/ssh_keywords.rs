@@ -352,7 +352,7 @@ pub(crate) fn check(words: &Words, ignore: &IgnoreUnknown) -> Result<Known, Keyw
     };
     let count = words.args.len();
     if count == 0 || words.args.iter().all(String::is_empty) {
-        return Err(KeywordError::NoArgument { name: *name });
+        return Err(KeywordError::NoArgument { name });
     }
     let most = match arity {
         One => 1,
@@ -361,13 +361,13 @@ pub(crate) fn check(words: &Words, ignore: &IgnoreUnknown) -> Result<Known, Keyw
     };
     if count > most {
         return Err(KeywordError::TooMany {
-            name: *name,
+            name,
             most,
             args: words.args.clone(),
         });
     }
     if *arity == Two && count < 2 {
-        return Err(KeywordError::TwoArguments { name: *name });
+        return Err(KeywordError::TwoArguments { name });
     }
     Ok(Known::Yes)
 }
