@@ -326,6 +326,7 @@ pub(crate) async fn execute<C: Connector>(
     let mut checked = false;
     let mut node_ids = BTreeMap::new();
     let mut final_view = snapshot.facts.view.clone();
+    let before = settle::entry_ids(final_view.as_ref());
     let mut pruned = prune::not_run(&plan.prune, None);
     let mut settings_outcome = None;
     let (results, error) = if let Some(message) = key_refusal {
@@ -380,7 +381,7 @@ pub(crate) async fn execute<C: Connector>(
                 .map(|s| s.name.clone())
                 .collect();
             snapshot.refresh(inventory, &changed).await;
-            let swept = sweep_half_entries(inventory, &mut snapshot, &plan, events).await;
+            let swept = sweep_half_entries(inventory, &mut snapshot, &plan, &before, events).await;
             pruned.extend(swept);
             final_view = snapshot.facts.view.clone();
         }
@@ -468,24 +469,25 @@ pub(crate) async fn execute<C: Connector>(
     }
 }
 
-/// Removes the entries with no hostname that this run's own joins left at
-/// an inventory node's address (a join retried, or answered late while the
-/// manager went on registering it), which the plan could not know of; then
-/// reads the node list again. Entries the plan already took out, and any at
-/// an address no inventory node has, are not touched.
+/// Removes the entries with no hostname that this run's own joins left
+/// (see `settle::half_entries`: the engine's own certificate requests
+/// answered too late, at an inventory node's address or at none), which the
+/// plan could not know of; then reads the node list again. Entries the plan
+/// already took out, entries that were there `before` the run, and any at an
+/// address no inventory node has, are not touched.
 async fn sweep_half_entries<H: SwarmHost>(
     inventory: &Inventory,
     snapshot: &mut Snapshot<H>,
     plan: &Plan,
+    before: &std::collections::BTreeSet<String>,
     events: &Events,
 ) -> Vec<PruneOutcome> {
     let steps = {
         let Some(view) = snapshot.facts.view.as_ref() else {
             return Vec::new();
         };
-        let targets: Vec<_> = crate::plan::prune::leftovers(inventory, &snapshot.facts, view)
+        let targets: Vec<_> = settle::half_entries(inventory, &snapshot.facts, view, before)
             .into_iter()
-            .filter(|t| t.entry.hostname.is_empty())
             .filter(|t| !plan.prune.iter().any(|p| p.node_id == t.entry.id))
             .collect();
         if targets.is_empty() {
@@ -498,8 +500,7 @@ async fn sweep_half_entries<H: SwarmHost>(
     };
     for step in &steps {
         events.warn(format!(
-            "removing {}: an entry with no hostname that a join of this run left at an \
-             inventory node's address",
+            "removing {}: an entry with no hostname that a join of this run left",
             step.node_id
         ));
     }
@@ -1177,7 +1178,7 @@ async fn join_and_observe<H: SwarmHost>(
             Ok(()) => return joined_node_id(host).await.map(|id| (id, repaired)),
             Err(e) => e,
         };
-        match member_of_source(host, source).await {
+        match member_of_source(host, source, settle::patience(&error)).await {
             Seen::Member(node_id) => {
                 tracing::debug!("join answered `{error}`, but the node is a member: joined");
                 return Ok((node_id, repaired));
@@ -1188,6 +1189,18 @@ async fn join_and_observe<H: SwarmHost>(
                 clear_failed_join(host, source, stale.as_deref()).await?;
                 repaired = true;
                 continue;
+            }
+            // The engine goes on joining: a second join now would be refused,
+            // or start a second certificate request once the first fails.
+            Seen::Pending(waited) => {
+                return Err(StepError::engine(
+                    &format!(
+                        "still joining after {} s more (the engine goes on in the background; \
+                         not joined again): ",
+                        waited.as_secs()
+                    ),
+                    &error,
+                ));
             }
             Seen::Failed | Seen::Not => {}
         }
@@ -1259,13 +1272,16 @@ enum Seen {
     Member(String),
     /// Stuck in state `error`: a join that stopped half-way.
     Failed,
+    /// Still `pending` after this long: the engine goes on joining.
+    Pending(Duration),
     /// Neither: the join did not happen.
     Not,
 }
 
-/// Looks at the node (waiting out `pending`) and at the source's node list.
-async fn member_of_source<H: SwarmHost>(host: &H, source: &H) -> Seen {
-    let deadline = Instant::now() + PENDING_TIMEOUT;
+/// Looks at the node (waiting out `pending` for at most `patience`) and at
+/// the source's node list.
+async fn member_of_source<H: SwarmHost>(host: &H, source: &H, patience: Duration) -> Seen {
+    let deadline = Instant::now() + patience;
     let info = loop {
         let Ok(info) = host.info().await else {
             return Seen::Not;
@@ -1277,6 +1293,7 @@ async fn member_of_source<H: SwarmHost>(host: &H, source: &H) -> Seen {
     };
     match info.state {
         LocalState::Error => return Seen::Failed,
+        LocalState::Pending => return Seen::Pending(patience),
         LocalState::Active => {}
         _ => return Seen::Not,
     }
@@ -1434,6 +1451,7 @@ async fn wait_reachable<H: SwarmHost>(
     }
 }
 
+mod settle;
 mod shared;
 #[cfg(test)]
 mod tests;
