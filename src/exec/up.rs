@@ -46,7 +46,7 @@ use window::JoinWindow;
 /// How long a joined or promoted manager may take to become Reachable.
 const REACHABLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long a joined node may take to be listed Ready by the managers.
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
+const READY_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long to wait for nodes still `pending` from an earlier run.
 const PENDING_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often a join is tried while the swarm answers with a transient error.
@@ -1279,7 +1279,8 @@ enum Seen {
 }
 
 /// Looks at the node (waiting out `pending` for at most `patience`) and at
-/// the source's node list.
+/// the source's node list (read again within the same `patience` while it
+/// cannot be read or does not list the node yet).
 async fn member_of_source<H: SwarmHost>(host: &H, source: &H, patience: Duration) -> Seen {
     let deadline = Instant::now() + patience;
     let info = loop {
@@ -1300,14 +1301,20 @@ async fn member_of_source<H: SwarmHost>(host: &H, source: &H, patience: Duration
     let Some(node_id) = info.node_id else {
         return Seen::Not;
     };
-    let listed = source
-        .nodes()
-        .await
-        .is_ok_and(|nodes| nodes.iter().any(|n| n.id == node_id));
-    if listed {
-        Seen::Member(node_id)
-    } else {
-        Seen::Not
+    // A leader starved of CPU answers "deadline exceeded", or has no
+    // leader for a while (3+100 lab): the list is read again until then.
+    loop {
+        let listed = source
+            .nodes()
+            .await
+            .is_ok_and(|nodes| nodes.iter().any(|n| n.id == node_id));
+        if listed {
+            return Seen::Member(node_id);
+        }
+        if Instant::now() >= deadline {
+            return Seen::Not;
+        }
+        sleep(POLL).await;
     }
 }
 
