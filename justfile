@@ -101,6 +101,11 @@ test: setup fetch-engine
     cargo build --bins
     cargo nextest run --no-fail-fast
 
+# The long lab tests `just test` leaves out (#[ignore]): cold 3+100 five times, about 30 minutes (root)
+test-scale: setup
+    cargo build --bins
+    cargo nextest run --test lab_scale --run-ignored ignored-only
+
 # Benchmark swarmadm against the docker CLI over ssh:// and on local sockets (root; --quick for a smoke run)
 bench *args="": setup
     cargo build --release --bins

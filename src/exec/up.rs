@@ -46,7 +46,7 @@ use window::JoinWindow;
 /// How long a joined or promoted manager may take to become Reachable.
 const REACHABLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long a joined node may take to be listed Ready by the managers.
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
+const READY_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long to wait for nodes still `pending` from an earlier run.
 const PENDING_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often a join is tried while the swarm answers with a transient error.
@@ -326,6 +326,7 @@ pub(crate) async fn execute<C: Connector>(
     let mut checked = false;
     let mut node_ids = BTreeMap::new();
     let mut final_view = snapshot.facts.view.clone();
+    let before = settle::entry_ids(final_view.as_ref());
     let mut pruned = prune::not_run(&plan.prune, None);
     let mut settings_outcome = None;
     let (results, error) = if let Some(message) = key_refusal {
@@ -380,7 +381,7 @@ pub(crate) async fn execute<C: Connector>(
                 .map(|s| s.name.clone())
                 .collect();
             snapshot.refresh(inventory, &changed).await;
-            let swept = sweep_half_entries(inventory, &mut snapshot, &plan, events).await;
+            let swept = sweep_half_entries(inventory, &mut snapshot, &plan, &before, events).await;
             pruned.extend(swept);
             final_view = snapshot.facts.view.clone();
         }
@@ -468,24 +469,25 @@ pub(crate) async fn execute<C: Connector>(
     }
 }
 
-/// Removes the entries with no hostname that this run's own joins left at
-/// an inventory node's address (a join retried, or answered late while the
-/// manager went on registering it), which the plan could not know of; then
-/// reads the node list again. Entries the plan already took out, and any at
-/// an address no inventory node has, are not touched.
+/// Removes the entries with no hostname that this run's own joins left
+/// (see `settle::half_entries`: the engine's own certificate requests
+/// answered too late, at an inventory node's address or at none), which the
+/// plan could not know of; then reads the node list again. Entries the plan
+/// already took out, entries that were there `before` the run, and any at an
+/// address no inventory node has, are not touched.
 async fn sweep_half_entries<H: SwarmHost>(
     inventory: &Inventory,
     snapshot: &mut Snapshot<H>,
     plan: &Plan,
+    before: &std::collections::BTreeSet<String>,
     events: &Events,
 ) -> Vec<PruneOutcome> {
     let steps = {
         let Some(view) = snapshot.facts.view.as_ref() else {
             return Vec::new();
         };
-        let targets: Vec<_> = crate::plan::prune::leftovers(inventory, &snapshot.facts, view)
+        let targets: Vec<_> = settle::half_entries(inventory, &snapshot.facts, view, before)
             .into_iter()
-            .filter(|t| t.entry.hostname.is_empty())
             .filter(|t| !plan.prune.iter().any(|p| p.node_id == t.entry.id))
             .collect();
         if targets.is_empty() {
@@ -498,8 +500,7 @@ async fn sweep_half_entries<H: SwarmHost>(
     };
     for step in &steps {
         events.warn(format!(
-            "removing {}: an entry with no hostname that a join of this run left at an \
-             inventory node's address",
+            "removing {}: an entry with no hostname that a join of this run left",
             step.node_id
         ));
     }
@@ -1177,7 +1178,7 @@ async fn join_and_observe<H: SwarmHost>(
             Ok(()) => return joined_node_id(host).await.map(|id| (id, repaired)),
             Err(e) => e,
         };
-        match member_of_source(host, source).await {
+        match member_of_source(host, source, settle::patience(&error)).await {
             Seen::Member(node_id) => {
                 tracing::debug!("join answered `{error}`, but the node is a member: joined");
                 return Ok((node_id, repaired));
@@ -1188,6 +1189,18 @@ async fn join_and_observe<H: SwarmHost>(
                 clear_failed_join(host, source, stale.as_deref()).await?;
                 repaired = true;
                 continue;
+            }
+            // The engine goes on joining: a second join now would be refused,
+            // or start a second certificate request once the first fails.
+            Seen::Pending(waited) => {
+                return Err(StepError::engine(
+                    &format!(
+                        "still joining after {} s more (the engine goes on in the background; \
+                         not joined again): ",
+                        waited.as_secs()
+                    ),
+                    &error,
+                ));
             }
             Seen::Failed | Seen::Not => {}
         }
@@ -1259,13 +1272,17 @@ enum Seen {
     Member(String),
     /// Stuck in state `error`: a join that stopped half-way.
     Failed,
+    /// Still `pending` after this long: the engine goes on joining.
+    Pending(Duration),
     /// Neither: the join did not happen.
     Not,
 }
 
-/// Looks at the node (waiting out `pending`) and at the source's node list.
-async fn member_of_source<H: SwarmHost>(host: &H, source: &H) -> Seen {
-    let deadline = Instant::now() + PENDING_TIMEOUT;
+/// Looks at the node (waiting out `pending` for at most `patience`) and at
+/// the source's node list (read again within the same `patience` while it
+/// cannot be read or does not list the node yet).
+async fn member_of_source<H: SwarmHost>(host: &H, source: &H, patience: Duration) -> Seen {
+    let deadline = Instant::now() + patience;
     let info = loop {
         let Ok(info) = host.info().await else {
             return Seen::Not;
@@ -1277,20 +1294,27 @@ async fn member_of_source<H: SwarmHost>(host: &H, source: &H) -> Seen {
     };
     match info.state {
         LocalState::Error => return Seen::Failed,
+        LocalState::Pending => return Seen::Pending(patience),
         LocalState::Active => {}
         _ => return Seen::Not,
     }
     let Some(node_id) = info.node_id else {
         return Seen::Not;
     };
-    let listed = source
-        .nodes()
-        .await
-        .is_ok_and(|nodes| nodes.iter().any(|n| n.id == node_id));
-    if listed {
-        Seen::Member(node_id)
-    } else {
-        Seen::Not
+    // A leader starved of CPU answers "deadline exceeded", or has no
+    // leader for a while (3+100 lab): the list is read again until then.
+    loop {
+        let listed = source
+            .nodes()
+            .await
+            .is_ok_and(|nodes| nodes.iter().any(|n| n.id == node_id));
+        if listed {
+            return Seen::Member(node_id);
+        }
+        if Instant::now() >= deadline {
+            return Seen::Not;
+        }
+        sleep(POLL).await;
     }
 }
 
@@ -1434,6 +1458,7 @@ async fn wait_reachable<H: SwarmHost>(
     }
 }
 
+mod settle;
 mod shared;
 #[cfg(test)]
 mod tests;

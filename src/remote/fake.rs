@@ -58,6 +58,15 @@ pub(crate) enum Fault {
     /// The join goes through, but an earlier attempt of it left an entry
     /// with no hostname at the node's address (seen at 3+100 under load).
     LeavesHalfEntry,
+    /// The engine's own certificate request was answered too late this
+    /// many times before one went through (swarmkit asks anew after 5 s):
+    /// the managers list that many entries with no hostname and no
+    /// address, as they do on the loaded 3+100 lab; the join goes through.
+    CertificateAskedAgain(u8),
+    /// The engine gives up waiting on its own join (the answer is its
+    /// timeout) and goes on in the background: the node is `pending` for
+    /// this long, then a member.
+    JoinsInBackground(Duration),
 }
 
 /// A node's entry in the swarm's node list.
@@ -109,6 +118,8 @@ struct FakeNode {
     tasks: usize,
     drained_at: Option<tokio::time::Instant>,
     tasks_stuck: bool,
+    /// A join going on in the background: `pending` until then.
+    pending_until: Option<tokio::time::Instant>,
 }
 
 impl FakeNode {
@@ -133,6 +144,7 @@ impl FakeNode {
             tasks: 0,
             drained_at: None,
             tasks_stuck: false,
+            pending_until: None,
         }
     }
 }
@@ -145,6 +157,9 @@ struct State {
     next_id: u32,
     joins: BTreeMap<NodeName, usize>,
     update_faults: VecDeque<ErrorKind>,
+    /// Removals still to answer with the engine's own deadline, after the
+    /// entry went (a loaded leader commits late).
+    removals_answered_late: u32,
     swarm_version: u64,
     swarm_spec: serde_json::Value,
     /// Entries of nodes that left or half-joined.
@@ -489,6 +504,12 @@ impl FakeCluster {
 
     pub(crate) fn update_fault(&self, kind: ErrorKind) {
         self.lock().update_faults.push_back(kind);
+    }
+
+    /// The next `count` removals of entries with no hostname go through but
+    /// are answered with the engine's own deadline.
+    pub(crate) fn removals_answered_late(&self, count: u32) {
+        self.lock().removals_answered_late = count;
     }
 
     /// The node runs `n` tasks.
@@ -1049,6 +1070,13 @@ impl SwarmHost for FakeHost {
             })
             .collect();
         let node = state.node(&self.name);
+        if node
+            .pending_until
+            .is_some_and(|at| tokio::time::Instant::now() >= at)
+        {
+            node.pending_until = None;
+            node.state = LocalState::Active;
+        }
         let left_behind = node.stale_id.is_some() && node.member.is_none();
         let leaderless = no_leader || (node.cut_off && node.stale_list.is_none());
         Ok(EngineInfo {
@@ -1270,6 +1298,25 @@ impl SwarmHost for FakeHost {
             let addr = state.node(&self.name).addr.clone();
             state.ghosts.push(ghost(&id, "", &addr, NodeRole::Worker));
         }
+        if let Some(Fault::CertificateAskedAgain(times)) = fault {
+            for _ in 0..times {
+                let id = state.new_id();
+                state.ghosts.push(SwarmNode {
+                    addr: Some(String::new()),
+                    ..ghost(&id, "", "", NodeRole::Worker)
+                });
+            }
+        }
+        if let Some(Fault::JoinsInBackground(after)) = fault {
+            let node = state.node(&self.name);
+            node.state = LocalState::Pending;
+            node.pending_until = Some(tokio::time::Instant::now() + after);
+            return Err(error(
+                ErrorKind::Timeout,
+                "POST /swarm/join: the engine answered 503: Timeout was reached before node \
+                 joined. The attempt to join the swarm will continue in the background.",
+            ));
+        }
         match fault {
             Some(Fault::JoinedButErr(kind)) => Err(error(kind, "POST /swarm/join: answered late")),
             _ => Ok(()),
@@ -1474,6 +1521,14 @@ impl SwarmHost for FakeHost {
             state
                 .log
                 .push(format!("rm {} force={force}", ghost.hostname));
+            if ghost.hostname.is_empty() && state.removals_answered_late > 0 {
+                state.removals_answered_late -= 1;
+                return Err(error(
+                    ErrorKind::Timeout,
+                    "DELETE /nodes/{id}: the engine answered 500: rpc error: code = \
+                     DeadlineExceeded desc = context deadline exceeded",
+                ));
+            }
             return Ok(());
         }
         let Some(name) = state

@@ -138,6 +138,9 @@ lab_ids! {
     SCALE_3_PLUS_40 = 100;
     /// the latency relay
     SCALE_LATENCY = 101;
+    /// `cold_3_plus_100_converges_in_one_up_with_exactly_103_entries_5_times`
+    /// (ignored by default: `just test-scale`)
+    SCALE_COLD_3_PLUS_100 = 102;
 
     // tests/engines.rs
     /// the swarm scenario on dockerd 26.1
