@@ -257,3 +257,77 @@ fn status_kib(field: &str) -> Option<u64> {
         .find(|l| l.starts_with(&format!("{field}:")))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    }
+
+    /// The scale rows' code path at a small size: each run succeeds, and
+    /// its figures are plausible (what `bench/run --only scale` reports).
+    #[test]
+    fn every_scale_scenario_runs_on_the_fake_cluster_with_plausible_figures() {
+        let runtime = runtime();
+        let nodes = 24;
+        for scenario in [Scenario::Converged, Scenario::Verify, Scenario::Cold] {
+            let f = measure(&runtime, nodes, scenario, 16).expect("measured");
+            assert_eq!(f.exit_code, 0, "{f:?}");
+            assert_eq!(f.nodes, nodes);
+            // Every node's `/info` is read once to observe it (a cold run
+            // reads it again around its join); a converged run or verify
+            // adds the managers' node list and swarm object, nothing per node.
+            let info = f.calls.get("GET /info").copied().unwrap_or(0);
+            let per_node = f.api_calls as f64 / nodes as f64;
+            match scenario {
+                Scenario::Cold => {
+                    assert!(info >= nodes, "{f:?}");
+                    assert_eq!(f.calls.get("POST /swarm/join"), Some(&(nodes - 1)), "{f:?}");
+                    assert!((2.0..=8.0).contains(&per_node), "{f:?}");
+                }
+                Scenario::Converged | Scenario::Verify => {
+                    assert_eq!(info, nodes, "{f:?}");
+                    assert!(!f.calls.contains_key("POST /swarm/join"), "{f:?}");
+                    assert!((1.0..=1.5).contains(&per_node), "{f:?}");
+                }
+            }
+            // The fake's own work was metered and taken out; what is left
+            // is the run's, more than nothing and less than the process's.
+            assert!(f.fake_cpu_ms > 0.0, "{f:?}");
+            assert!(f.cpu_ms > 0.0 && f.cpu_ms < f.process_cpu_ms, "{f:?}");
+            assert!(
+                f.peak_rss_kib >= f.rss_before_kib && f.rss_before_kib > 0,
+                "{f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_inventory_has_three_managers_and_the_rest_workers() {
+        let inventory = inventory(10).expect("parsed");
+        assert_eq!(inventory.nodes.len(), 10);
+        let managers = inventory
+            .nodes
+            .iter()
+            .filter(|n| n.role != crate::inventory::Role::Worker)
+            .count();
+        assert_eq!(managers, 3);
+    }
+
+    #[test]
+    fn the_arguments_name_a_size_and_a_scenario() {
+        let args = |a: &[&str]| parse_args(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            args(&["--nodes", "5000", "--scenario", "cold"]),
+            Some((5000, Scenario::Cold, 16))
+        );
+        assert_eq!(args(&["--nodes", "3", "--scenario", "cold"]), None);
+        assert_eq!(args(&["--nodes", "100", "--scenario", "down"]), None);
+        assert_eq!(args(&["--nodes", "100"]), None);
+    }
+}
