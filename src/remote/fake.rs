@@ -1842,7 +1842,7 @@ impl SwarmHost for KillableHost {
 /// What an engine sends: the JSON of a Docker 20.10 engine's `/info` and
 /// `/nodes` answers, with the fields swarmadm reads taken from the fake
 /// and the rest as a real engine fills them (a node list entry is about
-/// 1.9 KB, an `/info` about 2.6 KB plus the managers), so that the real
+/// 1.8 KB, an `/info` about 2.3 KB), so that the real
 /// parsers read what they read from real engines.
 mod wire {
     use std::sync::LazyLock;
