@@ -109,6 +109,7 @@ test-scale: setup
 # Benchmark swarmadm against the docker CLI over ssh:// and on local sockets (root; --quick for a smoke run)
 bench *args="": setup
     cargo build --release --bins
+    cargo build --release --features fake-bench --bin swarmadm-fake-bench
     bench/run {{args}}
 
 # Format check and clippy with warnings as errors, with and without the lab feature
@@ -116,3 +117,4 @@ lint:
     cargo fmt --all --check
     cargo clippy --all-targets -- -D warnings
     cargo clippy --no-default-features --all-targets -- -D warnings
+    cargo clippy --features fake-bench --bins -- -D warnings

@@ -18,6 +18,8 @@ use crate::ui::{LogSink, render};
 
 mod args;
 mod commands;
+#[cfg(any(test, feature = "fake-bench"))]
+pub mod fake_bench;
 
 pub use args::{
     Bin, Cli, Command, ContextArgs, DownArgs, HostKeyChecking, NodeArgs, Output, RemoveArgs,
