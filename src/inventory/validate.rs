@@ -131,30 +131,20 @@ pub(crate) fn check_addr_pool(pool: &str) -> Result<u8, ValueError> {
 /// The shortest node certificate lifetime swarmkit accepts.
 pub(crate) const MIN_NODE_CERT_EXPIRY: Duration = Duration::from_secs(3600);
 
-/// A duration written as a number and a unit: `500ms`, `5s`, `10m`, `12h`,
-/// `90d`. Returns it, or what was expected.
+/// A duration written as numbers and units, without spaces: `500ms`,
+/// `5s`, `10m`, `12h`, `90d`, `1h30m` (humantime's units). Returns it, or
+/// what was expected.
 pub(crate) fn parse_duration(value: &str) -> Result<Duration, ValueError> {
     let expected = || ValueError::Duration {
         value: value.to_owned(),
     };
     let value = value.trim();
-    let split = value
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(expected)?;
-    let (number, unit) = value.split_at(split);
-    let number: u64 = number.parse().map_err(|_| expected())?;
-    let millis = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return Err(expected()),
-    };
-    number
-        .checked_mul(millis)
-        .map(Duration::from_millis)
-        .ok_or_else(expected)
+    // humantime also takes `90 days` and `1.5h`; a TOML value is one word
+    // of whole numbers, as Docker's own flags write it.
+    if !value.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(expected());
+    }
+    humantime::parse_duration(value).map_err(|_| expected())
 }
 
 /// `node_cert_expiry`: at least an hour (swarmkit refuses less).

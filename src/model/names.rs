@@ -1,12 +1,18 @@
 //! The names every layer uses: a node's name ([`NodeName`], checked by the
-//! host name rules Docker names nodes by), its [`Role`] in the inventory and
-//! its scheduling [`Availability`]. Validated at the edge, then passed
-//! around as these types, never as strings; a name that breaks the rules is
-//! a [`NameError`].
+//! host name rules Docker names nodes by), its [`Role`] in the inventory
+//! (from the `swarmadm-names` crate, shared with the lab) and its
+//! scheduling [`Availability`]. Validated at the edge, then passed around
+//! as these types, never as strings; a name that breaks the rules is a
+//! [`NameError`].
 
 use std::fmt;
 
 use serde::Serialize;
+
+/// A node's role and how a message quotes a value live in the
+/// `swarmadm-names` crate, which the lab shares: one `Role` for both.
+pub use swarmadm_names::Role;
+pub(crate) use swarmadm_names::shown;
 
 /// The rule for host names, said in errors.
 pub(crate) const HOST_NAME_RULE: &str = "host name rules: labels of letters, digits, `-` and `_` separated by dots, each 1 to 63 characters and not starting or ending with `-`, 253 characters in all";
@@ -26,8 +32,8 @@ pub enum NameError {
         what: &'static str,
         fault: HostNameFault,
     },
-    #[error("unknown role `{}`, expected one of: leader, manager, worker", shown(.value))]
-    Role { value: String },
+    #[error(transparent)]
+    Role(#[from] swarmadm_names::UnknownRole),
     #[error(
         "unknown availability `{}`, expected one of: active, pause, drain",
         shown(.value)
@@ -82,32 +88,6 @@ pub(crate) fn check_host_name(name: &str, what: &'static str) -> Result<(), Name
     Ok(())
 }
 
-/// The most characters of one value a message quotes.
-pub(crate) const MAX_SHOWN: usize = 80;
-
-/// A value from a file or a user as a message quotes it: control
-/// characters escaped, and at most [`MAX_SHOWN`] characters, the rest said
-/// as a count (a 180 KB host name must not make a 180 KB message).
-pub(crate) fn shown(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len().min(4 * MAX_SHOWN));
-    for c in value.chars() {
-        // Control and invisible characters (U+FEFF, U+200B...) as escapes.
-        if c.is_control() || (!c.is_ascii() && !c.is_alphanumeric()) {
-            escaped.extend(c.escape_debug());
-        } else {
-            escaped.push(c);
-        }
-        if escaped.len() > 4 * MAX_SHOWN {
-            break;
-        }
-    }
-    if escaped.chars().count() <= MAX_SHOWN {
-        return escaped;
-    }
-    let head: String = escaped.chars().take(MAX_SHOWN).collect();
-    format!("{head}… ({} bytes in all)", value.len())
-}
-
 /// `c` as a message shows it: printable ones quoted, others as escapes.
 pub(crate) fn describe_char(c: char) -> String {
     if c.is_whitespace() {
@@ -156,51 +136,6 @@ impl NodeName {
 impl fmt::Display for NodeName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-/// The role the inventory gives a node. The leader is a manager that
-/// initialises the swarm when no node is in one yet.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Leader,
-    Manager,
-    Worker,
-}
-
-impl Role {
-    pub fn is_manager(self) -> bool {
-        matches!(self, Role::Leader | Role::Manager)
-    }
-
-    pub fn parse(s: &str) -> Result<Self, NameError> {
-        match s {
-            "leader" => Ok(Role::Leader),
-            "manager" => Ok(Role::Manager),
-            "worker" => Ok(Role::Worker),
-            other => Err(NameError::Role {
-                value: other.to_owned(),
-            }),
-        }
-    }
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Leader => "leader",
-            Role::Manager => "manager",
-            Role::Worker => "worker",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
