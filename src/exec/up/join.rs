@@ -3,6 +3,7 @@
 //! Reachable and Ready, and its labels.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::time::Duration;
 
 use tokio::time::{Instant, sleep};
@@ -15,9 +16,10 @@ use super::{JOIN_ATTEMPTS, PENDING_TIMEOUT, POLL, REACHABLE_TIMEOUT, READY_TIMEO
 use crate::exec::step::{Action, FailKind, StepError, update_node};
 use crate::inventory::{Availability, NodeName};
 use crate::model::swarm::{JoinRequest, LocalState, NodeRole, NodeUpdate, SwarmNode};
+use crate::model::wait::{Look, Wait};
 use crate::observe::events::Step;
 use crate::plan::Membership;
-use crate::remote::engine::ErrorKind;
+use crate::remote::engine::{EngineError, ErrorKind};
 use crate::remote::host::SwarmHost;
 
 impl<'a, H: SwarmHost> Run<'a, H> {
@@ -157,6 +159,7 @@ pub(super) async fn join_and_observe<H: SwarmHost>(
         }
         if error.kind() == ErrorKind::Transient && attempt < JOIN_ATTEMPTS {
             tracing::debug!("join attempt {attempt} failed, retrying: {error}");
+            // Not a `Wait`: a retried action with a growing pause, not a look.
             sleep(Duration::from_secs(2 * u64::from(attempt))).await;
             continue;
         }
@@ -229,15 +232,24 @@ pub(super) enum Seen {
 
 /// Looks at the node (waiting out `pending`) and at the source's node list.
 pub(super) async fn member_of_source<H: SwarmHost>(host: &H, source: &H) -> Seen {
-    let deadline = Instant::now() + PENDING_TIMEOUT;
-    let info = loop {
-        let Ok(info) = host.info().await else {
-            return Seen::Not;
-        };
-        if info.state != LocalState::Pending || Instant::now() >= deadline {
-            break info;
-        }
-        sleep(Duration::from_millis(500)).await;
+    let wait = Wait::new(
+        "a joining node to leave state pending",
+        Duration::from_millis(500),
+        PENDING_TIMEOUT,
+    );
+    let waited = wait
+        .until(|| async {
+            let info = host.info().await?;
+            Ok::<_, EngineError>(if info.state == LocalState::Pending {
+                Look::NotYet("pending")
+            } else {
+                Look::Done(info)
+            })
+        })
+        .await;
+    // Unreadable, or still pending: not a member (yet).
+    let Ok(info) = waited else {
+        return Seen::Not;
     };
     match info.state {
         LocalState::Error => return Seen::Failed,
@@ -294,27 +306,22 @@ pub(super) async fn wait_ready<H: SwarmHost>(
     shared: &Shared<'_, H>,
     node_id: &str,
 ) -> Result<(), StepError> {
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        if let Ok(nodes) = shared.nodes().await
-            && nodes
-                .iter()
-                .any(|n| n.id == node_id && n.is_ready() && !n.hostname.is_empty())
-        {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(StepError {
-                kind: FailKind::NotReady,
-                message: format!(
-                    "joined, but not listed Ready by the managers within {}s: check that ports 2377/tcp \
-                     and 7946/tcp+udp are open between the nodes",
-                    READY_TIMEOUT.as_secs()
-                ),
-            });
-        }
-        sleep(POLL).await;
+    let wait = Wait::new("a joined node to be listed Ready", POLL, READY_TIMEOUT);
+    if listed(&wait, shared, |n| {
+        n.id == node_id && n.is_ready() && !n.hostname.is_empty()
+    })
+    .await
+    {
+        return Ok(());
     }
+    Err(StepError {
+        kind: FailKind::NotReady,
+        message: format!(
+            "joined, but not listed Ready by the managers within {}s: check that ports 2377/tcp \
+             and 7946/tcp+udp are open between the nodes",
+            READY_TIMEOUT.as_secs()
+        ),
+    })
 }
 
 /// Waits until a manager shows as Reachable (or leader) in the node list.
@@ -322,24 +329,38 @@ pub(super) async fn wait_reachable<H: SwarmHost>(
     shared: &Shared<'_, H>,
     node_id: &str,
 ) -> Result<(), StepError> {
-    let deadline = Instant::now() + REACHABLE_TIMEOUT;
-    loop {
-        if let Ok(nodes) = shared.nodes().await
-            && nodes
-                .iter()
-                .any(|n| n.id == node_id && (n.is_reachable() || n.is_leader()))
-        {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(StepError {
-                kind: FailKind::NotReachable,
-                message: format!(
-                    "joined, but not Reachable as a manager within {}s: check that port 2377/tcp is open between managers",
-                    REACHABLE_TIMEOUT.as_secs()
-                ),
-            });
-        }
-        sleep(POLL).await;
+    let wait = Wait::new("a manager to be Reachable", POLL, REACHABLE_TIMEOUT);
+    if listed(&wait, shared, |n| {
+        n.id == node_id && (n.is_reachable() || n.is_leader())
+    })
+    .await
+    {
+        return Ok(());
     }
+    Err(StepError {
+        kind: FailKind::NotReachable,
+        message: format!(
+            "joined, but not Reachable as a manager within {}s: check that port 2377/tcp is open between managers",
+            REACHABLE_TIMEOUT.as_secs()
+        ),
+    })
+}
+
+/// Whether, within the wait, the shared node list shows an entry that
+/// `is_it`; a list that cannot be read is a look that is not done.
+async fn listed<H: SwarmHost>(
+    wait: &Wait<'_>,
+    shared: &Shared<'_, H>,
+    is_it: impl Fn(&SwarmNode) -> bool,
+) -> bool {
+    let waited = wait
+        .until(|| async {
+            Ok::<_, Infallible>(match shared.nodes().await {
+                Ok(nodes) if nodes.iter().any(&is_it) => Look::Done(()),
+                Ok(_) => Look::NotYet("not listed so yet"),
+                Err(_) => Look::NotYet("the node list cannot be read"),
+            })
+        })
+        .await;
+    waited.is_ok()
 }
