@@ -62,7 +62,7 @@ pub(super) fn report_strays<H>(
 ) -> Vec<Stray> {
     let strays = final_view
         .map(|view| {
-            let claimed = cluster::claim(inventory, &snapshot.facts, view, &node_ids);
+            let claimed = cluster::claim(inventory, &snapshot.facts, view, node_ids);
             cluster::strays(inventory, &snapshot.facts, view, &claimed)
         })
         .unwrap_or_default();
