@@ -2,8 +2,17 @@
 //! operations, waits, retries and faults, with tokio's paused time.
 
 use super::*;
+use crate::exec::result::{Blocked, NodeResult, Skip};
+use crate::exec::step::{Action, FailKind, StepError};
+use crate::inventory::{Availability, NodeName};
 use crate::inventory::{Node, Role};
+use crate::model::exit_codes;
+use crate::model::swarm::{LocalState, NodeRole};
+use crate::plan::{BlockReason, NodePlan};
+use crate::remote::engine::ErrorKind;
 use crate::remote::fake::{FakeCluster, Fault, TIMEOUT};
+use crate::remote::host::PortCheck;
+use tokio::time::Instant;
 
 fn node(name: &str, role: Role) -> Node {
     crate::inventory::test_node(name, role, &format!("{name}.example"))
