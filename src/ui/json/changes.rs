@@ -10,7 +10,7 @@ use crate::exec::result::NodeOutcome;
 use crate::exec::up::UpOutcome;
 use crate::observe::cluster::Stray;
 
-use super::{ErrorObject, Report, document};
+use super::{Report, document};
 
 #[derive(Serialize)]
 pub(crate) struct UpExtra<'a> {
@@ -41,13 +41,7 @@ impl Report for UpOutcome {
     type Node<'a> = &'a NodeOutcome;
     type Extra<'a> = UpExtra<'a>;
 
-    fn exit_code(&self) -> u8 {
-        UpOutcome::exit_code(self)
-    }
-
-    fn error(&self) -> Option<ErrorObject> {
-        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
-    }
+    exit_code_and_error!(UpOutcome);
 
     fn nodes(&self) -> Vec<&NodeOutcome> {
         self.nodes.iter().collect()
@@ -85,13 +79,7 @@ impl Report for DownOutcome {
     type Node<'a> = &'a NodeOutcome;
     type Extra<'a> = DownExtra<'a>;
 
-    fn exit_code(&self) -> u8 {
-        DownOutcome::exit_code(self)
-    }
-
-    fn error(&self) -> Option<ErrorObject> {
-        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
-    }
+    exit_code_and_error!(DownOutcome);
 
     fn nodes(&self) -> Vec<&NodeOutcome> {
         self.nodes.iter().collect()
@@ -126,13 +114,7 @@ impl Report for RemoveOutcome {
     type Node<'a> = &'a PruneOutcome;
     type Extra<'a> = RemoveExtra<'a>;
 
-    fn exit_code(&self) -> u8 {
-        RemoveOutcome::exit_code(self)
-    }
-
-    fn error(&self) -> Option<ErrorObject> {
-        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
-    }
+    exit_code_and_error!(RemoveOutcome);
 
     fn nodes(&self) -> Vec<&PruneOutcome> {
         self.nodes.iter().collect()

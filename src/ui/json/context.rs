@@ -45,13 +45,7 @@ impl Report for ContextReport {
     type Node<'a> = ();
     type Extra<'a> = ContextExtra<'a>;
 
-    fn exit_code(&self) -> u8 {
-        ContextReport::exit_code(self)
-    }
-
-    fn error(&self) -> Option<ErrorObject> {
-        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
-    }
+    exit_code_and_error!(ContextReport);
 
     fn extra(&self) -> ContextExtra<'_> {
         ContextExtra {

@@ -26,13 +26,7 @@ impl Report for RotateReport {
     type Node<'a> = ();
     type Extra<'a> = RotateExtra<'a>;
 
-    fn exit_code(&self) -> u8 {
-        RotateReport::exit_code(self)
-    }
-
-    fn error(&self) -> Option<ErrorObject> {
-        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
-    }
+    exit_code_and_error!(RotateReport);
 
     fn extra(&self) -> RotateExtra<'_> {
         RotateExtra {
@@ -64,13 +58,7 @@ impl Report for UnlockReport {
     type Node<'a> = UnlockNode<'a>;
     type Extra<'a> = NoExtra;
 
-    fn exit_code(&self) -> u8 {
-        UnlockReport::exit_code(self)
-    }
-
-    fn error(&self) -> Option<ErrorObject> {
-        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
-    }
+    exit_code_and_error!(UnlockReport);
 
     fn nodes(&self) -> Vec<UnlockNode<'_>> {
         self.nodes

@@ -19,6 +19,22 @@ use serde::Serialize;
 use crate::model::exit_codes;
 use crate::model::failure::{Failure, Stage};
 
+/// [`Report::exit_code`] and [`Report::error`] for a result that has its
+/// own `exit_code()` and an `error: Option<E>` whose `E` has a `kind()`
+/// (every command but `status`, `verify` and `inventory`).
+macro_rules! exit_code_and_error {
+    ($result:ty) => {
+        fn exit_code(&self) -> u8 {
+            <$result>::exit_code(self)
+        }
+
+        fn error(&self) -> Option<$crate::ui::json::ErrorObject> {
+            let error = self.error.as_ref()?;
+            Some($crate::ui::json::ErrorObject::of(error.kind(), error))
+        }
+    };
+}
+
 mod changes;
 mod context;
 mod inventory;

@@ -51,13 +51,7 @@ impl Report for RecoverOutcome {
     type Node<'a> = RecoverNode<'a>;
     type Extra<'a> = RecoverExtra<'a>;
 
-    fn exit_code(&self) -> u8 {
-        RecoverOutcome::exit_code(self)
-    }
-
-    fn error(&self) -> Option<ErrorObject> {
-        self.error.as_ref().map(|e| ErrorObject::of(e.kind(), e))
-    }
+    exit_code_and_error!(RecoverOutcome);
 
     fn nodes(&self) -> Vec<RecoverNode<'_>> {
         self.plan

@@ -27,45 +27,46 @@ pub(super) fn cut(text: &str, room: usize) -> (&str, &str) {
 /// line after the first indented by `indent`; a word longer than a line (a
 /// path) is cut. Each line ends with a newline.
 pub(crate) fn wrap(text: &str, width: usize, indent: usize) -> String {
-    let mut out = String::new();
-    let body = text.trim_start_matches(' ');
-    // The first line keeps its own indentation.
-    let mut line = " ".repeat(text.len() - body.len());
     let pad = " ".repeat(indent);
-    for word in body.split(' ') {
-        let mut word = word.to_owned();
-        loop {
-            let sep = usize::from(!line.trim_start().is_empty());
-            if columns(&line) + sep + columns(&word) <= width {
-                if sep == 1 {
-                    line.push(' ');
-                }
-                line.push_str(&word);
-                break;
-            }
-            if !line.trim_start().is_empty() {
-                out.push_str(&line);
-                out.push('\n');
-                line = pad.clone();
-                continue;
-            }
-            // The word alone is too long for a line: cut it.
-            let room = width.saturating_sub(columns(&line)).max(1);
-            let (head, rest) = cut(&word, room);
-            let rest = rest.to_owned();
-            line.push_str(head);
-            out.push_str(&line);
-            out.push('\n');
-            line = pad.clone();
-            if rest.is_empty() {
-                break;
-            }
-            word = rest;
-        }
+    // Only at spaces: a node name's hyphen is no place to break it.
+    let options = textwrap::Options::new(width)
+        .subsequent_indent(&pad)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+    textwrap::wrap(text, options)
+        .into_iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line + "\n")
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn a_line_feed_in_a_message_starts_an_indented_line_that_fits_too() {
+        let text = "error: the engine said: first line\nsecond line of the engine's message";
+        assert_eq!(
+            wrap(text, 30, 2),
+            "error: the engine said: first\n  line\n  second line of the engine's\n  message\n"
+        );
     }
-    if !line.trim().is_empty() {
-        out.push_str(&line);
-        out.push('\n');
+
+    #[test]
+    fn a_node_name_is_not_broken_at_its_hyphen() {
+        assert_eq!(
+            wrap("joined swarm-worker-01", 17, 2),
+            "joined\n  swarm-worker-01\n"
+        );
     }
-    out
+
+    #[test]
+    fn a_path_longer_than_a_line_is_cut() {
+        assert_eq!(
+            wrap("key /etc/swarmadm/unlock.key", 12, 2),
+            "key\n  /etc/swarm\n  adm/unlock\n  .key\n"
+        );
+    }
 }
