@@ -121,8 +121,8 @@ mod tests {
         }
         assert!(serde_json::from_str::<Role>("\"Leader\"").is_err());
         assert_eq!(
-            Role::parse("wroker"),
-            Err("unknown role `wroker`, expected one of: leader, manager, worker".into())
+            Role::parse("wroker").map_err(|e| e.to_string()),
+            Err("unknown role `wroker`, expected one of: leader, manager, worker".to_owned())
         );
     }
 
