@@ -20,8 +20,9 @@ use serde::{Serialize, Serializer};
 
 use crate::exec::step::Action;
 use crate::exec::up::{self, UpOptions, UpOutcome};
-use crate::inventory::{Inventory, NodeName};
+use crate::inventory::Inventory;
 use crate::model::exit_codes;
+use crate::model::names::NodeName;
 use crate::model::swarm::{InitRequest, LocalState, NodeRole, ObjectCounts, SwarmNode};
 use crate::model::wait::{Look, Wait, WaitError};
 use crate::observe::events::{Events, Step};
@@ -347,7 +348,7 @@ async fn force_new_cluster<H: SwarmHost>(
     let availability = inventory
         .node(name.as_str())
         .map(|n| inventory.availability_of(n))
-        .unwrap_or(crate::inventory::Availability::Drain);
+        .unwrap_or(crate::model::names::Availability::Drain);
     let request = InitRequest {
         listen_addr: listen_addr.to_owned(),
         advertise_addr: advertise_addr.clone(),

@@ -17,8 +17,9 @@ use sha2::{Digest, Sha256};
 
 use crate::exec::lock::{LockError, RunLock};
 use crate::exec::unlock::{KeyFile, KeyFileError, KeyOptions};
-use crate::inventory::{Inventory, NodeName};
+use crate::inventory::Inventory;
 use crate::model::exit_codes;
+use crate::model::names::NodeName;
 use crate::model::secret::Secret;
 use crate::model::swarm::{NodeStatus, Rotation, SwarmInspect};
 use crate::model::wait::{Look, Wait, WaitError};

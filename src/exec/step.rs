@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::inventory::Availability;
+use crate::model::names::Availability;
 use crate::model::swarm::{NodeRole, NodeUpdate, SwarmNode};
 use crate::model::wait::{Look, Wait, WaitError};
 use crate::remote::engine::{EngineError, ErrorKind};

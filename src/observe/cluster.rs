@@ -10,7 +10,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::inventory::{Inventory, NodeName};
+use crate::inventory::Inventory;
+use crate::model::names::NodeName;
 use crate::model::swarm::{LocalState, NodeRole, NodeStatus};
 use crate::observe::{ClusterView, Facts};
 

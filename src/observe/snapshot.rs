@@ -15,8 +15,9 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use futures_util::stream;
 
-use crate::inventory::{Inventory, NodeName, Role};
+use crate::inventory::Inventory;
 use crate::model::failure::{Failure, Stage};
+use crate::model::names::{NodeName, Role};
 use crate::model::swarm::{EngineInfo, LocalState, SwarmNode, SwarmObject};
 use crate::model::wait::{Look, Wait};
 use crate::observe::events::{Events, Step};

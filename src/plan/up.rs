@@ -12,8 +12,9 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::inventory::{Availability, Inventory, Node, NodeName, Role};
+use crate::inventory::{Inventory, Node};
 use crate::model::failure::Failure;
+use crate::model::names::{Availability, NodeName, Role};
 use crate::model::swarm::{EngineInfo, LocalState, NodeRole, SwarmNode};
 use crate::observe::cluster::{self, quorum};
 use crate::observe::leadership::Unconfirmed;

@@ -30,7 +30,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Bytes;
 use serde::Deserialize;
 
-use crate::inventory::Availability;
+use crate::model::names::Availability;
 use crate::model::secret::Secret;
 use crate::model::swarm::*;
 use crate::remote::ssh::Connection;

@@ -32,8 +32,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::inventory::{Availability, Inventory, Node, NodeName};
+use crate::inventory::{Inventory, Node};
 use crate::model::failure::{Failure, Stage};
+use crate::model::names::{Availability, NodeName};
 use crate::model::secret::Secret;
 use crate::model::swarm::{
     EngineInfo, InitRequest, JoinRequest, JoinTokens, LocalState, ManagerStatus, NodeRole,
@@ -362,7 +363,7 @@ impl FakeCluster {
             state.cluster_id = Some("CLUSTER".into());
             for node in &inventory.nodes {
                 let id = state.new_id();
-                let leader = node.role == crate::inventory::Role::Leader;
+                let leader = node.role == crate::model::names::Role::Leader;
                 let fake = state.node(&node.name);
                 fake.state = LocalState::Active;
                 fake.member = Some(Member {

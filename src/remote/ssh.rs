@@ -842,12 +842,13 @@ mod tests {
             }
         });
         let mut jump =
-            crate::inventory::test_node("j", crate::inventory::Role::Worker, "127.0.0.1")
+            crate::inventory::test_node("j", crate::model::names::Role::Worker, "127.0.0.1")
                 .ssh
                 .hop;
         jump.port = port;
         let mut target =
-            crate::inventory::test_node("w1", crate::inventory::Role::Worker, "10.213.250.9").ssh;
+            crate::inventory::test_node("w1", crate::model::names::Role::Worker, "10.213.250.9")
+                .ssh;
         target.jumps = vec![jump];
         let options = SshOptions {
             host_key_policy: None,

@@ -14,7 +14,7 @@ use super::placement::{
 use super::probes::{ProbeJob, planned_probes, probe_task};
 use super::wait::{TaskWait, Waited};
 use super::{Member, POLL, PROBES_AT_ONCE, Placement, Probe, Run, Unlearned, WorkloadReport, plan};
-use crate::inventory::{Availability, NodeName};
+use crate::model::names::{Availability, NodeName};
 use crate::model::workload::{TaskPhase, WorkloadTask};
 use crate::observe::events::Step;
 use crate::remote::host::WorkloadHost;

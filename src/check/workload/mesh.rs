@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use futures_util::stream;
 
 use super::{Mesh, NotRun, NotRunCheck, PROBES_AT_ONCE, Placement, Run, WorkloadReport};
-use crate::inventory::NodeName;
+use crate::model::names::NodeName;
 use crate::model::wait::{Look, Wait, WaitError};
 use crate::model::workload::HttpOutcome;
 use crate::observe::events::Step;

@@ -32,8 +32,9 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::inventory::{Availability, Inventory, NodeName};
+use crate::inventory::Inventory;
 use crate::model::lock::Holder;
+use crate::model::names::{Availability, NodeName};
 use crate::model::workload::{DEFAULT_OVERLAY_MTU, WorkloadSpec};
 use crate::observe::Snapshot;
 use crate::observe::cluster;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::{Expect, Member, Placement};
-use crate::inventory::Availability;
+use crate::model::names::Availability;
 use crate::model::workload::{TaskError, TaskErrorKind, TaskPhase, WorkloadTask};
 
 /// Where a task must run: on every node the inventory wants active, and

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::gossip::{gossip_wait, learn_tasks};
 use super::{Placement, Probe, ProbeKind, Run};
-use crate::inventory::NodeName;
+use crate::model::names::NodeName;
 use crate::model::workload::{ExecOutcome, SERVICE_PORT};
 use crate::observe::events::Step;
 use crate::remote::engine::EngineError;

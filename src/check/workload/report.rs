@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::{WorkloadOptions, spec};
-use crate::inventory::Availability;
+use crate::model::names::Availability;
 use crate::model::workload::{TaskErrorKind, WorkloadSpec};
 
 /// Whether a node must run a task of a global service.

@@ -314,7 +314,8 @@ fn run_ids_differ_between_runs() {
 
 /// A verify report of a converged fake cluster with `workload` attached.
 async fn verify_with(workload: WorkloadReport) -> crate::check::verify::VerifyReport {
-    use crate::inventory::{Role, SwarmSettings};
+    use crate::inventory::SwarmSettings;
+    use crate::model::names::Role;
     let nodes = vec![
         crate::inventory::test_node("m1", Role::Leader, "m1.lab"),
         crate::inventory::test_node("w1", Role::Worker, "w1"),

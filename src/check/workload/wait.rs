@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::Placement;
 use super::placement::{all_running, newest_tasks};
-use crate::inventory::Availability;
+use crate::model::names::Availability;
 use crate::model::workload::WorkloadTask;
 
 /// Time the whole wait may take per active node, above the timeout: tasks

@@ -14,7 +14,7 @@ use super::shared::Shared;
 use super::window::JoinWindow;
 use super::{JOIN_ATTEMPTS, POLL, REACHABLE_TIMEOUT, READY_TIMEOUT};
 use crate::exec::step::{Action, FailKind, StepError, update_node};
-use crate::inventory::{Availability, NodeName};
+use crate::model::names::{Availability, NodeName};
 use crate::model::swarm::{JoinRequest, LocalState, NodeRole, NodeUpdate, SwarmNode};
 use crate::model::wait::{Look, Wait, WaitError};
 use crate::observe::events::Step;

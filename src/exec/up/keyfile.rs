@@ -14,12 +14,12 @@ pub(super) async fn check_key_file<H: SwarmHost>(
     inventory: &Inventory,
     snapshot: &Snapshot<H>,
     options: &UpOptions,
-) -> Result<(), String> {
+) -> Result<(), KeyFileRefusal> {
     if inventory.swarm.autolock != Some(true) {
         return Ok(());
     }
     let Some(path) = &options.keys.file else {
-        return Err(NO_KEY_FILE.to_owned());
+        return Err(KeyFileRefusal::NoKeyFile);
     };
     let on = snapshot
         .facts
@@ -30,12 +30,24 @@ pub(super) async fn check_key_file<H: SwarmHost>(
         (true, Some((_, source))) => source
             .unlock_key()
             .await
-            .map_err(|e| format!("reading the unlock key: {e}"))?,
+            .map_err(KeyFileRefusal::ReadingKey)?,
         _ => None,
     };
     crate::exec::unlock::check(path, current.as_ref())
         .map(drop)
-        .map_err(|e| e.to_string())
+        .map_err(KeyFileRefusal::KeyFile)
+}
+
+/// Why `up` refuses to start with autolock asked for: said before anything
+/// changes.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum KeyFileRefusal {
+    #[error("{NO_KEY_FILE}")]
+    NoKeyFile,
+    #[error("reading the unlock key: {0}")]
+    ReadingKey(crate::remote::engine::EngineError),
+    #[error(transparent)]
+    KeyFile(crate::exec::unlock::KeyFileError),
 }
 
 /// Why `up` refuses autolock without a key file.

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::exec::prune::{self, PruneOutcome};
-use crate::inventory::{Inventory, NodeName};
+use crate::inventory::Inventory;
+use crate::model::names::NodeName;
 use crate::observe::cluster::{self, Stray, StrayKind};
 use crate::observe::events::Events;
 use crate::observe::{ClusterView, Snapshot};

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use super::keyfile::check_key_file;
 use super::{PENDING_TIMEOUT, UpOptions};
 use crate::exec::unlock::UnlockResult;
-use crate::inventory::{Inventory, NodeName};
+use crate::inventory::Inventory;
+use crate::model::names::NodeName;
 use crate::observe::events::Events;
 use crate::observe::{self, Snapshot};
 use crate::plan::{self, Plan};
@@ -54,7 +55,10 @@ pub(crate) async fn prepare<C: Connector>(
     let key_refusal = if options.dry_run {
         None
     } else {
-        check_key_file(inventory, &snapshot, options).await.err()
+        check_key_file(inventory, &snapshot, options)
+            .await
+            .err()
+            .map(|refusal| refusal.to_string())
     };
     for warning in &plan.warnings {
         events.warn(warning.to_string());

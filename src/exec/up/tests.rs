@@ -4,9 +4,10 @@
 use super::*;
 use crate::exec::result::{Blocked, NodeResult, Skip};
 use crate::exec::step::{Action, FailKind, StepError};
-use crate::inventory::{Availability, NodeName};
-use crate::inventory::{Node, Role};
+use crate::inventory::Node;
 use crate::model::exit_codes;
+use crate::model::names::Role;
+use crate::model::names::{Availability, NodeName};
 use crate::model::swarm::{LocalState, NodeRole};
 use crate::plan::{BlockReason, NodePlan};
 use crate::remote::engine::ErrorKind;

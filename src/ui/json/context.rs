@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::check::context::ContextReport;
-use crate::inventory::NodeName;
+use crate::model::names::NodeName;
 
 use super::{ErrorObject, Report, document};
 

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use crate::exec::rotate::RotateReport;
 use crate::exec::unlock::{UnlockReport, UnlockResult};
-use crate::inventory::{NodeName, Role};
 use crate::model::failure::Stage;
+use crate::model::names::{NodeName, Role};
 
 use super::{ErrorObject, NoExtra, Report, document};
 

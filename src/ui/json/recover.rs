@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use crate::exec::recover::RecoverOutcome;
 use crate::exec::result::NodeOutcome;
-use crate::inventory::{NodeName, Role};
 use crate::model::failure::Stage;
+use crate::model::names::{NodeName, Role};
 use crate::plan::recover::Verdict;
 
 use super::{ErrorObject, Report, document, result};

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::check::status::StatusReport;
-use crate::inventory::{Availability, Role};
+use crate::model::names::{Availability, Role};
 use crate::model::swarm::{LocalState, NodeRole};
 
 use super::{ErrorObject, Report, document};

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::check::verify::{Check, VerifyReport};
-use crate::inventory::Role;
+use crate::model::names::Role;
 
 use super::{ErrorObject, Report, document};
 
