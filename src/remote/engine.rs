@@ -304,10 +304,7 @@ impl Engine {
 
     /// The trust root of every node in the node list (managers only).
     pub(crate) async fn node_trust(&self) -> Result<Vec<NodeTrust>, EngineError> {
-        let bytes = self.raw("GET /nodes", "GET", "/nodes", None).await?;
-        let nodes: Vec<bollard::models::Node> = serde_json::from_slice(&bytes).map_err(|e| {
-            EngineError::unreadable("GET /nodes", format!("unreadable answer: {e}"))
-        })?;
+        let nodes: Vec<bollard::models::Node> = self.get_json("GET /nodes", "/nodes").await?;
         Ok(nodes
             .into_iter()
             .filter_map(|n| {
@@ -365,14 +362,22 @@ impl Engine {
             .collect())
     }
 
+    /// `GET path`, its answer decoded as JSON.
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        call: &'static str,
+        path: &str,
+    ) -> Result<T, EngineError> {
+        let bytes = self.raw(call, "GET", path, None).await?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| EngineError::unreadable(call, format!("unreadable answer: {e}")))
+    }
+
     /// `GET /tasks` with `filters`.
     async fn tasks(&self, filters: &serde_json::Value) -> Result<Vec<NodeTask>, EngineError> {
         use bollard::models::TaskState;
         let path = format!("/tasks?filters={}", percent_encode(&filters.to_string()));
-        let bytes = self.raw("GET /tasks", "GET", &path, None).await?;
-        let tasks: Vec<bollard::models::Task> = serde_json::from_slice(&bytes).map_err(|e| {
-            EngineError::unreadable("GET /tasks", format!("unreadable answer: {e}"))
-        })?;
+        let tasks: Vec<bollard::models::Task> = self.get_json("GET /tasks", &path).await?;
         Ok(tasks
             .into_iter()
             .map(|t| {
