@@ -50,12 +50,9 @@ const MANAGER: &str = "swarm-manager";
 const WORKER: &str = "swarm-worker";
 const OUR_GROUPS: [&str; 3] = [LEADER, MANAGER, WORKER];
 
-/// Parse and validate the INI inventory `text`, read from `path`.
-pub fn parse(path: &Path, text: &str, options: &LoadOptions) -> Result<Inventory, InventoryError> {
-    parse_with(path, text, options, &LocalEnv::from_process())
-}
-
-/// [`parse`] with explicit local facts (home directory, login name).
+/// Parses and validates the INI inventory `text`, read from `path`,
+/// with the local facts `env` (home directory, login name) that `~` and a
+/// missing user come from.
 pub fn parse_with(
     path: &Path,
     text: &str,

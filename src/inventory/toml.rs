@@ -35,12 +35,9 @@ use super::{
 };
 use crate::model::names::{Availability, NodeName, Role};
 
-/// Parse and validate the TOML inventory `text`, read from `path`.
-pub fn parse(path: &Path, text: &str, options: &LoadOptions) -> Result<Inventory, InventoryError> {
-    parse_with(path, text, options, &LocalEnv::from_process())
-}
-
-/// [`parse`] with explicit local facts (home directory, login name).
+/// Parses and validates the TOML inventory `text`, read from `path`,
+/// with the local facts `env` (home directory, login name) that `~` and a
+/// missing user come from.
 pub fn parse_with(
     path: &Path,
     text: &str,
