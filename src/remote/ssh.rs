@@ -3,9 +3,7 @@
 //! verification as `ssh` does it (revoked keys refused in every mode,
 //! `@cert-authority`, any matching line wins over a stale one), and
 //! authentication with the ssh-agent and identity files (an identity
-//! file's request is signed at once, without asking first, and the first
-//! socket channels are opened right behind it, without waiting for its
-//! success).
+//! file's request is signed at once, without asking first).
 //!
 //! This module opens connections and channels; it knows nothing about
 //! Docker. The HTTP side of the tunnel lives in [`crate::remote::tunnel`].
@@ -20,8 +18,7 @@ use russh::keys::PublicKeyOrCertificate;
 use russh::keys::agent::AgentIdentity;
 use russh::keys::agent::client::AgentClient;
 use russh::keys::{Algorithm, Certificate, EcdsaCurve, HashAlg, PrivateKeyWithHashAlg, PublicKey};
-use russh::{Channel, ChannelOpenFailure, ChannelStream};
-use tokio::task::JoinHandle;
+use russh::{ChannelOpenFailure, ChannelStream};
 
 use crate::inventory::{HostKeyPolicy, SshHop, SshTarget};
 use crate::model::failure::{Failure, Stage};
@@ -195,10 +192,6 @@ impl Default for SshOptions {
     }
 }
 
-/// Socket channels asked for during authentication, each opening in its
-/// own task.
-type EarlyChannels = Vec<JoinHandle<Result<Channel<client::Msg>, russh::Error>>>;
-
 /// An authenticated SSH connection to one node (plus its jump hosts, which
 /// must stay open for as long as the node's connection is used).
 pub(crate) struct Connection {
@@ -206,10 +199,6 @@ pub(crate) struct Connection {
     _jumps: Vec<Handle<Client>>,
     addr: String,
     user: String,
-    /// The socket channels asked for during authentication (see
-    /// [`Connection::open`]), handed out by [`Connection::open_socket`].
-    early: Mutex<EarlyChannels>,
-    socket: String,
 }
 
 impl std::fmt::Debug for Connection {
@@ -224,23 +213,16 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     /// Connects to `target` through its jump hosts, verifies host keys and
     /// authenticates, all within the connect timeout.
-    ///
-    /// `sockets` channels to the target's Docker socket are asked for
-    /// during authentication, for the requests the caller sends first: the
-    /// vendored russh sends them right behind a signed authentication
-    /// request, so they need not wait the round trip of its success (they
-    /// are sent again after a key the server refuses).
     pub(crate) async fn open(
         target: &SshTarget,
         options: &SshOptions,
-        sockets: usize,
     ) -> Result<Connection, SshError> {
         // How many jump hosts are connected: a timeout names the hop that
         // did not answer, not the node behind it.
         let reached = std::sync::atomic::AtomicUsize::new(0);
         let opened = tokio::time::timeout(
             options.connect_timeout,
-            Self::open_inner(target, options, sockets, &reached),
+            Self::open_inner(target, options, &reached),
         )
         .await;
         opened.unwrap_or_else(|_| {
@@ -269,34 +251,26 @@ impl Connection {
     async fn open_inner(
         target: &SshTarget,
         options: &SshOptions,
-        sockets: usize,
         reached: &std::sync::atomic::AtomicUsize,
     ) -> Result<Connection, SshError> {
         let mut jumps: Vec<Handle<Client>> = Vec::new();
         for hop in &target.jumps {
-            let (handle, _) = connect_hop(hop, jumps.last(), options, None)
-                .await
-                .map_err(|e| SshError::Jump {
-                    hop: hop_addr(hop),
-                    source: Box::new(e),
-                })?;
+            let handle =
+                connect_hop(hop, jumps.last(), options)
+                    .await
+                    .map_err(|e| SshError::Jump {
+                        hop: hop_addr(hop),
+                        source: Box::new(e),
+                    })?;
             jumps.push(handle);
             reached.store(jumps.len(), std::sync::atomic::Ordering::Relaxed);
         }
-        let (handle, early) = connect_hop(
-            &target.hop,
-            jumps.last(),
-            options,
-            Some((&target.socket, sockets)),
-        )
-        .await?;
+        let handle = connect_hop(&target.hop, jumps.last(), options).await?;
         Ok(Connection {
             handle,
             _jumps: jumps,
             addr: hop_addr(&target.hop),
             user: target.hop.user.clone(),
-            early: Mutex::new(early),
-            socket: target.socket.clone(),
         })
     }
 
@@ -306,15 +280,7 @@ impl Connection {
         &self,
         socket: &str,
     ) -> Result<ChannelStream<client::Msg>, SshError> {
-        let early = match socket == self.socket {
-            true => self.early.lock().ok().and_then(|mut early| early.pop()),
-            false => None,
-        };
-        let opened = match early {
-            Some(task) => task.await.unwrap_or(Err(russh::Error::Disconnect)),
-            None => self.handle.channel_open_direct_streamlocal(socket).await,
-        };
-        match opened {
+        match self.handle.channel_open_direct_streamlocal(socket).await {
             Ok(channel) => Ok(channel.into_stream()),
             Err(russh::Error::ChannelOpenFailure(reason)) => Err(SshError::SocketOpen {
                 socket: socket.to_owned(),
@@ -380,14 +346,12 @@ fn hop_addr(hop: &SshHop) -> String {
 }
 
 /// Connects and authenticates to one hop, either directly over TCP or
-/// through a `direct-tcpip` channel of the previous hop; with `sockets`,
-/// asks for that many socket channels during authentication.
+/// through a `direct-tcpip` channel of the previous hop.
 async fn connect_hop(
     hop: &SshHop,
     via: Option<&Handle<Client>>,
     options: &SshOptions,
-    sockets: Option<(&str, usize)>,
-) -> Result<(Handle<Client>, EarlyChannels), SshError> {
+) -> Result<Handle<Client>, SshError> {
     let addr = hop_addr(hop);
     let verdict = Arc::new(Mutex::new(None));
     let handler = Client {
@@ -452,25 +416,8 @@ async fn connect_hop(
             return Err(verdict.unwrap_or(SshError::Protocol { addr, source }));
         }
     };
-    let early: EarlyChannels = match sockets {
-        Some((socket, count)) => {
-            let opener = handle.channel_opener();
-            (0..count)
-                .map(|_| {
-                    let (opener, socket) = (opener.clone(), socket.to_owned());
-                    tokio::spawn(
-                        async move { opener.channel_open_direct_streamlocal(socket).await },
-                    )
-                })
-                .collect()
-        }
-        None => Vec::new(),
-    };
-    if let Err(e) = authenticate(&mut handle, hop, &addr).await {
-        early.iter().for_each(JoinHandle::abort);
-        return Err(e);
-    }
-    Ok((handle, early))
+    authenticate(&mut handle, hop, &addr).await?;
+    Ok(handle)
 }
 
 /// The russh handler: verifies the host key.
@@ -854,7 +801,7 @@ mod tests {
             host_key_policy: None,
             connect_timeout: Duration::from_secs(1),
         };
-        let err = Connection::open(&target, &options, 1)
+        let err = Connection::open(&target, &options)
             .await
             .expect_err("a silent jump host times out")
             .to_string();
