@@ -101,9 +101,15 @@ test: setup fetch-engine
     cargo build --bins
     cargo nextest run --no-fail-fast
 
+# The long lab tests `just test` leaves out (#[ignore]): cold 3+100 five times, about 30 minutes (root)
+test-scale: setup
+    cargo build --bins
+    cargo nextest run --test lab_scale --run-ignored ignored-only
+
 # Benchmark swarmadm against the docker CLI over ssh:// and on local sockets (root; --quick for a smoke run)
 bench *args="": setup
     cargo build --release --bins
+    cargo build --release --features fake-bench --bin swarmadm-fake-bench
     bench/run {{args}}
 
 # Format check and clippy with warnings as errors, with and without the lab feature
@@ -111,3 +117,4 @@ lint:
     cargo fmt --all --check
     cargo clippy --all-targets -- -D warnings
     cargo clippy --no-default-features --all-targets -- -D warnings
+    cargo clippy --features fake-bench --bins -- -D warnings

@@ -2186,6 +2186,11 @@ fn run(case: &Case) -> (Outcome, tempfile::TempDir) {
     }
     let start = Instant::now();
     let mut command = Command::new(env!("CARGO_BIN_EXE_swarmadm"));
+    // As a user runs it: a `RUST_BACKTRACE` the test machine exports would
+    // add a backtrace to every error report (see tests/common/cmd.rs).
+    command
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE");
     // SAFETY: setrlimit is async-signal-safe and touches no memory of the
     // parent; nothing else runs between fork and exec.
     unsafe {

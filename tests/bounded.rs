@@ -55,6 +55,7 @@ fn children_max_rss() -> i64 {
 /// for before (lab set-up) already went over `limit`: then the reading
 /// would say nothing about this run.
 fn measure(mut command: Command, limit: i64) -> Measured {
+    common::cmd::without_backtrace(&mut command);
     let before = children_max_rss();
     assert!(
         before < limit,

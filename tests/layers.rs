@@ -75,6 +75,11 @@ struct Module {
     path: Vec<String>,
     /// Declared under `#[cfg(test)]`, here or in a parent module.
     test: bool,
+    /// Built only for tests or an opt-in feature (`#[cfg(any(test,
+    /// feature = "..."))]`, here or in a parent): the fake cluster that the
+    /// unit tests and the fake-cluster bench share. Layered like any code,
+    /// but not part of the product, so its size is not held to the limit.
+    support: bool,
 }
 
 /// Whether the attributes hold `#[cfg(test)]`.
@@ -83,6 +88,25 @@ fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
         a.path().is_ident("cfg")
             && a.parse_args::<syn::Meta>()
                 .is_ok_and(|m| matches!(m, syn::Meta::Path(p) if p.is_ident("test")))
+    })
+}
+
+/// Whether the attributes hold `#[cfg(any(test, feature = "..."))]`:
+/// code built for the tests and an opt-in feature only.
+fn is_cfg_test_support(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg")
+            && a.parse_args::<syn::Meta>().is_ok_and(|m| match m {
+                syn::Meta::List(list) if list.path.is_ident("any") => {
+                    let text = list.tokens.to_string();
+                    text.split(',').any(|part| part.trim() == "test")
+                        && text.split(',').all(|part| {
+                            let part = part.trim();
+                            part == "test" || part.starts_with("feature")
+                        })
+                }
+                _ => false,
+            })
     })
 }
 
@@ -119,6 +143,7 @@ fn modules(src: &Path) -> Vec<Module> {
         file: PathBuf::from("lib.rs"),
         path: Vec::new(),
         test: false,
+        support: false,
     }];
     while let Some(module) = queue.pop() {
         let ast = parse(src, &module.file);
@@ -143,6 +168,7 @@ fn declared(src: &Path, items: &[syn::Item], dir: &Path, parent: &Module, queue:
         let syn::Item::Mod(m) = item else { continue };
         let name = m.ident.to_string();
         let test = parent.test || is_cfg_test(&m.attrs);
+        let support = parent.support || is_cfg_test_support(&m.attrs);
         let mut path = parent.path.clone();
         path.push(name.clone());
         if let Some((_, inline)) = &m.content {
@@ -150,6 +176,7 @@ fn declared(src: &Path, items: &[syn::Item], dir: &Path, parent: &Module, queue:
                 file: parent.file.clone(),
                 path,
                 test,
+                support,
             };
             declared(src, inline, &dir.join(&name), &inner, queue);
             continue;
@@ -161,7 +188,12 @@ fn declared(src: &Path, items: &[syn::Item], dir: &Path, parent: &Module, queue:
             }
             None => dir.join(&name).join("mod.rs"),
         };
-        queue.push(Module { file, path, test });
+        queue.push(Module {
+            file,
+            path,
+            test,
+            support,
+        });
     }
 }
 
@@ -374,6 +406,7 @@ fn root_exports(src: &Path) -> BTreeMap<String, Vec<String>> {
         file: PathBuf::from("lib.rs"),
         path: Vec::new(),
         test: false,
+        support: false,
     };
     let empty = BTreeMap::new();
     let mut walker = Walker {
@@ -627,4 +660,86 @@ fn a_file_outside_the_layer_folders_is_named() {
     std::fs::write(dir.path().join("stray.rs"), "").expect("write");
     let (_, homeless) = check(dir.path());
     assert_eq!(homeless, vec![PathBuf::from("stray.rs")]);
+}
+
+/// The most lines a module file's non-test part may have (issue #29: one
+/// concept per file).
+const MOST_LINES: usize = 800;
+
+/// The lines of a file that are not test code: all its lines but those of
+/// its items declared under `#[cfg(test)]` (an inline `mod tests`, a test
+/// helper), attributes and doc comments included.
+fn non_test_lines(text: &str) -> usize {
+    use syn::spanned::Spanned;
+    let ast = syn::parse_file(text).expect("parses");
+    let test: usize = ast
+        .items
+        .iter()
+        .filter(|item| {
+            let attrs: &[syn::Attribute] = match item {
+                syn::Item::Mod(m) => &m.attrs,
+                syn::Item::Fn(f) => &f.attrs,
+                syn::Item::Use(u) => &u.attrs,
+                syn::Item::Struct(s) => &s.attrs,
+                syn::Item::Enum(e) => &e.attrs,
+                syn::Item::Impl(i) => &i.attrs,
+                syn::Item::Const(c) => &c.attrs,
+                syn::Item::Static(s) => &s.attrs,
+                syn::Item::Macro(m) => &m.attrs,
+                syn::Item::Trait(t) => &t.attrs,
+                syn::Item::Type(t) => &t.attrs,
+                _ => &[],
+            };
+            is_cfg_test(attrs)
+        })
+        .map(|item| {
+            let span = item.span();
+            span.end().line - span.start().line + 1
+        })
+        .sum();
+    text.lines().count() - test
+}
+
+#[test]
+fn no_module_file_holds_more_than_800_lines_of_non_test_code() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut over: Vec<String> = modules(&src)
+        .iter()
+        .filter(|m| !m.test && !m.support)
+        .filter_map(|m| {
+            let text = std::fs::read_to_string(src.join(&m.file)).expect("read");
+            let lines = non_test_lines(&text);
+            (lines > MOST_LINES).then(|| format!("src/{}: {lines} lines", m.file.display()))
+        })
+        .collect();
+    over.sort();
+    assert!(
+        over.is_empty(),
+        "over {MOST_LINES} lines of non-test code (split by concept, ARCHITECTURE.md):\n{}",
+        over.join("\n")
+    );
+}
+
+#[test]
+fn test_code_does_not_count_towards_a_file_s_size() {
+    let code = "pub fn a() {}\n".repeat(10);
+    let tests = "#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n";
+    let helper = "/// Only for tests.\n#[cfg(test)]\nfn helper() {}\n";
+    assert_eq!(non_test_lines(&code), 10);
+    assert_eq!(non_test_lines(&format!("{code}{tests}")), 10);
+    // A test item in the middle: the code after it counts.
+    assert_eq!(non_test_lines(&format!("{code}{helper}{code}")), 20);
+    // A `cfg(test)` that is not alone (`cfg(not(test))`) is code.
+    let attrs = |src: &str| syn::parse_str::<syn::ItemMod>(src).expect("mod").attrs;
+    assert!(is_cfg_test_support(&attrs(
+        "#[cfg(any(test, feature = \"fake-bench\"))] mod fake;"
+    )));
+    assert!(!is_cfg_test_support(&attrs(
+        "#[cfg(any(test, unix))] mod x;"
+    )));
+    assert!(!is_cfg_test_support(&attrs(
+        "#[cfg(feature = \"x\")] mod x;"
+    )));
+    let not_test = "#[cfg(not(test))]\nfn real() {}\n";
+    assert_eq!(non_test_lines(&format!("{code}{not_test}")), 12);
 }

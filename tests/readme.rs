@@ -22,6 +22,7 @@ fn just_list_describes_every_recipe() {
         "down",
         "clean",
         "test",
+        "test-scale",
         "bench",
         "lint",
         "status",

@@ -75,6 +75,17 @@ impl Tmux {
             .to_owned()
     }
 
+    /// The same with the colours and attributes as escape sequences
+    /// (`capture-pane -e`): what a user sees coloured.
+    fn capture_escaped(&self) -> String {
+        let out = self
+            .command()
+            .args(["capture-pane", "-p", "-e", "-J", "-S", "-", "-E", "-"])
+            .output()
+            .expect("tmux capture-pane -e");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Waits until the pane shows `marker`; returns the whole capture.
     #[track_caller]
     fn wait_for(&self, marker: &str, timeout: Duration) -> String {
@@ -538,4 +549,175 @@ fn the_inventory_is_found_in_the_current_directory() {
         assert!(stderr.contains(name), "{name} was not read: {stderr}");
         assert!(!stderr.contains("SWARMADM_INVENTORY"), "{stderr}");
     }
+}
+
+/// The text of `capture` from the line after the one holding `from` (or
+/// the start) to the line holding `to`.
+fn between<'a>(capture: &'a str, from: Option<&str>, to: &str) -> &'a str {
+    let start = from.map_or(0, |from| {
+        let at = capture
+            .find(from)
+            .unwrap_or_else(|| panic!("no {from}: {capture}"));
+        at + capture[at..].find('\n').map_or(0, |n| n + 1)
+    });
+    let end = start
+        + capture[start..]
+            .find(to)
+            .unwrap_or_else(|| panic!("no {to}: {capture}"));
+    &capture[start..end]
+}
+
+/// A shell that knows nothing of colour or backtraces the user may have
+/// asked for: each case sets what it needs.
+const CLEAN_ENV: &str = "unset NO_COLOR RUST_BACKTRACE RUST_LIB_BACKTRACE SWARMADM_TEST_PANIC";
+
+/// An inventory that does not parse: the error is the inventory's, so it
+/// gets color-eyre's note and suggestion sections.
+const BAD_INVENTORY_ERROR: &str = "\
+error: inventory.toml:1: `nodes`: invalid type: integer `1`, expected an array
+
+Note: nothing was changed: swarmadm reads the whole inventory and its ssh config before it reaches any node
+Suggestion: `swarmadm inventory -i PATH` reads an inventory as every command does, and connects to nothing: run it until it lists your nodes";
+
+#[test]
+fn an_error_shows_its_line_then_its_sections_in_colour_on_a_terminal_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("inventory.toml"), "nodes = 1\n").expect("write inventory");
+    let cd = format!("cd {} && {CLEAN_ENV}", shell_quote(dir.path()));
+    let run = format!("{SWARMADM} status -i inventory.toml");
+
+    // Through a pipe: the line scripts read, then the sections, no colour.
+    let (code, stderr) = pipeline(&format!(
+        "{cd}; {run} 2>&1 >/dev/null | cat >&2; echo ${{PIPESTATUS[0]}}"
+    ));
+    assert_eq!(code, "2", "{stderr}");
+    assert_eq!(stderr.trim_end(), BAD_INVENTORY_ERROR);
+    // `-vv` through a pipe: the whole report, each cause on its line, and
+    // how to get a backtrace, but none without RUST_BACKTRACE.
+    let (code, verbose) = pipeline(&format!(
+        "{cd}; {run} -vv 2>&1 >/dev/null | cat >&2; echo ${{PIPESTATUS[0]}}"
+    ));
+    assert_eq!(code, "2", "{verbose}");
+    let first = BAD_INVENTORY_ERROR.lines().next().expect("a first line");
+    assert!(
+        verbose.starts_with(&format!("{first}\n   0: inventory.toml:1")),
+        "{verbose}"
+    );
+    assert!(
+        verbose.contains("\nSuggestion: `swarmadm inventory -i PATH`"),
+        "{verbose}"
+    );
+    assert!(verbose.contains("RUST_BACKTRACE=1"), "{verbose}");
+    assert!(
+        !verbose.contains("BACKTRACE ━"),
+        "a backtrace nobody asked for: {verbose}"
+    );
+    assert!(!verbose.contains('\u{1b}'), "colour in a pipe: {verbose:?}");
+
+    // On a terminal: the same text, coloured; with NO_COLOR, plain.
+    let tmux = Tmux::run(
+        &format!("swarmadm-t{}", ids::TERMINAL_ERROR_REPORT),
+        200,
+        &format!("{cd}\n{run}\necho \"colour=$?\"\nNO_COLOR=1 {run}\necho \"plain=$?\""),
+    );
+    let screen = tmux.wait_for("plain=", Duration::from_secs(60));
+    assert_eq!(
+        between(&screen, None, "colour=").trim(),
+        BAD_INVENTORY_ERROR,
+        "{screen}"
+    );
+    assert_eq!(
+        between(&screen, Some("colour="), "plain=").trim(),
+        BAD_INVENTORY_ERROR,
+        "{screen}"
+    );
+    assert!(
+        screen.contains("colour=2") && screen.contains("plain=2"),
+        "{screen}"
+    );
+    let escaped = tmux.capture_escaped();
+    let coloured = between(&escaped, None, "colour=");
+    let suggestion = coloured
+        .lines()
+        .find(|line| line.contains("Suggestion"))
+        .unwrap_or_else(|| panic!("no suggestion: {coloured:?}"));
+    assert!(
+        suggestion.contains('\u{1b}'),
+        "no colour on a terminal: {coloured:?}"
+    );
+    let plain = between(&escaped, Some("colour="), "plain=");
+    assert!(!plain.contains('\u{1b}'), "colour with NO_COLOR: {plain:?}");
+}
+
+#[test]
+fn a_panic_says_where_to_report_it_in_colour_on_a_terminal_only() {
+    // A debug build panics on purpose with SWARMADM_TEST_PANIC set, once
+    // the hooks are installed (src/cli/report.rs).
+    let panic = format!("SWARMADM_TEST_PANIC=1 {SWARMADM} completions bash");
+    let (code, stderr) = pipeline(&format!(
+        "{CLEAN_ENV}; {panic} 2>&1 >/dev/null | cat >&2; echo ${{PIPESTATUS[0]}}"
+    ));
+    assert_eq!(code, "101", "{stderr}");
+    let report = stderr.trim_end();
+    assert!(
+        report.starts_with(
+            "swarmadm panicked (crashed).\nMessage:  SWARMADM_TEST_PANIC is set: a panic on purpose\n\n"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("please report it on swarmadm's issue tracker"),
+        "{report}"
+    );
+    for unasked in [
+        "Location:",
+        "BACKTRACE ━",
+        "thread 'main' panicked",
+        "\u{1b}",
+    ] {
+        assert!(
+            !report.contains(unasked),
+            "{unasked:?} in a plain panic report: {report}"
+        );
+    }
+    // Asked for: where, and the backtrace.
+    let (code, asked) = pipeline(&format!(
+        "{CLEAN_ENV}; RUST_BACKTRACE=1 SWARMADM_TEST_PANIC=1 {SWARMADM} completions bash 2>&1 >/dev/null | cat >&2; echo ${{PIPESTATUS[0]}}"
+    ));
+    assert_eq!(code, "101", "{asked}");
+    assert!(asked.contains("Location: src/cli/mod.rs:"), "{asked}");
+    assert!(asked.contains("BACKTRACE ━"), "{asked}");
+
+    // On a terminal: the header coloured; with NO_COLOR, plain.
+    let tmux = Tmux::run(
+        &format!("swarmadm-t{}", ids::TERMINAL_PANIC_REPORT),
+        200,
+        &format!(
+            "{CLEAN_ENV}\n{panic} >/dev/null\necho \"colour=$?\"\nNO_COLOR=1 {panic} >/dev/null\necho \"plain=$?\""
+        ),
+    );
+    let screen = tmux.wait_for("plain=", Duration::from_secs(60));
+    assert!(
+        screen.contains("colour=101") && screen.contains("plain=101"),
+        "{screen}"
+    );
+    let coloured = between(&screen, None, "colour=");
+    assert!(
+        coloured.trim().starts_with("swarmadm panicked (crashed)."),
+        "{screen}"
+    );
+    assert!(coloured.contains("issue tracker"), "{screen}");
+    assert!(!coloured.contains("Location:"), "{screen}");
+    let escaped = tmux.capture_escaped();
+    let header = between(&escaped, None, "colour=")
+        .lines()
+        .find(|line| line.contains("swarmadm panicked"))
+        .unwrap_or_else(|| panic!("no header: {escaped:?}"));
+    assert!(
+        header.contains('\u{1b}'),
+        "no colour on a terminal: {header:?}"
+    );
+    let plain = between(&escaped, Some("colour="), "plain=");
+    assert!(plain.contains("swarmadm panicked"), "{plain:?}");
+    assert!(!plain.contains('\u{1b}'), "colour with NO_COLOR: {plain:?}");
 }

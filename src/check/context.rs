@@ -21,8 +21,9 @@ pub(crate) mod probe;
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use crate::inventory::{Inventory, NodeName};
+use crate::inventory::Inventory;
 use crate::model::exit_codes;
+use crate::model::names::NodeName;
 use crate::observe;
 use crate::observe::cluster;
 use crate::observe::events::Events;

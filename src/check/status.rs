@@ -4,9 +4,10 @@
 
 use serde::Serialize;
 
-use crate::inventory::{Availability, Inventory, Node};
+use crate::inventory::{Inventory, Node};
 use crate::model::exit_codes;
 use crate::model::failure::Failure;
+use crate::model::names::Availability;
 use crate::model::swarm::{LocalState, NodeRole, SwarmNode};
 use crate::observe::events::Events;
 use crate::observe::{self, ClusterView, Facts};
@@ -18,7 +19,7 @@ use crate::remote::host::Connector;
 pub(crate) struct NodeStatus {
     pub(crate) name: String,
     /// The inventory's role: leader, manager or worker.
-    pub(crate) inventory_role: crate::inventory::Role,
+    pub(crate) inventory_role: crate::model::names::Role,
     pub(crate) ssh_address: String,
     pub(crate) reachable: bool,
     pub(crate) hostname: Option<String>,

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
-use crate::inventory::Availability;
 use crate::model::failure::Failure;
+use crate::model::names::Availability;
 use crate::model::swarm::{LocalState, NodeRole, NodeStatus, Reachability, SwarmNode};
 use crate::observe::cluster::{Stray, quorum};
 use crate::plan::settings::show_duration;

@@ -11,9 +11,10 @@ use serde::Serialize;
 
 use crate::check::value::{ManagerState, Membership, SwarmPresence, Value};
 use crate::check::workload::{self, WorkloadOptions, WorkloadReport};
-use crate::inventory::{Inventory, Node, NodeName};
+use crate::inventory::{Inventory, Node};
 use crate::model::exit_codes;
 use crate::model::failure::Failure;
+use crate::model::names::NodeName;
 use crate::model::swarm::{EngineInfo, LocalState, NodeRole, NodeStatus, SwarmNode};
 use crate::observe::Snapshot;
 use crate::observe::cluster;
@@ -131,9 +132,9 @@ impl Check {
 
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct NodeReport {
-    pub(crate) name: crate::inventory::NodeName,
+    pub(crate) name: crate::model::names::NodeName,
     /// The inventory's role: leader, manager or worker.
-    pub(crate) role: crate::inventory::Role,
+    pub(crate) role: crate::model::names::Role,
     pub(crate) node_id: Option<String>,
     pub(crate) engine_version: Option<String>,
     /// Why the node could not be reached, if it could not.

@@ -368,7 +368,7 @@ pub(super) async fn recover(
 /// something that is not a file: its directory exists, and it is absent
 /// or a regular file (a FIFO would block the writer, a directory cannot be
 /// written).
-fn check_output_path(path: &std::path::Path) -> Result<(), String> {
+fn check_output_path(path: &std::path::Path) -> Result<(), OutputPathError> {
     use std::os::unix::fs::FileTypeExt as _;
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => return Ok(()),
@@ -380,9 +380,9 @@ fn check_output_path(path: &std::path::Path) -> Result<(), String> {
             } else {
                 "not a regular file"
             };
-            return Err(format!("it is {kind}"));
+            return Err(OutputPathError::NotAFile(kind));
         }
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.to_string()),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(OutputPathError::Io(e)),
         Err(_) => {}
     }
     let dir = match path.parent() {
@@ -391,9 +391,29 @@ fn check_output_path(path: &std::path::Path) -> Result<(), String> {
     };
     match std::fs::metadata(dir) {
         Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => Err(format!("{} is not a directory", dir.display())),
-        Err(e) => Err(format!("its directory {}: {e}", dir.display())),
+        Ok(_) => Err(OutputPathError::ParentNotADirectory(dir.to_path_buf())),
+        Err(source) => Err(OutputPathError::Parent {
+            dir: dir.to_path_buf(),
+            source,
+        }),
     }
+}
+
+/// Why an output file (`--junit`, a key file) cannot be written where it
+/// was named.
+#[derive(Debug, thiserror::Error)]
+enum OutputPathError {
+    #[error("it is {0}")]
+    NotAFile(&'static str),
+    #[error("{0}")]
+    Io(std::io::Error),
+    #[error("{} is not a directory", .0.display())]
+    ParentNotADirectory(std::path::PathBuf),
+    #[error("its directory {}: {source}", dir.display())]
+    Parent {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Writes `bytes` to `path`, refusing (without blocking) what is not a
@@ -497,7 +517,7 @@ pub(super) async fn tunnel(
     let node = args
         .node
         .as_deref()
-        .map(crate::inventory::NodeName::new)
+        .map(crate::model::names::NodeName::new)
         .transpose()
         .map_err(|e| eyre::eyre!("--node: {e}"))?;
     let path = crate::exec::tunnel::socket_path(args.socket.as_ref(), inventory, node.as_ref())?;

@@ -4,20 +4,24 @@
 //! documented exit codes.
 //!
 //! [`args`] holds what clap parses, `commands` what each command does with
-//! it; this module dispatches between them.
+//! it, `report` how an error or a panic is shown (color-eyre); this module
+//! dispatches between them.
 
 use std::ffi::OsString;
-use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
 use crate::inventory::{self, Inventory};
 use crate::model::exit_codes::{OK as EXIT_OK, UNUSABLE as EXIT_UNUSABLE};
+use crate::ui::log::Verbosity;
 use crate::ui::{LogSink, render};
 
 mod args;
 mod commands;
+#[cfg(any(test, feature = "fake-bench"))]
+pub mod fake_bench;
+mod report;
 
 pub use args::{
     Bin, Cli, Command, ContextArgs, DownArgs, HostKeyChecking, NodeArgs, Output, RemoveArgs,
@@ -82,11 +86,17 @@ fn parse<P: Parser>(args: Vec<OsString>) -> Result<P, ExitCode> {
 
 fn finish(cli: Cli) -> ExitCode {
     let json_for = cli.command.json_command();
+    let inventory_command = matches!(cli.command, Command::Inventory(_));
+    let detail = report::Detail::of(verbosity(&cli.command));
+    report::install(detail);
+    if cfg!(debug_assertions) && std::env::var_os(report::TEST_PANIC).is_some() {
+        panic!("{} is set: a panic on purpose", report::TEST_PANIC);
+    }
     match execute(cli) {
         Ok(code) => ExitCode::from(code),
         Err(report) => {
-            let text = format!("error: {report:#}");
-            let _ = writeln!(std::io::stderr(), "{}", crate::ui::escape::terminal(&text));
+            // The JSON document's message is the same one line.
+            let message = format!("{report:#}");
             // With `-o json`, even a run that could not start answers in
             // the schema, on stdout.
             if let Some(command) = json_for {
@@ -101,12 +111,35 @@ fn finish(cli: Cli) -> ExitCode {
                 } else {
                     "internal"
                 };
-                let error = crate::ui::json::ErrorObject::new(kind, None, format!("{report:#}"));
+                let error = crate::ui::json::ErrorObject::new(kind, None, message);
+                report::print(report, inventory_command, detail);
                 let _ = crate::ui::print_json(&(crate::ui::json::error(command, error) + "\n"));
+            } else {
+                report::print(report, inventory_command, detail);
             }
             ExitCode::from(EXIT_UNUSABLE)
         }
     }
+}
+
+/// How much the command was asked to say (`-v`, `-vv`, `-q`).
+fn verbosity(command: &Command) -> Verbosity {
+    let nodes = match command {
+        Command::Status(a) | Command::Inventory(a) => a,
+        Command::Up(a) => &a.nodes,
+        Command::Verify(a) => &a.nodes,
+        Command::Down(a) => &a.nodes,
+        Command::Remove(a) => &a.nodes,
+        Command::Context(a) => &a.nodes,
+        Command::Tunnel(a) => &a.nodes,
+        Command::RotateTokens(a) => &a.nodes,
+        Command::Unlock(a) => &a.nodes,
+        Command::Recover(a) => &a.nodes,
+        #[cfg(feature = "lab")]
+        Command::Lab(_) => return Verbosity::Normal,
+        Command::Completions { .. } | Command::Man { .. } => return Verbosity::Normal,
+    };
+    nodes.verbosity()
 }
 
 fn execute(cli: Cli) -> eyre::Result<u8> {

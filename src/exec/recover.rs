@@ -12,17 +12,19 @@
 //! a refused plan changes nothing.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::fmt;
 use std::time::Duration;
 
 use serde::{Serialize, Serializer};
-use tokio::time::{Instant, sleep};
 
 use crate::exec::step::Action;
 use crate::exec::up::{self, UpOptions, UpOutcome};
-use crate::inventory::{Inventory, NodeName};
+use crate::inventory::Inventory;
 use crate::model::exit_codes;
+use crate::model::names::NodeName;
 use crate::model::swarm::{InitRequest, LocalState, NodeRole, ObjectCounts, SwarmNode};
+use crate::model::wait::{Look, Wait, WaitError};
 use crate::observe::events::{Events, Step};
 use crate::observe::leadership::Claim;
 use crate::observe::{self, Facts, Snapshot};
@@ -346,7 +348,7 @@ async fn force_new_cluster<H: SwarmHost>(
     let availability = inventory
         .node(name.as_str())
         .map(|n| inventory.availability_of(n))
-        .unwrap_or(crate::inventory::Availability::Drain);
+        .unwrap_or(crate::model::names::Availability::Drain);
     let request = InitRequest {
         listen_addr: listen_addr.to_owned(),
         advertise_addr: advertise_addr.clone(),
@@ -372,28 +374,35 @@ async fn force_new_cluster<H: SwarmHost>(
             message: format!("swarm init --force-new-cluster failed: {e}{trap}"),
         });
     }
-    let deadline = Instant::now() + LEADER_TIMEOUT;
-    loop {
-        let leads = host.nodes().await.is_ok_and(|nodes| {
-            nodes
-                .iter()
-                .any(|n| n.is_leader() && n.hostname == name.as_str())
-        });
-        if leads {
-            events.done(name, "forced a new cluster: leader");
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(RecoverError::NoLeader {
-                node: name.clone(),
-                message: format!(
-                    "swarm init --force-new-cluster answered, but it does not list itself as the \
-                     leader within {}s",
-                    LEADER_TIMEOUT.as_secs()
-                ),
+    let wait = Wait::new("the new cluster's leader", POLL, LEADER_TIMEOUT);
+    let waited = wait
+        .until(|| async {
+            let leads = host.nodes().await.is_ok_and(|nodes| {
+                nodes
+                    .iter()
+                    .any(|n| n.is_leader() && n.hostname == name.as_str())
             });
+            Ok::<_, Infallible>(if leads {
+                Look::Done(())
+            } else {
+                Look::NotYet("not listed as the leader")
+            })
+        })
+        .await;
+    match waited {
+        Ok(()) => {
+            events.done(name, "forced a new cluster: leader");
+            Ok(())
         }
-        sleep(POLL).await;
+        Err(WaitError::Failed(never)) => match never {},
+        Err(WaitError::TimedOut { .. }) => Err(RecoverError::NoLeader {
+            node: name.clone(),
+            message: format!(
+                "swarm init --force-new-cluster answered, but it does not list itself as the \
+                 leader within {}s",
+                LEADER_TIMEOUT.as_secs()
+            ),
+        }),
     }
 }
 

@@ -14,8 +14,8 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::exec::step::{Action, FailKind, StepError};
-use crate::inventory::{NodeName, Role};
 use crate::model::failure::Stage;
+use crate::model::names::{NodeName, Role};
 use crate::plan::down::DownBlock;
 use crate::plan::prune::PruneBlock;
 use crate::plan::{BlockKind, BlockReason, Refusal};

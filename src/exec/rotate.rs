@@ -9,18 +9,20 @@
 //! only new joins need the new token. It runs under the run lock, like
 //! `up`, `down` and `remove`.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use tokio::time::{Instant, sleep};
 
 use crate::exec::lock::{LockError, RunLock};
 use crate::exec::unlock::{KeyFile, KeyFileError, KeyOptions};
-use crate::inventory::{Inventory, NodeName};
+use crate::inventory::Inventory;
 use crate::model::exit_codes;
+use crate::model::names::NodeName;
 use crate::model::secret::Secret;
 use crate::model::swarm::{NodeStatus, Rotation, SwarmInspect};
+use crate::model::wait::{Look, Wait, WaitError};
 use crate::observe::events::{Events, Step};
 use crate::observe::{self, Snapshot};
 use crate::remote::engine::ErrorKind;
@@ -472,7 +474,6 @@ async fn wait_for_ca<H: SwarmHost>(
     timeout: Duration,
     events: &Events,
 ) -> Rotated {
-    let deadline = Instant::now() + timeout;
     let ours = |hostname: &str| {
         snapshot
             .facts
@@ -481,38 +482,48 @@ async fn wait_for_ca<H: SwarmHost>(
             .find(|(_, r)| r.as_ref().is_ok_and(|i| i.hostname == hostname))
             .map(|(n, _)| n.clone())
     };
-    loop {
-        let root = source
-            .swarm()
-            .await
-            .ok()
-            .and_then(|s| (!s.root_rotation_in_progress).then_some(s.tls_info))
-            .flatten()
-            .map(|t| t.trust_root);
-        let nodes = source.node_trust().await.unwrap_or_default();
-        let behind: Vec<&str> = match &root {
-            Some(root) => nodes
-                .iter()
-                .filter(|n| &n.trust_root != root)
-                .map(|n| n.hostname.as_str())
-                .collect(),
-            None => nodes.iter().map(|n| n.hostname.as_str()).collect(),
-        };
-        for node in &nodes {
-            if let Some(name) = ours(&node.hostname)
-                && behind.contains(&node.hostname.as_str())
-            {
-                events.step(&name, Step::WaitingTrust);
-            }
-        }
-        if root.is_some() && behind.is_empty() && !nodes.is_empty() {
-            return Rotated {
-                what: "root CA",
-                ok: true,
-                detail: format!("rotated: all {} nodes trust the new root CA", nodes.len()),
+    let wait = Wait::new("every node to trust the new root CA", POLL, timeout);
+    let waited = wait
+        .until(|| async {
+            let root = source
+                .swarm()
+                .await
+                .ok()
+                .and_then(|s| (!s.root_rotation_in_progress).then_some(s.tls_info))
+                .flatten()
+                .map(|t| t.trust_root);
+            let nodes = source.node_trust().await.unwrap_or_default();
+            let behind: Vec<&str> = match &root {
+                Some(root) => nodes
+                    .iter()
+                    .filter(|n| &n.trust_root != root)
+                    .map(|n| n.hostname.as_str())
+                    .collect(),
+                None => nodes.iter().map(|n| n.hostname.as_str()).collect(),
             };
-        }
-        if Instant::now() >= deadline {
+            for node in &nodes {
+                if let Some(name) = ours(&node.hostname)
+                    && behind.contains(&node.hostname.as_str())
+                {
+                    events.step(&name, Step::WaitingTrust);
+                }
+            }
+            if root.is_some() && behind.is_empty() && !nodes.is_empty() {
+                return Ok::<_, Infallible>(Look::Done(nodes.len()));
+            }
+            Ok(Look::NotYet(
+                behind.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>(),
+            ))
+        })
+        .await;
+    match waited {
+        Ok(trusting) => Rotated {
+            what: "root CA",
+            ok: true,
+            detail: format!("rotated: all {trusting} nodes trust the new root CA"),
+        },
+        Err(WaitError::Failed(never)) => match never {},
+        Err(WaitError::TimedOut { last: behind, .. }) => {
             // The swarm waits for every entry, a Down one too: name them.
             let down: Vec<String> = source
                 .nodes()
@@ -529,7 +540,7 @@ async fn wait_for_ca<H: SwarmHost>(
                 .filter(|(_, info)| info.is_err())
                 .map(|(name, _)| name.as_str())
                 .collect();
-            return Rotated {
+            Rotated {
                 what: "root CA",
                 ok: false,
                 detail: format!(
@@ -558,9 +569,8 @@ async fn wait_for_ca<H: SwarmHost>(
                         )
                     }
                 ),
-            };
+            }
         }
-        sleep(POLL).await;
     }
 }
 

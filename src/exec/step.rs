@@ -6,14 +6,15 @@
 //! the Raft membership has shrunk). What became of each node is
 //! [`crate::exec::result`]'s.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::time::{Instant, sleep};
 
-use crate::inventory::Availability;
+use crate::model::names::Availability;
 use crate::model::swarm::{NodeRole, NodeUpdate, SwarmNode};
+use crate::model::wait::{Look, Wait, WaitError};
 use crate::remote::engine::{EngineError, ErrorKind};
 use crate::remote::host::SwarmHost;
 
@@ -193,31 +194,40 @@ pub(crate) async fn wait_demoted<H: SwarmHost>(
     host: Option<&H>,
     node_id: &str,
 ) -> Result<(), StepError> {
-    let deadline = Instant::now() + DEMOTE_TIMEOUT;
-    loop {
-        // Out of the Raft membership: no manager status (the role of an entry
-        // a recovery left stays `manager`, and it has none).
-        let listed_as_worker = leader
-            .nodes()
-            .await
-            .is_ok_and(|nodes| nodes.iter().any(|n| n.id == node_id && n.manager.is_none()));
-        let lost_control = match host {
-            Some(host) => host.info().await.is_ok_and(|i| !i.is_manager),
-            // A node swarmadm cannot reach: the managers' list is all there is.
-            None => true,
-        };
-        if listed_as_worker && lost_control {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(StepError {
-                kind: FailKind::NotReachable,
-                message: format!(
-                    "demoted, but still in the Raft membership after {}s",
-                    DEMOTE_TIMEOUT.as_secs()
-                ),
-            });
-        }
-        sleep(POLL).await;
+    // Out of the Raft membership: no manager status (the role of an entry a
+    // recovery left stays `manager`, and it has none).
+    let wait = Wait::new(
+        "a demoted node to leave the Raft membership",
+        POLL,
+        DEMOTE_TIMEOUT,
+    );
+    let waited = wait
+        .until(|| async {
+            let listed_as_worker = leader
+                .nodes()
+                .await
+                .is_ok_and(|nodes| nodes.iter().any(|n| n.id == node_id && n.manager.is_none()));
+            let lost_control = match host {
+                Some(host) => host.info().await.is_ok_and(|i| !i.is_manager),
+                // A node swarmadm cannot reach: the managers' list is all there is.
+                None => true,
+            };
+            Ok::<_, Infallible>(match (listed_as_worker, lost_control) {
+                (true, true) => Look::Done(()),
+                (false, _) => Look::NotYet("still listed with manager status"),
+                (true, false) => Look::NotYet("the node still has control"),
+            })
+        })
+        .await;
+    match waited {
+        Ok(()) => Ok(()),
+        Err(WaitError::Failed(never)) => match never {},
+        Err(WaitError::TimedOut { .. }) => Err(StepError {
+            kind: FailKind::NotReachable,
+            message: format!(
+                "demoted, but still in the Raft membership after {}s",
+                DEMOTE_TIMEOUT.as_secs()
+            ),
+        }),
     }
 }

@@ -28,8 +28,9 @@ use futures_util::stream::FuturesUnordered;
 use tokio::sync::Mutex;
 
 use crate::check::context;
-use crate::inventory::{Inventory, Node, NodeName};
+use crate::inventory::{Inventory, Node};
 use crate::model::failure::Failure;
+use crate::model::names::NodeName;
 use crate::observe::events::Events;
 use crate::remote::host::{Connector, Reached, SocketHost, SwarmHost as _};
 

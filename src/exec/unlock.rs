@@ -18,9 +18,10 @@ use futures_util::StreamExt;
 use futures_util::stream;
 use serde::Serialize;
 
-use crate::inventory::{Inventory, NodeName, Role};
+use crate::inventory::Inventory;
 use crate::model::exit_codes;
 use crate::model::input::{self, Cap, Null};
+use crate::model::names::{NodeName, Role};
 use crate::model::secret::Secret;
 use crate::model::swarm::LocalState;
 use crate::observe::events::{Events, Step};

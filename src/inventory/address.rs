@@ -1,13 +1,15 @@
 //! The syntax of names and addresses an inventory gives: host names (node
 //! names and SSH addresses), IP addresses, ports, interface names, and the
-//! advertise and listen addresses of the swarm. Each check returns what
-//! was expected; the caller adds the file and the key or line. Nothing here
+//! advertise and listen addresses of the swarm. Each check returns an
+//! [`AddressError`]: the fault, with the value, and the forms expected; the
+//! caller adds the file and the key or line. Nothing here
 //! resolves a name or looks at the local interfaces: a node's interfaces
 //! are the node's.
 
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-pub(crate) use crate::model::names::{check_host_name, describe_char, shown};
+pub(crate) use crate::model::names::{NameError, check_host_name, describe_char, shown};
 
 /// The forms of an advertise address, said in errors.
 pub(crate) const ADVERTISE_FORMS: &str = "an advertise address: an IP address or an interface name such as eth1, with an optional port (192.0.2.1, 192.0.2.1:2377, [2001:db8::1]:2377, eth1:2377)";
@@ -23,6 +25,101 @@ pub(crate) const SSH_ADDRESS_FORMS: &str =
 /// The longest interface name Linux accepts (`IFNAMSIZ` - 1).
 const MAX_INTERFACE_NAME: usize = 15;
 
+/// Which kind of address was expected, said in errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AddressForm {
+    Advertise,
+    Listen,
+    Ssh,
+}
+
+impl fmt::Display for AddressForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AddressForm::Advertise => ADVERTISE_FORMS,
+            AddressForm::Listen => LISTEN_FORMS,
+            AddressForm::Ssh => SSH_ADDRESS_FORMS,
+        })
+    }
+}
+
+/// An address that is not of the form expected; says the fault, then the
+/// forms expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum AddressError {
+    #[error("expected {form}, got an empty string")]
+    Empty { form: AddressForm },
+    #[error("{fault}: expected {form}")]
+    Invalid {
+        form: AddressForm,
+        fault: AddressFault,
+    },
+}
+
+/// What is wrong with an address; each variant carries the value at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum AddressFault {
+    #[error(
+        "`{}` looks like an IPv4 address but is not one (four numbers from 0 to 255)",
+        shown(.value)
+    )]
+    NotIpv4 { value: String },
+    #[error(
+        "port `{}` in `{}` is not a port number from 1 to 65535",
+        shown(.port),
+        shown(.address)
+    )]
+    Port { port: String, address: String },
+    #[error("`{}` has a `[` without its `]`", shown(.value))]
+    UnclosedBracket { value: String },
+    #[error("`{}` in brackets is not an IPv6 address", shown(.inner))]
+    NotIpv6InBrackets { inner: String },
+    #[error("`{}` has `{}` after `]`, expected `:port`", shown(.value), shown(.after))]
+    AfterBracket { value: String, after: String },
+    #[error("`{}` has no address before the port", shown(.value))]
+    NoHost { value: String },
+    #[error("`{}` is not an IPv6 address (with a port, write [IPv6]:port)", shown(.value))]
+    NotIpv6WithPort { value: String },
+    #[error("`{}` is the unspecified address: other nodes cannot reach it", shown(.value))]
+    Unspecified { value: String },
+    #[error("`{}` is not an IP address", shown(.value))]
+    NotIp { value: String },
+    #[error(
+        "`{}` is not an IP address nor a valid interface name ({why}; interface names have 1 to {MAX_INTERFACE_NAME} characters, no `/`, `:` or whitespace, and are not `.` or `..`)",
+        shown(.name)
+    )]
+    Interface { name: String, why: InterfaceFault },
+    #[error(
+        "`{}`: write an IPv6 address without brackets, and the port on its own",
+        shown(.value)
+    )]
+    Bracketed { value: String },
+    #[error(
+        "`{}` has a port: set the port on its own (`port`, `ansible_port`)",
+        shown(.value)
+    )]
+    HasPort { value: String },
+    #[error("`{}` is not an IPv6 address", shown(.value))]
+    NotIpv6 { value: String },
+    #[error(transparent)]
+    HostName(#[from] NameError),
+}
+
+/// Which rule of interface names a name breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum InterfaceFault {
+    #[error("it is empty")]
+    Empty,
+    #[error("it has {0} characters")]
+    TooLong(usize),
+    #[error("it is a path component")]
+    PathComponent,
+    #[error("it contains {}", describe_char(*.0))]
+    Character(char),
+}
+
 /// Digits and dots only, with a dot: meant as an IPv4 address, never a
 /// host name.
 fn looks_like_ipv4(value: &str) -> bool {
@@ -31,24 +128,21 @@ fn looks_like_ipv4(value: &str) -> bool {
         && value.chars().all(|c| c.is_ascii_digit() || c == '.')
 }
 
-fn parse_ipv4(value: &str) -> Result<Ipv4Addr, String> {
-    value.parse().map_err(|_| {
-        format!(
-            "`{}` looks like an IPv4 address but is not one (four numbers from 0 to 255)",
-            shown(value)
-        )
+fn parse_ipv4(value: &str) -> Result<Ipv4Addr, AddressFault> {
+    value.parse().map_err(|_| AddressFault::NotIpv4 {
+        value: value.to_owned(),
     })
 }
 
 /// A port written in an address: 1 to 65535.
-fn parse_port(port: &str, address: &str) -> Result<u16, String> {
-    port.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
-        format!(
-            "port `{}` in `{}` is not a port number from 1 to 65535",
-            shown(port),
-            shown(address)
-        )
-    })
+fn parse_port(port: &str, address: &str) -> Result<u16, AddressFault> {
+    port.parse::<u16>()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| AddressFault::Port {
+            port: port.to_owned(),
+            address: address.to_owned(),
+        })
 }
 
 /// The host part of an address and its optional port: `[v6]:port`,
@@ -59,24 +153,27 @@ enum Host<'a> {
     Other(&'a str),
 }
 
-fn split_host_port(value: &str) -> Result<(Host<'_>, Option<u16>), String> {
+fn split_host_port(value: &str) -> Result<(Host<'_>, Option<u16>), AddressFault> {
     if let Some(rest) = value.strip_prefix('[') {
         let (inner, after) = rest
             .split_once(']')
-            .ok_or_else(|| format!("`{}` has a `[` without its `]`", shown(value)))?;
+            .ok_or_else(|| AddressFault::UnclosedBracket {
+                value: value.to_owned(),
+            })?;
         let ip = inner
             .parse::<Ipv6Addr>()
-            .map_err(|_| format!("`{}` in brackets is not an IPv6 address", shown(inner)))?;
+            .map_err(|_| AddressFault::NotIpv6InBrackets {
+                inner: inner.to_owned(),
+            })?;
         let port = match after {
             "" => None,
             _ => {
-                let port = after.strip_prefix(':').ok_or_else(|| {
-                    format!(
-                        "`{}` has `{}` after `]`, expected `:port`",
-                        shown(value),
-                        shown(after)
-                    )
-                })?;
+                let port = after
+                    .strip_prefix(':')
+                    .ok_or_else(|| AddressFault::AfterBracket {
+                        value: value.to_owned(),
+                        after: after.to_owned(),
+                    })?;
                 Some(parse_port(port, value)?)
             }
         };
@@ -87,61 +184,55 @@ fn split_host_port(value: &str) -> Result<(Host<'_>, Option<u16>), String> {
         1 => {
             let (host, port) = value.split_once(':').unwrap_or((value, ""));
             if host.is_empty() {
-                return Err(format!("`{}` has no address before the port", shown(value)));
+                return Err(AddressFault::NoHost {
+                    value: value.to_owned(),
+                });
             }
             Ok((Host::Other(host), Some(parse_port(port, value)?)))
         }
         _ => value
             .parse::<Ipv6Addr>()
             .map(|ip| (Host::V6(ip), None))
-            .map_err(|_| {
-                format!(
-                    "`{}` is not an IPv6 address (with a port, write [IPv6]:port)",
-                    shown(value)
-                )
+            .map_err(|_| AddressFault::NotIpv6WithPort {
+                value: value.to_owned(),
             }),
     }
 }
 
 /// A Linux interface name, by the kernel's `dev_valid_name`: 1 to 15
 /// characters, not `.` or `..`, no `/`, `:` or whitespace.
-pub(crate) fn check_interface_name(name: &str) -> Result<(), String> {
-    let bad = |why: &str| {
-        format!(
-            "`{}` is not an IP address nor a valid interface name ({why}; interface names have 1 to {MAX_INTERFACE_NAME} characters, no `/`, `:` or whitespace, and are not `.` or `..`)",
-            shown(name)
-        )
+pub(crate) fn check_interface_name(name: &str) -> Result<(), AddressFault> {
+    let bad = |why: InterfaceFault| AddressFault::Interface {
+        name: name.to_owned(),
+        why,
     };
     if name.is_empty() {
-        return Err(bad("it is empty"));
+        return Err(bad(InterfaceFault::Empty));
     }
     if name.len() > MAX_INTERFACE_NAME {
-        return Err(bad(&format!("it has {} characters", name.len())));
+        return Err(bad(InterfaceFault::TooLong(name.len())));
     }
     if name == "." || name == ".." {
-        return Err(bad("it is a path component"));
+        return Err(bad(InterfaceFault::PathComponent));
     }
     if let Some(c) = name
         .chars()
         .find(|c| matches!(c, '/' | ':') || c.is_whitespace() || c.is_control())
     {
-        return Err(bad(&format!("it contains {}", describe_char(c))));
+        return Err(bad(InterfaceFault::Character(c)));
     }
     Ok(())
 }
 
 /// An advertise address: an IP (not `0.0.0.0` or `::`, which the engine
 /// refuses) or an interface name, with an optional port.
-pub(crate) fn check_advertise_addr(value: &str) -> Result<(), String> {
-    in_form(check_advertise(value), value, ADVERTISE_FORMS)
+pub(crate) fn check_advertise_addr(value: &str) -> Result<(), AddressError> {
+    in_form(check_advertise(value), value, AddressForm::Advertise)
 }
 
-fn check_advertise(value: &str) -> Result<(), String> {
-    let unspecified = || {
-        format!(
-            "`{}` is the unspecified address: other nodes cannot reach it",
-            shown(value)
-        )
+fn check_advertise(value: &str) -> Result<(), AddressFault> {
+    let unspecified = || AddressFault::Unspecified {
+        value: value.to_owned(),
     };
     match split_host_port(value)?.0 {
         Host::V6(ip) if ip.is_unspecified() => Err(unspecified()),
@@ -158,39 +249,42 @@ fn check_advertise(value: &str) -> Result<(), String> {
 }
 
 /// A listen address: an IP with an optional port.
-pub(crate) fn check_listen_addr(value: &str) -> Result<(), String> {
-    in_form(check_listen(value), value, LISTEN_FORMS)
+pub(crate) fn check_listen_addr(value: &str) -> Result<(), AddressError> {
+    in_form(check_listen(value), value, AddressForm::Listen)
 }
 
-fn check_listen(value: &str) -> Result<(), String> {
+fn check_listen(value: &str) -> Result<(), AddressFault> {
     match split_host_port(value)?.0 {
         Host::V6(_) => Ok(()),
         Host::Other(host) if looks_like_ipv4(host) => parse_ipv4(host).map(|_| ()),
-        Host::Other(host) => Err(format!("`{}` is not an IP address", shown(host))),
+        Host::Other(host) => Err(AddressFault::NotIp {
+            value: host.to_owned(),
+        }),
     }
 }
 
 /// An address to connect to over SSH: an IP or a host name; the port is
 /// set on its own.
-pub(crate) fn check_ssh_address(value: &str) -> Result<(), String> {
-    in_form(check_ssh(value), value, SSH_ADDRESS_FORMS)
+pub(crate) fn check_ssh_address(value: &str) -> Result<(), AddressError> {
+    in_form(check_ssh(value), value, AddressForm::Ssh)
 }
 
-fn check_ssh(value: &str) -> Result<(), String> {
+fn check_ssh(value: &str) -> Result<(), AddressFault> {
+    let value_owned = || value.to_owned();
     if value.starts_with('[') {
-        return Err(format!(
-            "`{}`: write an IPv6 address without brackets, and the port on its own",
-            shown(value)
-        ));
+        return Err(AddressFault::Bracketed {
+            value: value_owned(),
+        });
     }
     if value.contains(':') {
         return match split_host_port(value) {
             Ok((Host::V6(_), None)) => Ok(()),
-            Ok((_, Some(_))) => Err(format!(
-                "`{}` has a port: set the port on its own (`port`, `ansible_port`)",
-                shown(value)
-            )),
-            Ok((_, None)) | Err(_) => Err(format!("`{}` is not an IPv6 address", shown(value))),
+            Ok((_, Some(_))) => Err(AddressFault::HasPort {
+                value: value_owned(),
+            }),
+            Ok((_, None)) | Err(_) => Err(AddressFault::NotIpv6 {
+                value: value_owned(),
+            }),
         };
     }
     if looks_like_ipv4(value) {
@@ -198,7 +292,7 @@ fn check_ssh(value: &str) -> Result<(), String> {
     }
     // A trailing dot makes a name absolute in DNS; ssh accepts it.
     let name = value.strip_suffix('.').unwrap_or(value);
-    check_host_name(name, "host name")
+    Ok(check_host_name(name, "host name")?)
 }
 
 /// An SSH address as a key for comparing two of them: an IP in its one
@@ -226,12 +320,16 @@ pub fn host_port(host: &str, port: u16) -> String {
     }
 }
 
-/// Add the expected form to a message, and say "empty" plainly.
-fn in_form(result: Result<(), String>, value: &str, forms: &str) -> Result<(), String> {
+/// Add the expected form to a fault, and say "empty" plainly.
+fn in_form(
+    result: Result<(), AddressFault>,
+    value: &str,
+    form: AddressForm,
+) -> Result<(), AddressError> {
     if value.is_empty() {
-        return Err(format!("expected {forms}, got an empty string"));
+        return Err(AddressError::Empty { form });
     }
-    result.map_err(|m| format!("{m}: expected {forms}"))
+    result.map_err(|fault| AddressError::Invalid { form, fault })
 }
 
 #[cfg(test)]
@@ -244,7 +342,7 @@ mod tests {
         for ok in ["m1", "swarm-manager-01", "a.b-c.d_e", "10", &"a".repeat(63)] {
             assert_eq!(check_host_name(ok, "node name"), Ok(()), "{ok}");
         }
-        let err = |name: &str| check_host_name(name, "node name").unwrap_err();
+        let err = |name: &str| check_host_name(name, "node name").unwrap_err().to_string();
         assert!(err("-m1").contains("label `-m1` starts or ends with `-`"));
         assert!(err("m1-").contains("starts or ends with `-`"));
         assert!(err("a..b").contains("empty label"));
@@ -276,7 +374,7 @@ mod tests {
         ] {
             assert_eq!(check_advertise_addr(ok), Ok(()), "{ok}");
         }
-        let err = |v: &str| check_advertise_addr(v).unwrap_err();
+        let err = |v: &str| check_advertise_addr(v).unwrap_err().to_string();
         let e = err("10.214.0.999");
         assert!(
             e.starts_with("`10.214.0.999` looks like an IPv4 address but is not one"),
@@ -351,14 +449,14 @@ mod tests {
         ] {
             assert_eq!(check_listen_addr(ok), Ok(()), "{ok}");
         }
-        let e = check_listen_addr("nonsense").unwrap_err();
+        let e = check_listen_addr("nonsense").unwrap_err().to_string();
         assert_eq!(
             e,
             format!("`nonsense` is not an IP address: expected {LISTEN_FORMS}")
         );
-        let e = check_listen_addr("0.0.0.0:0").unwrap_err();
+        let e = check_listen_addr("0.0.0.0:0").unwrap_err().to_string();
         assert!(e.contains("port `0`"), "{e}");
-        let e = check_listen_addr("eth0:2377").unwrap_err();
+        let e = check_listen_addr("eth0:2377").unwrap_err().to_string();
         assert!(e.contains("`eth0` is not an IP address"), "{e}");
     }
 
@@ -374,7 +472,7 @@ mod tests {
         ] {
             assert_eq!(check_ssh_address(ok), Ok(()), "{ok}");
         }
-        let err = |v: &str| check_ssh_address(v).unwrap_err();
+        let err = |v: &str| check_ssh_address(v).unwrap_err().to_string();
         assert!(err("10.214.0.999").contains("looks like an IPv4 address but is not one"));
         assert!(err("10.0.0.1:22").contains("has a port: set the port on its own"));
         assert!(err("[::1]").contains("without brackets"));

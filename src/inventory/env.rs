@@ -4,8 +4,9 @@
 //! absolute. It reads the process environment and the user database, never
 //! a file of the inventory.
 
-use crate::model::names::shown;
 use std::path::{Path, PathBuf};
+
+use super::error::PathError;
 
 /// The local facts that SSH defaults depend on: the home directory (for
 /// `~`, `%d`, `~/.ssh/config` and the default identity files) and the login
@@ -47,17 +48,17 @@ impl LocalEnv {
 
     /// Expand a leading `~` and make a relative path relative to `base`
     /// (the directory of the file that named it).
-    pub(crate) fn expand_path(&self, raw: &str, base: &Path) -> Result<PathBuf, String> {
+    pub(crate) fn expand_path(&self, raw: &str, base: &Path) -> Result<PathBuf, PathError> {
         if raw.is_empty() {
-            return Err("expected a path, got an empty string".into());
+            return Err(PathError::Empty);
         }
         if raw.contains('\0') {
-            return Err("a path cannot contain a NUL character".into());
+            return Err(PathError::Nul);
         }
         let path = match tilde_rest(raw) {
             Some(rest) => {
-                let home = self.home.as_ref().ok_or_else(|| {
-                    format!("cannot expand `~` in `{raw}`: the home directory is unknown ($HOME is not set)", raw = shown(raw))
+                let home = self.home.as_ref().ok_or_else(|| PathError::NoHome {
+                    raw: raw.to_owned(),
                 })?;
                 if rest.is_empty() {
                     home.clone()
@@ -138,10 +139,11 @@ mod tests {
             LocalEnv::default()
                 .expand_path("~/x", base)
                 .unwrap_err()
+                .to_string()
                 .contains("$HOME")
         );
         assert_eq!(
-            env.expand_path("a\0b", base),
+            env.expand_path("a\0b", base).map_err(|e| e.to_string()),
             Err("a path cannot contain a NUL character".into())
         );
         assert_eq!(base_dir(Path::new("inventory.toml")), PathBuf::from("."));

@@ -3,13 +3,18 @@
 //! [`InventoryError`] is the one error type of the inventory: every variant
 //! names the file and, where there is one, the key path or line. [`Origin`]
 //! is where a value came from (a TOML key path with its line, an INI line,
-//! or the file) and turns a message into the right variant. The checks that
-//! produce the messages live in `validate` and `address`.
+//! or the file) and turns a message into the right variant. [`ValueError`]
+//! is what a check of one value found wrong, with the value; the checks
+//! that return it live in `validate` and `address`.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::address::{AddressError, shown};
 use super::file::ReadError;
-use super::model::NodeName;
+use super::model::DEFAULT_SOCKET;
+use super::validate::{LABEL_KEY_RULE, SUBNET_SIZES};
+use crate::model::names::{NameError, NodeName};
 
 /// An error in an inventory or ssh config file. Every variant names the file
 /// and, where there is one, the key path or line and what was expected.
@@ -51,6 +56,108 @@ pub enum InventoryError {
         "no SSH user for `{host}`: set `user` in the inventory or `User` in the ssh config ($USER is not set and the login name is unknown)"
     )]
     NoUser { host: String },
+}
+
+/// A value that a check refused, with what was expected. Each variant
+/// carries the value (and the key, for a label); the parser adds the file
+/// and the key path or line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum ValueError {
+    #[error("expected a port number from 1 to 65535, got {value}")]
+    Port { value: i64 },
+    /// A port written as text that is not a number.
+    #[error("expected a port number from 1 to 65535, got `{}`", shown(.value))]
+    PortText { value: String },
+    #[error("expected a whole number, got `{}`", shown(.value))]
+    WholeNumber { value: String },
+    #[error(
+        "expected an absolute socket path such as {DEFAULT_SOCKET} (rootless engines: /run/user/UID/docker.sock), got `{}`",
+        shown(.value)
+    )]
+    Socket { value: String },
+    #[error("expected a user name, got an empty string")]
+    EmptyUser,
+    #[error(
+        "expected a user name without whitespace or control characters, got `{}`",
+        shown(.value)
+    )]
+    User { value: String },
+    #[error("a label key cannot be empty ({LABEL_KEY_RULE})")]
+    EmptyLabelKey,
+    #[error(
+        "label key `{}` must not contain whitespace or `=` ({LABEL_KEY_RULE})",
+        shown(.key)
+    )]
+    LabelKey { key: String },
+    #[error(
+        "the value of label `{key}` (`{}`) must not contain control characters",
+        shown(.value)
+    )]
+    LabelValue { key: String, value: String },
+    #[error("`{key}` is swarmadm's own run lock: it cannot be set in the inventory")]
+    LockLabel { key: String },
+    #[error(
+        "expected a prefix length from {} to {}, got {value}",
+        SUBNET_SIZES.start(),
+        SUBNET_SIZES.end()
+    )]
+    SubnetSize { value: i64 },
+    #[error("expected at least {widest}: networks of /{size} do not fit in a /{widest} pool")]
+    SubnetWiderThanPool { size: u32, widest: u8 },
+    #[error(
+        "expected a port from 1024 to 49151 (Docker's range for the data path port), got {value}"
+    )]
+    DataPathPort { value: i64 },
+    #[error("expected an IPv4 CIDR such as 10.20.0.0/16, got `{}`", shown(.value))]
+    AddrPool { value: String },
+    #[error(
+        "expected a duration such as \"5s\", \"10m\", \"2160h\" or \"90d\", got `{}`",
+        shown(.value)
+    )]
+    Duration { value: String },
+    #[error(
+        "expected at least 1h (Docker refuses shorter node certificates), got `{}`",
+        shown(.value)
+    )]
+    NodeCertExpiry { value: String },
+    #[error("expected at least 1s, got `{}`", shown(.value))]
+    Heartbeat { value: String },
+    #[error("expected 0 or more, got {value}")]
+    Count { value: i64 },
+    #[error("expected 1 or more log entries, got {value}")]
+    SnapshotInterval { value: i64 },
+    #[error("expected true or false, got `{}`", shown(.value))]
+    Bool { value: String },
+    /// A Jinja template where swarmadm needs the value itself (INI).
+    #[error(
+        "`{}` is a template: swarmadm does not evaluate Jinja, write the value itself",
+        shown(.value)
+    )]
+    Template { value: String },
+    #[error(transparent)]
+    Path(#[from] PathError),
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error(transparent)]
+    Name(#[from] NameError),
+}
+
+/// A path an inventory names that cannot be made into a local path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum PathError {
+    #[error("expected a path, got an empty string")]
+    Empty,
+    #[error("a path cannot contain a NUL character")]
+    Nul,
+    #[error("expected a path or a non-empty list of paths")]
+    NoPaths,
+    #[error(
+        "cannot expand `~` in `{}`: the home directory is unknown ($HOME is not set)",
+        shown(.raw)
+    )]
+    NoHome { raw: String },
 }
 
 /// `path:line`, or `path` when the line is unknown.
@@ -120,8 +227,8 @@ impl Origin {
         }
     }
 
-    pub(crate) fn error(&self, path: &Path, message: impl Into<String>) -> InventoryError {
-        let message = message.into();
+    pub(crate) fn error(&self, path: &Path, message: impl fmt::Display) -> InventoryError {
+        let message = message.to_string();
         match self {
             Origin::File => InventoryError::Syntax {
                 path: path.to_owned(),

@@ -53,15 +53,15 @@ impl Format {
     /// TOML, one with an INI section header or host line is INI. YAML and
     /// JSON inventories (and anything else) are refused with an error that
     /// names the supported formats.
-    pub fn detect(path: &Path, text: &str) -> Result<Format, String> {
+    pub fn detect(path: &Path, text: &str) -> Result<Format, FormatError> {
         let extension = path
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
         match extension.as_deref() {
             Some("toml") => return Ok(Format::Toml),
-            Some("yml" | "yaml") => return Err(yaml_refused()),
-            Some("json") => return Err(json_refused()),
+            Some("yml" | "yaml") => return Err(FormatError::Yaml),
+            Some("json") => return Err(FormatError::Json),
             _ => {}
         }
         let first = text
@@ -73,10 +73,10 @@ impl Format {
             return Ok(Format::Ini);
         };
         if looks_like_yaml(first, text) {
-            return Err(yaml_refused());
+            return Err(FormatError::Yaml);
         }
         if first.starts_with('{') {
-            return Err(json_refused());
+            return Err(FormatError::Json);
         }
         if let Ok(table) = ::toml::de::DeTable::parse(text) {
             let table = table.into_inner();
@@ -85,10 +85,7 @@ impl Format {
             }
             if !first.starts_with('[') {
                 // `key = value` lines that are not ours, and no INI header.
-                return Err(format!(
-                    "this is TOML but not a swarmadm inventory (it has none of the keys {}); {SUPPORTED_FORMATS}",
-                    TOML_KEYS.join(", ")
-                ));
+                return Err(FormatError::ForeignToml);
             }
         }
         Ok(Format::Ini)
@@ -121,12 +118,21 @@ fn looks_like_yaml(first: &str, text: &str) -> bool {
                 .any(|l| matches!(l.trim(), "hosts:" | "children:" | "vars:")))
 }
 
-fn yaml_refused() -> String {
-    format!("Ansible YAML inventories are not supported; {SUPPORTED_FORMATS}")
-}
-
-fn json_refused() -> String {
-    format!("JSON inventories are not supported; {SUPPORTED_FORMATS}")
+/// An inventory in a format swarmadm does not read; the message names the
+/// formats it does read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormatError {
+    #[error("Ansible YAML inventories are not supported; {SUPPORTED_FORMATS}")]
+    Yaml,
+    #[error("JSON inventories are not supported; {SUPPORTED_FORMATS}")]
+    Json,
+    /// TOML with none of our top-level keys.
+    #[error(
+        "this is TOML but not a swarmadm inventory (it has none of the keys {}); {SUPPORTED_FORMATS}",
+        TOML_KEYS.join(", ")
+    )]
+    ForeignToml,
 }
 
 #[cfg(test)]
@@ -215,19 +221,25 @@ mod tests {
             ("hosts.yml", "x"),
             ("hosts", "---\nall:\n"),
         ] {
-            let err = Format::detect(Path::new(path), text).unwrap_err();
+            let err = Format::detect(Path::new(path), text)
+                .unwrap_err()
+                .to_string();
             assert!(
                 err.starts_with("Ansible YAML inventories are not supported"),
                 "{err}"
             );
             assert!(err.contains("TOML") && err.contains("Ansible INI"), "{err}");
         }
-        let err = Format::detect(Path::new("hosts"), "{\"all\": {}}").unwrap_err();
+        let err = Format::detect(Path::new("hosts"), "{\"all\": {}}")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with("JSON inventories are not supported"),
             "{err}"
         );
-        let err = Format::detect(Path::new("hosts"), "colour = \"blue\"\n").unwrap_err();
+        let err = Format::detect(Path::new("hosts"), "colour = \"blue\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with("this is TOML but not a swarmadm inventory"),
             "{err}"

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 pub use address::host_port;
 pub use env::LocalEnv;
 pub use error::InventoryError;
-pub use file::{Format, MAX_FILE_SIZE, ReadError, read_bounded};
+pub use file::{Format, FormatError, MAX_FILE_SIZE, ReadError, read_bounded};
 pub use model::{
     Availability, ClusterSettings, DEFAULT_LISTEN_ADDR, DEFAULT_SOCKET, HostKeyPolicy,
     IdentityOrigin, Inventory, Node, NodeName, Role, SshConfigUsed, SshHop, SshTarget,
@@ -69,9 +69,9 @@ pub fn load_with(
     })?;
     // A UTF-8 byte order mark is no part of the text (Windows editors write one).
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let format = Format::detect(path, text).map_err(|message| InventoryError::Syntax {
+    let format = Format::detect(path, text).map_err(|e| InventoryError::Syntax {
         path: path.to_owned(),
-        message,
+        message: e.to_string(),
     })?;
     match format {
         Format::Toml => toml::parse_with(path, text, options, env),

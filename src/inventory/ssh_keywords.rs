@@ -12,6 +12,7 @@
 //! it does not count arguments; and its errors carry no line.
 
 use super::suggest::did_you_mean;
+use crate::model::names::shown;
 
 /// How many arguments a keyword takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,7 +199,7 @@ pub(crate) struct Words {
 /// whitespace, grouped by `"` or `'`, with `\` escaping a quote, a
 /// backslash or (outside quotes) a space; a `#` that starts an argument
 /// ends the line (OpenSSH's `argv_split`).
-pub(crate) fn split_line(line: &str) -> Result<Words, String> {
+pub(crate) fn split_line(line: &str) -> Result<Words, KeywordError> {
     let line = line.trim();
     let end = line
         .find(|c: char| c.is_whitespace() || c == '=')
@@ -212,7 +213,7 @@ pub(crate) fn split_line(line: &str) -> Result<Words, String> {
     })
 }
 
-fn split_args(text: &str) -> Result<Vec<String>, String> {
+fn split_args(text: &str) -> Result<Vec<String>, KeywordError> {
     let mut args = Vec::new();
     let mut chars = text.chars().peekable();
     loop {
@@ -243,7 +244,7 @@ fn split_args(text: &str) -> Result<Vec<String>, String> {
             }
         }
         if quote.is_some() {
-            return Err("unclosed quote (OpenSSH says \"invalid quotes\")".into());
+            return Err(KeywordError::UnclosedQuote);
         }
         args.push(arg);
     }
@@ -290,8 +291,50 @@ pub(crate) enum Known {
     Ignored,
 }
 
+/// A keyword line `ssh` would refuse, with what it would say.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum KeywordError {
+    #[error("unclosed quote (OpenSSH says \"invalid quotes\")")]
+    UnclosedQuote,
+    /// `hint` is the known keyword a typo is closest to.
+    #[error(
+        "unknown keyword `{}`{} (OpenSSH refuses it too: \"Bad configuration option\"; list it in IgnoreUnknown before this line to skip it)",
+        shown(.keyword),
+        .hint.map(|k| format!(": did you mean `{k}`?")).unwrap_or_default()
+    )]
+    Unknown {
+        keyword: String,
+        hint: Option<&'static str>,
+    },
+    #[error("`{name}` has no argument")]
+    NoArgument { name: &'static str },
+    #[error(
+        "`{name}` takes {}, got {}: `{}` (OpenSSH refuses extra arguments too; quote a value that has spaces)",
+        takes(*.most),
+        .args.len(),
+        shown(&.args.join(" "))
+    )]
+    TooMany {
+        name: &'static str,
+        most: usize,
+        args: Vec<String>,
+    },
+    #[error("`{name}` takes two arguments (a listen and a target address), got one")]
+    TwoArguments { name: &'static str },
+}
+
+/// "one argument", "at most 2 arguments".
+fn takes(most: usize) -> String {
+    if most == 1 {
+        "one argument".to_owned()
+    } else {
+        format!("at most {most} arguments")
+    }
+}
+
 /// Check a line's keyword and argument count as `ssh` does.
-pub(crate) fn check(words: &Words, ignore: &IgnoreUnknown) -> Result<Known, String> {
+pub(crate) fn check(words: &Words, ignore: &IgnoreUnknown) -> Result<Known, KeywordError> {
     let keyword = &words.keyword;
     let Some((name, arity)) = KEYWORDS
         .iter()
@@ -301,18 +344,15 @@ pub(crate) fn check(words: &Words, ignore: &IgnoreUnknown) -> Result<Known, Stri
         if ignore.ignores(keyword) {
             return Ok(Known::Ignored);
         }
-        let shown = crate::model::names::shown(keyword);
         let names: Vec<&str> = KEYWORDS.iter().map(|(name, _)| *name).collect();
-        let hint = did_you_mean(keyword, &names)
-            .map(|k| format!(": did you mean `{k}`?"))
-            .unwrap_or_default();
-        return Err(format!(
-            "unknown keyword `{shown}`{hint} (OpenSSH refuses it too: \"Bad configuration option\"; list it in IgnoreUnknown before this line to skip it)"
-        ));
+        return Err(KeywordError::Unknown {
+            keyword: keyword.clone(),
+            hint: did_you_mean(keyword, &names),
+        });
     };
     let count = words.args.len();
     if count == 0 || words.args.iter().all(String::is_empty) {
-        return Err(format!("`{name}` has no argument"));
+        return Err(KeywordError::NoArgument { name });
     }
     let most = match arity {
         One => 1,
@@ -320,20 +360,14 @@ pub(crate) fn check(words: &Words, ignore: &IgnoreUnknown) -> Result<Known, Stri
         Many => usize::MAX,
     };
     if count > most {
-        let takes = if most == 1 {
-            "one argument".to_owned()
-        } else {
-            format!("at most {most} arguments")
-        };
-        return Err(format!(
-            "`{name}` takes {takes}, got {count}: `{}` (OpenSSH refuses extra arguments too; quote a value that has spaces)",
-            crate::model::names::shown(&words.args.join(" "))
-        ));
+        return Err(KeywordError::TooMany {
+            name,
+            most,
+            args: words.args.clone(),
+        });
     }
     if *arity == Two && count < 2 {
-        return Err(format!(
-            "`{name}` takes two arguments (a listen and a target address), got one"
-        ));
+        return Err(KeywordError::TwoArguments { name });
     }
     Ok(Known::Yes)
 }
@@ -442,12 +476,12 @@ mod tests {
         assert_eq!(check_line("port 22", &none), Ok(Known::Yes));
         assert_eq!(check_line("SendEnv A B C", &none), Ok(Known::Yes));
         assert_eq!(check_line("RekeyLimit 1G 1h", &none), Ok(Known::Yes));
-        let err = check_line("Port 22 23", &none).unwrap_err();
+        let err = check_line("Port 22 23", &none).unwrap_err().to_string();
         assert_eq!(
             err,
             "`Port` takes one argument, got 2: `22 23` (OpenSSH refuses extra arguments too; quote a value that has spaces)"
         );
-        let err = check_line("Prot 22", &none).unwrap_err();
+        let err = check_line("Prot 22", &none).unwrap_err().to_string();
         assert!(
             err.starts_with("unknown keyword `Prot`: did you mean `Port`?"),
             "{err}"
@@ -455,15 +489,17 @@ mod tests {
         assert!(
             check_line("RekeyLimit 1G 1h 3", &none)
                 .unwrap_err()
+                .to_string()
                 .contains("at most 2")
         );
         assert!(
             check_line("LocalForward 8080", &none)
                 .unwrap_err()
+                .to_string()
                 .contains("two arguments")
         );
         assert_eq!(
-            check_line("HostName \"\"", &none).unwrap_err(),
+            check_line("HostName \"\"", &none).unwrap_err().to_string(),
             "`HostName` has no argument"
         );
         let mut ignore = IgnoreUnknown::default();

@@ -1,53 +1,54 @@
 //! The checks both inventory formats share: single values (ports, socket
 //! paths, users, labels, swarm settings), and the inventory as a whole
 //! (exactly one leader, unique names and SSH endpoints, every node's final
-//! values). Each value check returns what was expected; the caller adds the
-//! file and the key path or line. Every check is linear in the number of
+//! values). Each value check returns a [`ValueError`], which carries the
+//! value and says what was expected; the caller adds the file and the key
+//! path or line. Every check is linear in the number of
 //! nodes. The syntax of addresses and names is `address`'s.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::address::{canonical_host, check_ssh_address, shown};
+use super::address::{canonical_host, check_ssh_address};
 pub(crate) use super::address::{check_advertise_addr, check_listen_addr};
+pub(crate) use super::error::ValueError;
 use super::error::{InventoryError, Origin};
-use super::model::{DEFAULT_SOCKET, Inventory, Node, Role};
+use super::model::{Inventory, Node};
+use crate::model::names::Role;
 
 /// A TCP port: 1 to 65535.
-pub(crate) fn check_port(value: i64) -> Result<u16, String> {
+pub(crate) fn check_port(value: i64) -> Result<u16, ValueError> {
     u16::try_from(value)
         .ok()
         .filter(|p| *p != 0)
-        .ok_or_else(|| format!("expected a port number from 1 to 65535, got {value}"))
+        .ok_or(ValueError::Port { value })
 }
 
 /// The Docker socket path on the node: absolute, no whitespace or control
 /// characters.
-pub(crate) fn check_socket(socket: &str) -> Result<(), String> {
+pub(crate) fn check_socket(socket: &str) -> Result<(), ValueError> {
     if socket.starts_with('/') && !socket.contains(|c: char| c.is_whitespace() || c.is_control()) {
         Ok(())
     } else {
-        Err(format!(
-            "expected an absolute socket path such as {DEFAULT_SOCKET} (rootless engines: /run/user/UID/docker.sock), got `{}`",
-            shown(socket)
-        ))
+        Err(ValueError::Socket {
+            value: socket.to_owned(),
+        })
     }
 }
 
 /// An SSH address: an IP or a host name.
-pub(crate) fn check_address(value: &str) -> Result<(), String> {
-    check_ssh_address(value)
+pub(crate) fn check_address(value: &str) -> Result<(), ValueError> {
+    Ok(check_ssh_address(value)?)
 }
 
 /// An SSH user name: non-empty, no whitespace or control characters.
-pub(crate) fn check_user(user: &str) -> Result<(), String> {
+pub(crate) fn check_user(user: &str) -> Result<(), ValueError> {
     if user.is_empty() {
-        Err("expected a user name, got an empty string".into())
+        Err(ValueError::EmptyUser)
     } else if user.contains(|c: char| c.is_whitespace() || c.is_control()) {
-        Err(format!(
-            "expected a user name without whitespace or control characters, got `{}`",
-            shown(user)
-        ))
+        Err(ValueError::User {
+            value: user.to_owned(),
+        })
     } else {
         Ok(())
     }
@@ -59,14 +60,13 @@ pub(crate) const LABEL_KEY_RULE: &str = "label keys are not empty and have no wh
 
 /// A node label key, by [`LABEL_KEY_RULE`]: the engine's `key=value` form
 /// could not carry a `=`, and a control character would reach a terminal.
-pub(crate) fn check_label_key(key: &str) -> Result<(), String> {
+pub(crate) fn check_label_key(key: &str) -> Result<(), ValueError> {
     if key.is_empty() {
-        Err(format!("a label key cannot be empty ({LABEL_KEY_RULE})"))
+        Err(ValueError::EmptyLabelKey)
     } else if key.contains(|c: char| c.is_whitespace() || c == '=' || c.is_control()) {
-        Err(format!(
-            "label key `{}` must not contain whitespace or `=` ({LABEL_KEY_RULE})",
-            shown(key)
-        ))
+        Err(ValueError::LabelKey {
+            key: key.to_owned(),
+        })
     } else {
         Ok(())
     }
@@ -74,12 +74,12 @@ pub(crate) fn check_label_key(key: &str) -> Result<(), String> {
 
 /// A node label value: anything but control characters (they would reach
 /// a terminal in our output and in `docker node inspect`).
-pub(crate) fn check_label_value(key: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_label_value(key: &str, value: &str) -> Result<(), ValueError> {
     if value.contains(char::is_control) {
-        Err(format!(
-            "the value of label `{key}` (`{}`) must not contain control characters",
-            shown(value)
-        ))
+        Err(ValueError::LabelValue {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        })
     } else {
         Ok(())
     }
@@ -92,41 +92,32 @@ pub(crate) const SUBNET_SIZES: std::ops::RangeInclusive<u32> = 8..=29;
 
 /// `subnet_size`: within [`SUBNET_SIZES`] and not larger than any pool
 /// (a network cannot be wider than the pool it comes from).
-pub(crate) fn check_subnet_size(value: i64, pool_prefixes: &[u8]) -> Result<u32, String> {
+pub(crate) fn check_subnet_size(value: i64, pool_prefixes: &[u8]) -> Result<u32, ValueError> {
     let size = u32::try_from(value)
         .ok()
         .filter(|s| SUBNET_SIZES.contains(s))
-        .ok_or_else(|| {
-            format!(
-                "expected a prefix length from {} to {}, got {value}",
-                SUBNET_SIZES.start(),
-                SUBNET_SIZES.end()
-            )
-        })?;
+        .ok_or(ValueError::SubnetSize { value })?;
     match pool_prefixes.iter().max() {
-        Some(&widest) if size < u32::from(widest) => Err(format!(
-            "expected at least {widest}: networks of /{size} do not fit in a /{widest} pool"
-        )),
+        Some(&widest) if size < u32::from(widest) => {
+            Err(ValueError::SubnetWiderThanPool { size, widest })
+        }
         _ => Ok(size),
     }
 }
 
 /// `data_path_port`: Docker accepts 1024 to 49151.
-pub(crate) fn check_data_path_port(value: i64) -> Result<u16, String> {
+pub(crate) fn check_data_path_port(value: i64) -> Result<u16, ValueError> {
     u16::try_from(value)
         .ok()
         .filter(|p| (1024..=49151).contains(p))
-        .ok_or_else(|| format!("expected a port from 1024 to 49151 (Docker's range for the data path port), got {value}"))
+        .ok_or(ValueError::DataPathPort { value })
 }
 
 /// A default address pool: an IPv4 CIDR such as `10.20.0.0/16`. Returns the
 /// prefix length.
-pub(crate) fn check_addr_pool(pool: &str) -> Result<u8, String> {
-    let expected = || {
-        format!(
-            "expected an IPv4 CIDR such as 10.20.0.0/16, got `{pool}`",
-            pool = shown(pool)
-        )
+pub(crate) fn check_addr_pool(pool: &str) -> Result<u8, ValueError> {
+    let expected = || ValueError::AddrPool {
+        value: pool.to_owned(),
     };
     let (ip, prefix) = pool.split_once('/').ok_or_else(expected)?;
     ip.parse::<std::net::Ipv4Addr>().map_err(|_| expected())?;
@@ -140,94 +131,78 @@ pub(crate) fn check_addr_pool(pool: &str) -> Result<u8, String> {
 /// The shortest node certificate lifetime swarmkit accepts.
 pub(crate) const MIN_NODE_CERT_EXPIRY: Duration = Duration::from_secs(3600);
 
-/// A duration written as a number and a unit: `500ms`, `5s`, `10m`, `12h`,
-/// `90d`. Returns it, or what was expected.
-pub(crate) fn parse_duration(value: &str) -> Result<Duration, String> {
-    let expected = || {
-        format!(
-            "expected a duration such as \"5s\", \"10m\", \"2160h\" or \"90d\", got `{value}`",
-            value = shown(value)
-        )
+/// A duration written as numbers and units, without spaces: `500ms`,
+/// `5s`, `10m`, `12h`, `90d`, `1h30m` (humantime's units). Returns it, or
+/// what was expected.
+pub(crate) fn parse_duration(value: &str) -> Result<Duration, ValueError> {
+    let expected = || ValueError::Duration {
+        value: value.to_owned(),
     };
     let value = value.trim();
-    let split = value
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(expected)?;
-    let (number, unit) = value.split_at(split);
-    let number: u64 = number.parse().map_err(|_| expected())?;
-    let millis = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return Err(expected()),
-    };
-    number
-        .checked_mul(millis)
-        .map(Duration::from_millis)
-        .ok_or_else(expected)
+    // humantime also takes `90 days` and `1.5h`; a TOML value is one word
+    // of whole numbers, as Docker's own flags write it.
+    if !value.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(expected());
+    }
+    humantime::parse_duration(value).map_err(|_| expected())
 }
 
 /// `node_cert_expiry`: at least an hour (swarmkit refuses less).
-pub(crate) fn check_node_cert_expiry(value: &str) -> Result<Duration, String> {
+pub(crate) fn check_node_cert_expiry(value: &str) -> Result<Duration, ValueError> {
     let d = parse_duration(value)?;
     if d < MIN_NODE_CERT_EXPIRY {
-        return Err(format!(
-            "expected at least 1h (Docker refuses shorter node certificates), got `{}`",
-            shown(value)
-        ));
+        return Err(ValueError::NodeCertExpiry {
+            value: value.to_owned(),
+        });
     }
     Ok(d)
 }
 
 /// `dispatcher_heartbeat`: at least a second.
-pub(crate) fn check_heartbeat(value: &str) -> Result<Duration, String> {
+pub(crate) fn check_heartbeat(value: &str) -> Result<Duration, ValueError> {
     let d = parse_duration(value)?;
     if d < Duration::from_secs(1) {
-        return Err(format!(
-            "expected at least 1s, got `{value}`",
-            value = shown(value)
-        ));
+        return Err(ValueError::Heartbeat {
+            value: value.to_owned(),
+        });
     }
     Ok(d)
 }
 
 /// A count that must not be negative (`task_history_limit`,
 /// `keep_old_snapshots`, `log_entries_for_slow_followers`).
-pub(crate) fn check_count(value: i64) -> Result<u64, String> {
-    u64::try_from(value).map_err(|_| format!("expected 0 or more, got {value}"))
+pub(crate) fn check_count(value: i64) -> Result<u64, ValueError> {
+    u64::try_from(value).map_err(|_| ValueError::Count { value })
 }
 
 /// `snapshot_interval`: a positive number of log entries.
-pub(crate) fn check_snapshot_interval(value: i64) -> Result<u64, String> {
+pub(crate) fn check_snapshot_interval(value: i64) -> Result<u64, ValueError> {
     u64::try_from(value)
         .ok()
         .filter(|v| *v > 0)
-        .ok_or_else(|| format!("expected 1 or more log entries, got {value}"))
+        .ok_or(ValueError::SnapshotInterval { value })
 }
 
 /// A swarm label: a label key and value as for nodes, and not the label
 /// swarmadm's run lock lives in.
-pub(crate) fn check_swarm_label(key: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_swarm_label(key: &str, value: &str) -> Result<(), ValueError> {
     if key == crate::model::lock::LOCK_LABEL {
-        return Err(format!(
-            "`{key}` is swarmadm's own run lock: it cannot be set in the inventory"
-        ));
+        return Err(ValueError::LockLabel {
+            key: key.to_owned(),
+        });
     }
     check_label_key(key)?;
     check_label_value(key, value)
 }
 
 /// A boolean as INI files write it.
-pub(crate) fn parse_bool(value: &str) -> Result<bool, String> {
+pub(crate) fn parse_bool(value: &str) -> Result<bool, ValueError> {
     match value.to_ascii_lowercase().as_str() {
         "true" | "yes" | "1" | "on" => Ok(true),
         "false" | "no" | "0" | "off" => Ok(false),
-        _ => Err(format!(
-            "expected true or false, got `{value}`",
-            value = shown(value)
-        )),
+        _ => Err(ValueError::Bool {
+            value: value.to_owned(),
+        }),
     }
 }
 
@@ -355,14 +330,14 @@ fn check_unique(
 
 /// Checks on one finished node (after the ssh config filled it in); the
 /// error names the field at fault.
-fn check_node(node: &Node) -> Result<(), (&'static str, String)> {
+fn check_node(node: &Node) -> Result<(), (&'static str, ValueError)> {
     let hop = &node.ssh.hop;
     check_address(&hop.host).map_err(|m| ("address", m))?;
     check_port(i64::from(hop.port)).map_err(|m| ("port", m))?;
     check_user(&hop.user).map_err(|m| ("user", m))?;
     check_socket(&node.ssh.socket).map_err(|m| ("socket", m))?;
     if let Some(addr) = &node.advertise_addr {
-        check_advertise_addr(addr).map_err(|m| ("advertise_addr", m))?;
+        check_advertise_addr(addr).map_err(|m| ("advertise_addr", m.into()))?;
     }
     for (key, value) in &node.labels {
         check_label_key(key).map_err(|m| ("labels", m))?;
@@ -400,7 +375,7 @@ mod tests {
     #[test]
     fn labels_users_and_sockets_refuse_control_characters() {
         assert_eq!(
-            check_label_key("zo\u{1b}ne"),
+            check_label_key("zo\u{1b}ne").map_err(|e| e.to_string()),
             Err(format!(
                 "label key `zo\\u{{1b}}ne` must not contain whitespace or `=` ({LABEL_KEY_RULE})"
             ))
@@ -408,28 +383,30 @@ mod tests {
         assert!(
             check_label_key("a=b")
                 .unwrap_err()
+                .to_string()
                 .contains("Docker's rule for --label-add")
         );
         assert_eq!(check_label_key("com.example/zone_1-a"), Ok(()));
         assert_eq!(
-            check_label_value("zone", "a\nb"),
+            check_label_value("zone", "a\nb").map_err(|e| e.to_string()),
             Err("the value of label `zone` (`a\\nb`) must not contain control characters".into())
         );
         assert_eq!(check_label_value("zone", "eu west, rack 3"), Ok(()));
         assert_eq!(
-            check_user("co\tre"),
+            check_user("co\tre").map_err(|e| e.to_string()),
             Err(
                 "expected a user name without whitespace or control characters, got `co\\tre`"
                     .into()
             )
         );
         assert_eq!(
-            check_user(""),
+            check_user("").map_err(|e| e.to_string()),
             Err("expected a user name, got an empty string".into())
         );
         assert!(
             check_socket("/run/docker\u{7}.sock")
                 .unwrap_err()
+                .to_string()
                 .contains("expected an absolute socket path")
         );
     }

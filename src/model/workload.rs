@@ -148,10 +148,43 @@ pub(crate) struct WorkloadTask {
     pub(crate) container_id: Option<String>,
     /// The task's address on the workload network, without prefix length.
     pub(crate) address: Option<String>,
-    /// The task's error (`No such image`, ...), if any.
-    pub(crate) error: Option<String>,
+    /// The task's error, if any.
+    pub(crate) error: Option<TaskError>,
     /// `Status.Timestamp`, to keep the newest task of a node.
     pub(crate) updated: String,
+}
+
+/// A task's error: the engine's words, and what they mean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TaskError {
+    pub(crate) kind: TaskErrorKind,
+    /// As the engine gave it (`No such image: busybox:1`, ...).
+    pub(crate) message: String,
+}
+
+/// What a task's error means, decided once, where the task is read
+/// (`remote::engine::classify_task_error`): the layers above match on
+/// this, never on the engine's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub(crate) enum TaskErrorKind {
+    /// The node has no such image and could not pull it (no such image,
+    /// pull access denied, manifest unknown): the next attempt will not
+    /// have it either.
+    ImageMissing,
+    /// Something was not found, most often the image in a registry.
+    NotFound,
+    /// Anything else (a network not yet attached, a loaded engine): it may
+    /// pass on the next attempt.
+    Other,
+}
+
+impl TaskErrorKind {
+    /// Whether the node could not get the image: [`Self::ImageMissing`],
+    /// or a registry that did not find it.
+    pub(crate) fn image_unavailable(self) -> bool {
+        matches!(self, TaskErrorKind::ImageMissing | TaskErrorKind::NotFound)
+    }
 }
 
 /// How a command run in a container ended.

@@ -10,7 +10,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::inventory::{Inventory, NodeName};
+use crate::inventory::Inventory;
+use crate::model::names::NodeName;
 use crate::model::swarm::{LocalState, NodeRole, NodeStatus};
 use crate::observe::{ClusterView, Facts};
 
@@ -26,13 +27,20 @@ pub(crate) fn claim<'v>(
     extra: &BTreeMap<NodeName, String>,
 ) -> BTreeMap<NodeName, &'v str> {
     let mut claimed = BTreeMap::new();
+    // The list by NodeID, once: looking each node up in the list would make
+    // this grow with the square of the swarm (seen at 5,000 nodes).
+    let by_id: std::collections::HashMap<&str, &'v str> = view
+        .nodes
+        .iter()
+        .map(|n| (n.id.as_str(), n.id.as_str()))
+        .collect();
     for node in &inventory.nodes {
         let id = extra
             .get(&node.name)
             .map(String::as_str)
             .or_else(|| facts.info(&node.name)?.node_id.as_deref());
-        if let Some(listed) = id.and_then(|id| view.node(id)) {
-            claimed.insert(node.name.clone(), listed.id.as_str());
+        if let Some(listed) = id.and_then(|id| by_id.get(id)) {
+            claimed.insert(node.name.clone(), *listed);
         }
     }
     for node in &inventory.nodes {

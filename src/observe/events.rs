@@ -4,7 +4,7 @@
 
 use tokio::sync::mpsc;
 
-use crate::inventory::NodeName;
+use crate::model::names::NodeName;
 
 /// A step a node is in, shown on its progress line.
 #[derive(Debug, Clone, PartialEq, Eq)]

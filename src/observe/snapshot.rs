@@ -7,15 +7,19 @@
 //! This module gathers facts; it decides nothing beyond which swarm is the
 //! inventory's. Deciding is [`crate::plan`] and [`crate::check::verify`].
 
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
+use std::convert::Infallible;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::stream;
 
-use crate::inventory::{Inventory, NodeName, Role};
+use crate::inventory::Inventory;
 use crate::model::failure::{Failure, Stage};
+use crate::model::names::{NodeName, Role};
 use crate::model::swarm::{EngineInfo, LocalState, SwarmNode, SwarmObject};
+use crate::model::wait::{Look, Wait};
 use crate::observe::events::{Events, Step};
 use crate::observe::leadership::{Claim, Confirmed, Leadership};
 use crate::remote::engine::{ErrorKind, ViewRead};
@@ -308,39 +312,67 @@ impl<H: SwarmHost> Snapshot<H> {
         timeout: Duration,
         events: &Events,
     ) {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut settled_any = false;
-        loop {
-            let pending: Vec<NodeName> = self
-                .facts
-                .nodes
-                .iter()
-                .filter(|(_, r)| r.as_ref().is_ok_and(|i| i.state == LocalState::Pending))
-                .map(|(name, _)| name.clone())
-                .collect();
-            if pending.is_empty() || tokio::time::Instant::now() >= deadline {
-                break;
-            }
-            settled_any = true;
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            for name in pending {
-                let Some(host) = self.hosts.get(&name) else {
-                    continue;
-                };
-                events.step(&name, Step::Inspecting);
-                if let Ok(info) = host.info().await {
-                    self.facts.nodes.insert(name, Ok(info));
+        let pending: Vec<NodeName> = self
+            .facts
+            .nodes
+            .iter()
+            .filter(|(_, r)| r.as_ref().is_ok_and(|i| i.state == LocalState::Pending))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if pending.is_empty() || timeout.is_zero() {
+            return;
+        }
+        // The first look is the snapshot's own reads; each later one reads
+        // the nodes still pending again.
+        let hosts = &self.hosts;
+        let first = Cell::new(true);
+        let still = RefCell::new(pending);
+        let read = RefCell::new(BTreeMap::new());
+        let wait = Wait::new(
+            "nodes left pending by an interrupted join to settle",
+            Duration::from_millis(500),
+            timeout,
+        );
+        let _settled_or_not = wait
+            .until(|| async {
+                if !first.replace(false) {
+                    let names = still.borrow().clone();
+                    let mut left = Vec::new();
+                    for name in names {
+                        let Some(host) = hosts.get(&name) else {
+                            left.push(name);
+                            continue;
+                        };
+                        events.step(&name, Step::Inspecting);
+                        match host.info().await {
+                            Ok(info) => {
+                                if info.state == LocalState::Pending {
+                                    left.push(name.clone());
+                                }
+                                read.borrow_mut().insert(name, info);
+                            }
+                            Err(_) => left.push(name),
+                        }
+                    }
+                    *still.borrow_mut() = left;
                 }
-            }
+                let left = still.borrow().clone();
+                Ok::<_, Infallible>(if left.is_empty() {
+                    Look::Done(())
+                } else {
+                    Look::NotYet(left)
+                })
+            })
+            .await;
+        for (name, info) in read.into_inner() {
+            self.facts.nodes.insert(name, Ok(info));
         }
         // Every node is read again, not only the ones that were pending:
         // while this run waited, another may have changed the others (joined
         // them, say), and a fresh node list next to their old `/info` would
         // make their new entries look like leftovers.
-        if settled_any {
-            let reached: Vec<NodeName> = self.hosts.keys().cloned().collect();
-            self.refresh(inventory, &reached).await;
-        }
+        let reached: Vec<NodeName> = self.hosts.keys().cloned().collect();
+        self.refresh(inventory, &reached).await;
     }
 
     /// Reads the `/info` of `names` again (after they were unlocked, say),

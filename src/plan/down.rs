@@ -25,8 +25,9 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::inventory::{Inventory, NodeName, Role};
+use crate::inventory::Inventory;
 use crate::model::failure::Failure;
+use crate::model::names::{NodeName, Role};
 use crate::model::swarm::{LocalState, NodeRole, NodeStatus};
 use crate::observe::Facts;
 use crate::observe::cluster;

@@ -30,7 +30,8 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::inventory::{Availability, Inventory, NodeName};
+use crate::inventory::Inventory;
+use crate::model::names::{Availability, NodeName};
 use crate::model::swarm::{LocalState, NodeRole, NodeStatus, SwarmNode};
 use crate::observe::cluster::{self, StrayKind, quorum};
 use crate::observe::{ClusterView, Facts};

@@ -23,7 +23,8 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::inventory::{Inventory, Node, NodeName, Role};
+use crate::inventory::{Inventory, Node};
+use crate::model::names::{NodeName, Role};
 use crate::model::swarm::{EngineInfo, LocalState, NodeRole};
 use crate::observe::Facts;
 use crate::plan::{Membership, NodePlan, Plan};

@@ -12,8 +12,9 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::inventory::{Availability, Inventory, Node, NodeName, Role};
+use crate::inventory::{Inventory, Node};
 use crate::model::failure::Failure;
+use crate::model::names::{Availability, NodeName, Role};
 use crate::model::swarm::{EngineInfo, LocalState, NodeRole, SwarmNode};
 use crate::observe::cluster::{self, quorum};
 use crate::observe::leadership::Unconfirmed;
@@ -454,6 +455,12 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts, options: PlanOptions) -
         inventory,
         facts,
         new_swarm: &new_swarm,
+        by_id: facts
+            .view
+            .iter()
+            .flat_map(|view| &view.nodes)
+            .map(|n| (n.id.as_str(), n))
+            .collect(),
     };
     for node in &inventory.nodes {
         let node_plan = match facts.get(&node.name) {
@@ -536,6 +543,9 @@ struct Context<'a> {
     inventory: &'a Inventory,
     facts: &'a Facts,
     new_swarm: &'a Result<(), BlockReason>,
+    /// The node list by NodeID, once: a search per node would grow with the
+    /// square of the swarm.
+    by_id: std::collections::HashMap<&'a str, &'a SwarmNode>,
 }
 
 impl Context<'_> {
@@ -566,6 +576,9 @@ impl Context<'_> {
                 info,
                 cluster_id,
                 self.facts.view.as_ref(),
+                info.node_id
+                    .as_deref()
+                    .and_then(|id| self.by_id.get(id).copied()),
             ),
         }
     }
@@ -597,9 +610,9 @@ fn member_plan(
     info: &EngineInfo,
     cluster_id: Option<&str>,
     view: Option<&ClusterView>,
+    listed: Option<&SwarmNode>,
 ) -> NodePlan {
     let node_id = info.node_id.clone().unwrap_or_default();
-    let listed = view.and_then(|v| v.node(&node_id));
     if let Some(listed) = listed
         && listed.manager.is_some()
         && !listed.is_reachable()
@@ -610,10 +623,10 @@ fn member_plan(
     if info.is_manager && info.cluster_id.as_deref() != cluster_id && listed.is_none() {
         return BlockReason::Foreign(Foreign::Cluster(info.cluster_id.clone())).into();
     }
-    let Some(view) = view else {
+    if view.is_none() {
         return BlockReason::NoNodeList.into();
-    };
-    let Some(current) = view.node(&node_id) else {
+    }
+    let Some(current) = listed else {
         let managers = info
             .remote_managers
             .iter()

@@ -28,56 +28,13 @@ use bollard::models::{
 };
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Bytes;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::inventory::Availability;
-use crate::model::failure::{Failure, Stage};
+use crate::model::names::Availability;
 use crate::model::secret::Secret;
 use crate::model::swarm::*;
-use crate::remote::ssh::{Connection, SshError};
+use crate::remote::ssh::Connection;
 use crate::remote::tunnel::{self, HttpClient};
-
-/// What kind of failure an engine error is, decided once, here, from the
-/// answer's status and message: layers above match on this, never on text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub(crate) enum ErrorKind {
-    /// The node is already part of a swarm (join, init).
-    AlreadyInSwarm,
-    /// The node is not part of a swarm.
-    NotInSwarm,
-    /// A manager-only call reached a worker (503).
-    NotManager,
-    /// The swarm has no leader (lost quorum): managers answer 503.
-    NoLeader,
-    /// The join token was refused.
-    InvalidToken,
-    /// Another writer moved the object's version in between (update).
-    OutOfSequence,
-    /// The engine cannot choose an advertise address on its own.
-    AdvertiseAddrAmbiguous,
-    /// The swarm is locked on this node.
-    Locked,
-    /// A manager-only change (a demotion) named an entry that has no Raft
-    /// membership: what old manager entries are after
-    /// `swarm init --force-new-cluster` (404 "can't find manager in raft
-    /// memberlist"). Such an entry is removed with force, never demoted.
-    NotInRaft,
-    /// No answer within the request timeout, or the engine's own deadline.
-    Timeout,
-    /// The tunnel could not carry the request (SSH, socket).
-    Unreachable,
-    /// The engine answered 5xx with no more specific cause: may pass.
-    Transient,
-    /// The engine refused the request (4xx).
-    Rejected,
-    /// The answer could not be read.
-    Unreadable,
-    /// The answer is not what an engine sends: larger than its cap, or not
-    /// HTTP at all (a broken engine, or another program on the socket).
-    BrokenEngine,
-}
 
 /// The most bytes read of a reply that lists the cluster's objects (`GET
 /// /nodes`, `/tasks`, `/services`, `/networks`): 32 MiB. A node's entry in
@@ -106,164 +63,6 @@ pub(crate) fn reply_cap(call: &str) -> usize {
     } else {
         REPLY_CAP
     }
-}
-
-/// A failed Docker API call: its kind, the step it failed at, and a message
-/// (scrubbed of join tokens) that names the call and the cause.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{text}")]
-pub(crate) struct EngineError {
-    kind: ErrorKind,
-    stage: Stage,
-    text: String,
-}
-
-impl EngineError {
-    pub(crate) fn new(kind: ErrorKind, stage: Stage, text: impl Into<String>) -> Self {
-        EngineError {
-            kind,
-            stage,
-            text: redact(&text.into()),
-        }
-    }
-
-    /// An error answer of the engine, classified.
-    pub(crate) fn answer(call: &'static str, status: u16, message: &str) -> Self {
-        EngineError::new(
-            classify(status, message),
-            Stage::Api,
-            format!("{call}: the engine answered {status}: {message}"),
-        )
-    }
-
-    pub(crate) fn timeout(call: &'static str, after: Duration) -> Self {
-        EngineError::new(
-            ErrorKind::Timeout,
-            Stage::Api,
-            format!("{call}: no answer within {}s", after.as_secs()),
-        )
-    }
-
-    fn unreadable(call: &'static str, message: impl std::fmt::Display) -> Self {
-        EngineError::new(
-            ErrorKind::Unreadable,
-            Stage::Api,
-            format!("{call}: {message}"),
-        )
-    }
-
-    pub(crate) fn kind(&self) -> ErrorKind {
-        self.kind
-    }
-
-    pub(crate) fn stage(&self) -> Stage {
-        self.stage
-    }
-
-    /// An answer that no working engine sends.
-    fn broken(call: &'static str, what: impl std::fmt::Display) -> Self {
-        EngineError::new(
-            ErrorKind::BrokenEngine,
-            Stage::Api,
-            format!("{call}: {what}: a broken engine, or not a Docker engine on this socket"),
-        )
-    }
-
-    fn from_hyper(call: &'static str, error: hyper_util::client::legacy::Error) -> Self {
-        if let Some(ssh) = find_ssh_error(&error) {
-            return EngineError::new(ErrorKind::Unreachable, ssh.stage(), ssh.to_string());
-        }
-        if let Some(what) = not_http(&error) {
-            return EngineError::broken(call, what);
-        }
-        EngineError::new(
-            ErrorKind::Unreachable,
-            Stage::Api,
-            format!("{call}: {error}"),
-        )
-    }
-}
-
-/// The one place where engine messages are read for their meaning.
-fn classify(status: u16, message: &str) -> ErrorKind {
-    let m = message.to_ascii_lowercase();
-    if m.contains("already part of a swarm") {
-        ErrorKind::AlreadyInSwarm
-    } else if m.contains("not part of a swarm") {
-        ErrorKind::NotInSwarm
-    } else if m.contains("does not have a leader") || m.contains("no leader") {
-        ErrorKind::NoLeader
-    } else if m.contains("not a swarm manager") {
-        ErrorKind::NotManager
-    } else if m.contains("invalid join token") || m.contains("token") && m.contains("invalid") {
-        ErrorKind::InvalidToken
-    } else if m.contains("out of sequence") {
-        ErrorKind::OutOfSequence
-    } else if m.contains("advertise address") || m.contains("multiple addresses") {
-        ErrorKind::AdvertiseAddrAmbiguous
-    } else if m.contains("can't find manager in raft memberlist") {
-        ErrorKind::NotInRaft
-    } else if m.contains("swarm is encrypted and needs to be unlocked") {
-        ErrorKind::Locked
-    } else if m.contains("deadline exceeded") || m.contains("timeout") || m.contains("timed out") {
-        ErrorKind::Timeout
-    } else if status >= 500 {
-        ErrorKind::Transient
-    } else {
-        ErrorKind::Rejected
-    }
-}
-
-/// What makes an HTTP error an answer that is not HTTP: garbage where a
-/// status line belongs, or the connection closed without any answer.
-fn not_http(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = current {
-        if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
-            if hyper.is_parse() {
-                return Some("the socket answered with something that is not HTTP");
-            }
-            if hyper.is_incomplete_message() {
-                return Some("the socket closed the connection without an HTTP answer");
-            }
-        }
-        current = e.source();
-    }
-    None
-}
-
-fn find_ssh_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a SshError> {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = current {
-        if let Some(ssh) = e.downcast_ref::<SshError>() {
-            return Some(ssh);
-        }
-        current = e.source();
-    }
-    None
-}
-
-/// Replaces anything shaped like a swarm join token or unlock key with
-/// `<redacted>`.
-pub(crate) fn redact(text: &str) -> String {
-    redact_prefix(&redact_prefix(text, "SWMTKN-"), "SWMKEY-")
-}
-
-fn redact_prefix(text: &str, prefix: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find(prefix) {
-        out.push_str(&rest[..pos]);
-        out.push_str("<redacted>");
-        let tail = &rest[pos..];
-        let end = tail
-            // Unlock keys are base64: `+`, `/` and `=` belong to them.
-            .find(|c: char| !(c.is_ascii_alphanumeric() || "-+/=".contains(c)))
-            .unwrap_or(tail.len());
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// One node's engine, reached through its SSH connection.
@@ -505,10 +304,7 @@ impl Engine {
 
     /// The trust root of every node in the node list (managers only).
     pub(crate) async fn node_trust(&self) -> Result<Vec<NodeTrust>, EngineError> {
-        let bytes = self.raw("GET /nodes", "GET", "/nodes", None).await?;
-        let nodes: Vec<bollard::models::Node> = serde_json::from_slice(&bytes).map_err(|e| {
-            EngineError::unreadable("GET /nodes", format!("unreadable answer: {e}"))
-        })?;
+        let nodes: Vec<bollard::models::Node> = self.get_json("GET /nodes", "/nodes").await?;
         Ok(nodes
             .into_iter()
             .filter_map(|n| {
@@ -566,14 +362,22 @@ impl Engine {
             .collect())
     }
 
+    /// `GET path`, its answer decoded as JSON.
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        call: &'static str,
+        path: &str,
+    ) -> Result<T, EngineError> {
+        let bytes = self.raw(call, "GET", path, None).await?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| EngineError::unreadable(call, format!("unreadable answer: {e}")))
+    }
+
     /// `GET /tasks` with `filters`.
     async fn tasks(&self, filters: &serde_json::Value) -> Result<Vec<NodeTask>, EngineError> {
         use bollard::models::TaskState;
         let path = format!("/tasks?filters={}", percent_encode(&filters.to_string()));
-        let bytes = self.raw("GET /tasks", "GET", &path, None).await?;
-        let tasks: Vec<bollard::models::Task> = serde_json::from_slice(&bytes).map_err(|e| {
-            EngineError::unreadable("GET /tasks", format!("unreadable answer: {e}"))
-        })?;
+        let tasks: Vec<bollard::models::Task> = self.get_json("GET /tasks", &path).await?;
         Ok(tasks
             .into_iter()
             .map(|t| {
@@ -880,20 +684,15 @@ fn convert_node(node: bollard::models::Node) -> Option<SwarmNode> {
     })
 }
 
-impl From<EngineError> for Failure {
-    fn from(e: EngineError) -> Self {
-        Failure {
-            stage: e.stage(),
-            message: e.to_string(),
-        }
-    }
-}
-
+mod error;
 mod workload;
+
+pub(crate) use error::{EngineError, ErrorKind, classify_task_error, redact};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::workload::TaskErrorKind;
     use proptest::prelude::*;
 
     #[test]
@@ -913,6 +712,41 @@ mod tests {
         }
         // A list of 10,000 nodes at 3 KiB each fits.
         const { assert!(10_000 * 3 * 1024 < LIST_REPLY_CAP) };
+    }
+
+    #[test]
+    fn a_task_error_gets_its_kind_from_the_engines_words() {
+        // As dockerd 20.10-27 word them in a task's Status.Err.
+        for (message, kind) in [
+            (
+                "No such image: lab/busybox:nothere",
+                TaskErrorKind::ImageMissing,
+            ),
+            (
+                "pull access denied for nothere, repository does not exist",
+                TaskErrorKind::ImageMissing,
+            ),
+            (
+                "manifest unknown: manifest unknown",
+                TaskErrorKind::ImageMissing,
+            ),
+            (
+                "registry.example/busybox:9: not found",
+                TaskErrorKind::NotFound,
+            ),
+            (
+                "failed to allocate network IP for task: network attachment not ready",
+                TaskErrorKind::Other,
+            ),
+            (
+                "starting container failed: OCI runtime create failed",
+                TaskErrorKind::Other,
+            ),
+        ] {
+            assert_eq!(classify_task_error(message), kind, "{message}");
+        }
+        assert!(TaskErrorKind::NotFound.image_unavailable());
+        assert!(!TaskErrorKind::Other.image_unavailable());
     }
 
     #[test]

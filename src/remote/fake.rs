@@ -14,14 +14,27 @@
 //! the command's future has killed the run in the nastiest place, after the
 //! engine did something and before the run learnt of it. The run lock it
 //! held is left behind with a pid no process has, as after a real kill.
+//!
+//! Every API call a run makes is counted by endpoint ([`FakeCluster::calls`]).
+//! The scale benchmark (`swarmadm-fake-bench`, feature `fake-bench`) also
+//! builds a cluster with [`FakeCluster::for_bench`]: the CPU time spent
+//! inside the fake is metered so that it can be taken out of the process's
+//! own ([`FakeCluster::fake_cpu`]), and node lists and `/info` answers go
+//! over the wire as an engine's JSON and through the real parsers, so that
+//! the run pays what it pays against real engines.
+
+// The benchmark (feature `fake-bench`) uses only part of the fake.
+#![cfg_attr(not(test), allow(dead_code))]
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::inventory::{Availability, Inventory, Node, NodeName};
+use crate::inventory::{Inventory, Node};
 use crate::model::failure::{Failure, Stage};
+use crate::model::names::{Availability, NodeName};
 use crate::model::secret::Secret;
 use crate::model::swarm::{
     EngineInfo, InitRequest, JoinRequest, JoinTokens, LocalState, ManagerStatus, NodeRole,
@@ -58,6 +71,15 @@ pub(crate) enum Fault {
     /// The join goes through, but an earlier attempt of it left an entry
     /// with no hostname at the node's address (seen at 3+100 under load).
     LeavesHalfEntry,
+    /// The engine's own certificate request was answered too late this
+    /// many times before one went through (swarmkit asks anew after 5 s):
+    /// the managers list that many entries with no hostname and no
+    /// address, as they do on the loaded 3+100 lab; the join goes through.
+    CertificateAskedAgain(u8),
+    /// The engine gives up waiting on its own join (the answer is its
+    /// timeout) and goes on in the background: the node is `pending` for
+    /// this long, then a member.
+    JoinsInBackground(Duration),
 }
 
 /// A node's entry in the swarm's node list.
@@ -109,6 +131,8 @@ struct FakeNode {
     tasks: usize,
     drained_at: Option<tokio::time::Instant>,
     tasks_stuck: bool,
+    /// A join going on in the background: `pending` until then.
+    pending_until: Option<tokio::time::Instant>,
 }
 
 impl FakeNode {
@@ -133,6 +157,7 @@ impl FakeNode {
             tasks: 0,
             drained_at: None,
             tasks_stuck: false,
+            pending_until: None,
         }
     }
 }
@@ -145,6 +170,9 @@ struct State {
     next_id: u32,
     joins: BTreeMap<NodeName, usize>,
     update_faults: VecDeque<ErrorKind>,
+    /// Removals still to answer with the engine's own deadline, after the
+    /// entry went (a loaded leader commits late).
+    removals_answered_late: u32,
     swarm_version: u64,
     swarm_spec: serde_json::Value,
     /// Entries of nodes that left or half-joined.
@@ -179,6 +207,8 @@ struct State {
     /// The services, secrets and configs the swarm holds (its networks
     /// are `ingress` and one more).
     objects: usize,
+    /// API calls answered, by endpoint.
+    calls: BTreeMap<&'static str, usize>,
 }
 
 /// A node-list entry nobody answers for.
@@ -208,6 +238,56 @@ pub(crate) struct FakeCluster {
     state: Arc<Mutex<State>>,
     /// Woken when the kill switch fires.
     kill: Arc<tokio::sync::Notify>,
+    /// For the benchmark: the thread CPU time spent inside the fake, in
+    /// nanoseconds; node lists and `/info` answers go over the wire.
+    bench: Option<Arc<AtomicU64>>,
+}
+
+/// The `n`th node's address (from 1): `10.0.0.n` up to 255, then on into
+/// `10.0.1.0` and beyond, so that thousands of nodes each have their own.
+fn address(n: usize) -> String {
+    format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)
+}
+
+/// The state, locked; with the benchmark's meter, the thread CPU time it
+/// was held is the fake's own work (a guard is never held across an
+/// `.await`, so the time is one thread's).
+struct Locked<'a> {
+    guard: MutexGuard<'a, State>,
+    meter: Option<(&'a AtomicU64, Duration)>,
+}
+
+impl Deref for Locked<'_> {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        &self.guard
+    }
+}
+
+impl DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.guard
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        if let Some((meter, start)) = self.meter {
+            let spent = thread_cpu().saturating_sub(start);
+            meter.fetch_add(
+                u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX),
+                Ordering::Relaxed,
+            );
+        }
+    }
+}
+
+/// The CPU time of the calling thread.
+fn thread_cpu() -> Duration {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .map(Duration::from)
+        .unwrap_or_default()
 }
 
 impl FakeCluster {
@@ -217,20 +297,61 @@ impl FakeCluster {
         {
             let mut state = cluster.lock();
             for (i, node) in inventory.nodes.iter().enumerate() {
-                let addr = format!("10.0.0.{}", i + 1);
                 state
                     .nodes
-                    .insert(node.name.clone(), FakeNode::inactive(addr));
+                    .insert(node.name.clone(), FakeNode::inactive(address(i + 1)));
             }
         }
         cluster
+    }
+
+    /// [`FakeCluster::new`] (or, `converged`, [`FakeCluster::converged`])
+    /// for the scale benchmark: the fake's own CPU time is metered
+    /// ([`FakeCluster::fake_cpu`]), and node lists and `/info` answers are
+    /// sent as an engine's JSON and read by the real parsers.
+    pub(crate) fn for_bench(inventory: &Inventory, converged: bool) -> FakeCluster {
+        let mut cluster = if converged {
+            FakeCluster::converged(inventory)
+        } else {
+            FakeCluster::new(inventory)
+        };
+        cluster.bench = Some(Arc::default());
+        cluster
+    }
+
+    /// The thread CPU time spent inside the fake so far (zero unless made
+    /// by [`FakeCluster::for_bench`]).
+    pub(crate) fn fake_cpu(&self) -> Duration {
+        self.bench.as_ref().map_or(Duration::ZERO, |m| {
+            Duration::from_nanos(m.load(Ordering::Relaxed))
+        })
+    }
+
+    /// Runs `f` as the fake's own work (metered like a held lock).
+    fn metered<T>(&self, f: impl FnOnce() -> T) -> T {
+        let Some(meter) = &self.bench else {
+            return f();
+        };
+        let start = thread_cpu();
+        let out = f();
+        let spent = thread_cpu().saturating_sub(start);
+        meter.fetch_add(
+            u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        out
+    }
+
+    /// The API calls answered so far, by endpoint (`GET /info`, ...).
+    pub(crate) fn calls(&self) -> BTreeMap<&'static str, usize> {
+        self.lock().calls.clone()
     }
 
     /// Adds a node, up and not in a swarm.
     pub(crate) fn add(&self, name: &str) {
         let name = NodeName::new(name).expect("test node name");
         let mut state = self.lock();
-        let addr = format!("10.0.0.{}", state.nodes.len() + 1);
+        let addr = address(state.nodes.len() + 1);
         state.nodes.insert(name, FakeNode::inactive(addr));
     }
 
@@ -242,7 +363,7 @@ impl FakeCluster {
             state.cluster_id = Some("CLUSTER".into());
             for node in &inventory.nodes {
                 let id = state.new_id();
-                let leader = node.role == crate::inventory::Role::Leader;
+                let leader = node.role == crate::model::names::Role::Leader;
                 let fake = state.node(&node.name);
                 fake.state = LocalState::Active;
                 fake.member = Some(Member {
@@ -258,8 +379,12 @@ impl FakeCluster {
         cluster
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> Locked<'_> {
+        let meter = self.bench.as_deref().map(|m| (m, thread_cpu()));
+        Locked {
+            guard: self.state.lock().unwrap_or_else(|e| e.into_inner()),
+            meter,
+        }
     }
 
     fn with(&self, name: &str, f: impl FnOnce(&mut FakeNode)) {
@@ -489,6 +614,12 @@ impl FakeCluster {
 
     pub(crate) fn update_fault(&self, kind: ErrorKind) {
         self.lock().update_faults.push_back(kind);
+    }
+
+    /// The next `count` removals of entries with no hostname go through but
+    /// are answered with the engine's own deadline.
+    pub(crate) fn removals_answered_late(&self, count: u32) {
+        self.lock().removals_answered_late = count;
     }
 
     /// The node runs `n` tasks.
@@ -829,6 +960,22 @@ impl State {
         nodes
     }
 
+    /// The managers in the node list, as a member's `/info` names them
+    /// (a left entry has no manager status).
+    fn remote_managers(&self) -> Vec<RemoteManager> {
+        self.nodes
+            .values()
+            .filter(|n| n.foreign_cluster.is_none())
+            .filter_map(|n| {
+                let m = n.member.as_ref().filter(|m| m.role == NodeRole::Manager)?;
+                Some(RemoteManager {
+                    node_id: m.id.clone(),
+                    addr: format!("{}:2377", n.addr),
+                })
+            })
+            .collect()
+    }
+
     fn member_nodes(&self) -> Vec<SwarmNode> {
         self.nodes
             .iter()
@@ -1038,17 +1185,15 @@ impl SwarmHost for FakeHost {
         let is_manager = state.is_manager(&self.name);
         let cluster_id = state.cluster_id.clone();
         let no_leader = state.no_leader;
-        let remote_managers = state
-            .swarm_nodes()
-            .into_iter()
-            .filter_map(|n| {
-                Some(RemoteManager {
-                    node_id: n.id,
-                    addr: n.manager?.addr,
-                })
-            })
-            .collect();
+        let remote_managers = state.remote_managers();
         let node = state.node(&self.name);
+        if node
+            .pending_until
+            .is_some_and(|at| tokio::time::Instant::now() >= at)
+        {
+            node.pending_until = None;
+            node.state = LocalState::Active;
+        }
         let left_behind = node.stale_id.is_some() && node.member.is_none();
         let leaderless = no_leader || (node.cut_off && node.stale_list.is_none());
         Ok(EngineInfo {
@@ -1270,6 +1415,25 @@ impl SwarmHost for FakeHost {
             let addr = state.node(&self.name).addr.clone();
             state.ghosts.push(ghost(&id, "", &addr, NodeRole::Worker));
         }
+        if let Some(Fault::CertificateAskedAgain(times)) = fault {
+            for _ in 0..times {
+                let id = state.new_id();
+                state.ghosts.push(SwarmNode {
+                    addr: Some(String::new()),
+                    ..ghost(&id, "", "", NodeRole::Worker)
+                });
+            }
+        }
+        if let Some(Fault::JoinsInBackground(after)) = fault {
+            let node = state.node(&self.name);
+            node.state = LocalState::Pending;
+            node.pending_until = Some(tokio::time::Instant::now() + after);
+            return Err(error(
+                ErrorKind::Timeout,
+                "POST /swarm/join: the engine answered 503: Timeout was reached before node \
+                 joined. The attempt to join the swarm will continue in the background.",
+            ));
+        }
         match fault {
             Some(Fault::JoinedButErr(kind)) => Err(error(kind, "POST /swarm/join: answered late")),
             _ => Ok(()),
@@ -1474,6 +1638,14 @@ impl SwarmHost for FakeHost {
             state
                 .log
                 .push(format!("rm {} force={force}", ghost.hostname));
+            if ghost.hostname.is_empty() && state.removals_answered_late > 0 {
+                state.removals_answered_late -= 1;
+                return Err(error(
+                    ErrorKind::Timeout,
+                    "DELETE /nodes/{id}: the engine answered 500: rpc error: code = \
+                     DeadlineExceeded desc = context deadline exceeded",
+                ));
+            }
             return Ok(());
         }
         let Some(name) = state
@@ -1602,8 +1774,10 @@ impl SwarmHost for FakeHost {
 pub(crate) struct KillableHost(FakeHost);
 
 impl KillableHost {
-    async fn answer<T>(&self, call: impl Future<Output = T>) -> T {
+    /// Counts the call (`endpoint`) and answers it through the kill switch.
+    async fn answer<T>(&self, endpoint: &'static str, call: impl Future<Output = T>) -> T {
         let cluster = &self.0.cluster;
+        *cluster.lock().calls.entry(endpoint).or_default() += 1;
         cluster.stop_if_dead().await;
         let answer = call.await;
         cluster.stop_if_dead().await;
@@ -1613,27 +1787,40 @@ impl KillableHost {
 
 impl SwarmHost for KillableHost {
     async fn info(&self) -> Result<EngineInfo, EngineError> {
-        self.answer(self.0.info()).await
+        let info = self.answer("GET /info", self.0.info()).await?;
+        let cluster = &self.0.cluster;
+        if cluster.bench.is_none() {
+            return Ok(info);
+        }
+        let bytes = cluster.metered(|| wire::info(&info));
+        crate::remote::engine::parse_info(&bytes, info.api_version.clone())
     }
 
     async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
-        self.answer(self.0.nodes()).await
+        let nodes = self.answer("GET /nodes", self.0.nodes()).await?;
+        let cluster = &self.0.cluster;
+        if cluster.bench.is_none() {
+            return Ok(nodes);
+        }
+        let bytes = cluster.metered(|| wire::nodes(nodes));
+        crate::remote::engine::parse_nodes(&bytes)
     }
 
     async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
-        self.answer(self.0.swarm()).await
+        self.answer("GET /swarm", self.0.swarm()).await
     }
 
     async fn init(&self, request: &InitRequest) -> Result<String, EngineError> {
-        self.answer(self.0.init(request)).await
+        self.answer("POST /swarm/init", self.0.init(request)).await
     }
 
     async fn join(&self, request: &JoinRequest) -> Result<(), EngineError> {
-        self.answer(self.0.join(request)).await
+        self.answer("POST /swarm/join", self.0.join(request)).await
     }
 
     async fn update_node(&self, node: &SwarmNode, update: &NodeUpdate) -> Result<(), EngineError> {
-        self.answer(self.0.update_node(node, update)).await
+        self.answer("POST /nodes/{id}/update", self.0.update_node(node, update))
+            .await
     }
 
     async fn update_swarm(
@@ -1641,7 +1828,8 @@ impl SwarmHost for KillableHost {
         version: u64,
         spec: &serde_json::Value,
     ) -> Result<(), EngineError> {
-        self.answer(self.0.update_swarm(version, spec)).await
+        self.answer("POST /swarm/update", self.0.update_swarm(version, spec))
+            .await
     }
 
     async fn update_swarm_rotating(
@@ -1650,46 +1838,245 @@ impl SwarmHost for KillableHost {
         spec: &serde_json::Value,
         rotation: Rotation,
     ) -> Result<(), EngineError> {
-        self.answer(self.0.update_swarm_rotating(version, spec, rotation))
-            .await
+        self.answer(
+            "POST /swarm/update (rotate)",
+            self.0.update_swarm_rotating(version, spec, rotation),
+        )
+        .await
     }
 
     async fn unlock_key(&self) -> Result<Option<Secret>, EngineError> {
-        self.answer(self.0.unlock_key()).await
+        self.answer("GET /swarm/unlockkey", self.0.unlock_key())
+            .await
     }
 
     async fn unlock(&self, key: &Secret) -> Result<(), EngineError> {
-        self.answer(self.0.unlock(key)).await
+        self.answer("POST /swarm/unlock", self.0.unlock(key)).await
     }
 
     async fn node_trust(&self) -> Result<Vec<NodeTrust>, EngineError> {
-        self.answer(self.0.node_trust()).await
+        self.answer("GET /nodes (trust)", self.0.node_trust()).await
     }
 
     async fn leave(&self, force: bool) -> Result<(), EngineError> {
-        self.answer(self.0.leave(force)).await
+        self.answer("POST /swarm/leave", self.0.leave(force)).await
     }
 
     async fn remove_node(&self, id: &str, force: bool) -> Result<(), EngineError> {
-        self.answer(self.0.remove_node(id, force)).await
+        self.answer("DELETE /nodes/{id}", self.0.remove_node(id, force))
+            .await
     }
 
     async fn node_tasks(&self, node_id: &str) -> Result<Vec<NodeTask>, EngineError> {
-        self.answer(self.0.node_tasks(node_id)).await
+        self.answer("GET /tasks", self.0.node_tasks(node_id)).await
     }
 
     async fn tasks_of_services(
         &self,
         service_ids: &[String],
     ) -> Result<Vec<NodeTask>, EngineError> {
-        self.answer(self.0.tasks_of_services(service_ids)).await
+        self.answer(
+            "GET /tasks (services)",
+            self.0.tasks_of_services(service_ids),
+        )
+        .await
     }
 
     async fn counts(&self) -> Result<ObjectCounts, EngineError> {
-        self.answer(self.0.counts()).await
+        self.answer(
+            "GET /services, /networks, /secrets, /configs",
+            self.0.counts(),
+        )
+        .await
     }
 
     async fn can_reach(&self, addr: &str) -> PortCheck {
-        self.answer(self.0.can_reach(addr)).await
+        self.answer("port check", self.0.can_reach(addr)).await
+    }
+}
+
+/// What an engine sends: the JSON of a Docker 20.10 engine's `/info` and
+/// `/nodes` answers, with the fields swarmadm reads taken from the fake
+/// and the rest as a real engine fills them (a node list entry is about
+/// 1.8 KB, an `/info` about 2.3 KB), so that the real
+/// parsers read what they read from real engines.
+mod wire {
+    use std::sync::LazyLock;
+
+    use serde_json::{Value, json};
+
+    use crate::model::swarm::{
+        EngineInfo, LocalState, NodeRole, NodeStatus, Reachability, SwarmNode,
+    };
+
+    /// A root CA certificate in PEM, as long as a swarm's.
+    const PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIBajCCARCgAwIBAgIUAWyUNLbNfmVPNNJgQ0E2mCnb3oswCgYIKoZIzj0EAwIw\nEzERMA8GA1UEAxMIc3dhcm0tY2EwHhcNMjYxMjA2MDAwMDAwWhcNNDYxMjAxMDAw\nMDAwWjATMREwDwYDVQQDEwhzd2FybS1jYTBZMBMGByqGSM49AgEGCCqGSM49AwEH\nA0IABFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFake\nFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeo0IwQDAOBgNV\nHQ8BAf8EBAMCAQYwDwYDVR0TAQH/BAUwAwEB/zAdBgNVHQ4EFgQUFakeFakeFake\nFakeFakeFakeFakeFakeMAoGCCqGSM49BAMCA0gAMEUCIQDFakeFakeFakeFakeF\nakeFakeFakeFakeFakeFakeFakeFakeFakeAiBFakeFakeFakeFakeFakeFakeFa\nkeFakeFakeFakeFakeFakeFake\n-----END CERTIFICATE-----\n";
+
+    /// The rest of a 20.10 engine's `/info`, as it answers it.
+    static INFO: LazyLock<Value> =
+        LazyLock::new(|| serde_json::from_str(INFO_REST).unwrap_or(Value::Null));
+
+    const INFO_REST: &str = r#"{
+        "ID": "ABCD:EFGH:IJKL:MNOP:QRST:UVWX:YZ01:2345:6789:ABCD:EFGH:IJKL",
+        "Containers": 1, "ContainersRunning": 1, "ContainersPaused": 0, "ContainersStopped": 0,
+        "Images": 2, "Driver": "vfs", "DriverStatus": [],
+        "Plugins": {
+            "Volume": ["local"],
+            "Network": ["bridge", "host", "ipvlan", "macvlan", "null", "overlay"],
+            "Authorization": null,
+            "Log": ["awslogs", "fluentd", "gcplogs", "gelf", "journald", "json-file", "local",
+                    "logentries", "splunk", "syslog"]
+        },
+        "MemoryLimit": true, "SwapLimit": true, "KernelMemory": false, "CpuCfsPeriod": true,
+        "CpuCfsQuota": true, "CPUShares": true, "CPUSet": true, "PidsLimit": true,
+        "IPv4Forwarding": true, "BridgeNfIptables": false, "BridgeNfIp6tables": false,
+        "Debug": false, "NFd": 40, "OomKillDisable": true, "NGoroutines": 120,
+        "SystemTime": "2026-12-06T21:00:00.123456789Z",
+        "LoggingDriver": "json-file", "CgroupDriver": "cgroupfs", "CgroupVersion": "2",
+        "NEventsListener": 0, "KernelVersion": "6.18.44-fc-v1272",
+        "OperatingSystem": "Debian GNU/Linux 12 (bookworm)", "OSVersion": "12",
+        "OSType": "linux", "Architecture": "x86_64",
+        "IndexServerAddress": "https://index.docker.io/v1/",
+        "RegistryConfig": {
+            "AllowNondistributableArtifactsCIDRs": [],
+            "AllowNondistributableArtifactsHostnames": [],
+            "InsecureRegistryCIDRs": ["127.0.0.0/8"],
+            "IndexConfigs": {"docker.io": {"Name": "docker.io", "Mirrors": [], "Secure": true,
+                                           "Official": true}},
+            "Mirrors": []
+        },
+        "NCPU": 2, "MemTotal": 25769803776, "GenericResources": null,
+        "DockerRootDir": "/var/lib/docker", "HttpProxy": "", "HttpsProxy": "", "NoProxy": "",
+        "Name": "", "Labels": [], "ExperimentalBuild": false, "ServerVersion": "",
+        "Runtimes": {"io.containerd.runc.v2": {"path": "runc"},
+                     "io.containerd.runtime.v1.linux": {"path": "runc"},
+                     "runc": {"path": "runc"}},
+        "DefaultRuntime": "runc", "Swarm": {}, "LiveRestoreEnabled": false, "Isolation": "",
+        "InitBinary": "docker-init",
+        "ContainerdCommit": {"ID": "1.6.20~ds1-1+b1", "Expected": "1.6.20~ds1-1+b1"},
+        "RuncCommit": {"ID": "1.1.5+ds1-1+deb12u1", "Expected": "1.1.5+ds1-1+deb12u1"},
+        "InitCommit": {"ID": "", "Expected": ""},
+        "SecurityOptions": ["name=seccomp,profile=default", "name=cgroupns"],
+        "Warnings": ["WARNING: No swap limit support"]
+    }"#;
+
+    fn plugins() -> Value {
+        let plugin = |kind: &str, name: &str| json!({"Type": kind, "Name": name});
+        Value::Array(vec![
+            plugin("Log", "awslogs"),
+            plugin("Log", "fluentd"),
+            plugin("Log", "gcplogs"),
+            plugin("Log", "gelf"),
+            plugin("Log", "journald"),
+            plugin("Log", "json-file"),
+            plugin("Log", "local"),
+            plugin("Log", "logentries"),
+            plugin("Log", "splunk"),
+            plugin("Log", "syslog"),
+            plugin("Network", "bridge"),
+            plugin("Network", "host"),
+            plugin("Network", "ipvlan"),
+            plugin("Network", "macvlan"),
+            plugin("Network", "null"),
+            plugin("Network", "overlay"),
+            plugin("Volume", "local"),
+        ])
+    }
+
+    /// A `/nodes` answer.
+    pub(super) fn nodes(nodes: Vec<SwarmNode>) -> Vec<u8> {
+        let entries: Vec<Value> = nodes.into_iter().map(node).collect();
+        serde_json::to_vec(&entries).unwrap_or_default()
+    }
+
+    fn node(n: SwarmNode) -> Value {
+        let role = match n.role {
+            NodeRole::Manager => "manager",
+            NodeRole::Worker => "worker",
+        };
+        let state = match n.state {
+            NodeStatus::Ready => "ready",
+            NodeStatus::Down => "down",
+            NodeStatus::Disconnected => "disconnected",
+            NodeStatus::Unknown => "unknown",
+        };
+        let mut entry = json!({
+            "ID": n.id,
+            "Version": {"Index": n.version},
+            "CreatedAt": "2026-12-06T21:00:00.123456789Z",
+            "UpdatedAt": "2026-12-06T21:00:05.123456789Z",
+            "Spec": {
+                "Labels": n.labels,
+                "Role": role,
+                "Availability": n.availability.to_string(),
+            },
+            "Description": {
+                "Hostname": n.hostname,
+                "Platform": {"Architecture": "x86_64", "OS": "linux"},
+                "Resources": {"NanoCPUs": 2_000_000_000_u64, "MemoryBytes": 25_769_803_776_u64},
+                "Engine": {"EngineVersion": n.engine_version, "Plugins": plugins()},
+                "TLSInfo": {
+                    "TrustRoot": PEM,
+                    "CertIssuerSubject": "MBMxETAPBgNVBAMTCHN3YXJtLWNh",
+                    "CertIssuerPublicKey": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFake==",
+                },
+            },
+            "Status": {"State": state, "Addr": n.addr},
+        });
+        if let Some(m) = n.manager {
+            let reachability = match m.reachability {
+                Reachability::Reachable => "reachable",
+                Reachability::Unreachable => "unreachable",
+                Reachability::Unknown => "unknown",
+            };
+            entry["ManagerStatus"] =
+                json!({"Leader": m.leader, "Reachability": reachability, "Addr": m.addr});
+        }
+        entry
+    }
+
+    /// A `/info` answer.
+    pub(super) fn info(info: &EngineInfo) -> Vec<u8> {
+        let state = match info.state {
+            LocalState::Inactive => "inactive",
+            LocalState::Pending => "pending",
+            LocalState::Active => "active",
+            LocalState::Error => "error",
+            LocalState::Locked => "locked",
+        };
+        let managers: Vec<Value> = info
+            .remote_managers
+            .iter()
+            .map(|m| json!({"NodeID": m.node_id, "Addr": m.addr}))
+            .collect();
+        let mut swarm = json!({
+            "NodeID": info.node_id.clone().unwrap_or_default(),
+            "NodeAddr": info.node_addr.clone().unwrap_or_default(),
+            "LocalNodeState": state,
+            "ControlAvailable": info.is_manager,
+            "Error": info.error.clone().unwrap_or_default(),
+            "RemoteManagers": managers,
+            "Nodes": 0,
+            "Managers": 0,
+        });
+        if let Some(id) = &info.cluster_id {
+            swarm["Cluster"] = json!({
+                "ID": id,
+                "Version": {"Index": 10},
+                "CreatedAt": "2026-12-06T21:00:00.123456789Z",
+                "UpdatedAt": "2026-12-06T21:00:05.123456789Z",
+                "Spec": {"Name": "default", "Labels": {}},
+                "TLSInfo": {"TrustRoot": PEM},
+                "RootRotationInProgress": false,
+                "DefaultAddrPool": ["10.0.0.0/8"],
+                "SubnetSize": 24,
+                "DataPathPort": 4789,
+            });
+        }
+        let mut answer = INFO.clone();
+        answer["Name"] = json!(info.hostname);
+        answer["ServerVersion"] = json!(info.engine_version);
+        answer["Swarm"] = swarm;
+        serde_json::to_vec(&answer).unwrap_or_default()
     }
 }

@@ -15,8 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::inventory::{Node, NodeName};
+use crate::inventory::Node;
 use crate::model::failure::Failure;
+use crate::model::names::NodeName;
 use crate::model::secret::Secret;
 use crate::model::swarm::{
     EngineInfo, InitRequest, JoinRequest, NodeTask, NodeTrust, NodeUpdate, ObjectCounts, Rotation,

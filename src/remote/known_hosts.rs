@@ -290,13 +290,21 @@ fn certificate_problem(
     None
 }
 
-/// A certificate time as a reader wants it; OpenSSH's "forever" is `u64::MAX`.
+/// A certificate time as a reader wants it, `2026-12-06 21:30:09 UTC`;
+/// OpenSSH's "forever" is `u64::MAX`, and any time past the year 9999
+/// (which RFC 3339 cannot write) is as good as forever.
 fn unix_time(secs: u64) -> String {
-    i64::try_from(secs)
-        .ok()
-        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_else(|| "forever".into())
+    /// 10000-01-01T00:00:00Z.
+    const YEAR_10000: u64 = 253_402_300_800;
+    if secs >= YEAR_10000 {
+        return "forever".into();
+    }
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    // `2026-12-06T21:30:09Z`, written as certificates' dates have been.
+    humantime::format_rfc3339_seconds(time)
+        .to_string()
+        .replacen('T', " ", 1)
+        .replace('Z', " UTC")
 }
 
 /// Checks `key` for `host:port` against every file: revoked, known,

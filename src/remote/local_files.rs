@@ -15,8 +15,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::inventory::{IdentityOrigin, Inventory, NodeName, SshHop};
+use crate::inventory::{IdentityOrigin, Inventory, SshHop};
 use crate::model::input::{self, Cap, Null, ReadError};
+use crate::model::names::NodeName;
 use crate::remote::known_hosts;
 
 /// A file named for a node's SSH connection that cannot be used.

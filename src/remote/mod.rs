@@ -6,7 +6,7 @@
 //! it knows nothing of plans, checks or output.
 
 pub(crate) mod engine;
-#[cfg(test)]
+#[cfg(any(test, feature = "fake-bench"))]
 pub(crate) mod fake;
 pub(crate) mod host;
 pub(crate) mod keyfile;

@@ -572,13 +572,13 @@ fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// `text` as one shell word, for a command the user may paste.
+/// `text` as one shell word, for a command the user may paste: quoted
+/// only when it must be.
 fn shell_quote(text: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+@%:,".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
+    match shlex::try_quote(text) {
+        Ok(word) => word.into_owned(),
+        // Only a NUL is refused, and no path holds one.
+        Err(_) => format!("{text:?}"),
     }
 }
 
@@ -789,12 +789,13 @@ mod tests {
             }
         });
         let mut jump =
-            crate::inventory::test_node("j", crate::inventory::Role::Worker, "127.0.0.1")
+            crate::inventory::test_node("j", crate::model::names::Role::Worker, "127.0.0.1")
                 .ssh
                 .hop;
         jump.port = port;
         let mut target =
-            crate::inventory::test_node("w1", crate::inventory::Role::Worker, "10.213.250.9").ssh;
+            crate::inventory::test_node("w1", crate::model::names::Role::Worker, "10.213.250.9")
+                .ssh;
         target.jumps = vec![jump];
         let options = SshOptions {
             host_key_policy: None,
@@ -819,6 +820,10 @@ mod tests {
             shell_quote("/root/.ssh/known_hosts"),
             "/root/.ssh/known_hosts"
         );
-        assert_eq!(shell_quote("/a b/it's"), "'/a b/it'\\''s'");
+        assert_eq!(shell_quote("/a b/it's"), "\"/a b/it's\"");
+        assert_eq!(
+            shlex::split(&shell_quote("/a b/it's")).as_deref(),
+            Some(&["/a b/it's".to_owned()][..])
+        );
     }
 }

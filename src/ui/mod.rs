@@ -20,7 +20,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::inventory::NodeName;
+use crate::model::names::NodeName;
 use crate::observe::events::{Event, Events};
 
 pub(crate) mod escape;

@@ -212,6 +212,7 @@ impl Swarmadm {
         if self.verbose {
             command.arg("--verbose");
         }
+        without_backtrace(&mut command);
         command.envs(self.envs.iter().map(|(k, v)| (k, v)));
         if let Some(dir) = &self.current_dir {
             command.current_dir(dir);
@@ -410,6 +411,17 @@ fn failing_parts(path: &str, json: &Value, out: &mut Vec<String>) {
 
 /// The command line as a shell user would type it (arguments lossily
 /// converted), for messages.
+/// Runs swarmadm as a user runs it, without the `RUST_BACKTRACE` or
+/// `RUST_LIB_BACKTRACE` the machine running the tests may export: either
+/// adds color-eyre's backtrace to every error report (asked for on
+/// purpose, that is right; here it would only change what is measured).
+/// A test that wants one sets it again with `env`.
+pub fn without_backtrace(command: &mut Command) -> &mut Command {
+    command
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+}
+
 fn command_line(command: &Command) -> String {
     std::iter::once(command.get_program())
         .chain(command.get_args())

@@ -138,6 +138,9 @@ lab_ids! {
     SCALE_3_PLUS_40 = 100;
     /// the latency relay
     SCALE_LATENCY = 101;
+    /// `cold_3_plus_100_converges_in_one_up_with_exactly_103_entries_5_times`
+    /// (ignored by default: `just test-scale`)
+    SCALE_COLD_3_PLUS_100 = 102;
 
     // tests/engines.rs
     /// the swarm scenario on dockerd 26.1
@@ -201,6 +204,12 @@ lab_ids! {
     TERMINAL_ALIAS_DRY_RUN = 183;
     /// `up_check_exits_1_while_something_would_change_and_0_once_converged`
     TERMINAL_UP_CHECK = 184;
+    /// `an_error_shows_its_line_then_its_sections_in_colour_on_a_terminal_only`
+    /// (no lab: the id names its tmux server)
+    TERMINAL_ERROR_REPORT = 185;
+    /// `a_panic_says_where_to_report_it_in_colour_on_a_terminal_only`
+    /// (no lab: the id names its tmux server)
+    TERMINAL_PANIC_REPORT = 186;
 
     // tests/interrupted.rs
     /// `up_after_a_down_killed_mid_demotion_leaves_exactly_the_inventory`

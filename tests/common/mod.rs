@@ -76,7 +76,9 @@ pub fn require_root() {
 /// which checks the exit code and that no join token leaks; this stays for
 /// test files not yet moved to it.
 pub fn swarmadm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_swarmadm"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_swarmadm"));
+    cmd::without_backtrace(&mut command);
+    command
 }
 
 /// A child process (an `ssh -N`, an `ssh-agent`) that is killed and reaped

@@ -165,7 +165,10 @@ pub struct UpArgs {
     pub worker_dockerd: Option<PathBuf>,
 }
 
-/// A delay such as `25ms`, `0.5s` or `1500us`.
+/// A delay such as `25ms`, `0.5s` or `1500us`. This and the two parsers
+/// below are clap value parsers: clap prints their `String` after
+/// `invalid value '…' for '--flag'`, and nothing matches on it, so they
+/// return the message itself.
 fn parse_delay(s: &str) -> Result<Duration, String> {
     let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let unit = &s[digits.len()..];

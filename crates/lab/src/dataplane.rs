@@ -69,7 +69,9 @@ impl DataPlane {
     }
 }
 
-/// What the probe read off the host, before it is judged.
+/// What the probe read off the host, before it is judged. Each `Err` here
+/// (and the probe thread's) is why, as text: `lab status` shows it and
+/// `state.json` keeps it; nothing matches on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Readings {
     /// The node whose namespace IPVS was looked for in.

@@ -3,6 +3,9 @@
 //! the caller writes the results.
 
 use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
 
 use super::host::Tools;
 use super::layout::{LabInfo, LabNode, Role};
@@ -112,34 +115,59 @@ pub(crate) fn sshd_config(lab: &LabInfo, node: &LabNode) -> String {
 }
 
 /// swarmadm's own inventory format (see config/example.toml). Paths are
-/// relative to the lab dir, where the file lives.
+/// relative to the lab dir, where the file lives. Serialised by the toml
+/// crate, so a name or path is always quoted as TOML wants it.
 pub(crate) fn inventory_toml(lab: &LabInfo) -> String {
-    let mut out = format!(
+    #[derive(Serialize)]
+    struct Inventory<'a> {
+        defaults: Defaults,
+        nodes: Vec<Node<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Defaults {
+        user: &'static str,
+        identity_file: &'static str,
+        known_hosts: &'static str,
+    }
+    #[derive(Serialize)]
+    struct Node<'a> {
+        name: &'a str,
+        address: Ipv4Addr,
+        role: Role,
+        // Through the latency relay; the swarm still sees the node's own
+        // address (its only interface), so none is set here.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        port: Option<u16>,
+    }
+    let inventory = Inventory {
+        defaults: Defaults {
+            user: "root",
+            identity_file: "id_ed25519",
+            known_hosts: "known_hosts",
+        },
+        nodes: lab
+            .nodes
+            .iter()
+            .map(|node| {
+                let ssh = node.ssh_addr();
+                Node {
+                    name: &node.hostname,
+                    address: *ssh.ip(),
+                    role: node.role,
+                    port: node.relay.map(|_| ssh.port()),
+                }
+            })
+            .collect(),
+    };
+    let body = toml::to_string(&inventory)
+        .unwrap_or_else(|e| unreachable!("plain strings, numbers and addresses serialise: {e}"));
+    format!(
         "# swarmadm inventory of lab `{name}`, written by `swarmadm lab up`.\n\
          # Paths are relative to this file.\n\
          \n\
-         [defaults]\n\
-         user = \"root\"\n\
-         identity_file = \"id_ed25519\"\n\
-         known_hosts = \"known_hosts\"\n",
+         {body}",
         name = lab.name,
-    );
-    for node in &lab.nodes {
-        let ssh = node.ssh_addr();
-        let _ = write!(
-            out,
-            "\n[[nodes]]\nname = \"{}\"\naddress = \"{}\"\nrole = \"{}\"\n",
-            node.hostname,
-            ssh.ip(),
-            node.role
-        );
-        if node.relay.is_some() {
-            // Through the latency relay; the swarm still sees the node's
-            // own address (its only interface), so none is set here.
-            let _ = writeln!(out, "port = {}", ssh.port());
-        }
-    }
-    out
+    )
 }
 
 /// The Ansible inventory of the playbooks swarmadm replaces: the leader is

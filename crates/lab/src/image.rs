@@ -41,7 +41,9 @@ pub(crate) fn tar(scratch: &Path) -> Result<Option<Vec<u8>>, String> {
     Ok(Some(out.stdout))
 }
 
-/// Imports `tar` as [`LAB_IMAGE`] into the engine behind `socket`.
+/// Imports `tar` as [`LAB_IMAGE`] into the engine behind `socket`. Its
+/// error (and `import_result`'s) is the message `lab up` prints for that
+/// node: the lab stops on it and nothing matches on its kind.
 pub(crate) fn import(socket: &Path, tar: &[u8], timeout: Duration) -> Result<(), String> {
     let (repo, tag) = LAB_IMAGE.split_once(':').unwrap_or((LAB_IMAGE, "latest"));
     let answer = || -> std::io::Result<Vec<u8>> {

@@ -235,38 +235,10 @@ impl fmt::Display for Subnet {
 
 /// A node's part in the swarm, named as swarmadm's inventory names it
 /// (`leader`, `manager`, `worker`): the lab writes it into `inventory.toml`
-/// and `state.json`. The lab's own type, so that the lab does not depend on
-/// swarmadm, which depends on the lab for `swarmadm lab`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// The first manager: the one `swarm init` runs on.
-    Leader,
-    Manager,
-    Worker,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Leader, Role::Manager, Role::Worker];
-
-    pub fn is_manager(self) -> bool {
-        matches!(self, Role::Leader | Role::Manager)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Leader => "leader",
-            Role::Manager => "manager",
-            Role::Worker => "worker",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// and `state.json`. The same type as swarmadm's, from the crate both share
+/// (the lab does not depend on swarmadm, which depends on the lab for
+/// `swarmadm lab`).
+pub use swarmadm_names::Role;
 
 /// One node of a lab: who it is and where everything of it lives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

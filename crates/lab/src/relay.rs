@@ -40,6 +40,7 @@ pub struct Route {
 }
 
 impl std::str::FromStr for Route {
+    /// A message: clap prints it for a bad `--route`, nothing matches on it.
     type Err = String;
 
     /// `LISTEN=TARGET`, both `ip:port`.

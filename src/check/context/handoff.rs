@@ -24,6 +24,9 @@ use crate::remote::known_hosts;
 pub(crate) struct SshView {
     /// `~/.ssh/config` of `home`.
     pub(crate) config_path: PathBuf,
+    /// Why it could not be read is kept as its message (`Result<_,
+    /// String>` on purpose): it is only ever shown as the reason the
+    /// hand-off cannot use `ssh`, and the view is cloned with it.
     pub(crate) config: Result<SshConfigFile, String>,
     /// The user database's home: `ssh`'s `~`.
     pub(crate) home: Option<PathBuf>,

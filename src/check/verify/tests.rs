@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::*;
-use crate::inventory::NodeName;
-use crate::inventory::{Role, SwarmSettings};
+use crate::inventory::SwarmSettings;
 use crate::model::failure::Stage;
+use crate::model::names::NodeName;
+use crate::model::names::Role;
 use crate::model::swarm::{ManagerStatus, NodeStatus, Reachability};
 use crate::observe::cluster::StrayKind;
 
@@ -58,9 +59,9 @@ fn swarm_node(id: &str, manager: bool, leader: bool) -> SwarmNode {
             NodeRole::Worker
         },
         availability: if manager {
-            crate::inventory::Availability::Drain
+            crate::model::names::Availability::Drain
         } else {
-            crate::inventory::Availability::Active
+            crate::model::names::Availability::Active
         },
         labels: if manager {
             BTreeMap::new()
@@ -143,15 +144,15 @@ fn a_conforming_cluster_passes() {
 #[test]
 fn a_drained_worker_is_a_delta_on_that_worker() {
     let (infos, mut view) = good();
-    view.nodes[3].availability = crate::inventory::Availability::Drain;
+    view.nodes[3].availability = crate::model::names::Availability::Drain;
     let report = eval(&infos, &view);
     assert_eq!(failing(&report), vec![("w1".to_owned(), "availability")]);
     let (_, check) = report.deltas()[0];
     assert_eq!(
         (&check.expected, &check.actual),
         (
-            &Value::Availability(crate::inventory::Availability::Active),
-            &Value::Availability(crate::inventory::Availability::Drain)
+            &Value::Availability(crate::model::names::Availability::Active),
+            &Value::Availability(crate::model::names::Availability::Drain)
         )
     );
     assert_eq!(report.exit_code(), 1);
@@ -276,7 +277,7 @@ fn different_engine_versions_warn_but_pass() {
 #[test]
 fn junit_has_one_case_per_check_per_node() {
     let (infos, mut view) = good();
-    view.nodes[3].availability = crate::inventory::Availability::Drain;
+    view.nodes[3].availability = crate::model::names::Availability::Drain;
     let report = eval(&infos, &view);
     let xml = crate::ui::render::verify_junit(&report).unwrap();
     let cases: usize =

@@ -1,6 +1,26 @@
+use super::cleanup::{WORKLOAD_TTL, split_leftovers};
+use super::gossip::gossip_wait;
+use super::judge::judge_probes;
+use super::mesh::mesh_not_run;
+use super::placement::{
+    all_running, expected, failing_for_good, judge_placement, not_running_within,
+    stuck_without_progress,
+};
+use super::probes::{planned_probes, read_results, task_script};
 use super::wait::{TaskWait, Waited};
 use super::*;
+use crate::model::failure::Stage;
+use crate::model::workload::{ExecOutcome, SERVICE_PORT, TaskError, TaskPhase, WorkloadTask};
 use crate::observe::events::Events;
+use crate::remote::engine::{EngineError, ErrorKind, classify_task_error};
+
+/// A task's error as the engine layer reads it.
+fn engine_error(message: &str) -> Option<TaskError> {
+    Some(TaskError {
+        kind: classify_task_error(message),
+        message: message.to_owned(),
+    })
+}
 
 fn member(name: &str, availability: Availability) -> Member {
     Member {
@@ -294,7 +314,8 @@ fn run_ids_differ_between_runs() {
 
 /// A verify report of a converged fake cluster with `workload` attached.
 async fn verify_with(workload: WorkloadReport) -> crate::check::verify::VerifyReport {
-    use crate::inventory::{Role, SwarmSettings};
+    use crate::inventory::SwarmSettings;
+    use crate::model::names::Role;
     let nodes = vec![
         crate::inventory::test_node("m1", Role::Leader, "m1.lab"),
         crate::inventory::test_node("w1", Role::Worker, "w1"),
@@ -535,7 +556,11 @@ fn a_task_script_runs_every_probe_in_the_background_and_reads_back_by_index() {
     // The exec itself failed: every probe says why.
     let read = read_results(
         probes,
-        Err("no such container".to_owned()),
+        Err(EngineError::new(
+            ErrorKind::Rejected,
+            Stage::Api,
+            "no such container",
+        )),
         Duration::from_secs(10),
     );
     assert!(
@@ -720,7 +745,7 @@ fn tasks_failing_for_good_stop_the_wait_and_name_the_image_and_the_nodes() {
         member("w2", Availability::Active),
     ];
     let rejected = |node: &str, at: &str| WorkloadTask {
-        error: Some("No such image: nothere:1".to_owned()),
+        error: engine_error("No such image: nothere:1"),
         ..task(node, "rejected", TaskPhase::Ended, false, at)
     };
     let mut tasks = vec![
@@ -761,7 +786,7 @@ fn tasks_failing_for_good_stop_the_wait_and_name_the_image_and_the_nodes() {
     let mut passing = tasks.clone();
     for (i, t) in passing.iter_mut().enumerate() {
         if t.node_id == "id-w1" {
-            t.error = Some(format!("network sandbox join failed ({i})"));
+            t.error = engine_error(&format!("network sandbox join failed ({i})"));
         }
     }
     let placement = judge_placement(&members, &passing);
@@ -787,7 +812,7 @@ fn a_timeout_names_each_node_without_a_running_task_and_its_error() {
     let tasks = vec![
         task("w1", "running", TaskPhase::Running, true, "1"),
         WorkloadTask {
-            error: Some("No such image: lab/busybox:1".to_owned()),
+            error: engine_error("No such image: lab/busybox:1"),
             ..task("w2", "rejected", TaskPhase::Ended, false, "1")
         },
         task("w2", "preparing", TaskPhase::Starting, true, "2"),

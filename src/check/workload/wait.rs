@@ -12,8 +12,9 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use super::{Placement, all_running, newest_tasks};
-use crate::inventory::Availability;
+use super::Placement;
+use super::placement::{all_running, newest_tasks};
+use crate::model::names::Availability;
 use crate::model::workload::WorkloadTask;
 
 /// Time the whole wait may take per active node, above the timeout: tasks

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::exec::result::NodeResult;
-use crate::inventory::{Node, Role};
+use crate::inventory::Node;
+use crate::model::names::Role;
 use crate::plan::down::*;
 use crate::remote::fake::FakeCluster;
 

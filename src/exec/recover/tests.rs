@@ -215,7 +215,7 @@ async fn up_after_a_recovery_by_hand_removes_the_old_manager_entries_without_a_d
     let request = InitRequest {
         listen_addr: "0.0.0.0:2377".into(),
         advertise_addr: None,
-        availability: crate::inventory::Availability::Drain,
+        availability: crate::model::names::Availability::Drain,
         default_addr_pool: Vec::new(),
         subnet_size: None,
         data_path_port: None,

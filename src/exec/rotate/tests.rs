@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::remote::fake::FakeCluster;
+use tokio::time::{Instant, sleep};
 
 fn inventory() -> Inventory {
     crate::inventory::test_inventory(2, 1)

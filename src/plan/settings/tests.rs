@@ -159,7 +159,8 @@ mod up {
     use crate::exec::step::Action;
     use crate::exec::unlock::KeyOptions;
     use crate::exec::up::{KeyFileOutcome, RunError, SettingsOutcome, UpOptions, up};
-    use crate::inventory::{Inventory, Role, test_node};
+    use crate::inventory::{Inventory, test_node};
+    use crate::model::names::Role;
     use crate::model::secret::Secret;
     use crate::model::swarm::LocalState;
     use crate::observe::events::Events;

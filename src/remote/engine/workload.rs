@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Engine, EngineError, ErrorKind, raw_request};
+use super::{Engine, EngineError, ErrorKind, classify_task_error, raw_request};
 use crate::model::workload::{
-    ExecOutcome, Labelled, TaskPhase, WORKLOAD_LABEL, WorkloadSpec, WorkloadTask,
+    ExecOutcome, Labelled, TaskError, TaskPhase, WORKLOAD_LABEL, WorkloadSpec, WorkloadTask,
 };
 
 #[derive(Deserialize)]
@@ -333,7 +333,10 @@ fn workload_task(task: RawTask, network_id: &str) -> Option<WorkloadTask> {
         desired_running: task.desired_state == "running",
         container_id: some(task.status.container_status.container_id),
         address,
-        error: some(task.status.err),
+        error: some(task.status.err).map(|message| TaskError {
+            kind: classify_task_error(&message),
+            message,
+        }),
         updated: task.status.timestamp,
     })
 }

@@ -14,7 +14,8 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::exec::down::DownOutcome;
 use crate::exec::up::{UpOptions, up};
-use crate::inventory::{Availability, Inventory, Role, SwarmSettings};
+use crate::inventory::{Inventory, SwarmSettings};
+use crate::model::names::{Availability, Role};
 use crate::model::swarm::NodeRole;
 use crate::observe::events::Events;
 use crate::remote::engine::ErrorKind;
