@@ -126,3 +126,30 @@ pub(super) fn unlearned_cause(probe: &Probe, unlearned: &Unlearned) -> Option<Ca
         peers: peers.clone(),
     })
 }
+
+/// The failing pings worth sending once more: a ping from A to B whose
+/// packets simply went unanswered while B's ping to A answered. B's answer
+/// proves the path both ways (VXLAN carries a ping's request one way and
+/// its reply the other), so neither 4789/udp nor the MTU explains A's
+/// loss: the most likely cause is that one engine had not yet programmed
+/// the other's overlay entry when A pinged. A second try tells a slow
+/// engine from a broken path; a ping that fails again keeps its cause.
+pub(crate) fn second_tries(probes: &[Probe]) -> Vec<usize> {
+    let answered = |from: &str, to: &str| {
+        probes
+            .iter()
+            .any(|p| p.kind == ProbeKind::Ping && p.ok && p.from == from && p.to == to)
+    };
+    probes
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            p.kind == ProbeKind::Ping
+                && !p.ok
+                && p.failure.is_none()
+                && !p.big_lost
+                && answered(&p.to, &p.from)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}

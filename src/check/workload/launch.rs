@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use super::placement::{
     failing_for_good, judge_placement, not_running_within, stuck_without_progress,
 };
-use super::probes::{ProbeJob, planned_probes, probe_task};
+use super::probes::{ProbeJob, Probed, planned_probes, probe_task, try_again};
 use super::wait::{TaskWait, Waited};
 use super::{Member, POLL, PROBES_AT_ONCE, Placement, Probe, Run, Unlearned, WorkloadReport, plan};
 use crate::model::names::{Availability, NodeName};
@@ -144,7 +144,7 @@ pub(super) async fn wait_and_probe<H: WorkloadHost>(
     let service_name = run.spec.name();
     let permits = tokio::sync::Semaphore::new(PROBES_AT_ONCE);
     let mut jobs = futures_util::stream::FuturesUnordered::new();
-    let mut done: Vec<(String, Vec<String>, Vec<Probe>)> = Vec::new();
+    let mut done: Vec<Probed<'_, H>> = Vec::new();
     // Not a `model::wait::Wait`: the deadline moves with each node's
     // progress (`TaskWait`), and the probes already started are driven
     // between listings, where `Wait` would only sleep.
@@ -233,11 +233,12 @@ pub(super) async fn wait_and_probe<H: WorkloadHost>(
     }
     let mut unlearned = Unlearned::new();
     let mut probes = Vec::new();
-    for (node, lacking, made) in done {
-        if !lacking.is_empty() {
-            unlearned.insert(node, lacking);
+    for probed in done.iter_mut() {
+        if !probed.lacking.is_empty() {
+            unlearned.insert(probed.node.clone(), std::mem::take(&mut probed.lacking));
         }
-        probes.extend(made);
+        probes.append(&mut probed.probes);
     }
+    try_again(&done, &mut probes, mtu, run.options.probe_timeout).await;
     Some((probes, unlearned))
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::gossip::{gossip_wait, learn_tasks};
+use super::judge::second_tries;
 use super::{Placement, Probe, ProbeKind, Run};
 use crate::model::names::NodeName;
 use crate::model::workload::{ExecOutcome, SERVICE_PORT};
@@ -29,6 +30,7 @@ pub(super) fn planned_probes(from: &Placement, others: &[&Placement], service: &
         failure: None,
         big_lost: false,
         no_ipvs: false,
+        retried: false,
     };
     let mut probes: Vec<Probe> = others
         .iter()
@@ -163,16 +165,25 @@ pub(super) struct ProbeJob<'a, H> {
     pub(super) mtu: u32,
 }
 
+/// What one node's probes found, and where they ran (for a second try).
+pub(super) struct Probed<'a, H> {
+    pub(super) node: String,
+    /// The tasks' nodes it had not learned of.
+    pub(super) lacking: Vec<String>,
+    pub(super) probes: Vec<Probe>,
+    pub(super) host: &'a H,
+    pub(super) container: String,
+}
+
 /// A node's probes: its overlay's control plane first (its node learns of
 /// the tasks it deals with by gossip, a moment after they run, longer on a
 /// loaded engine; probing before that would blame the data path for it),
-/// then all its probes in one exec through its own connection. The node,
-/// the tasks' nodes it had not learned of, and the probes.
-pub(super) async fn probe_task<H: WorkloadHost>(
+/// then all its probes in one exec through its own connection.
+pub(super) async fn probe_task<'a, H: WorkloadHost>(
     run: &Run<'_, H>,
-    job: ProbeJob<'_, H>,
+    job: ProbeJob<'a, H>,
     permits: &tokio::sync::Semaphore,
-) -> (String, Vec<String>, Vec<Probe>) {
+) -> Probed<'a, H> {
     let _permit = permits.acquire().await;
     let known: Vec<(&str, &str)> = job
         .known
@@ -196,7 +207,58 @@ pub(super) async fn probe_task<H: WorkloadHost>(
         run.options.probe_timeout,
     )
     .await;
-    (node, lacking, probes)
+    Probed {
+        node,
+        lacking,
+        probes,
+        host: job.host,
+        container: job.container,
+    }
+}
+
+/// Sends the pings of [`second_tries`] once more, each from its own task
+/// (one exec per node, side by side), and marks those that answer now as
+/// passed on a second try.
+pub(super) async fn try_again<H: WorkloadHost>(
+    probed: &[Probed<'_, H>],
+    probes: &mut [Probe],
+    mtu: u32,
+    timeout: Duration,
+) {
+    let again = second_tries(probes);
+    if again.is_empty() {
+        return;
+    }
+    let mut by_node: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for &i in &again {
+        by_node.entry(probes[i].from.as_str()).or_default().push(i);
+    }
+    let runs = by_node.into_iter().filter_map(|(node, indices)| {
+        let at = probed.iter().find(|p| p.node == node)?;
+        let fresh: Vec<Probe> = indices
+            .iter()
+            .map(|&i| Probe {
+                ok: false,
+                ..probes[i].clone()
+            })
+            .collect();
+        tracing::debug!(
+            "workload: {node}: {} ping(s) whose reverse answered sent again",
+            fresh.len()
+        );
+        Some(async move {
+            let done = run_task_probes(at.host, &at.container, fresh, mtu, timeout).await;
+            (indices, done)
+        })
+    });
+    for (indices, done) in futures_util::future::join_all(runs).await {
+        for (i, probe) in indices.into_iter().zip(done) {
+            if probe.ok {
+                probes[i].ok = true;
+                probes[i].retried = true;
+            }
+        }
+    }
 }
 
 /// Runs a task's probes in `container` on `host`, as one script.

@@ -203,6 +203,10 @@ pub(crate) struct Probe {
     /// A VIP probe in a task whose kernel has no IPVS: not run.
     #[serde(skip)]
     pub(crate) no_ipvs: bool,
+    /// A ping that failed, then answered when it was sent again because
+    /// its reverse had answered (see `judge::second_tries`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) retried: bool,
 }
 
 /// The result of `--workload`, a part of verify's report.

@@ -63,7 +63,52 @@ fn ping(from: &str, to: &str, ok: bool) -> Probe {
         failure: None,
         big_lost: false,
         no_ipvs: false,
+        retried: false,
     }
+}
+
+#[test]
+fn only_a_ping_whose_reverse_answered_is_sent_again() {
+    let probes = vec![
+        // w1 -> w2 unanswered, w2 -> w1 answered: a second try.
+        ping("w1", "w2", false),
+        ping("w2", "w1", true),
+        // w1 -> w3 and w3 -> w1 both unanswered: the path, no second try.
+        ping("w1", "w3", false),
+        ping("w3", "w1", false),
+        // The full-size packet lost while the reverse answered: the MTU.
+        Probe {
+            big_lost: true,
+            ..ping("w2", "w3", false)
+        },
+        ping("w3", "w2", true),
+        // A probe that could not run: its own failure.
+        Probe {
+            failure: Some("no answer within 10s".to_owned()),
+            ..ping("w4", "w2", false)
+        },
+        ping("w2", "w4", true),
+        // A name that failed is not a ping.
+        Probe {
+            kind: ProbeKind::TasksDns,
+            ..ping("w2", "tasks.s", false)
+        },
+    ];
+    assert_eq!(super::judge::second_tries(&probes), vec![0]);
+    // Nothing failing, nothing sent again.
+    assert!(super::judge::second_tries(&[ping("a", "b", true), ping("b", "a", true)]).is_empty());
+}
+
+#[test]
+fn a_ping_passed_on_a_second_try_says_so_in_json_and_others_do_not() {
+    let retried = Probe {
+        ok: true,
+        retried: true,
+        ..ping("w1", "w2", false)
+    };
+    let json = serde_json::to_value([retried, ping("w2", "w1", true)]).unwrap();
+    assert_eq!(json[0]["retried"], serde_json::json!(true));
+    assert!(json[1].get("retried").is_none(), "{json}");
 }
 
 #[test]
