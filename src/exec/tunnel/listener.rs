@@ -78,12 +78,42 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Socke
 /// (the inventory's file name without its extension). The directory is
 /// made (0700) if missing, and must be this user's and closed to others.
 pub(crate) fn default_path(inventory: &Path, node: Option<&str>) -> Result<PathBuf, SocketError> {
-    let uid = nix::unistd::geteuid().as_raw();
-    let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(runtime) => PathBuf::from(runtime).join("swarmadm"),
-        None => std::env::temp_dir().join(format!("swarmadm-{uid}")),
+    let env = SocketEnv {
+        runtime_dir: std::env::var_os("XDG_RUNTIME_DIR"),
+        temp_dir: std::env::temp_dir(),
+        uid: nix::unistd::geteuid().as_raw(),
     };
-    private_dir(&dir, uid)?;
+    default_path_in(&env, inventory, node)
+}
+
+/// What [`default_path`] reads of the process: given as values, so that
+/// tests choose them.
+#[derive(Debug, Clone)]
+struct SocketEnv {
+    /// `$XDG_RUNTIME_DIR`; empty counts as unset.
+    runtime_dir: Option<std::ffi::OsString>,
+    /// Where `/tmp/swarmadm-UID` goes without it.
+    temp_dir: PathBuf,
+    /// The effective uid the directory must belong to.
+    uid: u32,
+}
+
+impl SocketEnv {
+    fn dir(&self) -> PathBuf {
+        match self.runtime_dir.as_ref().filter(|d| !d.is_empty()) {
+            Some(runtime) => PathBuf::from(runtime).join("swarmadm"),
+            None => self.temp_dir.join(format!("swarmadm-{}", self.uid)),
+        }
+    }
+}
+
+fn default_path_in(
+    env: &SocketEnv,
+    inventory: &Path,
+    node: Option<&str>,
+) -> Result<PathBuf, SocketError> {
+    let dir = env.dir();
+    private_dir(&dir, env.uid)?;
     let stem = inventory
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -365,6 +395,128 @@ mod tests {
         assert!(socket.replaced_stale);
         let text = std::fs::read_to_string(with_suffix(&path, ".lock")).unwrap();
         assert_eq!(text, format!("{MARK}{}\n", std::process::id()));
+    }
+
+    /// A foreign socket whose listener is gone (the file stays, nobody
+    /// answers) is still not the tunnel's: refused, and left alone.
+    #[tokio::test]
+    async fn a_dead_foreign_socket_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dead.sock");
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        assert!(std::os::unix::net::UnixStream::connect(&path).is_err());
+        let err = OwnSocket::bind(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("exists and is not a socket of swarmadm tunnel (it is a socket"),
+            "{err}"
+        );
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.file_type().is_socket(), "left alone");
+        assert!(!with_suffix(&path, ".lock").exists());
+    }
+
+    fn env(runtime_dir: Option<&Path>, temp_dir: &Path, uid: u32) -> SocketEnv {
+        SocketEnv {
+            runtime_dir: runtime_dir.map(|d| d.as_os_str().to_owned()),
+            temp_dir: temp_dir.to_owned(),
+            uid,
+        }
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path).unwrap().mode() & 0o777
+    }
+
+    #[test]
+    fn the_default_path_is_in_xdg_runtime_dir_else_a_private_dir_in_tmp() {
+        let runtime = tempfile::tempdir().unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let uid = nix::unistd::geteuid().as_raw();
+        let inventory = Path::new("/srv/swarm/my lab.ini");
+
+        let path = default_path_in(
+            &env(Some(runtime.path()), temp.path(), uid),
+            inventory,
+            None,
+        )
+        .unwrap();
+        assert_eq!(path, runtime.path().join("swarmadm/tunnel-my_lab.sock"));
+        assert_eq!(mode(&runtime.path().join("swarmadm")), 0o700);
+
+        // Unset, or empty (as `XDG_RUNTIME_DIR= swarmadm …`): /tmp.
+        for runtime_dir in [None, Some(Path::new(""))] {
+            let path = default_path_in(
+                &env(runtime_dir, temp.path(), uid),
+                inventory,
+                Some("swarm-manager-01"),
+            )
+            .unwrap();
+            let dir = temp.path().join(format!("swarmadm-{uid}"));
+            assert_eq!(path, dir.join("tunnel-my_lab-swarm-manager-01.sock"));
+            assert_eq!(mode(&dir), 0o700);
+        }
+    }
+
+    #[test]
+    fn a_socket_dir_of_another_user_or_open_to_others_is_refused() {
+        let temp = tempfile::tempdir().unwrap();
+        let uid = nix::unistd::geteuid().as_raw();
+        let inventory = Path::new("lab.toml");
+
+        // Open to others: refused and left as it is.
+        let dir = temp.path().join(format!("swarmadm-{uid}"));
+        std::fs::DirBuilder::new().mode(0o755).create(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let err = default_path_in(&env(None, temp.path(), uid), inventory, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("is open to others (mode 755); `chmod 700` it"),
+            "{err}"
+        );
+        assert_eq!(mode(&dir), 0o755);
+
+        // Another user's (here: the directory is this user's, the uid
+        // asked for is not): refused.
+        let other = uid + 4242;
+        let theirs = temp.path().join(format!("swarmadm-{other}"));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&theirs)
+            .unwrap();
+        let err = default_path_in(&env(None, temp.path(), other), inventory, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!(
+                "belongs to uid {uid}, not to this user (uid {other})"
+            )),
+            "{err}"
+        );
+
+        // A file, or a symbolic link to a private directory: not a
+        // directory of its own.
+        let runtime = tempfile::tempdir().unwrap();
+        std::fs::write(runtime.path().join("swarmadm"), "").unwrap();
+        let err = default_path_in(
+            &env(Some(runtime.path()), temp.path(), uid),
+            inventory,
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("exists and is not a directory"), "{err}");
+        let linked = tempfile::tempdir().unwrap();
+        let private = linked.path().join("private");
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&private)
+            .unwrap();
+        std::os::unix::fs::symlink(&private, linked.path().join("swarmadm")).unwrap();
+        let err = default_path_in(&env(Some(linked.path()), temp.path(), uid), inventory, None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("exists and is not a directory"), "{err}");
     }
 
     #[test]
