@@ -165,6 +165,23 @@ fn context_with_the_config_only_through_f_says_why_and_check_fails() {
         assert!(text.contains(expected), "{expected:?} in:\n{}", run.stdout);
     }
 
+    // --create: says outright that no context was created, and none was.
+    let run = Swarmadm::new()
+        .in_home(home.path())
+        .args(["context", "--create", "t226", "-i"])
+        .arg(&lab.inventory_ini)
+        .arg("-F")
+        .arg(&lab.ssh_config)
+        .expect_code(1);
+    assert!(
+        run.stdout
+            .contains("# no docker context t226 was created: the docker CLI would not reach"),
+        "{}",
+        run.stdout
+    );
+    let contexts = output(in_home(home.path(), "docker").args(["context", "ls", "-q"]));
+    assert!(!contexts.lines().any(|c| c == "t226"), "{contexts}");
+
     let run = Swarmadm::new()
         .in_home(home.path())
         .args(["context", "--check", "-i"])
