@@ -12,6 +12,11 @@
 //! - PATH exists without such a lock file (another program's socket, a
 //!   file, a directory): refused, never removed.
 //!
+//! A new lock file is written, marked and locked under a temporary name
+//! and then linked into place, which fails when one exists: of tunnels
+//! starting at once on one path exactly one makes it, and none ever
+//! removes a lock file it did not make.
+//!
 //! Both files are removed when the [`OwnSocket`] is dropped. It knows
 //! nothing of SSH or Docker.
 
@@ -194,27 +199,19 @@ impl OwnSocket {
             });
         }
         let lock_path = with_suffix(path, ".lock");
-        let had_lock = lock_path.exists();
-        let mut lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&lock_path)
-            .map_err(io("open", &lock_path))?;
-        let taken = Self::take(path, &lock_path, had_lock, &mut lock);
-        let replaced_stale = match taken {
+        let (mut lock, created) = take_lock(&lock_path, path)?;
+        let replaced_stale = match claim(path, created) {
             Ok(replaced) => replaced,
             Err(e) => {
                 // Never remove a lock file that was there before us.
-                if !had_lock {
+                if created {
                     let _ = std::fs::remove_file(&lock_path);
                 }
                 return Err(e);
             }
         };
-        let listener = match listen(path) {
+        let listener = mark(&mut lock, &lock_path, created).and_then(|()| listen(path));
+        let listener = match listener {
             Ok(listener) => listener,
             Err(e) => {
                 let _ = std::fs::remove_file(&lock_path);
@@ -228,56 +225,6 @@ impl OwnSocket {
             listener,
             replaced_stale,
         })
-    }
-
-    /// Locks the lock file, decides about an existing `path` and marks the
-    /// lock file as ours. Whether a dead tunnel's socket was removed.
-    fn take(
-        path: &Path,
-        lock_path: &Path,
-        had_lock: bool,
-        lock: &mut File,
-    ) -> Result<bool, SocketError> {
-        let mut text = String::new();
-        let _ = lock.read_to_string(&mut text);
-        let marked = text.starts_with(MARK);
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(SocketError::InUse {
-                    path: path.to_owned(),
-                    pid: text
-                        .strip_prefix(MARK)
-                        .and_then(|rest| rest.trim().parse().ok()),
-                });
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", lock_path)(e)),
-        }
-        if had_lock && !marked {
-            // Somebody else's file named like our lock file.
-            return Err(SocketError::NotOwn {
-                path: lock_path.to_owned(),
-                what: "a file that swarmadm did not write",
-            });
-        }
-        let replaced = match std::fs::symlink_metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-            Err(e) => return Err(io("look at", path)(e)),
-            Ok(meta) if meta.file_type().is_socket() && had_lock && marked => {
-                std::fs::remove_file(path).map_err(io("remove the stale socket", path))?;
-                true
-            }
-            Ok(meta) => {
-                return Err(SocketError::NotOwn {
-                    path: path.to_owned(),
-                    what: describe(&meta),
-                });
-            }
-        };
-        lock.set_len(0).map_err(io("write", lock_path))?;
-        lock.rewind().map_err(io("write", lock_path))?;
-        writeln!(lock, "{MARK}{}", std::process::id()).map_err(io("write", lock_path))?;
-        Ok(replaced)
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -294,6 +241,129 @@ impl Drop for OwnSocket {
         let _ = std::fs::remove_file(&self.path);
         let _ = std::fs::remove_file(&self.lock_path);
     }
+}
+
+/// How often the lock file is looked for again when it went away between
+/// two looks (a tunnel that stopped just then).
+const LOCK_TRIES: usize = 5;
+
+/// The lock file at `lock_path`, locked, and whether this call made it.
+///
+/// A new one is written and locked under a temporary name first, then
+/// linked into place, which fails when one exists: so a lock file appears
+/// only marked and locked, and of tunnels starting at once exactly one
+/// makes it. An existing one is taken only when it is a tunnel's and its
+/// lock is free (the tunnel died); a locked one means another tunnel.
+fn take_lock(lock_path: &Path, path: &Path) -> Result<(File, bool), SocketError> {
+    static UNIQUE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let unique = UNIQUE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temporary = with_suffix(lock_path, &format!(".{}.{unique}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&temporary);
+    let mut fresh = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)
+        .map_err(io("create", &temporary))?;
+    let taken = writeln!(fresh, "{MARK}{}", std::process::id())
+        .map_err(io("write", &temporary))
+        .and_then(|()| {
+            fresh
+                .try_lock()
+                .map_err(|e| io("lock", &temporary)(std::io::Error::from(e)))
+        })
+        .and_then(|()| {
+            for _ in 0..LOCK_TRIES {
+                match std::fs::hard_link(&temporary, lock_path) {
+                    Ok(()) => return Ok(None),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(io("create", lock_path)(e)),
+                }
+                if let Some(existing) = existing_lock(lock_path, path)? {
+                    return Ok(Some(existing));
+                }
+            }
+            Err(SocketError::InUse {
+                path: path.to_owned(),
+                pid: None,
+            })
+        });
+    let _ = std::fs::remove_file(&temporary);
+    match taken? {
+        None => Ok((fresh, true)),
+        Some(existing) => Ok((existing, false)),
+    }
+}
+
+/// The lock file that exists at `lock_path`, locked by this call: `None`
+/// when it went away meanwhile (a tunnel that stops removes it before it
+/// lets go of the lock), refused when a live tunnel holds it or when it is
+/// not a tunnel's.
+fn existing_lock(lock_path: &Path, path: &Path) -> Result<Option<File>, SocketError> {
+    let mut file = match OpenOptions::new().read(true).write(true).open(lock_path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io("open", lock_path)(e)),
+    };
+    let mut text = String::new();
+    let _ = file.read_to_string(&mut text);
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(SocketError::InUse {
+                path: path.to_owned(),
+                pid: text
+                    .strip_prefix(MARK)
+                    .and_then(|rest| rest.trim().parse().ok()),
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", lock_path)(e)),
+    }
+    let still_there = match (file.metadata(), std::fs::symlink_metadata(lock_path)) {
+        (Ok(ours), Ok(there)) => ours.dev() == there.dev() && ours.ino() == there.ino(),
+        _ => false,
+    };
+    if !still_there {
+        return Ok(None);
+    }
+    if !text.starts_with(MARK) {
+        // Somebody else's file named like our lock file.
+        return Err(SocketError::NotOwn {
+            path: lock_path.to_owned(),
+            what: "a file that swarmadm did not write",
+        });
+    }
+    Ok(Some(file))
+}
+
+/// Decides about what is at `path` already: nothing; a dead tunnel's
+/// socket (its lock file was there, `created` is false), removed; else
+/// refused. Whether a dead tunnel's socket was removed.
+fn claim(path: &Path, created: bool) -> Result<bool, SocketError> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io("look at", path)(e)),
+        Ok(meta) if meta.file_type().is_socket() && !created => {
+            std::fs::remove_file(path).map_err(io("remove the stale socket", path))?;
+            Ok(true)
+        }
+        Ok(meta) => Err(SocketError::NotOwn {
+            path: path.to_owned(),
+            what: describe(&meta),
+        }),
+    }
+}
+
+/// Writes this process's mark into a dead tunnel's lock file taken over
+/// (a lock file made by [`take_lock`] has it already).
+fn mark(lock: &mut File, lock_path: &Path, created: bool) -> Result<(), SocketError> {
+    if created {
+        return Ok(());
+    }
+    lock.set_len(0).map_err(io("write", lock_path))?;
+    lock.rewind().map_err(io("write", lock_path))?;
+    writeln!(lock, "{MARK}{}", std::process::id()).map_err(io("write", lock_path))
 }
 
 fn describe(meta: &std::fs::Metadata) -> &'static str {
@@ -517,6 +587,63 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("exists and is not a directory"), "{err}");
+    }
+
+    /// Issue 31's audit: of tunnels starting at once on one path, a loser
+    /// could delete the winner's lock file (both saw none, both created
+    /// it), or take the winner's fresh, still empty one for a foreign
+    /// file. Exactly one wins; every other is told the path is in use; the
+    /// winner's lock file stays.
+    #[test]
+    fn of_tunnels_starting_at_once_one_wins_and_its_lock_file_stays() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_io()
+            .build()
+            .unwrap();
+        let _entered = runtime.enter();
+        const TUNNELS: usize = 6;
+        for round in 0..300 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.sock");
+            let start = std::sync::Arc::new(std::sync::Barrier::new(TUNNELS));
+            let results: Vec<Result<OwnSocket, String>> = std::thread::scope(|scope| {
+                let threads: Vec<_> = (0..TUNNELS)
+                    .map(|_| {
+                        let start = std::sync::Arc::clone(&start);
+                        let path = &path;
+                        let handle = runtime.handle().clone();
+                        scope.spawn(move || {
+                            let _entered = handle.enter();
+                            start.wait();
+                            OwnSocket::bind(path).map_err(|e| e.to_string())
+                        })
+                    })
+                    .collect();
+                threads.into_iter().map(|t| t.join().unwrap()).collect()
+            });
+            let (won, lost): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+            assert_eq!(won.len(), 1, "round {round}: {lost:?}");
+            for err in lost.iter().map(|r| r.as_ref().unwrap_err()) {
+                assert!(
+                    err.contains("is served by another swarmadm tunnel"),
+                    "round {round}: {err}"
+                );
+            }
+            let lock = with_suffix(&path, ".lock");
+            assert_eq!(
+                std::fs::read_to_string(&lock).ok(),
+                Some(format!("{MARK}{}\n", std::process::id())),
+                "round {round}: the winner's lock file"
+            );
+            assert!(path.exists(), "round {round}");
+            drop(won);
+            let left: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert!(left.is_empty(), "round {round}: {left:?}");
+        }
     }
 
     #[test]
