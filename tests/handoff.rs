@@ -165,6 +165,23 @@ fn context_with_the_config_only_through_f_says_why_and_check_fails() {
         assert!(text.contains(expected), "{expected:?} in:\n{}", run.stdout);
     }
 
+    // --create: says outright that no context was created, and none was.
+    let run = Swarmadm::new()
+        .in_home(home.path())
+        .args(["context", "--create", "t226", "-i"])
+        .arg(&lab.inventory_ini)
+        .arg("-F")
+        .arg(&lab.ssh_config)
+        .expect_code(1);
+    assert!(
+        run.stdout
+            .contains("# no docker context t226 was created: the docker CLI would not reach"),
+        "{}",
+        run.stdout
+    );
+    let contexts = output(in_home(home.path(), "docker").args(["context", "ls", "-q"]));
+    assert!(!contexts.lines().any(|c| c == "t226"), "{contexts}");
+
     let run = Swarmadm::new()
         .in_home(home.path())
         .args(["context", "--check", "-i"])
@@ -412,10 +429,33 @@ fn tunnel_refuses_a_foreign_path_bounds_its_clients_and_says_when_no_manager_ans
     );
     assert!(!socket.exists());
 
-    // No manager answers: a clear error within --connect-timeout, and no
-    // socket left behind.
+    // No manager answers: a clear error that names each manager's cause,
+    // and no socket left behind. sshd stopped: refused at once.
     lab.stop_sshd("swarm-manager-01");
     let socket = dir.path().join("t.sock");
+    let run = Swarmadm::new()
+        .args(["tunnel", "--connect-timeout", "3", "-i"])
+        .arg(&lab.inventory_toml)
+        .arg("--socket")
+        .arg(&socket)
+        .expect_code(2);
+    eprintln!("tunnel with sshd stopped: {}", run.stderr);
+    assert!(run.stderr.contains("no leader to serve"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("; swarm-manager-01: ") && run.stderr.contains("refused"),
+        "the manager's cause: {}",
+        run.stderr
+    );
+    assert!(!socket.exists());
+    assert!(!dir.path().join("t.sock.lock").exists());
+
+    // Port 22 dropped in the node's namespace: nothing answers, so only
+    // --connect-timeout ends the wait.
+    lab.start_sshd("swarm-manager-01");
+    lab.iptables(
+        "swarm-manager-01",
+        &["-I", "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP"],
+    );
     let started = std::time::Instant::now();
     let run = Swarmadm::new()
         .args(["tunnel", "--connect-timeout", "3", "-i"])
@@ -423,12 +463,65 @@ fn tunnel_refuses_a_foreign_path_bounds_its_clients_and_says_when_no_manager_ans
         .arg("--socket")
         .arg(&socket)
         .expect_code(2);
+    let elapsed = started.elapsed();
+    eprintln!(
+        "tunnel with port 22 dropped, --connect-timeout 3: {elapsed:?}: {}",
+        run.stderr
+    );
     assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        started.elapsed()
+        elapsed >= Duration::from_secs(3) && elapsed < Duration::from_secs(10),
+        "bounded by --connect-timeout 3: {elapsed:?}"
     );
     assert!(run.stderr.contains("no leader to serve"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("; swarm-manager-01: ") && run.stderr.contains("within 3s"),
+        "the manager's cause: {}",
+        run.stderr
+    );
     assert!(!socket.exists());
     assert!(!dir.path().join("t.sock.lock").exists());
+
+    // Ctrl-C while the leader is still looked for: the socket and its lock
+    // file go too (the default handler used to kill it, leaving both).
+    let child = Swarmadm::new()
+        .args(["tunnel", "--connect-timeout", "60", "-i"])
+        .arg(&lab.inventory_toml)
+        .arg("--socket")
+        .arg(&socket)
+        .command()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn swarmadm tunnel");
+    let child_pid = child.id();
+    let mut child_guard = KillOnDrop(child);
+    wait_until("the socket to be taken", Duration::from_secs(20), || {
+        socket.exists().then_some(())
+    });
+    let interrupted = std::time::Instant::now();
+    let pid = nix::unistd::Pid::from_raw(child_pid as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT");
+    let status = wait_until("the tunnel to exit", Duration::from_secs(20), || {
+        child_guard.0.try_wait().ok().flatten()
+    });
+    assert!(
+        interrupted.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        interrupted.elapsed()
+    );
+    assert_eq!(status.code(), Some(2), "{status}");
+    let mut stderr = String::new();
+    child_guard
+        .0
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert!(
+        stderr.contains("tunnel: interrupted before serving; removed"),
+        "{stderr}"
+    );
+    assert!(!socket.exists(), "the socket is removed");
+    assert!(!dir.path().join("t.sock.lock").exists(), "its lock too");
 }

@@ -49,6 +49,9 @@ pub(crate) struct ContextReport {
     pub(crate) proxy_jump: bool,
     /// The docker context created (`--create NAME`).
     pub(crate) context: Option<String>,
+    /// `--create NAME` asked for a context that was not created, because
+    /// the docker CLI's ssh would not reach the leader: NAME.
+    pub(crate) not_created: Option<String>,
     pub(crate) note: &'static str,
     /// Why there is no DOCKER_HOST, or the context could not be created.
     pub(crate) error: Option<ContextError>,
@@ -180,6 +183,7 @@ pub(crate) async fn run<C: Connector>(
         probe: None,
         proxy_jump: false,
         context: None,
+        not_created: None,
         note: SSH_NEEDS,
         error: None,
         ssh_connections: connector.connections(),
@@ -235,8 +239,12 @@ pub(crate) fn docker_host(user: &str, host: &str, port: u16) -> String {
 
 /// Creates docker context `name` for the report's DOCKER_HOST through the
 /// docker CLI; records the context or the error in the report.
+/// Without a DOCKER_HOST nothing is created, and the report says so.
 pub(crate) fn create(report: &mut ContextReport, name: &str) {
     let Some(host) = report.docker_host.clone() else {
+        if report.handoff.is_some() {
+            report.not_created = Some(name.to_owned());
+        }
         return;
     };
     let description = format!(
@@ -356,6 +364,18 @@ mod tests {
         assert!(!text.contains("export"), "{text}");
         assert!(text.contains("# - swarmadm authenticates with"), "{text}");
         assert!(text.contains("`swarmadm tunnel`"), "{text}");
+        assert!(!text.contains("no docker context"), "{text}");
+
+        // `--create NAME`: nothing is run, and the output says so.
+        create(&mut report, "swarm");
+        assert_eq!(report.context, None);
+        assert_eq!(report.not_created.as_deref(), Some("swarm"));
+        assert_eq!(report.exit_code(), exit_codes::FAILED);
+        let text = render::context(&report, Layout::Fit(80));
+        assert!(
+            text.contains("# no docker context swarm was created: "),
+            "{text}"
+        );
         for line in text.lines() {
             assert!(line.starts_with("# "), "{line}");
             assert!(line.chars().count() <= 80, "{line}");

@@ -533,6 +533,9 @@ pub(super) async fn tunnel(
         node,
         max_clients: usize::try_from(args.max_clients).unwrap_or(usize::MAX),
     };
+    // Before the socket exists: an interrupt while the leader is looked
+    // for must remove it too, not kill the process and leave it.
+    let mut stop = Interrupt::watch()?;
     // The path first: a refused path needs no connection.
     let socket = OwnSocket::bind(&path)?;
     if socket.replaced_stale {
@@ -541,12 +544,26 @@ pub(super) async fn tunnel(
             path.display()
         );
     }
-    let tunnel = Tunnel::start(inventory, &connector, options, &log).await?;
+    let started = tokio::select! {
+        started = Tunnel::start(inventory, &connector, options, &log) => started,
+        () = stop.recv() => {
+            drop(socket);
+            if !quiet {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "tunnel: interrupted before serving; removed {}",
+                    path.display()
+                );
+            }
+            return Ok(crate::model::exit_codes::UNUSABLE);
+        }
+    };
+    let tunnel = started?;
     crate::ui::print(&format!(
         "export DOCKER_HOST={}\n",
         shell_word(&format!("unix://{}", socket.path().display()))
     ))?;
-    tunnel.serve(&socket, interrupted()).await;
+    tunnel.serve(&socket, stop.recv()).await;
     drop(socket);
     if !quiet {
         let _ = writeln!(
@@ -568,18 +585,32 @@ fn shell_word(text: &str) -> String {
     }
 }
 
-/// Completes on SIGINT or SIGTERM (or at once if they cannot be watched).
-async fn interrupted() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return;
-    };
-    tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
+/// SIGINT and SIGTERM, watched from [`Interrupt::watch`] on: from then on
+/// they no longer end the process but complete [`Interrupt::recv`].
+struct Interrupt {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+impl Interrupt {
+    fn watch() -> eyre::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let watch = |kind, name| {
+            signal(kind)
+                .map_err(|e| eyre::eyre!("cannot watch {name}, which stops the tunnel: {e}"))
+        };
+        Ok(Interrupt {
+            int: watch(SignalKind::interrupt(), "SIGINT")?,
+            term: watch(SignalKind::terminate(), "SIGTERM")?,
+        })
+    }
+
+    /// Completes on the next SIGINT or SIGTERM.
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
     }
 }
 

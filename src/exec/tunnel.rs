@@ -31,7 +31,7 @@ use crate::check::context;
 use crate::inventory::{Inventory, Node};
 use crate::model::failure::Failure;
 use crate::model::names::NodeName;
-use crate::observe::events::Events;
+use crate::observe::events::{Event, Events};
 use crate::remote::host::{Connector, Reached, SocketHost, SwarmHost as _};
 
 pub(crate) use listener::{OwnSocket, SocketError};
@@ -51,12 +51,25 @@ pub(crate) struct TunnelOptions {
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub(crate) enum TunnelError {
-    #[error("no leader to serve: {0}")]
-    NoLeader(String),
+    /// No leader found; `unreached` are the managers that could not be
+    /// reached, each with its cause (refused, authentication, host key).
+    #[error("no leader to serve: {why}{}", causes(unreached))]
+    NoLeader {
+        why: String,
+        unreached: Vec<(NodeName, String)>,
+    },
     #[error("`{0}` is not a node of the inventory")]
     UnknownNode(String),
     #[error("cannot reach {node}: {failure}")]
     Unreachable { node: NodeName, failure: String },
+}
+
+/// `; NODE: CAUSE` for each manager that could not be reached.
+fn causes(unreached: &[(NodeName, String)]) -> String {
+    unreached
+        .iter()
+        .map(|(node, cause)| format!("; {node}: {cause}"))
+        .collect()
 }
 
 /// What happens while the tunnel serves; `ui` draws it.
@@ -269,17 +282,25 @@ where
     let name = match node {
         Some(name) => name.clone(),
         None => {
-            // Nobody draws progress while the tunnel serves.
-            let (events, _dropped) = Events::channel();
+            // Nobody draws progress while the tunnel serves; the nodes'
+            // failures are kept for the error.
+            let (events, mut sent) = Events::channel();
             let keeping = Keeping::new(connector);
             let report = context::run(managers, &keeping, &events).await;
-            let leader = match (report.leader, report.error) {
-                (Some(leader), None) => leader,
-                (_, Some(error)) => return Err(TunnelError::NoLeader(error.to_string())),
-                (None, None) => {
-                    return Err(TunnelError::NoLeader("the swarm has no leader".to_owned()));
-                }
+            let why = match (report.leader, report.error) {
+                (Some(leader), None) => Ok(leader),
+                (_, Some(error)) => Err(error.to_string()),
+                (None, None) => Err("the swarm has no leader".to_owned()),
             };
+            let leader = why.map_err(|why| {
+                let mut unreached = Vec::new();
+                while let Ok(event) = sent.try_recv() {
+                    if let Event::Failed { node, error } = event {
+                        unreached.push((node, error));
+                    }
+                }
+                TunnelError::NoLeader { why, unreached }
+            })?;
             // The connection that found it serves it: no second one.
             if let Some(target) = keeping.take(&leader) {
                 return Ok(target);
@@ -358,5 +379,43 @@ pub(crate) fn socket_path(
     match asked {
         Some(path) => Ok(path.clone()),
         None => listener::default_path(&inventory.source, node.map(NodeName::as_str)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remote::fake::FakeCluster;
+
+    /// Issue 31's audit: the error said "no leader to serve" and dropped
+    /// each manager's SSH reason.
+    #[tokio::test(start_paused = true)]
+    async fn no_leader_to_serve_names_each_unreached_manager_and_its_cause() {
+        let inventory = crate::inventory::test_inventory(3, 1);
+        let managers = Inventory {
+            nodes: inventory.managers().cloned().collect(),
+            ..inventory.clone()
+        };
+        let cluster = FakeCluster::converged(&inventory);
+        for manager in ["m1", "m2", "m3"] {
+            cluster.unreachable(manager);
+        }
+        let Err(error) = find(&inventory, &managers, &cluster.connector(), None).await else {
+            panic!("a leader was found with every manager unreachable");
+        };
+        let TunnelError::NoLeader { unreached, .. } = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(unreached.len(), 3, "{error}");
+        let text = error.to_string();
+        assert!(text.starts_with("no leader to serve: "), "{text}");
+        for manager in ["m1", "m2", "m3"] {
+            assert!(
+                text.contains(&format!(
+                    "; {manager}: tcp failed: cannot connect to {manager}: Connection refused"
+                )),
+                "{text}"
+            );
+        }
     }
 }

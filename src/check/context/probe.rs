@@ -103,6 +103,25 @@ fn options(connect_timeout: Duration) -> Vec<String> {
     ]
 }
 
+/// Everything `ssh` gets to reach `destination` as the docker CLI will.
+fn arguments(destination: &Destination, connect_timeout: Duration) -> Vec<String> {
+    let mut args = options(connect_timeout);
+    args.extend(destination.ssh_args());
+    args.extend(REMOTE_COMMAND.iter().map(|s| (*s).to_owned()));
+    args
+}
+
+/// `ssh ARGS`, as a user may paste it.
+fn command_line(args: &[String]) -> String {
+    format!("ssh {}", args.join(" "))
+}
+
+/// The command line [`run`] runs for `destination`.
+#[cfg(test)]
+pub(crate) fn command(destination: &Destination, connect_timeout: Duration) -> String {
+    command_line(&arguments(destination, connect_timeout))
+}
+
 /// Runs `ssh` to `destination` as the docker CLI will; gives up after
 /// `connect_timeout` plus `timeout`.
 pub(crate) async fn run(
@@ -110,10 +129,8 @@ pub(crate) async fn run(
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Probe {
-    let mut args = options(connect_timeout);
-    args.extend(destination.ssh_args());
-    args.extend(REMOTE_COMMAND.iter().map(|s| (*s).to_owned()));
-    let command = format!("ssh {}", args.join(" "));
+    let args = arguments(destination, connect_timeout);
+    let command = command_line(&args);
     let child = tokio::process::Command::new("ssh")
         .args(&args)
         .stdin(Stdio::null())

@@ -12,6 +12,11 @@
 //! - PATH exists without such a lock file (another program's socket, a
 //!   file, a directory): refused, never removed.
 //!
+//! A new lock file is written, marked and locked under a temporary name
+//! and then linked into place, which fails when one exists: of tunnels
+//! starting at once on one path exactly one makes it, and none ever
+//! removes a lock file it did not make.
+//!
 //! Both files are removed when the [`OwnSocket`] is dropped. It knows
 //! nothing of SSH or Docker.
 
@@ -78,12 +83,42 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Socke
 /// (the inventory's file name without its extension). The directory is
 /// made (0700) if missing, and must be this user's and closed to others.
 pub(crate) fn default_path(inventory: &Path, node: Option<&str>) -> Result<PathBuf, SocketError> {
-    let uid = nix::unistd::geteuid().as_raw();
-    let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(runtime) => PathBuf::from(runtime).join("swarmadm"),
-        None => std::env::temp_dir().join(format!("swarmadm-{uid}")),
+    let env = SocketEnv {
+        runtime_dir: std::env::var_os("XDG_RUNTIME_DIR"),
+        temp_dir: std::env::temp_dir(),
+        uid: nix::unistd::geteuid().as_raw(),
     };
-    private_dir(&dir, uid)?;
+    default_path_in(&env, inventory, node)
+}
+
+/// What [`default_path`] reads of the process: given as values, so that
+/// tests choose them.
+#[derive(Debug, Clone)]
+struct SocketEnv {
+    /// `$XDG_RUNTIME_DIR`; empty counts as unset.
+    runtime_dir: Option<std::ffi::OsString>,
+    /// Where `/tmp/swarmadm-UID` goes without it.
+    temp_dir: PathBuf,
+    /// The effective uid the directory must belong to.
+    uid: u32,
+}
+
+impl SocketEnv {
+    fn dir(&self) -> PathBuf {
+        match self.runtime_dir.as_ref().filter(|d| !d.is_empty()) {
+            Some(runtime) => PathBuf::from(runtime).join("swarmadm"),
+            None => self.temp_dir.join(format!("swarmadm-{}", self.uid)),
+        }
+    }
+}
+
+fn default_path_in(
+    env: &SocketEnv,
+    inventory: &Path,
+    node: Option<&str>,
+) -> Result<PathBuf, SocketError> {
+    let dir = env.dir();
+    private_dir(&dir, env.uid)?;
     let stem = inventory
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -164,27 +199,19 @@ impl OwnSocket {
             });
         }
         let lock_path = with_suffix(path, ".lock");
-        let had_lock = lock_path.exists();
-        let mut lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&lock_path)
-            .map_err(io("open", &lock_path))?;
-        let taken = Self::take(path, &lock_path, had_lock, &mut lock);
-        let replaced_stale = match taken {
+        let (mut lock, created) = take_lock(&lock_path, path)?;
+        let replaced_stale = match claim(path, created) {
             Ok(replaced) => replaced,
             Err(e) => {
                 // Never remove a lock file that was there before us.
-                if !had_lock {
+                if created {
                     let _ = std::fs::remove_file(&lock_path);
                 }
                 return Err(e);
             }
         };
-        let listener = match listen(path) {
+        let listener = mark(&mut lock, &lock_path, created).and_then(|()| listen(path));
+        let listener = match listener {
             Ok(listener) => listener,
             Err(e) => {
                 let _ = std::fs::remove_file(&lock_path);
@@ -198,56 +225,6 @@ impl OwnSocket {
             listener,
             replaced_stale,
         })
-    }
-
-    /// Locks the lock file, decides about an existing `path` and marks the
-    /// lock file as ours. Whether a dead tunnel's socket was removed.
-    fn take(
-        path: &Path,
-        lock_path: &Path,
-        had_lock: bool,
-        lock: &mut File,
-    ) -> Result<bool, SocketError> {
-        let mut text = String::new();
-        let _ = lock.read_to_string(&mut text);
-        let marked = text.starts_with(MARK);
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(SocketError::InUse {
-                    path: path.to_owned(),
-                    pid: text
-                        .strip_prefix(MARK)
-                        .and_then(|rest| rest.trim().parse().ok()),
-                });
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", lock_path)(e)),
-        }
-        if had_lock && !marked {
-            // Somebody else's file named like our lock file.
-            return Err(SocketError::NotOwn {
-                path: lock_path.to_owned(),
-                what: "a file that swarmadm did not write",
-            });
-        }
-        let replaced = match std::fs::symlink_metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-            Err(e) => return Err(io("look at", path)(e)),
-            Ok(meta) if meta.file_type().is_socket() && had_lock && marked => {
-                std::fs::remove_file(path).map_err(io("remove the stale socket", path))?;
-                true
-            }
-            Ok(meta) => {
-                return Err(SocketError::NotOwn {
-                    path: path.to_owned(),
-                    what: describe(&meta),
-                });
-            }
-        };
-        lock.set_len(0).map_err(io("write", lock_path))?;
-        lock.rewind().map_err(io("write", lock_path))?;
-        writeln!(lock, "{MARK}{}", std::process::id()).map_err(io("write", lock_path))?;
-        Ok(replaced)
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -264,6 +241,129 @@ impl Drop for OwnSocket {
         let _ = std::fs::remove_file(&self.path);
         let _ = std::fs::remove_file(&self.lock_path);
     }
+}
+
+/// How often the lock file is looked for again when it went away between
+/// two looks (a tunnel that stopped just then).
+const LOCK_TRIES: usize = 5;
+
+/// The lock file at `lock_path`, locked, and whether this call made it.
+///
+/// A new one is written and locked under a temporary name first, then
+/// linked into place, which fails when one exists: so a lock file appears
+/// only marked and locked, and of tunnels starting at once exactly one
+/// makes it. An existing one is taken only when it is a tunnel's and its
+/// lock is free (the tunnel died); a locked one means another tunnel.
+fn take_lock(lock_path: &Path, path: &Path) -> Result<(File, bool), SocketError> {
+    static UNIQUE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let unique = UNIQUE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temporary = with_suffix(lock_path, &format!(".{}.{unique}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&temporary);
+    let mut fresh = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)
+        .map_err(io("create", &temporary))?;
+    let taken = writeln!(fresh, "{MARK}{}", std::process::id())
+        .map_err(io("write", &temporary))
+        .and_then(|()| {
+            fresh
+                .try_lock()
+                .map_err(|e| io("lock", &temporary)(std::io::Error::from(e)))
+        })
+        .and_then(|()| {
+            for _ in 0..LOCK_TRIES {
+                match std::fs::hard_link(&temporary, lock_path) {
+                    Ok(()) => return Ok(None),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(io("create", lock_path)(e)),
+                }
+                if let Some(existing) = existing_lock(lock_path, path)? {
+                    return Ok(Some(existing));
+                }
+            }
+            Err(SocketError::InUse {
+                path: path.to_owned(),
+                pid: None,
+            })
+        });
+    let _ = std::fs::remove_file(&temporary);
+    match taken? {
+        None => Ok((fresh, true)),
+        Some(existing) => Ok((existing, false)),
+    }
+}
+
+/// The lock file that exists at `lock_path`, locked by this call: `None`
+/// when it went away meanwhile (a tunnel that stops removes it before it
+/// lets go of the lock), refused when a live tunnel holds it or when it is
+/// not a tunnel's.
+fn existing_lock(lock_path: &Path, path: &Path) -> Result<Option<File>, SocketError> {
+    let mut file = match OpenOptions::new().read(true).write(true).open(lock_path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io("open", lock_path)(e)),
+    };
+    let mut text = String::new();
+    let _ = file.read_to_string(&mut text);
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(SocketError::InUse {
+                path: path.to_owned(),
+                pid: text
+                    .strip_prefix(MARK)
+                    .and_then(|rest| rest.trim().parse().ok()),
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", lock_path)(e)),
+    }
+    let still_there = match (file.metadata(), std::fs::symlink_metadata(lock_path)) {
+        (Ok(ours), Ok(there)) => ours.dev() == there.dev() && ours.ino() == there.ino(),
+        _ => false,
+    };
+    if !still_there {
+        return Ok(None);
+    }
+    if !text.starts_with(MARK) {
+        // Somebody else's file named like our lock file.
+        return Err(SocketError::NotOwn {
+            path: lock_path.to_owned(),
+            what: "a file that swarmadm did not write",
+        });
+    }
+    Ok(Some(file))
+}
+
+/// Decides about what is at `path` already: nothing; a dead tunnel's
+/// socket (its lock file was there, `created` is false), removed; else
+/// refused. Whether a dead tunnel's socket was removed.
+fn claim(path: &Path, created: bool) -> Result<bool, SocketError> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io("look at", path)(e)),
+        Ok(meta) if meta.file_type().is_socket() && !created => {
+            std::fs::remove_file(path).map_err(io("remove the stale socket", path))?;
+            Ok(true)
+        }
+        Ok(meta) => Err(SocketError::NotOwn {
+            path: path.to_owned(),
+            what: describe(&meta),
+        }),
+    }
+}
+
+/// Writes this process's mark into a dead tunnel's lock file taken over
+/// (a lock file made by [`take_lock`] has it already).
+fn mark(lock: &mut File, lock_path: &Path, created: bool) -> Result<(), SocketError> {
+    if created {
+        return Ok(());
+    }
+    lock.set_len(0).map_err(io("write", lock_path))?;
+    lock.rewind().map_err(io("write", lock_path))?;
+    writeln!(lock, "{MARK}{}", std::process::id()).map_err(io("write", lock_path))
 }
 
 fn describe(meta: &std::fs::Metadata) -> &'static str {
@@ -365,6 +465,185 @@ mod tests {
         assert!(socket.replaced_stale);
         let text = std::fs::read_to_string(with_suffix(&path, ".lock")).unwrap();
         assert_eq!(text, format!("{MARK}{}\n", std::process::id()));
+    }
+
+    /// A foreign socket whose listener is gone (the file stays, nobody
+    /// answers) is still not the tunnel's: refused, and left alone.
+    #[tokio::test]
+    async fn a_dead_foreign_socket_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dead.sock");
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        assert!(std::os::unix::net::UnixStream::connect(&path).is_err());
+        let err = OwnSocket::bind(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("exists and is not a socket of swarmadm tunnel (it is a socket"),
+            "{err}"
+        );
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.file_type().is_socket(), "left alone");
+        assert!(!with_suffix(&path, ".lock").exists());
+    }
+
+    fn env(runtime_dir: Option<&Path>, temp_dir: &Path, uid: u32) -> SocketEnv {
+        SocketEnv {
+            runtime_dir: runtime_dir.map(|d| d.as_os_str().to_owned()),
+            temp_dir: temp_dir.to_owned(),
+            uid,
+        }
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path).unwrap().mode() & 0o777
+    }
+
+    #[test]
+    fn the_default_path_is_in_xdg_runtime_dir_else_a_private_dir_in_tmp() {
+        let runtime = tempfile::tempdir().unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let uid = nix::unistd::geteuid().as_raw();
+        let inventory = Path::new("/srv/swarm/my lab.ini");
+
+        let path = default_path_in(
+            &env(Some(runtime.path()), temp.path(), uid),
+            inventory,
+            None,
+        )
+        .unwrap();
+        assert_eq!(path, runtime.path().join("swarmadm/tunnel-my_lab.sock"));
+        assert_eq!(mode(&runtime.path().join("swarmadm")), 0o700);
+
+        // Unset, or empty (as `XDG_RUNTIME_DIR= swarmadm …`): /tmp.
+        for runtime_dir in [None, Some(Path::new(""))] {
+            let path = default_path_in(
+                &env(runtime_dir, temp.path(), uid),
+                inventory,
+                Some("swarm-manager-01"),
+            )
+            .unwrap();
+            let dir = temp.path().join(format!("swarmadm-{uid}"));
+            assert_eq!(path, dir.join("tunnel-my_lab-swarm-manager-01.sock"));
+            assert_eq!(mode(&dir), 0o700);
+        }
+    }
+
+    #[test]
+    fn a_socket_dir_of_another_user_or_open_to_others_is_refused() {
+        let temp = tempfile::tempdir().unwrap();
+        let uid = nix::unistd::geteuid().as_raw();
+        let inventory = Path::new("lab.toml");
+
+        // Open to others: refused and left as it is.
+        let dir = temp.path().join(format!("swarmadm-{uid}"));
+        std::fs::DirBuilder::new().mode(0o755).create(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let err = default_path_in(&env(None, temp.path(), uid), inventory, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("is open to others (mode 755); `chmod 700` it"),
+            "{err}"
+        );
+        assert_eq!(mode(&dir), 0o755);
+
+        // Another user's (here: the directory is this user's, the uid
+        // asked for is not): refused.
+        let other = uid + 4242;
+        let theirs = temp.path().join(format!("swarmadm-{other}"));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&theirs)
+            .unwrap();
+        let err = default_path_in(&env(None, temp.path(), other), inventory, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!(
+                "belongs to uid {uid}, not to this user (uid {other})"
+            )),
+            "{err}"
+        );
+
+        // A file, or a symbolic link to a private directory: not a
+        // directory of its own.
+        let runtime = tempfile::tempdir().unwrap();
+        std::fs::write(runtime.path().join("swarmadm"), "").unwrap();
+        let err = default_path_in(
+            &env(Some(runtime.path()), temp.path(), uid),
+            inventory,
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("exists and is not a directory"), "{err}");
+        let linked = tempfile::tempdir().unwrap();
+        let private = linked.path().join("private");
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&private)
+            .unwrap();
+        std::os::unix::fs::symlink(&private, linked.path().join("swarmadm")).unwrap();
+        let err = default_path_in(&env(Some(linked.path()), temp.path(), uid), inventory, None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("exists and is not a directory"), "{err}");
+    }
+
+    /// Issue 31's audit: of tunnels starting at once on one path, a loser
+    /// could delete the winner's lock file (both saw none, both created
+    /// it), or take the winner's fresh, still empty one for a foreign
+    /// file. Exactly one wins; every other is told the path is in use; the
+    /// winner's lock file stays.
+    #[test]
+    fn of_tunnels_starting_at_once_one_wins_and_its_lock_file_stays() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_io()
+            .build()
+            .unwrap();
+        let _entered = runtime.enter();
+        const TUNNELS: usize = 6;
+        for round in 0..300 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.sock");
+            let start = std::sync::Arc::new(std::sync::Barrier::new(TUNNELS));
+            let results: Vec<Result<OwnSocket, String>> = std::thread::scope(|scope| {
+                let threads: Vec<_> = (0..TUNNELS)
+                    .map(|_| {
+                        let start = std::sync::Arc::clone(&start);
+                        let path = &path;
+                        let handle = runtime.handle().clone();
+                        scope.spawn(move || {
+                            let _entered = handle.enter();
+                            start.wait();
+                            OwnSocket::bind(path).map_err(|e| e.to_string())
+                        })
+                    })
+                    .collect();
+                threads.into_iter().map(|t| t.join().unwrap()).collect()
+            });
+            let (won, lost): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+            assert_eq!(won.len(), 1, "round {round}: {lost:?}");
+            for err in lost.iter().map(|r| r.as_ref().unwrap_err()) {
+                assert!(
+                    err.contains("is served by another swarmadm tunnel"),
+                    "round {round}: {err}"
+                );
+            }
+            let lock = with_suffix(&path, ".lock");
+            assert_eq!(
+                std::fs::read_to_string(&lock).ok(),
+                Some(format!("{MARK}{}\n", std::process::id())),
+                "round {round}: the winner's lock file"
+            );
+            assert!(path.exists(), "round {round}");
+            drop(won);
+            let left: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert!(left.is_empty(), "round {round}: {left:?}");
+        }
     }
 
     #[test]

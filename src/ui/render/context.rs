@@ -31,6 +31,8 @@ pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
     if let Some(host) = &report.docker_host {
         out.push_str(&format!("export DOCKER_HOST={host}\n"));
     }
+    // Offered once, after the reasons and the check's verdict.
+    let mut offer_tunnel = false;
     if let (Some(handoff), Some(leader)) = (&report.handoff, &report.leader)
         && !handoff.works()
     {
@@ -44,7 +46,13 @@ pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
             let point = wrap(&format!("# - {missing}"), width, 4);
             out.push_str(&point.replace("\n    ", "\n#   "));
         }
-        out.push_str(&comment(TUNNEL_HINT));
+        if let Some(name) = &report.not_created {
+            out.push_str(&comment(&format!(
+                "no docker context {name} was created: the docker CLI would not reach the \
+                 leader through it"
+            )));
+        }
+        offer_tunnel = true;
     }
     if let Some(probe) = &report.probe {
         let verdict = if probe.passed() { "passed" } else { "failed" };
@@ -52,9 +60,10 @@ pub(crate) fn context(report: &ContextReport, layout: Layout) -> String {
             "check {verdict}: `{}`: {}",
             probe.command, probe.outcome
         )));
-        if !probe.passed() && report.docker_host.is_some() {
-            out.push_str(&comment(TUNNEL_HINT));
-        }
+        offer_tunnel |= !probe.passed();
+    }
+    if offer_tunnel {
+        out.push_str(&comment(TUNNEL_HINT));
     }
     if let Some(name) = &report.context {
         out.push_str(&comment(&format!(

@@ -342,13 +342,81 @@ async fn remove_an_inventory_node() {
     assert_layouts("remove", |layout| super::remove(&outcome, layout));
 }
 
+/// What the local `ssh` of an operator whose home holds no ssh config
+/// reads: a fixed path that does not exist, so the snapshots hold no
+/// temporary directory.
+fn operators_ssh() -> crate::check::context::handoff::SshView {
+    let home = PathBuf::from("/nonexistent/home/operator");
+    crate::check::context::handoff::SshView::with(
+        crate::inventory::LocalEnv {
+            home: Some(home.clone()),
+            user: Some("core".into()),
+        },
+        Some(home),
+    )
+}
+
+/// `context` as the command prints it: the leader found, then the
+/// hand-off decided against the operator's own ssh.
 #[tokio::test(start_paused = true)]
 async fn context_of_the_leader() {
     let inv = inventory();
     let cluster = FakeCluster::converged(&inv);
     cluster.elect("manager-02");
-    let report = crate::check::context::run(&inv, &cluster.connector(), &Events::discard()).await;
+    let mut report =
+        crate::check::context::run(&inv, &cluster.connector(), &Events::discard()).await;
+    crate::check::context::hand_off(&mut report, &inv, &operators_ssh());
+    assert_eq!(report.docker_host.as_deref(), Some("ssh://manager-02.lab"));
     assert_layouts("context", |layout| super::context(&report, layout));
+}
+
+/// `context --check` for a leader reached as the Vagrant setup reaches it:
+/// a `Host` alias in a config given with -F, another address, a key of its
+/// own. Plain ssh knows none of it, and the check fails the way it does.
+#[tokio::test(start_paused = true)]
+async fn context_with_what_is_missing_and_a_failed_check() {
+    use crate::check::context::{handoff, probe};
+    let mut inv = inventory();
+    let leader = inv
+        .nodes
+        .iter_mut()
+        .find(|n| n.name.as_str() == "manager-02")
+        .unwrap();
+    leader.ssh.alias = "swarm-manager-02".into();
+    leader.ssh.hop.host = "127.0.0.1".into();
+    leader.ssh.hop.port = 2202;
+    leader.ssh.hop.identity_files = vec![PathBuf::from("/srv/swarm/.vagrant/private_key")];
+    leader.ssh.hop.identity_origin = crate::inventory::IdentityOrigin::SshConfig;
+    leader.ssh.ssh_config = Some(crate::inventory::SshConfigUsed {
+        path: PathBuf::from("/srv/swarm/ssh.config"),
+        origin: crate::inventory::ConfigOrigin::CommandLine,
+    });
+    let cluster = FakeCluster::converged(&inv);
+    cluster.elect("manager-02");
+    let mut report =
+        crate::check::context::run(&inv, &cluster.connector(), &Events::discard()).await;
+    crate::check::context::hand_off(&mut report, &inv, &operators_ssh());
+    assert_eq!(report.docker_host, None);
+    let handoff = report.handoff.clone().unwrap();
+    assert_eq!(
+        handoff
+            .missing
+            .iter()
+            .map(handoff::Missing::kind)
+            .collect::<Vec<_>>(),
+        ["ssh_config_not_read", "address", "identity"]
+    );
+    // What `--check` records when plain ssh does not know the alias.
+    report.probe = Some(probe::Probe {
+        command: probe::command(&handoff.destination, std::time::Duration::from_secs(10)),
+        outcome: probe::ProbeOutcome::Ssh(
+            "ssh: Could not resolve hostname swarm-manager-02: Name or service not known".into(),
+        ),
+    });
+    assert_eq!(report.exit_code(), crate::model::exit_codes::FAILED);
+    assert_layouts("context_missing_check_failed", |layout| {
+        super::context(&report, layout)
+    });
 }
 
 /// An IPv6 address next to a port is bracketed, for the node and its jump
