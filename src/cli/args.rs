@@ -614,6 +614,7 @@ impl NodeArgs {
             SshOptions {
                 host_key_policy: self.host_key_checking.map(HostKeyPolicy::from),
                 connect_timeout: Duration::from_secs(self.connect_timeout),
+                agent: std::sync::Arc::new(crate::remote::ssh::AgentSocket::from_env()),
             },
             Duration::from_secs(self.timeout),
         )
