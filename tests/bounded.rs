@@ -11,6 +11,8 @@
 //! - `unlock` with every node unreachable: non-zero, naming them.
 //! - A closed stdout, `/dev/full` and an unusable `--junit` path: non-zero,
 //!   naming what was being written, before connecting for `--junit`.
+//! - `up` and `rotate-tokens` with an `--unlock-key-file` in a directory
+//!   that does not exist: exit 2 before any node is contacted.
 //!
 //! Memory is the child's peak resident set, read with `getrusage`
 //! (`RUSAGE_CHILDREN`: the largest of the children this test waited for,
@@ -609,4 +611,49 @@ fn the_node_list_cap_fits_ten_thousand_nodes() {
         let info = lab.engine_json(&node.hostname, "/info");
         assert_eq!(info["Swarm"]["LocalNodeState"], "inactive", "{info}");
     }
+}
+
+/// `up` and `rotate-tokens` with an `--unlock-key-file` in a directory
+/// that does not exist: refused at once, before any node is contacted
+/// (the sshd log counts no login). `up` would otherwise turn autolock on
+/// and only then find that it cannot write the key.
+#[test]
+fn an_unlock_key_file_in_a_missing_directory_is_refused_before_connecting() {
+    let lab = Lab::up(ids::BOUNDED_KEY_FILE_DIRECTORY, 1, 0);
+    let sshd_log = lab.node("swarm-manager-01").sshd_log();
+    let logins = || {
+        std::fs::read_to_string(&sshd_log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("Accepted publickey"))
+            .count()
+    };
+    let logins_before = logins();
+    let missing = lab.dir.join("missing");
+    let key_file = missing.join("unlock.key");
+    for command in [&["up"][..], &["rotate-tokens", "--unlock-key"][..]] {
+        let start = Instant::now();
+        let run = Swarmadm::new()
+            .args(command)
+            .arg("-i")
+            .arg(&lab.inventory_toml)
+            .arg("--unlock-key-file")
+            .arg(&key_file)
+            .expect_code(2);
+        assert!(start.elapsed() < Duration::from_secs(5), "{run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+        assert!(
+            run.stderr.starts_with(&format!(
+                "error: unlock key file {}: its directory {}: No such file or directory \
+                 (os error 2); nothing was changed",
+                key_file.display(),
+                missing.display()
+            )),
+            "{command:?}: {run:?}"
+        );
+    }
+    assert_eq!(logins(), logins_before, "sshd was contacted");
+    // Nothing changed on the engine: still in no swarm.
+    let info = lab.engine_json("swarm-manager-01", "/info");
+    assert_eq!(info["Swarm"]["LocalNodeState"], "inactive", "{info}");
 }
