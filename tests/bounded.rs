@@ -13,6 +13,8 @@
 //!   naming what was being written, before connecting for `--junit`.
 //! - `up` and `rotate-tokens` with an `--unlock-key-file` in a directory
 //!   that does not exist: exit 2 before any node is contacted.
+//! - `up`, `down`, `remove` and `context` failing as a whole: the error on
+//!   stderr too, stdout's result (text or JSON) as before.
 //!
 //! Memory is the child's peak resident set, read with `getrusage`
 //! (`RUSAGE_CHILDREN`: the largest of the children this test waited for,
@@ -656,4 +658,100 @@ fn an_unlock_key_file_in_a_missing_directory_is_refused_before_connecting() {
     // Nothing changed on the engine: still in no swarm.
     let info = lab.engine_json("swarm-manager-01", "/info");
     assert_eq!(info["Swarm"]["LocalNodeState"], "inactive", "{info}");
+}
+
+/// The words of `text`, whatever its wrapping.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The `error: PREFIX…` line of stderr, asserted to be there.
+fn error_line<'a>(run: &'a common::Run, prefix: &str) -> &'a str {
+    run.stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("error: {prefix}")))
+        .unwrap_or_else(|| panic!("no `error: {prefix}` on stderr: {run:?}"))
+}
+
+/// `up`, `down`, `remove` and `context` that fail as a whole say so on
+/// stderr (`error: up failed: …`), as `unlock` and `rotate-tokens` do; the
+/// result on stdout stays as it was, its last line the same words, and
+/// with `-o json` the document.
+#[test]
+fn a_command_that_fails_as_a_whole_says_so_on_stderr_too() {
+    let lab = Lab::up(ids::BOUNDED_ERRORS_ON_STDERR, 1, 1);
+    let inv = &lab.inventory_toml;
+    // No swarm yet: no leader for `context`, no such node for `remove`.
+    let run = Swarmadm::new()
+        .arg("context")
+        .arg("-i")
+        .arg(inv)
+        .expect_code(2);
+    let line = error_line(&run, "context failed: ");
+    let error = line.trim_start_matches("error: context failed: ");
+    assert!(run.stdout.contains("# error: "), "{run:?}");
+    assert!(
+        words(&run.stdout.replace("\n#", "\n")).contains(&words(error)),
+        "{run:?}"
+    );
+    let run = Swarmadm::new()
+        .args(["remove", "-i"])
+        .arg(inv)
+        .arg("no-such-node")
+        .expect_code(2);
+    let line = error_line(&run, "remove failed: ");
+    assert!(
+        words(&run.stdout).ends_with(&words(line.trim_start_matches("error: "))),
+        "{run:?}"
+    );
+    let run = Swarmadm::new()
+        .args(["remove", "-i"])
+        .arg(inv)
+        .arg("no-such-node")
+        .json()
+        .expect_code(2);
+    error_line(&run, "remove failed: ");
+    assert_eq!(run.json()["result"], "error", "{run:?}");
+    // `up` with autolock and a key file that holds another key: refused
+    // as a whole, nothing changed.
+    let locked = lab.dir.join("locked.toml");
+    std::fs::write(
+        &locked,
+        format!("[swarm]\nautolock = true\n\n{}", lab.inventory_text()),
+    )
+    .expect("write inventory");
+    let other_key = lab.dir.join("other.key");
+    std::fs::write(&other_key, "SWMKEY-1-not-this-swarms-key\n").expect("write key");
+    std::fs::set_permissions(
+        &other_key,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .expect("chmod");
+    let run = Swarmadm::new()
+        .up(&locked)
+        .arg("--unlock-key-file")
+        .arg(&other_key)
+        .failure();
+    let line = error_line(&run, "up failed: ");
+    assert!(line.contains("holds something other than"), "{run:?}");
+    assert!(
+        words(&run.stdout).ends_with(&words(line.trim_start_matches("error: "))),
+        "{run:?}"
+    );
+    let info = lab.engine_json("swarm-manager-01", "/info");
+    assert_eq!(info["Swarm"]["LocalNodeState"], "inactive", "{info}");
+    // Every node out of reach: `down` is refused as a whole.
+    for node in &lab.nodes {
+        lab.stop_sshd(&node.hostname);
+    }
+    let run = Swarmadm::new()
+        .args(["down", "--yes", "-i"])
+        .arg(inv)
+        .args(["--connect-timeout", "2"])
+        .failure();
+    let line = error_line(&run, "down failed: ");
+    assert!(
+        words(&run.stdout).ends_with(&words(line.trim_start_matches("error: "))),
+        "{run:?}"
+    );
 }

@@ -126,6 +126,9 @@ pub(super) async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> 
         crate::exec::up::execute(prepared, inventory, &connector, &options, &events).await
     };
     reporter.finish().await;
+    if let Some(failure) = render::up_failure(&outcome) {
+        say_error(&failure);
+    }
     print_result(
         &args.nodes,
         || crate::ui::json::up(&outcome),
@@ -296,6 +299,9 @@ pub(super) async fn down(
     )
     .await;
     reporter.finish().await;
+    if let Some(failure) = render::down_failure(&outcome) {
+        say_error(&failure);
+    }
     print_result(
         &args.nodes,
         || crate::ui::json::down(&outcome),
@@ -504,6 +510,9 @@ pub(super) async fn context(
     if let Some(name) = &args.create {
         crate::check::context::create(&mut report, name);
     }
+    if let Some(error) = &report.error {
+        say_error(&format!("context failed: {error}"));
+    }
     print_result(
         &args.nodes,
         || crate::ui::json::context(&report),
@@ -611,6 +620,9 @@ pub(super) async fn remove(
     )
     .await;
     reporter.finish().await;
+    if let Some(failure) = render::remove_failure(&outcome) {
+        say_error(&failure);
+    }
     print_result(
         &args.nodes,
         || crate::ui::json::remove(&outcome),

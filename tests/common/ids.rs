@@ -279,6 +279,8 @@ lab_ids! {
     BOUNDED_NODE_LIST_SIZE = 239;
     /// `an_unlock_key_file_in_a_missing_directory_is_refused_before_connecting`
     BOUNDED_KEY_FILE_DIRECTORY = 65;
+    /// `a_command_that_fails_as_a_whole_says_so_on_stderr_too`
+    BOUNDED_ERRORS_ON_STDERR = 66;
 
     // tests/recover.rs
     /// `a_quorum_lost_for_good_is_recovered_and_the_wiped_managers_join_again`
