@@ -15,6 +15,9 @@
 //!   that does not exist: exit 2 before any node is contacted.
 //! - `up`, `down`, `remove` and `context` failing as a whole: the error on
 //!   stderr too, stdout's result (text or JSON) as before.
+//! - An HTTP server and an SSH-1 server on a node's SSH port (served from
+//!   inside the node's network namespace): each node named with what it
+//!   answered, within the connect timeout.
 //!
 //! Memory is the child's peak resident set, read with `getrusage`
 //! (`RUSAGE_CHILDREN`: the largest of the children this test waited for,
@@ -753,5 +756,125 @@ fn a_command_that_fails_as_a_whole_says_so_on_stderr_too() {
     assert!(
         words(&run.stdout).ends_with(&words(line.trim_start_matches("error: "))),
         "{run:?}"
+    );
+}
+
+/// A TCP server on a lab node's SSH port (its sshd stopped), bound inside
+/// the node's network namespace by a thread of its own (`setns` moves only
+/// that thread): it answers every connection with `answer`, then hangs up
+/// or keeps the connection open in silence. Stopped (and its sockets
+/// closed) when dropped, before the lab goes down.
+struct NodePortServer {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl NodePortServer {
+    fn start(lab: &Lab, hostname: &str, answer: &'static [u8], hang_up: bool) -> Self {
+        let node = lab.node(hostname);
+        let netns = PathBuf::from("/run/netns").join(&node.netns);
+        let addr = std::net::SocketAddr::from((node.ip, 22));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (ready_tx, ready) = std::sync::mpsc::channel();
+        let stopping = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let ns = std::fs::File::open(&netns).expect("open the node's netns");
+            nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+            let listener = std::net::TcpListener::bind(addr).expect("bind the node's port 22");
+            listener.set_nonblocking(true).expect("nonblocking");
+            ready_tx.send(()).expect("ready");
+            let mut held = Vec::new();
+            while !stopping.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut stream, _)) => {
+                        let _ = stream.set_nonblocking(false);
+                        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                        let mut first = [0u8; 256];
+                        let _ = stream.read(&mut first);
+                        let _ = stream.write_all(answer);
+                        if !hang_up {
+                            held.push(stream);
+                        }
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        ready
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the server listens");
+        NodePortServer {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for NodePortServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// An HTTP server on one worker's SSH port, an SSH-1 server on another's:
+/// each worker named with what it answered, the manager read as usual,
+/// well before the connect timeout (it was "Connection reset by peer" or
+/// "ssh protocol error … Disconnected").
+#[test]
+fn an_ssh_port_that_does_not_speak_ssh_2_is_named_for_what_it_answered() {
+    let lab = Lab::up(ids::BOUNDED_NOT_SSH, 1, 2);
+    lab.stop_sshd("swarm-worker-01");
+    lab.stop_sshd("swarm-worker-02");
+    let http = NodePortServer::start(
+        &lab,
+        "swarm-worker-01",
+        b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n\x1b[2Jbad\n",
+        true,
+    );
+    let ssh1 = NodePortServer::start(&lab, "swarm-worker-02", b"SSH-1.5-OpenSSH_3.9p1\r\n", false);
+    let start = Instant::now();
+    let run = Swarmadm::new()
+        .status(&lab.inventory_toml)
+        .args(["--connect-timeout", "15"])
+        .json()
+        .expect_code(1);
+    let took = start.elapsed();
+    drop((http, ssh1));
+    // Well before the connect timeout: the SSH-1 server that keeps the
+    // connection open is not waited on.
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    let error = |name: &str| {
+        run.json()["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .find(|n| n["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {run:?}"))["error"]
+            .clone()
+    };
+    assert_eq!(error("swarm-manager-01"), Value::Null, "{run:?}");
+    let ip = |name: &str| lab.node(name).ip;
+    let http = error("swarm-worker-01");
+    assert_eq!(http["stage"], "tcp", "{http}");
+    assert_eq!(
+        http["message"],
+        format!(
+            "{} answered `HTTP/1.1 400 Bad Request`, not SSH: is this the SSH port?",
+            ip("swarm-worker-01")
+        ),
+        "{http}"
+    );
+    let ssh1 = error("swarm-worker-02");
+    assert_eq!(
+        ssh1["message"],
+        format!(
+            "{} speaks only SSH-1 (`SSH-1.5-OpenSSH_3.9p1`), which swarmadm (like current \
+             OpenSSH) does not speak",
+            ip("swarm-worker-02")
+        ),
+        "{ssh1}"
     );
 }

@@ -281,6 +281,8 @@ lab_ids! {
     BOUNDED_KEY_FILE_DIRECTORY = 65;
     /// `a_command_that_fails_as_a_whole_says_so_on_stderr_too`
     BOUNDED_ERRORS_ON_STDERR = 66;
+    /// `an_ssh_port_that_does_not_speak_ssh_2_is_named_for_what_it_answered`
+    BOUNDED_NOT_SSH = 67;
 
     // tests/recover.rs
     /// `a_quorum_lost_for_good_is_recovered_and_the_wiped_managers_join_again`

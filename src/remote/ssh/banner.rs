@@ -7,8 +7,10 @@
 //! none, ends with a bare "Connection reset by peer" or a disconnect.
 //! [`Recorded`] sits between russh and the stream and keeps a copy of the
 //! first bytes read (at most [`KEPT`]); [`Heard::diagnose`] reads them
-//! once russh has failed or the connect timeout has struck. It does not
-//! decide anything about a server that did send an SSH-2 identification.
+//! once russh has failed or the connect timeout has struck. A server that
+//! identifies itself as SSH-1 ends the handshake at once, rather than when
+//! the connect timeout strikes. Nothing here decides anything about a
+//! server that did send an SSH-2 identification.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -71,6 +73,16 @@ impl Heard {
     pub(crate) fn diagnose(&self) -> Option<NotSsh> {
         let kept = self.0.lock().ok()?;
         diagnose(&kept)
+    }
+
+    /// Whether the server has already identified itself as SSH of another
+    /// version than 2: lines before the identification must not start
+    /// with `SSH-` (RFC 4253 §4.2), so nothing it sends later can help.
+    fn other_version(&self) -> bool {
+        matches!(
+            self.diagnose(),
+            Some(NotSsh::Ssh1(_) | NotSsh::OtherVersion(_))
+        )
     }
 }
 
@@ -139,6 +151,14 @@ impl<S: AsyncRead + Unpin> AsyncRead for Recorded<S> {
             && !new.is_empty()
         {
             this.recording = this.heard.keep(new);
+            // russh would wait for an SSH-2 identification that cannot
+            // come, until the connect timeout: end it now.
+            if this.heard.other_version() {
+                return Poll::Ready(Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "the server identified itself as another SSH version than 2",
+                )));
+            }
         }
         polled
     }
