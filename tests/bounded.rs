@@ -18,6 +18,8 @@
 //! - An HTTP server and an SSH-1 server on a node's SSH port (served from
 //!   inside the node's network namespace): each node named with what it
 //!   answered, within the connect timeout.
+//! - `SSH_AUTH_SOCK` at a socket that never answers: one warning naming
+//!   it, every node reached with the identity file.
 //!
 //! Memory is the child's peak resident set, read with `getrusage`
 //! (`RUSAGE_CHILDREN`: the largest of the children this test waited for,
@@ -877,4 +879,39 @@ fn an_ssh_port_that_does_not_speak_ssh_2_is_named_for_what_it_answered() {
         ),
         "{ssh1}"
     );
+}
+
+/// `SSH_AUTH_SOCK` naming a Unix socket that accepts and never answers:
+/// every node is reached with the inventory's identity file once the agent
+/// was given up (a third of the connect timeout), and one warning names
+/// the socket (it was "tcp failed: no answer" after the whole timeout).
+#[test]
+fn a_silent_ssh_agent_is_given_up_with_one_warning_and_the_keys_log_in() {
+    let lab = Lab::up(ids::BOUNDED_SILENT_AGENT, 1, 2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("agent.sock");
+    let listener = UnixListener::bind(&socket).expect("bind the agent socket");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().map_while(Result::ok) {
+            held.push(stream);
+        }
+    });
+    let start = Instant::now();
+    let run = Swarmadm::new()
+        .status(&lab.inventory_toml)
+        .args(["--connect-timeout", "6"])
+        .env("SSH_AUTH_SOCK", &socket)
+        .success();
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(6), "{took:?}: {run:?}");
+    let warning = format!(
+        "the ssh-agent at {} did not answer within 2s (listing its keys); going on without it, \
+         with the identity files",
+        socket.display()
+    );
+    assert_eq!(run.stderr.matches(&warning).count(), 1, "{run:?}");
+    for node in &lab.nodes {
+        assert!(run.stdout.contains(&node.hostname), "{run:?}");
+    }
 }

@@ -283,6 +283,8 @@ lab_ids! {
     BOUNDED_ERRORS_ON_STDERR = 66;
     /// `an_ssh_port_that_does_not_speak_ssh_2_is_named_for_what_it_answered`
     BOUNDED_NOT_SSH = 67;
+    /// `a_silent_ssh_agent_is_given_up_with_one_warning_and_the_keys_log_in`
+    BOUNDED_SILENT_AGENT = 68;
 
     // tests/recover.rs
     /// `a_quorum_lost_for_good_is_recovered_and_the_wiped_managers_join_again`
