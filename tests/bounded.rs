@@ -11,6 +11,15 @@
 //! - `unlock` with every node unreachable: non-zero, naming them.
 //! - A closed stdout, `/dev/full` and an unusable `--junit` path: non-zero,
 //!   naming what was being written, before connecting for `--junit`.
+//! - `up` and `rotate-tokens` with an `--unlock-key-file` in a directory
+//!   that does not exist: exit 2 before any node is contacted.
+//! - `up`, `down`, `remove` and `context` failing as a whole: the error on
+//!   stderr too, stdout's result (text or JSON) as before.
+//! - An HTTP server and an SSH-1 server on a node's SSH port (served from
+//!   inside the node's network namespace): each node named with what it
+//!   answered, within the connect timeout.
+//! - `SSH_AUTH_SOCK` at a socket that never answers: one warning naming
+//!   it, every node reached with the identity file.
 //!
 //! Memory is the child's peak resident set, read with `getrusage`
 //! (`RUSAGE_CHILDREN`: the largest of the children this test waited for,
@@ -608,5 +617,301 @@ fn the_node_list_cap_fits_ten_thousand_nodes() {
     for node in &lab.nodes {
         let info = lab.engine_json(&node.hostname, "/info");
         assert_eq!(info["Swarm"]["LocalNodeState"], "inactive", "{info}");
+    }
+}
+
+/// `up` and `rotate-tokens` with an `--unlock-key-file` in a directory
+/// that does not exist: refused at once, before any node is contacted
+/// (the sshd log counts no login). `up` would otherwise turn autolock on
+/// and only then find that it cannot write the key.
+#[test]
+fn an_unlock_key_file_in_a_missing_directory_is_refused_before_connecting() {
+    let lab = Lab::up(ids::BOUNDED_KEY_FILE_DIRECTORY, 1, 0);
+    let sshd_log = lab.node("swarm-manager-01").sshd_log();
+    let logins = || {
+        std::fs::read_to_string(&sshd_log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("Accepted publickey"))
+            .count()
+    };
+    let logins_before = logins();
+    let missing = lab.dir.join("missing");
+    let key_file = missing.join("unlock.key");
+    for command in [&["up"][..], &["rotate-tokens", "--unlock-key"][..]] {
+        let start = Instant::now();
+        let run = Swarmadm::new()
+            .args(command)
+            .arg("-i")
+            .arg(&lab.inventory_toml)
+            .arg("--unlock-key-file")
+            .arg(&key_file)
+            .expect_code(2);
+        assert!(start.elapsed() < Duration::from_secs(5), "{run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+        assert!(
+            run.stderr.starts_with(&format!(
+                "error: unlock key file {}: its directory {}: No such file or directory \
+                 (os error 2); nothing was changed",
+                key_file.display(),
+                missing.display()
+            )),
+            "{command:?}: {run:?}"
+        );
+    }
+    assert_eq!(logins(), logins_before, "sshd was contacted");
+    // Nothing changed on the engine: still in no swarm.
+    let info = lab.engine_json("swarm-manager-01", "/info");
+    assert_eq!(info["Swarm"]["LocalNodeState"], "inactive", "{info}");
+}
+
+/// The words of `text`, whatever its wrapping.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The `error: PREFIX…` line of stderr, asserted to be there.
+fn error_line<'a>(run: &'a common::Run, prefix: &str) -> &'a str {
+    run.stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("error: {prefix}")))
+        .unwrap_or_else(|| panic!("no `error: {prefix}` on stderr: {run:?}"))
+}
+
+/// `up`, `down`, `remove` and `context` that fail as a whole say so on
+/// stderr (`error: up failed: …`), as `unlock` and `rotate-tokens` do; the
+/// result on stdout stays as it was, its last line the same words, and
+/// with `-o json` the document.
+#[test]
+fn a_command_that_fails_as_a_whole_says_so_on_stderr_too() {
+    let lab = Lab::up(ids::BOUNDED_ERRORS_ON_STDERR, 1, 1);
+    let inv = &lab.inventory_toml;
+    // No swarm yet: no leader for `context`, no such node for `remove`.
+    let run = Swarmadm::new()
+        .arg("context")
+        .arg("-i")
+        .arg(inv)
+        .expect_code(2);
+    let line = error_line(&run, "context failed: ");
+    let error = line.trim_start_matches("error: context failed: ");
+    assert!(run.stdout.contains("# error: "), "{run:?}");
+    assert!(
+        words(&run.stdout.replace("\n#", "\n")).contains(&words(error)),
+        "{run:?}"
+    );
+    let run = Swarmadm::new()
+        .args(["remove", "-i"])
+        .arg(inv)
+        .arg("no-such-node")
+        .expect_code(2);
+    let line = error_line(&run, "remove failed: ");
+    assert!(
+        words(&run.stdout).ends_with(&words(line.trim_start_matches("error: "))),
+        "{run:?}"
+    );
+    let run = Swarmadm::new()
+        .args(["remove", "-i"])
+        .arg(inv)
+        .arg("no-such-node")
+        .json()
+        .expect_code(2);
+    error_line(&run, "remove failed: ");
+    assert_eq!(run.json()["result"], "error", "{run:?}");
+    // `up` with autolock and a key file that holds another key: refused
+    // as a whole, nothing changed.
+    let locked = lab.dir.join("locked.toml");
+    std::fs::write(
+        &locked,
+        format!("[swarm]\nautolock = true\n\n{}", lab.inventory_text()),
+    )
+    .expect("write inventory");
+    let other_key = lab.dir.join("other.key");
+    std::fs::write(&other_key, "SWMKEY-1-not-this-swarms-key\n").expect("write key");
+    std::fs::set_permissions(
+        &other_key,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .expect("chmod");
+    let run = Swarmadm::new()
+        .up(&locked)
+        .arg("--unlock-key-file")
+        .arg(&other_key)
+        .failure();
+    let line = error_line(&run, "up failed: ");
+    assert!(line.contains("holds something other than"), "{run:?}");
+    assert!(
+        words(&run.stdout).ends_with(&words(line.trim_start_matches("error: "))),
+        "{run:?}"
+    );
+    let info = lab.engine_json("swarm-manager-01", "/info");
+    assert_eq!(info["Swarm"]["LocalNodeState"], "inactive", "{info}");
+    // Every node out of reach: `down` is refused as a whole.
+    for node in &lab.nodes {
+        lab.stop_sshd(&node.hostname);
+    }
+    let run = Swarmadm::new()
+        .args(["down", "--yes", "-i"])
+        .arg(inv)
+        .args(["--connect-timeout", "2"])
+        .failure();
+    let line = error_line(&run, "down failed: ");
+    assert!(
+        words(&run.stdout).ends_with(&words(line.trim_start_matches("error: "))),
+        "{run:?}"
+    );
+}
+
+/// A TCP server on a lab node's SSH port (its sshd stopped), bound inside
+/// the node's network namespace by a thread of its own (`setns` moves only
+/// that thread): it answers every connection with `answer`, then hangs up
+/// or keeps the connection open in silence. Stopped (and its sockets
+/// closed) when dropped, before the lab goes down.
+struct NodePortServer {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl NodePortServer {
+    fn start(lab: &Lab, hostname: &str, answer: &'static [u8], hang_up: bool) -> Self {
+        let node = lab.node(hostname);
+        let netns = PathBuf::from("/run/netns").join(&node.netns);
+        let addr = std::net::SocketAddr::from((node.ip, 22));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (ready_tx, ready) = std::sync::mpsc::channel();
+        let stopping = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let ns = std::fs::File::open(&netns).expect("open the node's netns");
+            nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+            let listener = std::net::TcpListener::bind(addr).expect("bind the node's port 22");
+            listener.set_nonblocking(true).expect("nonblocking");
+            ready_tx.send(()).expect("ready");
+            let mut held = Vec::new();
+            while !stopping.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut stream, _)) => {
+                        let _ = stream.set_nonblocking(false);
+                        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                        let mut first = [0u8; 256];
+                        let _ = stream.read(&mut first);
+                        let _ = stream.write_all(answer);
+                        if !hang_up {
+                            held.push(stream);
+                        }
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        ready
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the server listens");
+        NodePortServer {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for NodePortServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// An HTTP server on one worker's SSH port, an SSH-1 server on another's:
+/// each worker named with what it answered, the manager read as usual,
+/// well before the connect timeout (it was "Connection reset by peer" or
+/// "ssh protocol error … Disconnected").
+#[test]
+fn an_ssh_port_that_does_not_speak_ssh_2_is_named_for_what_it_answered() {
+    let lab = Lab::up(ids::BOUNDED_NOT_SSH, 1, 2);
+    lab.stop_sshd("swarm-worker-01");
+    lab.stop_sshd("swarm-worker-02");
+    let http = NodePortServer::start(
+        &lab,
+        "swarm-worker-01",
+        b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n\x1b[2Jbad\n",
+        true,
+    );
+    let ssh1 = NodePortServer::start(&lab, "swarm-worker-02", b"SSH-1.5-OpenSSH_3.9p1\r\n", false);
+    let start = Instant::now();
+    let run = Swarmadm::new()
+        .status(&lab.inventory_toml)
+        .args(["--connect-timeout", "15"])
+        .json()
+        .expect_code(1);
+    let took = start.elapsed();
+    drop((http, ssh1));
+    // Well before the connect timeout: the SSH-1 server that keeps the
+    // connection open is not waited on.
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    let error = |name: &str| {
+        run.json()["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .find(|n| n["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {run:?}"))["error"]
+            .clone()
+    };
+    assert_eq!(error("swarm-manager-01"), Value::Null, "{run:?}");
+    let ip = |name: &str| lab.node(name).ip;
+    let http = error("swarm-worker-01");
+    assert_eq!(http["stage"], "tcp", "{http}");
+    assert_eq!(
+        http["message"],
+        format!(
+            "{} answered `HTTP/1.1 400 Bad Request`, not SSH: is this the SSH port?",
+            ip("swarm-worker-01")
+        ),
+        "{http}"
+    );
+    let ssh1 = error("swarm-worker-02");
+    assert_eq!(
+        ssh1["message"],
+        format!(
+            "{} speaks only SSH-1 (`SSH-1.5-OpenSSH_3.9p1`), which swarmadm (like current \
+             OpenSSH) does not speak",
+            ip("swarm-worker-02")
+        ),
+        "{ssh1}"
+    );
+}
+
+/// `SSH_AUTH_SOCK` naming a Unix socket that accepts and never answers:
+/// every node is reached with the inventory's identity file once the agent
+/// was given up (a third of the connect timeout), and one warning names
+/// the socket (it was "tcp failed: no answer" after the whole timeout).
+#[test]
+fn a_silent_ssh_agent_is_given_up_with_one_warning_and_the_keys_log_in() {
+    let lab = Lab::up(ids::BOUNDED_SILENT_AGENT, 1, 2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("agent.sock");
+    let listener = UnixListener::bind(&socket).expect("bind the agent socket");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().map_while(Result::ok) {
+            held.push(stream);
+        }
+    });
+    let start = Instant::now();
+    let run = Swarmadm::new()
+        .status(&lab.inventory_toml)
+        .args(["--connect-timeout", "6"])
+        .env("SSH_AUTH_SOCK", &socket)
+        .success();
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(6), "{took:?}: {run:?}");
+    let warning = format!(
+        "the ssh-agent at {} did not answer within 2s (listing its keys); going on without it, \
+         with the identity files",
+        socket.display()
+    );
+    assert_eq!(run.stderr.matches(&warning).count(), 1, "{run:?}");
+    for node in &lab.nodes {
+        assert!(run.stdout.contains(&node.hostname), "{run:?}");
     }
 }

@@ -18,10 +18,11 @@ mod help;
 mod values;
 
 use help::{
-    CONTEXT_AFTER_HELP, DOWN_AFTER_HELP, RECOVER_AFTER_HELP, REMOVE_AFTER_HELP, ROTATE_AFTER_HELP,
-    TUNNEL_AFTER_HELP, UNLOCK_AFTER_HELP, UP_AFTER_HELP, VERIFY_AFTER_HELP,
+    CONTEXT_AFTER_HELP, DOWN_AFTER_HELP, INVENTORY_AFTER_HELP, RECOVER_AFTER_HELP,
+    REMOVE_AFTER_HELP, ROTATE_AFTER_HELP, STATUS_AFTER_HELP, TUNNEL_AFTER_HELP, UNLOCK_AFTER_HELP,
+    UP_AFTER_HELP, VERIFY_AFTER_HELP,
 };
-use values::{context_name, image, inventory_node, node_ref, parallel, seconds};
+use values::{MAX_CLIENTS, context_name, image, inventory_node, node_ref, parallel, seconds};
 
 /// The examples of `--help` that use `swarmadm lab`: only in a binary that
 /// has it.
@@ -76,9 +77,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show every node: engine, swarm state, NodeID, role, availability.
-    #[command(
-        after_help = "Example:\n  swarmadm status -i inventories/vagrant.ini -F ssh.config --output json"
-    )]
+    #[command(after_help = STATUS_AFTER_HELP)]
     Status(NodeArgs),
     /// Converge the nodes to the inventory: init, join, drain, label.
     #[command(visible_alias = "swarm-up", after_help = UP_AFTER_HELP)]
@@ -145,6 +144,7 @@ pub enum Command {
     /// Show the nodes as swarmadm resolves them from the inventory and the
     /// ssh config, without connecting: SSH target, keys, jump hosts, socket,
     /// advertise address, availability, labels (like `ansible-inventory --list`).
+    #[command(after_help = INVENTORY_AFTER_HELP)]
     Inventory(NodeArgs),
     /// Run a local lab of real nodes in network namespaces (Linux, root).
     #[cfg(feature = "lab")]
@@ -263,8 +263,8 @@ pub struct NodeArgs {
     /// Seconds for one Docker API request (1 to 86400).
     #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = seconds)]
     pub timeout: u64,
-    /// How many nodes `up` changes at once at most (joins, updates; at
-    /// least 1). Fewer workers join at once while the swarm answers joins
+    /// How many nodes `up` changes at once at most (joins, updates; 1 to
+    /// 1024). Fewer workers join at once while the swarm answers joins
     /// slowly (10 s or more). Reading the nodes is not bounded by it: every
     /// command reaches up to 256 nodes at once.
     #[arg(long, default_value_t = 16, value_name = "N", value_parser = parallel)]
@@ -469,9 +469,10 @@ pub struct TunnelArgs {
     /// Serve this inventory node's Docker socket instead of the Raft leader's.
     #[arg(long, value_name = "NAME", value_parser = inventory_node)]
     pub node: Option<String>,
-    /// How many client connections are relayed at once; one more is closed at once.
+    /// How many client connections are relayed at once (1 to 4096); one more is
+    /// closed at once.
     #[arg(long, value_name = "N", default_value_t = crate::exec::tunnel::DEFAULT_MAX_CLIENTS as u64,
-          value_parser = clap::value_parser!(u64).range(1..=4096))]
+          value_parser = clap::value_parser!(u64).range(1..=MAX_CLIENTS))]
     pub max_clients: u64,
 }
 
@@ -517,7 +518,7 @@ pub struct VerifyArgs {
     pub workload_probe_timeout: u64,
     /// With --workload, also publish the workload on PORT of every node
     /// (ingress) and check that every node answers there: the routing mesh.
-    /// PORT must be free on the cluster.
+    /// PORT (1 to 65535) must be free on the cluster.
     #[arg(long, value_name = "PORT", requires = "workload", value_parser = clap::value_parser!(u16).range(1..))]
     pub publish: Option<u16>,
     /// Which tasks ping which: `full` every other task; `linear` each task
@@ -614,6 +615,7 @@ impl NodeArgs {
             SshOptions {
                 host_key_policy: self.host_key_checking.map(HostKeyPolicy::from),
                 connect_timeout: Duration::from_secs(self.connect_timeout),
+                agent: std::sync::Arc::new(crate::remote::ssh::AgentSocket::from_env()),
             },
             Duration::from_secs(self.timeout),
         )

@@ -48,20 +48,29 @@ fn say_error(text: &str) {
 }
 
 /// Refuses, before any node is reached, an `--unlock-key-file` that can
-/// never be used: readable by others, a directory, a FIFO, a device, or
-/// too large. (Whether it holds the swarm's key is known only later.)
+/// never be used: readable by others, a directory, a FIFO, a device, too
+/// large, or missing in a directory that is not there (a key written to
+/// it later, once autolock is on or the key rotated, would be lost).
+/// (Whether it holds the swarm's key is known only later.)
 fn refuse_unusable_key_file(keys: &crate::exec::unlock::KeyOptions) -> eyre::Result<()> {
-    use crate::exec::unlock::KeyFileError;
-    if let Some(path) = &keys.file
-        && let Err(
+    use crate::exec::unlock::{KeyFile, KeyFileError};
+    let Some(path) = &keys.file else {
+        return Ok(());
+    };
+    match crate::exec::unlock::check(path, None) {
+        Err(
             e @ (KeyFileError::TooOpen { .. }
             | KeyFileError::NotAFile { .. }
             | KeyFileError::Io { .. }),
-        ) = crate::exec::unlock::check(path, None)
-    {
-        eyre::bail!("{e}; nothing was changed");
+        ) => eyre::bail!("{e}; nothing was changed"),
+        Ok(KeyFile::Missing) => check_output_path(path).map_err(|e| {
+            eyre::eyre!(
+                "unlock key file {}: {e}; nothing was changed",
+                path.display()
+            )
+        }),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Starts drawing progress for the inventory's nodes, as `args` ask.
@@ -117,6 +126,9 @@ pub(super) async fn up(inventory: &Inventory, args: &UpArgs, sink: &LogSink) -> 
         crate::exec::up::execute(prepared, inventory, &connector, &options, &events).await
     };
     reporter.finish().await;
+    if let Some(failure) = render::up_failure(&outcome) {
+        say_error(&failure);
+    }
     print_result(
         &args.nodes,
         || crate::ui::json::up(&outcome),
@@ -287,6 +299,9 @@ pub(super) async fn down(
     )
     .await;
     reporter.finish().await;
+    if let Some(failure) = render::down_failure(&outcome) {
+        say_error(&failure);
+    }
     print_result(
         &args.nodes,
         || crate::ui::json::down(&outcome),
@@ -495,6 +510,9 @@ pub(super) async fn context(
     if let Some(name) = &args.create {
         crate::check::context::create(&mut report, name);
     }
+    if let Some(error) = &report.error {
+        say_error(&format!("context failed: {error}"));
+    }
     print_result(
         &args.nodes,
         || crate::ui::json::context(&report),
@@ -633,10 +651,54 @@ pub(super) async fn remove(
     )
     .await;
     reporter.finish().await;
+    if let Some(failure) = render::remove_failure(&outcome) {
+        say_error(&failure);
+    }
     print_result(
         &args.nodes,
         || crate::ui::json::remove(&outcome),
         |layout| render::remove(&outcome, layout),
     )?;
     Ok(outcome.exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(file: &std::path::Path) -> Option<String> {
+        let keys = crate::exec::unlock::KeyOptions {
+            file: Some(file.to_owned()),
+            env: None,
+        };
+        refuse_unusable_key_file(&keys).err().map(|e| e.to_string())
+    }
+
+    /// A key file to be created in a directory that is not there is
+    /// refused as soon as it is named: `up` would turn autolock on and
+    /// lose the key it could not write (issue 28).
+    #[test]
+    fn an_unlock_key_file_in_a_missing_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing/unlock.key");
+        assert_eq!(
+            refused(&missing),
+            Some(format!(
+                "unlock key file {}: its directory {}: No such file or directory (os error 2); \
+                 nothing was changed",
+                missing.display(),
+                dir.path().join("missing").display()
+            ))
+        );
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        let under_a_file = file.join("unlock.key");
+        assert!(
+            refused(&under_a_file).is_some_and(|e| e.contains("Not a directory")),
+            "{:?}",
+            refused(&under_a_file)
+        );
+        // A file still to be created in a directory that exists is fine.
+        assert_eq!(refused(&dir.path().join("unlock.key")), None);
+    }
 }

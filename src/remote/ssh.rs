@@ -15,15 +15,26 @@ use std::time::Duration;
 
 use russh::client::{self, AuthResult, Handle};
 use russh::keys::PublicKeyOrCertificate;
-use russh::keys::agent::AgentIdentity;
-use russh::keys::agent::client::AgentClient;
 use russh::keys::{Algorithm, Certificate, EcdsaCurve, HashAlg, PrivateKeyWithHashAlg, PublicKey};
 use russh::{ChannelOpenFailure, ChannelStream};
+
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::inventory::{HostKeyPolicy, SshHop, SshTarget};
 use crate::model::failure::{Failure, Stage};
 use crate::remote::keyfile;
 use crate::remote::known_hosts::{self, CertificateStatus, HostKeyStatus, Location};
+
+mod agent;
+mod banner;
+#[cfg(test)]
+mod handshake_tests;
+mod progress;
+
+pub(crate) use agent::AgentSocket;
+use banner::{Heard, NotSsh, Recorded};
+pub(crate) use progress::Phase;
+use progress::Progress;
 
 /// Why an SSH connection or channel could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -35,8 +46,16 @@ pub(crate) enum SshError {
         #[source]
         source: std::io::Error,
     },
-    #[error("no answer from {addr} within {}s (connect timeout)", after.as_secs())]
-    Timeout { addr: String, after: Duration },
+    #[error("{}", timeout_message(addr, *after, *phase))]
+    Timeout {
+        addr: String,
+        after: Duration,
+        /// How far reaching the hop got.
+        phase: Phase,
+    },
+    /// What answered on the SSH port is not an SSH-2 server.
+    #[error("{addr} {answer}")]
+    NotSsh { addr: String, answer: NotSsh },
     #[error(
         "host key of {addr} ({fingerprint}) is not in known_hosts (checked: {files}); \
          add it (e.g. `ssh-keyscan -p {port} {host} >> {}` after checking it), \
@@ -139,9 +158,14 @@ impl SshError {
     /// The step of reaching a node that this error belongs to.
     pub(crate) fn stage(&self) -> Stage {
         match self {
-            SshError::Tcp { .. } | SshError::Timeout { .. } | SshError::TcpChannel { .. } => {
+            SshError::Tcp { .. } | SshError::NotSsh { .. } | SshError::TcpChannel { .. } => {
                 Stage::Tcp
             }
+            SshError::Timeout { phase, .. } => match phase {
+                Phase::Tcp => Stage::Tcp,
+                Phase::KeyExchange => Stage::HostKey,
+                Phase::Authentication => Stage::Auth,
+            },
             SshError::HostKeyUnknown { .. }
             | SshError::HostKeyChanged { .. }
             | SshError::HostKeyRevoked { .. }
@@ -152,6 +176,20 @@ impl SshError {
             SshError::Protocol { .. } | SshError::Lost { .. } => Stage::Tcp,
             SshError::Jump { source, .. } => source.stage(),
             SshError::SocketOpen { .. } => Stage::Socket,
+        }
+    }
+}
+
+fn timeout_message(addr: &str, after: Duration, phase: Phase) -> String {
+    let after = after.as_secs();
+    match phase {
+        Phase::Tcp => format!("no answer from {addr} within {after}s (connect timeout)"),
+        Phase::KeyExchange => format!(
+            "{addr} accepted the connection, but the SSH key exchange did not finish \
+             within {after}s (connect timeout)"
+        ),
+        Phase::Authentication => {
+            format!("authentication on {addr} did not finish within {after}s (connect timeout)")
         }
     }
 }
@@ -181,6 +219,8 @@ pub(crate) struct SshOptions {
     /// From `--host-key-checking`; overrides the ssh config.
     pub(crate) host_key_policy: Option<HostKeyPolicy>,
     pub(crate) connect_timeout: Duration,
+    /// The run's ssh-agent, shared by every connection.
+    pub(crate) agent: Arc<AgentSocket>,
 }
 
 impl Default for SshOptions {
@@ -188,6 +228,7 @@ impl Default for SshOptions {
         Self {
             host_key_policy: None,
             connect_timeout: Duration::from_secs(10),
+            agent: Arc::new(AgentSocket::from_env()),
         }
     }
 }
@@ -217,55 +258,33 @@ impl Connection {
         target: &SshTarget,
         options: &SshOptions,
     ) -> Result<Connection, SshError> {
-        // How many jump hosts are connected: a timeout names the hop that
-        // did not answer, not the node behind it.
-        let reached = std::sync::atomic::AtomicUsize::new(0);
+        // How far it got: a timeout names the hop that did not answer (not
+        // the node behind it) and what it was waiting for.
+        let progress = Progress::default();
         let opened = tokio::time::timeout(
             options.connect_timeout,
-            Self::open_inner(target, options, &reached),
+            Self::open_inner(target, options, &progress),
         )
         .await;
-        opened.unwrap_or_else(|_| {
-            let after = options.connect_timeout;
-            Err(
-                match target
-                    .jumps
-                    .get(reached.load(std::sync::atomic::Ordering::Relaxed))
-                {
-                    Some(jump) => SshError::Jump {
-                        hop: hop_addr(jump),
-                        source: Box::new(SshError::Timeout {
-                            addr: hop_addr(jump),
-                            after,
-                        }),
-                    },
-                    None => SshError::Timeout {
-                        addr: hop_addr(&target.hop),
-                        after,
-                    },
-                },
-            )
-        })
+        opened.unwrap_or_else(|_| Err(progress.timed_out(target, options.connect_timeout)))
     }
 
     async fn open_inner(
         target: &SshTarget,
         options: &SshOptions,
-        reached: &std::sync::atomic::AtomicUsize,
+        progress: &Progress,
     ) -> Result<Connection, SshError> {
         let mut jumps: Vec<Handle<Client>> = Vec::new();
         for hop in &target.jumps {
-            let handle =
-                connect_hop(hop, jumps.last(), options)
-                    .await
-                    .map_err(|e| SshError::Jump {
-                        hop: hop_addr(hop),
-                        source: Box::new(e),
-                    })?;
+            let handle = connect_hop(hop, jumps.last(), options, progress, jumps.len())
+                .await
+                .map_err(|e| SshError::Jump {
+                    hop: hop_addr(hop),
+                    source: Box::new(e),
+                })?;
             jumps.push(handle);
-            reached.store(jumps.len(), std::sync::atomic::Ordering::Relaxed);
         }
-        let handle = connect_hop(&target.hop, jumps.last(), options).await?;
+        let handle = connect_hop(&target.hop, jumps.last(), options, progress, jumps.len()).await?;
         Ok(Connection {
             handle,
             _jumps: jumps,
@@ -345,13 +364,66 @@ fn hop_addr(hop: &SshHop) -> String {
     }
 }
 
-/// Connects and authenticates to one hop, either directly over TCP or
-/// through a `direct-tcpip` channel of the previous hop.
+/// Connects and authenticates to one hop (the `index`th of the node's),
+/// either directly over TCP or through a `direct-tcpip` channel of the
+/// previous hop.
 async fn connect_hop(
     hop: &SshHop,
     via: Option<&Handle<Client>>,
     options: &SshOptions,
+    progress: &Progress,
+    index: usize,
 ) -> Result<Handle<Client>, SshError> {
+    let addr = hop_addr(hop);
+    let heard = progress.start_hop(index);
+    match via {
+        None => {
+            let stream = tokio::net::TcpStream::connect((hop.host.as_str(), hop.port))
+                .await
+                .map_err(|source| SshError::Tcp {
+                    addr: addr.clone(),
+                    source,
+                })?;
+            let _ = stream.set_nodelay(true);
+            handshake(stream, hop, options, progress, heard).await
+        }
+        Some(jump) => {
+            let channel = jump
+                .channel_open_direct_tcpip(hop.host.clone(), u32::from(hop.port), "127.0.0.1", 0)
+                .await
+                .map_err(|e| SshError::TcpChannel {
+                    from: "jump host".to_owned(),
+                    to: addr.clone(),
+                    prohibited: matches!(
+                        e,
+                        russh::Error::ChannelOpenFailure(
+                            ChannelOpenFailure::AdministrativelyProhibited
+                        )
+                    ),
+                    reason: match e {
+                        russh::Error::ChannelOpenFailure(r) => describe_open_failure(&r),
+                        other => other.to_string(),
+                    },
+                })?;
+            handshake(channel.into_stream(), hop, options, progress, heard).await
+        }
+    }
+}
+
+/// SSH over a connected byte stream: identification, key exchange, host
+/// key, authentication. What the server says first is kept in `heard`,
+/// so that a server that is not SSH-2 is named for what it answered.
+async fn handshake<S>(
+    stream: S,
+    hop: &SshHop,
+    options: &SshOptions,
+    progress: &Progress,
+    heard: Heard,
+) -> Result<Handle<Client>, SshError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    progress.reached(Phase::KeyExchange);
     let addr = hop_addr(hop);
     let verdict = Arc::new(Mutex::new(None));
     let handler = Client {
@@ -375,48 +447,23 @@ async fn connect_hop(
         keepalive_max: 4,
         ..Default::default()
     });
-    let connected = match via {
-        None => {
-            let stream = tokio::net::TcpStream::connect((hop.host.as_str(), hop.port))
-                .await
-                .map_err(|source| SshError::Tcp {
-                    addr: addr.clone(),
-                    source,
-                })?;
-            let _ = stream.set_nodelay(true);
-            client::connect_stream(config, stream, handler).await
-        }
-        Some(jump) => {
-            let channel = jump
-                .channel_open_direct_tcpip(hop.host.clone(), u32::from(hop.port), "127.0.0.1", 0)
-                .await
-                .map_err(|e| SshError::TcpChannel {
-                    from: "jump host".to_owned(),
-                    to: addr.clone(),
-                    prohibited: matches!(
-                        e,
-                        russh::Error::ChannelOpenFailure(
-                            ChannelOpenFailure::AdministrativelyProhibited
-                        )
-                    ),
-                    reason: match e {
-                        russh::Error::ChannelOpenFailure(r) => describe_open_failure(&r),
-                        other => other.to_string(),
-                    },
-                })?;
-            client::connect_stream(config, channel.into_stream(), handler).await
-        }
-    };
+    let connected =
+        client::connect_stream(config, Recorded::new(stream, heard.clone()), handler).await;
     let mut handle = match connected {
         Ok(handle) => handle,
         Err(source) => {
             // The handler's own verdict explains a refused key better than
-            // russh's generic "unknown key".
+            // russh's generic "unknown key"; what the server said explains
+            // a server that is not SSH-2 better than "connection reset".
             let verdict = verdict.lock().ok().and_then(|mut v| v.take());
-            return Err(verdict.unwrap_or(SshError::Protocol { addr, source }));
+            return Err(verdict.unwrap_or_else(|| match heard.diagnose() {
+                Some(answer) => SshError::NotSsh { addr, answer },
+                None => SshError::Protocol { addr, source },
+            }));
         }
     };
-    authenticate(&mut handle, hop, &addr).await?;
+    progress.reached(Phase::Authentication);
+    authenticate(&mut handle, hop, &addr, options).await?;
     Ok(handle)
 }
 
@@ -613,6 +660,7 @@ async fn authenticate(
     handle: &mut Handle<Client>,
     hop: &SshHop,
     addr: &str,
+    options: &SshOptions,
 ) -> Result<(), SshError> {
     let mut tried: Vec<String> = Vec::new();
     let wanted = wanted_public_keys(&hop.identity_files);
@@ -623,12 +671,12 @@ async fn authenticate(
         .flatten()
         .flatten();
 
-    if let Some(mut agent) = connect_agent().await {
-        let identities = agent.request_identities().await.unwrap_or_default();
-        for identity in identities {
-            let AgentIdentity::PublicKey { key, comment } = identity else {
-                continue;
-            };
+    let limit = agent::limit(options.connect_timeout);
+    if let Some(mut agent) = options.agent.connect(limit).await {
+        for (key, comment) in agent.identities().await {
+            if agent.given_up() {
+                break;
+            }
             if hop.identities_only && !wanted.iter().any(|w| w.key_data() == key.key_data()) {
                 continue;
             }
@@ -647,6 +695,9 @@ async fn authenticate(
                 Err(e) => tracing::debug!("agent signing failed: {e}"),
             }
         }
+    }
+    if let Some(trouble) = options.agent.trouble() {
+        tried.push(trouble.to_owned());
     }
 
     for path in &hop.identity_files {
@@ -694,17 +745,6 @@ async fn authenticate(
             tried.join(", ")
         },
     })
-}
-
-async fn connect_agent() -> Option<AgentClient<tokio::net::UnixStream>> {
-    std::env::var_os("SSH_AUTH_SOCK")?;
-    match AgentClient::connect_env().await {
-        Ok(agent) => Some(agent),
-        Err(e) => {
-            tracing::debug!("ssh-agent not usable: {e}");
-            None
-        }
-    }
 }
 
 fn describe_key(key: &PublicKey, comment: &str) -> String {
@@ -777,7 +817,7 @@ mod tests {
     }
 
     /// A jump host that accepts TCP and never says a word: the timeout
-    /// names it, not the node behind it (issue 28).
+    /// names it, not the node behind it, and the phase it got to (issue 28).
     #[tokio::test]
     async fn a_timeout_through_a_silent_jump_host_names_the_jump_host() {
         let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -798,8 +838,8 @@ mod tests {
                 .ssh;
         target.jumps = vec![jump];
         let options = SshOptions {
-            host_key_policy: None,
             connect_timeout: Duration::from_secs(1),
+            ..SshOptions::default()
         };
         let err = Connection::open(&target, &options)
             .await
@@ -809,7 +849,8 @@ mod tests {
         assert_eq!(
             err,
             format!(
-                "through jump host 127.0.0.1:{port}: no answer from 127.0.0.1:{port} within 1s (connect timeout)"
+                "through jump host 127.0.0.1:{port}: 127.0.0.1:{port} accepted the connection, \
+                 but the SSH key exchange did not finish within 1s (connect timeout)"
             )
         );
     }

@@ -17,6 +17,7 @@
 //! | 40–44   | `tests/readme.rs`                                          |
 //! | 45–49   | `tests/bench.rs`                                           |
 //! | 50–59   | `tests/lab.rs` (more)                                      |
+//! | 65–69   | `tests/bounded.rs` (more)                                  |
 //! | 100–109 | `tests/lab_scale.rs`                                       |
 //! | 110–119 | `tests/engines.rs`                                         |
 //! | 120–139 | `tests/ssh_trust.rs`                                       |
@@ -276,6 +277,14 @@ lab_ids! {
     BOUNDED_UNLOCK_UNREACHABLE = 238;
     /// `the_node_list_cap_fits_ten_thousand_nodes`
     BOUNDED_NODE_LIST_SIZE = 239;
+    /// `an_unlock_key_file_in_a_missing_directory_is_refused_before_connecting`
+    BOUNDED_KEY_FILE_DIRECTORY = 65;
+    /// `a_command_that_fails_as_a_whole_says_so_on_stderr_too`
+    BOUNDED_ERRORS_ON_STDERR = 66;
+    /// `an_ssh_port_that_does_not_speak_ssh_2_is_named_for_what_it_answered`
+    BOUNDED_NOT_SSH = 67;
+    /// `a_silent_ssh_agent_is_given_up_with_one_warning_and_the_keys_log_in`
+    BOUNDED_SILENT_AGENT = 68;
 
     // tests/recover.rs
     /// `a_quorum_lost_for_good_is_recovered_and_the_wiped_managers_join_again`

@@ -1,6 +1,21 @@
 //! The long help after each command's options (`--help`): exit codes and
 //! examples, kept apart from the options they follow.
 
+pub(super) const STATUS_AFTER_HELP: &str = "\
+Exit codes: 0 every node was reached and none is locked or in error, 1 a node could \
+not be reached, is locked or in swarm state error, or the swarm has a problem (quorum \
+lost), 2 nothing could be done (bad arguments, inventory or a file it names).
+
+Example:
+  swarmadm status -i inventories/vagrant.ini -F ssh.config --output json";
+
+pub(super) const INVENTORY_AFTER_HELP: &str = "\
+Exit codes: 0 the inventory and the ssh config load, 2 they do not (the error names the \
+file and line or key).
+
+Example:
+  swarmadm inventory -i inventories/vagrant.ini -F ssh.config";
+
 pub(super) const UP_AFTER_HELP: &str = "\
 Exit codes: 0 converged (--check: nothing would change), 1 a node failed \
 (--check: something would change), 2 nothing could be done.

@@ -9,6 +9,9 @@ pub(in crate::cli) const MAX_SECS: u64 = 86_400;
 /// The most nodes `--parallel` changes at once.
 pub(in crate::cli) const MAX_PARALLEL: u64 = 1024;
 
+/// The most client connections `tunnel --max-clients` relays at once.
+pub(in crate::cli) const MAX_CLIENTS: u64 = 4096;
+
 /// A flag value refused at parse time, with the value; clap prints it
 /// after `invalid value '…' for '--flag'`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -201,18 +204,73 @@ mod value_tests {
         assert!(Cli::try_parse_from(["swarmadm", "context", "--create", "prod-swarm.1"]).is_ok());
     }
 
-    #[test]
-    fn the_limits_are_stated_in_help() {
-        let help = Cli::command()
-            .find_subcommand_mut("verify")
-            .expect("verify")
+    fn long_help(command: &str) -> String {
+        Cli::command()
+            .find_subcommand_mut(command)
+            .expect(command)
             .render_long_help()
             .to_string()
             .split_whitespace()
             .collect::<Vec<_>>()
-            .join(" ");
-        for needle in ["(1 to 86400)", "Not empty, no whitespace"] {
+            .join(" ")
+    }
+
+    #[test]
+    fn the_limits_are_stated_in_help() {
+        let help = long_help("verify");
+        for needle in [
+            "(1 to 86400)",
+            "Not empty, no whitespace",
+            "PORT (1 to 65535) must be free",
+        ] {
             assert!(help.contains(needle), "{needle}: {help}");
         }
+        let help = long_help("up");
+        let parallel = format!("1 to {}", super::MAX_PARALLEL);
+        assert!(help.contains(&parallel), "{parallel}: {help}");
+        let help = long_help("tunnel");
+        let clients = format!("(1 to {})", super::MAX_CLIENTS);
+        assert!(help.contains(&clients), "{clients}: {help}");
+        // The limits stated are the parsers' own.
+        for (args, refused) in [
+            (&["up", "--parallel", "1025"][..], true),
+            (&["up", "--parallel", "1024"][..], false),
+            (&["tunnel", "--max-clients", "4097"][..], true),
+            (&["tunnel", "--max-clients", "4096"][..], false),
+            (&["verify", "--workload", "--publish", "0"][..], true),
+            (&["verify", "--workload", "--publish", "65535"][..], false),
+            (&["verify", "--workload", "--publish", "65536"][..], true),
+        ] {
+            let mut argv = vec!["swarmadm"];
+            argv.extend_from_slice(args);
+            assert_eq!(Cli::try_parse_from(argv).is_err(), refused, "{args:?}");
+        }
+    }
+
+    /// Every command that talks to nodes states its exit codes in its
+    /// `--help`, as the README says (`status` and `inventory` did not).
+    #[test]
+    fn every_command_states_its_exit_codes_in_help() {
+        for command in [
+            "status",
+            "up",
+            "verify",
+            "down",
+            "context",
+            "tunnel",
+            "remove",
+            "recover",
+            "rotate-tokens",
+            "unlock",
+            "inventory",
+        ] {
+            let help = long_help(command);
+            assert!(help.contains("Exit codes: 0 "), "{command}: {help}");
+        }
+        let help = long_help("status");
+        assert!(
+            help.contains("1 a node could not be reached, is locked or in swarm state error"),
+            "{help}"
+        );
     }
 }

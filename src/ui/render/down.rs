@@ -38,6 +38,13 @@ pub(crate) fn down_plan(plan: &DownPlan, layout: Layout) -> String {
     out
 }
 
+/// The line that says `down` failed as a whole, if it did: it ends the
+/// result and is also said on stderr.
+pub(crate) fn down_failure(outcome: &DownOutcome) -> Option<String> {
+    let error = outcome.error.as_ref()?;
+    Some(format!("down failed: {error}"))
+}
+
 /// `down`: the plan (a dry run) or one row per node, and a summary line.
 pub(crate) fn down(outcome: &DownOutcome, layout: Layout) -> String {
     let width = layout.width();
@@ -74,7 +81,7 @@ pub(crate) fn down(outcome: &DownOutcome, layout: Layout) -> String {
         .map(|n| n.to_string())
         .collect();
     let summary = match (&outcome.error, failed.is_empty()) {
-        (Some(error), _) => format!("down failed: {error}"),
+        (Some(_), _) => down_failure(outcome).unwrap_or_default(),
         (None, false) => format!(
             "failed nodes: {} (once fixed, run `down` again: it goes on from here)",
             failed.join(", ")

@@ -30,19 +30,19 @@ mod workload;
 mod wrap;
 
 pub(crate) use context::context;
-pub(crate) use down::{down, down_plan};
+pub(crate) use down::{down, down_failure, down_plan};
 pub(crate) use inventory::inventory;
 pub(crate) use junit::verify_junit;
 #[cfg(test)]
 pub(crate) use plan::plan;
 pub(crate) use plan::plan_changes;
-pub(crate) use prune::remove;
+pub(crate) use prune::{remove, remove_failure};
 pub(crate) use recover::{recover, recover_plan};
 pub(crate) use rotate::rotate;
 pub(crate) use status::status;
 pub(crate) use tunnel::tunnel_event;
 pub(crate) use unlock::unlock;
-pub(crate) use up::up;
+pub(crate) use up::{up, up_failure};
 pub(crate) use verify::verify;
 pub(crate) use wrap::wrap;
 use wrap::{columns, cut};

@@ -9,6 +9,13 @@ use crate::plan::prune::{PruneOp, PruneReason, PruneStep};
 
 use super::{Layout, count, result_table, wrap};
 
+/// The line that says `remove` failed as a whole, if it did: it ends the
+/// result and is also said on stderr.
+pub(crate) fn remove_failure(outcome: &RemoveOutcome) -> Option<String> {
+    let error = outcome.error.as_ref()?;
+    Some(format!("remove failed: {error}"))
+}
+
 /// `remove`: the plan (a dry run) or what happened to each node.
 pub(crate) fn remove(outcome: &RemoveOutcome, layout: Layout) -> String {
     let width = layout.width();
@@ -26,7 +33,7 @@ pub(crate) fn remove(outcome: &RemoveOutcome, layout: Layout) -> String {
     }
     let failed = outcome.nodes.iter().filter(|n| !n.node.is_ok()).count();
     let summary = match &outcome.error {
-        Some(error) => format!("remove failed: {error}"),
+        Some(_) => remove_failure(outcome).unwrap_or_default(),
         None if outcome.dry_run => format!(
             "Dry run: nothing was changed; {} would be taken out of the swarm.",
             count(

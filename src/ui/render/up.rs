@@ -112,46 +112,63 @@ fn swarm_lines(outcome: &UpOutcome) -> Vec<String> {
     lines
 }
 
-/// The one line that ends `up`.
-fn up_summary(outcome: &UpOutcome) -> String {
-    let failed: Vec<String> = outcome
-        .failed_nodes()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
+/// The line that says `up` failed as a whole (not one node), if it did:
+/// it ends the result and is also said on stderr.
+pub(crate) fn up_failure(outcome: &UpOutcome) -> Option<String> {
     if let Some(SettingsOutcome::Failed { error }) = &outcome.settings
         && outcome.error.is_none()
     {
-        return format!("up failed: swarm settings: {error}");
+        return Some(format!("up failed: swarm settings: {error}"));
     }
     if let Some(KeyFileOutcome::Failed { error, .. }) = &outcome.unlock_key_file
         && outcome.error.is_none()
     {
-        return format!("up failed: unlock key file: {error}");
+        return Some(format!("up failed: unlock key file: {error}"));
     }
-    match (&outcome.error, failed.is_empty()) {
-        (Some(error), true) => format!("up failed: {error}"),
-        (Some(error), false) => {
-            format!("up failed: {error}; failed nodes: {}", failed.join(", "))
-        }
-        (None, false) => format!(
+    let error = outcome.error.as_ref()?;
+    let failed = failed_names(outcome);
+    Some(if failed.is_empty() {
+        format!("up failed: {error}")
+    } else {
+        format!("up failed: {error}; failed nodes: {}", failed.join(", "))
+    })
+}
+
+fn failed_names(outcome: &UpOutcome) -> Vec<String> {
+    outcome
+        .failed_nodes()
+        .iter()
+        .map(|n| n.to_string())
+        .collect()
+}
+
+/// The one line that ends `up`.
+fn up_summary(outcome: &UpOutcome) -> String {
+    if let Some(failure) = up_failure(outcome) {
+        return failure;
+    }
+    let failed = failed_names(outcome);
+    if !failed.is_empty() {
+        return format!(
             "failed nodes: {} (once fixed, run `up` again: it goes on from here)",
             failed.join(", ")
-        ),
-        (None, true) if !outcome.not_conforming.is_empty() => format!(
+        );
+    }
+    if !outcome.not_conforming.is_empty() {
+        return format!(
             "not converged: verify would fail {} ({}): {}, {}",
             count(outcome.not_conforming.len(), "check", "checks"),
             outcome.not_conforming.join(", "),
             count(outcome.nodes.len(), "node", "nodes"),
             count(outcome.ssh_connections, "SSH connection", "SSH connections")
-        ),
-        (None, true) => format!(
-            "converged: {}{}, {}",
-            count(outcome.nodes.len(), "node", "nodes"),
-            pruned_summary(outcome),
-            count(outcome.ssh_connections, "SSH connection", "SSH connections")
-        ),
+        );
     }
+    format!(
+        "converged: {}{}, {}",
+        count(outcome.nodes.len(), "node", "nodes"),
+        pruned_summary(outcome),
+        count(outcome.ssh_connections, "SSH connection", "SSH connections")
+    )
 }
 
 /// `, 2 nodes taken out of the swarm` after `up --prune`, else nothing.
