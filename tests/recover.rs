@@ -284,12 +284,12 @@ fn recover_without_a_terminal_and_without_yes_refuses_with_exit_2_and_changes_no
         .expect_code(2);
     assert!(run.stderr.contains("run with --yes"), "{}", run.stderr);
     assert!(run.stderr.contains("Nothing was changed"), "{}", run.stderr);
-    let json = Swarmadm::new()
+    let run = Swarmadm::new()
         .args(["recover", "-i"])
         .arg(&lab.inventory_toml)
         .json()
-        .expect_code(2)
-        .json();
+        .expect_code(2);
+    let json = run.json();
     assert_eq!(json["error"]["kind"], "not_confirmed", "{json}");
     // Through the engine: no new cluster was forced, M1 still has no leader.
     let (status, body) = lab.api(M1).request("GET", "/nodes", None);
