@@ -151,6 +151,9 @@ pub(crate) struct LeaderChange {
     /// When more than one leader is confirmed by its own node list's Raft
     /// membership (a split brain, not an election): their hostnames.
     pub(crate) split: Vec<String>,
+    /// Managers whose engine was reached but sent no node list within
+    /// `--timeout` (as followers do while they elect a leader).
+    pub(crate) silent: Vec<NodeName>,
 }
 
 /// Too few managers seen from here.
@@ -255,6 +258,7 @@ impl Leadership {
                 claims,
                 managers,
                 split,
+                silent: with(|c| *c == Claim::Silent),
             }));
         }
         Leadership::Unconfirmed(Unconfirmed::Unknown(QuorumUnknown {
@@ -452,11 +456,19 @@ impl fmt::Display for LeaderChange {
         }
         write!(
             f,
-            "leader changing: no leader is named by a majority of the {} managers ({}); run \
-             again in a moment",
+            "leader changing: no leader is named by a majority of the {} managers ({})",
             self.managers,
             claims.join(", ")
-        )
+        )?;
+        if !self.silent.is_empty() {
+            write!(
+                f,
+                "; no node list within --timeout from {} (their engines were reached: busy, \
+                 not out of reach)",
+                NodeName::join(&self.silent)
+            )?;
+        }
+        f.write_str("; run again in a moment")
     }
 }
 

@@ -473,8 +473,12 @@ async fn followers_whose_info_times_out_during_an_election_read_as_leader_changi
     let problem = facts.leadership.unconfirmed().expect("unconfirmed");
     assert_eq!(problem.kind(), "leader_changing", "{problem}");
     let text = problem.to_string();
-    assert!(!text.contains("SSH"), "{text}");
+    assert!(!text.contains("fix SSH"), "{text}");
     assert!(text.contains("run again in a moment"), "{text}");
+    assert!(
+        text.contains("no node list within --timeout from m2, m3"),
+        "{text}"
+    );
     assert!(
         Claim::Silent.to_string().contains("within --timeout"),
         "{}",
