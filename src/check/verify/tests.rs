@@ -410,6 +410,9 @@ fn a_manager_that_answers_without_the_confirmed_leader_fails_one_leader_naming_i
         let json = serde_json::to_value(&check.actual).unwrap_or_default();
         assert_eq!(json["leaders"], serde_json::json!(["m1"]), "{json}");
         assert_eq!(json["dissent"]["m3"], said.to_string(), "{json}");
+        if let Err(e) = crate::ui::json::validate("verify", &crate::ui::json::verify(&report)) {
+            panic!("verify does not match its schema: {e}");
+        }
     }
     // And a swarm where every manager names the leader still passes.
     let (infos, view) = good();
