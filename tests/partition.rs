@@ -106,6 +106,23 @@ fn a_partitioned_manager_is_named_partitioned_and_the_other_nodes_converge() {
         .expect("m3 in the result");
     assert_eq!(m3["error"]["kind"], "partitioned", "{m3}");
 
+    // `status` names it too, and exits 1 as README's table says.
+    let status = Swarmadm::new().status(inv).json().expect_code(1);
+    let json = status.json();
+    let problems = json["problems"].to_string();
+    assert!(
+        problems.contains(&format!("{M3} is partitioned")),
+        "{problems}"
+    );
+    let partitioned: Vec<&str> = json["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n["partitioned"] == true)
+        .filter_map(|n| n["name"].as_str())
+        .collect();
+    assert_eq!(partitioned, [M3], "{json}");
+
     // The engines say the swarm is whole but for m3: it was left alone.
     let (m3_listed, _) = listed(&lab, M1, M3).expect("m3 listed");
     assert_eq!(m3_listed, "unreachable");

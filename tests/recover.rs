@@ -268,3 +268,33 @@ fn recover_is_refused_while_a_manager_is_only_cut_off_naming_it() {
         "the cut-off manager keeps its state"
     );
 }
+
+#[test]
+fn recover_without_a_terminal_and_without_yes_refuses_with_exit_2_and_changes_nothing() {
+    let lab = Lab::up(ids::RECOVER_NO_TERMINAL, 3, 0);
+    Swarmadm::new().up(&lab.inventory_toml).success();
+    lose(&lab, M2, true);
+    lose(&lab, M3, true);
+    wait_leaderless(&lab, M1);
+    // The test builder's stdin is not a terminal; the loss is proven, so
+    // only the confirmation is missing.
+    let run = Swarmadm::new()
+        .args(["recover", "-i"])
+        .arg(&lab.inventory_toml)
+        .expect_code(2);
+    assert!(run.stderr.contains("run with --yes"), "{}", run.stderr);
+    assert!(run.stderr.contains("Nothing was changed"), "{}", run.stderr);
+    let run = Swarmadm::new()
+        .args(["recover", "-i"])
+        .arg(&lab.inventory_toml)
+        .json()
+        .expect_code(2);
+    let json = run.json();
+    assert_eq!(json["error"]["kind"], "not_confirmed", "{json}");
+    // Through the engine: no new cluster was forced, M1 still has no leader.
+    let (status, body) = lab.api(M1).request("GET", "/nodes", None);
+    assert!(
+        status >= 500 && body.contains("does not have a leader"),
+        "{status} {body}"
+    );
+}

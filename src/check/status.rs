@@ -40,13 +40,17 @@ pub(crate) struct NodeStatus {
     pub(crate) labels: std::collections::BTreeMap<String, String>,
     pub(crate) cluster_id: Option<String>,
     pub(crate) error: Option<Failure>,
+    /// A manager of this swarm that answers this machine over SSH while the
+    /// swarm's node list shows it unreachable in Raft: cut off from the
+    /// other managers (the word `up` uses too).
+    pub(crate) partitioned: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct StatusReport {
     pub(crate) nodes: Vec<NodeStatus>,
-    /// What is wrong with the swarm as a whole (quorum lost), in the words
-    /// `up` and `verify` use too.
+    /// What is wrong with the swarm as a whole (no leader confirmed, a
+    /// partitioned manager), in the words `up` and `verify` use too.
     pub(crate) problems: Vec<String>,
     /// SSH connections this run opened (one per reachable node).
     pub(crate) ssh_connections: usize,
@@ -74,7 +78,7 @@ pub(crate) async fn run<C: Connector>(
     events: &Events,
 ) -> StatusReport {
     let snapshot = observe::snapshot(inventory, connector, events).await;
-    let nodes = inventory
+    let nodes: Vec<NodeStatus> = inventory
         .nodes
         .iter()
         .map(|node| row(node, &snapshot.facts))
@@ -88,18 +92,27 @@ pub(crate) async fn run<C: Connector>(
             );
         }
     }
-    let problems = snapshot
-        .facts
-        .leadership
-        .unconfirmed()
-        .map(ToString::to_string)
-        .into_iter()
-        .collect();
+    let problems = problems(&snapshot.facts, &nodes);
     StatusReport {
         nodes,
         problems,
         ssh_connections: snapshot.connections,
     }
+}
+
+/// What is wrong with the swarm as a whole: no leader confirmed, and each
+/// partitioned manager.
+fn problems(facts: &Facts, nodes: &[NodeStatus]) -> Vec<String> {
+    let leadership = facts.leadership.unconfirmed().map(ToString::to_string);
+    let partitioned = nodes.iter().filter(|n| n.partitioned).map(|n| {
+        format!(
+            "{} is partitioned: a manager of this swarm that the other managers cannot reach \
+             (Raft, 2377/tcp), although this machine reaches it over SSH; restore the network \
+             between it and the other managers, and it catches up by itself",
+            n.name
+        )
+    });
+    leadership.into_iter().chain(partitioned).collect()
 }
 
 fn row(node: &Node, facts: &Facts) -> NodeStatus {
@@ -128,6 +141,7 @@ fn row(node: &Node, facts: &Facts) -> NodeStatus {
         labels: Default::default(),
         cluster_id: None,
         error: observed.and_then(|r| r.err().cloned()),
+        partitioned: false,
     };
     let Some(Ok(info)) = observed else {
         return status;
@@ -149,6 +163,15 @@ fn row(node: &Node, facts: &Facts) -> NodeStatus {
         status.availability = Some(listed.availability);
         status.node_state = Some(listed.state);
         status.reachability = listed.manager.as_ref().map(|m| m.reachability);
+        // Only the confirmed majority's list can say who is cut off.
+        status.partitioned = facts
+            .view
+            .as_ref()
+            .is_some_and(|v| v.cluster_id == view.cluster_id)
+            && facts.leadership.confirmed().is_some()
+            && listed.manager.is_some()
+            && !listed.is_reachable()
+            && !listed.is_leader();
         status.labels = listed.labels.clone();
         status.cluster_id = Some(view.cluster_id.clone());
     }

@@ -57,6 +57,15 @@ pub(crate) enum Value {
     OneLeader,
     /// The hostnames of the managers that say they lead.
     Leaders(Vec<String>),
+    /// The leaders named, and the managers that answered without naming
+    /// the confirmed one (by inventory name, with what they said): a
+    /// manager that says there is no leader, or whose engine did not
+    /// answer its node list within `--timeout`, while the others confirm
+    /// one (`{"leaders": [..], "dissent": {name: said}}`).
+    LeadersDisputed {
+        leaders: Vec<String>,
+        dissent: BTreeMap<String, String>,
+    },
     /// At least this many of the managers reachable (what `quorum`
     /// expects).
     Quorum {
@@ -250,6 +259,16 @@ impl fmt::Display for Value {
                 write!(f, "{}: ", plural(leaders.len(), "leader", "leaders"))?;
                 join(f, leaders, ", ")
             }
+            Value::LeadersDisputed { leaders, dissent } => {
+                write!(f, "{}: ", plural(leaders.len(), "leader", "leaders"))?;
+                join(f, leaders, ", ")?;
+                let dissent: Vec<String> = dissent
+                    .iter()
+                    .map(|(name, said)| format!("{name} ({said})"))
+                    .collect();
+                f.write_str("; not confirmed by ")?;
+                join(f, &dissent, ", ")
+            }
             Value::Quorum { at_least, of } => {
                 write!(f, "at least {at_least} of {of} managers reachable")
             }
@@ -306,6 +325,13 @@ struct QuorumJson {
     of: usize,
 }
 
+/// `{"leaders", "dissent"}`.
+#[derive(Serialize)]
+struct DisputedJson<'a> {
+    leaders: &'a [String],
+    dissent: &'a BTreeMap<String, String>,
+}
+
 /// `{"reachable", "of"}`, with quorum or without.
 #[derive(Serialize)]
 struct ManagersJson {
@@ -339,6 +365,9 @@ impl Serialize for Value {
             Value::EveryManagerIn(id) => s.serialize_str(id),
             Value::ClusterIds(ids) | Value::Leaders(ids) | Value::AddrPools(ids) => {
                 ids.serialize(s)
+            }
+            Value::LeadersDisputed { leaders, dissent } => {
+                DisputedJson { leaders, dissent }.serialize(s)
             }
             Value::OneLeader | Value::OneEngineVersion => s.serialize_u64(1),
             Value::Quorum { at_least, of } => QuorumJson {
@@ -429,6 +458,14 @@ mod tests {
             Value::Leaders(vec!["m1".into(), "m2".into()]),
             "2 leaders: m1, m2",
             json!(["m1", "m2"]),
+        );
+        both(
+            Value::LeadersDisputed {
+                leaders: vec!["m1".into()],
+                dissent: BTreeMap::from([("m3".into(), "says the swarm has no leader".into())]),
+            },
+            "1 leader: m1; not confirmed by m3 (says the swarm has no leader)",
+            json!({"leaders": ["m1"], "dissent": {"m3": "says the swarm has no leader"}}),
         );
         both(
             Value::EngineVersions(BTreeMap::from([("24.0.0".into(), 1), ("26.1.5".into(), 2)])),

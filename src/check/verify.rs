@@ -645,11 +645,29 @@ fn cluster_checks(
             }
         }
     }
+    // A manager that answers without naming the confirmed leader (none,
+    // or no node list within --timeout) is cut off from it or caught in
+    // an election: the leader is confirmed, but not by every manager.
+    let dissent: BTreeMap<String, String> = facts
+        .leadership
+        .confirmed()
+        .map(|c| c.dissent.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|(_, claim)| !matches!(claim, Claim::Leader { .. }))
+        .map(|(name, claim)| (name.to_string(), claim.to_string()))
+        .collect();
+    let one = leaders.len() == 1 && dissent.is_empty();
+    let actual = if dissent.is_empty() {
+        Value::Leaders(leaders)
+    } else {
+        Value::LeadersDisputed { leaders, dissent }
+    };
     checks.push(Check::new(
         CheckName::OneLeader,
-        leaders.len() == 1,
+        one,
         Value::OneLeader,
-        Value::Leaders(leaders),
+        actual,
     ));
 
     let managers = view.managers().count();

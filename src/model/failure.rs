@@ -34,6 +34,12 @@ impl std::fmt::Display for Stage {
 pub(crate) struct Failure {
     pub(crate) stage: Stage,
     pub(crate) message: String,
+    /// The engine was reached over SSH and did not answer within
+    /// `--timeout` (a follower's `/info` blocks during an election): not a
+    /// problem of reaching the node. Kept out of JSON, which has the stage
+    /// and the message.
+    #[serde(skip)]
+    pub(crate) timed_out: bool,
 }
 
 impl std::fmt::Display for Failure {

@@ -34,8 +34,10 @@ pub(crate) enum Claim {
     },
     /// It answers as a manager but says the swarm has no leader.
     NoLeader,
-    /// It answers as a manager, but its node list did not come (a
-    /// timeout, an error that says nothing about the leader).
+    /// Its engine was reached, but no node list came from it within
+    /// `--timeout` (its `/info` or node list timed out, as a follower's do
+    /// during an election, or an error that says nothing about the
+    /// leader): there, but silent about the leader.
     Silent,
     /// Its engine is locked (autolock): it takes no part in Raft until
     /// unlocked.
@@ -146,6 +148,12 @@ pub(crate) struct LeaderChange {
     /// the leader's hostname it named, or `None`.
     pub(crate) claims: Vec<(NodeName, Option<String>)>,
     pub(crate) managers: usize,
+    /// When more than one leader is confirmed by its own node list's Raft
+    /// membership (a split brain, not an election): their hostnames.
+    pub(crate) split: Vec<String>,
+    /// Managers whose engine was reached but sent no node list within
+    /// `--timeout` (as followers do while they elect a leader).
+    pub(crate) silent: Vec<NodeName>,
 }
 
 /// Too few managers seen from here.
@@ -176,7 +184,16 @@ impl Leadership {
         if !answering && !claims.values().any(|c| *c == Claim::Locked) {
             return Leadership::NoSwarm;
         }
-        if let Some(confirmed) = confirmed(claims, lists, inventory) {
+        let confirmations = confirmed(claims, lists, inventory);
+        let split: Vec<String> = confirmations
+            .iter()
+            .map(|c| match c.agree.first() {
+                Some(name) => hostname(lists, name, &c.leader),
+                None => c.leader.clone(),
+            })
+            .collect();
+        let mut confirmations = confirmations.into_iter();
+        if let (Some(confirmed), None) = (confirmations.next(), confirmations.next()) {
             return Leadership::Confirmed(confirmed);
         }
         let managers = claims
@@ -210,7 +227,8 @@ impl Leadership {
             managers,
         };
         let everyone_says_none = !leaders && no_leader.len() >= quorum(managers);
-        if loss.for_good() || everyone_says_none {
+        // A split brain is never "lost": the cure would make a third group.
+        if split.len() < 2 && (loss.for_good() || everyone_says_none) {
             return Leadership::Unconfirmed(Unconfirmed::QuorumLost(loss));
         }
         let said = claims
@@ -220,7 +238,11 @@ impl Leadership {
             return Leadership::Unread;
         }
         let seen = with(Claim::seen);
-        if seen.len() >= quorum(managers) {
+        // Two Raft groups that each confirm their own leader (a by-hand
+        // `--force-new-cluster` next to the old majority) are a
+        // disagreement seen for sure, however few managers answered: no
+        // side is the swarm, and nothing may act on either.
+        if split.len() > 1 || seen.len() >= quorum(managers) {
             let claims = claims
                 .iter()
                 .filter_map(|(name, claim)| {
@@ -235,6 +257,8 @@ impl Leadership {
             return Leadership::Unconfirmed(Unconfirmed::Changing(LeaderChange {
                 claims,
                 managers,
+                split,
+                silent: with(|c| *c == Claim::Silent),
             }));
         }
         Leadership::Unconfirmed(Unconfirmed::Unknown(QuorumUnknown {
@@ -259,8 +283,9 @@ impl Leadership {
     }
 }
 
-/// The leader that a majority of its own node list's Raft membership
-/// names, if any. Followers forward the node list to the leader, so every
+/// Every leader that a majority of its own node list's Raft membership
+/// names: none, one (the confirmed leader), or more (a split brain, which
+/// the caller must never resolve by picking one). Followers forward the node list to the leader, so every
 /// manager that reaches the leader answers the leader's list. Members
 /// outside the inventory cannot be asked: when no manager that answered
 /// contradicts the leader, those it lists Reachable count with it (a swarm
@@ -269,7 +294,7 @@ fn confirmed(
     claims: &BTreeMap<NodeName, Claim>,
     lists: &BTreeMap<NodeName, Vec<SwarmNode>>,
     inventory: &BTreeSet<String>,
-) -> Option<Confirmed> {
+) -> Vec<Confirmed> {
     let mut named: BTreeMap<&str, (Vec<NodeName>, usize)> = BTreeMap::new();
     for (name, claim) in claims {
         if let Claim::Leader {
@@ -300,33 +325,36 @@ fn confirmed(
             .map(|n| n.hostname.clone())
             .collect()
     };
-    let (leader, (agree, raft_members), vouched) = named
+    named
         .into_iter()
         .map(|(leader, (agree, members))| {
             let vouched = vouched_for(&agree);
-            (leader, (agree, members), vouched)
+            (leader, agree, members, vouched)
         })
-        .find(|(_, (agree, members), vouched)| {
+        .filter(|(_, agree, members, vouched)| {
             *members > 0 && agree.len() + vouched.len() >= quorum(*members)
-        })?;
-    let dissent = claims
-        .iter()
-        .filter(|(name, claim)| {
-            !agree.contains(name)
-                && matches!(
-                    claim,
-                    Claim::Leader { .. } | Claim::NoLeader | Claim::Silent
-                )
         })
-        .map(|(name, claim)| (name.clone(), claim.clone()))
-        .collect();
-    Some(Confirmed {
-        leader: leader.to_owned(),
-        agree,
-        dissent,
-        vouched,
-        raft_members,
-    })
+        .map(|(leader, agree, raft_members, vouched)| {
+            let dissent = claims
+                .iter()
+                .filter(|(name, claim)| {
+                    !agree.contains(name)
+                        && matches!(
+                            claim,
+                            Claim::Leader { .. } | Claim::NoLeader | Claim::Silent
+                        )
+                })
+                .map(|(name, claim)| (name.clone(), claim.clone()))
+                .collect();
+            Confirmed {
+                leader: leader.to_owned(),
+                agree,
+                dissent,
+                vouched,
+                raft_members,
+            }
+        })
+        .collect()
 }
 
 /// The hostname of NodeID `id` in `name`'s node list, else the NodeID.
@@ -344,7 +372,7 @@ impl fmt::Display for Claim {
         f.write_str(match self {
             Claim::Leader { .. } => "names a leader",
             Claim::NoLeader => "says the swarm has no leader",
-            Claim::Silent => "answers, but not with a node list",
+            Claim::Silent => "engine did not answer with a node list within --timeout",
             Claim::Locked => "locked",
             Claim::EngineDown => "engine down (its SSH answers)",
             Claim::Out => "out of the swarm",
@@ -415,13 +443,32 @@ impl fmt::Display for LeaderChange {
                 None => format!("{name} names none"),
             })
             .collect();
+        if self.split.len() > 1 {
+            return write!(
+                f,
+                "leaders disagree: {} are each confirmed by their own Raft membership ({}), \
+                 two groups rather than an election (one of them made a new cluster by hand next to the old \
+                 managers?); swarmadm acts on neither: make the managers of one group \
+                 join the other by hand",
+                self.split.join(" and "),
+                claims.join(", ")
+            );
+        }
         write!(
             f,
-            "leader changing: no leader is named by a majority of the {} managers ({}); run \
-             again in a moment",
+            "leader changing: no leader is named by a majority of the {} managers ({})",
             self.managers,
             claims.join(", ")
-        )
+        )?;
+        if !self.silent.is_empty() {
+            write!(
+                f,
+                "; no node list within --timeout from {} (their engines were reached: busy, \
+                 not out of reach)",
+                NodeName::join(&self.silent)
+            )?;
+        }
+        f.write_str("; run again in a moment")
     }
 }
 

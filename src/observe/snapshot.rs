@@ -473,6 +473,9 @@ fn claims(
         .filter_map(|node| {
             let claim = match facts.get(&node.name)? {
                 Err(failure) if failure.stage == Stage::Socket => Claim::EngineDown,
+                // SSH worked and the engine did not answer in time: it is
+                // there, busy (an election), not out of reach.
+                Err(failure) if failure.timed_out => Claim::Silent,
                 Err(_) => Claim::Unseen,
                 Ok(info) => claim(facts, info, reads.get(&node.name)),
             };

@@ -420,7 +420,15 @@ pub(crate) fn plan(
     if let Some(refusal) = first_refusal(inventory, &proof, &lost) {
         return refuse(proof, refusal);
     }
-    let survivors: Vec<&NodeName> = proof.survivors().collect();
+    // The inventory's leader first, as its doc says, then inventory order:
+    // the managers' file order says nothing about whose state is newest.
+    let mut survivors: Vec<&ManagerProof> = proof
+        .managers
+        .iter()
+        .filter(|m| m.verdict == Verdict::Survivor)
+        .collect();
+    survivors.sort_by_key(|m| m.role != Role::Leader);
+    let survivors: Vec<&NodeName> = survivors.into_iter().map(|m| &m.name).collect();
     let survivor = match &options.survivor {
         Some(name) => match survivors.iter().find(|s| s.as_str() == name) {
             Some(s) => Survivor {

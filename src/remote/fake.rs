@@ -1049,6 +1049,7 @@ impl Connector for FakeConnector {
             return Err(Failure {
                 stage: Stage::Tcp,
                 message: format!("cannot connect to {}: Connection refused", node.name),
+                timed_out: false,
             });
         }
         let engine_down = self
@@ -1061,6 +1062,7 @@ impl Connector for FakeConnector {
             return Err(Failure {
                 stage: Stage::Socket,
                 message: "/var/run/docker.sock: Connection refused".into(),
+                timed_out: false,
             });
         }
         self.opened.fetch_add(1, Ordering::Relaxed);

@@ -781,6 +781,7 @@ impl From<SshError> for Failure {
         Failure {
             stage: e.stage(),
             message: e.to_string(),
+            timed_out: false,
         }
     }
 }

@@ -17,6 +17,7 @@
 //! | 40–44   | `tests/readme.rs`                                          |
 //! | 45–49   | `tests/bench.rs`                                           |
 //! | 50–59   | `tests/lab.rs` (more)                                      |
+//! | 60–64   | `tests/recover.rs` (more)                                  |
 //! | 65–69   | `tests/bounded.rs` (more)                                  |
 //! | 100–109 | `tests/lab_scale.rs`                                       |
 //! | 110–119 | `tests/engines.rs`                                         |
@@ -295,6 +296,10 @@ lab_ids! {
     RECOVER_AUTOLOCK = 217;
     /// `recover_is_refused_while_a_manager_is_only_cut_off_naming_it`
     RECOVER_PARTITIONED = 218;
+
+    // tests/recover.rs (more)
+    /// `recover_without_a_terminal_and_without_yes_refuses_with_exit_2_and_changes_nothing`
+    RECOVER_NO_TERMINAL = 60;
 }
 
 #[cfg(test)]

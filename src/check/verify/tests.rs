@@ -212,6 +212,7 @@ fn an_unreachable_node_is_matched_by_hostname_and_shows_down() {
     let failure = Failure {
         stage: Stage::Socket,
         message: "no socket".into(),
+        timed_out: false,
     };
     let mut results: Vec<Result<EngineInfo, Failure>> = infos.into_iter().map(Ok).collect();
     results[3] = Err(failure);
@@ -233,6 +234,7 @@ fn no_reachable_manager_means_exit_2() {
     let failure = Failure {
         stage: Stage::Tcp,
         message: "refused".into(),
+        timed_out: false,
     };
     let w = info("w1", false);
     let results = vec![
@@ -317,6 +319,7 @@ fn with_no_manager_reachable_each_node_still_says_why() {
     let failure = Failure {
         stage: Stage::Auth,
         message: "permission denied".into(),
+        timed_out: false,
     };
     let results = vec![
         Err(failure.clone()),
@@ -359,4 +362,59 @@ fn a_root_ca_rotation_under_way_fails_and_a_finished_one_passes() {
     let report = evaluate(&inventory(), &f);
     assert!(failing(&report).is_empty(), "{:?}", failing(&report));
     assert_eq!(report.exit_code(), crate::model::exit_codes::OK);
+}
+
+#[test]
+fn a_manager_that_answers_without_the_confirmed_leader_fails_one_leader_naming_it() {
+    // m1 and m2 confirm m1 as leader; m3 answers, and says there is no
+    // leader (or its node list did not come within --timeout), while the
+    // leader's list still shows it reachable. Before the fix, `dissent`
+    // was never read and verify passed.
+    for said in [
+        crate::observe::leadership::Claim::NoLeader,
+        crate::observe::leadership::Claim::Silent,
+    ] {
+        let (infos, view) = good();
+        let mut facts = facts(infos.into_iter().map(Ok).collect(), Some(&view));
+        facts
+            .claims
+            .insert(NodeName::new("m3").unwrap(), said.clone());
+        facts.leadership = crate::observe::leadership::Leadership::judge(
+            &facts.claims,
+            3,
+            &BTreeMap::new(),
+            &std::collections::BTreeSet::new(),
+        );
+        assert!(
+            facts.leadership.confirmed().is_some(),
+            "{:?}",
+            facts.leadership
+        );
+        let report = evaluate(&inventory(), &facts);
+        assert_eq!(
+            failing(&report),
+            vec![(CLUSTER.to_owned(), "one_leader")],
+            "{said:?}"
+        );
+        assert_eq!(report.exit_code(), exit_codes::FAILED);
+        let check = report
+            .cluster
+            .iter()
+            .find(|c| c.name == CheckName::OneLeader)
+            .expect("one_leader");
+        let text = check.actual.to_string();
+        assert!(
+            text.starts_with("1 leader: m1; not confirmed by m3 ("),
+            "{text}"
+        );
+        let json = serde_json::to_value(&check.actual).unwrap_or_default();
+        assert_eq!(json["leaders"], serde_json::json!(["m1"]), "{json}");
+        assert_eq!(json["dissent"]["m3"], said.to_string(), "{json}");
+        if let Err(e) = crate::ui::json::validate("verify", &crate::ui::json::verify(&report)) {
+            panic!("verify does not match its schema: {e}");
+        }
+    }
+    // And a swarm where every manager names the leader still passes.
+    let (infos, view) = good();
+    assert_eq!(eval(&infos, &view).exit_code(), 0);
 }

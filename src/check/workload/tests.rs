@@ -940,6 +940,7 @@ fn nodes_already_out_of_reach_are_named_not_waited_for() {
         Err(Failure {
             stage: Stage::Api,
             message: "GET /info: no answer within 10s".into(),
+            timed_out: false,
         }),
     );
     let skipped = out_of_reach(&inventory, &facts, &view, &members);

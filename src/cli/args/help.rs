@@ -17,8 +17,11 @@ Example:
   swarmadm inventory -i inventories/vagrant.ini -F ssh.config";
 
 pub(super) const UP_AFTER_HELP: &str = "\
-Exit codes: 0 converged (--check: nothing would change), 1 a node failed \
-(--check: something would change), 2 nothing could be done.
+Exit codes: 0 converged (--check: nothing would change), 1 a node failed, or the \
+plan was refused and nothing was changed (no leader confirmed: quorum lost, the leader \
+changing, or too few managers reachable from here; nodes in another swarm) (--check: \
+something would change), 2 nothing could be done: bad arguments or inventory, an \
+unlock key file refused, or the result could not be written.
 
 Examples:
   swarmadm up -i config/vagrant.toml --dry-run

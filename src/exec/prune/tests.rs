@@ -296,3 +296,87 @@ async fn the_up_prune_document_matches_the_schema() {
         assert_eq!(json["pruned"][0]["reason"]["stray"], "not_in_inventory");
     }
 }
+
+/// `swarm init --force-new-cluster` on m1, by hand, after m2's state was
+/// wiped and m3's engine died: both old manager entries stay in the node
+/// list with their role and no Raft membership (a demote answers 404).
+async fn recovered_by_hand(full: &Inventory) -> FakeCluster {
+    let cluster = FakeCluster::converged(full);
+    cluster.wipe("m2");
+    cluster.engine_down("m3");
+    cluster.lose_quorum();
+    let m1 = full.node("m1").expect("m1");
+    let reached = crate::remote::host::Connector::connect(&cluster.connector(), m1, false)
+        .await
+        .expect("m1 answers");
+    let request = crate::model::swarm::InitRequest {
+        listen_addr: "0.0.0.0:2377".into(),
+        advertise_addr: None,
+        availability: crate::model::names::Availability::Drain,
+        default_addr_pool: Vec::new(),
+        subnet_size: None,
+        data_path_port: None,
+        spec: serde_json::json!({}),
+        auto_lock_managers: false,
+        force_new_cluster: true,
+    };
+    crate::remote::host::SwarmHost::init(&reached.host, &request)
+        .await
+        .expect("forced");
+    assert_eq!(cluster.stale_entries(), 2, "two raftless manager entries");
+    cluster
+}
+
+#[tokio::test(start_paused = true)]
+async fn up_prune_removes_old_manager_entries_without_raft_membership_with_no_demote() {
+    let full = inventory(3, 1);
+    let cluster = recovered_by_hand(&full).await;
+    // The operator keeps one manager: the old entries are strays.
+    let inv = crate::inventory::test_without(&full, &["m2", "m3"]);
+    let outcome = up_prune(&inv, &cluster, false).await;
+    let changes = cluster.changes();
+    assert!(
+        !changes.iter().any(|c| c.starts_with("demote")),
+        "{changes:?}"
+    );
+    for rm in ["rm m2 force=true", "rm m3 force=true"] {
+        assert!(changes.contains(&rm.to_owned()), "{rm}: {changes:?}");
+    }
+    assert_eq!(cluster.stale_entries(), 0);
+    let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
+    for wrong in ["last manager", "404", "raft memberlist"] {
+        assert!(!text.contains(wrong), "{wrong}: {text}");
+    }
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{text}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn remove_of_an_old_manager_entry_without_raft_membership_removes_it_with_no_demote() {
+    let inv = inventory(3, 1);
+    let cluster = recovered_by_hand(&inv).await;
+    let outcome = remove(
+        &inv,
+        &cluster.connector(),
+        &["m2".to_owned(), "m3".to_owned()],
+        RemoveOptions {
+            dry_run: false,
+            break_lock: false,
+        },
+        &Events::discard(),
+    )
+    .await;
+    let changes = cluster.changes();
+    assert!(
+        !changes.iter().any(|c| c.starts_with("demote")),
+        "{changes:?}"
+    );
+    for rm in ["rm m2 force=true", "rm m3 force=true"] {
+        assert!(changes.contains(&rm.to_owned()), "{rm}: {changes:?}");
+    }
+    assert_eq!(cluster.stale_entries(), 0);
+    let text = crate::ui::render::remove(&outcome, crate::ui::render::Layout::Wide);
+    for wrong in ["last manager", "404", "raft memberlist"] {
+        assert!(!text.contains(wrong), "{wrong}: {text}");
+    }
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{text}");
+}

@@ -748,6 +748,8 @@ async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
     assert!(cluster.log().is_empty(), "{:?}", cluster.log());
     let text = crate::ui::render::up(&outcome, crate::ui::render::Layout::Wide);
     assert!(!text.contains("no swarm"), "{text}");
+    // README: a refused up exits 1 (nothing changed), never 2.
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
 
     let report = crate::check::verify::run(&inv, &cluster.connector(), &Events::discard()).await;
     assert!(
@@ -761,6 +763,8 @@ async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
     assert!(
         !crate::ui::render::verify(&report, crate::ui::render::Layout::Wide).contains("no swarm")
     );
+    // README: no leader confirmed is a delta (1); 2 is for no manager.
+    assert_eq!(report.exit_code(), exit_codes::FAILED);
 
     let status = crate::check::status::run(&inv, &cluster.connector(), &Events::discard()).await;
     assert!(
@@ -1076,6 +1080,48 @@ async fn a_joined_worker_is_done_only_once_the_managers_list_it_ready() {
         "{}",
         error.message
     );
+}
+
+/// Issue #27: `status` names a manager cut off from the others as
+/// partitioned (a problem line, the node's JSON field) and exits 1, as
+/// README's exit-code table says; before, it exited 0 and said nothing.
+#[tokio::test(start_paused = true)]
+async fn status_names_a_partitioned_manager_and_exits_1() {
+    let inv = inventory(3, 2);
+    let cluster = FakeCluster::converged(&inv);
+    let healthy = crate::check::status::run(&inv, &cluster.connector(), &Events::discard()).await;
+    assert_eq!(
+        healthy.exit_code(),
+        exit_codes::OK,
+        "{:?}",
+        healthy.problems
+    );
+    assert!(healthy.nodes.iter().all(|n| !n.partitioned));
+
+    cluster.partition("m3", false);
+    let status = crate::check::status::run(&inv, &cluster.connector(), &Events::discard()).await;
+    assert_eq!(status.problems.len(), 1, "{:?}", status.problems);
+    assert!(
+        status.problems[0].starts_with("m3 is partitioned: "),
+        "{:?}",
+        status.problems
+    );
+    let partitioned: Vec<&str> = status
+        .nodes
+        .iter()
+        .filter(|n| n.partitioned)
+        .map(|n| n.name.as_str())
+        .collect();
+    assert_eq!(partitioned, ["m3"]);
+    assert_eq!(status.exit_code(), exit_codes::FAILED);
+    let json: serde_json::Value =
+        serde_json::from_str(&crate::ui::json::status(&status)).expect("JSON");
+    let m3 = json["nodes"]
+        .as_array()
+        .and_then(|nodes| nodes.iter().find(|n| n["name"] == "m3"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(m3["partitioned"], true, "{m3}");
 }
 
 /// Issue #27: a manager cut off from the others is ours, partitioned, and

@@ -22,11 +22,15 @@ fn judge(claims: &[(&str, Claim)], managers: usize) -> Leadership {
     Leadership::judge(&claims, managers, &BTreeMap::new(), &BTreeSet::new())
 }
 
-/// Every claim a manager can make, with leaders `A` and `B`.
+/// Every claim a manager can make, with leaders `A` and `B`, each from a
+/// node list of the whole membership or of a group of one Raft member (a
+/// by-hand `--force-new-cluster` next to the old majority: a split brain).
 fn every_claim(members: usize) -> Vec<Claim> {
     vec![
         leader("A", members),
         leader("B", members),
+        leader("A", 1),
+        leader("B", 1),
         Claim::NoLeader,
         Claim::Silent,
         Claim::Locked,
@@ -72,6 +76,39 @@ fn every_combination_of_three_and_five_managers_gives_one_verdict_and_only_quoru
             let verdict = Leadership::judge(&claims, n, &BTreeMap::new(), &BTreeSet::new());
             let count = |pred: &dyn Fn(&Claim) -> bool| combo.iter().filter(|c| pred(c)).count();
             let quorum = quorum(n);
+            // The leaders that a majority of their own lists' Raft
+            // membership names.
+            let passing: Vec<&str> = ["A", "B"]
+                .into_iter()
+                .filter(|id| {
+                    let naming = combo.iter().filter_map(|c| match c {
+                        Claim::Leader {
+                            leader,
+                            raft_members,
+                        } if leader == id => Some(*raft_members),
+                        _ => None,
+                    });
+                    let (agree, members) =
+                        naming.fold((0, 0), |(a, m), members| (a + 1, m.max(members)));
+                    agree > 0 && agree >= super::quorum(members)
+                })
+                .collect();
+            match passing.as_slice() {
+                [] => assert!(verdict.confirmed().is_none(), "{combo:?}: {verdict:?}"),
+                [one] => assert_eq!(
+                    verdict.confirmed().map(|c| c.leader.as_str()),
+                    Some(*one),
+                    "{combo:?}: {verdict:?}"
+                ),
+                _ => assert!(
+                    matches!(
+                        &verdict,
+                        Leadership::Unconfirmed(Unconfirmed::Changing(change))
+                            if change.split.len() == 2
+                    ),
+                    "a split brain must confirm no side: {combo:?}: {verdict:?}"
+                ),
+            }
             match &verdict {
                 Leadership::NoSwarm => assert_eq!(
                     count(&|c| matches!(
@@ -87,7 +124,10 @@ fn every_combination_of_three_and_five_managers_gives_one_verdict_and_only_quoru
                     "{combo:?}"
                 ),
                 Leadership::Confirmed(c) => {
-                    assert!(c.agree.len() >= quorum, "{combo:?}: {c:?}");
+                    assert!(
+                        c.agree.len() >= super::quorum(c.raft_members),
+                        "{combo:?}: {c:?}"
+                    );
                     let named_leader = count(
                         &|cl| matches!(cl, Claim::Leader { leader, .. } if *leader == c.leader),
                     );
@@ -112,8 +152,12 @@ fn every_combination_of_three_and_five_managers_gives_one_verdict_and_only_quoru
                                 "{combo:?}: {text}"
                             );
                         }
-                        Unconfirmed::Changing(_) => {
-                            assert!(n - count(&|c| *c == Claim::Unseen) >= quorum, "{combo:?}");
+                        Unconfirmed::Changing(change) => {
+                            assert!(
+                                n - count(&|c| *c == Claim::Unseen) >= quorum
+                                    || change.split.len() > 1,
+                                "{combo:?}"
+                            );
                             assert!(!text.contains("recover"), "{text}");
                         }
                         Unconfirmed::Unknown(u) => {
@@ -126,6 +170,42 @@ fn every_combination_of_three_and_five_managers_gives_one_verdict_and_only_quoru
             }
         }
     }
+}
+
+#[test]
+fn a_group_forced_by_hand_next_to_the_old_majority_confirms_no_leader() {
+    // m1 ran `swarm init --force-new-cluster` by hand (a Raft group of
+    // one) while m2 and m3 kept the old swarm's quorum. Before the fix the
+    // first leader by NodeID order was taken, and `up` acted on one side.
+    for (a, b) in [("A", "B"), ("B", "A")] {
+        let verdict = judge(
+            &[
+                ("m1", leader(a, 1)),
+                ("m2", leader(b, 3)),
+                ("m3", leader(b, 3)),
+            ],
+            3,
+        );
+        let Some(Unconfirmed::Changing(change)) = verdict.unconfirmed() else {
+            panic!("{verdict:?}");
+        };
+        assert_eq!(change.split.len(), 2, "{change:?}");
+        let text = change.to_string();
+        assert!(text.starts_with("leaders disagree: "), "{text}");
+        assert!(text.contains("acts on neither"), "{text}");
+    }
+    // Seen from two of five managers only, the split is still no leader.
+    let verdict = judge(
+        &[
+            ("m1", leader("A", 1)),
+            ("m2", leader("B", 1)),
+            ("m3", Claim::Unseen),
+            ("m4", Claim::Unseen),
+            ("m5", Claim::Unseen),
+        ],
+        5,
+    );
+    assert!(verdict.confirmed().is_none(), "{verdict:?}");
 }
 
 #[test]
@@ -374,4 +454,34 @@ async fn two_engines_down_of_three_is_quorum_lost_for_good() {
     };
     assert!(loss.for_good(), "{loss}");
     assert_eq!(loss.no_leader, vec![name("m1")]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn followers_whose_info_times_out_during_an_election_read_as_leader_changing_not_as_ssh() {
+    // The old leader is cut off and still names itself; the two followers'
+    // engines block on `/info` while they elect a new one. SSH reached all
+    // three: before the fix the timed-out followers were "unreachable from
+    // here" and the verdict advised to fix SSH to them.
+    let inventory = crate::inventory::test_inventory(3, 2);
+    let cluster = FakeCluster::converged(&inventory);
+    cluster.partition("m1", true);
+    cluster.hangs("m2");
+    cluster.hangs("m3");
+    let facts = observe(&cluster, 3).await;
+    assert_eq!(facts.claims.get(&name("m2")), Some(&Claim::Silent));
+    assert_eq!(facts.claims.get(&name("m3")), Some(&Claim::Silent));
+    let problem = facts.leadership.unconfirmed().expect("unconfirmed");
+    assert_eq!(problem.kind(), "leader_changing", "{problem}");
+    let text = problem.to_string();
+    assert!(!text.contains("fix SSH"), "{text}");
+    assert!(text.contains("run again in a moment"), "{text}");
+    assert!(
+        text.contains("no node list within --timeout from m2, m3"),
+        "{text}"
+    );
+    assert!(
+        Claim::Silent.to_string().contains("within --timeout"),
+        "{}",
+        Claim::Silent
+    );
 }

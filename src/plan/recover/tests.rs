@@ -207,6 +207,38 @@ fn with_several_survivors_the_measure_is_said_and_survivor_overrides_it() {
 }
 
 #[test]
+fn with_several_survivors_the_inventorys_leader_is_chosen_wherever_it_is_listed() {
+    // The leader is listed fourth: the file order must not decide.
+    let mut inventory = crate::inventory::test_inventory(5, 0);
+    for node in &mut inventory.nodes {
+        node.role = if node.name.as_str() == "m4" {
+            Role::Leader
+        } else {
+            Role::Manager
+        };
+    }
+    let seen = seen(&[
+        ("m1", down()),
+        ("m2", Seen::Leaderless),
+        ("m3", down()),
+        ("m4", Seen::Leaderless),
+        ("m5", Seen::OutOfSwarm),
+    ]);
+    let chosen = plan(&inventory, &seen, &RecoverOptions::default());
+    assert_eq!(chosen.refused, None);
+    let survivor = chosen.survivor.expect("a survivor");
+    assert_eq!(
+        (survivor.name, survivor.chosen_by),
+        (name("m4"), ChosenBy::InventoryOrder)
+    );
+    assert!(
+        chosen
+            .steps
+            .contains(&RecoverStep::Leave { node: name("m2") })
+    );
+}
+
+#[test]
 fn autolock_is_refused_up_front_with_the_steps_by_hand() {
     let seen_locked = seen(&[("m1", Seen::Locked), ("m2", down()), ("m3", down())]);
     let refusal = plan(&inventory(), &seen_locked, &RecoverOptions::default())

@@ -339,6 +339,7 @@ fn unreachable_nodes_are_blocked_with_their_cause() {
     let failure = Failure {
         stage: Stage::Tcp,
         message: "connection refused".into(),
+        timed_out: false,
     };
     let mut f = facts(&inv, &infos, Some("C"), Some(&view));
     f.nodes.insert(name("w2"), Err(failure));

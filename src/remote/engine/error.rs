@@ -234,6 +234,7 @@ impl From<EngineError> for Failure {
         Failure {
             stage: e.stage(),
             message: e.to_string(),
+            timed_out: e.kind() == ErrorKind::Timeout && e.stage() == Stage::Api,
         }
     }
 }

@@ -33,6 +33,9 @@ pub(crate) struct StatusNode<'a> {
     manager_status: Option<String>,
     labels: &'a std::collections::BTreeMap<String, String>,
     cluster_id: Option<&'a str>,
+    /// A manager that answers over SSH while the swarm's node list shows
+    /// it unreachable in Raft.
+    partitioned: bool,
 }
 
 #[derive(Serialize)]
@@ -80,6 +83,7 @@ impl Report for StatusReport {
                 },
                 labels: &n.labels,
                 cluster_id: n.cluster_id.as_deref(),
+                partitioned: n.partitioned,
             })
             .collect()
     }
