@@ -8,16 +8,18 @@ use super::keyfile::store_key_file;
 use super::leftovers::{report_strays, sweep_half_entries};
 use super::run::Run;
 use super::{Prepared, RunError, SettingsOutcome, UpOptions, UpOutcome};
+use crate::exec::lock::RunLock;
 use crate::exec::prune;
 use crate::exec::result::{Blocked, NodeOutcome, NodeResult, Skip};
 use crate::exec::step::{Action, FailKind, StepError};
 use crate::exec::unlock::UnlockResult;
 use crate::inventory::Inventory;
 use crate::model::names::NodeName;
+use crate::observe::Snapshot;
 use crate::observe::events::{Events, Step};
 use crate::plan::{BlockReason, NodePlan};
 use crate::remote::engine::ErrorKind;
-use crate::remote::host::Connector;
+use crate::remote::host::{Connector, SwarmHost};
 
 /// The second step of `up`: executes the prepared plan (unless it is
 /// refused or a dry run) and reports every node.
@@ -74,6 +76,7 @@ pub(crate) async fn execute<C: Connector>(
         }
         let mut run = Run::new(inventory, &snapshot, options, events, &plan);
         let error = run.execute(&plan).await.err();
+        let lock = run.lock.take();
         settings_outcome = run.settings.take();
         node_ids = std::mem::take(&mut run.node_ids);
         pruned = match run.pruned.take() {
@@ -92,9 +95,17 @@ pub(crate) async fn execute<C: Connector>(
                 .map(|s| s.name.clone())
                 .collect();
             snapshot.refresh(inventory, &changed).await;
-            let swept = sweep_half_entries(inventory, &mut snapshot, &plan, &before, events).await;
-            pruned.extend(swept);
+            // Only a run that held the lock joined anything: a run refused
+            // by it would take the holder's joins under way for its own.
+            if lock.is_some() {
+                let swept =
+                    sweep_half_entries(inventory, &mut snapshot, &plan, &before, events).await;
+                pruned.extend(swept);
+            }
             final_view = snapshot.facts.view.clone();
+        }
+        if let Some(lock) = lock {
+            release_lock(lock, &snapshot, events).await;
         }
         checked = true;
         (results, error)
@@ -210,5 +221,18 @@ pub(super) fn initial_result(plan: &NodePlan, dry_run: bool) -> NodeResult {
         NodePlan::Unchanged { .. } => NodeResult::Unchanged,
         _ if dry_run => NodeResult::Planned,
         _ => NodeResult::Skipped(Skip::NoManager),
+    }
+}
+
+/// Releases the run lock through the manager answering for the swarm now.
+/// A lock left behind is cleared by the next run once it sees its holder
+/// is gone.
+async fn release_lock<H: SwarmHost>(lock: RunLock, snapshot: &Snapshot<H>, events: &Events) {
+    let Some((_, source)) = snapshot.source() else {
+        events.warn("could not release the run lock: no manager answers".to_owned());
+        return;
+    };
+    if let Err(e) = lock.release(source).await {
+        events.warn(format!("could not release the run lock: {e}"));
     }
 }

@@ -44,6 +44,11 @@ pub(super) struct Run<'a, H> {
     pub(super) settings: Option<SettingsOutcome>,
     /// How many worker joins may run at once (`--parallel` at most).
     pub(super) window: JoinWindow,
+    /// The run lock, taken before the first change and left held when the
+    /// run ends: the caller releases it after sweeping this run's own
+    /// half-registered entries, so that no other run's joins are under way
+    /// while they are told apart.
+    pub(super) lock: Option<RunLock>,
 }
 
 /// A joined node's NodeID and what was done to it.
@@ -75,6 +80,7 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             pruned: None,
             settings: None,
             window: JoinWindow::new(options.parallel),
+            lock: None,
         }
     }
 
@@ -148,10 +154,7 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             let before = self.snapshot.facts.swarm.as_ref().map(|s| &s.spec);
             self.settings = Some(update_settings(source, self.inventory, settings, before).await);
         }
-        if let Err(e) = lock.release(source).await {
-            self.events
-                .warn(format!("could not release the run lock: {e}"));
-        }
+        self.lock = Some(lock);
         Ok(())
     }
 

@@ -1360,3 +1360,47 @@ async fn a_removal_answered_with_the_engines_deadline_that_went_through_is_done(
     );
     assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:#?}");
 }
+
+/// Two `up`s at once (one of them failed its joins on the lab): a run
+/// refused by the lock changes nothing. In particular it never sweeps the
+/// entries that the other run's joins left meanwhile, which, read after its
+/// own snapshot, it would take for half-registered ones of its own (on a
+/// real engine, a join under way has such an entry, and removing it makes
+/// the join fail). The run that holds the lock sweeps its own.
+#[tokio::test(start_paused = true)]
+async fn a_run_refused_by_the_lock_sweeps_nothing_of_the_run_that_holds_it() {
+    let inv = inventory(1, 3);
+    let cluster = FakeCluster::new(&inv);
+    let managers = {
+        let mut m = inv.clone();
+        m.nodes.retain(|n| n.role != Role::Worker);
+        m
+    };
+    assert_eq!(
+        run(&managers, &cluster, options()).await.exit_code(),
+        exit_codes::OK
+    );
+    // w1 keeps the holder busy (and the lock held) for 70 s; w2 and w3
+    // leave entries with no hostname right away.
+    cluster.fault("w1", Fault::JoinsInBackground(Duration::from_secs(70)));
+    cluster.fault("w2", Fault::LeavesHalfEntry);
+    cluster.fault("w3", Fault::CertificateAskedAgain(1));
+    let (options, events) = (options(), Events::discard());
+    let connector = cluster.connector();
+    // The second run looks at the swarm before the first one joins...
+    let second = prepare(&inv, &connector, &options, &events).await;
+    let (held, refused) = tokio::join!(run(&inv, &cluster, self::options()), async {
+        // ...and runs once those joins have left their entries.
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        assert!(cluster.stale_entries() >= 2, "{:?}", cluster.log());
+        execute(second, &inv, &connector, &options, &events).await
+    });
+    assert!(
+        matches!(refused.error, Some(RunError::Lock(_))),
+        "{refused:#?}"
+    );
+    assert!(refused.pruned.is_empty(), "{:#?}", refused.pruned);
+    assert_eq!(held.exit_code(), exit_codes::OK, "{held:#?}");
+    assert_eq!(held.pruned.len(), 2, "{:#?}", held.pruned);
+    assert_eq!(cluster.stale_entries(), 0, "{:?}", cluster.log());
+}
