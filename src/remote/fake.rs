@@ -733,6 +733,30 @@ impl FakeCluster {
         }
     }
 
+    /// `docker swarm init --force-new-cluster` on `node`, by hand (drained,
+    /// the swarm's own spec kept), as an operator does after a quorum lost:
+    /// the other managers' entries stay, with their role and no Raft
+    /// membership.
+    pub(crate) async fn force_new_cluster_by_hand(&self, node: &Node) {
+        let reached = self
+            .connector()
+            .connect(node, false)
+            .await
+            .unwrap_or_else(|e| panic!("{} answers: {e}", node.name));
+        let request = InitRequest {
+            listen_addr: "0.0.0.0:2377".into(),
+            advertise_addr: None,
+            availability: Availability::Drain,
+            default_addr_pool: Vec::new(),
+            subnet_size: None,
+            data_path_port: None,
+            spec: serde_json::json!({}),
+            auto_lock_managers: false,
+            force_new_cluster: true,
+        };
+        reached.host.init(&request).await.expect("forced by hand");
+    }
+
     /// The node is wiped and reinstalled: not in any swarm; its old entry
     /// stays in the node list as Down.
     pub(crate) fn reinstall(&self, name: &str) {

@@ -305,24 +305,9 @@ async fn recovered_by_hand(full: &Inventory) -> FakeCluster {
     cluster.wipe("m2");
     cluster.engine_down("m3");
     cluster.lose_quorum();
-    let m1 = full.node("m1").expect("m1");
-    let reached = crate::remote::host::Connector::connect(&cluster.connector(), m1, false)
-        .await
-        .expect("m1 answers");
-    let request = crate::model::swarm::InitRequest {
-        listen_addr: "0.0.0.0:2377".into(),
-        advertise_addr: None,
-        availability: crate::model::names::Availability::Drain,
-        default_addr_pool: Vec::new(),
-        subnet_size: None,
-        data_path_port: None,
-        spec: serde_json::json!({}),
-        auto_lock_managers: false,
-        force_new_cluster: true,
-    };
-    crate::remote::host::SwarmHost::init(&reached.host, &request)
-        .await
-        .expect("forced");
+    cluster
+        .force_new_cluster_by_hand(full.node("m1").expect("m1"))
+        .await;
     assert_eq!(cluster.stale_entries(), 2, "two raftless manager entries");
     cluster
 }

@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::exec::result::NodeResult;
-use crate::model::swarm::InitRequest;
 use crate::plan::recover::{ChosenBy, Refusal};
 use crate::remote::fake::FakeCluster;
 
@@ -209,21 +208,9 @@ async fn up_after_a_recovery_by_hand_removes_the_old_manager_entries_without_a_d
     cluster.wipe("m3");
     cluster.lose_quorum();
     // `docker swarm init --force-new-cluster` on m1, by hand.
-    let connector = cluster.connector();
-    let m1 = inv.node("m1").unwrap();
-    let reached = connector.connect(m1, false).await.unwrap();
-    let request = InitRequest {
-        listen_addr: "0.0.0.0:2377".into(),
-        advertise_addr: None,
-        availability: crate::model::names::Availability::Drain,
-        default_addr_pool: Vec::new(),
-        subnet_size: None,
-        data_path_port: None,
-        spec: serde_json::json!({}),
-        auto_lock_managers: false,
-        force_new_cluster: true,
-    };
-    reached.host.init(&request).await.unwrap();
+    cluster
+        .force_new_cluster_by_hand(inv.node("m1").unwrap())
+        .await;
     let up_options = UpOptions {
         parallel: 4,
         dry_run: false,
