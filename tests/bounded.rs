@@ -309,16 +309,9 @@ fn a_result_that_cannot_be_written_is_an_error_naming_it() {
     // is contacted (the sshd log stays as it was).
     let fifo = lab.dir.join("junit.fifo");
     mkfifo(&fifo);
-    let sshd_log = lab.node("swarm-manager-01").sshd_log();
     // Counted by accepted logins: lines of earlier sessions' ends may still
     // come in.
-    let logins = || {
-        std::fs::read_to_string(&sshd_log)
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| l.contains("Accepted publickey"))
-            .count()
-    };
+    let logins = || lab.accepted_ssh_connections("swarm-manager-01");
     let logins_before = logins();
     for (path, says) in [
         (
@@ -627,14 +620,7 @@ fn the_node_list_cap_fits_ten_thousand_nodes() {
 #[test]
 fn an_unlock_key_file_in_a_missing_directory_is_refused_before_connecting() {
     let lab = Lab::up(ids::BOUNDED_KEY_FILE_DIRECTORY, 1, 0);
-    let sshd_log = lab.node("swarm-manager-01").sshd_log();
-    let logins = || {
-        std::fs::read_to_string(&sshd_log)
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| l.contains("Accepted publickey"))
-            .count()
-    };
+    let logins = || lab.accepted_ssh_connections("swarm-manager-01");
     let logins_before = logins();
     let missing = lab.dir.join("missing");
     let key_file = missing.join("unlock.key");
