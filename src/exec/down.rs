@@ -227,18 +227,14 @@ async fn run<H: SwarmHost>(
 
     if let Some(failed) = stopped {
         results.insert(leader_name.clone(), skipped_after(&failed));
-        if let Err(e) = lock.release(leader).await {
-            events.warn(format!("could not release the run lock: {e}"));
-        }
+        lock.release_or_warn(leader, events).await;
         return Ok(());
     }
     // The lock lives in the swarm's spec: the leader's leaving erases both.
     // Should the leader stay, the lock is given back.
     let result = leave(leader, leader_name, true, events).await;
-    if !result.is_ok()
-        && let Err(e) = lock.release(leader).await
-    {
-        events.warn(format!("could not release the run lock: {e}"));
+    if !result.is_ok() {
+        lock.release_or_warn(leader, events).await;
     }
     results.insert(leader_name.clone(), result);
     Ok(())

@@ -15,6 +15,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::model::lock::{Holder, LOCK_LABEL, holder, now};
+use crate::observe::events::Events;
 use crate::remote::engine::{EngineError, ErrorKind};
 use crate::remote::host::SwarmHost;
 
@@ -124,6 +125,14 @@ impl RunLock {
         Err(LockError::Engine(
             "the swarm spec kept changing while releasing the lock".into(),
         ))
+    }
+
+    /// [`RunLock::release`], a failure said as a warning: the run's own
+    /// result stands, and the next run clears a lock whose holder is gone.
+    pub(crate) async fn release_or_warn<H: SwarmHost>(self, source: &H, events: &Events) {
+        if let Err(e) = self.release(source).await {
+            events.warn(format!("could not release the run lock: {e}"));
+        }
     }
 }
 

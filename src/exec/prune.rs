@@ -541,9 +541,7 @@ async fn remove_with<H: SwarmHost>(
         }
     };
     outcome.nodes = run(snapshot, source, &outcome.steps, events).await;
-    if let Err(e) = lock.release(source).await {
-        events.warn(format!("could not release the run lock: {e}"));
-    }
+    lock.release_or_warn(source, events).await;
     Ok(())
 }
 

@@ -189,9 +189,7 @@ pub(crate) async fn run<C: Connector>(
         }
     };
     let rotated = rotate(&snapshot, name, source, options, key_file, events).await;
-    if let Err(e) = lock.release(source).await {
-        events.warn(format!("could not release the run lock: {e}"));
-    }
+    lock.release_or_warn(source, events).await;
     let mut report = match rotated {
         Ok(report) => report,
         Err(error) => {

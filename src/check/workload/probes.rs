@@ -235,13 +235,7 @@ pub(super) async fn try_again<H: WorkloadHost>(
     }
     let runs = by_node.into_iter().filter_map(|(node, indices)| {
         let at = probed.iter().find(|p| p.node == node)?;
-        let fresh: Vec<Probe> = indices
-            .iter()
-            .map(|&i| Probe {
-                ok: false,
-                ..probes[i].clone()
-            })
-            .collect();
+        let fresh: Vec<Probe> = indices.iter().map(|&i| probes[i].clone()).collect();
         tracing::debug!(
             "workload: {node}: {} ping(s) whose reverse answered sent again",
             fresh.len()

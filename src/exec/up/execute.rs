@@ -232,7 +232,5 @@ async fn release_lock<H: SwarmHost>(lock: RunLock, snapshot: &Snapshot<H>, event
         events.warn("could not release the run lock: no manager answers".to_owned());
         return;
     };
-    if let Err(e) = lock.release(source).await {
-        events.warn(format!("could not release the run lock: {e}"));
-    }
+    lock.release_or_warn(source, events).await;
 }
