@@ -74,6 +74,8 @@ pub struct Figures {
     pub calls: BTreeMap<String, usize>,
     /// Engine API calls in all, port checks left out.
     pub api_calls: usize,
+    /// The entries all node lists the run read held (whole or filtered).
+    pub listed_entries: usize,
 }
 
 /// `swarmadm-fake-bench --nodes N --scenario cold|converged|verify
@@ -181,6 +183,7 @@ pub fn measure(
         peak_rss_kib,
         calls,
         api_calls,
+        listed_entries: cluster.listed_entries(),
     })
 }
 

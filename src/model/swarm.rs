@@ -90,6 +90,40 @@ impl SwarmNode {
     }
 }
 
+/// Which entries of the node list to ask a manager for (`GET
+/// /nodes?filters=…`): the engine sends only those, so that a poll costs
+/// what it waits for, not the swarm's size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NodeFilter {
+    /// The managers' entries (`role=manager`): where joins go.
+    Managers,
+    /// The entries with these NodeIDs (`id=…`). The engine matches an `id`
+    /// as a prefix, and a whole NodeID is its own only prefix. Never empty:
+    /// an empty filter would list every node.
+    Ids(Vec<String>),
+}
+
+impl NodeFilter {
+    /// The engine's `filters` parameter, as JSON (not yet URL-encoded).
+    pub(crate) fn to_query(&self) -> String {
+        let value = match self {
+            NodeFilter::Managers => serde_json::json!({ "role": ["manager"] }),
+            NodeFilter::Ids(ids) => serde_json::json!({ "id": ids }),
+        };
+        value.to_string()
+    }
+
+    /// Whether `node` is one the engine would list for this filter (the
+    /// in-memory cluster answers so).
+    #[cfg(any(test, feature = "fake-bench"))]
+    pub(crate) fn matches(&self, node: &SwarmNode) -> bool {
+        match self {
+            NodeFilter::Managers => node.role == NodeRole::Manager,
+            NodeFilter::Ids(ids) => ids.iter().any(|id| node.id.starts_with(id.as_str())),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum NodeRole {
@@ -384,6 +418,13 @@ pub(crate) struct NodeUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_node_filter_asks_the_engine_by_role_or_by_whole_node_ids() {
+        assert_eq!(NodeFilter::Managers.to_query(), r#"{"role":["manager"]}"#);
+        let ids = NodeFilter::Ids(vec!["abc".into(), "def".into()]);
+        assert_eq!(ids.to_query(), r#"{"id":["abc","def"]}"#);
+    }
 
     fn task(service: &str, node: &str, slot: Option<u64>, state: (bool, bool)) -> NodeTask {
         let (desired_running, started) = state;

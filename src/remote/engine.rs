@@ -203,6 +203,16 @@ impl Engine {
         parse_nodes(&bytes)
     }
 
+    /// The entries of the node list that `filter` names (managers only).
+    pub(crate) async fn nodes_where(
+        &self,
+        filter: &NodeFilter,
+    ) -> Result<Vec<SwarmNode>, EngineError> {
+        let path = format!("/nodes?filters={}", percent_encode(&filter.to_query()));
+        let bytes = self.raw("GET /nodes", "GET", &path, None).await?;
+        parse_nodes(&bytes)
+    }
+
     /// The cluster ID and join tokens (managers only).
     pub(crate) async fn swarm(&self) -> Result<SwarmInspect, EngineError> {
         let bytes = self.raw("GET /swarm", "GET", "/swarm", None).await?;

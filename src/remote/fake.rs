@@ -37,9 +37,9 @@ use crate::model::failure::{Failure, Stage};
 use crate::model::names::{Availability, NodeName};
 use crate::model::secret::Secret;
 use crate::model::swarm::{
-    EngineInfo, InitRequest, JoinRequest, JoinTokens, LocalState, ManagerStatus, NodeRole,
-    NodeStatus, NodeTask, NodeTrust, NodeUpdate, ObjectCounts, ObjectVersion, Reachability,
-    RemoteManager, Rotation, SwarmInspect, SwarmNode, TlsInfo,
+    EngineInfo, InitRequest, JoinRequest, JoinTokens, LocalState, ManagerStatus, NodeFilter,
+    NodeRole, NodeStatus, NodeTask, NodeTrust, NodeUpdate, ObjectCounts, ObjectVersion,
+    Reachability, RemoteManager, Rotation, SwarmInspect, SwarmNode, TlsInfo,
 };
 use crate::remote::engine::{EngineError, ErrorKind, ViewRead};
 use crate::remote::host::{Connector, PortCheck, Reached, SwarmHost};
@@ -125,6 +125,10 @@ struct FakeNode {
     /// Node lists that still show this member without its description
     /// (no hostname, state unknown), as right after a join.
     unregistered_lists: u32,
+    /// Whole node lists (`GET /nodes` without filters) that list this
+    /// member Down, the first ones that list it at all (see
+    /// [`FakeCluster::flaps_down`]).
+    down_lists: u32,
     faults: VecDeque<Fault>,
     /// Live tasks on the node; they move away [`TASK_MOVE`] after it is
     /// drained, unless `tasks_stuck`.
@@ -153,6 +157,7 @@ impl FakeNode {
             port_answers: BTreeMap::new(),
             node_list_fails: false,
             unregistered_lists: 0,
+            down_lists: 0,
             faults: VecDeque::new(),
             tasks: 0,
             drained_at: None,
@@ -195,6 +200,8 @@ struct State {
     inits: Vec<InitRequest>,
     /// How many node lists were asked for.
     node_lists: usize,
+    /// How many entries the node lists held in all.
+    listed_entries: usize,
     /// Managers that take `load × joins in flight` to answer each join.
     join_load: Option<Duration>,
     joins_in_flight: usize,
@@ -469,6 +476,11 @@ impl FakeCluster {
         self.lock().node_lists
     }
 
+    /// How many entries all node lists asked for held in all.
+    pub(crate) fn listed_entries(&self) -> usize {
+        self.lock().listed_entries
+    }
+
     /// What the cluster was asked to change, in order.
     pub(crate) fn log(&self) -> Vec<String> {
         self.lock().log.clone()
@@ -495,6 +507,26 @@ impl FakeCluster {
     }
 
     /// Role, availability and labels in the node list.
+    /// The node list as the leader would answer it, without counting it.
+    pub(crate) fn listed_nodes(&self) -> Vec<SwarmNode> {
+        self.lock().swarm_nodes()
+    }
+
+    /// The NodeID of `name` while it is a member.
+    pub(crate) fn node_id(&self, name: &str) -> Option<String> {
+        let mut out = None;
+        self.with(name, |n| out = n.member.as_ref().map(|m| m.id.clone()));
+        out
+    }
+
+    /// `name`'s engine, reached as a run reaches it.
+    pub(crate) fn host(&self, name: &str) -> KillableHost {
+        KillableHost(FakeHost {
+            name: NodeName::new(name).expect("a node name"),
+            cluster: self.clone(),
+        })
+    }
+
     pub(crate) fn member(
         &self,
         name: &str,
@@ -513,6 +545,14 @@ impl FakeCluster {
     /// its description (no hostname, state unknown).
     pub(crate) fn registers_late(&self, name: &str, lists: u32) {
         self.with(name, |n| n.unregistered_lists = lists);
+    }
+
+    /// The first `lists` whole node lists that list `name` show it Down,
+    /// as a loaded manager does for a node whose heartbeats it missed
+    /// right after it was Ready; the waits of a join, which ask for its
+    /// entry alone, see it Ready. The end of `up` reads whole lists.
+    pub(crate) fn flaps_down(&self, name: &str, lists: u32) {
+        self.with(name, |n| n.down_lists = lists);
     }
 
     pub(crate) fn unreachable(&self, name: &str) {
@@ -1204,6 +1244,43 @@ impl FakeHost {
     }
 }
 
+impl FakeHost {
+    /// The whole node list as the node answers it (`GET /nodes`), with its
+    /// faults; each read counts as one node list.
+    async fn node_list(&self) -> Result<Vec<SwarmNode>, EngineError> {
+        self.hang_check("GET /nodes").await?;
+        let mut state = self.cluster.lock();
+        state.node_lists += 1;
+        self.manager_only(&state)?;
+        if state.no_leader {
+            return Err(error(
+                ErrorKind::NoLeader,
+                "GET /nodes: the engine answered 503: The swarm does not have a leader.",
+            ));
+        }
+        if let Some(stale) = &state.node(&self.name).stale_list {
+            return Ok(stale.clone());
+        }
+        if state.node(&self.name).cut_off {
+            return Err(error(
+                ErrorKind::NoLeader,
+                "GET /nodes: the engine answered 503: The swarm does not have a leader.",
+            ));
+        }
+        if state.node(&self.name).node_list_fails {
+            return Err(error(
+                ErrorKind::Transient,
+                "GET /nodes: the engine answered 500",
+            ));
+        }
+        let nodes = state.swarm_nodes();
+        for node in state.nodes.values_mut().filter(|n| n.member.is_some()) {
+            node.unregistered_lists = node.unregistered_lists.saturating_sub(1);
+        }
+        Ok(nodes)
+    }
+}
+
 impl SwarmHost for FakeHost {
     async fn info(&self) -> Result<EngineInfo, EngineError> {
         self.hang_check("GET /info").await?;
@@ -1257,35 +1334,23 @@ impl SwarmHost for FakeHost {
     }
 
     async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
-        self.hang_check("GET /nodes").await?;
+        let mut nodes = self.node_list().await?;
         let mut state = self.cluster.lock();
-        state.node_lists += 1;
-        self.manager_only(&state)?;
-        if state.no_leader {
-            return Err(error(
-                ErrorKind::NoLeader,
-                "GET /nodes: the engine answered 503: The swarm does not have a leader.",
-            ));
+        for node in state.nodes.values_mut().filter(|n| n.down_lists > 0) {
+            let id = node.member.as_ref().map(|m| m.id.as_str());
+            if let Some(entry) = nodes.iter_mut().find(|e| Some(e.id.as_str()) == id) {
+                entry.state = NodeStatus::Down;
+                node.down_lists -= 1;
+            }
         }
-        if let Some(stale) = &state.node(&self.name).stale_list {
-            return Ok(stale.clone());
-        }
-        if state.node(&self.name).cut_off {
-            return Err(error(
-                ErrorKind::NoLeader,
-                "GET /nodes: the engine answered 503: The swarm does not have a leader.",
-            ));
-        }
-        if state.node(&self.name).node_list_fails {
-            return Err(error(
-                ErrorKind::Transient,
-                "GET /nodes: the engine answered 500",
-            ));
-        }
-        let nodes = state.swarm_nodes();
-        for node in state.nodes.values_mut().filter(|n| n.member.is_some()) {
-            node.unregistered_lists = node.unregistered_lists.saturating_sub(1);
-        }
+        state.listed_entries += nodes.len();
+        Ok(nodes)
+    }
+
+    async fn nodes_where(&self, filter: &NodeFilter) -> Result<Vec<SwarmNode>, EngineError> {
+        let mut nodes = self.node_list().await?;
+        nodes.retain(|n| filter.matches(n));
+        self.cluster.lock().listed_entries += nodes.len();
         Ok(nodes)
     }
 
@@ -1824,6 +1889,18 @@ impl SwarmHost for KillableHost {
 
     async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
         let nodes = self.answer("GET /nodes", self.0.nodes()).await?;
+        let cluster = &self.0.cluster;
+        if cluster.bench.is_none() {
+            return Ok(nodes);
+        }
+        let bytes = cluster.metered(|| wire::nodes(nodes));
+        crate::remote::engine::parse_nodes(&bytes)
+    }
+
+    async fn nodes_where(&self, filter: &NodeFilter) -> Result<Vec<SwarmNode>, EngineError> {
+        let nodes = self
+            .answer("GET /nodes (filtered)", self.0.nodes_where(filter))
+            .await?;
         let cluster = &self.0.cluster;
         if cluster.bench.is_none() {
             return Ok(nodes);

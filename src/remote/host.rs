@@ -20,8 +20,8 @@ use crate::model::failure::Failure;
 use crate::model::names::NodeName;
 use crate::model::secret::Secret;
 use crate::model::swarm::{
-    EngineInfo, InitRequest, JoinRequest, NodeTask, NodeTrust, NodeUpdate, ObjectCounts, Rotation,
-    SwarmInspect, SwarmNode,
+    EngineInfo, InitRequest, JoinRequest, NodeFilter, NodeTask, NodeTrust, NodeUpdate,
+    ObjectCounts, Rotation, SwarmInspect, SwarmNode,
 };
 use crate::remote::engine::{Engine, EngineError, ViewRead};
 use crate::remote::ssh::{Connection, SshError, SshOptions};
@@ -36,6 +36,12 @@ pub(crate) trait SwarmHost: Send + Sync {
     fn info(&self) -> impl Future<Output = Result<EngineInfo, EngineError>> + Send;
     /// `GET /nodes`: the swarm's node list (managers only).
     fn nodes(&self) -> impl Future<Output = Result<Vec<SwarmNode>, EngineError>> + Send;
+    /// `GET /nodes?filters=…`: the node list's entries that `filter` names
+    /// (managers only).
+    fn nodes_where(
+        &self,
+        filter: &NodeFilter,
+    ) -> impl Future<Output = Result<Vec<SwarmNode>, EngineError>> + Send;
     /// `GET /swarm`: the cluster ID and the join tokens (managers only).
     fn swarm(&self) -> impl Future<Output = Result<SwarmInspect, EngineError>> + Send;
     /// `POST /swarm/init`; returns the new NodeID.
@@ -193,6 +199,11 @@ impl SwarmHost for RemoteHost {
 
     async fn nodes(&self) -> Result<Vec<SwarmNode>, EngineError> {
         self.timed("GET /nodes", self.engine.nodes()).await
+    }
+
+    async fn nodes_where(&self, filter: &NodeFilter) -> Result<Vec<SwarmNode>, EngineError> {
+        self.timed("GET /nodes (filtered)", self.engine.nodes_where(filter))
+            .await
     }
 
     async fn swarm(&self) -> Result<SwarmInspect, EngineError> {

@@ -95,6 +95,12 @@ pub(crate) async fn execute<C: Connector>(
                 .map(|s| s.name.clone())
                 .collect();
             snapshot.refresh(inventory, &changed).await;
+            let joined: BTreeMap<NodeName, String> = node_ids
+                .iter()
+                .filter(|(name, _)| matches!(results.get(*name), Some(NodeResult::Done(_))))
+                .map(|(name, id)| (name.clone(), id.clone()))
+                .collect();
+            super::settle::wait_settled(inventory, &mut snapshot, &joined).await;
             // Only a run that held the lock joined anything: a run refused
             // by it would take the holder's joins under way for its own.
             if lock.is_some() {

@@ -52,9 +52,9 @@ impl<'a, H: SwarmHost> Run<'a, H> {
             Ok(swarm) => swarm,
             Err(e) => return fail(StepError::engine("reading join tokens: ", &e)),
         };
-        let nodes = match shared.nodes().await {
+        let nodes = match shared.managers().await {
             Ok(nodes) => nodes,
-            Err(e) => return fail(StepError::engine("reading the node list: ", &e)),
+            Err(e) => return fail(StepError::engine("reading the managers' entries: ", &e)),
         };
         let remote_addrs = manager_addrs(&nodes);
         if remote_addrs.is_empty() {
@@ -345,8 +345,8 @@ pub(super) async fn wait_ready<H: SwarmHost>(
     node_id: &str,
 ) -> Result<(), StepError> {
     let wait = Wait::new("a joined node to be listed Ready", POLL, READY_TIMEOUT);
-    if listed(&wait, shared, |n| {
-        n.id == node_id && n.is_ready() && !n.hostname.is_empty()
+    if listed(&wait, shared, node_id, |n| {
+        n.is_ready() && !n.hostname.is_empty()
     })
     .await
     {
@@ -368,8 +368,8 @@ pub(super) async fn wait_reachable<H: SwarmHost>(
     node_id: &str,
 ) -> Result<(), StepError> {
     let wait = Wait::new("a manager to be Reachable", POLL, REACHABLE_TIMEOUT);
-    if listed(&wait, shared, |n| {
-        n.id == node_id && (n.is_reachable() || n.is_leader())
+    if listed(&wait, shared, node_id, |n| {
+        n.is_reachable() || n.is_leader()
     })
     .await
     {
@@ -384,17 +384,19 @@ pub(super) async fn wait_reachable<H: SwarmHost>(
     })
 }
 
-/// Whether, within the wait, the shared node list shows an entry that
-/// `is_it`; a list that cannot be read is a look that is not done.
+/// Whether, within the wait, the shared polls show the entry of `node_id`
+/// as `is_it`; a poll that cannot be read is a look that is not done.
 async fn listed<H: SwarmHost>(
     wait: &Wait<'_>,
     shared: &Shared<'_, H>,
+    node_id: &str,
     is_it: impl Fn(&SwarmNode) -> bool,
 ) -> bool {
+    let awaiting = shared.await_entry(node_id);
     let waited = wait
         .until(|| async {
-            Ok::<_, Infallible>(match shared.nodes().await {
-                Ok(nodes) if nodes.iter().any(&is_it) => Look::Done(()),
+            Ok::<_, Infallible>(match awaiting.entry().await {
+                Ok(Some(entry)) if is_it(&entry) => Look::Done(()),
                 Ok(_) => Look::NotYet("not listed so yet"),
                 Err(_) => Look::NotYet("the node list cannot be read"),
             })

@@ -11,18 +11,28 @@
 //! gets a hostname, an address or a heartbeat; all of it inside one
 //! `POST /swarm/join`, which swarmadm neither sees nor can prevent. The join
 //! window (`window`) makes it rarer; this module cleans up what is left.
-//! It owns no waiting loop of its own beyond the pending wait, and touches
-//! no entry that was in the swarm before this run.
+//! It touches no entry that was in the swarm before this run.
+//!
+//! On the same lab, under load, a node this run joined and saw listed Ready
+//! was sometimes listed Down or Unknown again when the run read the swarm
+//! at its end (the leader missed a few heartbeats), or no manager answered
+//! that read at all; `up` then failed a swarm that was Ready a minute
+//! later. So the end of a run waits a bounded time ([`SETTLE`]) for the
+//! nodes it joined to be listed Ready again, and for a node list.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::inventory::Inventory;
+use crate::model::names::NodeName;
 use crate::model::swarm::{NodeRole, NodeStatus};
 use crate::observe::cluster::StrayKind;
-use crate::observe::{ClusterView, Facts};
+use crate::observe::{ClusterView, Facts, Snapshot};
 use crate::plan::prune::{PruneReason, Target};
 use crate::remote::engine::{EngineError, ErrorKind};
+use crate::remote::host::SwarmHost;
 
 /// How long a node may stay `pending` after the engine gave up waiting on
 /// its own join (20 s, "Timeout was reached before node joined. The attempt
@@ -79,4 +89,79 @@ pub(super) fn half_entries<'v>(
 pub(super) fn entry_ids(view: Option<&ClusterView>) -> BTreeSet<String> {
     view.map(|v| v.nodes.iter().map(|n| n.id.clone()).collect())
         .unwrap_or_default()
+}
+
+/// How long the end of a run waits for the nodes it joined to be listed
+/// Ready again, and for a manager to answer the node list: a minute, the
+/// longest such a node took on the loaded 3+100 lab.
+pub(super) const SETTLE: Duration = Duration::from_secs(60);
+
+/// How often the swarm is read again meanwhile: each read is every
+/// manager's node list, so not as often as a join's poll.
+const SETTLE_POLL: Duration = Duration::from_secs(2);
+
+/// The nodes of `joined` (name and NodeID) that `view` does not list Ready
+/// with their hostname; all of them when there is no view.
+pub(super) fn unsettled(
+    view: Option<&ClusterView>,
+    joined: &BTreeMap<NodeName, String>,
+) -> Vec<NodeName> {
+    let ready: BTreeSet<&str> = view
+        .map(|v| {
+            v.nodes
+                .iter()
+                .filter(|n| n.is_ready() && !n.hostname.is_empty())
+                .map(|n| n.id.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    joined
+        .iter()
+        .filter(|(_, id)| !ready.contains(id.as_str()))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// Reads the swarm again, every [`SETTLE_POLL`] for at most [`SETTLE`],
+/// while a node of `joined` (the nodes this run joined or initialised and
+/// saw Ready) is not listed Ready or no manager answers the node list.
+/// What is still unsettled then is judged as it is, by `verify`'s checks.
+pub(super) async fn wait_settled<H: SwarmHost>(
+    inventory: &Inventory,
+    snapshot: &mut Snapshot<H>,
+    joined: &BTreeMap<NodeName, String>,
+) {
+    let mut waiting = unsettled(snapshot.facts.view.as_ref(), joined);
+    if waiting.is_empty() {
+        return;
+    }
+    let deadline = Instant::now() + SETTLE;
+    tracing::info!(
+        "the end of the run waits up to {}s for {} node(s) it joined to be listed Ready again: {}",
+        SETTLE.as_secs(),
+        waiting.len(),
+        names(&waiting)
+    );
+    while !waiting.is_empty() && Instant::now() + SETTLE_POLL <= deadline {
+        tokio::time::sleep(SETTLE_POLL).await;
+        snapshot.refresh(inventory, &waiting).await;
+        waiting = unsettled(snapshot.facts.view.as_ref(), joined);
+    }
+    if waiting.is_empty() {
+        tracing::info!("every node this run joined is listed Ready");
+    } else {
+        tracing::info!(
+            "not listed Ready after {}s more: {}",
+            SETTLE.as_secs(),
+            names(&waiting)
+        );
+    }
+}
+
+fn names(nodes: &[NodeName]) -> String {
+    nodes
+        .iter()
+        .map(NodeName::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

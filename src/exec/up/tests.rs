@@ -109,6 +109,26 @@ async fn parallel_joins_share_the_node_list_instead_of_each_reading_it() {
     assert!(lists < 40, "{lists} node lists for 40 worker joins");
 }
 
+/// The node-list entries a cold run reads grow with the nodes it joins,
+/// not with the swarm's size times the length of its join phase: its polls
+/// ask only for the entries they wait for (bench/RESULTS.md, "Scale on the
+/// fake cluster", found 73 whole lists read at 1,000 nodes).
+#[tokio::test(start_paused = true)]
+async fn a_cold_run_reads_node_list_entries_in_proportion_to_the_nodes() {
+    let mut per_node = Vec::new();
+    for workers in [20, 160] {
+        let inv = inventory(3, workers);
+        let cluster = FakeCluster::new(&inv);
+        let outcome = run(&inv, &cluster, options()).await;
+        assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+        per_node.push(cluster.listed_entries() as f64 / (workers + 3) as f64);
+    }
+    assert!(
+        per_node[1] <= per_node[0] * 1.25,
+        "entries read per node at 23 and 163 nodes: {per_node:?}"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn joins_answered_slowly_make_fewer_run_at_once() {
     let inv = inventory(3, 64);
@@ -1403,4 +1423,74 @@ async fn a_run_refused_by_the_lock_sweeps_nothing_of_the_run_that_holds_it() {
     assert_eq!(held.exit_code(), exit_codes::OK, "{held:#?}");
     assert_eq!(held.pruned.len(), 2, "{:#?}", held.pruned);
     assert_eq!(cluster.stale_entries(), 0, "{:?}", cluster.log());
+}
+
+/// #30, cold 3+100 under load: a node this run joined and saw Ready that
+/// the managers list Down again at the run's end (missed heartbeats) is
+/// waited for, and the run converges once it is listed Ready again.
+#[tokio::test(start_paused = true)]
+async fn a_joined_node_listed_down_at_the_end_is_waited_for_and_the_run_converges() {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::new(&inv);
+    // The end's first read of the swarm: each of the 3 managers' lists.
+    cluster.flaps_down("w2", 3);
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    assert!(outcome.not_conforming.is_empty(), "{outcome:?}");
+    assert!(
+        start.elapsed() < settle::SETTLE,
+        "waited {:?}",
+        start.elapsed()
+    );
+}
+
+/// The wait is bounded: a joined node that stays Down is named by the
+/// checks once [`settle::SETTLE`] has passed, and the run fails.
+#[tokio::test(start_paused = true)]
+async fn a_joined_node_that_stays_down_fails_the_run_after_the_bounded_wait() {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::new(&inv);
+    cluster.flaps_down("w2", u32::MAX);
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    let waited = start.elapsed();
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED, "{outcome:?}");
+    assert!(
+        outcome.not_conforming.iter().any(|c| c.contains("ready")),
+        "{:?}",
+        outcome.not_conforming
+    );
+    assert!(
+        waited >= settle::SETTLE && waited < settle::SETTLE * 2,
+        "waited {waited:?}"
+    );
+}
+
+/// With no node list at the run's end (no manager answered it), every node
+/// the run joined is waited for; with one, only those not listed Ready.
+#[test]
+fn without_a_node_list_every_joined_node_is_unsettled() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inv);
+    let joined: std::collections::BTreeMap<NodeName, String> = ["w1", "w2"]
+        .iter()
+        .map(|n| (NodeName::new(n).unwrap(), cluster.node_id(n).unwrap()))
+        .collect();
+    assert_eq!(settle::unsettled(None, &joined).len(), 2);
+    let mut nodes = cluster.listed_nodes();
+    let view = crate::observe::ClusterView {
+        cluster_id: "c".into(),
+        source: NodeName::new("m1").unwrap(),
+        nodes: nodes.clone(),
+    };
+    assert!(settle::unsettled(Some(&view), &joined).is_empty());
+    for n in nodes.iter_mut().filter(|n| n.hostname == "w2") {
+        n.state = crate::model::swarm::NodeStatus::Down;
+    }
+    let view = crate::observe::ClusterView { nodes, ..view };
+    assert_eq!(
+        settle::unsettled(Some(&view), &joined),
+        vec![NodeName::new("w2").unwrap()]
+    );
 }
