@@ -294,17 +294,26 @@ fn cold_3_plus_100_converges_in_one_up_with_exactly_103_entries_5_times() {
         });
         let started = std::time::Instant::now();
         let up = common::swarmadm()
-            .args(["up", "-i"])
+            .args(["up", "-v", "-i"])
             .arg(lab.info.inventory_toml())
             .output()
             .expect("run swarmadm up");
         let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&up.stderr);
+        // What the run's end waited for (the nodes it joined, listed Down
+        // again for a moment, or no node list), for the record.
+        let settled: Vec<&str> = stderr
+            .lines()
+            .filter(|l| {
+                l.contains("to be listed Ready again") || l.contains("not listed Ready after")
+            })
+            .collect();
         assert!(
             up.status.success(),
             "run {run}: swarmadm up on a cold 3+100 exited {:?} after {took:?}:\n{}\n{}",
             up.status.code(),
             String::from_utf8_lossy(&up.stdout),
-            String::from_utf8_lossy(&up.stderr)
+            stderr
         );
         let leader = &lab.info.nodes[0];
         let (status, body) = common::http_get(&leader.socket(), "/nodes").expect("GET /nodes");
@@ -325,6 +334,8 @@ fn cold_3_plus_100_converges_in_one_up_with_exactly_103_entries_5_times() {
             "run {run}: entries in the leader's list after {took:?}: {body}"
         );
         assert_eq!(hostnames, expected, "run {run}: the Ready entries");
-        eprintln!("run {run}: exit 0 in {took:?}, 103 entries, all Ready");
+        eprintln!(
+            "run {run}: exit 0 in {took:?}, 103 entries, all Ready; end-of-run waits: {settled:?}"
+        );
     }
 }
