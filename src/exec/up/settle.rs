@@ -140,7 +140,7 @@ pub(super) async fn wait_settled<H: SwarmHost>(
         "the end of the run waits up to {}s for {} node(s) it joined to be listed Ready again: {}",
         SETTLE.as_secs(),
         waiting.len(),
-        names(&waiting)
+        NodeName::list(&waiting)
     );
     while !waiting.is_empty() && Instant::now() + SETTLE_POLL <= deadline {
         tokio::time::sleep(SETTLE_POLL).await;
@@ -153,15 +153,7 @@ pub(super) async fn wait_settled<H: SwarmHost>(
         tracing::info!(
             "not listed Ready after {}s more: {}",
             SETTLE.as_secs(),
-            names(&waiting)
+            NodeName::list(&waiting)
         );
     }
-}
-
-fn names(nodes: &[NodeName]) -> String {
-    nodes
-        .iter()
-        .map(NodeName::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
