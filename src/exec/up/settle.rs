@@ -137,23 +137,50 @@ pub(super) async fn wait_settled<H: SwarmHost>(
     }
     let deadline = Instant::now() + SETTLE;
     tracing::info!(
-        "the end of the run waits up to {}s for {} node(s) it joined to be listed Ready again: {}",
+        "the end of the run reads the swarm again for up to {}s: {}",
         SETTLE.as_secs(),
-        waiting.len(),
-        NodeName::list(&waiting)
+        what_is_awaited(snapshot.facts.view.is_some(), &waiting)
     );
     while !waiting.is_empty() && Instant::now() + SETTLE_POLL <= deadline {
         tokio::time::sleep(SETTLE_POLL).await;
-        snapshot.refresh(inventory, &waiting).await;
+        // Without a node list every joined node is waiting: their `/info`
+        // says nothing of what the managers list, so only the lists are
+        // read again.
+        let nodes = if snapshot.facts.view.is_some() {
+            waiting.clone()
+        } else {
+            Vec::new()
+        };
+        snapshot.refresh(inventory, &nodes).await;
         waiting = unsettled(snapshot.facts.view.as_ref(), joined);
     }
     if waiting.is_empty() {
         tracing::info!("every node this run joined is listed Ready");
     } else {
         tracing::info!(
-            "not listed Ready after {}s more: {}",
+            "still, after {}s: {}",
             SETTLE.as_secs(),
-            NodeName::list(&waiting)
+            what_is_awaited(snapshot.facts.view.is_some(), &waiting)
         );
     }
+}
+
+/// What the end of a run waits for, in a line: no node list, or the
+/// joined nodes not listed Ready (at most 8 named).
+pub(super) fn what_is_awaited(listed: bool, waiting: &[NodeName]) -> String {
+    if !listed {
+        return "no manager answered the node list".to_owned();
+    }
+    const NAMED: usize = 8;
+    let more = waiting.len().saturating_sub(NAMED);
+    let named = NodeName::list(&waiting[..waiting.len().min(NAMED)]);
+    let tail = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        "{} node(s) it joined not listed Ready: {named}{tail}",
+        waiting.len()
+    )
 }

@@ -1494,3 +1494,26 @@ fn without_a_node_list_every_joined_node_is_unsettled() {
         vec![NodeName::new("w2").unwrap()]
     );
 }
+
+/// The end-of-run wait says what it waits for in one line: no node list,
+/// or at most 8 of the nodes not listed Ready and how many more.
+#[test]
+fn the_end_of_run_wait_names_at_most_eight_nodes() {
+    let names: Vec<NodeName> = (1..=10)
+        .map(|i| NodeName::new(&format!("w{i}")).unwrap())
+        .collect();
+    assert_eq!(
+        settle::what_is_awaited(false, &names),
+        "no manager answered the node list"
+    );
+    let line = settle::what_is_awaited(true, &names);
+    assert!(
+        line.starts_with("10 node(s) it joined not listed Ready: w1, w2"),
+        "{line}"
+    );
+    assert!(line.ends_with("w8 and 2 more"), "{line}");
+    assert_eq!(
+        settle::what_is_awaited(true, &names[..1]),
+        "1 node(s) it joined not listed Ready: w1"
+    );
+}
