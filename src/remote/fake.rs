@@ -126,9 +126,10 @@ struct FakeNode {
     /// (no hostname, state unknown), as right after a join.
     unregistered_lists: u32,
     /// Whole node lists (`GET /nodes` without filters) that list this
-    /// member Down, the first ones that list it at all (see
+    /// member Down, after `ready_lists` that list it Ready (see
     /// [`FakeCluster::flaps_down`]).
     down_lists: u32,
+    ready_lists: u32,
     faults: VecDeque<Fault>,
     /// Live tasks on the node; they move away [`TASK_MOVE`] after it is
     /// drained, unless `tasks_stuck`.
@@ -158,6 +159,7 @@ impl FakeNode {
             node_list_fails: false,
             unregistered_lists: 0,
             down_lists: 0,
+            ready_lists: 0,
             faults: VecDeque::new(),
             tasks: 0,
             drained_at: None,
@@ -552,7 +554,16 @@ impl FakeCluster {
     /// right after it was Ready; the waits of a join, which ask for its
     /// entry alone, see it Ready. The end of `up` reads whole lists.
     pub(crate) fn flaps_down(&self, name: &str, lists: u32) {
-        self.with(name, |n| n.down_lists = lists);
+        self.flaps_down_later(name, 0, lists);
+    }
+
+    /// As [`FakeCluster::flaps_down`], after `ready` whole lists that list
+    /// `name` Ready.
+    pub(crate) fn flaps_down_later(&self, name: &str, ready: u32, lists: u32) {
+        self.with(name, |n| {
+            n.ready_lists = ready;
+            n.down_lists = lists;
+        });
     }
 
     pub(crate) fn unreachable(&self, name: &str) {
@@ -1339,8 +1350,12 @@ impl SwarmHost for FakeHost {
         for node in state.nodes.values_mut().filter(|n| n.down_lists > 0) {
             let id = node.member.as_ref().map(|m| m.id.as_str());
             if let Some(entry) = nodes.iter_mut().find(|e| Some(e.id.as_str()) == id) {
-                entry.state = NodeStatus::Down;
-                node.down_lists -= 1;
+                if node.ready_lists > 0 {
+                    node.ready_lists -= 1;
+                } else {
+                    entry.state = NodeStatus::Down;
+                    node.down_lists -= 1;
+                }
             }
         }
         state.listed_entries += nodes.len();

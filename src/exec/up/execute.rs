@@ -100,13 +100,18 @@ pub(crate) async fn execute<C: Connector>(
                 .filter(|(name, _)| matches!(results.get(*name), Some(NodeResult::Done(_))))
                 .map(|(name, id)| (name.clone(), id.clone()))
                 .collect();
-            super::settle::wait_settled(inventory, &mut snapshot, &joined).await;
+            // One bound for both waits: before the sweep (which needs a node
+            // list) and after it (its removals read the swarm again, and a
+            // node may be listed Down in that read).
+            let deadline = tokio::time::Instant::now() + super::settle::SETTLE;
+            super::settle::wait_settled(inventory, &mut snapshot, &joined, deadline).await;
             // Only a run that held the lock joined anything: a run refused
             // by it would take the holder's joins under way for its own.
             if lock.is_some() {
                 let swept =
                     sweep_half_entries(inventory, &mut snapshot, &plan, &before, events).await;
                 pruned.extend(swept);
+                super::settle::wait_settled(inventory, &mut snapshot, &joined, deadline).await;
             }
             final_view = snapshot.facts.view.clone();
         }

@@ -125,23 +125,23 @@ pub(super) fn unsettled(
         .collect()
 }
 
-/// Reads the swarm again, every [`SETTLE_POLL`] for at most [`SETTLE`],
-/// while a node of `joined` (the nodes this run joined or initialised and
+/// Reads the swarm again, every [`SETTLE_POLL`] until `deadline` (at most
+/// [`SETTLE`] after the run's first read at its end), while a node of `joined` (the nodes this run joined or initialised and
 /// saw Ready) is not listed Ready or no manager answers the node list.
 /// What is still unsettled then is judged as it is, by `verify`'s checks.
 pub(super) async fn wait_settled<H: SwarmHost>(
     inventory: &Inventory,
     snapshot: &mut Snapshot<H>,
     joined: &BTreeMap<NodeName, String>,
+    deadline: Instant,
 ) {
     let mut waiting = unsettled(snapshot.facts.view.as_ref(), joined);
     if waiting.is_empty() {
         return;
     }
-    let deadline = Instant::now() + SETTLE;
     tracing::info!(
         "the end of the run reads the swarm again for up to {}s: {}",
-        SETTLE.as_secs(),
+        deadline.saturating_duration_since(Instant::now()).as_secs(),
         what_is_awaited(snapshot.facts.view.is_some(), &waiting)
     );
     while !waiting.is_empty() && Instant::now() + SETTLE_POLL <= deadline {
@@ -161,8 +161,7 @@ pub(super) async fn wait_settled<H: SwarmHost>(
         tracing::info!("every node this run joined is listed Ready");
     } else {
         tracing::info!(
-            "still, after {}s: {}",
-            SETTLE.as_secs(),
+            "still, after the wait: {}",
             what_is_awaited(snapshot.facts.view.is_some(), &waiting)
         );
     }

@@ -1517,3 +1517,18 @@ fn the_end_of_run_wait_names_at_most_eight_nodes() {
         "1 node(s) it joined not listed Ready: w1"
     );
 }
+
+/// The sweep of half-registered entries reads the swarm again after its
+/// removals; a joined node listed Down in that read is waited for too
+/// (3+100 lab: three workers Down there failed a run that was Ready).
+#[tokio::test(start_paused = true)]
+async fn a_joined_node_listed_down_after_the_sweep_is_waited_for_too() {
+    let inv = inventory(1, 3);
+    let cluster = FakeCluster::new(&inv);
+    cluster.fault("w2", Fault::LeavesHalfEntry);
+    // Ready in the end's first read, Down in the sweep's reads.
+    cluster.flaps_down_later("w3", 1, 3);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.pruned.len(), 1, "{:?}", outcome.pruned);
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:#?}");
+}
