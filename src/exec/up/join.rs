@@ -12,7 +12,7 @@ use super::preflight::{data_path_port, preflight};
 use super::run::{Joined, Run};
 use super::shared::Shared;
 use super::window::JoinWindow;
-use super::{JOIN_ATTEMPTS, POLL, REACHABLE_TIMEOUT, READY_TIMEOUT};
+use super::{JOIN_ATTEMPTS, JOIN_REPAIRS, POLL, REACHABLE_TIMEOUT, READY_TIMEOUT, REPAIR_PAUSE};
 use crate::exec::step::{Action, FailKind, StepError, update_node};
 use crate::model::names::{Availability, NodeName};
 use crate::model::swarm::{JoinRequest, LocalState, NodeRole, NodeUpdate, SwarmNode};
@@ -122,9 +122,9 @@ impl<'a, H: SwarmHost> Run<'a, H> {
 /// (a join that timed out on our side, or answered "already part of a
 /// swarm" after an earlier attempt went through). A worker left in state
 /// `error` by a join that stopped half-way is cleared (`repairable`) and
-/// joined once more. Only transient answers are tried again as they are; a
-/// timeout is never retried blind. Returns the NodeID and whether a repair
-/// was needed.
+/// joined again, at most [`JOIN_REPAIRS`] times, after a growing pause.
+/// Only transient answers are tried again as they are; a timeout is never
+/// retried blind. Returns the NodeID and whether a repair was needed.
 pub(super) async fn join_and_observe<H: SwarmHost>(
     host: &H,
     source: &H,
@@ -133,26 +133,31 @@ pub(super) async fn join_and_observe<H: SwarmHost>(
     window: &JoinWindow,
 ) -> Result<(String, bool), StepError> {
     let mut attempt = 0;
-    let mut repaired = false;
+    let mut repairs = 0;
     loop {
         attempt += 1;
         let started = Instant::now();
         let answer = host.join(request).await;
         window.answered(started.elapsed());
         let error = match answer {
-            Ok(()) => return joined_node_id(host).await.map(|id| (id, repaired)),
+            Ok(()) => return joined_node_id(host).await.map(|id| (id, repairs > 0)),
             Err(e) => e,
         };
         match member_of_source(host, source, super::settle::patience(&error)).await {
             Seen::Member(node_id) => {
                 tracing::debug!("join answered `{error}`, but the node is a member: joined");
-                return Ok((node_id, repaired));
+                return Ok((node_id, repairs > 0));
             }
-            Seen::Failed if repairable && !repaired => {
-                tracing::debug!("join stopped half-way (`{error}`): clearing it and joining again");
+            Seen::Failed if repairable && repairs < JOIN_REPAIRS => {
+                repairs += 1;
+                tracing::debug!(
+                    "join stopped half-way (`{error}`): clearing it and joining again \
+                     ({repairs} of at most {JOIN_REPAIRS})"
+                );
                 let stale = stale_entry(host, source).await;
                 clear_failed_join(host, source, stale.as_deref()).await?;
-                repaired = true;
+                // Not a `Wait`: a pause for the managers, not a look.
+                sleep(REPAIR_PAUSE * repairs).await;
                 continue;
             }
             // The engine goes on joining: a second join now would be refused,

@@ -41,6 +41,13 @@ const READY_TIMEOUT: Duration = Duration::from_secs(120);
 const PENDING_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often a join is tried while the swarm answers with a transient error.
 const JOIN_ATTEMPTS: u32 = 3;
+/// How often a worker whose join stopped half-way (state `error`: its
+/// engine's certificate requests all timed out, 3+100 lab under load) is
+/// cleared and joined again within one run; each time after a pause that
+/// grows by [`REPAIR_PAUSE`], so that the managers catch up meanwhile.
+const JOIN_REPAIRS: u32 = 3;
+/// The pause before the first repaired join; the nth waits n times this.
+const REPAIR_PAUSE: Duration = Duration::from_secs(5);
 /// How often the node list is read while waiting for a manager.
 const POLL: Duration = Duration::from_millis(300);
 /// The port the nodes gossip on (membership, overlay routes and service

@@ -795,6 +795,53 @@ async fn quorum_loss_is_said_in_the_same_words_by_up_verify_and_status() {
     assert_eq!(status.exit_code(), exit_codes::FAILED);
 }
 
+/// 3+100 lab under load: a worker's join stopped half-way twice in a row
+/// (its engine's certificate requests all timed out both times). It is
+/// cleared and joined again up to [`JOIN_REPAIRS`] times, each after a
+/// longer pause; the stale entries of every attempt are removed.
+#[tokio::test(start_paused = true)]
+async fn a_join_that_stops_half_way_three_times_is_repaired_three_times() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    for _ in 0..JOIN_REPAIRS {
+        cluster.fault("w1", Fault::HalfJoin);
+    }
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(done(&outcome, "w1"), [Action::Repaired, Action::Joined]);
+    assert_eq!(
+        cluster.joins("w1") as u32,
+        JOIN_REPAIRS + 1,
+        "{:?}",
+        cluster.log()
+    );
+    assert_eq!(cluster.stale_entries(), 0, "{:?}", cluster.log());
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:#?}");
+    // The pauses: 5 s, 10 s and 15 s.
+    assert!(start.elapsed() >= REPAIR_PAUSE * 6, "{:?}", start.elapsed());
+}
+
+/// The repairs are bounded: a fourth half-way join fails the node, named.
+#[tokio::test(start_paused = true)]
+async fn a_join_that_always_stops_half_way_fails_after_the_last_repair() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::new(&inv);
+    for _ in 0..=JOIN_REPAIRS {
+        cluster.fault("w1", Fault::HalfJoin);
+    }
+    let outcome = run(&inv, &cluster, options()).await;
+    let error = failed(&outcome, "w1");
+    assert!(error.message.contains("join failed"), "{error:?}");
+    assert_eq!(
+        cluster.joins("w1") as u32,
+        JOIN_REPAIRS + 1,
+        "{:?}",
+        cluster.log()
+    );
+    assert!(cluster.member("w1").is_none());
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_join_that_stops_half_way_is_cleared_and_joined_again_in_the_same_run() {
     let inv = inventory(1, 2);
