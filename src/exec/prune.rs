@@ -273,7 +273,7 @@ async fn wait_down<H: SwarmHost>(
     let wait = Wait::new("a node's entry to be listed Down", POLL, within);
     let waited = wait
         .until(|| async {
-            let nodes = source.nodes().await?;
+            let nodes = crate::exec::step::nodes_patiently(source).await?;
             Ok::<_, EngineError>(match nodes.iter().find(|n| n.id == node_id) {
                 None => Look::Done(Listed::Gone),
                 Some(entry) if entry.state != NodeStatus::Ready => Look::Done(Listed::Down),

@@ -118,6 +118,39 @@ impl StepError {
     }
 }
 
+/// How long a node list that a manager answers with its own deadline, a
+/// 5xx or "no leader" is read again for, every [`READ_AGAIN`].
+const READ_PATIENCE: Duration = Duration::from_secs(30);
+const READ_AGAIN: Duration = Duration::from_secs(2);
+
+/// The node list, read again while the manager answers as a leader starved
+/// of CPU does for seconds at a time (3+100 lab on 2 loaded cores: "rpc
+/// error: code = DeadlineExceeded", a 500, "The swarm does not have a
+/// leader"): every [`READ_AGAIN`], as long as [`READ_PATIENCE`] has not
+/// passed since the first read. Any other error, or the last one, is
+/// returned: a step that needs the list then fails, named.
+pub(crate) async fn nodes_patiently<H: SwarmHost>(
+    source: &H,
+) -> Result<Vec<SwarmNode>, EngineError> {
+    let start = tokio::time::Instant::now();
+    loop {
+        match source.nodes().await {
+            Ok(nodes) => return Ok(nodes),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::Timeout | ErrorKind::Transient | ErrorKind::NoLeader
+                ) && start.elapsed() + READ_AGAIN < READ_PATIENCE =>
+            {
+                tracing::debug!("reading the node list again in {READ_AGAIN:?}: {e}");
+                // Not a `Wait`: a read tried again, not a look.
+                tokio::time::sleep(READ_AGAIN).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Reads the node, computes the update from its current spec, and retries
 /// when another writer moved its version in between.
 pub(crate) async fn update_node<H: SwarmHost>(
@@ -128,8 +161,7 @@ pub(crate) async fn update_node<H: SwarmHost>(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let nodes = source
-            .nodes()
+        let nodes = nodes_patiently(source)
             .await
             .map_err(|e| StepError::engine("reading the node list: ", &e))?;
         let current = nodes
@@ -153,8 +185,7 @@ pub(crate) async fn update_node<H: SwarmHost>(
 /// another writer is tried again.
 pub(crate) async fn demote<H: SwarmHost>(leader: &H, node_id: &str) -> Result<(), StepError> {
     for _ in 0..4 {
-        let nodes = leader
-            .nodes()
+        let nodes = nodes_patiently(leader)
             .await
             .map_err(|e| StepError::engine("reading the node list: ", &e))?;
         let Some(current) = nodes.iter().find(|n| n.id == node_id) else {
@@ -229,5 +260,44 @@ pub(crate) async fn wait_demoted<H: SwarmHost>(
                 DEMOTE_TIMEOUT.as_secs()
             ),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remote::fake::FakeCluster;
+
+    /// A leader that answers its own deadline for a while is read again;
+    /// one that keeps doing so fails the read after [`READ_PATIENCE`].
+    #[tokio::test(start_paused = true)]
+    async fn a_node_list_answered_with_the_engines_deadline_is_read_again_for_a_while() {
+        let inventory = crate::inventory::test_inventory(1, 2);
+        let cluster = FakeCluster::converged(&inventory);
+        let leader = cluster.host("m1");
+        cluster.lists_time_out("m1", 3);
+        let nodes = nodes_patiently(&leader)
+            .await
+            .expect("read at the fourth try");
+        assert_eq!(nodes.len(), 3);
+        assert_eq!(cluster.node_lists(), 4);
+
+        cluster.lists_time_out("m1", u32::MAX);
+        let start = tokio::time::Instant::now();
+        let error = nodes_patiently(&leader).await.expect_err("gives up");
+        assert_eq!(error.kind(), ErrorKind::Timeout);
+        assert!(start.elapsed() <= READ_PATIENCE, "{:?}", start.elapsed());
+        assert!(start.elapsed() >= READ_PATIENCE - READ_AGAIN * 2);
+    }
+
+    /// An error that waiting does not mend is returned at once.
+    #[tokio::test(start_paused = true)]
+    async fn a_node_list_refused_for_good_is_not_read_again() {
+        let inventory = crate::inventory::test_inventory(1, 2);
+        let cluster = FakeCluster::converged(&inventory);
+        let worker = cluster.host("w1");
+        let error = nodes_patiently(&worker).await.expect_err("a worker");
+        assert_eq!(error.kind(), ErrorKind::NotManager);
+        assert_eq!(cluster.node_lists(), 1);
     }
 }

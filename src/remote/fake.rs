@@ -122,6 +122,8 @@ struct FakeNode {
     /// or `*:PORT` for that port on any host (the others are open).
     port_answers: BTreeMap<String, PortCheck>,
     node_list_fails: bool,
+    /// The next this many node lists answer the engine's own deadline.
+    lists_time_out: u32,
     /// Node lists that still show this member without its description
     /// (no hostname, state unknown), as right after a join.
     unregistered_lists: u32,
@@ -157,6 +159,7 @@ impl FakeNode {
             ports_closed: false,
             port_answers: BTreeMap::new(),
             node_list_fails: false,
+            lists_time_out: 0,
             unregistered_lists: 0,
             down_lists: 0,
             ready_lists: 0,
@@ -653,6 +656,12 @@ impl FakeCluster {
             .iter()
             .filter_map(|c| c.strip_prefix(&prefix).map(str::to_owned))
             .collect()
+    }
+
+    /// The next `lists` node lists `name` is asked for answer with the
+    /// engine's own deadline, as a leader starved of CPU does.
+    pub(crate) fn lists_time_out(&self, name: &str, lists: u32) {
+        self.with(name, |n| n.lists_time_out = lists);
     }
 
     pub(crate) fn node_list_fails(&self, name: &str) {
@@ -1276,6 +1285,14 @@ impl FakeHost {
             return Err(error(
                 ErrorKind::NoLeader,
                 "GET /nodes: the engine answered 503: The swarm does not have a leader.",
+            ));
+        }
+        if state.node(&self.name).lists_time_out > 0 {
+            state.node(&self.name).lists_time_out -= 1;
+            return Err(error(
+                ErrorKind::Timeout,
+                "GET /nodes: the engine answered 500: rpc error: code = DeadlineExceeded \
+                 desc = context deadline exceeded",
             ));
         }
         if state.node(&self.name).node_list_fails {
