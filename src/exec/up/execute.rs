@@ -100,9 +100,10 @@ pub(crate) async fn execute<C: Connector>(
                 .filter(|(name, _)| matches!(results.get(*name), Some(NodeResult::Done(_))))
                 .map(|(name, id)| (name.clone(), id.clone()))
                 .collect();
-            // One bound for both waits: before the sweep (which needs a node
-            // list) and after it (its removals read the swarm again, and a
-            // node may be listed Down in that read).
+            // Before the sweep (which needs a node list) and after it (its
+            // removals read the swarm again, and a node may be listed Down,
+            // or no manager answer, in that read): each wait has its own
+            // bound, as removals on a starved leader can take most of one.
             let deadline = tokio::time::Instant::now() + super::settle::SETTLE;
             super::settle::wait_settled(inventory, &mut snapshot, &joined, deadline).await;
             // Only a run that held the lock joined anything: a run refused
@@ -111,6 +112,7 @@ pub(crate) async fn execute<C: Connector>(
                 let swept =
                     sweep_half_entries(inventory, &mut snapshot, &plan, &before, events).await;
                 pruned.extend(swept);
+                let deadline = tokio::time::Instant::now() + super::settle::SETTLE;
                 super::settle::wait_settled(inventory, &mut snapshot, &joined, deadline).await;
             }
             final_view = snapshot.facts.view.clone();
