@@ -111,9 +111,11 @@ pub(crate) async fn execute<C: Connector>(
             if lock.is_some() {
                 let swept =
                     sweep_half_entries(inventory, &mut snapshot, &plan, &before, events).await;
+                if !swept.is_empty() {
+                    let deadline = tokio::time::Instant::now() + super::settle::SETTLE;
+                    super::settle::wait_settled(inventory, &mut snapshot, &joined, deadline).await;
+                }
                 pruned.extend(swept);
-                let deadline = tokio::time::Instant::now() + super::settle::SETTLE;
-                super::settle::wait_settled(inventory, &mut snapshot, &joined, deadline).await;
             }
             final_view = snapshot.facts.view.clone();
         }
