@@ -108,15 +108,6 @@ pub(crate) fn describe_char(c: char) -> String {
 pub struct NodeName(String);
 
 impl NodeName {
-    /// `nodes` as one line, `a, b, c`, for messages.
-    pub(crate) fn list(nodes: &[NodeName]) -> String {
-        nodes
-            .iter()
-            .map(NodeName::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
     /// A host name by DNS rules (labels of letters, digits, `-` and `_`,
     /// each 1 to 63 characters and not starting or ending with `-`, at most
     /// 253 characters in all): Docker names a node after its host name.

@@ -79,6 +79,12 @@ impl SwarmNode {
         self.state == NodeStatus::Ready
     }
 
+    /// Ready with its description: how a joined node is listed once the
+    /// managers have it all (right after a join it has no hostname yet).
+    pub(crate) fn is_ready_by_name(&self) -> bool {
+        self.is_ready() && !self.hostname.is_empty()
+    }
+
     pub(crate) fn is_leader(&self) -> bool {
         self.manager.as_ref().is_some_and(|m| m.leader)
     }

@@ -222,14 +222,14 @@ impl fmt::Display for RecoverStep {
                 f,
                 "remove the old entries of {} with force (no demote: they have no Raft \
                  membership); they join again as new nodes",
-                NodeName::list(nodes)
+                NodeName::join(nodes)
             ),
             RecoverStep::KeepEntries { nodes } => write!(
                 f,
                 "keep the entries of {}: back with its old state, the recovered leader takes it \
                  back as a manager (removed, two such managers would elect a leader of their own: a \
                  second swarm); back wiped, `swarmadm up` joins it and removes the old entry",
-                NodeName::list(nodes)
+                NodeName::join(nodes)
             ),
             RecoverStep::Leave { node } => write!(
                 f,
@@ -324,7 +324,7 @@ impl fmt::Display for Refusal {
             Refusal::Autolock { locked } => {
                 f.write_str("refused: autolock is on")?;
                 if !locked.is_empty() {
-                    write!(f, " ({} locked)", NodeName::list(locked))?;
+                    write!(f, " ({} locked)", NodeName::join(locked))?;
                 }
                 f.write_str(
                     ". The engine cannot force a new cluster from encrypted state: a locked \

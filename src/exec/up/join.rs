@@ -350,11 +350,7 @@ pub(super) async fn wait_ready<H: SwarmHost>(
     node_id: &str,
 ) -> Result<(), StepError> {
     let wait = Wait::new("a joined node to be listed Ready", POLL, READY_TIMEOUT);
-    if listed(&wait, shared, node_id, |n| {
-        n.is_ready() && !n.hostname.is_empty()
-    })
-    .await
-    {
+    if listed(&wait, shared, node_id, SwarmNode::is_ready_by_name).await {
         return Ok(());
     }
     Err(StepError {

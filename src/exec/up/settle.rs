@@ -113,7 +113,7 @@ pub(super) fn unsettled(
         .map(|v| {
             v.nodes
                 .iter()
-                .filter(|n| n.is_ready() && !n.hostname.is_empty())
+                .filter(|n| n.is_ready_by_name())
                 .map(|n| n.id.as_str())
                 .collect()
         })
@@ -175,7 +175,7 @@ pub(super) fn what_is_awaited(listed: bool, waiting: &[NodeName]) -> String {
     }
     const NAMED: usize = 8;
     let more = waiting.len().saturating_sub(NAMED);
-    let named = NodeName::list(&waiting[..waiting.len().min(NAMED)]);
+    let named = NodeName::join(&waiting[..waiting.len().min(NAMED)]);
     let tail = if more > 0 {
         format!(" and {more} more")
     } else {
