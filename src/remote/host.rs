@@ -385,7 +385,11 @@ impl Connector for SshConnector {
     async fn connect(&self, node: &Node, view: bool) -> Result<Reached<RemoteHost>, Failure> {
         log_target(node);
         let start = std::time::Instant::now();
-        let connection = Arc::new(Connection::open(&node.ssh, &self.ssh).await?);
+        // The channels of the requests `connect_with_info` sends at once
+        // (`/info`, and `/nodes` and `/swarm` with `view`) are asked for
+        // during authentication, which saves a round trip far away.
+        let sockets = if view { 3 } else { 1 };
+        let connection = Arc::new(Connection::open(&node.ssh, &self.ssh, sockets).await?);
         tracing::debug!(
             "{}: SSH connected and authenticated in {} ms",
             node.name,

@@ -3,35 +3,39 @@
 //! verification as `ssh` does it (revoked keys refused in every mode,
 //! `@cert-authority`, any matching line wins over a stale one), and
 //! authentication with the ssh-agent and identity files (an identity
-//! file's request is signed at once, without asking first).
+//! file's request is signed at once, without asking first, and the first
+//! socket channels are opened right behind it, without waiting for its
+//! success).
 //!
 //! This module opens connections and channels; it knows nothing about
 //! Docker. The HTTP side of the tunnel lives in [`crate::remote::tunnel`].
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use russh::client::{self, AuthResult, Handle};
+use russh::client::{self, Handle};
 use russh::keys::PublicKeyOrCertificate;
-use russh::keys::{Algorithm, Certificate, EcdsaCurve, HashAlg, PrivateKeyWithHashAlg, PublicKey};
-use russh::{ChannelOpenFailure, ChannelStream};
+use russh::keys::{Algorithm, Certificate, EcdsaCurve, HashAlg, PublicKey};
+use russh::{Channel, ChannelOpenFailure, ChannelStream};
+use tokio::task::JoinHandle;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::inventory::{HostKeyPolicy, SshHop, SshTarget};
 use crate::model::failure::{Failure, Stage};
-use crate::remote::keyfile;
 use crate::remote::known_hosts::{self, CertificateStatus, HostKeyStatus, Location};
 
 mod agent;
+mod auth;
 mod banner;
 #[cfg(test)]
 mod handshake_tests;
 mod progress;
 
 pub(crate) use agent::AgentSocket;
+use auth::authenticate;
 use banner::{Heard, NotSsh, Recorded};
 pub(crate) use progress::Phase;
 use progress::Progress;
@@ -233,6 +237,10 @@ impl Default for SshOptions {
     }
 }
 
+/// Socket channels asked for during authentication, each opening in its
+/// own task.
+type EarlyChannels = Vec<JoinHandle<Result<Channel<client::Msg>, russh::Error>>>;
+
 /// An authenticated SSH connection to one node (plus its jump hosts, which
 /// must stay open for as long as the node's connection is used).
 pub(crate) struct Connection {
@@ -240,6 +248,10 @@ pub(crate) struct Connection {
     _jumps: Vec<Handle<Client>>,
     addr: String,
     user: String,
+    /// The socket channels asked for during authentication (see
+    /// [`Connection::open`]), handed out by [`Connection::open_socket`].
+    early: Mutex<EarlyChannels>,
+    socket: String,
 }
 
 impl std::fmt::Debug for Connection {
@@ -254,16 +266,23 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     /// Connects to `target` through its jump hosts, verifies host keys and
     /// authenticates, all within the connect timeout.
+    ///
+    /// `sockets` channels to the target's Docker socket are asked for
+    /// during authentication, for the requests the caller sends first: the
+    /// vendored russh sends them right behind a signed authentication
+    /// request, so they need not wait the round trip of its success (they
+    /// are sent again after a key the server refuses).
     pub(crate) async fn open(
         target: &SshTarget,
         options: &SshOptions,
+        sockets: usize,
     ) -> Result<Connection, SshError> {
         // How far it got: a timeout names the hop that did not answer (not
         // the node behind it) and what it was waiting for.
         let progress = Progress::default();
         let opened = tokio::time::timeout(
             options.connect_timeout,
-            Self::open_inner(target, options, &progress),
+            Self::open_inner(target, options, sockets, &progress),
         )
         .await;
         opened.unwrap_or_else(|_| Err(progress.timed_out(target, options.connect_timeout)))
@@ -272,11 +291,12 @@ impl Connection {
     async fn open_inner(
         target: &SshTarget,
         options: &SshOptions,
+        sockets: usize,
         progress: &Progress,
     ) -> Result<Connection, SshError> {
         let mut jumps: Vec<Handle<Client>> = Vec::new();
         for hop in &target.jumps {
-            let handle = connect_hop(hop, jumps.last(), options, progress, jumps.len())
+            let (handle, _) = connect_hop(hop, jumps.last(), options, progress, jumps.len(), None)
                 .await
                 .map_err(|e| SshError::Jump {
                     hop: hop_addr(hop),
@@ -284,12 +304,22 @@ impl Connection {
                 })?;
             jumps.push(handle);
         }
-        let handle = connect_hop(&target.hop, jumps.last(), options, progress, jumps.len()).await?;
+        let (handle, early) = connect_hop(
+            &target.hop,
+            jumps.last(),
+            options,
+            progress,
+            jumps.len(),
+            Some((&target.socket, sockets)),
+        )
+        .await?;
         Ok(Connection {
             handle,
             _jumps: jumps,
             addr: hop_addr(&target.hop),
             user: target.hop.user.clone(),
+            early: Mutex::new(early),
+            socket: target.socket.clone(),
         })
     }
 
@@ -299,7 +329,15 @@ impl Connection {
         &self,
         socket: &str,
     ) -> Result<ChannelStream<client::Msg>, SshError> {
-        match self.handle.channel_open_direct_streamlocal(socket).await {
+        let early = match socket == self.socket {
+            true => self.early.lock().ok().and_then(|mut early| early.pop()),
+            false => None,
+        };
+        let opened = match early {
+            Some(task) => task.await.unwrap_or(Err(russh::Error::Disconnect)),
+            None => self.handle.channel_open_direct_streamlocal(socket).await,
+        };
+        match opened {
             Ok(channel) => Ok(channel.into_stream()),
             Err(russh::Error::ChannelOpenFailure(reason)) => Err(SshError::SocketOpen {
                 socket: socket.to_owned(),
@@ -366,14 +404,16 @@ fn hop_addr(hop: &SshHop) -> String {
 
 /// Connects and authenticates to one hop (the `index`th of the node's),
 /// either directly over TCP or through a `direct-tcpip` channel of the
-/// previous hop.
+/// previous hop; with `sockets`, asks for that many socket channels during
+/// authentication.
 async fn connect_hop(
     hop: &SshHop,
     via: Option<&Handle<Client>>,
     options: &SshOptions,
     progress: &Progress,
     index: usize,
-) -> Result<Handle<Client>, SshError> {
+    sockets: Option<(&str, usize)>,
+) -> Result<(Handle<Client>, EarlyChannels), SshError> {
     let addr = hop_addr(hop);
     let heard = progress.start_hop(index);
     match via {
@@ -385,7 +425,7 @@ async fn connect_hop(
                     source,
                 })?;
             let _ = stream.set_nodelay(true);
-            handshake(stream, hop, options, progress, heard).await
+            handshake(stream, hop, options, progress, heard, sockets).await
         }
         Some(jump) => {
             let channel = jump
@@ -405,21 +445,31 @@ async fn connect_hop(
                         other => other.to_string(),
                     },
                 })?;
-            handshake(channel.into_stream(), hop, options, progress, heard).await
+            handshake(
+                channel.into_stream(),
+                hop,
+                options,
+                progress,
+                heard,
+                sockets,
+            )
+            .await
         }
     }
 }
 
 /// SSH over a connected byte stream: identification, key exchange, host
-/// key, authentication. What the server says first is kept in `heard`,
-/// so that a server that is not SSH-2 is named for what it answered.
+/// key, authentication (with `sockets`, that many socket channels asked
+/// for during it). What the server says first is kept in `heard`, so that
+/// a server that is not SSH-2 is named for what it answered.
 async fn handshake<S>(
     stream: S,
     hop: &SshHop,
     options: &SshOptions,
     progress: &Progress,
     heard: Heard,
-) -> Result<Handle<Client>, SshError>
+    sockets: Option<(&str, usize)>,
+) -> Result<(Handle<Client>, EarlyChannels), SshError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -463,8 +513,25 @@ where
         }
     };
     progress.reached(Phase::Authentication);
-    authenticate(&mut handle, hop, &addr, options).await?;
-    Ok(handle)
+    let early: EarlyChannels = match sockets {
+        Some((socket, count)) => {
+            let opener = handle.channel_opener();
+            (0..count)
+                .map(|_| {
+                    let (opener, socket) = (opener.clone(), socket.to_owned());
+                    tokio::spawn(
+                        async move { opener.channel_open_direct_streamlocal(socket).await },
+                    )
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    if let Err(e) = authenticate(&mut handle, hop, &addr, options).await {
+        early.iter().for_each(JoinHandle::abort);
+        return Err(e);
+    }
+    Ok((handle, early))
 }
 
 /// The russh handler: verifies the host key.
@@ -648,134 +715,6 @@ impl client::Handler for Client {
     }
 }
 
-/// Tries the agent's keys, then the identity files, as `ssh` does.
-///
-/// An agent key is offered first and signed for only once the server says
-/// it would take it, so that the agent (which may ask its user, or hold
-/// keys for other hosts) signs nothing in vain. An identity file's key is
-/// in memory: its request is signed at once, which saves the round trip of
-/// that question (`authenticate_publickey_direct`, from the vendored russh,
-/// see vendor/README.md).
-async fn authenticate(
-    handle: &mut Handle<Client>,
-    hop: &SshHop,
-    addr: &str,
-    options: &SshOptions,
-) -> Result<(), SshError> {
-    let mut tried: Vec<String> = Vec::new();
-    let wanted = wanted_public_keys(&hop.identity_files);
-    let rsa_hash = handle
-        .best_supported_rsa_hash()
-        .await
-        .ok()
-        .flatten()
-        .flatten();
-
-    let limit = agent::limit(options.connect_timeout);
-    if let Some(mut agent) = options.agent.connect(limit).await {
-        for (key, comment) in agent.identities().await {
-            if agent.given_up() {
-                break;
-            }
-            if hop.identities_only && !wanted.iter().any(|w| w.key_data() == key.key_data()) {
-                continue;
-            }
-            tried.push(format!("agent key {}", describe_key(&key, &comment)));
-            let hash = if key.algorithm().is_rsa() {
-                rsa_hash
-            } else {
-                None
-            };
-            match handle
-                .authenticate_publickey_with(hop.user.clone(), key, hash, &mut agent)
-                .await
-            {
-                Ok(result) if result.success() => return Ok(()),
-                Ok(_) => {}
-                Err(e) => tracing::debug!("agent signing failed: {e}"),
-            }
-        }
-    }
-    if let Some(trouble) = options.agent.trouble() {
-        tried.push(trouble.to_owned());
-    }
-
-    for path in &hop.identity_files {
-        if !path.exists() {
-            if hop.identity_origin.is_builtin() {
-                continue;
-            }
-            return Err(SshError::IdentityFile {
-                path: path.clone(),
-                message: "no such file (it is named in the inventory or the ssh config)".into(),
-            });
-        }
-        let key = load_identity(path)?;
-        tried.push(path.display().to_string());
-        let hash = if key.algorithm().is_rsa() {
-            rsa_hash
-        } else {
-            None
-        };
-        // The key is in memory, so it signs at once: no query first
-        // whether the server would take it (RFC 4252 §7 makes it
-        // optional), one round trip less. A key the server refuses gets a
-        // failure all the same, and the next file is tried.
-        let result = handle
-            .authenticate_publickey_direct(
-                hop.user.clone(),
-                PrivateKeyWithHashAlg::new(Arc::new(key), hash),
-            )
-            .await
-            .map_err(|source| SshError::Protocol {
-                addr: addr.to_owned(),
-                source,
-            })?;
-        if let AuthResult::Success = result {
-            return Ok(());
-        }
-    }
-
-    Err(SshError::Auth {
-        user: hop.user.clone(),
-        addr: addr.to_owned(),
-        tried: if tried.is_empty() {
-            "no keys (no ssh-agent with keys, no identity file found)".to_owned()
-        } else {
-            tried.join(", ")
-        },
-    })
-}
-
-fn describe_key(key: &PublicKey, comment: &str) -> String {
-    let fingerprint = known_hosts::fingerprint(key);
-    if comment.is_empty() {
-        fingerprint
-    } else {
-        format!("{comment} ({fingerprint})")
-    }
-}
-
-/// Public halves of the configured identity files (from `FILE.pub`), used
-/// to pick agent keys when `IdentitiesOnly` is set.
-fn wanted_public_keys(files: &[PathBuf]) -> Vec<PublicKey> {
-    files
-        .iter()
-        .filter_map(|f| {
-            let mut pub_path = f.clone().into_os_string();
-            pub_path.push(".pub");
-            keyfile::load_public(Path::new(&pub_path))
-        })
-        .collect()
-}
-
-fn load_identity(path: &Path) -> Result<russh::keys::PrivateKey, SshError> {
-    keyfile::load_identity(path).map_err(|e| SshError::IdentityFile {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })
-}
-
 impl From<SshError> for Failure {
     fn from(e: SshError) -> Self {
         Failure {
@@ -842,7 +781,7 @@ mod tests {
             connect_timeout: Duration::from_secs(1),
             ..SshOptions::default()
         };
-        let err = Connection::open(&target, &options)
+        let err = Connection::open(&target, &options, 1)
             .await
             .expect_err("a silent jump host times out")
             .to_string();

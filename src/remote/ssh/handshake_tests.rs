@@ -67,10 +67,11 @@ async fn handshake_within(
     };
     tokio::time::timeout(
         options.connect_timeout,
-        handshake(stream, hop, options, &progress, heard),
+        handshake(stream, hop, options, &progress, heard, None),
     )
     .await
     .unwrap_or_else(|_| Err(progress.timed_out(&target, options.connect_timeout)))
+    .map(|(handle, _)| handle)
 }
 
 fn failure(result: Result<Handle<Client>, SshError>) -> Failure {

@@ -120,9 +120,32 @@ impl Session {
                 EncryptedState::WaitingAuthRequest(ref mut auth_request) => {
                     trace!("waiting auth request, {:?}", buf.first(),);
                     match buf.split_first() {
+                        Some((&msg::UNIMPLEMENTED, _)) if !self.early_opens.is_empty() => {
+                            // OpenSSH's answer to a channel open sent behind
+                            // a request that failed: it goes again.
+                            debug!("early channel open refused before authentication");
+                            return Ok(());
+                        }
+                        Some((&msg::SERVICE_ACCEPT, mut r)) => {
+                            // The answer to the service request that the
+                            // authentication request was sent right behind.
+                            if map_err!(Bytes::decode(&mut r))?.as_ref() != b"ssh-userauth" {
+                                return Err(crate::Error::Inconsistent.into());
+                            }
+                            map_err!(ensure_end(&r))?;
+                            debug!("service ssh-userauth accepted");
+                            return Ok(());
+                        }
                         Some((&msg::USERAUTH_SUCCESS, r)) => {
                             map_err!(ensure_end(&r))?;
                             debug!("userauth_success");
+                            // Opens not sent behind a signed request go now.
+                            self.signed_auth_in_flight = false;
+                            for (payload, _) in
+                                self.early_opens.drain(..).filter(|(_, sent)| !*sent)
+                            {
+                                push_packet!(enc.write, enc.write.extend_from_slice(&payload));
+                            }
                             // Drop the credential as soon as it is no longer needed.
                             self.common.auth_method = None;
                             self.sender
@@ -152,6 +175,12 @@ impl Session {
                                 "remaining methods {remaining_methods:?}, partial success {partial_success:?}"
                             );
                             auth_request.methods = remaining_methods.clone();
+                            // Opens sent behind this request reached no
+                            // service: they go again with the next one.
+                            self.signed_auth_in_flight = false;
+                            for (_, sent) in self.early_opens.iter_mut() {
+                                *sent = false;
+                            }
 
                             let no_more_methods = auth_request.methods.is_empty();
                             self.common.auth_method = None;
@@ -1091,10 +1120,7 @@ impl Session {
         if let Some(ref mut enc) = self.common.encrypted {
             is_waiting = match enc.state {
                 EncryptedState::WaitingAuthRequest(_) => true,
-                EncryptedState::WaitingAuthServiceRequest {
-                    accepted,
-                    ref mut sent,
-                } => {
+                EncryptedState::WaitingAuthServiceRequest { ref mut sent, .. } => {
                     debug!("sending ssh-userauth service requset");
                     if !*sent {
                         self.common.packet_writer.write_packet(|w| {
@@ -1104,7 +1130,12 @@ impl Session {
                         })?;
                         *sent = true
                     }
-                    accepted
+                    // The authentication request goes right behind the
+                    // service request instead of after SERVICE_ACCEPT: the
+                    // server handles its messages in order, and this saves
+                    // a round trip. A refused service is a disconnect
+                    // (RFC 4253 §10) either way.
+                    true
                 }
                 EncryptedState::InitCompression | EncryptedState::Authenticated => false,
             };
@@ -1113,8 +1144,10 @@ impl Session {
                 enc.write_auth_request(user, &meth)?;
                 let auth_request = AuthRequest::new(&meth);
                 enc.state = EncryptedState::WaitingAuthRequest(auth_request);
+                self.signed_auth_in_flight = matches!(meth, auth::Method::PublicKeyDirect { .. });
             }
         }
+        self.write_early_opens();
         self.common.auth_user.clear();
         self.common.auth_user.push_str(user);
         self.common.auth_method = Some(meth);

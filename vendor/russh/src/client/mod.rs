@@ -103,6 +103,65 @@ pub struct Session {
     server_sig_algs: Option<Vec<Algorithm>>,
     /// Number of EXT_INFO messages received (RFC 8308 allows at most two).
     ext_info_count: u8,
+    /// `CHANNEL_OPEN`s asked for before authentication succeeded, and
+    /// whether each is on the wire (see [Session::write_early_opens]).
+    early_opens: Vec<(Vec<u8>, bool)>,
+    /// The authentication request on the wire is a signed public key
+    /// request (no query first), which the server accepts or refuses
+    /// with its answer.
+    signed_auth_in_flight: bool,
+}
+
+/// Opens channels on a session apart from its [Handle]; see
+/// [Handle::channel_opener].
+#[derive(Clone, Debug)]
+pub struct ChannelOpener {
+    sender: Sender<Msg>,
+    channel_buffer_size: usize,
+}
+
+impl ChannelOpener {
+    /// See [Handle::channel_open_direct_streamlocal].
+    pub async fn channel_open_direct_streamlocal<S: Into<String>>(
+        &self,
+        socket_path: S,
+    ) -> Result<Channel<Msg>, crate::Error> {
+        let (sender, mut receiver) = channel(self.channel_buffer_size);
+        let channel_ref = ChannelRef::new(sender);
+        let window_size_ref = channel_ref.window_size().clone();
+        self.sender
+            .send(Msg::ChannelOpenDirectStreamLocal {
+                socket_path: socket_path.into(),
+                channel_ref,
+            })
+            .await
+            .map_err(|_| crate::Error::SendError)?;
+        loop {
+            match receiver.recv().await {
+                Some(ChannelMsg::Open {
+                    id,
+                    max_packet_size,
+                    window_size,
+                }) => {
+                    window_size_ref.grow(window_size).await;
+                    return Ok(Channel {
+                        write_half: ChannelWriteHalf {
+                            id,
+                            sender: self.sender.clone(),
+                            max_packet_size,
+                            window_size: window_size_ref,
+                        },
+                        read_half: ChannelReadHalf { receiver },
+                    });
+                }
+                Some(ChannelMsg::OpenFailure(reason)) => {
+                    return Err(crate::Error::ChannelOpenFailure(reason));
+                }
+                None => return Err(crate::Error::Disconnect),
+                _ => {}
+            }
+        }
+    }
 }
 
 impl Drop for Session {
@@ -955,6 +1014,18 @@ impl<H: Handler> Handle<H> {
             .await
     }
 
+    /// A handle that opens channels while this one is busy, e.g. with
+    /// authentication: a channel opened before authentication succeeds goes
+    /// out right behind a signed public key request
+    /// ([Handle::authenticate_publickey_direct]) or after the success, so
+    /// that it need not wait a round trip for it.
+    pub fn channel_opener(&self) -> ChannelOpener {
+        ChannelOpener {
+            sender: self.sender.clone(),
+            channel_buffer_size: self.channel_buffer_size,
+        }
+    }
+
     /// Requests the server to open a TCP/IP forward channel
     ///
     /// If port == 0 the server will choose a port that will be returned, returns 0 otherwise
@@ -1362,6 +1433,8 @@ impl Session {
             open_global_requests: VecDeque::new(),
             server_sig_algs: None,
             ext_info_count: 0,
+            early_opens: Vec::new(),
+            signed_auth_in_flight: false,
         }
     }
 

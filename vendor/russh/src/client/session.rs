@@ -17,6 +17,25 @@ impl Session {
     {
         let result = if let Some(ref mut enc) = self.common.encrypted {
             match enc.state {
+                EncryptedState::WaitingAuthServiceRequest { .. }
+                | EncryptedState::WaitingAuthRequest(_) => {
+                    // Before authentication: the open waits in
+                    // `early_opens` for a signed request or for success.
+                    let sender_channel = enc.new_channel(
+                        self.common.config.window_size,
+                        self.common.config.maximum_packet_size,
+                    );
+                    let mut payload = Vec::new();
+                    msg::CHANNEL_OPEN.encode(&mut payload)?;
+                    kind.encode(&mut payload)?;
+                    sender_channel.encode(&mut payload)?;
+                    self.common.config.window_size.encode(&mut payload)?;
+                    self.common.config.maximum_packet_size.encode(&mut payload)?;
+                    write_suffix(&mut payload)?;
+                    self.early_opens.push((payload, false));
+                    self.write_early_opens();
+                    return Ok(sender_channel);
+                }
                 EncryptedState::Authenticated => {
                     let sender_channel = enc.new_channel(
                         self.common.config.window_size,
@@ -53,6 +72,36 @@ impl Session {
             return Err(crate::Error::Inconsistent);
         };
         Ok(result)
+    }
+
+    /// Writes the channel opens asked for before authentication that are
+    /// not on the wire yet, if they may go now: once authenticated, or
+    /// right behind a signed public key request, whose success makes the
+    /// server pass the messages after it to the connection service
+    /// (RFC 4252 §5.1), which saves the round trip of waiting for
+    /// `USERAUTH_SUCCESS`. Not behind a query or a password, which may
+    /// need another message first, and not with delayed compression,
+    /// which starts at the success. A request that fails leaves its opens
+    /// unanswered by the service (OpenSSH says `UNIMPLEMENTED`): they are
+    /// written again behind the next signed request or after success.
+    pub(crate) fn write_early_opens(&mut self) {
+        let Some(ref mut enc) = self.common.encrypted else {
+            return;
+        };
+        let now = match enc.state {
+            EncryptedState::Authenticated | EncryptedState::InitCompression => true,
+            EncryptedState::WaitingAuthRequest(_) => {
+                self.signed_auth_in_flight && !enc.client_compression.is_deferred()
+            }
+            EncryptedState::WaitingAuthServiceRequest { .. } => false,
+        };
+        if !now {
+            return;
+        }
+        for (payload, sent) in self.early_opens.iter_mut().filter(|(_, sent)| !*sent) {
+            push_packet!(enc.write, enc.write.extend_from_slice(payload));
+            *sent = true;
+        }
     }
 
     pub fn channel_open_session(&mut self) -> Result<ChannelId, crate::Error> {
