@@ -427,10 +427,13 @@ pub(crate) fn evaluate(inventory: &Inventory, facts: &Facts) -> VerifyReport {
         Some(view) => cluster::claim(inventory, facts, view, &BTreeMap::new()),
         None => BTreeMap::new(),
     };
+    // The list by NodeID, once: a search per node grows with the square of
+    // the swarm.
+    let by_id = view.map(ClusterView::by_id).unwrap_or_default();
     for node in &inventory.nodes {
         let swarm_node = claimed
             .get(&node.name)
-            .and_then(|id| view.and_then(|v| v.node(id)));
+            .and_then(|id| by_id.get(id).copied());
         // The snapshot observed every inventory node.
         let Some(info) = facts.get(&node.name) else {
             continue;

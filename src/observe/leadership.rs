@@ -175,7 +175,7 @@ impl Leadership {
     pub(crate) fn judge(
         claims: &BTreeMap<NodeName, Claim>,
         managers: usize,
-        lists: &BTreeMap<NodeName, Vec<SwarmNode>>,
+        lists: &BTreeMap<NodeName, &[SwarmNode]>,
         inventory: &BTreeSet<String>,
     ) -> Leadership {
         let answering = claims
@@ -292,7 +292,7 @@ impl Leadership {
 /// scaled in to fewer inventory managers than a majority stays workable).
 fn confirmed(
     claims: &BTreeMap<NodeName, Claim>,
-    lists: &BTreeMap<NodeName, Vec<SwarmNode>>,
+    lists: &BTreeMap<NodeName, &[SwarmNode]>,
     inventory: &BTreeSet<String>,
 ) -> Vec<Confirmed> {
     let mut named: BTreeMap<&str, (Vec<NodeName>, usize)> = BTreeMap::new();
@@ -358,7 +358,7 @@ fn confirmed(
 }
 
 /// The hostname of NodeID `id` in `name`'s node list, else the NodeID.
-fn hostname(lists: &BTreeMap<NodeName, Vec<SwarmNode>>, name: &NodeName, id: &str) -> String {
+fn hostname(lists: &BTreeMap<NodeName, &[SwarmNode]>, name: &NodeName, id: &str) -> String {
     lists
         .get(name)
         .and_then(|nodes| nodes.iter().find(|n| n.id == id))

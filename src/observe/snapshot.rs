@@ -8,7 +8,7 @@
 //! inventory's. Deciding is [`crate::plan`] and [`crate::check::verify`].
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -36,8 +36,16 @@ pub(crate) struct ClusterView {
 }
 
 impl ClusterView {
+    /// The entry with this NodeID: a search of the list, for one lookup.
+    /// A loop over the nodes takes [`ClusterView::by_id`] once instead, so
+    /// that it does not grow with the square of the swarm.
     pub(crate) fn node(&self, id: &str) -> Option<&SwarmNode> {
         self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// The entries by NodeID, for looking many up.
+    pub(crate) fn by_id(&self) -> HashMap<&str, &SwarmNode> {
+        self.nodes.iter().map(|n| (n.id.as_str(), n)).collect()
     }
 
     pub(crate) fn leader(&self) -> Option<&SwarmNode> {
@@ -166,9 +174,11 @@ impl<H: SwarmHost> Snapshot<H> {
         self.facts.swarm = None;
         let mut reads = self.manager_reads(inventory, &mut prefetched).await;
         let claims = claims(inventory, &self.facts, &reads);
-        let lists: BTreeMap<NodeName, Vec<SwarmNode>> = reads
+        // Borrowed: a copy of each manager's list costs as much as reading
+        // it again.
+        let lists: BTreeMap<NodeName, &[SwarmNode]> = reads
             .iter()
-            .filter_map(|(name, read)| Some((name.clone(), read.nodes.as_ref().ok()?.clone())))
+            .filter_map(|(name, read)| Some((name.clone(), read.nodes.as_ref().ok()?.as_slice())))
             .collect();
         let floor = known_managers(inventory, &self.facts);
         let known = inventory_identities(inventory, &self.facts);
@@ -443,7 +453,7 @@ impl Facts {
             .collect();
         let lists = reads
             .iter()
-            .filter_map(|(n, r)| Some((n.clone(), r.nodes.as_ref().ok()?.clone())))
+            .filter_map(|(n, r)| Some((n.clone(), r.nodes.as_ref().ok()?.as_slice())))
             .collect();
         self.claims = claims(inventory, &self, &reads);
         self.leadership = Leadership::judge(

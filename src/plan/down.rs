@@ -29,9 +29,9 @@ use crate::inventory::Inventory;
 use crate::model::failure::Failure;
 use crate::model::names::{NodeName, Role};
 use crate::model::swarm::{LocalState, NodeRole, NodeStatus};
-use crate::observe::Facts;
 use crate::observe::cluster;
 use crate::observe::leadership::Unconfirmed;
+use crate::observe::{ClusterView, Facts};
 use crate::plan::BlockKind;
 
 /// What `down` does to one node.
@@ -269,6 +269,7 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts) -> DownPlan {
         .map(|v| cluster::claim(inventory, facts, v, &BTreeMap::new()))
         .unwrap_or_default();
     let leader_id = view.and_then(|v| v.leader()).map(|l| l.id.clone());
+    let by_id = view.map(ClusterView::by_id).unwrap_or_default();
     let mut foreign = Vec::new();
     for node in &inventory.nodes {
         let action = match facts.get(&node.name) {
@@ -280,7 +281,9 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts) -> DownPlan {
                 LocalState::Pending => blocked(DownBlock::Pending),
                 LocalState::Error | LocalState::Active => {
                     let ours = info.node_id.as_deref().and_then(|id| {
-                        view.and_then(|v| v.node(id))
+                        by_id
+                            .get(id)
+                            .copied()
                             .filter(|_| claimed.get(&node.name).copied() == Some(id))
                     });
                     match ours {

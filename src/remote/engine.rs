@@ -10,7 +10,9 @@
 //! [`ErrorKind::BrokenEngine`] of that node alone, and one that never ends is
 //! cut by the request timeout. bollard gives the models (decoded here with
 //! serde) and the API version type, not the transport: its `Docker` client
-//! buffers whole bodies without a limit.
+//! buffers whole bodies without a limit. The answers that grow with the
+//! swarm, `/info` and the node list, are decoded to the fields swarmadm
+//! reads only ([`decode`]).
 //!
 //! Init and join are sent as our own JSON, because bollard's models lack
 //! `Availability`, which makes a node join already drained; swarm inspect is
@@ -23,9 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::ClientVersion;
-use bollard::models::{
-    LocalNodeState, NodeSpec, NodeSpecAvailabilityEnum, NodeSpecRoleEnum, NodeState,
-};
+use bollard::models::{NodeSpec, NodeSpecAvailabilityEnum, NodeSpecRoleEnum};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Bytes;
 use serde::Deserialize;
@@ -490,9 +490,8 @@ pub(crate) struct ViewRead {
 
 /// A node's `/info` reply, as swarmadm reads it.
 pub(crate) fn parse_info(bytes: &[u8], api_version: String) -> Result<EngineInfo, EngineError> {
-    let info: bollard::models::SystemInfo = serde_json::from_slice(bytes)
-        .map_err(|e| EngineError::unreadable("GET /info", format!("unreadable answer: {e}")))?;
-    Ok(engine_info(info, api_version))
+    decode::info(bytes, api_version)
+        .map_err(|e| EngineError::unreadable("GET /info", format!("unreadable answer: {e}")))
 }
 
 /// `1.45` as a version; `None` for anything else.
@@ -529,9 +528,8 @@ fn percent_encode(text: &str) -> String {
 }
 
 pub(crate) fn parse_nodes(bytes: &[u8]) -> Result<Vec<SwarmNode>, EngineError> {
-    let nodes: Vec<bollard::models::Node> = serde_json::from_slice(bytes)
-        .map_err(|e| EngineError::unreadable("GET /nodes", format!("unreadable answer: {e}")))?;
-    Ok(nodes.into_iter().filter_map(convert_node).collect())
+    decode::nodes(bytes)
+        .map_err(|e| EngineError::unreadable("GET /nodes", format!("unreadable answer: {e}")))
 }
 
 pub(crate) fn parse_swarm(bytes: &[u8]) -> Result<SwarmInspect, EngineError> {
@@ -612,38 +610,6 @@ async fn exchange(
         .unwrap_or_else(|_| Err(EngineError::timeout(call, timeout)))
 }
 
-/// What swarmadm reads of a node's `/info`.
-fn engine_info(info: bollard::models::SystemInfo, api_version: String) -> EngineInfo {
-    let swarm = info.swarm.unwrap_or_default();
-    let state = match swarm.local_node_state {
-        Some(LocalNodeState::ACTIVE) => LocalState::Active,
-        Some(LocalNodeState::PENDING) => LocalState::Pending,
-        Some(LocalNodeState::ERROR) => LocalState::Error,
-        Some(LocalNodeState::LOCKED) => LocalState::Locked,
-        _ => LocalState::Inactive,
-    };
-    EngineInfo {
-        hostname: info.name.unwrap_or_default(),
-        engine_version: info.server_version.unwrap_or_default(),
-        api_version,
-        state,
-        node_id: swarm.node_id.filter(|s| !s.is_empty()),
-        node_addr: swarm.node_addr.filter(|s| !s.is_empty()),
-        cluster_id: swarm.cluster.and_then(|c| c.id).filter(|s| !s.is_empty()),
-        is_manager: swarm.control_available.unwrap_or(false),
-        remote_managers: swarm
-            .remote_managers
-            .unwrap_or_default()
-            .into_iter()
-            .map(|p| RemoteManager {
-                node_id: p.node_id.unwrap_or_default(),
-                addr: p.addr.unwrap_or_default(),
-            })
-            .collect(),
-        error: swarm.error.filter(|s| !s.is_empty()).map(|e| redact(&e)),
-    }
-}
-
 /// The `message` of an engine error body, or the body itself.
 fn engine_message(bytes: &[u8]) -> String {
     #[derive(Deserialize)]
@@ -655,45 +621,7 @@ fn engine_message(bytes: &[u8]) -> String {
         .unwrap_or_else(|_| String::from_utf8_lossy(bytes).trim().to_owned())
 }
 
-fn convert_node(node: bollard::models::Node) -> Option<SwarmNode> {
-    let spec = node.spec.unwrap_or_default();
-    let status = node.status.unwrap_or_default();
-    let description = node.description.unwrap_or_default();
-    Some(SwarmNode {
-        id: node.id?,
-        version: node.version.and_then(|v| v.index).unwrap_or(0) as i64,
-        name: spec.name,
-        hostname: description.hostname.unwrap_or_default(),
-        role: match spec.role {
-            Some(NodeSpecRoleEnum::MANAGER) => NodeRole::Manager,
-            _ => NodeRole::Worker,
-        },
-        availability: match spec.availability {
-            Some(NodeSpecAvailabilityEnum::DRAIN) => Availability::Drain,
-            Some(NodeSpecAvailabilityEnum::PAUSE) => Availability::Pause,
-            _ => Availability::Active,
-        },
-        labels: spec.labels.unwrap_or_default().into_iter().collect(),
-        state: match status.state {
-            Some(NodeState::READY) => NodeStatus::Ready,
-            Some(NodeState::DOWN) => NodeStatus::Down,
-            Some(NodeState::DISCONNECTED) => NodeStatus::Disconnected,
-            _ => NodeStatus::Unknown,
-        },
-        addr: status.addr,
-        manager: node.manager_status.map(|m| ManagerStatus {
-            leader: m.leader.unwrap_or(false),
-            reachability: match m.reachability {
-                Some(bollard::models::Reachability::REACHABLE) => Reachability::Reachable,
-                Some(bollard::models::Reachability::UNREACHABLE) => Reachability::Unreachable,
-                _ => Reachability::Unknown,
-            },
-            addr: m.addr.unwrap_or_default(),
-        }),
-        engine_version: description.engine.and_then(|e| e.engine_version),
-    })
-}
-
+mod decode;
 mod error;
 mod workload;
 

@@ -362,7 +362,7 @@ fn members_outside_the_inventory_count_only_when_no_manager_contradicts_the_lead
             engine_version: None,
         })
         .collect();
-    let lists = BTreeMap::from([(name("m1"), list)]);
+    let lists = BTreeMap::from([(name("m1"), list.as_slice())]);
     let inventory = BTreeSet::from(["m1".to_owned(), "id-m1".to_owned(), "m2".to_owned()]);
     let alone = BTreeMap::from([(name("m1"), leader("id-m1", 3))]);
     let verdict = Leadership::judge(&alone, 1, &lists, &inventory);
