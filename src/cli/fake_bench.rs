@@ -25,7 +25,6 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::inventory::{Inventory, LoadOptions, LocalEnv};
-use crate::observe::events::Events;
 use crate::remote::fake::FakeCluster;
 
 /// The run measured.
@@ -204,9 +203,10 @@ async fn run(
     parallel: usize,
 ) -> u8 {
     let connector = cluster.connector();
-    let (events, mut rx) = Events::channel();
-    // The events are taken as a reporter would, and dropped.
-    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    // The events are taken by the reporter of `--quiet`, and dropped.
+    let reporter =
+        crate::ui::Reporter::start(crate::ui::Mode::Quiet, &[], &crate::ui::LogSink::default());
+    let events = reporter.events();
     let layout = crate::ui::render::Layout::Fit(100);
     let code = match scenario {
         Scenario::Cold | Scenario::Converged => {
@@ -233,7 +233,7 @@ async fn run(
         }
     };
     drop(events);
-    let _ = drain.await;
+    reporter.finish().await;
     code
 }
 

@@ -17,12 +17,14 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use tokio::sync::mpsc;
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::model::names::NodeName;
 use crate::observe::events::{Event, Events};
+use batches::Batches;
 
+mod batches;
 pub(crate) mod escape;
 pub(crate) mod json;
 pub(crate) mod render;
@@ -143,6 +145,7 @@ extern "C" fn probe_stdout() {
 pub(crate) struct Reporter {
     events: Events,
     task: JoinHandle<()>,
+    finishing: oneshot::Sender<()>,
     sink: LogSink,
 }
 
@@ -152,21 +155,24 @@ impl Reporter {
     /// until [`Reporter::finish`].
     pub(crate) fn start(mode: Mode, nodes: &[NodeName], sink: &LogSink) -> Reporter {
         let (events, rx) = Events::channel();
+        let (finishing, finished) = oneshot::channel();
+        let batches = Batches::new(rx, finished);
         let task = match mode {
             Mode::Bars => {
                 let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
                 sink.draw_above(Some(multi.clone()));
-                tokio::spawn(draw_bars(rx, multi, nodes.to_vec()))
+                tokio::spawn(draw_bars(batches, multi, nodes.to_vec()))
             }
-            Mode::Lines => tokio::spawn(draw_lines(rx)),
+            Mode::Lines => tokio::spawn(draw_lines(batches)),
             Mode::Quiet => tokio::spawn(async move {
-                let mut rx = rx;
-                while rx.recv().await.is_some() {}
+                let mut batches = batches;
+                while batches.next().await.is_some() {}
             }),
         };
         Reporter {
             events,
             task,
+            finishing,
             sink: sink.clone(),
         }
     }
@@ -183,15 +189,29 @@ impl Reporter {
     /// Waits until every event sent so far is drawn and every bar is
     /// cleared; log lines go straight to stderr again.
     pub(crate) async fn finish(self) {
-        let Reporter { events, task, sink } = self;
+        let Reporter {
+            events,
+            task,
+            finishing,
+            sink,
+        } = self;
         drop(events);
+        let _ = finishing.send(());
         let _ = task.await;
         sink.draw_above(None);
     }
 }
 
-async fn draw_lines(mut rx: mpsc::UnboundedReceiver<Event>) {
-    while let Some(event) = rx.recv().await {
+async fn draw_lines(mut batches: Batches) {
+    while let Some(batch) = batches.next().await {
+        draw_line_batch(batch);
+    }
+}
+
+fn draw_line_batch(batch: Vec<Event>) {
+    // One lock of stderr for the batch.
+    let mut stderr = std::io::stderr().lock();
+    for event in batch {
         let line = match event {
             Event::Step { node, step } => format!("{node}: {step}"),
             Event::Done { node, summary } => format!("{node}: done: {summary}"),
@@ -200,15 +220,14 @@ async fn draw_lines(mut rx: mpsc::UnboundedReceiver<Event>) {
             Event::Notice(lines) => lines.join("\n"),
         };
         // A closed stderr must not end the run: the result still matters.
-        let _ = writeln!(std::io::stderr().lock(), "{}", escape::terminal(&line));
+        let _ = writeln!(stderr, "{}", escape::terminal(&line));
     }
 }
 
-async fn draw_bars(
-    mut rx: mpsc::UnboundedReceiver<Event>,
-    multi: MultiProgress,
-    nodes: Vec<NodeName>,
-) {
+/// How often the spinners of the nodes still worked on turn.
+const TICK: Duration = Duration::from_millis(120);
+
+async fn draw_bars(mut batches: Batches, multi: MultiProgress, nodes: Vec<NodeName>) {
     let width = nodes.iter().map(|n| n.as_str().len()).max().unwrap_or(8);
     let running =
         ProgressStyle::with_template(&format!("{{spinner}} {{prefix:{width}}}  {{wide_msg}}"))
@@ -221,42 +240,59 @@ async fn draw_bars(
         bar.set_style(running.clone());
         bar.set_prefix(node.to_string());
         bar.set_message("waiting");
-        bar.enable_steady_tick(Duration::from_millis(120));
         bar
     };
     for node in &nodes {
         bars.insert(node.clone(), new_bar(node));
     }
-    while let Some(event) = rx.recv().await {
-        match event {
-            Event::Step { node, step } => {
-                // A node outside the inventory (one `up --prune` takes out)
-                // gets its line when it is first worked on.
-                let bar = bars.entry(node.clone()).or_insert_with(|| new_bar(&node));
-                bar.set_message(step.to_string());
-            }
-            Event::Done { node, summary } => {
-                if let Some(bar) = bars.get(&node) {
-                    bar.set_style(finished.clone());
-                    bar.finish_with_message(format!("✓ {}", escape::terminal(&summary)));
+    // One ticker for every spinner: indicatif's own steady tick starts a
+    // thread per bar, 5,000 threads for 5,000 nodes.
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let batch = tokio::select! {
+            batch = batches.next() => match batch {
+                Some(batch) => batch,
+                None => break,
+            },
+            _ = tick.tick() => {
+                for bar in bars.values().filter(|b| !b.is_finished()) {
+                    bar.tick();
                 }
+                continue;
             }
-            Event::Failed { node, error } => {
-                if let Some(bar) = bars.get(&node) {
-                    bar.set_style(finished.clone());
-                    bar.finish_with_message(format!("✗ {}", escape::terminal(&error)));
+        };
+        for event in batch {
+            match event {
+                Event::Step { node, step } => {
+                    // A node outside the inventory (one `up --prune` takes out)
+                    // gets its line when it is first worked on.
+                    let bar = bars.entry(node.clone()).or_insert_with(|| new_bar(&node));
+                    bar.set_message(step.to_string());
                 }
-            }
-            Event::Warn(text) => {
-                // Wrapped to the terminal, as the result is: a long line
-                // would break wherever the terminal cuts it.
-                let line = format!("warning: {}", escape::terminal(&text));
-                let wrapped = render::wrap(&line, stderr_width(), 2);
-                let _ = multi.println(wrapped.trim_end());
-            }
-            Event::Notice(lines) => {
-                for line in lines {
-                    let _ = multi.println(escape::terminal(&line));
+                Event::Done { node, summary } => {
+                    if let Some(bar) = bars.get(&node) {
+                        bar.set_style(finished.clone());
+                        bar.finish_with_message(format!("✓ {}", escape::terminal(&summary)));
+                    }
+                }
+                Event::Failed { node, error } => {
+                    if let Some(bar) = bars.get(&node) {
+                        bar.set_style(finished.clone());
+                        bar.finish_with_message(format!("✗ {}", escape::terminal(&error)));
+                    }
+                }
+                Event::Warn(text) => {
+                    // Wrapped to the terminal, as the result is: a long line
+                    // would break wherever the terminal cuts it.
+                    let line = format!("warning: {}", escape::terminal(&text));
+                    let wrapped = render::wrap(&line, stderr_width(), 2);
+                    let _ = multi.println(wrapped.trim_end());
+                }
+                Event::Notice(lines) => {
+                    for line in lines {
+                        let _ = multi.println(escape::terminal(&line));
+                    }
                 }
             }
         }
@@ -268,4 +304,40 @@ async fn draw_bars(
         bar.finish_and_clear();
     }
     let _ = multi.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn threads() -> usize {
+        std::fs::read_dir("/proc/self/task")
+            .expect("/proc/self/task")
+            .count()
+    }
+
+    /// The bars of a large swarm turn on one ticker, not a thread each
+    /// (indicatif's steady tick starts one per bar: 5,000 at 5,000 nodes).
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_bars_of_many_nodes_need_no_thread_each() {
+        let nodes: Vec<NodeName> = (1..=300)
+            .map(|i| NodeName::new(&format!("w{i}")).unwrap())
+            .collect();
+        let before = threads();
+        let reporter = Reporter::start(Mode::Bars, &nodes, &LogSink::default());
+        let events = reporter.events();
+        for node in &nodes[..10] {
+            events.step(node, crate::observe::events::Step::Connecting);
+        }
+        // Let the drawing task take the events and tick a few times.
+        tokio::time::sleep(TICK * 3).await;
+        let during = threads();
+        events.done(&nodes[0], "joined");
+        drop(events);
+        reporter.finish().await;
+        assert!(
+            during < before + 20,
+            "{during} threads with 300 bars, {before} before"
+        );
+    }
 }
