@@ -404,6 +404,16 @@ impl NodePlan {
         matches!(self, NodePlan::Update { updates, .. } if updates.contains(&Update::Promote))
     }
 
+    /// Whether the node is a manager once this step is done: it is
+    /// initialised, joins or is repaired as a manager, or is promoted.
+    pub(crate) fn makes_manager(&self) -> bool {
+        match self {
+            NodePlan::Init(_) => true,
+            NodePlan::Join(m) | NodePlan::Repair { join: m, .. } => m.role == NodeRole::Manager,
+            _ => self.promotes(),
+        }
+    }
+
     /// Whether this is an update with a demotion to worker.
     pub(crate) fn demotes(&self) -> bool {
         matches!(self, NodePlan::Update { updates, .. } if updates.contains(&Update::Demote))
@@ -457,10 +467,9 @@ pub(crate) fn plan(inventory: &Inventory, facts: &Facts, options: PlanOptions) -
         new_swarm: &new_swarm,
         by_id: facts
             .view
-            .iter()
-            .flat_map(|view| &view.nodes)
-            .map(|n| (n.id.as_str(), n))
-            .collect(),
+            .as_ref()
+            .map(ClusterView::by_id)
+            .unwrap_or_default(),
     };
     for node in &inventory.nodes {
         let node_plan = match facts.get(&node.name) {

@@ -7,6 +7,7 @@ use super::converged::{not_conforming, run_warnings};
 use super::keyfile::store_key_file;
 use super::leftovers::{report_strays, sweep_half_entries};
 use super::run::Run;
+use super::settle::Awaited;
 use super::{Prepared, RunError, SettingsOutcome, UpOptions, UpOutcome};
 use crate::exec::lock::RunLock;
 use crate::exec::prune;
@@ -40,6 +41,9 @@ pub(crate) async fn execute<C: Connector>(
     let mut node_ids = BTreeMap::new();
     let mut final_view = snapshot.facts.view.clone();
     let before = super::settle::entry_ids(final_view.as_ref());
+    // Joins of an earlier run the engines are still finishing: waited for
+    // at the end like this run's own, even when nothing else changes.
+    let settling = super::settle::settling(&snapshot.facts);
     let mut pruned = prune::not_run(&plan.prune, None);
     let mut settings_outcome = None;
     let (results, error) = if let Some(message) = key_refusal {
@@ -84,10 +88,10 @@ pub(crate) async fn execute<C: Connector>(
             None => prune::not_run(&plan.prune, Some(Skip::NothingChanged)),
         };
         let results = run.results;
-        // The nodes as `verify` would see them now. With nothing changed,
-        // the snapshot is still current: reading it again would cost a
-        // round trip far away.
-        if plan.has_changes() {
+        // The nodes as `verify` would see them now. With nothing changed
+        // and nothing settling, the snapshot is still current: reading it
+        // again would cost a round trip far away.
+        if plan.has_changes() || !settling.is_empty() {
             let changed: Vec<NodeName> = plan
                 .nodes
                 .iter()
@@ -95,25 +99,33 @@ pub(crate) async fn execute<C: Connector>(
                 .map(|s| s.name.clone())
                 .collect();
             snapshot.refresh(inventory, &changed).await;
-            let joined: BTreeMap<NodeName, String> = node_ids
-                .iter()
-                .filter(|(name, _)| matches!(results.get(*name), Some(NodeResult::Done(_))))
-                .map(|(name, id)| (name.clone(), id.clone()))
-                .collect();
+            let awaited = Awaited {
+                joined: node_ids
+                    .iter()
+                    .filter(|(name, _)| matches!(results.get(*name), Some(NodeResult::Done(_))))
+                    .map(|(name, id)| (name.clone(), id.clone()))
+                    .collect(),
+                earlier: settling,
+                managers: plan
+                    .nodes
+                    .iter()
+                    .filter(|s| s.plan.makes_manager())
+                    .filter(|s| matches!(results.get(&s.name), Some(NodeResult::Done(_))))
+                    .map(|s| s.name.clone())
+                    .collect(),
+            };
             // Before the sweep (which needs a node list) and after it (its
             // removals read the swarm again, and a node may be listed Down,
             // or no manager answer, in that read): each wait has its own
             // bound, as removals on a starved leader can take most of one.
-            let deadline = tokio::time::Instant::now() + super::settle::SETTLE;
-            super::settle::wait_settled(inventory, &mut snapshot, &joined, deadline).await;
+            super::settle::wait_settled(inventory, &mut snapshot, &awaited, events).await;
             // Only a run that held the lock joined anything: a run refused
             // by it would take the holder's joins under way for its own.
             if lock.is_some() {
                 let swept =
                     sweep_half_entries(inventory, &mut snapshot, &plan, &before, events).await;
                 if !swept.is_empty() {
-                    let deadline = tokio::time::Instant::now() + super::settle::SETTLE;
-                    super::settle::wait_settled(inventory, &mut snapshot, &joined, deadline).await;
+                    super::settle::wait_settled(inventory, &mut snapshot, &awaited, events).await;
                 }
                 pruned.extend(swept);
             }

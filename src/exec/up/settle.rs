@@ -19,6 +19,13 @@
 //! that read at all; `up` then failed a swarm that was Ready a minute
 //! later. So the end of a run waits a bounded time ([`SETTLE`]) for the
 //! nodes it joined to be listed Ready again, and for a node list.
+//!
+//! A manager this run promoted or joined is listed Reachable by the leader
+//! before its own engine serves the node list: for a moment its `/info`
+//! still says worker, or its `GET /nodes` fails. `verify` right after
+//! would count it as a manager that names no leader (`one_leader`), so the
+//! same wait lasts until each such manager answers the node list with a
+//! leader of its own.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -27,8 +34,10 @@ use tokio::time::Instant;
 
 use crate::inventory::Inventory;
 use crate::model::names::NodeName;
-use crate::model::swarm::{NodeRole, NodeStatus};
+use crate::model::swarm::{LocalState, NodeRole, NodeStatus, SwarmNode};
 use crate::observe::cluster::StrayKind;
+use crate::observe::events::{Events, Step};
+use crate::observe::leadership::Claim;
 use crate::observe::{ClusterView, Facts, Snapshot};
 use crate::plan::prune::{PruneReason, Target};
 use crate::remote::engine::{EngineError, ErrorKind};
@@ -94,10 +103,27 @@ pub(super) fn entry_ids(view: Option<&ClusterView>) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// How long the end of a run waits for the nodes it joined to be listed
-/// Ready again, and for a manager to answer the node list: a minute, the
-/// longest such a node took on the loaded 3+100 lab.
-pub(super) const SETTLE: Duration = Duration::from_secs(60);
+/// How long the end of a run waits without progress for the nodes it
+/// joined to be listed Ready again, and for the managers it made to answer
+/// the node list: a minute and a half. On the loaded 3+100 lab such a node
+/// took up to a minute; one was still listed not Ready 60 s after the
+/// sweep while nine others became Ready in that minute (bench/RESULTS.md).
+pub(super) const SETTLE: Duration = Duration::from_secs(90);
+
+/// The whole wait's ceiling grows by this much for each node the run
+/// joined, from [`SETTLE`] up to [`SETTLE_CEILING`]: while nodes keep
+/// settling, the wait goes on.
+const SETTLE_PER_NODE: Duration = Duration::from_secs(2);
+
+/// The most the end of a run waits at once, however many nodes move.
+pub(super) const SETTLE_CEILING: Duration = Duration::from_secs(300);
+
+/// The ceiling of one wait for a run that joined `joined` nodes.
+pub(super) fn ceiling(joined: usize) -> Duration {
+    SETTLE
+        .saturating_add(SETTLE_PER_NODE.saturating_mul(u32::try_from(joined).unwrap_or(u32::MAX)))
+        .min(SETTLE_CEILING)
+}
 
 /// How often the swarm is read again meanwhile: each read is every
 /// manager's node list, so not as often as a join's poll.
@@ -125,64 +151,284 @@ pub(super) fn unsettled(
         .collect()
 }
 
-/// Reads the swarm again, every [`SETTLE_POLL`] until `deadline` (at most
-/// [`SETTLE`] after the run's first read at its end), while a node of `joined` (the nodes this run joined or initialised and
-/// saw Ready) is not listed Ready or no manager answers the node list.
-/// What is still unsettled then is judged as it is, by `verify`'s checks.
+/// The inventory nodes that an earlier run joined and the managers have
+/// not heard from yet: the node's own engine says it is an active member,
+/// and the managers list its entry as right after a join (state unknown,
+/// or no hostname yet). A run killed while joining leaves such nodes, the
+/// engines finish those joins by themselves, and the next run finds
+/// nothing to change; without a wait it would judge them a moment too
+/// early (#30: a fresh-clone CI run failed `ready` so). A node listed
+/// Down is not waited for: the managers heard from it and then lost it,
+/// which is for the checks to name.
+pub(super) fn settling(facts: &Facts) -> BTreeMap<NodeName, String> {
+    let Some(view) = facts.view.as_ref() else {
+        return BTreeMap::new();
+    };
+    let by_id = view.by_id();
+    facts
+        .nodes
+        .iter()
+        .filter_map(|(name, info)| {
+            let info = info.as_ref().ok()?;
+            let id = info.node_id.as_deref()?;
+            let entry = by_id.get(id)?;
+            (info.state == LocalState::Active && is_fresh(entry))
+                .then(|| (name.clone(), id.to_owned()))
+        })
+        .collect()
+}
+
+/// Whether the managers list `entry` as right after a join: state unknown
+/// (never heard from, or not since a new leader took over), or Ready
+/// without its description yet.
+fn is_fresh(entry: &SwarmNode) -> bool {
+    entry.state == NodeStatus::Unknown || (entry.is_ready() && entry.hostname.is_empty())
+}
+
+/// The nodes of `earlier` that are still [`settling`]: all of them without
+/// a node list; with one, those still listed as right after a join. One
+/// listed Down (the managers heard from it and lost it again) or no longer
+/// listed is not waited for any more.
+pub(super) fn still_settling(
+    view: Option<&ClusterView>,
+    earlier: &BTreeMap<NodeName, String>,
+) -> Vec<NodeName> {
+    if earlier.is_empty() {
+        return Vec::new();
+    }
+    // The list by NodeID, once: a search per node grows with the square
+    // of the swarm.
+    let by_id = view.map(ClusterView::by_id);
+    earlier
+        .iter()
+        .filter(|(_, id)| {
+            by_id
+                .as_ref()
+                .is_none_or(|by_id| by_id.get(id.as_str()).is_some_and(|e| is_fresh(e)))
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// What the end of a run waits for.
+#[derive(Debug, Default)]
+pub(super) struct Awaited {
+    /// The nodes (name and NodeID) this run joined or initialised and saw
+    /// Ready: until they are listed Ready again.
+    pub(super) joined: BTreeMap<NodeName, String>,
+    /// The nodes an earlier run joined that were [`settling`] when this
+    /// run read the swarm: while they still are.
+    pub(super) earlier: BTreeMap<NodeName, String>,
+    /// The managers this run promoted, joined or initialised: until they
+    /// answer the node list with a leader.
+    pub(super) managers: BTreeSet<NodeName>,
+}
+
+impl Awaited {
+    /// A node's NodeID, for the log.
+    fn id(&self, name: &NodeName) -> Option<&str> {
+        self.joined
+            .get(name)
+            .or_else(|| self.earlier.get(name))
+            .map(String::as_str)
+    }
+
+    /// How many nodes the wait's [`ceiling`] is for.
+    fn size(&self) -> usize {
+        (self.joined.len() + self.earlier.len()).max(self.managers.len())
+    }
+}
+
+/// The managers of `managers` (those this run promoted, joined or
+/// initialised) that do not answer the node list with a leader: their
+/// `/info` still says worker, their `GET /nodes` failed, or it names no
+/// leader.
+fn silent_managers(facts: &Facts, managers: &BTreeSet<NodeName>) -> Vec<NodeName> {
+    managers
+        .iter()
+        .filter(|name| !matches!(facts.claims.get(*name), Some(Claim::Leader { .. })))
+        .cloned()
+        .collect()
+}
+
+/// What the end of a run still waits for.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Unsettled {
+    /// No manager answered the node list.
+    pub(super) unlisted: bool,
+    /// Joined nodes not listed Ready (all of them without a node list).
+    pub(super) not_ready: Vec<NodeName>,
+    /// Managers of this run that do not answer the node list with a leader.
+    pub(super) silent: Vec<NodeName>,
+}
+
+impl Unsettled {
+    fn of(facts: &Facts, awaited: &Awaited) -> Unsettled {
+        let view = facts.view.as_ref();
+        let not_ready: BTreeSet<NodeName> = unsettled(view, &awaited.joined)
+            .into_iter()
+            .chain(still_settling(view, &awaited.earlier))
+            .collect();
+        Unsettled {
+            unlisted: view.is_none(),
+            not_ready: not_ready.into_iter().collect(),
+            silent: silent_managers(facts, &awaited.managers),
+        }
+    }
+
+    /// How many things are awaited (without a node list, every joined
+    /// node is in `not_ready`).
+    fn count(&self) -> usize {
+        self.not_ready.len() + self.silent.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.not_ready.is_empty() && self.silent.is_empty()
+    }
+
+    /// The nodes whose `/info` is read again: the joined nodes not listed
+    /// Ready when there is a node list (without one, their `/info` says
+    /// nothing of what the managers list), and the silent managers (whose
+    /// `/info` may still say worker).
+    fn to_read(&self) -> Vec<NodeName> {
+        let mut nodes: BTreeSet<NodeName> = self.silent.iter().cloned().collect();
+        if !self.unlisted {
+            nodes.extend(self.not_ready.iter().cloned());
+        }
+        nodes.into_iter().collect()
+    }
+}
+
+/// Reads the swarm again, every [`SETTLE_POLL`], while a node this run
+/// joined is not listed Ready, a node an earlier run joined is still
+/// [`settling`], no manager answers the node list, or a manager this run
+/// made does not answer it with a leader ([`Awaited`]). The wait follows
+/// progress: it ends after [`SETTLE`] in which nothing more settled, and
+/// at the latest at [`ceiling`]. What is still unsettled then is judged as
+/// it is, by `verify`'s checks.
 pub(super) async fn wait_settled<H: SwarmHost>(
     inventory: &Inventory,
     snapshot: &mut Snapshot<H>,
-    joined: &BTreeMap<NodeName, String>,
-    deadline: Instant,
+    awaited: &Awaited,
+    events: &Events,
 ) {
-    let mut waiting = unsettled(snapshot.facts.view.as_ref(), joined);
+    let mut waiting = Unsettled::of(&snapshot.facts, awaited);
     if waiting.is_empty() {
         return;
     }
+    // Said on each node's line too: without `-v` a run that has nothing
+    // left to do would otherwise sit silent for up to a minute and a half.
+    for name in &waiting.not_ready {
+        events.step(name, Step::WaitingReady);
+    }
+    for name in &waiting.silent {
+        events.step(name, Step::WaitingReachable);
+    }
+    let start = Instant::now();
+    let ceiling = start + ceiling(awaited.size());
+    let mut fewest = waiting.count();
+    let mut quiet_until = start + SETTLE;
     tracing::info!(
-        "the end of the run reads the swarm again for up to {}s: {}",
-        deadline.saturating_duration_since(Instant::now()).as_secs(),
-        what_is_awaited(snapshot.facts.view.is_some(), &waiting)
+        "the end of the run reads the swarm again, for up to {}s without progress \
+         and {}s in all: {}",
+        SETTLE.as_secs(),
+        ceiling.saturating_duration_since(start).as_secs(),
+        what_is_awaited(&waiting)
     );
-    while !waiting.is_empty() && Instant::now() + SETTLE_POLL <= deadline {
+    while !waiting.is_empty() && Instant::now() + SETTLE_POLL <= quiet_until.min(ceiling) {
         tokio::time::sleep(SETTLE_POLL).await;
-        // Without a node list every joined node is waiting: their `/info`
-        // says nothing of what the managers list, so only the lists are
-        // read again.
-        let nodes = if snapshot.facts.view.is_some() {
-            waiting.clone()
-        } else {
-            Vec::new()
-        };
-        snapshot.refresh(inventory, &nodes).await;
-        waiting = unsettled(snapshot.facts.view.as_ref(), joined);
+        snapshot.refresh(inventory, &waiting.to_read()).await;
+        waiting = Unsettled::of(&snapshot.facts, awaited);
+        let count = waiting.count();
+        if count < fewest {
+            fewest = count;
+            quiet_until = Instant::now() + SETTLE;
+            tracing::debug!("still waiting: {}", what_is_awaited(&waiting));
+        }
     }
     if waiting.is_empty() {
-        tracing::info!("every node this run joined is listed Ready");
+        tracing::info!(
+            "every joined node is listed Ready, and every manager this run made answers ({}s)",
+            start.elapsed().as_secs()
+        );
     } else {
         tracing::info!(
-            "still, after the wait: {}",
-            what_is_awaited(snapshot.facts.view.is_some(), &waiting)
+            "still, after {}s: {}",
+            start.elapsed().as_secs(),
+            what_is_awaited(&waiting)
         );
+        for line in listed_as(&snapshot.facts, awaited, &waiting.not_ready) {
+            tracing::info!("{line}");
+        }
+    }
+}
+
+/// How the managers list each of `names` (at most [`NAMED`]) and what its
+/// own engine says: for the run's log, so that a node still not Ready
+/// after the wait can be told from one whose engine left or stopped.
+pub(super) fn listed_as(facts: &Facts, awaited: &Awaited, names: &[NodeName]) -> Vec<String> {
+    names
+        .iter()
+        .take(NAMED)
+        .map(|name| {
+            let id = awaited.id(name).unwrap_or_default();
+            let listed = match facts.view.as_ref() {
+                None => "no node list".to_owned(),
+                Some(view) => match view.node(id) {
+                    None => format!("{id} not listed"),
+                    Some(n) if n.hostname.is_empty() => {
+                        format!("{id} listed {}, no hostname", n.state)
+                    }
+                    Some(n) => format!("{id} listed {}", n.state),
+                },
+            };
+            let own = match facts.info(name) {
+                Some(info) => format!(
+                    "its engine: {:?}, NodeID {}",
+                    info.state,
+                    info.node_id.as_deref().unwrap_or("none")
+                ),
+                None => "its engine did not answer".to_owned(),
+            };
+            format!("{name}: {listed}; {own}")
+        })
+        .collect()
+}
+
+/// At most this many nodes are named in a line of the wait.
+const NAMED: usize = 8;
+
+/// `names`, at most [`NAMED`] of them, and how many more.
+fn some_of(names: &[NodeName]) -> String {
+    let more = names.len().saturating_sub(NAMED);
+    let named = NodeName::join(&names[..names.len().min(NAMED)]);
+    if more > 0 {
+        format!("{named} and {more} more")
+    } else {
+        named
     }
 }
 
 /// What the end of a run waits for, in a line: no node list, or the
-/// joined nodes not listed Ready (at most 8 named).
-pub(super) fn what_is_awaited(listed: bool, waiting: &[NodeName]) -> String {
-    if !listed {
-        return "no manager answered the node list".to_owned();
+/// joined nodes not listed Ready, and the managers that do not answer the
+/// node list (at most 8 named of each).
+pub(super) fn what_is_awaited(waiting: &Unsettled) -> String {
+    let mut parts = Vec::new();
+    if waiting.unlisted {
+        parts.push("no manager answered the node list".to_owned());
+    } else if !waiting.not_ready.is_empty() {
+        parts.push(format!(
+            "{} joined node(s) not listed Ready: {}",
+            waiting.not_ready.len(),
+            some_of(&waiting.not_ready)
+        ));
     }
-    const NAMED: usize = 8;
-    let more = waiting.len().saturating_sub(NAMED);
-    let named = NodeName::join(&waiting[..waiting.len().min(NAMED)]);
-    let tail = if more > 0 {
-        format!(" and {more} more")
-    } else {
-        String::new()
-    };
-    format!(
-        "{} node(s) it joined not listed Ready: {named}{tail}",
-        waiting.len()
-    )
+    if !waiting.silent.is_empty() {
+        parts.push(format!(
+            "{} manager(s) it made not answering the node list with a leader: {}",
+            waiting.silent.len(),
+            some_of(&waiting.silent)
+        ));
+    }
+    parts.join("; ")
 }

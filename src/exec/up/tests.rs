@@ -39,6 +39,10 @@ async fn run(inv: &Inventory, cluster: &FakeCluster, options: UpOptions) -> UpOu
     up(inv, &cluster.connector(), &options, &Events::discard()).await
 }
 
+async fn verify(inv: &Inventory, cluster: &FakeCluster) -> crate::check::verify::VerifyReport {
+    crate::check::verify::run(inv, &cluster.connector(), &Events::discard()).await
+}
+
 fn result<'a>(outcome: &'a UpOutcome, name: &str) -> &'a NodeResult {
     &outcome
         .nodes
@@ -1514,6 +1518,63 @@ async fn a_joined_node_that_stays_down_fails_the_run_after_the_bounded_wait() {
     );
 }
 
+/// A cold run of 3 managers and `workers` workers in which, at the run's
+/// end, w1 is listed Down for about 80 s and w2 for about 160 s (each read
+/// of the swarm is the 3 managers' lists, every 2 s); and how long it took.
+async fn cold_run_with_two_late_nodes(workers: usize) -> (UpOutcome, Duration) {
+    let inv = inventory(3, workers);
+    let cluster = FakeCluster::new(&inv);
+    cluster.flaps_down("w1", 3 * 40);
+    cluster.flaps_down("w2", 3 * 80);
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    (outcome, start.elapsed())
+}
+
+/// The end-of-run wait follows progress: while joined nodes keep being
+/// listed Ready again, it goes on past [`settle::SETTLE`] (3+100 lab: one
+/// node was still not Ready 60 s after the sweep while nine others became
+/// Ready in that minute).
+#[tokio::test(start_paused = true)]
+async fn the_end_of_run_wait_goes_on_while_nodes_keep_settling() {
+    let (outcome, waited) = cold_run_with_two_late_nodes(60).await;
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    assert!(outcome.not_conforming.is_empty(), "{outcome:?}");
+    assert!(waited > settle::SETTLE, "waited {waited:?}");
+    assert!(waited < settle::ceiling(63), "waited {waited:?}");
+}
+
+/// However much moves, the whole wait has a ceiling that grows with the
+/// nodes the run joined: on 3+3, a node that settles after it is judged
+/// as it is.
+#[tokio::test(start_paused = true)]
+async fn the_end_of_run_wait_ends_at_its_ceiling_even_while_nodes_settle() {
+    let (outcome, waited) = cold_run_with_two_late_nodes(3).await;
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED, "{outcome:?}");
+    let ceiling = settle::ceiling(6);
+    assert!(ceiling < Duration::from_secs(160), "{ceiling:?}");
+    assert!(
+        waited >= ceiling - Duration::from_secs(2) && waited < ceiling + settle::SETTLE,
+        "waited {waited:?}, ceiling {ceiling:?}"
+    );
+    assert!(
+        outcome.not_conforming.iter().any(|c| c.contains("ready")),
+        "{:?}",
+        outcome.not_conforming
+    );
+}
+
+/// The ceiling: [`settle::SETTLE`] plus 2 s a joined node, at most
+/// [`settle::SETTLE_CEILING`].
+#[test]
+fn the_end_of_run_ceiling_grows_with_the_nodes_joined_up_to_a_bound() {
+    assert_eq!(settle::ceiling(0), settle::SETTLE);
+    assert_eq!(settle::ceiling(6), settle::SETTLE + Duration::from_secs(12));
+    assert_eq!(settle::ceiling(103), Duration::from_secs(296));
+    assert_eq!(settle::ceiling(200), settle::SETTLE_CEILING);
+    assert_eq!(settle::ceiling(usize::MAX), settle::SETTLE_CEILING);
+}
+
 /// With no node list at the run's end (no manager answered it), every node
 /// the run joined is waited for; with one, only those not listed Ready.
 #[test]
@@ -1542,27 +1603,137 @@ fn without_a_node_list_every_joined_node_is_unsettled() {
     );
 }
 
+/// A node still not Ready after the wait is logged with how the managers
+/// list it and what its own engine says.
+#[test]
+fn a_node_still_unsettled_is_logged_with_its_listed_state_and_its_own() {
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inv);
+    let w2 = NodeName::new("w2").unwrap();
+    let id = cluster.node_id("w2").unwrap();
+    let awaited = settle::Awaited {
+        joined: [(w2.clone(), id.clone())].into_iter().collect(),
+        ..settle::Awaited::default()
+    };
+    let mut nodes = cluster.listed_nodes();
+    for n in nodes.iter_mut().filter(|n| n.hostname == "w2") {
+        n.state = crate::model::swarm::NodeStatus::Down;
+    }
+    let mut facts = crate::observe::Facts::default();
+    assert_eq!(
+        settle::listed_as(&facts, &awaited, std::slice::from_ref(&w2)),
+        vec!["w2: no node list; its engine did not answer".to_owned()]
+    );
+    facts.view = Some(crate::observe::ClusterView {
+        cluster_id: "c".into(),
+        source: NodeName::new("m1").unwrap(),
+        nodes,
+    });
+    let line = settle::listed_as(&facts, &awaited, std::slice::from_ref(&w2)).join("");
+    assert_eq!(
+        line,
+        format!("w2: {id} listed down; its engine did not answer")
+    );
+}
+
 /// The end-of-run wait says what it waits for in one line: no node list,
-/// or at most 8 of the nodes not listed Ready and how many more.
+/// or at most 8 of the nodes not listed Ready and how many more, and the
+/// managers it made that do not answer the node list.
 #[test]
 fn the_end_of_run_wait_names_at_most_eight_nodes() {
     let names: Vec<NodeName> = (1..=10)
         .map(|i| NodeName::new(&format!("w{i}")).unwrap())
         .collect();
+    let waiting = |unlisted: bool, not_ready: &[NodeName], silent: &[NodeName]| {
+        settle::what_is_awaited(&settle::Unsettled {
+            unlisted,
+            not_ready: not_ready.to_vec(),
+            silent: silent.to_vec(),
+        })
+    };
     assert_eq!(
-        settle::what_is_awaited(false, &names),
+        waiting(true, &names, &[]),
         "no manager answered the node list"
     );
-    let line = settle::what_is_awaited(true, &names);
+    let line = waiting(false, &names, &[]);
     assert!(
-        line.starts_with("10 node(s) it joined not listed Ready: w1, w2"),
+        line.starts_with("10 joined node(s) not listed Ready: w1, w2"),
         "{line}"
     );
     assert!(line.ends_with("w8 and 2 more"), "{line}");
     assert_eq!(
-        settle::what_is_awaited(true, &names[..1]),
-        "1 node(s) it joined not listed Ready: w1"
+        waiting(false, &names[..1], &[]),
+        "1 joined node(s) not listed Ready: w1"
     );
+    let m3 = NodeName::new("m3").unwrap();
+    assert_eq!(
+        waiting(false, &names[..1], std::slice::from_ref(&m3)),
+        "1 joined node(s) not listed Ready: w1; \
+         1 manager(s) it made not answering the node list with a leader: m3"
+    );
+    assert_eq!(
+        waiting(false, &[], std::slice::from_ref(&m3)),
+        "1 manager(s) it made not answering the node list with a leader: m3"
+    );
+}
+
+/// A manager this run joined whose own engine does not serve the node list
+/// yet at the run's end (the leader lists it Reachable first) is waited
+/// for: `verify` right after would count it as naming no leader.
+#[tokio::test(start_paused = true)]
+async fn a_joined_manager_that_does_not_answer_the_node_list_yet_is_waited_for() {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::new(&inv);
+    // Its first three node lists, all read at the run's end.
+    cluster.lists_time_out("m3", 3);
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    assert!(outcome.not_conforming.is_empty(), "{outcome:?}");
+    let waited = start.elapsed();
+    assert!(waited < settle::SETTLE, "waited {waited:?}");
+    // And the next `verify` sees one leader named by all three.
+    let report = verify(&inv, &cluster).await;
+    assert_eq!(report.exit_code(), exit_codes::OK, "{report:?}");
+}
+
+/// A converged 3+3 swarm but for m3, a worker the run is to promote,
+/// whose next `lists` node lists answer with the engine's own deadline.
+fn m3_to_promote_whose_lists_time_out(lists: u32) -> (Inventory, FakeCluster) {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.set("m3", NodeRole::Worker, Availability::Drain);
+    cluster.lists_time_out("m3", lists);
+    (inv, cluster)
+}
+
+/// The same for a member this run promoted (tests/verify.rs: `verify`
+/// right after `up` re-promoted swarm-manager-03 failed `one_leader`).
+#[tokio::test(start_paused = true)]
+async fn a_promoted_manager_that_does_not_answer_the_node_list_yet_is_waited_for() {
+    let (inv, cluster) = m3_to_promote_whose_lists_time_out(3);
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:?}");
+    assert!(outcome.not_conforming.is_empty(), "{outcome:?}");
+    let report = verify(&inv, &cluster).await;
+    assert_eq!(report.exit_code(), exit_codes::OK, "{report:?}");
+}
+
+/// A manager that never answers fails the run after the bounded wait,
+/// with `one_leader` naming it.
+#[tokio::test(start_paused = true)]
+async fn a_promoted_manager_that_never_answers_fails_the_run_after_the_wait() {
+    let (inv, cluster) = m3_to_promote_whose_lists_time_out(u32::MAX);
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    let waited = start.elapsed();
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED, "{outcome:?}");
+    assert!(
+        outcome.not_conforming.iter().any(|c| c.contains("leader")),
+        "{:?}",
+        outcome.not_conforming
+    );
+    assert!(waited >= settle::SETTLE, "waited {waited:?}");
 }
 
 /// The sweep of half-registered entries reads the swarm again after its
@@ -1578,4 +1749,120 @@ async fn a_joined_node_listed_down_after_the_sweep_is_waited_for_too() {
     let outcome = run(&inv, &cluster, options()).await;
     assert_eq!(outcome.pruned.len(), 1, "{:?}", outcome.pruned);
     assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:#?}");
+}
+
+/// #30, a fresh-clone CI run: `up` killed while joining, then run again.
+/// The engines finished the killed run's joins by themselves, so the
+/// rerun had nothing to change, but one worker was not registered with
+/// the managers yet (listed unknown, no hostname) and the rerun failed
+/// `ready` at once. Such a node is waited for like one the run joined.
+#[tokio::test(start_paused = true)]
+async fn a_node_an_earlier_run_joined_that_is_not_registered_yet_is_waited_for() {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::converged(&inv);
+    // The first read of the swarm (3 managers' lists) and two reads of
+    // the end-of-run wait list w2 unregistered.
+    cluster.registers_late("w2", 9);
+    let start = Instant::now();
+    let (events, mut rx) = Events::channel();
+    let outcome = up(&inv, &cluster.connector(), &options(), &events).await;
+    drop(events);
+    assert_eq!(outcome.exit_code(), exit_codes::OK, "{outcome:#?}");
+    assert!(outcome.not_conforming.is_empty(), "{outcome:?}");
+    assert_eq!(result(&outcome, "w2"), &NodeResult::Unchanged);
+    assert!(start.elapsed() < settle::SETTLE, "{:?}", start.elapsed());
+    assert_eq!(cluster.log(), Vec::<String>::new(), "nothing was changed");
+    // The wait is said on w2's line, and on no other.
+    let mut waiting = Vec::new();
+    while let Some(event) = rx.recv().await {
+        if let crate::observe::events::Event::Step {
+            node,
+            step: crate::observe::events::Step::WaitingReady,
+        } = event
+        {
+            waiting.push(node.to_string());
+        }
+    }
+    assert_eq!(waiting, ["w2"]);
+}
+
+/// The wait for such a node is bounded like the others: one that never
+/// registers is named by `ready` after it.
+#[tokio::test(start_paused = true)]
+async fn a_node_an_earlier_run_joined_that_never_registers_fails_after_the_wait() {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.registers_late("w2", u32::MAX);
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED, "{outcome:?}");
+    assert_eq!(
+        outcome.not_conforming,
+        ["w2: ready".to_owned()],
+        "{outcome:?}"
+    );
+    assert!(start.elapsed() >= settle::SETTLE, "{:?}", start.elapsed());
+}
+
+/// A node the managers list Down (they heard from it, then lost it) is
+/// not waited for by a run that changes nothing: the checks name it at
+/// once.
+#[tokio::test(start_paused = true)]
+async fn a_node_listed_down_is_named_at_once_by_a_run_that_changes_nothing() {
+    let inv = inventory(3, 3);
+    let cluster = FakeCluster::converged(&inv);
+    cluster.partition("w2", false);
+    let start = Instant::now();
+    let outcome = run(&inv, &cluster, options()).await;
+    assert_eq!(outcome.exit_code(), exit_codes::FAILED, "{outcome:?}");
+    assert!(
+        outcome.not_conforming.iter().any(|c| c == "w2: ready"),
+        "{:?}",
+        outcome.not_conforming
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// A node an earlier run joined is waited for while the managers list it
+/// as right after a join (unknown, or Ready with no hostname), and when
+/// no manager answers; not once they list it Down, Ready by name, or not
+/// at all.
+#[test]
+fn a_node_an_earlier_run_joined_is_awaited_only_while_it_is_listed_as_fresh() {
+    use crate::model::swarm::NodeStatus;
+    let inv = inventory(1, 2);
+    let cluster = FakeCluster::converged(&inv);
+    let w2 = NodeName::new("w2").unwrap();
+    let earlier: std::collections::BTreeMap<NodeName, String> =
+        [(w2.clone(), cluster.node_id("w2").unwrap())]
+            .into_iter()
+            .collect();
+    let listed = |state: NodeStatus, hostname: &str| {
+        let mut nodes = cluster.listed_nodes();
+        for n in nodes.iter_mut().filter(|n| n.hostname == "w2") {
+            n.state = state;
+            n.hostname = hostname.to_owned();
+        }
+        crate::observe::ClusterView {
+            cluster_id: "c".into(),
+            source: NodeName::new("m1").unwrap(),
+            nodes,
+        }
+    };
+    let awaited =
+        |view: Option<&crate::observe::ClusterView>| settle::still_settling(view, &earlier);
+    let just_w2 = vec![w2.clone()];
+    assert_eq!(awaited(None), just_w2);
+    assert_eq!(awaited(Some(&listed(NodeStatus::Unknown, ""))), just_w2);
+    assert_eq!(awaited(Some(&listed(NodeStatus::Unknown, "w2"))), just_w2);
+    assert_eq!(awaited(Some(&listed(NodeStatus::Ready, ""))), just_w2);
+    assert!(awaited(Some(&listed(NodeStatus::Ready, "w2"))).is_empty());
+    assert!(awaited(Some(&listed(NodeStatus::Down, ""))).is_empty());
+    let mut gone = listed(NodeStatus::Unknown, "");
+    gone.nodes.retain(|n| n.id != earlier[&w2]);
+    assert!(awaited(Some(&gone)).is_empty());
 }
