@@ -329,9 +329,10 @@ impl Connection {
         &self,
         socket: &str,
     ) -> Result<ChannelStream<client::Msg>, SshError> {
-        let early = match socket == self.socket {
-            true => self.early.lock().ok().and_then(|mut early| early.pop()),
-            false => None,
+        let early = if socket == self.socket {
+            self.early.lock().ok().and_then(|mut early| early.pop())
+        } else {
+            None
         };
         let opened = match early {
             Some(task) => task.await.unwrap_or(Err(russh::Error::Disconnect)),
